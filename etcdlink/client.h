@@ -1,0 +1,88 @@
+// etcdlink/client.h — unary etcd v3 calls: KV (Range, Put, DeleteRange, Txn, Compact),
+// Lease (Grant, Revoke, KeepAliveOnce, TimeToLive) and Maintenance.Status.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "etcdlink/types.h"
+
+namespace petacore::etcdlink {
+
+/// Client settings. Endpoints are "host:port" (plain TCP, loopback or any address).
+struct ClientOptions {
+  std::vector<std::string> endpoints;
+  /// Deadline of every unary call (ms). A call that cannot reach a member fails within it.
+  std::chrono::milliseconds call_timeout{5000};
+};
+
+/// A thread-safe etcd v3 client. All endpoints share one gRPC channel with the round_robin
+/// policy (as etcd 3.4 clientv3 balances every request across members), so a dead member is
+/// skipped. Calls are wait-for-ready with a deadline: they never hang past call_timeout.
+///
+/// Errors are absl::Status carrying the gRPC code (same numbering) and etcd's message, e.g.
+/// OUT_OF_RANGE "etcdserver: mvcc: required revision has been compacted".
+/// Writes are never retried here: a timeout is indeterminate (see etcd-v3-facts §3.12).
+/// The receive size limit is lifted (etcd Range replies can exceed gRPC's 4 MiB default).
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const ClientOptions& options() const;
+
+  /// One Range call. range_end as etcd (empty = single key, "\0" = to the end);
+  /// limit 0 = all; revision 0 = latest; serializable = member-local read.
+  absl::StatusOr<RangeResponse> Range(const std::string& key, const std::string& range_end,
+                                      int64_t limit = 0, int64_t revision = 0,
+                                      bool serializable = false);
+
+  /// Reads all of [key, range_end) at one revision, page by page (page_size keys per call),
+  /// pinning every page to the first page's header revision; calls on_page for each page in
+  /// key order. Returns that revision. ErrCompacted mid-way is returned as is (caller
+  /// restarts).
+  absl::StatusOr<int64_t> RangeAll(const std::string& key, const std::string& range_end,
+                                   int64_t page_size,
+                                   const std::function<void(std::vector<KeyValue>&&)>& on_page);
+
+  /// Put; returns header.revision.
+  absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value, int64_t lease = 0);
+  /// DeleteRange; returns the number deleted.
+  absl::StatusOr<int64_t> Delete(const std::string& key, const std::string& range_end = {});
+  /// Txn, blocking.
+  absl::StatusOr<TxnResponse> Txn(const TxnRequest& request);
+  /// Txn, asynchronous: `done` runs on the client's completion thread (keep it short, post
+  /// elsewhere). The request is serialized before this returns.
+  void TxnAsync(const TxnRequest& request,
+                std::function<void(absl::StatusOr<TxnResponse>)> done);
+  /// Compact(revision, physical); returns header.revision.
+  absl::StatusOr<int64_t> Compact(int64_t revision, bool physical = false);
+
+  /// LeaseGrant; returns {id, granted ttl seconds}.
+  absl::StatusOr<std::pair<int64_t, int64_t>> LeaseGrant(int64_t ttl_seconds, int64_t id = 0);
+  absl::Status LeaseRevoke(int64_t id);
+  /// One keep-alive round trip on a short-lived stream; returns the new TTL (s), 0 = lease
+  /// gone (etcd answers an unknown lease with TTL 0 and no error).
+  absl::StatusOr<int64_t> LeaseKeepAliveOnce(int64_t id);
+  /// Remaining TTL (s); -1 = lease gone.
+  absl::StatusOr<int64_t> LeaseTimeToLive(int64_t id);
+
+  /// Maintenance.Status of whichever member answers.
+  absl::StatusOr<MemberStatus> Status();
+
+  /// Opaque access for etcdlink's own Watcher.
+  struct Impl;
+  Impl* impl() const { return impl_.get(); }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace petacore::etcdlink

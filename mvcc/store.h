@@ -1,0 +1,138 @@
+// mvcc/ — the local multi-version store: PetaCore's in-memory replica of the etcd key space.
+//
+// It owns an ordered index of byte-string keys, each with a version chain tagged with etcd
+// revisions (create_revision, mod_revision, version; a delete is a tombstone version), so a
+// snapshot at revision S answers exactly what etcd's Range(revision=S) would. It must never
+// talk to etcd, never block readers on the writer, and never let a reader see half a batch.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace petacore::mvcc {
+
+/// One live version of a key, as etcd's mvccpb.KeyValue (without lease).
+/// The views point into the store and stay valid while the Snapshot that returned them lives.
+struct KeyValue {
+  std::string_view key;
+  std::string_view value;
+  int64_t create_revision = 0;  ///< revision that last created the key
+  int64_t mod_revision = 0;     ///< revision of the last change
+  int64_t version = 0;          ///< changes since creation; 1 on create
+};
+
+/// A change to apply. kind kDelete of a key that is not live is a no-op (etcd does not
+/// emit an event for it either).
+struct Mutation {
+  enum class Kind : uint8_t { kPut, kDelete };
+  Kind kind = Kind::kPut;
+  std::string key;
+  std::string value;
+  /// 0 = derive as etcd does: mod_revision = the batch revision; create_revision kept from the
+  /// live version, else = mod_revision; version = previous + 1, else 1. Non-zero values are
+  /// taken as given (the initial load copies etcd's KeyValues verbatim).
+  int64_t mod_revision = 0;
+  int64_t create_revision = 0;
+  int64_t version = 0;
+};
+
+/// Memory and size figures for INFO (bytes are payload bytes plus node overhead estimates).
+struct Stats {
+  size_t live_keys = 0;      ///< keys whose newest version is not a tombstone
+  size_t index_keys = 0;     ///< keys in the index, including fully deleted ones
+  size_t versions = 0;       ///< versions held, tombstones included
+  size_t bytes = 0;          ///< estimated heap bytes held by keys, values and nodes
+};
+
+class Store;
+
+/// A consistent read view at one revision. Readers never wait for the writer.
+/// Cheap to create (no copy of data). Must be destroyed on the thread that created it and
+/// must not outlive its Store; while it lives, versions it can see are not freed.
+/// Not thread-safe (one user at a time), movable, not copyable.
+class Snapshot {
+ public:
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  ~Snapshot();
+
+  /// The revision this snapshot reads at.
+  int64_t revision() const { return revision_; }
+
+  /// The newest version of `key` with mod_revision <= revision(), unless it is a tombstone.
+  std::optional<KeyValue> Get(std::string_view key) const;
+
+  /// Visits live keys in [start, end) in ascending byte order (end empty = no upper bound),
+  /// at most `limit` of them (0 = no limit), until `fn` returns false. Returns keys visited.
+  size_t Range(std::string_view start, std::string_view end, size_t limit,
+               const std::function<bool(const KeyValue&)>& fn) const;
+
+  /// Number of live keys in [start, end) at revision() (end empty = no upper bound).
+  size_t Count(std::string_view start, std::string_view end) const;
+
+ private:
+  friend class Store;
+  Snapshot(const Store* store, int64_t revision, int slot);
+  const Store* store_ = nullptr;
+  int64_t revision_ = 0;
+  int slot_ = -1;  // reader slot pinned for safe memory reclamation; -1 = none
+};
+
+/// The store. One writer at a time calls Apply/Compact (the Applier, or the LocalCommitter
+/// under its own mutex); any number of threads read through Snapshots concurrently and never
+/// block on the writer. Values and keys are copied in on Apply.
+class Store {
+ public:
+  Store();
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Applies `batch` atomically at `revision`: readers see all of it or none of it.
+  /// Precondition: revision > applied_revision() (checked; throws std::logic_error).
+  /// An empty batch just advances the applied revision (etcd progress notification).
+  /// Then runs the OnApplied callbacks whose revision is now reached, on this thread.
+  void Apply(int64_t revision, std::span<const Mutation> batch);
+
+  /// Drops versions no snapshot at >= `revision` can see, as etcd's Compact(revision): for
+  /// each key, keeps every version with mod_revision > revision plus the newest one <=
+  /// revision (dropped if it is a tombstone). Memory is reclaimed once no reader can reach it.
+  /// A revision <= compacted_revision() is a no-op. Writer side only.
+  void Compact(int64_t revision);
+
+  /// A snapshot at applied_revision().
+  Snapshot Read() const;
+  /// A snapshot at `revision`; nullopt when revision < compacted_revision() or
+  /// revision > applied_revision() (as etcd's ErrCompacted / ErrFutureRev).
+  std::optional<Snapshot> ReadAt(int64_t revision) const;
+
+  int64_t applied_revision() const;
+  int64_t compacted_revision() const;
+
+  /// Blocks until applied_revision() >= revision or `timeout` passes. Returns whether reached.
+  bool WaitApplied(int64_t revision, std::chrono::milliseconds timeout) const;
+
+  /// Calls `fn` once applied_revision() >= revision: at once on the calling thread if already
+  /// so, else on the writer thread right after the Apply that reaches it. `fn` must be quick
+  /// and must not call Apply/Compact (post work elsewhere). Thread-safe.
+  void OnApplied(int64_t revision, std::function<void()> fn) const;
+
+  /// Figures for INFO. Thread-safe; approximate while a writer runs.
+  Stats stats() const;
+
+ private:
+  friend class Snapshot;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace petacore::mvcc

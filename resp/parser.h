@@ -1,0 +1,78 @@
+// resp/ — the Redis serialization protocol (RESP2, built to grow into RESP3).
+//
+// This module owns turning bytes into commands and replies into bytes. It must never do
+// I/O, never know about storage, and never allocate one string per argument: a parsed
+// command is a list of views into the caller's input buffer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace petacore::resp {
+
+/// Protocol limits, as Redis's proto-max-bulk-len, the multibulk count cap and the inline
+/// buffer cap. All sizes are in bytes except max_multibulk_len (arguments).
+struct Limits {
+  size_t max_bulk_len = 512ull * 1024 * 1024;  ///< Redis proto-max-bulk-len default (512 MB).
+  size_t max_multibulk_len = 1024 * 1024;      ///< Redis caps "*<n>" at 1024*1024 arguments.
+  size_t max_inline_len = 64 * 1024;           ///< PROTO_INLINE_MAX_SIZE: an inline line or a
+                                               ///< "*"/"$" header line without CRLF past this.
+};
+
+/// One parsed command. Every view points into the buffer passed to Parser::Parse and stays
+/// valid only while the caller keeps those bytes unchanged (see Parser::Parse).
+struct Command {
+  std::vector<std::string_view> args;  ///< args[0] is the command name, as sent (any case).
+  bool inline_form = false;            ///< true when it came as an inline (telnet) command.
+};
+
+/// Incremental RESP2 request parser: multibulk ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n") and inline
+/// ("GET k\r\n", with Redis's quoting rules) commands, binary safe.
+///
+/// Usage: the caller keeps a buffer of received, not yet consumed bytes and calls Parse with
+/// the whole buffer, again and again as bytes arrive. kNeedMore consumes nothing but remembers
+/// how far it got, so the caller must pass the same bytes (possibly followed by more) on the
+/// next call and must not move them... unless it does: the parser only stores offsets, so the
+/// buffer may be reallocated between calls as long as its content is preserved. On kCommand
+/// the first `consumed` bytes hold exactly one command; the caller drops them (after using the
+/// views) and calls Parse again for the next pipelined command.
+///
+/// Errors follow Redis (networking.c): the reply text is in error(), e.g.
+/// "Protocol error: invalid bulk length"; after kError the connection must be closed.
+/// Not thread-safe: one parser per connection.
+class Parser {
+ public:
+  enum class Status { kCommand, kNeedMore, kError };
+  struct Result {
+    Status status;
+    size_t consumed;  ///< bytes of the buffer that the returned command used (0 unless kCommand)
+  };
+
+  explicit Parser(Limits limits = {});
+
+  /// Parses at most one command from the front of `buffer` into `out` (cleared first).
+  /// An empty inline line (a bare "\r\n") is skipped silently as Redis does: it is consumed
+  /// and reported as kCommand with out->args empty.
+  Result Parse(std::string_view buffer, Command* out);
+
+  /// The Redis error text after kError, without the leading '-' and CRLF.
+  const std::string& error() const { return error_; }
+
+  /// Forgets any partial progress (e.g. after the caller dropped its buffer).
+  void Reset();
+
+ private:
+  Limits limits_;
+  std::string error_;
+  // Resume state for a multibulk command in progress: the offset up to which argument
+  // headers and payloads have been validated, how many args are known, and their spans.
+  size_t resume_offset_ = 0;
+  int64_t multibulk_left_ = -1;
+  std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of complete args
+  int64_t pending_bulk_len_ = -1;
+};
+
+}  // namespace petacore::resp
