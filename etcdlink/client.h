@@ -1,5 +1,8 @@
 // etcdlink/client.h — unary etcd v3 calls: KV (Range, Put, DeleteRange, Txn, Compact),
 // Lease (Grant, Revoke, KeepAliveOnce, TimeToLive) and Maintenance.Status.
+//
+// etcdlink owns every byte PetaCore sends to etcd; nothing outside it sees gRPC or protobuf
+// (the generated code is private to the library). It never retries a write on its own.
 #pragma once
 
 #include <chrono>
@@ -14,7 +17,9 @@
 
 namespace petacore::etcdlink {
 
-/// Client settings. Endpoints are "host:port" (plain TCP, loopback or any address).
+/// Client settings. Endpoints are "host:port" (plain TCP, loopback or any address; an
+/// "http://" prefix is accepted). Host names are resolved to IPv4 once, at construction
+/// ("localhost" is 127.0.0.1); no endpoint at all means 127.0.0.1:2379.
 struct ClientOptions {
   std::vector<std::string> endpoints;
   /// Deadline of every unary call (ms). A call that cannot reach a member fails within it.
@@ -29,6 +34,10 @@ struct ClientOptions {
 /// OUT_OF_RANGE "etcdserver: mvcc: required revision has been compacted".
 /// Writes are never retried here: a timeout is indeterminate (see etcd-v3-facts §3.12).
 /// The receive size limit is lifted (etcd Range replies can exceed gRPC's 4 MiB default).
+/// KV and Lease calls carry the "hasleader" metadata, so a member that lost its leader answers
+/// UNAVAILABLE "etcdserver: no leader" at once instead of timing out; Status and serializable
+/// Ranges do not (they are meant to work on such a member). No gRPC keepalive pings are sent
+/// (etcd's ping policy punishes them, facts §4.7).
 class Client {
  public:
   explicit Client(ClientOptions options);
@@ -45,9 +54,9 @@ class Client {
                                       bool serializable = false);
 
   /// Reads all of [key, range_end) at one revision, page by page (page_size keys per call),
-  /// pinning every page to the first page's header revision; calls on_page for each page in
-  /// key order. Returns that revision. ErrCompacted mid-way is returned as is (caller
-  /// restarts).
+  /// pinning every page to the first page's header revision; calls on_page for each non-empty
+  /// page in key order (an empty range calls it never). Returns that revision. ErrCompacted
+  /// mid-way is returned as is (caller restarts). page_size 0 reads everything in one call.
   absl::StatusOr<int64_t> RangeAll(const std::string& key, const std::string& range_end,
                                    int64_t page_size,
                                    const std::function<void(std::vector<KeyValue>&&)>& on_page);
@@ -59,9 +68,10 @@ class Client {
   /// Txn, blocking.
   absl::StatusOr<TxnResponse> Txn(const TxnRequest& request);
   /// Txn, asynchronous: `done` runs on the client's completion thread (keep it short, post
-  /// elsewhere). The request is serialized before this returns.
-  void TxnAsync(const TxnRequest& request,
-                std::function<void(absl::StatusOr<TxnResponse>)> done);
+  /// elsewhere; it may call TxnAsync again). The request is serialized before this returns.
+  /// `done` runs exactly once: destroying the Client cancels calls still in flight (their
+  /// `done` gets CANCELLED, or the real result if it arrived first) before it returns.
+  void TxnAsync(const TxnRequest& request, std::function<void(absl::StatusOr<TxnResponse>)> done);
   /// Compact(revision, physical); returns header.revision.
   absl::StatusOr<int64_t> Compact(int64_t revision, bool physical = false);
 

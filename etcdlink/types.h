@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace petacore::etcdlink {
@@ -50,10 +51,10 @@ struct Op {
   enum class Kind { kRange, kPut, kDeleteRange, kTxn };
   Kind kind = Kind::kPut;
   std::string key;
-  std::string range_end;  ///< Range / DeleteRange: empty = just `key`
-  std::string value;      ///< Put
-  int64_t lease = 0;      ///< Put
-  int64_t limit = 0;      ///< Range
+  std::string range_end;            ///< Range / DeleteRange: empty = just `key`
+  std::string value;                ///< Put
+  int64_t lease = 0;                ///< Put
+  int64_t limit = 0;                ///< Range
   std::shared_ptr<TxnRequest> txn;  ///< kTxn
 
   static Op Put(std::string key, std::string value, int64_t lease = 0) {
@@ -96,9 +97,9 @@ struct TxnRequest {
 /// etcdserverpb.ResponseOp (the parts PetaCore reads).
 struct OpResponse {
   Op::Kind kind = Op::Kind::kPut;
-  std::vector<KeyValue> kvs;  ///< kRange
-  int64_t count = 0;          ///< kRange
-  int64_t deleted = 0;        ///< kDeleteRange
+  std::vector<KeyValue> kvs;         ///< kRange
+  int64_t count = 0;                 ///< kRange
+  int64_t deleted = 0;               ///< kDeleteRange
   std::shared_ptr<TxnResponse> txn;  ///< kTxn
 };
 

@@ -1,4 +1,7 @@
 // etcdlink/watcher.h — a resumable etcd v3 Watch over one key range.
+//
+// One gRPC stream per Watcher (independent consumers must not starve each other on a shared
+// stream), with progress_notify and "hasleader" so a partitioned member ends the stream.
 #pragma once
 
 #include <atomic>
@@ -30,15 +33,19 @@ struct WatchCallbacks {
   /// The watch's start revision was compacted away (compact_revision from etcd). The watcher
   /// stops; the owner re-lists and starts a new Watcher from the new revision + 1.
   std::function<void(int64_t compact_revision)> on_compacted;
-  /// A transient stream error; the watcher reconnects by itself and resumes. Informational.
+  /// A transient stream error, or a cancel by etcd other than compaction; the watcher
+  /// reconnects by itself (back-off 100 ms doubling to 1 s) and resumes. Informational.
   std::function<void(const absl::Status&)> on_error;
 };
 
 /// Watches [key, range_end) from start_revision (inclusive) with progress_notify, on a
 /// dedicated thread. On stream failure it reconnects (any endpoint, back-off up to 1 s) and
 /// resumes from last seen revision + 1, dropping duplicates, so every revision is delivered
-/// exactly once and in order. Destroying it (or Stop) cancels the stream and joins the thread;
-/// never call Stop from inside a callback.
+/// exactly once and in order. start_revision 0 means "after the current revision"; the watcher
+/// pins that revision on its first connection, so a later reconnect skips nothing.
+/// Destroying it (or Stop) cancels the stream and joins the thread, promptly even with etcd
+/// unreachable; never destroy it from inside a callback (Stop there only stops, no join).
+/// The Client must outlive the Watcher.
 class Watcher {
  public:
   Watcher(Client& client, std::string key, std::string range_end, int64_t start_revision,

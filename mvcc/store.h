@@ -98,15 +98,20 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   /// Applies `batch` atomically at `revision`: readers see all of it or none of it.
-  /// Precondition: revision > applied_revision() (checked; throws std::logic_error).
+  /// Precondition: revision > applied_revision() (checked; throws std::logic_error), and a
+  /// given Mutation::mod_revision lies in (applied_revision(), revision] (else linking it would
+  /// be visible before the batch is published; checked before anything is applied).
   /// An empty batch just advances the applied revision (etcd progress notification).
   /// Then runs the OnApplied callbacks whose revision is now reached, on this thread.
   void Apply(int64_t revision, std::span<const Mutation> batch);
 
   /// Drops versions no snapshot at >= `revision` can see, as etcd's Compact(revision): for
   /// each key, keeps every version with mod_revision > revision plus the newest one <=
-  /// revision (dropped if it is a tombstone). Memory is reclaimed once no reader can reach it.
-  /// A revision <= compacted_revision() is a no-op. Writer side only.
+  /// revision (dropped if it is a tombstone). Memory is reclaimed once no reader can reach it:
+  /// versions a live Snapshot may still walk are retired, and freed by a later Compact (or,
+  /// periodically, Apply) after that snapshot is gone. A revision <= compacted_revision()
+  /// compacts nothing but still frees what became unreachable. A revision >
+  /// applied_revision() throws std::logic_error (as etcd's ErrFutureRev). Writer side only.
   void Compact(int64_t revision);
 
   /// A snapshot at applied_revision().

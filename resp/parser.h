@@ -23,7 +23,9 @@ struct Limits {
 };
 
 /// One parsed command. Every view points into the buffer passed to Parser::Parse and stays
-/// valid only while the caller keeps those bytes unchanged (see Parser::Parse).
+/// valid only while the caller keeps those bytes unchanged (see Parser::Parse). Exception: an
+/// inline argument that used quotes or escapes ("a\x41") has no contiguous copy in the buffer,
+/// so its view points into the parser's own storage, valid until the next Parse or Reset.
 struct Command {
   std::vector<std::string_view> args;  ///< args[0] is the command name, as sent (any case).
   bool inline_form = false;            ///< true when it came as an inline (telnet) command.
@@ -35,13 +37,18 @@ struct Command {
 /// Usage: the caller keeps a buffer of received, not yet consumed bytes and calls Parse with
 /// the whole buffer, again and again as bytes arrive. kNeedMore consumes nothing but remembers
 /// how far it got, so the caller must pass the same bytes (possibly followed by more) on the
-/// next call and must not move them... unless it does: the parser only stores offsets, so the
-/// buffer may be reallocated between calls as long as its content is preserved. On kCommand
+/// next call. The parser stores only offsets, so the buffer may be moved or reallocated between
+/// calls as long as its content is preserved; a half-received payload is never rescanned, so
+/// parsing is linear in the bytes received however they are split. On kCommand
 /// the first `consumed` bytes hold exactly one command; the caller drops them (after using the
 /// views) and calls Parse again for the next pipelined command.
 ///
 /// Errors follow Redis (networking.c): the reply text is in error(), e.g.
-/// "Protocol error: invalid bulk length"; after kError the connection must be closed.
+/// "Protocol error: invalid bulk length"; after kError the connection must be closed (Parse
+/// keeps returning kError until Reset). As in Redis, the two bytes after a "*<n>"/"$<n>" line's
+/// '\r' and after a bulk payload are skipped without being checked to be "\r\n". Unlike Redis,
+/// the line-length limit does not depend on how the bytes were split into reads: a header or
+/// inline line longer than Limits::max_inline_len is an error even if its terminator is there.
 /// Not thread-safe: one parser per connection.
 class Parser {
  public:
@@ -54,8 +61,8 @@ class Parser {
   explicit Parser(Limits limits = {});
 
   /// Parses at most one command from the front of `buffer` into `out` (cleared first).
-  /// An empty inline line (a bare "\r\n") is skipped silently as Redis does: it is consumed
-  /// and reported as kCommand with out->args empty.
+  /// An empty inline line (a bare "\r\n") and a multibulk count <= 0 ("*0\r\n", "*-1\r\n")
+  /// are skipped silently as Redis does: consumed and reported as kCommand with out->args empty.
   Result Parse(std::string_view buffer, Command* out);
 
   /// The Redis error text after kError, without the leading '-' and CRLF.
@@ -65,14 +72,23 @@ class Parser {
   void Reset();
 
  private:
+  Result Fail(std::string text);
+  Result ParseInline(std::string_view buffer, Command* out);
+  // Finds the terminator `term` of the line starting at pos_; false if it is not there yet or
+  // the line is too long (then failed_ is set with `too_big` as the error).
+  bool FindLineEnd(std::string_view buffer, char term, const char* too_big, size_t* at);
+  Result Complete(std::string_view buffer, Command* out);
+
   Limits limits_;
   std::string error_;
-  // Resume state for a multibulk command in progress: the offset up to which argument
-  // headers and payloads have been validated, how many args are known, and their spans.
-  size_t resume_offset_ = 0;
-  int64_t multibulk_left_ = -1;
+  bool failed_ = false;
+  // Resume state of the command in progress; all offsets are from the buffer's start.
+  size_t pos_ = 0;                 // bytes of it already parsed (headers and whole args)
+  size_t scan_ = 0;                // the current line has no terminator before this offset
+  int64_t multibulk_left_ = -1;    // args still expected; -1 until "*<n>" is parsed
+  int64_t pending_bulk_len_ = -1;  // payload length of the next arg; -1 until "$<n>" is parsed
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of complete args
-  int64_t pending_bulk_len_ = -1;
+  std::string scratch_;                           // unescaped quoted inline args (see Command)
 };
 
 }  // namespace petacore::resp

@@ -24,9 +24,10 @@ class ReplyWriter {
   /// "+OK\r\n". CR and LF inside `s` are replaced by spaces, as Redis's addReplyStatus.
   void Simple(std::string_view s);
   void Ok() { out_->append("+OK\r\n", 5); }
-  /// "-<text>\r\n". `text` carries its own prefix ("ERR ...", "WRONGTYPE ...",
-  /// "EXECABORT ..."); a text not starting with an upper-case word gets "ERR " prepended as
-  /// Redis's addReplyError does. CR/LF are replaced by spaces.
+  /// "-<text>\r\n". `text` carries its own code ("ERR ...", "WRONGTYPE ...", "EXECABORT ...");
+  /// a text not starting with an error code (a word of two or more letters A-Z followed by a
+  /// space) gets "ERR " prepended. As in Redis's addReplyErrorLength, a text starting with '-'
+  /// is sent as is ("-NOSCRIPT ..."). CR/LF are replaced by spaces.
   void Error(std::string_view text);
   /// ":<n>\r\n"
   void Integer(int64_t n);
@@ -40,9 +41,12 @@ class ReplyWriter {
   void NullArray();
   /// A map of n pairs: "%<n>" in RESP3, an array of 2n elements in RESP2.
   void MapHeader(size_t n);
-  /// A double as Redis formats it: a bulk string in RESP2 (e.g. INCRBYFLOAT's "10.5"),
-  /// ",<d>\r\n" in RESP3. Uses the shortest representation that round-trips ("%.17g" style
-  /// trimmed), "inf"/"-inf" for infinities.
+  /// A double as Redis >= 7.2's addReplyDouble (ZSCORE, ZINCRBY, GEODIST): a bulk string in
+  /// RESP2, ",<d>\r\n" in RESP3, the text as util.c's d2string: "nan", "inf"/"-inf", "0"/"-0",
+  /// an integral value within +-LLONG_MAX/2 as an integer ("3"), otherwise the shortest digits
+  /// that round-trip laid out as fpconv_dtoa ("1.5", "0.001", "1.5e-7", "1e+21"). Not for
+  /// INCRBYFLOAT, whose reply is long double "%.17Lf" with trailing zeros trimmed: format that
+  /// in the command and send it with Bulk.
   void Double(double d);
   /// Appends raw, already-encoded RESP bytes.
   void Raw(std::string_view encoded) { out_->append(encoded); }

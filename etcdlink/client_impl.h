@@ -1,0 +1,63 @@
+// etcdlink/client_impl.h — INTERNAL: the state behind Client, shared with Watcher.
+//
+// Holds the single gRPC channel (all endpoints, round_robin) and the stubs. Including this
+// pulls in gRPC and the generated code, so only etcdlink's .cc files may include it.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "etcdlink/client.h"
+#include "etcdlink/proto/rpc.grpc.pb.h"
+
+namespace petacore::etcdlink {
+
+namespace internal {
+
+struct AsyncTxnCall;
+
+/// grpc::Status -> absl::Status; the numeric codes are identical by design of both libraries.
+absl::Status ToAbsl(const grpc::Status& status);
+
+/// "ipv4:a:p1,b:p2" for gRPC's static ipv4 resolver. Host names are resolved once, here
+/// (as clientv3 and etcd-cpp-apiv3 do); "localhost" is 127.0.0.1 so no IPv6 surprise.
+std::string BuildTarget(const std::vector<std::string>& endpoints);
+
+/// Metadata that makes an etcd member refuse (UNAVAILABLE "etcdserver: no leader") instead of
+/// stalling when it has lost its leader, and end streams when leadership is lost.
+inline constexpr char kHasLeaderKey[] = "hasleader";
+inline constexpr char kHasLeaderValue[] = "true";
+
+}  // namespace internal
+
+struct Client::Impl {
+  explicit Impl(ClientOptions opts);
+  ~Impl();
+
+  /// Deadline = now + call_timeout, wait_for_ready (a call waits for a connection rather than
+  /// failing fast on a reconnecting channel), optional hasleader.
+  void PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const;
+
+  ClientOptions options;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv;
+  std::unique_ptr<etcdserverpb::Watch::Stub> watch;
+  std::unique_ptr<etcdserverpb::Lease::Stub> lease;
+  std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
+
+  // TxnAsync machinery: one completion queue drained by one thread owned by the client.
+  grpc::CompletionQueue cq;
+  std::mutex mu;
+  bool shutting_down = false;                            // guarded by mu
+  std::unordered_set<internal::AsyncTxnCall*> inflight;  // guarded by mu
+  std::thread cq_thread;
+};
+
+}  // namespace petacore::etcdlink

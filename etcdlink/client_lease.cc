@@ -1,0 +1,85 @@
+// client_lease.cc — Client's Lease and Maintenance calls.
+#include <utility>
+
+#include "etcdlink/client.h"
+#include "etcdlink/client_impl.h"
+
+namespace petacore::etcdlink {
+
+absl::StatusOr<std::pair<int64_t, int64_t>> Client::LeaseGrant(int64_t ttl_seconds, int64_t id) {
+  etcdserverpb::LeaseGrantRequest request;
+  request.set_ttl(ttl_seconds);
+  request.set_id(id);
+  etcdserverpb::LeaseGrantResponse response;
+  grpc::ClientContext ctx;
+  impl_->PrepareUnary(&ctx, true);
+  auto status = internal::ToAbsl(impl_->lease->LeaseGrant(&ctx, request, &response));
+  if (!status.ok()) return status;
+  // etcd 3.4 reports grant failures as gRPC errors; `error` is a legacy field, kept as a guard.
+  if (!response.error().empty()) return absl::UnknownError(response.error());
+  return std::make_pair(response.id(), response.ttl());
+}
+
+absl::Status Client::LeaseRevoke(int64_t id) {
+  etcdserverpb::LeaseRevokeRequest request;
+  request.set_id(id);
+  etcdserverpb::LeaseRevokeResponse response;
+  grpc::ClientContext ctx;
+  impl_->PrepareUnary(&ctx, true);
+  return internal::ToAbsl(impl_->lease->LeaseRevoke(&ctx, request, &response));
+}
+
+absl::StatusOr<int64_t> Client::LeaseKeepAliveOnce(int64_t id) {
+  grpc::ClientContext ctx;
+  // The whole round trip shares the unary deadline, so a dead member cannot stall it.
+  impl_->PrepareUnary(&ctx, true);
+  auto stream = impl_->lease->LeaseKeepAlive(&ctx);
+  etcdserverpb::LeaseKeepAliveRequest request;
+  request.set_id(id);
+  etcdserverpb::LeaseKeepAliveResponse response;
+  bool got = stream->Write(request) && stream->WritesDone() && stream->Read(&response);
+  if (got) {
+    // The server ends its side once it has seen our half-close; drain that so Finish is quick.
+    etcdserverpb::LeaseKeepAliveResponse extra;
+    while (stream->Read(&extra)) {
+    }
+  }
+  auto status = internal::ToAbsl(stream->Finish());
+  if (!got) {
+    if (!status.ok()) return status;
+    return absl::UnavailableError("etcdlink: keep-alive stream closed without a response");
+  }
+  return response.ttl();
+}
+
+absl::StatusOr<int64_t> Client::LeaseTimeToLive(int64_t id) {
+  etcdserverpb::LeaseTimeToLiveRequest request;
+  request.set_id(id);
+  etcdserverpb::LeaseTimeToLiveResponse response;
+  grpc::ClientContext ctx;
+  impl_->PrepareUnary(&ctx, true);
+  auto status = internal::ToAbsl(impl_->lease->LeaseTimeToLive(&ctx, request, &response));
+  if (!status.ok()) return status;
+  return response.ttl();
+}
+
+absl::StatusOr<MemberStatus> Client::Status() {
+  etcdserverpb::StatusRequest request;
+  etcdserverpb::StatusResponse response;
+  grpc::ClientContext ctx;
+  // No hasleader: Status is how one diagnoses a member that lost its leader.
+  impl_->PrepareUnary(&ctx, false);
+  auto status = internal::ToAbsl(impl_->maintenance->Status(&ctx, request, &response));
+  if (!status.ok()) return status;
+  MemberStatus out;
+  out.version = response.version();
+  out.db_size = response.db_size();
+  out.leader = response.leader();
+  out.member_id = response.header().member_id();
+  out.revision = response.header().revision();
+  out.raft_index = response.raft_index();
+  out.errors.assign(response.errors().begin(), response.errors().end());
+  return out;
+}
+
+}  // namespace petacore::etcdlink

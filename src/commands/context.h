@@ -1,0 +1,42 @@
+// src/commands/context.h — what a handler gets: its arguments, a transaction view, a reply
+// writer, the connection's session and the shared server state.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "keyspace/txn_view.h"
+#include "resp/reply.h"
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::commands {
+
+/// Exact Redis error texts used by more than one family.
+inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kErrSyntax = "ERR syntax error";
+inline constexpr std::string_view kErrWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
+
+/// One handler invocation. Everything is borrowed for the duration of the call.
+struct CommandContext {
+  std::span<const std::string_view> args;
+  keyspace::TxnView& txn;
+  resp::ReplyWriter& out;
+  server::Session& session;
+  server::ServerState& server;
+
+  /// The store key of a user key in the selected database.
+  std::string Key(std::string_view user_key) const;
+};
+
+/// Redis's string2ll: strict decimal (no spaces, no '+', no leading zeros), fits int64.
+bool ParseInt64(std::string_view s, int64_t* out);
+/// Redis's string2ld-like: strtold over the whole string, no spaces, not NaN.
+bool ParseLongDouble(std::string_view s, long double* out);
+/// ASCII case-insensitive equality.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+}  // namespace petacore::commands

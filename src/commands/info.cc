@@ -1,0 +1,145 @@
+// info.cc — INFO [section ...]: Redis's sections (server, clients, memory, stats, keyspace)
+// plus "petacore": the replication state (mode, etcd endpoints, revisions, watch lag).
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
+#include "commands/context.h"
+#include "commands/table.h"
+#include "keyspace/encoding.h"
+
+namespace petacore::commands {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+int64_t RssBytes() {
+  std::ifstream f("/proc/self/statm");
+  long pages = 0, rss = 0;
+  f >> pages >> rss;
+  return rss * sysconf(_SC_PAGESIZE);
+}
+
+std::string Human(int64_t bytes) {
+  char buf[32];
+  double b = static_cast<double>(bytes);
+  if (b >= 1 << 30) {
+    snprintf(buf, sizeof(buf), "%.2fG", b / (1 << 30));
+  } else if (b >= 1 << 20) {
+    snprintf(buf, sizeof(buf), "%.2fM", b / (1 << 20));
+  } else if (b >= 1 << 10) {
+    snprintf(buf, sizeof(buf), "%.2fK", b / (1 << 10));
+  } else {
+    snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
+  }
+  return buf;
+}
+
+void Line(std::string& s, std::string_view name, const std::string& value) {
+  s.append(name).append(":").append(value).append("\r\n");
+}
+
+}  // namespace
+
+void Info(CommandContext& ctx) {
+  auto& srv = ctx.server;
+  auto wants = [&](std::string_view section) {
+    if (ctx.args.size() == 1) return true;
+    for (size_t i = 1; i < ctx.args.size(); ++i) {
+      if (EqualsIgnoreCase(ctx.args[i], section) || EqualsIgnoreCase(ctx.args[i], "all") ||
+          EqualsIgnoreCase(ctx.args[i], "everything") || EqualsIgnoreCase(ctx.args[i], "default")) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::string s;
+  int64_t now = NowMs();
+  if (wants("server")) {
+    utsname u{};
+    uname(&u);
+    s += "# Server\r\n";
+    Line(s, "redis_version", "7.0.0");
+    Line(s, "petacore_version", PETACORE_VERSION);
+    Line(s, "redis_mode", "standalone");
+    Line(s, "os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+    Line(s, "arch_bits", "64");
+    Line(s, "multiplexing_api", "epoll");
+    Line(s, "process_id", std::to_string(getpid()));
+    Line(s, "tcp_port", std::to_string(srv.config.port));
+    Line(s, "uptime_in_seconds", std::to_string((now - srv.start_ms) / 1000));
+    Line(s, "uptime_in_days", std::to_string((now - srv.start_ms) / 86400000));
+    Line(s, "io_threads_active", std::to_string(srv.config.threads));
+    s += "\r\n";
+  }
+  if (wants("clients")) {
+    size_t n;
+    {
+      std::lock_guard lock(srv.clients_mu);
+      n = srv.clients.size();
+    }
+    s += "# Clients\r\n";
+    Line(s, "connected_clients", std::to_string(n));
+    Line(s, "blocked_clients", "0");
+    s += "\r\n";
+  }
+  if (wants("memory")) {
+    auto st = srv.store.stats();
+    int64_t rss = RssBytes();
+    s += "# Memory\r\n";
+    Line(s, "used_memory", std::to_string(st.bytes));
+    Line(s, "used_memory_human", Human(static_cast<int64_t>(st.bytes)));
+    Line(s, "used_memory_rss", std::to_string(rss));
+    Line(s, "used_memory_rss_human", Human(rss));
+    Line(s, "maxmemory", "0");
+    Line(s, "maxmemory_policy", "noeviction");
+    Line(s, "mvcc_versions", std::to_string(st.versions));
+    Line(s, "mvcc_index_keys", std::to_string(st.index_keys));
+    s += "\r\n";
+  }
+  if (wants("stats")) {
+    s += "# Stats\r\n";
+    Line(s, "total_connections_received", std::to_string(srv.total_connections.load()));
+    Line(s, "total_commands_processed", std::to_string(srv.total_commands.load()));
+    Line(s, "rejected_connections", std::to_string(srv.rejected_connections.load()));
+    Line(s, "commit_retries", std::to_string(srv.commit_retries.load()));
+    s += "\r\n";
+  }
+  if (wants("keyspace")) {
+    s += "# Keyspace\r\n";
+    for (int db = 0; db < keyspace::kNumDatabases; ++db) {
+      int64_t keys = 0;
+      ctx.txn.Range(keyspace::DbStart(db), keyspace::DbEnd(db),
+                    [&](std::string_view key, std::string_view) {
+                      if (keyspace::DecodeKey(key)) ++keys;
+                      return true;
+                    });
+      if (keys > 0) {
+        Line(s, "db" + std::to_string(db), "keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0");
+      }
+    }
+    s += "\r\n";
+  }
+  if (wants("petacore")) {
+    s += "# PetaCore\r\n";
+    Line(s, "mode", srv.config.standalone() ? "standalone" : "replicated");
+    Line(s, "txn_isolation", server::IsolationName(srv.config.txn_isolation));
+    Line(s, "applied_revision", std::to_string(srv.store.applied_revision()));
+    Line(s, "compacted_revision", std::to_string(srv.store.compacted_revision()));
+    if (srv.replication_info) s += srv.replication_info();
+    s += "\r\n";
+  }
+  if (!s.empty()) s.resize(s.size() - 2);  // no blank line after the last section
+  ctx.out.Bulk(s);
+}
+
+}  // namespace petacore::commands

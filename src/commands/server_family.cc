@@ -1,0 +1,261 @@
+// server_family.cc — connection and server commands: PING, ECHO, QUIT, HELLO, CLIENT,
+// COMMAND, CONFIG GET. INFO lives in info.cc.
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+
+#include "commands/context.h"
+#include "commands/glob.h"
+#include "commands/table.h"
+#include "keyspace/encoding.h"
+
+namespace petacore::commands {
+
+void Info(CommandContext& ctx);  // info.cc
+int64_t NowMs();
+
+namespace {
+
+constexpr std::string_view kRedisVersion = "7.0.0";
+
+void Ping(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    return ctx.out.Error("ERR wrong number of arguments for 'ping' command");
+  }
+  if (ctx.args.size() == 2) return ctx.out.Bulk(ctx.args[1]);
+  ctx.out.Simple("PONG");
+}
+
+void Echo(CommandContext& ctx) { ctx.out.Bulk(ctx.args[1]); }
+
+void Quit(CommandContext& ctx) {
+  ctx.session.close_after_reply = true;
+  ctx.out.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') return false;  // Redis allows printable ASCII without spaces
+  }
+  return true;
+}
+
+void SetName(CommandContext& ctx, std::string_view name) {
+  std::lock_guard lock(ctx.server.clients_mu);
+  ctx.session.name = std::string(name);
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]] — RESP2 only for now.
+void Hello(CommandContext& ctx) {
+  size_t i = 1;
+  if (ctx.args.size() >= 2) {
+    int64_t ver;
+    if (!ParseInt64(ctx.args[1], &ver)) {
+      return ctx.out.Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (ver != 2) return ctx.out.Error("NOPROTO unsupported protocol version");
+    i = 2;
+  }
+  std::string_view new_name;
+  bool set_name = false;
+  for (; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "auth") && i + 2 < ctx.args.size()) {
+      i += 2;  // no users or passwords configured yet: the default user needs none
+    } else if (EqualsIgnoreCase(ctx.args[i], "setname") && i + 1 < ctx.args.size()) {
+      new_name = ctx.args[++i];
+      set_name = true;
+    } else {
+      return ctx.out.Error("ERR Syntax error in HELLO option '" + std::string(ctx.args[i]) + "'");
+    }
+  }
+  if (set_name) {
+    if (!ValidClientName(new_name)) {
+      return ctx.out.Error(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    SetName(ctx, new_name);
+  }
+  ctx.out.MapHeader(7);
+  ctx.out.Bulk("server");
+  ctx.out.Bulk("redis");
+  ctx.out.Bulk("version");
+  ctx.out.Bulk(kRedisVersion);
+  ctx.out.Bulk("proto");
+  ctx.out.Integer(2);
+  ctx.out.Bulk("id");
+  ctx.out.Integer(ctx.session.id);
+  ctx.out.Bulk("mode");
+  ctx.out.Bulk("standalone");
+  ctx.out.Bulk("role");
+  ctx.out.Bulk("master");
+  ctx.out.Bulk("modules");
+  ctx.out.ArrayHeader(0);
+}
+
+std::string ClientLine(const server::Session& s, int64_t now_ms) {
+  std::string line;
+  line += "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
+          " fd=0 name=" + s.name + " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
+          " idle=" + std::to_string((now_ms - s.last_command_ms.load()) / 1000) + " flags=" +
+          (s.in_multi ? "x" : "N") + " db=" + std::to_string(s.db) +
+          " sub=0 psub=0 ssub=0 multi=" +
+          (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
+          " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+          "tot-mem=0 events=r cmd=" +
+          s.last_command.load() + " user=default redir=-1 resp=" + std::to_string(s.protocol) +
+          " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
+  return line;
+}
+
+void Client(CommandContext& ctx) {
+  auto sub = ctx.args[1];
+  auto wrong_args = [&] {
+    ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                  std::string(sub) + "'. Try CLIENT HELP.");
+  };
+  if (EqualsIgnoreCase(sub, "id") && ctx.args.size() == 2) return ctx.out.Integer(ctx.session.id);
+  if (EqualsIgnoreCase(sub, "getname") && ctx.args.size() == 2) {
+    if (ctx.session.name.empty()) return ctx.out.NullBulk();
+    return ctx.out.Bulk(ctx.session.name);
+  }
+  if (EqualsIgnoreCase(sub, "setname") && ctx.args.size() == 3) {
+    if (!ValidClientName(ctx.args[2])) {
+      return ctx.out.Error(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    SetName(ctx, ctx.args[2]);
+    return ctx.out.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "setinfo") && ctx.args.size() == 4) {
+    std::lock_guard lock(ctx.server.clients_mu);
+    if (EqualsIgnoreCase(ctx.args[2], "lib-name")) {
+      ctx.session.lib_name = std::string(ctx.args[3]);
+    } else if (EqualsIgnoreCase(ctx.args[2], "lib-ver")) {
+      ctx.session.lib_ver = std::string(ctx.args[3]);
+    } else {
+      return ctx.out.Error("ERR Unrecognized option '" + std::string(ctx.args[2]) + "'");
+    }
+    return ctx.out.Ok();
+  }
+  if ((EqualsIgnoreCase(sub, "list") && ctx.args.size() == 2) ||
+      (EqualsIgnoreCase(sub, "info") && ctx.args.size() == 2)) {
+    int64_t now = NowMs();
+    if (EqualsIgnoreCase(sub, "info")) return ctx.out.Bulk(ClientLine(ctx.session, now));
+    std::string all;
+    std::lock_guard lock(ctx.server.clients_mu);
+    for (const auto& [id, s] : ctx.server.clients) all += ClientLine(*s, now);
+    return ctx.out.Bulk(all);
+  }
+  wrong_args();
+}
+
+// COMMAND entries in Redis 7's COMMAND INFO layout: name, arity, flags, first key, last key,
+// step, ACL categories, tips, key specs, subcommands.
+void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
+  ctx.out.ArrayHeader(10);
+  ctx.out.Bulk(spec.name);
+  ctx.out.Integer(spec.arity);
+  auto flags = spec.FlagNames();
+  ctx.out.ArrayHeader(flags.size());
+  for (auto f : flags) ctx.out.Simple(f);
+  ctx.out.Integer(spec.first_key);
+  ctx.out.Integer(spec.last_key);
+  ctx.out.Integer(spec.step);
+  for (int i = 0; i < 4; ++i) ctx.out.ArrayHeader(0);
+}
+
+void Command(CommandContext& ctx) {
+  const auto& all = Table().all();
+  if (ctx.args.size() == 1) {
+    ctx.out.ArrayHeader(all.size());
+    for (const auto& spec : all) CommandEntry(ctx, spec);
+    return;
+  }
+  auto sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "count") && ctx.args.size() == 2) {
+    return ctx.out.Integer(static_cast<int64_t>(all.size()));
+  }
+  if (EqualsIgnoreCase(sub, "info")) {
+    ctx.out.ArrayHeader(ctx.args.size() - 2);
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      const CommandSpec* spec = Table().Find(ctx.args[i]);
+      if (spec) {
+        CommandEntry(ctx, *spec);
+      } else {
+        ctx.out.NullArray();
+      }
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "docs")) {
+    // No documentation strings yet: an empty map, which redis-cli accepts (it then uses its
+    // built-in help).
+    return ctx.out.MapHeader(0);
+  }
+  if (EqualsIgnoreCase(sub, "list") && ctx.args.size() == 2) {
+    ctx.out.ArrayHeader(all.size());
+    for (const auto& spec : all) ctx.out.Bulk(spec.name);
+    return;
+  }
+  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                "'. Try COMMAND HELP.");
+}
+
+void Config(CommandContext& ctx) {
+  auto sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "get") && ctx.args.size() >= 3) {
+    const auto& c = ctx.server.config;
+    std::map<std::string, std::string> params = {
+        {"save", ""},
+        {"appendonly", "no"},
+        {"databases", std::to_string(keyspace::kNumDatabases)},
+        {"port", std::to_string(c.port)},
+        {"bind", c.bind},
+        {"maxmemory", "0"},
+        {"maxmemory-policy", "noeviction"},
+        {"maxclients", "10000"},
+        {"timeout", "0"},
+        {"proto-max-bulk-len", std::to_string(c.proto_max_bulk_len)},
+        {"io-threads", std::to_string(c.threads)},
+        {"cluster-enabled", "no"},
+    };
+    std::vector<std::pair<std::string, std::string>> hits;
+    for (const auto& [name, value] : params) {
+      for (size_t i = 2; i < ctx.args.size(); ++i) {
+        if (GlobMatch(ctx.args[i], name)) {
+          hits.emplace_back(name, value);
+          break;
+        }
+      }
+    }
+    ctx.out.MapHeader(hits.size());
+    for (const auto& [name, value] : hits) {
+      ctx.out.Bulk(name);
+      ctx.out.Bulk(value);
+    }
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "resetstat") && ctx.args.size() == 2) {
+    ctx.server.total_commands = 0;
+    ctx.server.total_connections = 0;
+    return ctx.out.Ok();
+  }
+  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                "'. Try CONFIG HELP.");
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable& t) {
+  t.Add({"ping", -1, kFast, 0, 0, 0, Ping})
+      .Add({"echo", 2, kFast, 0, 0, 0, Echo})
+      .Add({"quit", -1, kAllowBusy | kNoQueue | kFast, 0, 0, 0, Quit})
+      .Add({"hello", -1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Hello})
+      .Add({"client", -2, kNoScript | kLoading | kStale, 0, 0, 0, Client})
+      .Add({"command", -1, kLoading | kStale, 0, 0, 0, Command})
+      .Add({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config})
+      .Add({"info", -1, kLoading | kStale, 0, 0, 0, Info});
+}
+
+}  // namespace petacore::commands

@@ -1,0 +1,295 @@
+// string_family.cc — GET, SET, INCR…: Redis strings on the replicated key space, with
+// Redis 7.0's replies and error texts.
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "commands/context.h"
+#include "commands/string_value.h"
+#include "commands/table.h"
+#include "keyspace/encoding.h"
+
+namespace petacore::commands {
+
+StringRead ReadString(CommandContext& ctx, const std::string& store_key) {
+  StringRead r;
+  auto raw = ctx.txn.Get(store_key);
+  if (!raw) return r;
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v || v->type != keyspace::ValueType::kString) {
+    r.state = StringRead::State::kWrongType;
+    return r;
+  }
+  r.state = StringRead::State::kOk;
+  r.value = v->payload;
+  return r;
+}
+
+void WriteString(CommandContext& ctx, const std::string& store_key, std::string_view value) {
+  ctx.txn.Put(store_key, keyspace::EncodeString(value));
+}
+
+namespace {
+
+constexpr std::string_view kErrExpiryUnsupported =
+    "ERR SET expiry options (EX, PX, EXAT, PXAT, KEEPTTL) are not supported yet";
+constexpr int64_t kMaxStringLen = 512ll * 1024 * 1024;
+
+void Get(CommandContext& ctx) {
+  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) return ctx.out.NullBulk();
+  ctx.out.Bulk(r.value);
+}
+
+// SET key value [NX|XX] [GET] — as Redis 7.0 SET; expiry options wait for the expiry issue.
+void Set(CommandContext& ctx) {
+  bool nx = false, xx = false, get = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    auto a = ctx.args[i];
+    if (EqualsIgnoreCase(a, "nx") && !xx) {
+      nx = true;
+    } else if (EqualsIgnoreCase(a, "xx") && !nx) {
+      xx = true;
+    } else if (EqualsIgnoreCase(a, "get")) {
+      get = true;
+    } else if (EqualsIgnoreCase(a, "ex") || EqualsIgnoreCase(a, "px") ||
+               EqualsIgnoreCase(a, "exat") || EqualsIgnoreCase(a, "pxat") ||
+               EqualsIgnoreCase(a, "keepttl")) {
+      return ctx.out.Error(kErrExpiryUnsupported);
+    } else {
+      return ctx.out.Error(kErrSyntax);
+    }
+  }
+  std::string key = ctx.Key(ctx.args[1]);
+  bool exists = false;
+  std::string old;
+  bool old_missing = true;
+  if (nx || xx || get) {
+    auto raw = ctx.txn.Get(key);
+    exists = raw.has_value();
+    if (get && exists) {
+      auto r = ReadString(ctx, key);
+      if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+      old = std::string(r.value);
+      old_missing = false;
+    }
+  }
+  bool allowed = !(nx && exists) && !(xx && !exists);
+  if (allowed) WriteString(ctx, key, ctx.args[2]);
+  if (get) {
+    if (old_missing) return ctx.out.NullBulk();
+    return ctx.out.Bulk(old);
+  }
+  if (!allowed) return ctx.out.NullBulk();
+  ctx.out.Ok();
+}
+
+void SetNx(CommandContext& ctx) {
+  std::string key = ctx.Key(ctx.args[1]);
+  if (ctx.txn.Get(key)) return ctx.out.Integer(0);
+  WriteString(ctx, key, ctx.args[2]);
+  ctx.out.Integer(1);
+}
+
+void GetSet(CommandContext& ctx) {
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) {
+    ctx.out.NullBulk();
+  } else {
+    ctx.out.Bulk(r.value);
+  }
+  WriteString(ctx, key, ctx.args[2]);
+}
+
+void GetDel(CommandContext& ctx) {
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) return ctx.out.NullBulk();
+  ctx.out.Bulk(r.value);
+  ctx.txn.Delete(key);
+}
+
+void MGet(CommandContext& ctx) {
+  ctx.out.ArrayHeader(ctx.args.size() - 1);
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    auto r = ReadString(ctx, ctx.Key(ctx.args[i]));
+    if (r.state == StringRead::State::kOk) {
+      ctx.out.Bulk(r.value);
+    } else {
+      ctx.out.NullBulk();  // a missing key and a key of another type both read as nil
+    }
+  }
+}
+
+bool MSetArityOk(CommandContext& ctx, std::string_view name) {
+  if (ctx.args.size() % 2 == 1) return true;
+  ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+  return false;
+}
+
+void MSet(CommandContext& ctx) {
+  if (!MSetArityOk(ctx, "mset")) return;
+  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
+    WriteString(ctx, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+  }
+  ctx.out.Ok();
+}
+
+void MSetNx(CommandContext& ctx) {
+  if (!MSetArityOk(ctx, "msetnx")) return;
+  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
+    if (ctx.txn.Get(ctx.Key(ctx.args[i]))) return ctx.out.Integer(0);
+  }
+  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
+    WriteString(ctx, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+  }
+  ctx.out.Integer(1);
+}
+
+void IncrBy(CommandContext& ctx, int64_t by) {
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  int64_t value = 0;
+  if (!r.missing() && !ParseInt64(r.value, &value)) return ctx.out.Error(kErrNotInteger);
+  int64_t result;
+  if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
+  WriteString(ctx, key, std::to_string(result));
+  ctx.out.Integer(result);
+}
+
+void Incr(CommandContext& ctx) { IncrBy(ctx, 1); }
+void Decr(CommandContext& ctx) { IncrBy(ctx, -1); }
+
+void IncrByCmd(CommandContext& ctx) {
+  int64_t by;
+  if (!ParseInt64(ctx.args[2], &by)) return ctx.out.Error(kErrNotInteger);
+  IncrBy(ctx, by);
+}
+
+void DecrByCmd(CommandContext& ctx) {
+  int64_t by;
+  if (!ParseInt64(ctx.args[2], &by)) return ctx.out.Error(kErrNotInteger);
+  if (by == std::numeric_limits<int64_t>::min()) {
+    return ctx.out.Error("ERR decrement would overflow");
+  }
+  IncrBy(ctx, -by);
+}
+
+// Redis formats INCRBYFLOAT results as "%.17Lf" with trailing zeros (and a bare '.') removed
+// (ld2string, LD_STR_HUMAN), so 10.5 + 0.1 gives "10.6".
+std::string FormatLongDouble(long double v) {
+  char buf[5120];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
+  std::string s(buf, n);
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+void IncrByFloat(CommandContext& ctx) {
+  long double by;
+  if (!ParseLongDouble(ctx.args[2], &by)) return ctx.out.Error(kErrNotFloat);
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  long double value = 0;
+  if (!r.missing() && !ParseLongDouble(r.value, &value)) return ctx.out.Error(kErrNotFloat);
+  long double result = value + by;
+  if (std::isnan(result) || std::isinf(result)) {
+    return ctx.out.Error("ERR increment would produce NaN or Infinity");
+  }
+  std::string s = FormatLongDouble(result);
+  WriteString(ctx, key, s);
+  ctx.out.Bulk(s);
+}
+
+void Append(CommandContext& ctx) {
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  int64_t total = static_cast<int64_t>(r.value.size() + ctx.args[2].size());
+  if (total > kMaxStringLen) {
+    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+  std::string value(r.value);
+  value.append(ctx.args[2]);
+  WriteString(ctx, key, value);
+  ctx.out.Integer(total);
+}
+
+void StrLen(CommandContext& ctx) {
+  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  ctx.out.Integer(static_cast<int64_t>(r.value.size()));
+}
+
+void GetRange(CommandContext& ctx) {
+  int64_t start, end;
+  if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
+    return ctx.out.Error(kErrNotInteger);
+  }
+  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  int64_t len = static_cast<int64_t>(r.value.size());
+  if (start < 0 && end < 0 && start > end) return ctx.out.Bulk("");
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (len == 0 || start > end) return ctx.out.Bulk("");
+  ctx.out.Bulk(r.value.substr(start, end - start + 1));
+}
+
+void SetRange(CommandContext& ctx) {
+  int64_t offset;
+  if (!ParseInt64(ctx.args[2], &offset)) return ctx.out.Error(kErrNotInteger);
+  if (offset < 0) return ctx.out.Error("ERR offset is out of range");
+  std::string key = ctx.Key(ctx.args[1]);
+  auto r = ReadString(ctx, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  auto patch = ctx.args[3];
+  if (patch.empty()) return ctx.out.Integer(static_cast<int64_t>(r.value.size()));
+  if (offset + static_cast<int64_t>(patch.size()) > kMaxStringLen) {
+    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+  std::string value(r.value);
+  if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');
+  value.replace(offset, patch.size(), patch);
+  WriteString(ctx, key, value);
+  ctx.out.Integer(static_cast<int64_t>(value.size()));
+}
+
+}  // namespace
+
+void RegisterStringFamily(CommandTable& t) {
+  t.Add({"get", 2, kReadOnly | kFast, 1, 1, 1, Get})
+      .Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, Set})
+      .Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNx})
+      .Add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, GetSet})
+      .Add({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDel})
+      .Add({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet})
+      .Add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSet})
+      .Add({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, MSetNx})
+      .Add({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Incr})
+      .Add({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Decr})
+      .Add({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByCmd})
+      .Add({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, DecrByCmd})
+      .Add({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByFloat})
+      .Add({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, Append})
+      .Add({"strlen", 2, kReadOnly | kFast, 1, 1, 1, StrLen})
+      .Add({"getrange", 4, kReadOnly, 1, 1, 1, GetRange})
+      .Add({"substr", 4, kReadOnly, 1, 1, 1, GetRange})
+      .Add({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, SetRange});
+}
+
+}  // namespace petacore::commands

@@ -1,0 +1,58 @@
+// txn_family.cc — MULTI, EXEC, DISCARD, WATCH, UNWATCH (as Redis multi.c). Queuing happens in
+// the Driver; EXEC itself is run by the Driver as one commit, so its handler here only
+// answers the case Redis rejects outright.
+#include "commands/context.h"
+#include "commands/table.h"
+
+namespace petacore::commands {
+
+void Exec(CommandContext& ctx) { ctx.out.Error("ERR EXEC without MULTI"); }
+
+namespace {
+
+void Multi(CommandContext& ctx) {
+  if (ctx.session.in_multi) return ctx.out.Error("ERR MULTI calls can not be nested");
+  ctx.session.in_multi = true;
+  ctx.out.Ok();
+}
+
+void Discard(CommandContext& ctx) {
+  if (!ctx.session.in_multi) return ctx.out.Error("ERR DISCARD without MULTI");
+  ctx.session.ResetMulti();
+  ctx.session.watched.clear();
+  ctx.out.Ok();
+}
+
+// WATCH key...: remembers each key's mod_revision in this node's snapshot; EXEC commits only
+// if etcd still has those revisions (an etcd Compare per key).
+void Watch(CommandContext& ctx) {
+  if (ctx.session.in_multi) return ctx.out.Error("ERR WATCH inside MULTI is not allowed");
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string key = ctx.Key(ctx.args[i]);
+    if (ctx.session.watched.count(key)) continue;
+    int64_t rev = ctx.txn.ModRevision(key);
+    ctx.session.watched.emplace(std::move(key), rev);
+  }
+  ctx.out.Ok();
+}
+
+void Unwatch(CommandContext& ctx) {
+  ctx.session.watched.clear();
+  ctx.out.Ok();
+}
+
+}  // namespace
+
+void RegisterTxnFamily(CommandTable& t) {
+  t.Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
+         Multi})
+      .Add({"exec", 1, kNoScript | kLoading | kStale | kNoQueue, 0, 0, 0, Exec})
+      .Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0,
+            0, Discard})
+      .Add({"watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 1, -1,
+            1, Watch})
+      .Add({"unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
+            Unwatch});
+}
+
+}  // namespace petacore::commands

@@ -1,0 +1,164 @@
+#include "keyspace/txn_view.h"
+
+#include <algorithm>
+
+namespace petacore::keyspace {
+
+using replication::CommitRequest;
+using replication::KeyRevision;
+using replication::WriteOp;
+
+namespace {
+bool InRange(std::string_view key, const std::string& start, const std::string& end) {
+  return key >= start && (end.empty() || key < end);
+}
+}  // namespace
+
+bool TxnView::InDeletedRange(std::string_view key) const {
+  for (const auto& [start, end] : range_deletes_) {
+    if (InRange(key, start, end)) return true;
+  }
+  return false;
+}
+
+std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
+  auto kv = snapshot_.Get(key);
+  auto it = reads_.find(key);
+  if (it == reads_.end()) {
+    reads_.emplace(std::string(key), Read{kv ? kv->mod_revision : 0});
+  }
+  command_reads_.emplace_back(key);
+  if (!kv) return std::nullopt;
+  return kv->value;
+}
+
+std::optional<std::string_view> TxnView::Get(std::string_view key) {
+  if (auto it = writes_.find(key); it != writes_.end()) {
+    if (!it->second.value) return std::nullopt;
+    return std::string_view(*it->second.value);
+  }
+  if (InDeletedRange(key)) return std::nullopt;
+  return SnapshotGet(key);
+}
+
+int64_t TxnView::ModRevision(std::string_view key) {
+  SnapshotGet(key);
+  return reads_.find(key)->second.mod_revision;
+}
+
+void TxnView::Put(std::string_view key, std::string value) {
+  auto it = writes_.find(key);
+  if (it == writes_.end()) it = writes_.emplace(std::string(key), Write{}).first;
+  it->second.value = std::move(value);
+  command_writes_.emplace_back(key);
+}
+
+bool TxnView::Delete(std::string_view key) {
+  if (!Get(key)) return false;
+  auto it = writes_.find(key);
+  if (it == writes_.end()) it = writes_.emplace(std::string(key), Write{}).first;
+  it->second.value.reset();
+  command_writes_.emplace_back(key);
+  return true;
+}
+
+size_t TxnView::DeleteRange(std::string_view start, std::string_view end) {
+  size_t n = 0;
+  Range(start, end, [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  });
+  // Buffered writes inside the range are dropped; the range delete covers the snapshot keys.
+  for (auto it = writes_.lower_bound(start); it != writes_.end();) {
+    if (!end.empty() && it->first >= end) break;
+    it = writes_.erase(it);
+  }
+  if (n > 0) range_deletes_.emplace_back(std::string(start), std::string(end));
+  return n;
+}
+
+void TxnView::Range(std::string_view start, std::string_view end,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  // Merge the snapshot's keys with the write buffer, the buffer winning on equal keys.
+  auto wit = writes_.lower_bound(start);
+  auto wend = end.empty() ? writes_.end() : writes_.lower_bound(end);
+  bool go_on = true;
+  snapshot_.Range(start, end, 0, [&](const mvcc::KeyValue& kv) {
+    for (; go_on && wit != wend && wit->first < kv.key; ++wit) {
+      if (wit->second.value) go_on = fn(wit->first, *wit->second.value);
+    }
+    if (!go_on) return false;
+    if (wit != wend && wit->first == kv.key) {
+      if (wit->second.value) go_on = fn(wit->first, *wit->second.value);
+      ++wit;
+    } else if (!InDeletedRange(kv.key)) {
+      go_on = fn(kv.key, kv.value);
+    }
+    return go_on;
+  });
+  while (go_on && wit != wend) {
+    if (wit->second.value) go_on = fn(wit->first, *wit->second.value);
+    ++wit;
+  }
+}
+
+void TxnView::EndCommand() {
+  for (const auto& w : command_writes_) {
+    if (std::find(command_reads_.begin(), command_reads_.end(), w) == command_reads_.end()) {
+      continue;
+    }
+    auto r = reads_.find(w);
+    if (r != reads_.end()) rmw_.emplace(w, r->second.mod_revision);
+  }
+  command_reads_.clear();
+  command_writes_.clear();
+}
+
+CommitRequest TxnView::BuildCommit(Isolation isolation) {
+  EndCommand();
+  CommitRequest req;
+  switch (isolation) {
+    case Isolation::kSerializable:
+      for (const auto& [key, r] : reads_) req.compares.push_back({key, r.mod_revision});
+      break;
+    case Isolation::kSnapshot:
+      for (const auto& [key, w] : writes_) {
+        req.compares.push_back({key, snapshot_.Get(key) ? snapshot_.Get(key)->mod_revision : 0});
+      }
+      for (const auto& [key, r] : rmw_) {
+        if (!writes_.count(key)) req.compares.push_back({key, r});
+      }
+      break;
+    case Isolation::kReadCommitted:
+      for (const auto& [key, rev] : rmw_) req.compares.push_back({key, rev});
+      break;
+  }
+  // A range delete and a put inside it cannot share one etcd Txn ("duplicate key given in txn
+  // request"), so such a range is expanded into single deletes of the snapshot's keys.
+  for (const auto& [start, end] : range_deletes_) {
+    auto first_put = writes_.lower_bound(start);
+    bool overlaps = first_put != writes_.end() && (end.empty() || first_put->first < end);
+    if (!overlaps) {
+      req.writes.push_back({WriteOp::Kind::kDeleteRange, start, {}, end});
+      continue;
+    }
+    snapshot_.Range(start, end, 0, [&](const mvcc::KeyValue& kv) {
+      if (!writes_.count(kv.key)) {
+        req.writes.push_back({WriteOp::Kind::kDelete, std::string(kv.key), {}, {}});
+      }
+      return true;
+    });
+  }
+  for (auto& [key, w] : writes_) {
+    if (w.value) {
+      req.writes.push_back({WriteOp::Kind::kPut, key, std::move(*w.value), {}});
+    } else {
+      req.writes.push_back({WriteOp::Kind::kDelete, key, {}, {}});
+    }
+  }
+  writes_.clear();
+  range_deletes_.clear();
+  return req;
+}
+
+}  // namespace petacore::keyspace

@@ -1,0 +1,83 @@
+// src/keyspace/txn_view.h — what a command handler reads and writes through.
+//
+// A TxnView layers a local write buffer over one mvcc::Snapshot, records every key read with
+// the mod_revision it had, and at the end yields one CommitRequest for the isolation level in
+// force. Handlers never talk to etcd, never lock and never know whether they run alone or
+// inside EXEC: the Driver owns commit, retry and ack-after-visible.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mvcc/store.h"
+#include "replication/committer.h"
+
+namespace petacore::keyspace {
+
+/// Which keys a multi-command transaction (EXEC) compares at commit. Single commands always
+/// compare what they read, so each command is atomic as in Redis.
+enum class Isolation {
+  kSerializable,   ///< every key read (Redis's EXEC semantics; no write skew)
+  kSnapshot,       ///< every key written: first committer wins; write skew possible
+  kReadCommitted,  ///< keys both read and written (no lost update); reads not re-checked
+};
+
+/// Transaction view over a snapshot. Not thread-safe; lives for one handler run (or one EXEC).
+class TxnView {
+ public:
+  /// `snapshot` must outlive the view.
+  explicit TxnView(const mvcc::Snapshot& snapshot) : snapshot_(snapshot) {}
+
+  /// The stored bytes of `key` as this transaction sees them (its own writes first), or
+  /// nullopt. Records the read. The view is valid until the next write to the same key.
+  std::optional<std::string_view> Get(std::string_view key);
+  /// The mod_revision `key` has in the snapshot (0 = absent); recorded as a read.
+  int64_t ModRevision(std::string_view key);
+
+  /// Buffers a put (replacing an earlier buffered write of the key).
+  void Put(std::string_view key, std::string value);
+  /// Buffers a delete of `key` if the view holds it; returns whether it did.
+  bool Delete(std::string_view key);
+  /// Buffers a delete of every key in [start, end); returns how many live keys that removes.
+  size_t DeleteRange(std::string_view start, std::string_view end);
+
+  /// Visits the keys live in this view in [start, end) in order (snapshot merged with the
+  /// write buffer) until fn returns false. Not recorded as reads (KEYS/SCAN are not guarded).
+  void Range(std::string_view start, std::string_view end,
+             const std::function<bool(std::string_view key, std::string_view value)>& fn);
+
+  bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
+  int64_t revision() const { return snapshot_.revision(); }
+
+  /// Ends the command that just ran: reads and writes so far are attributed to it (used by
+  /// kReadCommitted, which compares only keys one command both read and wrote).
+  void EndCommand();
+
+  /// The commit for these writes under `isolation`; guards are added by the caller.
+  replication::CommitRequest BuildCommit(Isolation isolation);
+
+ private:
+  struct Write {
+    std::optional<std::string> value;  // nullopt = delete
+  };
+  struct Read {
+    int64_t mod_revision;
+  };
+  bool InDeletedRange(std::string_view key) const;
+  std::optional<std::string_view> SnapshotGet(std::string_view key);
+
+  const mvcc::Snapshot& snapshot_;
+  std::map<std::string, Write, std::less<>> writes_;
+  std::map<std::string, Read, std::less<>> reads_;
+  std::vector<std::pair<std::string, std::string>> range_deletes_;
+  // kReadCommitted: keys a single command both read and wrote.
+  std::map<std::string, int64_t, std::less<>> rmw_;
+  std::vector<std::string> command_reads_, command_writes_;
+};
+
+}  // namespace petacore::keyspace

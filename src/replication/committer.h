@@ -1,0 +1,57 @@
+// src/replication/committer.h — where a command's writes go to become a revision.
+//
+// A CommitRequest is one atomic write: guards (WATCHed keys), compares (the isolation's read or
+// write set) and the writes. A Committer turns it into exactly one revision or a refusal:
+// EtcdCommitter sends one etcd Txn; LocalCommitter (standalone mode) applies it to the store
+// under its own revision counter. Keys here are store keys (no --etcd-prefix).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace petacore::replication {
+
+/// "mod_revision(key) == mod_revision", 0 meaning absent — an etcd Compare on MOD.
+struct KeyRevision {
+  std::string key;
+  int64_t mod_revision = 0;
+};
+
+/// One write. kDeleteRange deletes every key in [key, range_end) (FLUSHDB).
+struct WriteOp {
+  enum class Kind : uint8_t { kPut, kDelete, kDeleteRange };
+  Kind kind = Kind::kPut;
+  std::string key;
+  std::string value;      ///< kPut
+  std::string range_end;  ///< kDeleteRange
+};
+
+struct CommitRequest {
+  std::vector<KeyRevision> guards;    ///< WATCHed keys: a mismatch is kGuardFailed
+  std::vector<KeyRevision> compares;  ///< read/write set: a mismatch is kConflict
+  std::vector<WriteOp> writes;        ///< never empty; no key twice (TxnView folds them)
+};
+
+struct CommitResult {
+  enum class Status : uint8_t { kCommitted, kGuardFailed, kConflict, kError };
+  Status status = Status::kError;
+  /// kCommitted: the revision the write produced. kConflict: a revision that, once applied
+  /// locally, shows the conflicting change (so a retry reads fresh data); 0 when unknown.
+  int64_t revision = 0;
+  /// kConflict: false when `revision` is only an upper guess (a compared key was deleted, so
+  /// its delete revision is unknown): the caller should not wait for it unboundedly.
+  bool exact = true;
+  std::string error;  ///< kError: a Redis error text, e.g. "ERR etcd: ..."
+};
+
+/// Turns CommitRequests into revisions. Thread-safe; `done` may run on any thread (the
+/// caller's, or the etcd client's completion thread), exactly once.
+class Committer {
+ public:
+  virtual ~Committer() = default;
+  virtual void Commit(CommitRequest request, std::function<void(CommitResult)> done) = 0;
+};
+
+}  // namespace petacore::replication

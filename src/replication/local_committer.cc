@@ -1,0 +1,66 @@
+#include "replication/local_committer.h"
+
+#include <vector>
+
+namespace petacore::replication {
+namespace {
+
+bool Matches(const mvcc::Snapshot& snap, const std::vector<KeyRevision>& expected) {
+  for (const auto& kr : expected) {
+    auto kv = snap.Get(kr.key);
+    if ((kv ? kv->mod_revision : 0) != kr.mod_revision) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
+  CommitResult result;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<mvcc::Mutation> batch;
+    {
+      mvcc::Snapshot snap = store_.Read();
+      if (!Matches(snap, request.guards)) {
+        result.status = CommitResult::Status::kGuardFailed;
+      } else if (!Matches(snap, request.compares)) {
+        result.status = CommitResult::Status::kConflict;
+        result.revision = snap.revision();
+      } else {
+        batch.reserve(request.writes.size());
+        for (auto& w : request.writes) {
+          switch (w.kind) {
+            case WriteOp::Kind::kPut:
+              batch.push_back({mvcc::Mutation::Kind::kPut, std::move(w.key), std::move(w.value)});
+              break;
+            case WriteOp::Kind::kDelete:
+              batch.push_back({mvcc::Mutation::Kind::kDelete, std::move(w.key), {}});
+              break;
+            case WriteOp::Kind::kDeleteRange:
+              // etcd expands a DeleteRange into one delete per live key; so do we.
+              snap.Range(w.key, w.range_end, 0, [&](const mvcc::KeyValue& kv) {
+                batch.push_back({mvcc::Mutation::Kind::kDelete, std::string(kv.key), {}});
+                return true;
+              });
+              break;
+          }
+        }
+      }
+    }
+    if (result.status == CommitResult::Status::kError) {
+      int64_t revision = store_.applied_revision();
+      if (!batch.empty()) {  // as etcd: a Txn that changes nothing makes no revision
+        store_.Apply(++revision, batch);
+      }
+      if (!batch.empty() && compact_every_ > 0 && revision % compact_every_ == 0) {
+        store_.Compact(revision - compact_every_);
+      }
+      result.status = CommitResult::Status::kCommitted;
+      result.revision = revision;
+    }
+  }
+  done(std::move(result));
+}
+
+}  // namespace petacore::replication

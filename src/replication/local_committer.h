@@ -1,0 +1,28 @@
+// src/replication/local_committer.h — standalone mode: an in-process revision counter.
+#pragma once
+
+#include <mutex>
+
+#include "mvcc/store.h"
+#include "replication/committer.h"
+
+namespace petacore::replication {
+
+/// Applies each CommitRequest straight to the store at applied_revision() + 1, after checking
+/// its guards and compares against the latest state; serialized by a mutex, so it is the
+/// store's only writer. `done` runs on the calling thread before Commit returns.
+/// Also compacts the store's history periodically (standalone keeps no old revisions that no
+/// snapshot needs): every `compact_every` revisions, to applied - compact_every.
+class LocalCommitter : public Committer {
+ public:
+  explicit LocalCommitter(mvcc::Store& store, int64_t compact_every = 10000)
+      : store_(store), compact_every_(compact_every) {}
+  void Commit(CommitRequest request, std::function<void(CommitResult)> done) override;
+
+ private:
+  mvcc::Store& store_;
+  int64_t compact_every_;
+  std::mutex mu_;
+};
+
+}  // namespace petacore::replication

@@ -1,0 +1,188 @@
+#include "replication/sync.h"
+
+#include <spdlog/spdlog.h>
+
+#include <unordered_set>
+
+namespace petacore::replication {
+
+Sync::Sync(etcdlink::Client& client, mvcc::Store& store, std::string prefix, int64_t history)
+    : client_(client), store_(store), prefix_(std::move(prefix)), history_(history) {}
+
+Sync::~Sync() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (reload_thread_.joinable()) reload_thread_.join();
+  std::unique_ptr<etcdlink::Watcher> watcher;
+  {
+    std::lock_guard lock(mu_);
+    watcher = std::move(watcher_);
+  }
+}
+
+absl::StatusOr<int64_t> Sync::Load(bool reload) {
+  std::vector<mvcc::Mutation> batch;
+  std::unordered_set<std::string> seen;
+  auto revision = client_.RangeAll(
+      prefix_, etcdlink::PrefixEnd(prefix_), 10000, [&](std::vector<etcdlink::KeyValue>&& kvs) {
+        for (auto& kv : kvs) {
+          mvcc::Mutation m;
+          m.key = kv.key.substr(prefix_.size());
+          m.value = std::move(kv.value);
+          m.mod_revision = kv.mod_revision;
+          m.create_revision = kv.create_revision;
+          m.version = kv.version;
+          if (reload) seen.insert(m.key);
+          batch.push_back(std::move(m));
+        }
+      });
+  if (!revision.ok()) return revision.status();
+  int64_t keys = static_cast<int64_t>(batch.size());
+  if (*revision <= store_.applied_revision()) return keys;  // nothing newer than what we hold
+  if (reload) {
+    // Switch to the fresh snapshot in one batch: keys gone from etcd become tombstones at the
+    // snapshot revision (their exact delete revisions were compacted away), unchanged keys
+    // are not rewritten.
+    std::vector<mvcc::Mutation> diff;
+    auto snap = store_.Read();
+    snap.Range("", "", 0, [&](const mvcc::KeyValue& kv) {
+      if (!seen.count(std::string(kv.key))) {
+        diff.push_back({mvcc::Mutation::Kind::kDelete, std::string(kv.key), {}});
+      }
+      return true;
+    });
+    for (auto& m : batch) {
+      auto cur = snap.Get(m.key);
+      if (!cur || cur->mod_revision != m.mod_revision) diff.push_back(std::move(m));
+    }
+    batch = std::move(diff);
+  }
+  store_.Apply(*revision, batch);
+  etcd_revision_.store(std::max(etcd_revision_.load(), *revision));
+  return keys;
+}
+
+absl::StatusOr<int64_t> Sync::Start() {
+  auto keys = Load(false);
+  if (!keys.ok()) return keys;
+  StartWatch(store_.applied_revision() + 1);
+  reload_thread_ = std::thread([this] { ReloadLoop(); });
+  return keys;
+}
+
+void Sync::StartWatch(int64_t from_revision) {
+  etcdlink::WatchCallbacks cb;
+  cb.on_revision = [this](int64_t rev, std::vector<etcdlink::WatchEvent>&& events) {
+    OnRevision(rev, std::move(events));
+  };
+  cb.on_progress = [this](int64_t rev) { OnProgress(rev); };
+  cb.on_compacted = [this](int64_t compact_revision) {
+    spdlog::warn("etcd compacted past this node (compact_revision {}, applied {}): reloading",
+                 compact_revision, store_.applied_revision());
+    last_compaction_seen_.store(compact_revision);
+    std::lock_guard lock(mu_);
+    reload_requested_ = true;
+    cv_.notify_all();
+  };
+  cb.on_error = [this](const absl::Status& status) {
+    watch_errors_.fetch_add(1);
+    spdlog::warn("etcd watch: {} (resuming)", status.ToString());
+  };
+  auto watcher = std::make_unique<etcdlink::Watcher>(
+      client_, prefix_, etcdlink::PrefixEnd(prefix_), from_revision, std::move(cb));
+  std::lock_guard lock(mu_);
+  watcher_ = std::move(watcher);
+}
+
+void Sync::OnRevision(int64_t revision, std::vector<etcdlink::WatchEvent>&& events) {
+  if (revision <= store_.applied_revision()) return;  // already loaded
+  std::vector<mvcc::Mutation> batch;
+  batch.reserve(events.size());
+  for (auto& e : events) {
+    mvcc::Mutation m;
+    m.key = e.kv.key.substr(prefix_.size());
+    if (e.type == etcdlink::WatchEvent::Type::kPut) {
+      m.kind = mvcc::Mutation::Kind::kPut;
+      m.value = std::move(e.kv.value);
+      m.create_revision = e.kv.create_revision;
+      m.version = e.kv.version;
+    } else {
+      m.kind = mvcc::Mutation::Kind::kDelete;
+    }
+    m.mod_revision = revision;
+    batch.push_back(std::move(m));
+  }
+  store_.Apply(revision, batch);
+  etcd_revision_.store(std::max(etcd_revision_.load(), revision));
+  MaybeCompact(revision);
+}
+
+void Sync::OnProgress(int64_t revision) {
+  etcd_revision_.store(std::max(etcd_revision_.load(), revision));
+  if (revision > store_.applied_revision()) store_.Apply(revision, {});
+}
+
+void Sync::MaybeCompact(int64_t revision) {
+  // The local store keeps `history_` revisions, like etcd's revision-mode auto-compaction.
+  if (history_ > 0 && revision - store_.compacted_revision() >= 2 * history_) {
+    store_.Compact(revision - history_);
+  }
+}
+
+void Sync::ReloadLoop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return reload_requested_ || stopping_; });
+      if (stopping_) return;
+      reload_requested_ = false;
+    }
+    std::unique_ptr<etcdlink::Watcher> old;
+    {
+      std::lock_guard lock(mu_);
+      old = std::move(watcher_);
+    }
+    old.reset();  // stop the old watch before this thread writes the store
+    for (;;) {
+      auto keys = Load(true);
+      if (keys.ok()) break;
+      spdlog::warn("reload from etcd failed: {} (retrying)", keys.status().ToString());
+      std::unique_lock lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_; })) return;
+    }
+    reloads_.fetch_add(1);
+    spdlog::info("reloaded from etcd at revision {}", store_.applied_revision());
+    StartWatch(store_.applied_revision() + 1);
+  }
+}
+
+std::string Sync::InfoLines() const {
+  std::string s;
+  auto line = [&](std::string_view k, const std::string& v) {
+    s.append(k).append(":").append(v).append("\r\n");
+  };
+  std::string endpoints;
+  for (const auto& e : client_.options().endpoints) {
+    if (!endpoints.empty()) endpoints += ",";
+    endpoints += e;
+  }
+  int64_t etcd_rev = etcd_revision_.load();
+  int64_t applied = store_.applied_revision();
+  line("etcd_endpoints", endpoints);
+  line("etcd_prefix", prefix_);
+  line("etcd_revision_seen", std::to_string(etcd_rev));
+  line("watch_lag_revisions", std::to_string(etcd_rev > applied ? etcd_rev - applied : 0));
+  {
+    std::lock_guard lock(mu_);
+    line("watch_connected", watcher_ && watcher_->connected() ? "1" : "0");
+    line("watch_reconnects", std::to_string(watcher_ ? watcher_->reconnects() : 0));
+  }
+  line("watch_errors", std::to_string(watch_errors_.load()));
+  line("etcd_compaction_reloads", std::to_string(reloads_.load()));
+  return s;
+}
+
+}  // namespace petacore::replication

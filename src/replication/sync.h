@@ -1,0 +1,61 @@
+// src/replication/sync.h — keeps the local store a replica of etcd: the initial load (one
+// paginated Range at one revision), then the watch from that revision + 1, and a reload when
+// etcd compacted past us. The Sync's threads are the store's only writers in replicated mode.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "etcdlink/client.h"
+#include "etcdlink/watcher.h"
+#include "mvcc/store.h"
+
+namespace petacore::replication {
+
+/// Replicates [prefix, PrefixEnd(prefix)) of etcd into `store`, stripping the prefix.
+/// Thread-safe accessors; Start once, destroy to stop.
+class Sync {
+ public:
+  /// `history` = revisions of history the local store keeps (its own compaction window).
+  Sync(etcdlink::Client& client, mvcc::Store& store, std::string prefix,
+       int64_t history = 10000);
+  ~Sync();
+
+  /// Loads everything at one revision and starts the watch. Returns the keys loaded.
+  absl::StatusOr<int64_t> Start();
+
+  /// INFO lines ("name:value\r\n") for the PetaCore section.
+  std::string InfoLines() const;
+
+ private:
+  absl::StatusOr<int64_t> Load(bool reload);
+  void StartWatch(int64_t from_revision);
+  void OnRevision(int64_t revision, std::vector<etcdlink::WatchEvent>&& events);
+  void OnProgress(int64_t revision);
+  void MaybeCompact(int64_t revision);
+  void ReloadLoop();
+
+  etcdlink::Client& client_;
+  mvcc::Store& store_;
+  std::string prefix_;
+  int64_t history_;
+  std::unique_ptr<etcdlink::Watcher> watcher_;
+
+  mutable std::mutex mu_;  // guards watcher_ (replaced on reload) and the reload flags
+  std::condition_variable cv_;
+  bool reload_requested_ = false;
+  bool stopping_ = false;
+  std::thread reload_thread_;
+
+  std::atomic<int64_t> etcd_revision_{0};  // newest etcd revision seen
+  std::atomic<int64_t> reloads_{0};
+  std::atomic<int64_t> watch_errors_{0};
+  std::atomic<int64_t> last_compaction_seen_{0};
+};
+
+}  // namespace petacore::replication

@@ -1,0 +1,141 @@
+#include "server/connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+#include <cstring>
+
+namespace petacore::commands {
+int64_t NowMs();
+}
+
+namespace petacore::server {
+namespace {
+
+namespace asio = boost::asio;
+constexpr size_t kReadChunk = 16 * 1024;
+/// Redis's client-query-buffer-limit default: a client with more unparsed input is closed.
+constexpr size_t kMaxQueryBuffer = 1024ull * 1024 * 1024;
+
+std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, ServerState& state, Driver& driver)
+    : socket_(std::move(socket)),
+      state_(state),
+      driver_(driver),
+      parser_(resp::Limits{.max_bulk_len = state.config.proto_max_bulk_len}),
+      wake_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  session_.id = state_.next_client_id.fetch_add(1);
+  session_.created_ms = commands::NowMs();
+  session_.last_command_ms = session_.created_ms;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) session_.addr = Endpoint(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) session_.laddr = Endpoint(local);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  std::lock_guard lock(state_.clients_mu);
+  state_.clients[session_.id] = &session_;
+}
+
+Connection::~Connection() {
+  std::lock_guard lock(state_.clients_mu);
+  state_.clients.erase(session_.id);
+}
+
+void Connection::Post(std::function<void()> fn) {
+  asio::post(socket_.get_executor(), std::move(fn));
+}
+
+void Connection::PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
+  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
+}
+
+asio::awaitable<bool> Connection::ProcessInput() {
+  while (in_start_ < in_end_) {
+    std::string_view pending(in_.data() + in_start_, in_end_ - in_start_);
+    auto result = parser_.Parse(pending, &command_);
+    if (result.status == resp::Parser::Status::kNeedMore) break;
+    if (result.status == resp::Parser::Status::kError) {
+      // As Redis: reply with the protocol error, then close the connection.
+      resp::ReplyWriter(&out_).Error(parser_.error());
+      co_return false;
+    }
+    if (!command_.args.empty()) {
+      session_.last_command_ms.store(commands::NowMs(), std::memory_order_relaxed);
+      bool done = driver_.Execute(session_, command_.args, &out_, *this,
+                                  [this] { wake_.cancel(); });
+      if (!done) {
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        boost::system::error_code ignored;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      }
+    }
+    in_start_ += result.consumed;
+    if (session_.close_after_reply) co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
+  state_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  in_.resize(kReadChunk);
+  for (;;) {
+    if (in_start_ == in_end_) {
+      in_start_ = in_end_ = 0;
+    } else if (in_start_ > 0 && in_end_ == in_.size()) {
+      // Keep the unparsed tail at the front (the parser keeps offsets, not pointers).
+      std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+      in_end_ -= in_start_;
+      in_start_ = 0;
+    }
+    if (in_end_ == in_.size()) {
+      if (in_.size() >= kMaxQueryBuffer) {
+        spdlog::warn("closing client {}: query buffer over {} bytes", session_.addr,
+                     kMaxQueryBuffer);
+        break;
+      }
+      in_.resize(in_.size() * 2);
+    }
+    boost::system::error_code ec;
+    size_t n = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    in_end_ += n;
+    bool keep_open = co_await ProcessInput();
+    if (!out_.empty()) {
+      boost::system::error_code wec;
+      co_await asio::async_write(socket_, asio::buffer(out_),
+                                 asio::redirect_error(asio::use_awaitable, wec));
+      out_.clear();
+      if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
+      if (wec) break;
+    }
+    if (!keep_open) break;
+    if (in_.size() > 4 * kReadChunk && in_end_ - in_start_ < kReadChunk) {
+      // Give back a buffer grown for one huge argument.
+      std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+      in_end_ -= in_start_;
+      in_start_ = 0;
+      in_.resize(kReadChunk);
+      in_.shrink_to_fit();
+    }
+  }
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace petacore::server

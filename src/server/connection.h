@@ -1,0 +1,52 @@
+// src/server/connection.h — one client connection: read, parse every complete command,
+// execute in order, write all replies of the batch with one socket write.
+#pragma once
+
+#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+
+#include "resp/parser.h"
+#include "resp/reply.h"
+#include "server/driver.h"
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::server {
+
+/// Owns the socket and the Session. Lives as long as its Run() coroutine; all of it runs on
+/// the socket's io_context thread (one thread per io_context), so no locks are needed.
+class Connection : public Executor, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(boost::asio::ip::tcp::socket socket, ServerState& state, Driver& driver);
+  ~Connection() override;
+
+  /// Serves the client until it disconnects, sends QUIT, or breaks the protocol. `self` (this
+  /// connection) rides in the coroutine frame and keeps the connection alive until it ends.
+  boost::asio::awaitable<void> Run(std::shared_ptr<Connection> self);
+
+  void Post(std::function<void()> fn) override;
+  void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) override;
+
+ private:
+  /// Parses and executes what the buffer holds; false when the connection must close.
+  boost::asio::awaitable<bool> ProcessInput();
+
+  boost::asio::ip::tcp::socket socket_;
+  ServerState& state_;
+  Driver& driver_;
+  Session session_;
+  resp::Parser parser_;
+  resp::Command command_;
+  std::string in_;       // received bytes; [in_start_, in_end_) not yet consumed
+  size_t in_start_ = 0;
+  size_t in_end_ = 0;
+  std::string out_;      // replies waiting for the next write
+  boost::asio::steady_timer wake_;  // cancelled when an asynchronous command completes
+};
+
+}  // namespace petacore::server

@@ -1,0 +1,204 @@
+#include "server/driver.h"
+
+#include <memory>
+#include <vector>
+
+#include "commands/context.h"
+#include "commands/table.h"
+#include "keyspace/txn_view.h"
+#include "resp/reply.h"
+
+namespace petacore::commands {
+void Exec(CommandContext& ctx);  // txn_family.cc
+}
+
+namespace petacore::server {
+namespace {
+
+using commands::CommandContext;
+using commands::CommandSpec;
+using replication::CommitResult;
+
+constexpr std::chrono::milliseconds kUnknownRevisionWait{100};
+
+std::string UnknownCommandError(std::span<const std::string_view> args) {
+  std::string e = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
+                  "', with args beginning with: ";
+  for (size_t i = 1; i < args.size() && e.size() < 256; ++i) {
+    e += "'" + std::string(args[i].substr(0, 128)) + "' ";
+  }
+  return e;
+}
+
+/// One command (or EXEC) in flight: what to run, and where its reply goes.
+struct Job : std::enable_shared_from_this<Job> {
+  ServerState* state;
+  Session* session;
+  std::string* out;
+  Executor* executor;
+  std::function<void()> resume;
+  /// Runs the handler(s) on a view, writing replies; re-run from scratch on each attempt.
+  std::function<void(keyspace::TxnView&, resp::ReplyWriter&)> body;
+  bool is_exec = false;
+  int start_db = 0;
+  int attempts = 0;
+  bool sync = true;       // still inside Execute: complete without resume
+  bool finished = false;  // reply delivered
+  std::string reply;
+
+  // Delivers the reply; true when delivered synchronously.
+  void Finish() {
+    if (finished) return;
+    finished = true;
+    out->append(reply);
+    if (is_exec) {
+      session->ResetMulti();
+      session->watched.clear();
+    }
+    if (!sync) resume();
+  }
+
+  void Fail(std::string_view error) {
+    reply.clear();
+    resp::ReplyWriter(&reply, session->protocol).Error(error);
+    Finish();
+  }
+
+  void Attempt() {
+    reply.clear();
+    session->db = start_db;
+    replication::CommitRequest request;
+    {
+      mvcc::Snapshot snap = state->store.Read();
+      keyspace::TxnView view(snap);
+      resp::ReplyWriter writer(&reply, session->protocol);
+      body(view, writer);
+      if (is_exec && !session->watched.empty()) {
+        for (const auto& [key, rev] : session->watched) {
+          auto kv = snap.Get(key);
+          if ((kv ? kv->mod_revision : 0) != rev) {  // changed since WATCH, already visible
+            reply = "*-1\r\n";
+            return Finish();
+          }
+        }
+      }
+      if (!view.has_writes()) return Finish();
+      request = view.BuildCommit(is_exec ? state->config.txn_isolation
+                                         : keyspace::Isolation::kSerializable);
+    }
+    if (is_exec) {
+      for (const auto& [key, rev] : session->watched) request.guards.push_back({key, rev});
+    }
+    auto self = shared_from_this();
+    state->committer->Commit(std::move(request), [self](CommitResult result) {
+      self->OnCommitted(std::move(result));
+    });
+  }
+
+  // Runs on whatever thread the committer completes on: hop back to the connection's thread.
+  void OnCommitted(CommitResult result) {
+    auto self = shared_from_this();
+    switch (result.status) {
+      case CommitResult::Status::kCommitted:
+        if (result.revision == 0) {
+          executor->Post([self] { self->Finish(); });
+        } else {
+          state->store.OnApplied(result.revision, [self] {
+            self->executor->Post([self] { self->Finish(); });
+          });
+        }
+        return;
+      case CommitResult::Status::kGuardFailed:
+        executor->Post([self] {
+          self->reply = "*-1\r\n";
+          self->Finish();
+        });
+        return;
+      case CommitResult::Status::kError:
+        executor->Post([self, error = std::move(result.error)] { self->Fail(error); });
+        return;
+      case CommitResult::Status::kConflict:
+        break;
+    }
+    state->commit_retries.fetch_add(1, std::memory_order_relaxed);
+    if (++attempts > state->config.max_commit_retries) {
+      executor->Post([self] {
+        self->Fail("ERR commit conflict: too many concurrent changes to the same keys, retry");
+      });
+      return;
+    }
+    auto retry = [self] { self->executor->Post([self] { self->Attempt(); }); };
+    if (result.exact) {
+      state->store.OnApplied(result.revision, retry);
+    } else {
+      // The conflicting change's revision is unknown (a delete): retry after a short pause.
+      executor->PostAfter(kUnknownRevisionWait, [self] { self->Attempt(); });
+    }
+  }
+};
+
+}  // namespace
+
+bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
+                     Executor& executor, std::function<void()> resume) {
+  state_.total_commands.fetch_add(1, std::memory_order_relaxed);
+  resp::ReplyWriter writer(out, session.protocol);
+  const CommandSpec* spec = commands::Table().Find(args[0]);
+  if (spec == nullptr) {
+    if (session.in_multi) session.multi_dirty = true;
+    writer.Error(UnknownCommandError(args));
+    return true;
+  }
+  session.last_command.store(spec->name.data(), std::memory_order_relaxed);
+  if (!spec->ArityOk(args.size())) {
+    if (session.in_multi) session.multi_dirty = true;
+    writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    return true;
+  }
+  if (session.in_multi && !(spec->flags & commands::kNoQueue)) {
+    session.queued.emplace_back(args.begin(), args.end());
+    writer.Simple("QUEUED");
+    return true;
+  }
+
+  auto job = std::make_shared<Job>();
+  job->state = &state_;
+  job->session = &session;
+  job->out = out;
+  job->executor = &executor;
+  job->resume = std::move(resume);
+  job->start_db = session.db;
+  if (spec->handler == commands::Exec && session.in_multi) {
+    if (session.multi_dirty) {
+      session.ResetMulti();
+      session.watched.clear();
+      writer.Error("EXECABORT Transaction discarded because of previous errors.");
+      return true;
+    }
+    session.in_multi = false;  // the queued commands run now, not re-queued
+    job->is_exec = true;
+    job->body = [job_ptr = job.get()](keyspace::TxnView& view, resp::ReplyWriter& w) {
+      Session& s = *job_ptr->session;
+      w.ArrayHeader(s.queued.size());
+      std::vector<std::string_view> argv;
+      for (const auto& cmd : s.queued) {
+        argv.assign(cmd.begin(), cmd.end());
+        const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+        CommandContext ctx{argv, view, w, s, *job_ptr->state};
+        queued_spec->handler(ctx);
+        view.EndCommand();
+      }
+    };
+  } else {
+    job->body = [job_ptr = job.get(), spec, args](keyspace::TxnView& view,
+                                                  resp::ReplyWriter& w) {
+      CommandContext ctx{args, view, w, *job_ptr->session, *job_ptr->state};
+      spec->handler(ctx);
+    };
+  }
+  job->Attempt();
+  job->sync = false;
+  return job->finished;
+}
+
+}  // namespace petacore::server

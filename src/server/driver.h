@@ -1,0 +1,49 @@
+// src/server/driver.h — runs commands: lookup, arity, MULTI queuing, then the handler on a
+// TxnView, the commit of its writes, retries on conflict, and ack-after-visible.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::server {
+
+/// Where a connection lets the Driver continue: its own thread (a single-threaded executor).
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  /// Runs fn on the connection's thread, later (never inline).
+  virtual void Post(std::function<void()> fn) = 0;
+  /// Runs fn on the connection's thread after `delay`.
+  virtual void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+};
+
+/// Executes commands for connections. Thread-safe (stateless beyond the ServerState).
+///
+/// A command runs its handler on a TxnView over a fresh snapshot. Without writes, the reply is
+/// ready at once. With writes, the view becomes one CommitRequest: once committed at revision
+/// R, the reply is released only when the local store has applied R (read-your-writes on this
+/// node from then on); on a conflict the handler re-runs after the conflicting revision is
+/// applied locally, at most config.max_commit_retries times. EXEC does the same for all queued
+/// commands at once, with the WATCHed keys as guards.
+class Driver {
+ public:
+  explicit Driver(ServerState& state) : state_(state) {}
+
+  /// Executes `args` (args[0] = command name) for `session`, appending the reply to *out.
+  /// Returns true if the reply is already in *out; false if it will be, in which case
+  /// `resume` runs on `executor` once it is. The args' bytes and *out must stay untouched
+  /// until then.
+  bool Execute(Session& session, std::span<const std::string_view> args, std::string* out,
+               Executor& executor, std::function<void()> resume);
+
+ private:
+  ServerState& state_;
+};
+
+}  // namespace petacore::server

@@ -1,0 +1,15 @@
+// petacore-server: a Redis-protocol server whose data is replicated through etcd.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "server/config.h"
+#include "server/server.h"
+
+int main(int argc, char** argv) {
+  int exit_code = 0;
+  auto config = petacore::server::ParseCommandLine(argc, argv, &exit_code);
+  if (!config) return exit_code;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("petacore"));
+  spdlog::set_level(spdlog::level::from_str(config->log_level));
+  return petacore::server::RunServer(*config);
+}

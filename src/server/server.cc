@@ -1,0 +1,136 @@
+#include "server/server.h"
+
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "commands/table.h"
+#include "etcdlink/client.h"
+#include "replication/etcd_committer.h"
+#include "replication/local_committer.h"
+#include "replication/sync.h"
+#include "server/connection.h"
+#include "server/driver.h"
+
+namespace petacore::commands {
+int64_t NowMs();
+}
+
+namespace petacore::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+asio::awaitable<void> Accept(tcp::acceptor& acceptor,
+                             std::vector<std::unique_ptr<asio::io_context>>& contexts,
+                             ServerState& state, Driver& driver) {
+  size_t next = 0;
+  for (;;) {
+    auto& ctx = *contexts[next++ % contexts.size()];
+    boost::system::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        ctx, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept: {}", ec.message());
+      continue;
+    }
+    auto conn = std::make_shared<Connection>(std::move(socket), state, driver);
+    asio::co_spawn(ctx, conn->Run(conn), asio::detached);
+  }
+}
+
+}  // namespace
+
+int RunServer(const Config& config) {
+  auto started = std::chrono::steady_clock::now();
+  ServerState state;
+  state.config = config;
+  state.start_ms = commands::NowMs();
+  commands::Table();  // build the command table before any thread uses it
+
+  std::unique_ptr<etcdlink::Client> client;
+  std::unique_ptr<replication::Sync> sync;
+  int64_t keys_loaded = 0;
+  if (config.standalone()) {
+    state.committer = std::make_unique<replication::LocalCommitter>(state.store);
+  } else {
+    client = std::make_unique<etcdlink::Client>(
+        etcdlink::ClientOptions{config.etcd_endpoints, config.etcd_timeout});
+    state.committer = std::make_unique<replication::EtcdCommitter>(*client, config.etcd_prefix);
+    sync = std::make_unique<replication::Sync>(*client, state.store, config.etcd_prefix);
+    for (int attempt = 1;; ++attempt) {
+      auto loaded = sync->Start();
+      if (loaded.ok()) {
+        keys_loaded = *loaded;
+        break;
+      }
+      spdlog::warn("initial load from etcd failed (attempt {}): {}; retrying", attempt,
+                   loaded.status().ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    state.replication_info = [s = sync.get()] { return s->InfoLines(); };
+  }
+
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (int i = 0; i < config.threads; ++i) {
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+  }
+  Driver driver(state);
+  tcp::acceptor acceptor(*contexts[0]);
+  try {
+    tcp::endpoint ep(asio::ip::make_address(config.bind), static_cast<uint16_t>(config.port));
+    acceptor.open(ep.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(ep);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{}: {}", config.bind, config.port, e.what());
+    return 1;
+  }
+  asio::signal_set signals(*contexts[0], SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int sig) {
+    spdlog::info("signal {}: shutting down", sig);
+    for (auto& ctx : contexts) ctx->stop();
+  });
+  asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
+
+  double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string endpoints;
+  for (const auto& e : config.etcd_endpoints) endpoints += (endpoints.empty() ? "" : ",") + e;
+  spdlog::info(
+      "petacore-server {} mode={} listening={}:{} threads={} etcd_endpoints={} prefix={} "
+      "revision={} keys_loaded={} load_time={:.3f}s isolation={}",
+      PETACORE_VERSION, config.standalone() ? "standalone" : "replicated", config.bind,
+      config.port, config.threads, endpoints.empty() ? "-" : endpoints, config.etcd_prefix,
+      state.store.applied_revision(), keys_loaded, load_s, IsolationName(config.txn_isolation));
+
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < contexts.size(); ++i) {
+    threads.emplace_back([&ctx = *contexts[i]] {
+      auto guard = asio::make_work_guard(ctx);
+      ctx.run();
+    });
+  }
+  {
+    auto guard = asio::make_work_guard(*contexts[0]);
+    contexts[0]->run();
+  }
+  for (auto& t : threads) t.join();
+  // Connections still suspended hold Jobs pointing at them; leave them to process exit.
+  std::quick_exit(0);
+}
+
+}  // namespace petacore::server

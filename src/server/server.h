@@ -1,0 +1,14 @@
+// src/server/server.h — the PetaCore node: io threads, the listener, and the replication
+// side (standalone LocalCommitter, or etcd client + EtcdCommitter + Sync).
+#pragma once
+
+#include <memory>
+
+#include "server/config.h"
+
+namespace petacore::server {
+
+/// Runs a node until SIGINT/SIGTERM. Returns the process exit code.
+int RunServer(const Config& config);
+
+}  // namespace petacore::server

@@ -1,0 +1,44 @@
+// src/server/server_state.h — what every connection shares: the store, the committer, the
+// config, counters, and the registry of connected clients.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "mvcc/store.h"
+#include "replication/committer.h"
+#include "server/config.h"
+#include "server/session.h"
+
+namespace petacore::server {
+
+/// Shared, thread-safe server state. Owned by Server; outlives every connection.
+struct ServerState {
+  Config config;
+  mvcc::Store store;
+  std::unique_ptr<replication::Committer> committer;
+  int64_t start_ms = 0;
+  /// Extra INFO lines from the replication side ("name:value\r\n"...), for the "petacore"
+  /// section; set once at start-up.
+  std::function<std::string()> replication_info;
+
+  std::atomic<int64_t> next_client_id{1};
+  std::atomic<int64_t> total_connections{0};
+  std::atomic<int64_t> total_commands{0};
+  std::atomic<int64_t> commit_retries{0};
+  std::atomic<int64_t> rejected_connections{0};
+
+  /// Connected clients, for CLIENT LIST and INFO clients. Sessions are registered by their
+  /// connection for their lifetime; reading one from another thread is a benign race on
+  /// strings written only by the owner — so CLIENT LIST copies under `clients_mu` and owners
+  /// mutate listed fields under it too.
+  std::mutex clients_mu;
+  std::map<int64_t, Session*> clients;
+};
+
+}  // namespace petacore::server

@@ -1,0 +1,41 @@
+// src/server/session.h — the per-connection state commands may read or change.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace petacore::server {
+
+/// State of one client connection: selected db, name, MULTI queue, WATCHed keys.
+/// Owned by its Connection; touched only on that connection's io thread.
+struct Session {
+  int64_t id = 0;                  ///< CLIENT ID: unique, increasing per server
+  int db = 0;                      ///< SELECTed database, 0..15
+  int protocol = 2;                ///< RESP version (HELLO)
+  std::string name;                ///< CLIENT SETNAME
+  std::string lib_name, lib_ver;   ///< CLIENT SETINFO
+  std::string addr, laddr;         ///< peer and local "ip:port"
+  int64_t created_ms = 0;          ///< connection time, ms since epoch
+  /// For CLIENT LIST from other threads: atomics, so the owner never takes a lock per command.
+  std::atomic<int64_t> last_command_ms{0};
+  std::atomic<const char*> last_command{"NULL"};  ///< a command table name (static storage)
+  bool close_after_reply = false;  ///< QUIT
+
+  // MULTI/EXEC (as Redis multi.c): commands queued after MULTI run at EXEC as one commit.
+  bool in_multi = false;
+  bool multi_dirty = false;  ///< a queued command was rejected: EXEC answers EXECABORT
+  std::vector<std::vector<std::string>> queued;
+  /// WATCHed store keys and the mod_revision each had when watched (0 = absent).
+  std::map<std::string, int64_t> watched;
+
+  void ResetMulti() {
+    in_multi = false;
+    multi_dirty = false;
+    queued.clear();
+  }
+};
+
+}  // namespace petacore::server
