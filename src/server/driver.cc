@@ -1,10 +1,12 @@
 #include "server/driver.h"
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "commands/context.h"
 #include "commands/table.h"
+#include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
 
@@ -45,11 +47,27 @@ struct Job : std::enable_shared_from_this<Job> {
   bool sync = true;       // still inside Execute: complete without resume
   bool finished = false;  // reply delivered
   std::string reply;
+  KeyLocks* locks = nullptr;       // set when the job must hold `keys` while it runs
+  std::vector<std::string> keys;  // store keys this job writes
+  bool locked = false;
+
+  // Takes the job's keys (or waits for them), then runs it.
+  void Start() {
+    if (locks != nullptr && !keys.empty()) {
+      auto self = shared_from_this();
+      if (!locks->TryLock(keys, [self] { self->executor->Post([self] { self->Start(); }); })) {
+        return;
+      }
+      locked = true;
+    }
+    Attempt();
+  }
 
   // Delivers the reply; true when delivered synchronously.
   void Finish() {
     if (finished) return;
     finished = true;
+    if (locked) locks->Unlock(keys);
     out->append(reply);
     if (is_exec) {
       session->ResetMulti();
@@ -137,6 +155,19 @@ struct Job : std::enable_shared_from_this<Job> {
   }
 };
 
+bool config_standalone(const ServerState& state) { return state.config.standalone(); }
+
+/// The store keys a write command names, from its key positions (Redis's first/last/step).
+void AppendWriteKeys(const CommandSpec& spec, std::span<const std::string_view> args, int db,
+                     std::vector<std::string>* keys) {
+  if (!(spec.flags & commands::kWrite) || spec.first_key <= 0) return;
+  int argc = static_cast<int>(args.size());
+  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
+  for (int i = spec.first_key; i <= last && i < argc; i += spec.step) {
+    keys->push_back(keyspace::EncodeKey(db, args[i]));
+  }
+}
+
 }  // namespace
 
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
@@ -196,7 +227,21 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       spec->handler(ctx);
     };
   }
-  job->Attempt();
+  if (!config_standalone(state_)) {
+    job->locks = &key_locks_;
+    if (job->is_exec) {
+      for (const auto& cmd : session.queued) {
+        const CommandSpec* queued_spec = commands::Table().Find(cmd[0]);
+        std::vector<std::string_view> argv(cmd.begin(), cmd.end());
+        AppendWriteKeys(*queued_spec, argv, session.db, &job->keys);
+      }
+    } else {
+      AppendWriteKeys(*spec, args, session.db, &job->keys);
+    }
+    std::sort(job->keys.begin(), job->keys.end());
+    job->keys.erase(std::unique(job->keys.begin(), job->keys.end()), job->keys.end());
+  }
+  job->Start();
   job->sync = false;
   return job->finished;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/key_locks.h"
 #include "server/server_state.h"
 #include "server/session.h"
 
@@ -30,10 +31,13 @@ class Executor {
 /// R, the reply is released only when the local store has applied R (read-your-writes on this
 /// node from then on); on a conflict the handler re-runs after the conflicting revision is
 /// applied locally, at most config.max_commit_retries times. EXEC does the same for all queued
-/// commands at once, with the WATCHed keys as guards.
+/// commands at once, with the WATCHed keys as guards. In replicated mode, write commands first
+/// take their keys in KeyLocks, so one node's writes to a key are sequenced locally.
 class Driver {
  public:
   explicit Driver(ServerState& state) : state_(state) {}
+
+  KeyLocks& key_locks() { return key_locks_; }
 
   /// Executes `args` (args[0] = command name) for `session`, appending the reply to *out.
   /// Returns true if the reply is already in *out; false if it will be, in which case
@@ -44,6 +48,7 @@ class Driver {
 
  private:
   ServerState& state_;
+  KeyLocks key_locks_;  // replicated mode: one write at a time per key on this node
 };
 
 }  // namespace petacore::server
