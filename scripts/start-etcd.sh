@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts one local etcd member (Debian's etcd-server) on loopback, in the background.
+#   scripts/start-etcd.sh DATA_DIR CLIENT_PORT PEER_PORT
+# Prints the etcd pid. Logs go to DATA_DIR/etcd.log.
+# Settings PetaCore relies on:
+#   --auto-compaction-mode revision --auto-compaction-retention 100000: keep the last 100k
+#     revisions; without it Debian's etcd keeps every revision until NOSPACE.
+#   --max-txn-ops 10000 / --max-request-bytes 10 MiB: one Redis command = one Txn, so MSET of
+#     many keys or a big EXEC must fit (defaults are 128 ops and 1.5 MiB).
+#   --experimental-watch-progress-notify-interval 200ms: idle watchers learn the current
+#     revision quickly (the default is 10 minutes).
+set -euo pipefail
+dir=${1:?data dir}; cport=${2:?client port}; pport=${3:?peer port}
+mkdir -p "$dir"
+etcd --name petacore-etcd --data-dir "$dir/data" \
+  --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+  --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+  --initial-cluster "petacore-etcd=http://127.0.0.1:$pport" --initial-cluster-state new \
+  --auto-compaction-mode revision --auto-compaction-retention 100000 \
+  --max-txn-ops 10000 --max-request-bytes 10485760 \
+  --experimental-watch-progress-notify-interval 200ms \
+  >"$dir/etcd.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  if ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" --dial-timeout 1s endpoint health >/dev/null 2>&1; then
+    echo "$pid"; exit 0
+  fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.2
+done
+echo "etcd did not start; log:" >&2; tail -20 "$dir/etcd.log" >&2; kill "$pid" 2>/dev/null || true; exit 1
