@@ -1,6 +1,7 @@
 #include "keyspace/txn_view.h"
 
 #include <algorithm>
+#include <set>
 
 namespace petacore::keyspace {
 
@@ -69,11 +70,14 @@ size_t TxnView::DeleteRange(std::string_view start, std::string_view end) {
     return true;
   });
   // Buffered writes inside the range are dropped; the range delete covers the snapshot keys.
+  // A dropped buffered delete still needs the range, even when no key is live any more.
+  bool dropped = false;
   for (auto it = writes_.lower_bound(start); it != writes_.end();) {
     if (!end.empty() && it->first >= end) break;
     it = writes_.erase(it);
+    dropped = true;
   }
-  if (n > 0) range_deletes_.emplace_back(std::string(start), std::string(end));
+  if (n > 0 || dropped) range_deletes_.emplace_back(std::string(start), std::string(end));
   return n;
 }
 
@@ -134,7 +138,9 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       break;
   }
   // A range delete and a put inside it cannot share one etcd Txn ("duplicate key given in txn
-  // request"), so such a range is expanded into single deletes of the snapshot's keys.
+  // request"), so such a range is expanded into single deletes of the snapshot's keys (each
+  // key once, however many expanded ranges hold it).
+  std::set<std::string, std::less<>> expanded;
   for (const auto& [start, end] : range_deletes_) {
     auto first_put = writes_.lower_bound(start);
     bool overlaps = first_put != writes_.end() && (end.empty() || first_put->first < end);
@@ -143,12 +149,11 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       continue;
     }
     snapshot_.Range(start, end, 0, [&](const mvcc::KeyValue& kv) {
-      if (!writes_.count(kv.key)) {
-        req.writes.push_back({WriteOp::Kind::kDelete, std::string(kv.key), {}, {}});
-      }
+      if (!writes_.count(kv.key)) expanded.emplace(kv.key);
       return true;
     });
   }
+  for (const auto& key : expanded) req.writes.push_back({WriteOp::Kind::kDelete, key, {}, {}});
   for (auto& [key, w] : writes_) {
     if (w.value) {
       req.writes.push_back({WriteOp::Kind::kPut, key, std::move(*w.value), {}});

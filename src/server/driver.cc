@@ -1,6 +1,7 @@
 #include "server/driver.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct Job : std::enable_shared_from_this<Job> {
   /// Runs the handler(s) on a view, writing replies; re-run from scratch on each attempt.
   std::function<void(keyspace::TxnView&, resp::ReplyWriter&)> body;
   bool is_exec = false;
+  /// EXEC: the WATCHed keys as they were when EXEC arrived (a queued UNWATCH must not drop
+  /// them: Redis decides the abort before running the queue).
+  std::map<std::string, int64_t> guards;
   int start_db = 0;
   int attempts = 0;
   bool sync = true;       // still inside Execute: complete without resume
@@ -91,8 +95,8 @@ struct Job : std::enable_shared_from_this<Job> {
       keyspace::TxnView view(snap);
       resp::ReplyWriter writer(&reply, session->protocol);
       body(view, writer);
-      if (is_exec && !session->watched.empty()) {
-        for (const auto& [key, rev] : session->watched) {
+      if (is_exec) {
+        for (const auto& [key, rev] : guards) {
           auto kv = snap.Get(key);
           if ((kv ? kv->mod_revision : 0) != rev) {  // changed since WATCH, already visible
             reply = "*-1\r\n";
@@ -104,9 +108,7 @@ struct Job : std::enable_shared_from_this<Job> {
       request = view.BuildCommit(is_exec ? state->config.txn_isolation
                                          : keyspace::Isolation::kSerializable);
     }
-    if (is_exec) {
-      for (const auto& [key, rev] : session->watched) request.guards.push_back({key, rev});
-    }
+    for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
     auto self = shared_from_this();
     state->committer->Commit(std::move(request), [self](CommitResult result) {
       self->OnCommitted(std::move(result));
@@ -208,6 +210,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     }
     session.in_multi = false;  // the queued commands run now, not re-queued
     job->is_exec = true;
+    job->guards = session.watched;
     job->body = [job_ptr = job.get()](keyspace::TxnView& view, resp::ReplyWriter& w) {
       Session& s = *job_ptr->session;
       w.ArrayHeader(s.queued.size());

@@ -1,0 +1,323 @@
+// keyspace::TxnView: reads through the write buffer, merged ranges, and the CommitRequest it
+// builds for each isolation level.
+#include "keyspace/txn_view.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "keyspace/encoding.h"
+#include "replication/local_committer.h"
+
+namespace petacore::keyspace {
+namespace {
+
+using replication::CommitRequest;
+using replication::CommitResult;
+using replication::KeyRevision;
+using replication::WriteOp;
+
+class TxnViewTest : public ::testing::Test {
+ protected:
+  // Puts each key at its own revision, in order: revision(key) is known to the test.
+  void Seed(const std::vector<std::pair<std::string, std::string>>& kvs) {
+    for (const auto& [k, v] : kvs) {
+      int64_t rev = store_.applied_revision() + 1;
+      mvcc::Mutation m{mvcc::Mutation::Kind::kPut, k, v};
+      store_.Apply(rev, std::span<const mvcc::Mutation>(&m, 1));
+      revs_[k] = rev;
+    }
+  }
+
+  std::vector<std::pair<std::string, std::string>> RangeAll(TxnView& view,
+                                                            std::string_view start = "",
+                                                            std::string_view end = "") {
+    std::vector<std::pair<std::string, std::string>> out;
+    view.Range(start, end, [&](std::string_view k, std::string_view v) {
+      out.emplace_back(k, v);
+      return true;
+    });
+    return out;
+  }
+
+  CommitResult Commit(CommitRequest req) {
+    replication::LocalCommitter committer(store_);
+    CommitResult result;
+    bool called = false;
+    committer.Commit(std::move(req), [&](CommitResult r) {
+      result = std::move(r);
+      called = true;
+    });
+    EXPECT_TRUE(called);
+    return result;
+  }
+
+  std::map<std::string, std::string> StoreContents() {
+    std::map<std::string, std::string> out;
+    auto snap = store_.Read();
+    snap.Range("", "", 0, [&](const mvcc::KeyValue& kv) {
+      out.emplace(kv.key, kv.value);
+      return true;
+    });
+    return out;
+  }
+
+  static std::vector<std::pair<std::string, int64_t>> Compares(const CommitRequest& req) {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const auto& c : req.compares) out.emplace_back(c.key, c.mod_revision);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // No key may appear twice among the single-key writes, and no put may fall inside a
+  // DeleteRange of the same request (etcd: "duplicate key given in txn request").
+  static void ExpectEtcdValid(const CommitRequest& req) {
+    std::set<std::string> keys;
+    for (const auto& w : req.writes) {
+      if (w.kind == WriteOp::Kind::kDeleteRange) continue;
+      EXPECT_TRUE(keys.insert(w.key).second) << "key twice in one request: " << w.key;
+    }
+    for (const auto& w : req.writes) {
+      if (w.kind != WriteOp::Kind::kDeleteRange) continue;
+      for (const auto& p : req.writes) {
+        if (p.kind != WriteOp::Kind::kPut) continue;
+        bool inside = p.key >= w.key && (w.range_end.empty() || p.key < w.range_end);
+        EXPECT_FALSE(inside) << "put " << p.key << " inside DeleteRange [" << w.key << ", "
+                             << w.range_end << ")";
+      }
+    }
+  }
+
+  mvcc::Store store_;
+  std::map<std::string, int64_t> revs_;
+};
+
+TEST_F(TxnViewTest, ReadsThroughTheWriteBuffer) {
+  Seed({{"a", "1"}, {"b", "2"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  EXPECT_EQ(view.Get("a"), "1");
+  EXPECT_FALSE(view.Get("zz").has_value());
+  EXPECT_FALSE(view.has_writes());
+
+  view.Put("a", "10");
+  view.Put("new", "n");
+  EXPECT_TRUE(view.has_writes());
+  EXPECT_EQ(view.Get("a"), "10");
+  EXPECT_EQ(view.Get("new"), "n");
+  view.Put("a", "11");  // replaces the buffered write
+  EXPECT_EQ(view.Get("a"), "11");
+
+  EXPECT_TRUE(view.Delete("b"));
+  EXPECT_FALSE(view.Get("b").has_value());
+  EXPECT_FALSE(view.Delete("b"));  // already gone in this view
+  EXPECT_FALSE(view.Delete("missing"));
+  view.Put("b", "again");
+  EXPECT_EQ(view.Get("b"), "again");
+
+  // The snapshot itself is untouched.
+  EXPECT_EQ(snap.Get("a")->value, "1");
+  EXPECT_EQ(view.ModRevision("a"), revs_["a"]);
+  EXPECT_EQ(view.ModRevision("missing"), 0);
+}
+
+TEST_F(TxnViewTest, RangeMergesBufferAndSnapshot) {
+  Seed({{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}, {"e", "5"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Put("b", "B");    // overwrite
+  view.Put("bb", "BB");  // new, between snapshot keys
+  view.Delete("c");      // delete
+  view.Put("0", "zero"); // before every snapshot key
+  view.Put("f", "F");    // after every snapshot key
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"0", "zero"}, {"a", "1"}, {"b", "B"}, {"bb", "BB"}, {"d", "4"}, {"e", "5"}, {"f", "F"}};
+  EXPECT_EQ(RangeAll(view), want);
+
+  // Bounded range: [b, e).
+  std::vector<std::pair<std::string, std::string>> bounded = {
+      {"b", "B"}, {"bb", "BB"}, {"d", "4"}};
+  EXPECT_EQ(RangeAll(view, "b", "e"), bounded);
+
+  // Early stop.
+  std::vector<std::string> first_two;
+  view.Range("", "", [&](std::string_view k, std::string_view) {
+    first_two.emplace_back(k);
+    return first_two.size() < 2;
+  });
+  EXPECT_EQ(first_two, (std::vector<std::string>{"0", "a"}));
+}
+
+TEST_F(TxnViewTest, RangeAfterRangeDelete) {
+  Seed({{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Put("bx", "buffered");  // dropped by the range delete below
+  EXPECT_EQ(view.DeleteRange("b", "d"), 3u);  // b, bx, c
+  EXPECT_FALSE(view.Get("b").has_value());
+  EXPECT_FALSE(view.Get("bx").has_value());
+  view.Put("c", "C");  // a put after the range delete survives it
+  std::vector<std::pair<std::string, std::string>> want = {{"a", "1"}, {"c", "C"}, {"d", "4"}};
+  EXPECT_EQ(RangeAll(view), want);
+  EXPECT_EQ(view.DeleteRange("", ""), 3u);
+  EXPECT_TRUE(RangeAll(view).empty());
+  EXPECT_EQ(view.DeleteRange("", ""), 0u);
+}
+
+TEST_F(TxnViewTest, SerializableComparesEveryKeyRead) {
+  Seed({{"a", "1"}, {"b", "2"}, {"w", "3"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Get("a");
+  view.Get("absent");
+  view.ModRevision("b");
+  view.Put("w", "blind");  // written, never read: not compared
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  std::vector<std::pair<std::string, int64_t>> want = {
+      {"a", revs_["a"]}, {"absent", 0}, {"b", revs_["b"]}};
+  EXPECT_EQ(Compares(req), want);
+  ASSERT_EQ(req.writes.size(), 1u);
+  EXPECT_EQ(req.writes[0].kind, WriteOp::Kind::kPut);
+  EXPECT_EQ(req.writes[0].key, "w");
+  EXPECT_EQ(req.writes[0].value, "blind");
+}
+
+TEST_F(TxnViewTest, SnapshotComparesEveryKeyWritten) {
+  Seed({{"a", "1"}, {"b", "2"}, {"w", "3"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Get("a");         // read only: not compared
+  view.Put("w", "x");    // existing key
+  view.Put("new", "y");  // absent key: compared with 0
+  view.Delete("b");      // a delete is a write too
+  view.EndCommand();
+  auto req = view.BuildCommit(Isolation::kSnapshot);
+  std::vector<std::pair<std::string, int64_t>> want = {
+      {"b", revs_["b"]}, {"new", 0}, {"w", revs_["w"]}};
+  EXPECT_EQ(Compares(req), want);
+  EXPECT_EQ(req.writes.size(), 3u);
+}
+
+TEST_F(TxnViewTest, ReadCommittedComparesKeysReadAndWrittenByOneCommand) {
+  Seed({{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  // Command 1 reads a, writes b.
+  view.Get("a");
+  view.Put("b", "x");
+  view.EndCommand();
+  // Command 2 reads c and writes c (read-modify-write), and writes a (read by command 1).
+  view.Get("c");
+  view.Put("c", "y");
+  view.Put("a", "z");
+  view.EndCommand();
+  // Command 3 reads d only.
+  view.Get("d");
+  auto req = view.BuildCommit(Isolation::kReadCommitted);
+  std::vector<std::pair<std::string, int64_t>> want = {{"c", revs_["c"]}};
+  EXPECT_EQ(Compares(req), want);
+}
+
+TEST_F(TxnViewTest, BuildCommitOnlyCommandSpansCountForReadCommitted) {
+  Seed({{"k", "1"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  // BuildCommit ends the last command itself: a read-modify-write in it is compared.
+  view.Get("k");
+  view.Put("k", "2");
+  auto req = view.BuildCommit(Isolation::kReadCommitted);
+  std::vector<std::pair<std::string, int64_t>> want = {{"k", revs_["k"]}};
+  EXPECT_EQ(Compares(req), want);
+}
+
+TEST_F(TxnViewTest, RangeDeleteAloneIsOneDeleteRange) {
+  Seed({{"a", "1"}, {"b", "2"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  EXPECT_EQ(view.DeleteRange("a", "c"), 2u);
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ASSERT_EQ(req.writes.size(), 1u);
+  EXPECT_EQ(req.writes[0].kind, WriteOp::Kind::kDeleteRange);
+  EXPECT_EQ(req.writes[0].key, "a");
+  EXPECT_EQ(req.writes[0].range_end, "c");
+}
+
+TEST_F(TxnViewTest, RangeDeleteWithPutInsideIsExpanded) {
+  Seed({{"a", "1"}, {"b", "2"}, {"c", "3"}, {"z", "26"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  EXPECT_EQ(view.DeleteRange("a", "d"), 3u);
+  view.Put("b", "B");
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ExpectEtcdValid(req);
+  std::set<std::string> deletes;
+  std::map<std::string, std::string> puts;
+  for (const auto& w : req.writes) {
+    ASSERT_NE(w.kind, WriteOp::Kind::kDeleteRange);
+    if (w.kind == WriteOp::Kind::kDelete) deletes.insert(w.key);
+    if (w.kind == WriteOp::Kind::kPut) puts[w.key] = w.value;
+  }
+  EXPECT_EQ(deletes, (std::set<std::string>{"a", "c"}));
+  EXPECT_EQ(puts, (std::map<std::string, std::string>{{"b", "B"}}));
+
+  EXPECT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(StoreContents(), (std::map<std::string, std::string>{{"b", "B"}, {"z", "26"}}));
+}
+
+TEST_F(TxnViewTest, RepeatedRangeDeletesWithPutsNeverWriteAKeyTwice) {
+  // SET x; FLUSHDB; SET y; FLUSHDB; SET z — as one EXEC.
+  Seed({{"a", "1"}, {"b", "2"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Put("x", "1");
+  view.EndCommand();
+  EXPECT_EQ(view.DeleteRange("", ""), 3u);
+  view.EndCommand();
+  view.Put("y", "2");
+  view.EndCommand();
+  EXPECT_EQ(view.DeleteRange("", ""), 1u);
+  view.EndCommand();
+  view.Put("z", "3");
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ExpectEtcdValid(req);
+  EXPECT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(StoreContents(), (std::map<std::string, std::string>{{"z", "3"}}));
+}
+
+TEST_F(TxnViewTest, DeleteThenRangeDeleteKeepsTheKeyDeleted) {
+  // DEL a; FLUSHDB — as one EXEC: the range holds no live key any more, but the buffered
+  // delete of a must not be lost with it.
+  Seed({{"a", "1"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  EXPECT_TRUE(view.Delete("a"));
+  view.EndCommand();
+  EXPECT_EQ(view.DeleteRange("", ""), 0u);
+  EXPECT_FALSE(view.Get("a").has_value());
+  ASSERT_TRUE(view.has_writes());
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ExpectEtcdValid(req);
+  EXPECT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  EXPECT_TRUE(StoreContents().empty());
+}
+
+TEST_F(TxnViewTest, CommittedWritesMatchTheView) {
+  Seed({{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Put("a", "A");
+  view.Delete("b");
+  view.Put("d", "D");
+  auto expected = RangeAll(view);
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  EXPECT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  std::map<std::string, std::string> want(expected.begin(), expected.end());
+  EXPECT_EQ(StoreContents(), want);
+}
+
+}  // namespace
+}  // namespace petacore::keyspace
