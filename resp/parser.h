@@ -17,7 +17,9 @@ namespace petacore::resp {
 /// buffer cap. All sizes are in bytes except max_multibulk_len (arguments).
 struct Limits {
   size_t max_bulk_len = 512ull * 1024 * 1024;  ///< Redis proto-max-bulk-len default (512 MB).
-  size_t max_multibulk_len = 1024 * 1024;      ///< Redis caps "*<n>" at 1024*1024 arguments.
+  /// Redis 7 accepts up to INT_MAX arguments from an authenticated client; memory stays bound
+  /// by the bytes actually received (argument slots are reserved at most 1024 at a time).
+  size_t max_multibulk_len = 2147483647;
   size_t max_inline_len = 64 * 1024;           ///< PROTO_INLINE_MAX_SIZE: an inline line or a
                                                ///< "*"/"$" header line without CRLF past this.
 };

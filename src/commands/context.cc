@@ -44,14 +44,22 @@ bool ParseInt64(std::string_view s, int64_t* out) {
 }
 
 bool ParseLongDouble(std::string_view s, long double* out) {
-  if (s.empty() || s.size() > 5000) return false;
-  if (std::isspace(static_cast<unsigned char>(s[0]))) return false;
+  // As Redis's string2ld: at most 5119 bytes, all of them consumed (no NUL byte), no
+  // leading space, no overflow or underflow to zero, not NaN.
+  constexpr size_t kMaxLongDoubleChars = 5 * 1024;
+  if (s.empty() || s.size() >= kMaxLongDoubleChars) return false;
   std::string copy(s);
   char* end = nullptr;
   errno = 0;
   long double v = std::strtold(copy.c_str(), &end);
-  if (end != copy.c_str() + copy.size() || std::isnan(v)) return false;
-  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL)) return false;
+  if (std::isspace(static_cast<unsigned char>(copy[0])) || end != copy.c_str() + copy.size() ||
+      std::isnan(v)) {
+    return false;
+  }
+  if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || std::fpclassify(v) == FP_ZERO)) {
+    return false;
+  }
+  if (errno == EINVAL) return false;
   *out = v;
   return true;
 }

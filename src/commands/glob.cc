@@ -1,5 +1,7 @@
 #include "commands/glob.h"
 
+#include <utility>
+
 namespace petacore::commands {
 namespace {
 
@@ -16,12 +18,14 @@ bool MatchClass(std::string_view pat, size_t p, char c, size_t* next) {
       ++p;
       if (pat[p] == c) hit = true;
       ++p;
-    } else if (p + 2 < pat.size() && pat[p + 1] == '-' && pat[p + 2] != ']') {
-      auto lo = static_cast<unsigned char>(pat[p]);
-      auto hi = static_cast<unsigned char>(pat[p + 2]);
+    } else if (p + 2 < pat.size() && pat[p + 1] == '-') {
+      // As Redis's stringmatchlen: "[a-]" is the range a..']' (the ']' does not close the
+      // class), and bytes compare as (signed) char, so 0x80..0xff sort below ASCII.
+      int lo = static_cast<signed char>(pat[p]);
+      int hi = static_cast<signed char>(pat[p + 2]);
       if (lo > hi) std::swap(lo, hi);
-      auto uc = static_cast<unsigned char>(c);
-      if (uc >= lo && uc <= hi) hit = true;
+      int sc = static_cast<signed char>(c);
+      if (sc >= lo && sc <= hi) hit = true;
       p += 3;
     } else {
       if (pat[p] == c) hit = true;
@@ -35,6 +39,9 @@ bool MatchClass(std::string_view pat, size_t p, char c, size_t* next) {
 }  // namespace
 
 bool GlobMatch(std::string_view pat, std::string_view text) {
+  // Redis's stringmatchlen never enters its loop for an empty string: only an empty pattern
+  // matches it (KEYS special-cases a lone "*").
+  if (text.empty()) return pat.empty();
   // Iterative matcher with one backtrack point for the last '*': linear in practice and
   // immune to the exponential blow-up of naive recursion on patterns like "a*a*a*a*b".
   size_t p = 0, t = 0;

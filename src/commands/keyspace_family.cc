@@ -1,5 +1,7 @@
 // keyspace_family.cc — DEL, EXISTS, TYPE, KEYS, DBSIZE, FLUSHDB, FLUSHALL, SELECT: commands
 // on keys whatever their type.
+#include <cstdint>
+
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/table.h"
@@ -37,11 +39,14 @@ void Type(CommandContext& ctx) {
 
 void Keys(CommandContext& ctx) {
   std::string_view pattern = ctx.args[1];
+  bool all_keys = pattern == "*";  // as Redis: also matches the empty key
   std::vector<std::string> keys;
   ctx.txn.Range(DbStart(ctx.session.db), DbEnd(ctx.session.db),
                 [&](std::string_view key, std::string_view) {
                   auto d = keyspace::DecodeKey(key);
-                  if (d && GlobMatch(pattern, d->user_key)) keys.push_back(std::move(d->user_key));
+                  if (d && (all_keys || GlobMatch(pattern, d->user_key))) {
+                    keys.push_back(std::move(d->user_key));
+                  }
                   return true;
                 });
   ctx.out.ArrayHeader(keys.size());
@@ -84,6 +89,10 @@ void FlushAll(CommandContext& ctx) {
 void Select(CommandContext& ctx) {
   int64_t db;
   if (!ParseInt64(ctx.args[1], &db)) return ctx.out.Error(kErrNotInteger);
+  if (db < INT32_MIN || db > INT32_MAX) {  // Redis's getIntFromObjectOrReply
+    return ctx.out.Error(
+        "ERR value is out of range, value must between -2147483648 and 2147483647");
+  }
   if (db < 0 || db >= keyspace::kNumDatabases) {
     return ctx.out.Error("ERR DB index is out of range");
   }

@@ -2,7 +2,9 @@
 // COMMAND, CONFIG GET. INFO lives in info.cc.
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <initializer_list>
 #include <map>
 
 #include "commands/context.h"
@@ -18,6 +20,37 @@ int64_t NowMs();
 namespace {
 
 constexpr std::string_view kRedisVersion = "7.0.0";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// A container command's subcommand check with Redis 7's errors: "unknown subcommand 'x'.
+/// Try CLIENT HELP." or "wrong number of arguments for 'client|setname' command". `subs`
+/// holds each subcommand's arity in Redis's convention (the container name counting).
+bool SubcommandOk(CommandContext& ctx,
+                  std::initializer_list<std::pair<std::string_view, int>> subs) {
+  auto sub = ctx.args[1];
+  for (const auto& [name, arity] : subs) {
+    if (!EqualsIgnoreCase(sub, name)) continue;
+    int argc = static_cast<int>(ctx.args.size());
+    if (arity > 0 ? argc == arity : argc >= -arity) return true;
+    ctx.out.Error("ERR wrong number of arguments for '" + Lower(ctx.args[0]) + "|" +
+                  std::string(name) + "' command");
+    return false;
+  }
+  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
+                Upper(ctx.args[0]) + " HELP.");
+  return false;
+}
 
 void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
@@ -110,10 +143,10 @@ std::string ClientLine(const server::Session& s, int64_t now_ms) {
 
 void Client(CommandContext& ctx) {
   auto sub = ctx.args[1];
-  auto wrong_args = [&] {
-    ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                  std::string(sub) + "'. Try CLIENT HELP.");
-  };
+  if (!SubcommandOk(ctx, {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4},
+                          {"list", -2}, {"info", 2}})) {
+    return;
+  }
   if (EqualsIgnoreCase(sub, "id") && ctx.args.size() == 2) return ctx.out.Integer(ctx.session.id);
   if (EqualsIgnoreCase(sub, "getname") && ctx.args.size() == 2) {
     if (ctx.session.name.empty()) return ctx.out.NullBulk();
@@ -147,7 +180,7 @@ void Client(CommandContext& ctx) {
     for (const auto& [id, s] : ctx.server.clients) all += ClientLine(*s, now);
     return ctx.out.Bulk(all);
   }
-  wrong_args();
+  ctx.out.Error(kErrSyntax);  // CLIENT LIST TYPE/ID filters: not supported
 }
 
 // COMMAND entries in Redis 7's COMMAND INFO layout: name, arity, flags, first key, last key,
@@ -173,7 +206,8 @@ void Command(CommandContext& ctx) {
     return;
   }
   auto sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "count") && ctx.args.size() == 2) {
+  if (!SubcommandOk(ctx, {{"count", 2}, {"info", -2}, {"docs", -2}, {"list", -2}})) return;
+  if (EqualsIgnoreCase(sub, "count")) {
     return ctx.out.Integer(static_cast<int64_t>(all.size()));
   }
   if (EqualsIgnoreCase(sub, "info")) {
@@ -193,18 +227,18 @@ void Command(CommandContext& ctx) {
     // built-in help).
     return ctx.out.MapHeader(0);
   }
-  if (EqualsIgnoreCase(sub, "list") && ctx.args.size() == 2) {
+  if (ctx.args.size() == 2) {  // LIST
     ctx.out.ArrayHeader(all.size());
     for (const auto& spec : all) ctx.out.Bulk(spec.name);
     return;
   }
-  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                "'. Try COMMAND HELP.");
+  ctx.out.Error(kErrSyntax);  // COMMAND LIST FILTERBY: not supported
 }
 
 void Config(CommandContext& ctx) {
   auto sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "get") && ctx.args.size() >= 3) {
+  if (!SubcommandOk(ctx, {{"get", -3}, {"resetstat", 2}})) return;
+  if (EqualsIgnoreCase(sub, "get")) {
     const auto& c = ctx.server.config;
     std::map<std::string, std::string> params = {
         {"save", ""},
@@ -236,13 +270,9 @@ void Config(CommandContext& ctx) {
     }
     return;
   }
-  if (EqualsIgnoreCase(sub, "resetstat") && ctx.args.size() == 2) {
-    ctx.server.total_commands = 0;
-    ctx.server.total_connections = 0;
-    return ctx.out.Ok();
-  }
-  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                "'. Try CONFIG HELP.");
+  ctx.server.total_commands = 0;  // RESETSTAT
+  ctx.server.total_connections = 0;
+  ctx.out.Ok();
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ void SetRange(CommandContext& ctx) {
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   auto patch = ctx.args[3];
   if (patch.empty()) return ctx.out.Integer(static_cast<int64_t>(r.value.size()));
-  if (offset + static_cast<int64_t>(patch.size()) > kMaxStringLen) {
+  if (offset > kMaxStringLen - static_cast<int64_t>(patch.size())) {  // no int64 overflow
     return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
   }
   std::string value(r.value);

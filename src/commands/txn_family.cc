@@ -37,6 +37,10 @@ void Watch(CommandContext& ctx) {
 }
 
 void Unwatch(CommandContext& ctx) {
+  // Queued inside MULTI it runs during EXEC (the only time `queued` is non-empty while a
+  // handler runs). Redis checks the watches before running the queue, so there it changes
+  // nothing: EXEC still needs them for its own check and clears them afterwards.
+  if (!ctx.session.queued.empty()) return ctx.out.Ok();
   ctx.session.watched.clear();
   ctx.out.Ok();
 }

@@ -24,13 +24,16 @@ using replication::CommitResult;
 
 constexpr std::chrono::milliseconds kUnknownRevisionWait{100};
 
+// As Redis's processCommand: the name cut to 128 bytes, then arguments while the list is
+// shorter than 128 bytes, each cut to the room left; C-string semantics stop each at a NUL.
 std::string UnknownCommandError(std::span<const std::string_view> args) {
-  std::string e = "ERR unknown command '" + std::string(args[0].substr(0, 128)) +
-                  "', with args beginning with: ";
-  for (size_t i = 1; i < args.size() && e.size() < 256; ++i) {
-    e += "'" + std::string(args[i].substr(0, 128)) + "' ";
+  auto c_str = [](std::string_view s) { return s.substr(0, s.find('\0')); };
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    list += "'" + std::string(c_str(args[i]).substr(0, 128 - list.size())) + "' ";
   }
-  return e;
+  return "ERR unknown command '" + std::string(c_str(args[0]).substr(0, 128)) +
+         "', with args beginning with: " + list;
 }
 
 /// One command (or EXEC) in flight: what to run, and where its reply goes.
@@ -233,10 +236,16 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   if (!config_standalone(state_)) {
     job->locks = &key_locks_;
     if (job->is_exec) {
+      int db = session.db;
       for (const auto& cmd : session.queued) {
         const CommandSpec* queued_spec = commands::Table().Find(cmd[0]);
         std::vector<std::string_view> argv(cmd.begin(), cmd.end());
-        AppendWriteKeys(*queued_spec, argv, session.db, &job->keys);
+        AppendWriteKeys(*queued_spec, argv, db, &job->keys);
+        int64_t selected;  // a queued SELECT moves the following commands' keys
+        if (queued_spec->name == "select" && commands::ParseInt64(argv[1], &selected) &&
+            selected >= 0 && selected < keyspace::kNumDatabases) {
+          db = static_cast<int>(selected);
+        }
       }
     } else {
       AppendWriteKeys(*spec, args, session.db, &job->keys);
