@@ -71,6 +71,7 @@ struct Store::Impl {
   HashIndex hash;
   internal::RetireList retired;
   internal::ApplyWaiters waiters;
+  std::function<void(int64_t, std::span<const Mutation>)> observer;  // set before any Apply
 
   std::atomic<int64_t> applied{0};
   std::atomic<int64_t> compacted{0};
@@ -261,6 +262,7 @@ void Store::Apply(int64_t revision, std::span<const Mutation> batch) {
   }
   for (const Mutation& m : batch) s.ApplyOne(m, revision);
   s.applied.store(revision, std::memory_order_seq_cst);  // publish; seq_cst for waiters.h
+  if (s.observer && !batch.empty()) s.observer(revision, batch);
   s.waiters.Notify(revision);
   if ((!s.retired.empty() || !s.drops.empty()) && (++s.applies_since_reclaim % 64) == 0) {
     s.Reclaim();
@@ -391,6 +393,10 @@ size_t Snapshot::Count(std::string_view start, std::string_view end) const {
     if (internal::VisibleAt(n, revision_) != nullptr) ++count;
   }
   return count;
+}
+
+void Store::SetApplyObserver(std::function<void(int64_t, std::span<const Mutation>)> fn) {
+  impl_->observer = std::move(fn);
 }
 
 }  // namespace petacore::mvcc

@@ -131,6 +131,12 @@ class Store {
   /// and must not call Apply/Compact (post work elsewhere). Thread-safe.
   void OnApplied(int64_t revision, std::function<void()> fn) const;
 
+  /// Sets a function called on the writer thread after each non-empty Apply is published
+  /// (before OnApplied callbacks), with the batch as applied: how blocked clients (BLPOP) learn
+  /// that keys changed. Set once, before the first Apply; must be quick and must not call
+  /// Apply/Compact.
+  void SetApplyObserver(std::function<void(int64_t revision, std::span<const Mutation> batch)> fn);
+
   /// Figures for INFO. Thread-safe; approximate while a writer runs.
   Stats stats() const;
 

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
@@ -20,6 +22,16 @@ inline constexpr std::string_view kErrWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
 
+/// A blocking command (BLPOP, BZPOPMIN, ...) that found nothing to take asks the Driver to park
+/// it: set `requested`, the store keys to wait on, and the timeout. The Driver re-runs the
+/// handler when one of the keys changes (on any node: the watch delivers it) and answers a
+/// null array at the timeout.
+struct BlockRequest {
+  bool requested = false;
+  std::vector<std::string> keys;  ///< store (meta) keys
+  int64_t timeout_ms = 0;         ///< 0 = wait forever
+};
+
 /// One handler invocation. Everything is borrowed for the duration of the call.
 struct CommandContext {
   std::span<const std::string_view> args;
@@ -27,6 +39,9 @@ struct CommandContext {
   resp::ReplyWriter& out;
   server::Session& session;
   server::ServerState& server;
+  /// Non-null when the command may block (never inside EXEC, where Redis's blocking commands
+  /// answer at once).
+  BlockRequest* block = nullptr;
 
   /// The store key of a user key in the selected database.
   std::string Key(std::string_view user_key) const;

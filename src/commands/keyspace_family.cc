@@ -4,6 +4,7 @@
 
 #include "commands/context.h"
 #include "commands/glob.h"
+#include "commands/key_access.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 
@@ -16,7 +17,7 @@ using keyspace::DbStart;
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (ctx.txn.Delete(ctx.Key(ctx.args[i]))) ++n;
+    if (DeleteKey(ctx, ctx.Key(ctx.args[i]))) ++n;
   }
   ctx.out.Integer(n);
 }
@@ -30,11 +31,8 @@ void Exists(CommandContext& ctx) {
 }
 
 void Type(CommandContext& ctx) {
-  auto raw = ctx.txn.Get(ctx.Key(ctx.args[1]));
-  if (!raw) return ctx.out.Simple("none");
-  auto v = keyspace::DecodeValue(*raw);
-  if (v && v->type == keyspace::ValueType::kString) return ctx.out.Simple("string");
-  ctx.out.Simple("none");
+  auto type = KeyType(ctx, ctx.Key(ctx.args[1]));
+  ctx.out.Simple(type ? keyspace::TypeName(*type) : "none");
 }
 
 void Keys(CommandContext& ctx) {

@@ -25,10 +25,6 @@ StringRead ReadString(CommandContext& ctx, const std::string& store_key) {
   return r;
 }
 
-void WriteString(CommandContext& ctx, const std::string& store_key, std::string_view value) {
-  ctx.txn.Put(store_key, keyspace::EncodeString(value));
-}
-
 namespace {
 
 constexpr std::string_view kErrExpiryUnsupported =

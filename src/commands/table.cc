@@ -10,6 +10,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
       {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
       {kAdmin, "admin"},       {kNoScript, "noscript"}, {kLoading, "loading"},
       {kStale, "stale"},       {kFast, "fast"},         {kAllowBusy, "allow_busy"},
+      {kBlocking, "blocking"},
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, word] : kNames) {
@@ -43,6 +44,11 @@ const CommandTable& Table() {
     RegisterKeyspaceFamily(t);
     RegisterServerFamily(t);
     RegisterTxnFamily(t);
+    RegisterHashFamily(t);
+    RegisterListFamily(t);
+    RegisterSetFamily(t);
+    RegisterZSetFamily(t);
+    RegisterGenericFamily(t);
     return t;
   }();
   return table;

@@ -28,6 +28,7 @@ enum CommandFlag : uint32_t {
   /// processCommand does for those.
   kNoQueue = 1 << 8,
   kDenyOom = 1 << 9,
+  kBlocking = 1 << 10,  ///< may park the client (BLPOP, BZPOPMIN, ...)
 };
 
 /// One command's spec. `name` is lower case.
@@ -68,5 +69,10 @@ void RegisterStringFamily(CommandTable& t);
 void RegisterKeyspaceFamily(CommandTable& t);
 void RegisterServerFamily(CommandTable& t);
 void RegisterTxnFamily(CommandTable& t);
+void RegisterHashFamily(CommandTable& t);
+void RegisterListFamily(CommandTable& t);
+void RegisterSetFamily(CommandTable& t);
+void RegisterZSetFamily(CommandTable& t);
+void RegisterGenericFamily(CommandTable& t);  // RENAME, COPY, SCAN, ... (generic_family.cc)
 
 }  // namespace petacore::commands

@@ -53,13 +53,31 @@ std::optional<DecodedKey> DecodeKey(std::string_view k) {
   return std::nullopt;
 }
 
+std::string_view MetaKeyOf(std::string_view k) {
+  for (size_t i = 1; i + 1 < k.size(); ++i) {
+    if (k[i] != '\0') continue;
+    if (k[i + 1] == '\0') return k.substr(0, i + 2);
+    ++i;  // an escaped 0x00 0x01
+  }
+  return {};
+}
+
 std::string DbStart(int db) { return std::string(1, static_cast<char>(db)); }
 std::string DbEnd(int db) { return std::string(1, static_cast<char>(db + 1)); }
 
 std::optional<ValueView> DecodeValue(std::string_view s) {
   if (s.size() < 2) return std::nullopt;
   ValueView v{static_cast<ValueType>(s[0]), 0, {}};
-  if (v.type != ValueType::kString) return std::nullopt;
+  switch (v.type) {
+    case ValueType::kString:
+    case ValueType::kHash:
+    case ValueType::kList:
+    case ValueType::kSet:
+    case ValueType::kZSet:
+      break;
+    default:
+      return std::nullopt;
+  }
   auto flags = static_cast<uint8_t>(s[1]);
   size_t pos = 2;
   if (flags & kHasExpire) {
@@ -73,13 +91,95 @@ std::optional<ValueView> DecodeValue(std::string_view s) {
   return v;
 }
 
-std::string EncodeString(std::string_view payload) {
+std::string EncodeValue(ValueType type, std::string_view payload) {
   std::string out;
   out.reserve(payload.size() + 2);
-  out.push_back(static_cast<char>(ValueType::kString));
+  out.push_back(static_cast<char>(type));
   out.push_back('\0');
   out.append(payload);
   return out;
+}
+
+std::string EncodeString(std::string_view payload) {
+  return EncodeValue(ValueType::kString, payload);
+}
+
+std::string_view TypeName(ValueType type) {
+  switch (type) {
+    case ValueType::kString:
+      return "string";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+  }
+  return "none";
+}
+
+std::string SubKey(std::string_view meta_key, char tag, std::string_view element) {
+  std::string k;
+  k.reserve(meta_key.size() + 1 + element.size());
+  k.append(meta_key);
+  k.push_back(tag);
+  k.append(element);
+  return k;
+}
+
+std::string SubKeyStart(std::string_view meta_key, char tag) { return SubKey(meta_key, tag, {}); }
+
+std::string SubKeyEnd(std::string_view meta_key, char tag) {
+  return SubKey(meta_key, static_cast<char>(tag + 1), {});
+}
+
+std::string KeyEnd(std::string_view meta_key) {
+  // A meta key ends with the terminator 0x00 0x00; every key it prefixes sorts below the same
+  // bytes with the last one raised to 0x01.
+  std::string end(meta_key);
+  end.back() = '\x01';
+  return end;
+}
+
+namespace {
+void PutBigEndian(uint64_t v, std::string* out) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t GetBigEndian(std::string_view b) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(b[i]);
+  return v;
+}
+}  // namespace
+
+std::string SortableDouble(double d) {
+  if (d == 0) d = 0.0;  // -0.0 and 0.0 are one score
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  bits = (bits & (1ull << 63)) ? ~bits : bits | (1ull << 63);
+  std::string out;
+  PutBigEndian(bits, &out);
+  return out;
+}
+
+double DecodeSortableDouble(std::string_view b) {
+  uint64_t bits = GetBigEndian(b);
+  bits = (bits & (1ull << 63)) ? bits & ~(1ull << 63) : ~bits;
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+std::string SortableInt(int64_t v) {
+  std::string out;
+  PutBigEndian(static_cast<uint64_t>(v) ^ (1ull << 63), &out);
+  return out;
+}
+
+int64_t DecodeSortableInt(std::string_view b) {
+  return static_cast<int64_t>(GetBigEndian(b) ^ (1ull << 63));
 }
 
 }  // namespace petacore::keyspace

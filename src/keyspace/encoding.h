@@ -8,7 +8,16 @@
 // A whole database is the range [db, db + 1).
 //
 // Stored value = type (1 byte) + flags (1 byte) + [expire-at ms, 8 bytes big-endian, when
-// flags & kHasExpire] + payload. Strings: type 's', payload = the bytes. See docs/encoding.md.
+// flags & kHasExpire] + payload. Strings: type 's', payload = the bytes.
+//
+// Collections keep their elements in subkeys inside the key's range:
+//   subkey = meta key + tag (1 byte) + element bytes (unescaped: the meta key is prefix-free)
+//   hash:  meta + 'f' + field              -> field value
+//   set:   meta + 'm' + member             -> ""
+//   zset:  meta + 'm' + member             -> score (8 bytes, SortableDouble)
+//          meta + 's' + SortableDouble(score) + member -> ""   (the score index)
+//   list:  meta + 'i' + SortableInt(index) -> element; the meta payload holds head and tail
+// See docs/encoding.md.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +30,16 @@ namespace petacore::keyspace {
 inline constexpr int kNumDatabases = 16;
 
 /// Redis value types, as the first byte of the stored value.
-enum class ValueType : char { kString = 's' };
+enum class ValueType : char {
+  kString = 's',
+  kHash = 'h',
+  kList = 'l',
+  kSet = 'S',
+  kZSet = 'z',
+};
+
+/// Redis's TYPE name of a value type ("string", "hash", ...).
+std::string_view TypeName(ValueType type);
 
 /// The store key of `user_key` in database `db` (0..15).
 std::string EncodeKey(int db, std::string_view user_key);
@@ -34,6 +52,10 @@ struct DecodedKey {
   std::string user_key;
 };
 std::optional<DecodedKey> DecodeKey(std::string_view store_key);
+
+/// The meta key a store key belongs to (itself for a meta key, the owning key for a subkey);
+/// empty when the bytes are not PetaCore's.
+std::string_view MetaKeyOf(std::string_view store_key);
 
 /// [start, end) covering every store key of database `db`.
 std::string DbStart(int db);
@@ -49,5 +71,26 @@ struct ValueView {
 std::optional<ValueView> DecodeValue(std::string_view stored);
 /// A string value with no expiry.
 std::string EncodeString(std::string_view payload);
+/// A value of any type with no expiry (collections: the meta key's value).
+std::string EncodeValue(ValueType type, std::string_view payload);
+
+// Collection subkeys.
+/// meta_key + tag + element.
+std::string SubKey(std::string_view meta_key, char tag, std::string_view element);
+/// [meta_key + tag, SubKeyEnd(meta_key, tag)) holds every subkey with that tag.
+std::string SubKeyStart(std::string_view meta_key, char tag);
+std::string SubKeyEnd(std::string_view meta_key, char tag);
+/// End of the whole range of a key: [meta_key, KeyEnd(meta_key)) holds the meta key and every
+/// subkey of it, and nothing else (the encoding is prefix-free).
+std::string KeyEnd(std::string_view meta_key);
+
+/// 8 bytes whose byte order is the numeric order of doubles (-inf < ... < -0 = 0 < ... < +inf):
+/// flip every bit of a negative double, set the sign bit of a positive one, big-endian.
+/// -0.0 is encoded as 0.0. NaN must not be passed.
+std::string SortableDouble(double d);
+double DecodeSortableDouble(std::string_view eight_bytes);
+/// 8 bytes whose byte order is the numeric order of int64 (sign bit flipped, big-endian).
+std::string SortableInt(int64_t v);
+int64_t DecodeSortableInt(std::string_view eight_bytes);
 
 }  // namespace petacore::keyspace

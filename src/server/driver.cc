@@ -54,6 +54,11 @@ struct Job : std::enable_shared_from_this<Job> {
   bool sync = true;       // still inside Execute: complete without resume
   bool finished = false;  // reply delivered
   std::string reply;
+  bool may_block = false;          // a blocking command outside EXEC
+  commands::BlockRequest block;    // filled by the handler when it wants to wait
+  bool parked = false;             // registered in the BlockingRegistry, waiting
+  bool timer_set = false;
+  uint64_t block_token = 0;
   KeyLocks* locks = nullptr;       // set when the job must hold `keys` while it runs
   std::vector<std::string> keys;  // store keys this job writes
   bool locked = false;
@@ -91,6 +96,7 @@ struct Job : std::enable_shared_from_this<Job> {
 
   void Attempt() {
     reply.clear();
+    block = {};
     session->db = start_db;
     replication::CommitRequest request;
     {
@@ -107,6 +113,7 @@ struct Job : std::enable_shared_from_this<Job> {
           }
         }
       }
+      if (block.requested && !view.has_writes()) return Park(snap.revision());
       if (!view.has_writes()) return Finish();
       request = view.BuildCommit(is_exec ? state->config.txn_isolation
                                          : keyspace::Isolation::kSerializable);
@@ -116,6 +123,39 @@ struct Job : std::enable_shared_from_this<Job> {
     state->committer->Commit(std::move(request), [self](CommitResult result) {
       self->OnCommitted(std::move(result));
     });
+  }
+
+  // Waits (without a reply) until a key of the block request changes or the timeout passes.
+  void Park(int64_t read_revision) {
+    auto self = shared_from_this();
+    if (!timer_set && block.timeout_ms > 0) {
+      timer_set = true;
+      executor->PostAfter(std::chrono::milliseconds(block.timeout_ms), [self] {
+        if (self->finished || !self->parked) return;
+        self->state->blocking.Remove(self->block_token);
+        self->parked = false;
+        self->reply.clear();
+        resp::ReplyWriter(&self->reply, self->session->protocol).NullArray();
+        self->Finish();
+      });
+    }
+    parked = true;
+    block_token = state->blocking.Add(block.keys, [self] {
+      self->executor->Post([self] {
+        if (self->finished || !self->parked) return;
+        self->parked = false;
+        self->Attempt();
+      });
+    });
+    // A change applied after our snapshot but before registering would be missed: look again.
+    if (state->store.applied_revision() > read_revision) {
+      state->blocking.Remove(block_token);
+      executor->Post([self] {
+        if (self->finished || !self->parked) return;
+        self->parked = false;
+        self->Attempt();
+      });
+    }
   }
 
   // Runs on whatever thread the committer completes on: hop back to the connection's thread.
@@ -204,6 +244,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   job->executor = &executor;
   job->resume = std::move(resume);
   job->start_db = session.db;
+  job->may_block = (spec->flags & commands::kBlocking) != 0;
   if (spec->handler == commands::Exec && session.in_multi) {
     if (session.multi_dirty) {
       session.ResetMulti();
@@ -230,6 +271,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     job->body = [job_ptr = job.get(), spec, args](keyspace::TxnView& view,
                                                   resp::ReplyWriter& w) {
       CommandContext ctx{args, view, w, *job_ptr->session, *job_ptr->state};
+      if (job_ptr->may_block) ctx.block = &job_ptr->block;
       spec->handler(ctx);
     };
   }

@@ -12,6 +12,7 @@
 
 #include "mvcc/store.h"
 #include "replication/committer.h"
+#include "server/blocking.h"
 #include "server/config.h"
 #include "server/session.h"
 
@@ -19,7 +20,16 @@ namespace petacore::server {
 
 /// Shared, thread-safe server state. Owned by Server; outlives every connection.
 struct ServerState {
+  ServerState() {
+    store.SetApplyObserver([this](int64_t, std::span<const mvcc::Mutation> batch) {
+      blocking.Notify(batch);
+    });
+  }
+  ServerState(const ServerState&) = delete;
+  ServerState& operator=(const ServerState&) = delete;
+
   Config config;
+  BlockingRegistry blocking;  // before `store`: the store's observer calls into it
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 #include <set>
 #include <string>
@@ -140,13 +141,61 @@ TEST(EncodingTest, StringValueRoundTrip) {
   }
   EXPECT_FALSE(DecodeValue("").has_value());
   EXPECT_FALSE(DecodeValue("s").has_value());
-  EXPECT_FALSE(DecodeValue(std::string("z\0abc", 5)).has_value());  // unknown type
+  EXPECT_FALSE(DecodeValue(std::string("q\0abc", 5)).has_value());  // unknown type
   // Expiry flag with a truncated timestamp is not a valid value.
   EXPECT_FALSE(DecodeValue(std::string("s\x01\0\0", 4)).has_value());
   auto with_expiry = DecodeValue(std::string("s\x01\0\0\0\0\0\0\x01\x02xy", 12));
   ASSERT_TRUE(with_expiry.has_value());
   EXPECT_EQ(with_expiry->expire_at_ms, 0x0102);
   EXPECT_EQ(with_expiry->payload, "xy");
+}
+
+}  // namespace
+}  // namespace petacore::keyspace
+
+namespace petacore::keyspace {
+namespace {
+
+TEST(EncodingTest, SortableDoubleOrderAndRoundTrip) {
+  std::vector<double> v = {-std::numeric_limits<double>::infinity(), -1e308, -2.5, -1, -1e-300,
+                           0.0, 1e-300, 0.5, 1, 3.25, 1e308,
+                           std::numeric_limits<double>::infinity()};
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(DecodeSortableDouble(SortableDouble(v[i])), v[i]);
+    if (i > 0) {
+      EXPECT_LT(SortableDouble(v[i - 1]), SortableDouble(v[i])) << v[i];
+    }
+  }
+  EXPECT_EQ(SortableDouble(-0.0), SortableDouble(0.0));
+}
+
+TEST(EncodingTest, SortableIntOrderAndRoundTrip) {
+  std::vector<int64_t> v = {std::numeric_limits<int64_t>::min(), -1000, -1, 0, 1, 7, 1 << 30,
+                            std::numeric_limits<int64_t>::max()};
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_EQ(DecodeSortableInt(SortableInt(v[i])), v[i]);
+    if (i > 0) {
+      EXPECT_LT(SortableInt(v[i - 1]), SortableInt(v[i]));
+    }
+  }
+}
+
+TEST(EncodingTest, SubkeysStayInsideTheKeyRangeAndMetaKeyOf) {
+  for (std::string user : {std::string(""), std::string("a"), std::string("a\0b", 3)}) {
+    std::string meta = EncodeKey(2, user);
+    std::string end = KeyEnd(meta);
+    for (char tag : {'f', 'm', 's', 'i'}) {
+      std::string sub = SubKey(meta, tag, std::string("x\0\xff", 3));
+      EXPECT_LT(meta, sub);
+      EXPECT_LT(sub, end);
+      EXPECT_GE(sub, SubKeyStart(meta, tag));
+      EXPECT_LT(sub, SubKeyEnd(meta, tag));
+      EXPECT_EQ(MetaKeyOf(sub), meta);
+    }
+    EXPECT_EQ(MetaKeyOf(meta), meta);
+    // The neighbour key "user + \0" is outside the range.
+    EXPECT_GE(EncodeKey(2, user + std::string(1, '\0')), end);
+  }
 }
 
 }  // namespace

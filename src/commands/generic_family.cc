@@ -1,0 +1,9 @@
+// generic_family.cc — (being written)
+#include "commands/context.h"
+#include "commands/table.h"
+
+namespace petacore::commands {
+
+void RegisterGenericFamily(CommandTable& t) {}
+
+}  // namespace petacore::commands

@@ -1,0 +1,104 @@
+#include "commands/scan_cursor.h"
+
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace petacore::commands {
+namespace {
+
+constexpr size_t kMaxCursors = 65536;
+
+struct CursorTable {
+  std::mutex mu;
+  uint64_t next = 1;
+  std::unordered_map<uint64_t, std::string> keys;
+  std::deque<uint64_t> order;  // oldest first, for eviction
+};
+
+CursorTable& Table() {
+  static CursorTable table;
+  return table;
+}
+
+}  // namespace
+
+uint64_t SaveCursor(std::string resume_after) {
+  auto& t = Table();
+  std::lock_guard lock(t.mu);
+  uint64_t id = t.next++;
+  t.keys.emplace(id, std::move(resume_after));
+  t.order.push_back(id);
+  if (t.order.size() > kMaxCursors) {
+    t.keys.erase(t.order.front());
+    t.order.pop_front();
+  }
+  return id;
+}
+
+std::optional<std::string> LoadCursor(uint64_t cursor) {
+  auto& t = Table();
+  std::lock_guard lock(t.mu);
+  auto it = t.keys.find(cursor);
+  if (it == t.keys.end()) return std::nullopt;
+  return it->second;
+}
+
+bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
+                      ScanOptions* out) {
+  std::string_view c = ctx.args[cursor_index];
+  uint64_t cursor = 0;
+  if (c.empty()) {
+    ctx.out.Error("ERR invalid cursor");
+    return false;
+  }
+  for (char ch : c) {
+    if (ch < '0' || ch > '9' || cursor > (UINT64_MAX - (ch - '0')) / 10) {
+      ctx.out.Error("ERR invalid cursor");
+      return false;
+    }
+    cursor = cursor * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  out->cursor = cursor;
+  for (size_t i = cursor_index + 1; i < ctx.args.size(); i += 2) {
+    bool has_value = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(ctx.args[i], "count") && has_value) {
+      if (!ParseInt64(ctx.args[i + 1], &out->count)) {
+        ctx.out.Error(kErrNotInteger);
+        return false;
+      }
+      if (out->count < 1) {
+        ctx.out.Error(kErrSyntax);
+        return false;
+      }
+    } else if (EqualsIgnoreCase(ctx.args[i], "match") && has_value) {
+      out->pattern = ctx.args[i + 1];
+      out->has_pattern = !(out->pattern == "*");
+    } else if (allow_type && EqualsIgnoreCase(ctx.args[i], "type") && has_value) {
+      static constexpr keyspace::ValueType kTypes[] = {
+          keyspace::ValueType::kString, keyspace::ValueType::kHash, keyspace::ValueType::kList,
+          keyspace::ValueType::kSet, keyspace::ValueType::kZSet};
+      out->type.reset();
+      for (auto t : kTypes) {
+        if (EqualsIgnoreCase(ctx.args[i + 1], keyspace::TypeName(t))) out->type = t;
+      }
+      if (!out->type) {
+        // Redis 7.0 accepts an unknown type name and simply matches nothing.
+        out->type = static_cast<keyspace::ValueType>(0);
+      }
+    } else {
+      ctx.out.Error(kErrSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& items) {
+  ctx.out.ArrayHeader(2);
+  ctx.out.Bulk(std::to_string(next_cursor));
+  ctx.out.ArrayHeader(items.size());
+  for (const auto& item : items) ctx.out.Bulk(item);
+}
+
+}  // namespace petacore::commands
