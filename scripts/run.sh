@@ -10,4 +10,5 @@ data=${ETCD_DATA:-$PWD/.etcd-data}
 etcd_pid=$(bash scripts/start-etcd.sh "$data" "$eport" "$pport")
 trap 'kill "$etcd_pid" 2>/dev/null; wait "$etcd_pid" 2>/dev/null' EXIT INT TERM
 echo "etcd on 127.0.0.1:$eport (data in $data); PetaCore on 127.0.0.1:$port — try: redis-cli -p $port set k v"
-build/bin/petacore-server --port "$port" --etcd-endpoints "127.0.0.1:$eport"
+build/bin/petacore-server --port "$port" --etcd-endpoints "127.0.0.1:$eport" \
+  --etcd-max-txn-ops 10000 --etcd-max-request-bytes 10485760

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 
 namespace petacore::replication {
 namespace {
@@ -9,9 +10,11 @@ namespace {
 using etcdlink::Compare;
 using etcdlink::Op;
 
+constexpr size_t kOpOverheadBytes = 24;  // per op: tags, lengths, revision fields
+
 /// Compares plus writes, and the failure branch that reads back the compared keys.
 std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
-                                                    CommitRequest& req) {
+                                                    CommitRequest& req, bool move_values) {
   auto txn = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& c : req.compares) {
     txn->compare.push_back(Compare::ModEquals(prefix + c.key, c.mod_revision));
@@ -20,7 +23,8 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
   for (auto& w : req.writes) {
     switch (w.kind) {
       case WriteOp::Kind::kPut:
-        txn->success.push_back(Op::Put(prefix + w.key, std::move(w.value)));
+        txn->success.push_back(
+            Op::Put(prefix + w.key, move_values ? std::move(w.value) : std::string(w.value)));
         break;
       case WriteOp::Kind::kDelete:
         txn->success.push_back(Op::Delete(prefix + w.key));
@@ -33,81 +37,214 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
   return txn;
 }
 
-/// The revision to wait for before retrying after a failed compare: the newest mod_revision
-/// among the compared keys as etcd has them now. A key that is gone (deleted) has no
-/// mod_revision to show, so then the member's current revision is used.
-int64_t ConflictRevision(const etcdlink::TxnResponse& resp, size_t compared, bool* exact) {
-  int64_t rev = 0;
+/// The Txn of one request: guarded requests nest their write Txn under the guards.
+std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const std::string& prefix,
+                                                      CommitRequest& req, bool move_values) {
+  auto inner = BuildWriteTxn(prefix, req, move_values);
+  if (req.guards.empty()) return inner;
+  auto outer = std::make_shared<etcdlink::TxnRequest>();
+  for (const auto& g : req.guards) {
+    outer->compare.push_back(Compare::ModEquals(prefix + g.key, g.mod_revision));
+  }
+  outer->success.push_back(Op::Nested(inner));
+  return outer;
+}
+
+/// The result of one request from its (sub-)response; `revision` is the batch's revision.
+CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& resp,
+                       int64_t revision) {
+  CommitResult result;
+  const etcdlink::TxnResponse* write = &resp;
+  if (!req.guards.empty()) {
+    if (!resp.succeeded) {
+      result.status = CommitResult::Status::kGuardFailed;
+      return result;
+    }
+    if (resp.responses.empty() || !resp.responses[0].txn) {
+      result.error = "ERR etcd: malformed nested Txn response";
+      return result;
+    }
+    write = resp.responses[0].txn.get();
+  }
+  if (write->succeeded) {
+    result.status = CommitResult::Status::kCommitted;
+    // A Txn whose writes all were deletes of absent keys makes no revision (etcd §3.2);
+    // then there is nothing to wait for.
+    bool changed = false;
+    for (const auto& r : write->responses) {
+      if (r.kind == Op::Kind::kPut || r.deleted > 0) changed = true;
+    }
+    result.revision = changed ? revision : 0;
+    return result;
+  }
+  // A conflict: wait for the newest mod_revision among the compared keys as etcd has them
+  // now. A key that is gone (deleted) has none to show: then the revision is only a guess.
+  result.status = CommitResult::Status::kConflict;
+  int64_t newest = 0;
   size_t found = 0;
-  for (const auto& r : resp.responses) {
+  for (const auto& r : write->responses) {
     for (const auto& kv : r.kvs) {
-      rev = std::max(rev, kv.mod_revision);
+      newest = std::max(newest, kv.mod_revision);
       ++found;
     }
   }
-  *exact = found >= compared;
-  return *exact ? rev : resp.revision;
+  result.exact = found >= req.compares.size();
+  result.revision = result.exact ? newest : revision;
+  return result;
 }
+
+/// Whether two requests write a common key (etcd refuses that inside one Txn).
+class KeySet {
+ public:
+  bool Overlaps(const CommitRequest& req) const {
+    for (const auto& w : req.writes) {
+      if (w.kind == WriteOp::Kind::kDeleteRange) {
+        auto it = points_.lower_bound(w.key);
+        if (it != points_.end() && (w.range_end.empty() || *it < w.range_end)) return true;
+        for (const auto& [s, e] : ranges_) {
+          if ((e.empty() || w.key < e) && (w.range_end.empty() || s < w.range_end)) return true;
+        }
+      } else {
+        if (points_.count(w.key)) return true;
+        for (const auto& [s, e] : ranges_) {
+          if (w.key >= s && (e.empty() || w.key < e)) return true;
+        }
+      }
+    }
+    return false;
+  }
+  void Add(const CommitRequest& req) {
+    for (const auto& w : req.writes) {
+      if (w.kind == WriteOp::Kind::kDeleteRange) {
+        ranges_.emplace_back(w.key, w.range_end);
+      } else {
+        points_.insert(w.key);
+      }
+    }
+  }
+
+ private:
+  std::set<std::string> points_;
+  std::vector<std::pair<std::string, std::string>> ranges_;
+};
 
 }  // namespace
 
 void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
-  const size_t compared = request.compares.size();
-  const bool guarded = !request.guards.empty();
-  auto inner = BuildWriteTxn(prefix_, request);
-  etcdlink::TxnRequest outer;
-  if (guarded) {
-    for (const auto& g : request.guards) {
-      outer.compare.push_back(Compare::ModEquals(prefix_ + g.key, g.mod_revision));
-    }
-    outer.success.push_back(Op::Nested(inner));
-  } else {
-    outer = std::move(*inner);
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  Pending p;
+  p.max_list = std::max(request.compares.size(), request.writes.size());
+  p.bytes = prefix_.size() * (request.compares.size() * 2 + request.guards.size());
+  for (const auto& w : request.writes) {
+    p.bytes += kOpOverheadBytes + prefix_.size() + w.key.size() + w.value.size() +
+               w.range_end.size();
   }
+  for (const auto& c : request.compares) p.bytes += 2 * (kOpOverheadBytes + c.key.size());
+  for (const auto& g : request.guards) p.bytes += kOpOverheadBytes + g.key.size();
+  p.request = std::move(request);
+  p.done = std::move(done);
+  std::unique_lock lock(mu_);
+  queue_.push_back(std::move(p));
+  SendReady(lock);
+}
+
+void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
+  while (in_flight_ < options_.max_in_flight && !queue_.empty()) {
+    Batch batch = TakeBatch();
+    ++in_flight_;
+    lock.unlock();
+    Send(std::move(batch));
+    lock.lock();
+  }
+}
+
+EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
+  // Greedy, in arrival order, stopping at the first request that does not fit, so requests
+  // leave in the order they came. etcd checks every list of a Txn against --max-txn-ops, and
+  // nested lists against what the enclosing list leaves: keep count + longest sublist within.
+  Batch batch;
+  KeySet keys;
+  size_t bytes = 0, longest = 0;
+  while (!queue_.empty()) {
+    Pending& next = queue_.front();
+    if (!batch.empty()) {
+      if (next.solo || batch.front().solo) break;
+      size_t count = batch.size() + 1;
+      size_t new_longest = std::max(longest, next.max_list);
+      if (count + new_longest > options_.max_txn_ops) break;
+      if (bytes + next.bytes > options_.max_request_bytes) break;
+      if (keys.Overlaps(next.request)) break;
+    }
+    keys.Add(next.request);
+    bytes += next.bytes;
+    longest = std::max(longest, next.max_list);
+    batch.push_back(std::move(next));
+    queue_.pop_front();
+  }
+  return batch;
+}
+
+void EtcdCommitter::Send(Batch batch) {
   txns_.fetch_add(1, std::memory_order_relaxed);
-  client_.TxnAsync(outer, [this, guarded, compared, done = std::move(done)](
-                              absl::StatusOr<etcdlink::TxnResponse> resp) {
-    CommitResult result;
-    if (!resp.ok()) {
-      errors_.fetch_add(1, std::memory_order_relaxed);
-      result.status = CommitResult::Status::kError;
-      result.error = "ERR etcd: " + std::string(resp.status().message());
-      if (result.error.size() == 10) result.error += absl::StatusCodeToString(resp.status().code());
-      done(std::move(result));
-      return;
+  etcdlink::TxnRequest txn;
+  if (batch.size() == 1) {
+    // Alone, the values can move into the Txn: a refused single request is not re-sent.
+    txn = std::move(*BuildRequestTxn(prefix_, batch[0].request, /*move_values=*/true));
+  } else {
+    // In a batch, values are copied: a refused batch re-sends its requests one by one.
+    for (auto& p : batch) {
+      txn.success.push_back(Op::Nested(BuildRequestTxn(prefix_, p.request, false)));
     }
-    const etcdlink::TxnResponse* write = &*resp;
-    if (guarded) {
-      if (!resp->succeeded) {
-        result.status = CommitResult::Status::kGuardFailed;
-        done(std::move(result));
-        return;
-      }
-      write = resp->responses.empty() || !resp->responses[0].txn ? nullptr
-                                                                  : resp->responses[0].txn.get();
-      if (write == nullptr) {
-        result.status = CommitResult::Status::kError;
-        result.error = "ERR etcd: malformed nested Txn response";
-        done(std::move(result));
-        return;
-      }
-    }
-    if (write->succeeded) {
-      result.status = CommitResult::Status::kCommitted;
-      // A Txn whose writes all were deletes of absent keys makes no revision (etcd §3.2);
-      // then there is nothing to wait for.
-      bool changed = false;
-      for (const auto& r : write->responses) {
-        if (r.kind == etcdlink::Op::Kind::kPut || r.deleted > 0) changed = true;
-      }
-      result.revision = changed ? resp->revision : 0;
-    } else {
-      conflicts_.fetch_add(1, std::memory_order_relaxed);
-      result.status = CommitResult::Status::kConflict;
-      result.revision = ConflictRevision(*write, compared, &result.exact);
-    }
-    done(std::move(result));
+  }
+  auto shared = std::make_shared<Batch>(std::move(batch));
+  client_.TxnAsync(txn, [this, shared](absl::StatusOr<etcdlink::TxnResponse> resp) {
+    OnBatchDone(std::move(*shared), std::move(resp));
   });
+}
+
+void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnResponse> resp) {
+  if (!resp.ok() && batch.size() > 1 &&
+      resp.status().code() == absl::StatusCode::kInvalidArgument) {
+    // Refused before Raft, so nothing was applied: each request goes again, alone, ahead of
+    // the queue; one that etcd refuses by itself then gets its own error.
+    std::unique_lock lock(mu_);
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+      it->solo = true;
+      queue_.push_front(std::move(*it));
+    }
+    --in_flight_;
+    SendReady(lock);
+    return;
+  }
+  if (!resp.ok()) {
+    errors_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
+    std::string error = "ERR etcd: " + std::string(resp.status().message());
+    if (resp.status().message().empty()) error += absl::StatusCodeToString(resp.status().code());
+    for (auto& p : batch) {
+      CommitResult r;
+      r.status = CommitResult::Status::kError;
+      r.error = error;
+      p.done(std::move(r));
+    }
+  } else if (batch.size() == 1) {
+    CommitResult r = Interpret(batch[0].request, *resp, resp->revision);
+    if (r.status == CommitResult::Status::kConflict) conflicts_.fetch_add(1);
+    batch[0].done(std::move(r));
+  } else {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      CommitResult r;
+      if (i < resp->responses.size() && resp->responses[i].txn) {
+        r = Interpret(batch[i].request, *resp->responses[i].txn, resp->revision);
+      } else {
+        r.error = "ERR etcd: malformed batched Txn response";
+      }
+      if (r.status == CommitResult::Status::kConflict) conflicts_.fetch_add(1);
+      batch[i].done(std::move(r));
+    }
+  }
+  std::unique_lock lock(mu_);
+  --in_flight_;
+  SendReady(lock);
 }
 
 }  // namespace petacore::replication

@@ -1,36 +1,78 @@
-// src/replication/etcd_committer.h — replicated mode: one etcd Txn per CommitRequest.
+// src/replication/etcd_committer.h — replicated mode: CommitRequests become etcd Txns, many
+// at a time (group commit).
 #pragma once
 
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "etcdlink/client.h"
 #include "replication/committer.h"
 
 namespace petacore::replication {
 
-/// Sends each CommitRequest as one etcd v3 Txn (asynchronously), with --etcd-prefix added to
-/// every key:
+/// Limits of one etcd Txn as the etcd cluster enforces them (etcd's --max-txn-ops and
+/// --max-request-bytes); a batch is cut to fit. Defaults are etcd's own defaults.
+struct GroupCommitOptions {
+  size_t max_txn_ops = 128;
+  size_t max_request_bytes = 1536 * 1024;
+  /// Txns in flight at once; requests arriving meanwhile wait and leave together in the next.
+  int max_in_flight = 1;
+};
+
+/// Sends CommitRequests to etcd as Txns (with --etcd-prefix added to every key).
+///
+/// One request alone is one Txn:
 ///   no guards:  Txn{compare: compares, success: writes, failure: Range(each compared key)}
-///   guards:     Txn{compare: guards, success: [that Txn nested], failure: []}
+///   guards:     Txn{compare: guards, success: [that Txn nested]}
 /// so a failed WATCH (outer compare) and a conflict (inner compare) are told apart, and a
-/// conflict reply carries the conflicting keys' mod_revisions: waiting for the largest one to
-/// be applied locally makes the retry read fresh data. etcd errors become "ERR etcd: <text>";
-/// nothing is retried here (an indeterminate write must not be applied twice).
+/// conflict reply carries the conflicting keys' mod_revisions (waiting for the largest to be
+/// applied locally makes the retry read fresh data).
+///
+/// Group commit: while max_in_flight Txns are out, new requests queue; the next Txn carries
+/// every queued request that fits, each as its own nested Txn in the success branch of an
+/// outer Txn without compares. etcd evaluates each nested Txn's compares on its own, so one
+/// conflicting request fails alone, and the whole batch is one Raft entry, one fsync and one
+/// revision. Requests that write a common key never share a batch (etcd rejects a key
+/// written twice in one Txn). A batch refused as a whole for a reason that guarantees nothing
+/// was applied (INVALID_ARGUMENT: too many ops, too large, duplicate key) is split and its
+/// requests re-sent alone; any other error fails every request of the batch with
+/// "ERR etcd: <message>" and nothing is retried (the write may have been applied).
 class EtcdCommitter : public Committer {
  public:
-  EtcdCommitter(etcdlink::Client& client, std::string prefix)
-      : client_(client), prefix_(std::move(prefix)) {}
+  EtcdCommitter(etcdlink::Client& client, std::string prefix, GroupCommitOptions options = {})
+      : client_(client), prefix_(std::move(prefix)), options_(options) {}
   void Commit(CommitRequest request, std::function<void(CommitResult)> done) override;
 
   int64_t txns() const { return txns_.load(std::memory_order_relaxed); }
+  int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   int64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
   int64_t errors() const { return errors_.load(std::memory_order_relaxed); }
 
  private:
+  struct Pending {
+    CommitRequest request;
+    std::function<void(CommitResult)> done;
+    size_t max_list = 0;  // longest of compares / writes / failure reads
+    size_t bytes = 0;     // approximate serialized size
+    bool solo = false;    // must travel alone (after its batch was refused)
+  };
+  using Batch = std::vector<Pending>;
+
+  void SendReady(std::unique_lock<std::mutex>& lock);
+  Batch TakeBatch();
+  void Send(Batch batch);
+  void OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnResponse> response);
+
   etcdlink::Client& client_;
   std::string prefix_;
-  std::atomic<int64_t> txns_{0}, conflicts_{0}, errors_{0};
+  GroupCommitOptions options_;
+  std::mutex mu_;
+  std::deque<Pending> queue_;
+  int in_flight_ = 0;
+  std::atomic<int64_t> txns_{0}, requests_{0}, conflicts_{0}, errors_{0};
 };
 
 }  // namespace petacore::replication

@@ -44,6 +44,14 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
        "MULTI/EXEC isolation: serializable | snapshot | read-committed")
       ("max-commit-retries", po::value(&c.max_commit_retries)->default_value(c.max_commit_retries),
        "conflict retries of one command before it fails")
+      ("etcd-max-txn-ops", po::value(&c.etcd_max_txn_ops)->default_value(c.etcd_max_txn_ops),
+       "etcd's --max-txn-ops: a group commit never exceeds it")
+      ("etcd-max-request-bytes",
+       po::value(&c.etcd_max_request_bytes)->default_value(c.etcd_max_request_bytes),
+       "etcd's --max-request-bytes: a group commit never exceeds it")
+      ("etcd-max-inflight-txns",
+       po::value(&c.etcd_max_inflight_txns)->default_value(c.etcd_max_inflight_txns),
+       "etcd Txns in flight at once; writes arriving meanwhile are batched into the next")
       ("proto-max-bulk-len", po::value(&c.proto_max_bulk_len)->default_value(c.proto_max_bulk_len),
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
@@ -90,6 +98,8 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   }
   if (c.threads <= 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   c.etcd_timeout = std::chrono::milliseconds(etcd_timeout_ms);
+  if (c.etcd_max_inflight_txns < 1) c.etcd_max_inflight_txns = 1;
+  if (c.etcd_max_txn_ops < 8) c.etcd_max_txn_ops = 8;
   if (c.port <= 0 || c.port > 65535) {
     std::cerr << "petacore-server: --port out of range\n";
     *exit_code = 1;

@@ -21,6 +21,10 @@ struct Config {
   keyspace::Isolation txn_isolation = keyspace::Isolation::kSerializable;
   std::chrono::milliseconds etcd_timeout{5000};  ///< deadline of each etcd call (writes)
   int max_commit_retries = 100;              ///< conflict retries before an error reply
+  // Group commit: limits of one etcd Txn as the etcd cluster enforces them (its own flags).
+  size_t etcd_max_txn_ops = 128;             ///< etcd --max-txn-ops
+  size_t etcd_max_request_bytes = 1536 * 1024;  ///< etcd --max-request-bytes
+  int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
 

@@ -63,13 +63,19 @@ int RunServer(const Config& config) {
 
   std::unique_ptr<etcdlink::Client> client;
   std::unique_ptr<replication::Sync> sync;
+  replication::EtcdCommitter* etcd_committer = nullptr;
   int64_t keys_loaded = 0;
   if (config.standalone()) {
     state.committer = std::make_unique<replication::LocalCommitter>(state.store);
   } else {
     client = std::make_unique<etcdlink::Client>(
         etcdlink::ClientOptions{config.etcd_endpoints, config.etcd_timeout});
-    state.committer = std::make_unique<replication::EtcdCommitter>(*client, config.etcd_prefix);
+    auto committer = std::make_unique<replication::EtcdCommitter>(
+        *client, config.etcd_prefix,
+        replication::GroupCommitOptions{config.etcd_max_txn_ops, config.etcd_max_request_bytes,
+                                        config.etcd_max_inflight_txns});
+    etcd_committer = committer.get();
+    state.committer = std::move(committer);
     sync = std::make_unique<replication::Sync>(*client, state.store, config.etcd_prefix);
     for (int attempt = 1;; ++attempt) {
       auto loaded = sync->Start();
@@ -81,7 +87,14 @@ int RunServer(const Config& config) {
                    loaded.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    state.replication_info = [s = sync.get()] { return s->InfoLines(); };
+    state.replication_info = [s = sync.get(), c = etcd_committer] {
+      auto line = [](std::string_view k, int64_t v) {
+        return std::string(k) + ":" + std::to_string(v) + "\r\n";
+      };
+      return s->InfoLines() + line("etcd_txns", c->txns()) +
+             line("etcd_commit_requests", c->requests()) +
+             line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors());
+    };
   }
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;

@@ -92,7 +92,9 @@ class Node:
     def start(self):
         args = [SERVER, "--port", str(self.port), "--threads", "2", *self.extra_args]
         if self.etcd is not None:
-            args += ["--etcd-endpoints", self.etcd.endpoint]
+            # scripts/start-etcd.sh raises etcd's Txn limits; group commit may use them.
+            args += ["--etcd-endpoints", self.etcd.endpoint, "--etcd-max-txn-ops", "10000",
+                     "--etcd-max-request-bytes", "10485760"]
         if self.prefix:
             args += ["--etcd-prefix", self.prefix]
         self.log = open(self.log_path, "ab")
