@@ -37,7 +37,10 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
 }
 
 /// One command (or EXEC) in flight: what to run, and where its reply goes.
+}  // namespace
+
 struct Job : std::enable_shared_from_this<Job> {
+  Driver* driver = nullptr;
   ServerState* state;
   Session* session;
   std::string* out;
@@ -62,6 +65,10 @@ struct Job : std::enable_shared_from_this<Job> {
   KeyLocks* locks = nullptr;       // set when the job must hold `keys` while it runs
   std::vector<std::string> keys;  // store keys this job writes
   bool locked = false;
+  /// Folding: the key this job leads a group on (empty for followers and unfolded jobs), and
+  /// the jobs whose handlers run after its own on the same view, in the same commit.
+  std::string fold_key;
+  std::vector<std::shared_ptr<Job>> followers;
 
   // Takes the job's keys (or waits for them), then runs it.
   void Start() {
@@ -85,12 +92,26 @@ struct Job : std::enable_shared_from_this<Job> {
       session->ResetMulti();
       session->watched.clear();
     }
+    for (auto& f : followers) {
+      // Each follower's reply is complete; hand it back to its own connection's thread.
+      f->executor->Post([f] {
+        f->finished = true;
+        f->out->append(f->reply);
+        f->resume();
+      });
+    }
+    followers.clear();
+    if (!fold_key.empty()) driver->FoldNext(fold_key);
     if (!sync) resume();
   }
 
   void Fail(std::string_view error) {
     reply.clear();
     resp::ReplyWriter(&reply, session->protocol).Error(error);
+    for (auto& f : followers) {
+      f->reply.clear();
+      resp::ReplyWriter(&f->reply, f->session->protocol).Error(error);
+    }
     Finish();
   }
 
@@ -104,6 +125,12 @@ struct Job : std::enable_shared_from_this<Job> {
       keyspace::TxnView view(snap);
       resp::ReplyWriter writer(&reply, session->protocol);
       body(view, writer);
+      for (auto& f : followers) {  // folded commands see the writes of those before them
+        view.EndCommand();
+        f->reply.clear();
+        resp::ReplyWriter fw(&f->reply, f->session->protocol);
+        f->body(view, fw);
+      }
       if (is_exec) {
         for (const auto& [key, rev] : guards) {
           auto kv = snap.Get(key);
@@ -200,6 +227,8 @@ struct Job : std::enable_shared_from_this<Job> {
   }
 };
 
+namespace {
+
 bool config_standalone(const ServerState& state) { return state.config.standalone(); }
 
 /// The store keys a write command names, from its key positions (Redis's first/last/step).
@@ -214,6 +243,36 @@ void AppendWriteKeys(const CommandSpec& spec, std::span<const std::string_view> 
 }
 
 }  // namespace
+
+struct Driver::FoldQueue {
+  std::vector<std::shared_ptr<Job>> waiting;
+};
+
+/// Largest group of folded commands (their handlers run one after another on one thread).
+constexpr size_t kMaxFoldGroup = 512;
+
+Driver::Driver(ServerState& state) : state_(state) {}
+Driver::~Driver() = default;
+
+void Driver::FoldNext(const std::string& key) {
+  std::shared_ptr<Job> leader;
+  {
+    std::lock_guard lock(fold_mu_);
+    auto it = folds_.find(key);
+    if (it == folds_.end()) return;
+    auto& waiting = it->second->waiting;
+    if (waiting.empty()) {
+      folds_.erase(it);  // nobody queued: the key is free
+      return;
+    }
+    size_t n = std::min(waiting.size(), kMaxFoldGroup);
+    leader = waiting.front();
+    leader->fold_key = key;
+    leader->followers.assign(waiting.begin() + 1, waiting.begin() + n);
+    waiting.erase(waiting.begin(), waiting.begin() + n);
+  }
+  leader->executor->Post([leader] { leader->Start(); });
+}
 
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
                      Executor& executor, std::function<void()> resume) {
@@ -238,6 +297,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   }
 
   auto job = std::make_shared<Job>();
+  job->driver = this;
   job->state = &state_;
   job->session = &session;
   job->out = out;
@@ -294,6 +354,17 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     }
     std::sort(job->keys.begin(), job->keys.end());
     job->keys.erase(std::unique(job->keys.begin(), job->keys.end()), job->keys.end());
+    if (!job->is_exec && !job->may_block && job->keys.size() == 1) {
+      std::lock_guard lock(fold_mu_);
+      auto [it, fresh] = folds_.try_emplace(job->keys[0]);
+      if (!fresh) {  // a write on this key is in flight: wait to run with the next group
+        it->second->waiting.push_back(job);
+        job->sync = false;
+        return false;
+      }
+      it->second = std::make_unique<FoldQueue>();
+      job->fold_key = job->keys[0];
+    }
   }
   job->Start();
   job->sync = false;

@@ -60,6 +60,33 @@ class TwoNodes(unittest.TestCase):
         wait_for(lambda: int(self.a.client().get("counter")) == total, what="A converges")
         wait_for(lambda: int(self.b.client().get("counter")) == total, what="B converges")
 
+    def test_hot_key_writes_on_one_node_are_folded(self):
+        """20 clients INCR one key on A: exact total, in fewer etcd commits than INCRs (the
+        Driver folds single-key writes queued behind each other into one commit)."""
+        before = int(self.a.client().info("petacore")["etcd_commit_requests"])
+        errors = []
+
+        def worker():
+            c = self.a.client()
+            try:
+                for _ in range(50):
+                    c.incr("hot")
+                    c.append("hot-log", "x")
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(self.a.client().get("hot"), b"1000")
+        self.assertEqual(self.a.client().strlen("hot-log"), 1000)
+        commits = int(self.a.client().info("petacore")["etcd_commit_requests"]) - before
+        self.assertLess(commits, 2000)
+        wait_for(lambda: self.b.client().get("hot") == b"1000", what="B converges")
+
     def test_watch_on_a_aborted_by_write_on_b(self):
         ca = self.a.client()
         ca.set("balance", 100)
