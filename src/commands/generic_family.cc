@@ -1,9 +1,399 @@
-// generic_family.cc — (being written)
+// generic_family.cc — RENAME, RENAMENX, COPY, MOVE, SWAPDB, RANDOMKEY, SCAN and OBJECT: commands
+// on whole keys of any type, with Redis 7.0's replies and error texts.
+//
+// A Redis key owns the store range [meta, KeyEnd(meta)) (its meta key and, for collections,
+// every subkey), so moving a key anywhere is: copy each store key of that range to the new
+// meta key's prefix (the subkey suffix is the same) and delete the old range, all in the one
+// Txn the command is. Every copied source key is read through TxnView::Get so the commit
+// compares it: a concurrent change to an element makes the command retry instead of being
+// lost. An element *added* to the source meanwhile is not caught by point compares (HSET of a
+// new field writes only its subkey): the source range delete then drops it. Closing that
+// needs a range compare ("no key in [meta, KeyEnd) newer than the snapshot", etcd's Compare
+// with range_end) in TxnView; the same holds for SWAPDB's whole-database rewrite.
+#include <cstdint>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "commands/context.h"
+#include "commands/glob.h"
+#include "commands/key_access.h"
+#include "commands/scan_cursor.h"
 #include "commands/table.h"
+#include "keyspace/encoding.h"
 
 namespace petacore::commands {
+namespace {
 
-void RegisterGenericFamily(CommandTable& t) {}
+using keyspace::DbEnd;
+using keyspace::DbStart;
+using keyspace::KeyEnd;
+using keyspace::ValueType;
+
+constexpr std::string_view kErrNoSuchKey = "ERR no such key";
+constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
+constexpr std::string_view kErrDbRange = "ERR DB index is out of range";
+constexpr std::string_view kErrIntRange =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+/// SWAPDB rewrites both databases in one Txn: a put per store key plus a delete per key not
+/// overwritten, and a compare per key read. 5,000 store keys keep that within etcd's
+/// --max-txn-ops 10,000 (scripts/start-etcd.sh).
+constexpr size_t kSwapDbMaxStoreKeys = 5000;
+
+/// Redis's getIntFromObjectOrReply for a DB index: replies the error and returns false.
+bool ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
+  int64_t v;
+  if (!ParseInt64(arg, &v)) {
+    ctx.out.Error(kErrNotInteger);
+    return false;
+  }
+  if (v < INT32_MIN || v > INT32_MAX) {
+    ctx.out.Error(kErrIntRange);
+    return false;
+  }
+  if (v < 0 || v >= keyspace::kNumDatabases) {
+    ctx.out.Error(kErrDbRange);
+    return false;
+  }
+  *db = static_cast<int>(v);
+  return true;
+}
+
+/// Every store key of [start, end) with its value, copied out of the view.
+std::vector<std::pair<std::string, std::string>> CollectRange(CommandContext& ctx,
+                                                             std::string_view start,
+                                                             std::string_view end) {
+  std::vector<std::pair<std::string, std::string>> kvs;
+  ctx.txn.Range(start, end, [&](std::string_view key, std::string_view value) {
+    kvs.emplace_back(key, value);
+    return true;
+  });
+  return kvs;
+}
+
+/// Copies the whole Redis key at `src_meta` (meta key and subkeys) to `dst_meta`, whose range
+/// must be empty in the view (deleted before). Each source key is read, so the commit compares
+/// it.
+void CopyKeyRange(CommandContext& ctx, const std::string& src_meta, const std::string& dst_meta) {
+  auto kvs = CollectRange(ctx, src_meta, KeyEnd(src_meta));
+  for (auto& [key, value] : kvs) {
+    ctx.txn.Get(key);
+    std::string dst = dst_meta;
+    dst.append(key, src_meta.size());
+    ctx.txn.Put(dst, std::move(value));
+  }
+}
+
+void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
+  ctx.txn.DeleteRange(meta_key, KeyEnd(meta_key));
+}
+
+void RenameGeneric(CommandContext& ctx, bool nx) {
+  std::string src = ctx.Key(ctx.args[1]);
+  std::string dst = ctx.Key(ctx.args[2]);
+  if (!KeyType(ctx, src)) return ctx.out.Error(kErrNoSuchKey);
+  if (src == dst) return nx ? ctx.out.Integer(0) : ctx.out.Ok();
+  if (KeyType(ctx, dst)) {
+    if (nx) return ctx.out.Integer(0);
+    DeleteKey(ctx, dst);
+  }
+  CopyKeyRange(ctx, src, dst);
+  DeleteKeyRange(ctx, src);
+  nx ? ctx.out.Integer(1) : ctx.out.Ok();
+}
+
+void Rename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void RenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+// COPY source destination [DB destination-db] [REPLACE]
+void Copy(CommandContext& ctx) {
+  int db = ctx.session.db;
+  bool replace = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    if (EqualsIgnoreCase(ctx.args[i], "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(ctx.args[i], "db") && i + 1 < ctx.args.size()) {
+      if (!ParseDbIndex(ctx, ctx.args[++i], &db)) return;
+    } else {
+      return ctx.out.Error(kErrSyntax);
+    }
+  }
+  if (db == ctx.session.db && ctx.args[1] == ctx.args[2]) return ctx.out.Error(kErrSameObject);
+  std::string src = ctx.Key(ctx.args[1]);
+  std::string dst = keyspace::EncodeKey(db, ctx.args[2]);
+  if (!KeyType(ctx, src)) return ctx.out.Integer(0);
+  if (KeyType(ctx, dst)) {
+    if (!replace) return ctx.out.Integer(0);
+    DeleteKey(ctx, dst);
+  }
+  CopyKeyRange(ctx, src, dst);
+  ctx.out.Integer(1);
+}
+
+// MOVE key db
+void Move(CommandContext& ctx) {
+  int db;
+  if (!ParseDbIndex(ctx, ctx.args[2], &db)) return;
+  if (db == ctx.session.db) return ctx.out.Error(kErrSameObject);
+  std::string src = ctx.Key(ctx.args[1]);
+  std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
+  if (!KeyType(ctx, src) || KeyType(ctx, dst)) return ctx.out.Integer(0);
+  CopyKeyRange(ctx, src, dst);
+  DeleteKeyRange(ctx, src);
+  ctx.out.Integer(1);
+}
+
+// SWAPDB index1 index2 — rewrites both databases in one Txn (see kSwapDbMaxStoreKeys).
+void SwapDb(CommandContext& ctx) {
+  int64_t a, b;
+  if (!ParseInt64(ctx.args[1], &a) || a < INT32_MIN || a > INT32_MAX) {
+    return ctx.out.Error("ERR invalid first DB index");
+  }
+  if (!ParseInt64(ctx.args[2], &b) || b < INT32_MIN || b > INT32_MAX) {
+    return ctx.out.Error("ERR invalid second DB index");
+  }
+  if (a < 0 || a >= keyspace::kNumDatabases || b < 0 || b >= keyspace::kNumDatabases) {
+    return ctx.out.Error(kErrDbRange);
+  }
+  if (a == b) return ctx.out.Ok();
+  int dbs[2] = {static_cast<int>(a), static_cast<int>(b)};
+  std::vector<std::pair<std::string, std::string>> kvs[2];
+  for (int i = 0; i < 2; ++i) {
+    kvs[i] = CollectRange(ctx, DbStart(dbs[i]), DbEnd(dbs[i]));
+  }
+  if (kvs[0].size() + kvs[1].size() > kSwapDbMaxStoreKeys) {
+    return ctx.out.Error("ERR SWAPDB of databases this large is not supported");
+  }
+  for (int i = 0; i < 2; ++i) {
+    for (const auto& kv : kvs[i]) ctx.txn.Get(kv.first);  // compared at commit
+    ctx.txn.DeleteRange(DbStart(dbs[i]), DbEnd(dbs[i]));
+  }
+  for (int i = 0; i < 2; ++i) {
+    char other = static_cast<char>(dbs[1 - i]);
+    for (auto& [key, value] : kvs[i]) {
+      key[0] = other;  // the db byte leads every store key
+      ctx.txn.Put(key, std::move(value));
+    }
+  }
+  ctx.out.Ok();
+}
+
+/// The first meta key in [start, end), or empty.
+std::string FirstKey(CommandContext& ctx, std::string_view start, std::string_view end) {
+  std::string first;
+  ForEachKey(ctx.txn, start, end, [&](std::string_view key, std::string_view) {
+    first.assign(key);
+    return false;
+  });
+  return first;
+}
+
+/// The smallest string above every string that has `prefix` as a prefix. `prefix` starts with
+/// a db byte (< 0xff), so it always exists.
+std::string PrefixEnd(std::string prefix) {
+  while (static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::mt19937_64& Rng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+/// A random meta key of a large database without counting it: walk down the key trie, at each
+/// level choosing uniformly among the next bytes that some key continues with (found by
+/// probing), until the prefix is a whole meta key. Every key can come out; keys in sparse
+/// branches come out more often than in a uniform draw (Redis's own pick is not uniform
+/// either).
+std::string RandomDescent(CommandContext& ctx, int db) {
+  std::string prefix = DbStart(db);
+  for (;;) {
+    std::string end = PrefixEnd(prefix);
+    std::string first = FirstKey(ctx, prefix, end);
+    if (first.empty() || first.size() == prefix.size()) return first;
+    std::vector<char> next;
+    for (std::string probe = prefix; !first.empty();) {
+      unsigned char c = static_cast<unsigned char>(first[prefix.size()]);
+      next.push_back(static_cast<char>(c));
+      if (c == 0xff) break;
+      probe.resize(prefix.size());
+      probe.push_back(static_cast<char>(c + 1));
+      first = FirstKey(ctx, probe, end);
+    }
+    prefix.push_back(next[std::uniform_int_distribution<size_t>(0, next.size() - 1)(Rng())]);
+  }
+}
+
+void RandomKey(CommandContext& ctx) {
+  // Small databases: an exact uniform draw over their keys; larger ones: RandomDescent.
+  constexpr size_t kSample = 256;
+  int db = ctx.session.db;
+  std::vector<std::string> keys;
+  ForEachKey(ctx.txn, DbStart(db), DbEnd(db), [&](std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+    return keys.size() <= kSample;
+  });
+  if (keys.empty()) return ctx.out.NullBulk();
+  std::string meta = keys.size() <= kSample
+                         ? keys[std::uniform_int_distribution<size_t>(0, keys.size() - 1)(Rng())]
+                         : RandomDescent(ctx, db);
+  auto d = keyspace::DecodeKey(meta);
+  if (!d) return ctx.out.NullBulk();
+  ctx.out.Bulk(d->user_key);
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] — COUNT keys examined per call, in
+// key order; the cursor names the last key examined (scan_cursor.h).
+void Scan(CommandContext& ctx) {
+  ScanOptions opt;
+  if (!ParseScanOptions(ctx, 1, true, &opt)) return;
+  int db = ctx.session.db;
+  // Keys outside the pattern's literal prefix cannot match: skip them without examining.
+  auto [start, end] = KeyPrefixRange(db, opt.has_pattern ? GlobLiteralPrefix(opt.pattern) : "");
+  if (opt.cursor != 0) {
+    auto after = LoadCursor(opt.cursor);
+    if (!after) return ReplyScan(ctx, 0, {});  // unknown or evicted: end the iteration
+    std::string resume = KeyEnd(*after);
+    if (resume > start) start = std::move(resume);
+  }
+  std::vector<std::string> items;
+  std::string last;
+  int64_t examined = 0;
+  bool more = false;
+  if (start < end) {
+    ForEachKey(ctx.txn, start, end, [&](std::string_view key, std::string_view value) {
+      if (examined == opt.count) {  // one key beyond the page: the iteration goes on
+        more = true;
+        return false;
+      }
+      ++examined;
+      last.assign(key);
+      if (opt.type) {
+        auto v = keyspace::DecodeValue(value);
+        if (!v || v->type != *opt.type) return true;
+      }
+      auto d = keyspace::DecodeKey(key);
+      if (d && (!opt.has_pattern || GlobMatch(opt.pattern, d->user_key))) {
+        items.push_back(std::move(d->user_key));
+      }
+      return true;
+    });
+  }
+  ReplyScan(ctx, more ? SaveCursor(std::move(last)) : 0, items);
+}
+
+/// Redis 7.0's OBJECT ENCODING name for the value at `meta_key`, from its current contents
+/// and Redis's default thresholds.
+std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
+                          const keyspace::ValueView& v) {
+  constexpr size_t kListpackEntries = 128, kListpackValue = 64, kIntsetEntries = 512;
+  switch (v.type) {
+    case ValueType::kString: {
+      int64_t n;
+      if (ParseInt64(v.payload, &n)) return "int";
+      return v.payload.size() <= 44 ? "embstr" : "raw";
+    }
+    case ValueType::kList:
+      return "quicklist";  // Redis 7.0 has no listpack-encoded lists
+    case ValueType::kHash:
+    case ValueType::kZSet: {
+      bool small = true;
+      size_t n = 0;
+      char tag = v.type == ValueType::kHash ? 'f' : 'm';
+      ScanSubkeys(ctx, meta_key, tag, [&](std::string_view elem, std::string_view value) {
+        bool long_value = v.type == ValueType::kHash && value.size() > kListpackValue;
+        small = ++n <= kListpackEntries && elem.size() <= kListpackValue && !long_value;
+        return small;
+      });
+      if (v.type == ValueType::kHash) return small ? "listpack" : "hashtable";
+      return small ? "listpack" : "skiplist";
+    }
+    case ValueType::kSet: {
+      bool intset = true;
+      size_t n = 0;
+      ScanSubkeys(ctx, meta_key, 'm', [&](std::string_view elem, std::string_view) {
+        int64_t i;
+        intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
+        return intset;
+      });
+      return intset ? "intset" : "hashtable";
+    }
+  }
+  return "raw";
+}
+
+// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ key, OBJECT HELP — a container command in Redis 7.0,
+// whose subcommands have their own arity.
+void Object(CommandContext& ctx) {
+  std::string_view sub = ctx.args[1];
+  static constexpr std::string_view kSubs[] = {"encoding", "refcount", "idletime", "freq",
+                                               "help"};
+  std::string_view name;
+  for (auto s : kSubs) {
+    if (EqualsIgnoreCase(sub, s)) name = s;
+  }
+  if (name.empty()) {
+    return ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
+                         "'. Try OBJECT HELP.");
+  }
+  if (ctx.args.size() != (name == "help" ? 2u : 3u)) {
+    return ctx.out.Error("ERR wrong number of arguments for 'object|" + std::string(name) +
+                         "' command");
+  }
+  if (name == "help") {
+    static constexpr std::string_view kHelp[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help."};
+    ctx.out.ArrayHeader(std::size(kHelp));
+    for (auto line : kHelp) ctx.out.Simple(line);
+    return;
+  }
+  std::string meta = ctx.Key(ctx.args[2]);
+  auto raw = ctx.txn.Get(meta);
+  if (!raw) return ctx.out.NullBulk();
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v) return ctx.out.NullBulk();
+  if (name == "encoding") return ctx.out.Bulk(Encoding(ctx, meta, *v));
+  if (name == "refcount") {
+    // Redis shares the integer objects 0..9999 (refcount INT_MAX); every other value is 1.
+    int64_t n;
+    bool shared = v->type == ValueType::kString && ParseInt64(v->payload, &n) && n >= 0 &&
+                  n < 10000;
+    return ctx.out.Integer(shared ? INT32_MAX : 1);
+  }
+  if (name == "idletime") return ctx.out.Integer(0);  // access times are not tracked
+  ctx.out.Error(
+      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+      "that when switching between policies at runtime LRU and LFU data will take some time to "
+      "adjust.");
+}
+
+}  // namespace
+
+void RegisterGenericFamily(CommandTable& t) {
+  t.Add({"rename", 3, kWrite, 1, 2, 1, Rename})
+      .Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, RenameNx})
+      .Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, Copy})
+      .Add({"move", 3, kWrite | kFast, 1, 1, 1, Move})
+      .Add({"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDb})
+      .Add({"randomkey", 1, kReadOnly, 0, 0, 0, RandomKey})
+      .Add({"scan", -2, kReadOnly, 0, 0, 0, Scan})
+      .Add({"object", -2, 0, 0, 0, 0, Object});
+}
 
 }  // namespace petacore::commands

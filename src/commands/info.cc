@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands/context.h"
+#include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 
@@ -118,11 +119,11 @@ void Info(CommandContext& ctx) {
     s += "# Keyspace\r\n";
     for (int db = 0; db < keyspace::kNumDatabases; ++db) {
       int64_t keys = 0;
-      ctx.txn.Range(keyspace::DbStart(db), keyspace::DbEnd(db),
-                    [&](std::string_view key, std::string_view) {
-                      if (keyspace::DecodeKey(key)) ++keys;
-                      return true;
-                    });
+      ForEachKey(ctx.txn, keyspace::DbStart(db), keyspace::DbEnd(db),
+                 [&](std::string_view, std::string_view) {
+                   ++keys;
+                   return true;
+                 });
       if (keys > 0) {
         Line(s, "db" + std::to_string(db), "keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0");
       }

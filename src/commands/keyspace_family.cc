@@ -1,10 +1,13 @@
 // keyspace_family.cc — DEL, EXISTS, TYPE, KEYS, DBSIZE, FLUSHDB, FLUSHALL, SELECT: commands
 // on keys whatever their type.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/key_access.h"
+#include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 
@@ -38,23 +41,22 @@ void Type(CommandContext& ctx) {
 void Keys(CommandContext& ctx) {
   std::string_view pattern = ctx.args[1];
   bool all_keys = pattern == "*";  // as Redis: also matches the empty key
+  // Only keys starting with the pattern's literal prefix can match: scan just their range.
+  auto [start, end] = KeyPrefixRange(ctx.session.db, GlobLiteralPrefix(pattern));
   std::vector<std::string> keys;
-  ctx.txn.Range(DbStart(ctx.session.db), DbEnd(ctx.session.db),
-                [&](std::string_view key, std::string_view) {
-                  auto d = keyspace::DecodeKey(key);
-                  if (d && (all_keys || GlobMatch(pattern, d->user_key))) {
-                    keys.push_back(std::move(d->user_key));
-                  }
-                  return true;
-                });
+  ForEachKey(ctx.txn, start, end, [&](std::string_view key, std::string_view) {
+    auto d = keyspace::DecodeKey(key);
+    if (d && (all_keys || GlobMatch(pattern, d->user_key))) keys.push_back(std::move(d->user_key));
+    return true;
+  });
   ctx.out.ArrayHeader(keys.size());
   for (const auto& k : keys) ctx.out.Bulk(k);
 }
 
 int64_t CountKeys(CommandContext& ctx, int db) {
   int64_t n = 0;
-  ctx.txn.Range(DbStart(db), DbEnd(db), [&](std::string_view key, std::string_view) {
-    if (keyspace::DecodeKey(key)) ++n;
+  ForEachKey(ctx.txn, DbStart(db), DbEnd(db), [&](std::string_view, std::string_view) {
+    ++n;
     return true;
   });
   return n;

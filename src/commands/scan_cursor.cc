@@ -46,11 +46,18 @@ std::optional<std::string> LoadCursor(uint64_t cursor) {
 
 bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
                       ScanOptions* out) {
+  // Redis 7.0 reads the cursor with strtoul and rejects only leading space, trailing bytes and
+  // overflow: "" is 0, "+5" is 5 and "-1" wraps to 2^64-1.
   std::string_view c = ctx.args[cursor_index];
   uint64_t cursor = 0;
-  if (c.empty()) {
-    ctx.out.Error("ERR invalid cursor");
-    return false;
+  bool negative = false;
+  if (!c.empty() && (c[0] == '+' || c[0] == '-')) {
+    negative = c[0] == '-';
+    c.remove_prefix(1);
+    if (c.empty()) {
+      ctx.out.Error("ERR invalid cursor");
+      return false;
+    }
   }
   for (char ch : c) {
     if (ch < '0' || ch > '9' || cursor > (UINT64_MAX - (ch - '0')) / 10) {
@@ -59,7 +66,7 @@ bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
     }
     cursor = cursor * 10 + static_cast<uint64_t>(ch - '0');
   }
-  out->cursor = cursor;
+  out->cursor = negative ? 0 - cursor : cursor;
   for (size_t i = cursor_index + 1; i < ctx.args.size(); i += 2) {
     bool has_value = i + 1 < ctx.args.size();
     if (EqualsIgnoreCase(ctx.args[i], "count") && has_value) {
@@ -92,6 +99,58 @@ bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
     }
   }
   return true;
+}
+
+void ForEachKey(keyspace::TxnView& txn, std::string_view start, std::string_view end,
+                const std::function<bool(std::string_view, std::string_view)>& fn) {
+  // One Range pass runs over consecutive meta keys (strings cost nothing extra); the first
+  // subkey met ends the pass, and the next one starts at the end of that key's range.
+  std::string pos(start);
+  for (;;) {
+    std::string restart;
+    bool stop = false;
+    txn.Range(pos, end, [&](std::string_view key, std::string_view value) {
+      std::string_view meta = keyspace::MetaKeyOf(key);
+      if (meta.size() != key.size()) {
+        // A subkey (or foreign bytes, with no meta key at all): jump past its whole key.
+        restart = meta.empty() ? std::string(key) + '\0' : keyspace::KeyEnd(meta);
+        return false;
+      }
+      if (!fn(key, value)) {
+        stop = true;
+        return false;
+      }
+      return true;
+    });
+    if (stop || restart.empty()) return;
+    pos = std::move(restart);
+  }
+}
+
+std::string GlobLiteralPrefix(std::string_view pattern) {
+  std::string prefix;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    char ch = pattern[i];
+    if (ch == '*' || ch == '?' || ch == '[') break;
+    if (ch == '\\') {
+      if (i + 1 == pattern.size()) break;  // a trailing backslash: leave it to the matcher
+      ch = pattern[++i];
+    }
+    prefix.push_back(ch);
+  }
+  return prefix;
+}
+
+std::pair<std::string, std::string> KeyPrefixRange(int db, std::string_view prefix) {
+  if (prefix.empty()) return {keyspace::DbStart(db), keyspace::DbEnd(db)};
+  // The meta key of `prefix` without its 0x00 0x00 terminator prefixes the store key of every
+  // Redis key starting with `prefix` (escaping maps bytes one to one, in order).
+  std::string start = keyspace::EncodeKey(db, prefix);
+  start.resize(start.size() - 2);
+  std::string end = start;
+  while (static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();  // db byte < 0xff
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return {std::move(start), std::move(end)};
 }
 
 void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& items) {

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "commands/context.h"
@@ -33,11 +35,28 @@ struct ScanOptions {
   std::optional<keyspace::ValueType> type;  ///< SCAN ... TYPE only
 };
 
-/// Parses args[cursor_index] as the cursor and the options after it, as Redis does (errors:
+/// Parses args[cursor_index] as the cursor and the options after it, as Redis does (the cursor
+/// as strtoul reads it: empty is 0, a sign is allowed and "-1" wraps; errors:
 /// "ERR invalid cursor", "ERR syntax error", "ERR value is not an integer or out of range",
 /// and COUNT < 1 is a syntax error). Replies the error and returns false on failure.
 bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
                       ScanOptions* out);
+
+/// Visits the meta keys (one per Redis key, whatever its type) in [start, end) in key order,
+/// stepping over each key's subkeys instead of visiting them: KEYS, SCAN and DBSIZE cost one
+/// step per Redis key, not per hash field or list element. Served from the view (snapshot plus
+/// own writes), not recorded as reads. `fn` runs inside TxnView::Range, so it must not write
+/// to `txn`; `value` is valid during the call only. Stops when `fn` returns false.
+void ForEachKey(keyspace::TxnView& txn, std::string_view start, std::string_view end,
+                const std::function<bool(std::string_view meta_key, std::string_view value)>& fn);
+
+/// The glob pattern's literal prefix: the bytes before its first '*', '?' or '[' ('\x' counts
+/// as a literal x). Every key the pattern matches starts with it.
+std::string GlobLiteralPrefix(std::string_view pattern);
+
+/// [start, end) holding exactly the store keys of the Redis keys of `db` that begin with
+/// `prefix` (their meta keys and subkeys); the whole database for an empty prefix.
+std::pair<std::string, std::string> KeyPrefixRange(int db, std::string_view prefix);
 
 /// Writes a SCAN reply: [next cursor as a bulk string, [items...]].
 void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& items);
