@@ -77,6 +77,7 @@ std::vector<std::pair<std::string, std::string>> CollectRange(CommandContext& ct
 /// it.
 void CopyKeyRange(CommandContext& ctx, const std::string& src_meta, const std::string& dst_meta) {
   auto kvs = CollectRange(ctx, src_meta, KeyEnd(src_meta));
+  ctx.txn.GuardRange(src_meta, KeyEnd(src_meta));  // an element added meanwhile re-runs us
   for (auto& [key, value] : kvs) {
     ctx.txn.Get(key);
     std::string dst = dst_meta;
@@ -167,6 +168,7 @@ void SwapDb(CommandContext& ctx) {
   }
   for (int i = 0; i < 2; ++i) {
     for (const auto& kv : kvs[i]) ctx.txn.Get(kv.first);  // compared at commit
+    ctx.txn.GuardRange(DbStart(dbs[i]), DbEnd(dbs[i]));    // and no key added meanwhile
     ctx.txn.DeleteRange(DbStart(dbs[i]), DbEnd(dbs[i]));
   }
   for (int i = 0; i < 2; ++i) {

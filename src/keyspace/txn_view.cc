@@ -106,6 +106,10 @@ void TxnView::Range(std::string_view start, std::string_view end,
   }
 }
 
+void TxnView::GuardRange(std::string_view start, std::string_view end) {
+  range_guards_.emplace_back(std::string(start), std::string(end));
+}
+
 void TxnView::EndCommand() {
   for (const auto& w : command_writes_) {
     if (std::find(command_reads_.begin(), command_reads_.end(), w) == command_reads_.end()) {
@@ -137,6 +141,10 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       for (const auto& [key, rev] : rmw_) req.compares.push_back({key, rev});
       break;
   }
+  for (auto& [start, end] : range_guards_) {
+    req.range_compares.push_back({std::move(start), std::move(end), snapshot_.revision()});
+  }
+  range_guards_.clear();
   // A range delete and a put inside it cannot share one etcd Txn ("duplicate key given in txn
   // request"), so such a range is expanded into single deletes of the snapshot's keys (each
   // key once, however many expanded ranges hold it).

@@ -51,6 +51,11 @@ class TxnView {
   void Range(std::string_view start, std::string_view end,
              const std::function<bool(std::string_view key, std::string_view value)>& fn);
 
+  /// Makes the commit fail (and the command re-run) if any key in [start, end) changes after
+  /// the snapshot — for commands that read a whole range and rewrite it (RENAME of a
+  /// collection, SWAPDB), so an element inserted meanwhile is never lost.
+  void GuardRange(std::string_view start, std::string_view end);
+
   bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
   int64_t revision() const { return snapshot_.revision(); }
 
@@ -75,6 +80,7 @@ class TxnView {
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
+  std::vector<std::pair<std::string, std::string>> range_guards_;
   // kReadCommitted: keys a single command both read and wrote.
   std::map<std::string, int64_t, std::less<>> rmw_;
   std::vector<std::string> command_reads_, command_writes_;

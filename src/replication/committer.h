@@ -28,9 +28,19 @@ struct WriteOp {
   std::string range_end;  ///< kDeleteRange
 };
 
+/// "no key in [key, range_end) changed after revision": an etcd Compare over a range
+/// (target MOD, LESS than revision + 1). Guards a command that read a whole range (RENAME of a
+/// collection, SWAPDB) against an insertion it did not see.
+struct RangeRevision {
+  std::string key;
+  std::string range_end;
+  int64_t revision = 0;
+};
+
 struct CommitRequest {
   std::vector<KeyRevision> guards;    ///< WATCHed keys: a mismatch is kGuardFailed
   std::vector<KeyRevision> compares;  ///< read/write set: a mismatch is kConflict
+  std::vector<RangeRevision> range_compares;  ///< ranges read whole: a change is kConflict
   std::vector<WriteOp> writes;        ///< never empty; no key twice (TxnView folds them)
 };
 

@@ -20,6 +20,15 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
     txn->compare.push_back(Compare::ModEquals(prefix + c.key, c.mod_revision));
     txn->failure.push_back(Op::Get(prefix + c.key));
   }
+  for (const auto& r : req.range_compares) {
+    Compare c;
+    c.target = Compare::Target::kMod;
+    c.result = Compare::Result::kLess;
+    c.key = prefix + r.key;
+    c.range_end = prefix + r.range_end;
+    c.number = r.revision + 1;
+    txn->compare.push_back(std::move(c));
+  }
   for (auto& w : req.writes) {
     switch (w.kind) {
       case WriteOp::Kind::kPut:
@@ -88,7 +97,8 @@ CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& re
       ++found;
     }
   }
-  result.exact = found >= req.compares.size();
+  // A failed range compare shows no revision to wait for (the range is not read back).
+  result.exact = found >= req.compares.size() && req.range_compares.empty();
   result.revision = result.exact ? newest : revision;
   return result;
 }
@@ -133,7 +143,8 @@ class KeySet {
 void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
   requests_.fetch_add(1, std::memory_order_relaxed);
   Pending p;
-  p.max_list = std::max(request.compares.size(), request.writes.size());
+  p.max_list = std::max(request.compares.size() + request.range_compares.size(),
+                        request.writes.size());
   p.bytes = prefix_.size() * (request.compares.size() * 2 + request.guards.size());
   for (const auto& w : request.writes) {
     p.bytes += kOpOverheadBytes + prefix_.size() + w.key.size() + w.value.size() +

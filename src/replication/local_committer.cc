@@ -13,6 +13,18 @@ bool Matches(const mvcc::Snapshot& snap, const std::vector<KeyRevision>& expecte
   return true;
 }
 
+bool Unchanged(const mvcc::Snapshot& snap, const std::vector<RangeRevision>& ranges) {
+  for (const auto& r : ranges) {
+    bool changed = false;
+    snap.Range(r.key, r.range_end, 0, [&](const mvcc::KeyValue& kv) {
+      changed = kv.mod_revision > r.revision;
+      return !changed;
+    });
+    if (changed) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
@@ -24,7 +36,8 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
       mvcc::Snapshot snap = store_.Read();
       if (!Matches(snap, request.guards)) {
         result.status = CommitResult::Status::kGuardFailed;
-      } else if (!Matches(snap, request.compares)) {
+      } else if (!Matches(snap, request.compares) ||
+                 !Unchanged(snap, request.range_compares)) {
         result.status = CommitResult::Status::kConflict;
         result.revision = snap.revision();
       } else {

@@ -147,3 +147,34 @@ INSTANTIATE_TEST_SUITE_P(AllLevels, IsolationTest,
 
 }  // namespace
 }  // namespace petacore::keyspace
+
+namespace petacore {
+namespace {
+
+TEST(RangeGuardTest, InsertionIntoAGuardedRangeRefusesTheCommit) {
+  mvcc::Store store;
+  replication::LocalCommitter committer(store);
+  auto commit = [&](replication::CommitRequest req) {
+    replication::CommitResult out;
+    committer.Commit(std::move(req), [&](replication::CommitResult r) { out = r; });
+    return out;
+  };
+  replication::CommitRequest seed;
+  seed.writes.push_back({replication::WriteOp::Kind::kPut, "r/a", "1", {}});
+  ASSERT_EQ(commit(seed).status, replication::CommitResult::Status::kCommitted);
+
+  mvcc::Snapshot snap = store.Read();
+  keyspace::TxnView view(snap);
+  view.GuardRange("r/", "r0");
+  view.Put("copy", "x");
+
+  replication::CommitRequest insert;
+  insert.writes.push_back({replication::WriteOp::Kind::kPut, "r/b", "2", {}});
+  ASSERT_EQ(commit(insert).status, replication::CommitResult::Status::kCommitted);
+
+  EXPECT_EQ(commit(view.BuildCommit(keyspace::Isolation::kSerializable)).status,
+            replication::CommitResult::Status::kConflict);
+}
+
+}  // namespace
+}  // namespace petacore

@@ -148,3 +148,23 @@ TEST_F(EtcdCommitterTest, EtcdDownFailsWithAnErrorNamingEtcd) {
 
 }  // namespace
 }  // namespace petacore::replication
+
+namespace petacore::replication {
+namespace {
+
+TEST_F(EtcdCommitterTest, RangeCompareCatchesAnInsertionIntoTheRange) {
+  ASSERT_EQ(Submit(Put("r/a", "1")).get().status, Status::kCommitted);
+  int64_t seen = ModRevision("r/a");
+  CommitRequest ok = Put("copy", "1");
+  ok.range_compares.push_back({"r/", "r0", seen});
+  EXPECT_EQ(Submit(std::move(ok)).get().status, Status::kCommitted);
+  ASSERT_TRUE(client_->Put(prefix_ + "r/b", "inserted").ok());
+  CommitRequest stale = Put("copy", "2");
+  stale.range_compares.push_back({"r/", "r0", seen});
+  auto res = Submit(std::move(stale)).get();
+  EXPECT_EQ(res.status, Status::kConflict);
+  EXPECT_FALSE(res.exact);
+}
+
+}  // namespace
+}  // namespace petacore::replication
