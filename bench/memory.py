@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""bench/memory: resident memory of Redis and PetaCore holding the same keys.
+
+Starts a real redis-server (persistence off), PetaCore standalone and (unless
+--no-replicated) an etcd member with PetaCore replicated on it. Loads --keys string keys
+(key:0 .. key:N-1, --value-size byte values) into each with `loader --load` (pipelined),
+then reports INFO memory used_memory_rss (and /proc VmRSS) before and after, DBSIZE, bytes
+per key and the ratio PetaCore/Redis. Targets are loaded one after the other.
+
+  bench/memory            # 1,000,000 keys of 100 bytes
+  bench/memory --quick    # 100,000 keys
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+
+def measure(port, pid):
+    rss = benchlib.info_field(port, "memory", "used_memory_rss")
+    return (int(rss) if rss and rss.isdigit() else None), benchlib.rss_bytes(pid)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smoke preset: 100000 keys")
+    p.add_argument("--keys", type=int, help="default 1000000")
+    p.add_argument("--value-size", type=int, default=100)
+    p.add_argument("--no-replicated", action="store_true")
+    benchlib.add_build_args(p)
+    args = p.parse_args()
+    keys = args.keys or (100000 if args.quick else 1000000)
+
+    bins = benchlib.ensure_binaries(["petacore-server", "loader"], no_build=args.no_build)
+    h = benchlib.harness()
+    desc = benchlib.machine()
+    results = []  # (name, before_rss, after_rss, vmrss_after, dbsize, load keys/s, error)
+    procs, etcd, etcd_rss = [], None, None
+    started = time.monotonic()
+    try:
+        redis_server = h.RealRedis()
+        procs.append(redis_server)
+        targets = [("redis", redis_server.port, redis_server.proc.pid)]
+        node = h.Node()
+        procs.append(node)
+        targets.append(("petacore-standalone", node.port, node.proc.pid))
+        if not args.no_replicated:
+            etcd = h.Etcd()
+            node = h.Node(etcd)
+            procs.append(node)
+            targets.append(("petacore-replicated", node.port, node.proc.pid))
+        for name, port, pid in targets:
+            before, _ = measure(port, pid)
+            out = subprocess.run([bins["loader"], "--port", str(port), "--load", str(keys),
+                                  "--value-size", str(args.value_size), "--clients", "50",
+                                  "--pipeline", "20"], capture_output=True, text=True,
+                                 timeout=7200)
+            r = benchlib.parse_result_line(out.stdout)
+            err = "" if r and not r.get("errors") and not r.get("failed") else (
+                (out.stdout + out.stderr).strip()[-100:] or "load failed")
+            time.sleep(1.0)  # let lazy work (replicated: the watch applying) settle
+            dbsize = subprocess.run(["redis-cli", "-p", str(port), "dbsize"], capture_output=True,
+                                    text=True, timeout=60).stdout.strip()
+            after, vmrss = measure(port, pid)
+            results.append((name, before, after, vmrss, dbsize, r.get("keys_per_sec"), err))
+            print(f"{name}: {out.stdout.strip().splitlines()[0] if out.stdout else err}; "
+                  f"DBSIZE {dbsize}; used_memory_rss {benchlib.human_bytes(after)}", flush=True)
+        if etcd is not None:
+            etcd_rss = benchlib.rss_bytes(etcd.pid)
+    finally:
+        for proc in reversed(procs):
+            proc.close()
+        if etcd is not None:
+            etcd.close()
+    elapsed = time.monotonic() - started
+
+    base = next((r[2] for r in results if r[0] == "redis"), None)
+    lines = ["## Memory: the same keys in Redis and PetaCore", "",
+             f"Machine: {desc}", "",
+             f"{keys:,} string keys of {args.value_size} bytes loaded with `loader --load` "
+             f"(50 connections, pipeline 20); RSS = INFO memory used_memory_rss (VmRSS in "
+             f"brackets) after loading; took {elapsed / 60:.1f} min.", "",
+             "| target | DBSIZE | RSS empty | RSS loaded | bytes/key | load keys/s "
+             "| RSS ÷ Redis |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    csv_rows = []
+    for name, before, after, vmrss, dbsize, rate, err in results:
+        per_key = (after - before) / keys if after and before is not None else None
+        lines.append(
+            f"| {name} | {dbsize}{' (' + err + ')' if err else ''} | "
+            f"{benchlib.human_bytes(before)} | {benchlib.human_bytes(after)} "
+            f"({benchlib.human_bytes(vmrss)}) | {'' if per_key is None else f'{per_key:.0f}'} | "
+            f"{benchlib.fmt_rate(rate)} | {benchlib.fmt_ratio(after, base)} |")
+        csv_rows.append([name, keys, args.value_size, dbsize, before, after, vmrss,
+                         "" if per_key is None else f"{per_key:.1f}",
+                         "" if rate is None else f"{rate:.0f}", benchlib.fmt_ratio(after, base),
+                         err, desc])
+    if etcd_rss:
+        lines += ["", f"etcd's own RSS (for the replicated node) at the end: "
+                      f"{benchlib.human_bytes(etcd_rss)}."]
+    benchlib.write_results("memory", "\n".join(lines), csv_rows,
+                           ["target", "keys", "value_size", "dbsize", "rss_empty", "rss_loaded",
+                            "vmrss_loaded", "bytes_per_key", "load_keys_per_sec",
+                            "ratio_vs_redis", "error", "machine"])
+
+
+if __name__ == "__main__":
+    main()
