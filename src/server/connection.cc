@@ -62,29 +62,51 @@ void Connection::PostAfter(std::chrono::milliseconds delay, std::function<void()
   timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
 }
 
+asio::awaitable<void> Connection::DrainInFlight() {
+  while (outstanding_ > 0) {
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    boost::system::error_code ignored;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  for (auto& f : in_flight_) out_.append(f.reply);
+  in_flight_.clear();
+}
+
 asio::awaitable<bool> Connection::ProcessInput() {
   while (in_start_ < in_end_) {
     std::string_view pending(in_.data() + in_start_, in_end_ - in_start_);
     auto result = parser_.Parse(pending, &command_);
     if (result.status == resp::Parser::Status::kNeedMore) break;
     if (result.status == resp::Parser::Status::kError) {
+      co_await DrainInFlight();
       // As Redis: reply with the protocol error, then close the connection.
       resp::ReplyWriter(&out_).Error(parser_.error());
       co_return false;
     }
-    if (!command_.args.empty()) {
-      session_.last_command_ms.store(commands::NowMs(), std::memory_order_relaxed);
-      bool done = driver_.Execute(session_, command_.args, &out_, *this,
-                                  [this] { wake_.cancel(); });
-      if (!done) {
-        wake_.expires_at(asio::steady_timer::time_point::max());
-        boost::system::error_code ignored;
-        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-      }
+    in_start_ += result.consumed;  // the args stay valid: in_ is not moved before draining
+    if (command_.args.empty()) continue;
+    session_.last_command_ms.store(commands::NowMs(), std::memory_order_relaxed);
+    if (driver_.Overlappable(session_, command_.args)) {
+      auto& f = in_flight_.emplace_back();
+      f.args = command_.args;
+      ++outstanding_;
+      bool done = driver_.Execute(session_, f.args, &f.reply, *this, [this] {
+        if (--outstanding_ == 0) wake_.cancel();
+      });
+      if (done) --outstanding_;
+      continue;
     }
-    in_start_ += result.consumed;
+    co_await DrainInFlight();
+    bool done = driver_.Execute(session_, command_.args, &out_, *this,
+                                [this] { wake_.cancel(); });
+    if (!done) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ignored;
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
     if (session_.close_after_reply) co_return false;
   }
+  co_await DrainInFlight();
   co_return true;
 }
 

@@ -7,8 +7,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "resp/parser.h"
 #include "resp/reply.h"
@@ -45,8 +47,21 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
   std::string in_;       // received bytes; [in_start_, in_end_) not yet consumed
   size_t in_start_ = 0;
   size_t in_end_ = 0;
+  /// Waits until every command launched concurrently has its reply, then appends those
+  /// replies to out_ in command order.
+  boost::asio::awaitable<void> DrainInFlight();
+
   std::string out_;      // replies waiting for the next write
   boost::asio::steady_timer wake_;  // cancelled when an asynchronous command completes
+  // Pipelined single-key writes run concurrently (so they can share an etcd Txn); each keeps
+  // its own argument list and reply slot until the batch drains. Any other command waits
+  // for them first, so the pipeline still behaves as if executed one by one.
+  struct InFlight {
+    std::vector<std::string_view> args;
+    std::string reply;
+  };
+  std::deque<InFlight> in_flight_;
+  int outstanding_ = 0;
 };
 
 }  // namespace petacore::server

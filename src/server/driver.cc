@@ -274,6 +274,17 @@ void Driver::FoldNext(const std::string& key) {
   leader->executor->Post([leader] { leader->Start(); });
 }
 
+bool Driver::Overlappable(const Session& session,
+                          std::span<const std::string_view> args) const {
+  if (state_.config.standalone() || session.in_multi) return false;
+  const CommandSpec* spec = commands::Table().Find(args[0]);
+  if (spec == nullptr || !(spec->flags & commands::kWrite) ||
+      (spec->flags & (commands::kBlocking | commands::kNoQueue)) || !spec->ArityOk(args.size())) {
+    return false;
+  }
+  return spec->first_key == 1 && spec->last_key == 1;  // exactly one key
+}
+
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
                      Executor& executor, std::function<void()> resume) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);

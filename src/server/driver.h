@@ -52,6 +52,12 @@ class Driver {
   bool Execute(Session& session, std::span<const std::string_view> args, std::string* out,
                Executor& executor, std::function<void()> resume);
 
+  /// Whether `args` may run while earlier commands of the same connection are still in
+  /// flight: a single-key write outside MULTI in replicated mode. Such writes on one key are
+  /// queued in order behind each other (folding), so a pipeline of them gives the replies and
+  /// the final state of running them one by one, while sharing etcd Txns.
+  bool Overlappable(const Session& session, std::span<const std::string_view> args) const;
+
  private:
   friend struct Job;
   struct FoldQueue;

@@ -87,6 +87,29 @@ class TwoNodes(unittest.TestCase):
         self.assertLess(commits, 2000)
         wait_for(lambda: self.b.client().get("hot") == b"1000", what="B converges")
 
+    def test_pipelined_writes_keep_one_by_one_semantics(self):
+        """A pipeline mixing writes (run concurrently, sharing Txns) and reads gives exactly the
+        replies of executing it one command at a time."""
+        c = self.a.client()
+        with c.pipeline(transaction=False) as p:
+            for i in range(300):
+                p.incr("pc")
+                p.set(f"pk{i % 7}", i)
+                p.append("plog", "ab")
+                if i % 25 == 0:
+                    p.get("pc")
+                    p.mget("pk0", "pk1")
+            replies = p.execute()
+        expected = []
+        last = {}
+        for i in range(300):
+            expected += [i + 1, True, 2 * (i + 1)]
+            last[f"pk{i % 7}"] = str(i).encode()
+            if i % 25 == 0:
+                expected += [str(i + 1).encode(), [last.get("pk0"), last.get("pk1")]]
+        self.assertEqual(replies, expected)
+        wait_for(lambda: self.b.client().get("pc") == b"300", what="B converges")
+
     def test_watch_on_a_aborted_by_write_on_b(self):
         ca = self.a.client()
         ca.set("balance", 100)
