@@ -1,9 +1,543 @@
-// zset_family.cc — (being written)
+// zset_family.cc — ZADD, ZRANGE, ZPOPMIN, ZUNIONSTORE…: Redis sorted sets on the replicated
+// key space, with Redis 7.0's replies, error texts and orders (src/commands/zset_store.h has
+// the layout). Range commands over a lexicographic range walk the (score, member) order the
+// way Redis's listpack encoding does, so even sets with mixed scores answer as Redis does for
+// small sets.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "commands/context.h"
+#include "commands/glob.h"
+#include "commands/key_access.h"
+#include "commands/scan_cursor.h"
 #include "commands/table.h"
+#include "commands/zset_setops.h"
+#include "commands/zset_store.h"
+#include "commands/zset_util.h"
+#include "keyspace/encoding.h"
 
 namespace petacore::commands {
+namespace {
 
-void RegisterZSetFamily(CommandTable& t) {}
+using keyspace::ValueType;
+using zset::Entry;
+using zset::ReplyEntries;
+using zset::SetOp;
+using zset::SetOpGeneric;
+
+constexpr std::string_view kErrPositive = "ERR value is out of range, must be positive";
+
+// ---- ZADD / ZINCRBY -----------------------------------------------------------------------
+
+struct AddFlags {
+  bool nx = false, xx = false, gt = false, lt = false, ch = false, incr = false;
+};
+
+void AddGeneric(CommandContext& ctx, AddFlags f, size_t scoreidx) {
+  size_t elements = ctx.args.size() - scoreidx;
+  if (elements % 2 != 0 || elements == 0) return ctx.out.Error(kErrSyntax);
+  size_t pairs = elements / 2;
+  if (f.nx && f.xx) {
+    return ctx.out.Error("ERR XX and NX options at the same time are not compatible");
+  }
+  if ((f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt)) {
+    return ctx.out.Error("ERR GT, LT, and/or NX options at the same time are not compatible");
+  }
+  if (f.incr && pairs > 1) {
+    return ctx.out.Error("ERR INCR option supports a single increment-element pair");
+  }
+  std::vector<double> scores(pairs);
+  for (size_t j = 0; j < pairs; ++j) {
+    if (!zset::ParseScore(ctx.args[scoreidx + j * 2], &scores[j])) {
+      return ctx.out.Error(kErrNotFloat);
+    }
+  }
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  int64_t added = 0, updated = 0, processed = 0;
+  double last_score = 0;
+  if (!(key.missing() && f.xx)) {
+    bool meta_written = false;
+    for (size_t j = 0; j < pairs; ++j) {
+      std::string_view member = ctx.args[scoreidx + j * 2 + 1];
+      double score = scores[j];
+      auto cur = zset::ReadScore(ctx, key.meta_key, member);
+      if (cur) {
+        if (f.nx) continue;
+        if (f.incr) {
+          score += *cur;
+          if (std::isnan(score)) return ctx.out.Error(zset::kErrNaN);
+        }
+        if ((f.lt && score >= *cur) || (f.gt && score <= *cur)) continue;
+        ++processed;
+        last_score = score;
+        if (score != *cur) {
+          zset::WriteScore(ctx, key.meta_key, member, cur, score);
+          ++updated;
+        }
+      } else {
+        if (f.xx) continue;
+        if (!meta_written) {  // new member: (re)write the meta key, see zset_store.h
+          WriteMeta(ctx, key.meta_key, ValueType::kZSet);
+          meta_written = true;
+        }
+        zset::WriteScore(ctx, key.meta_key, member, std::nullopt, score);
+        ++added;
+        ++processed;
+        last_score = score;
+      }
+    }
+  }
+  if (f.incr) {
+    if (processed > 0) return zset::ReplyScore(ctx, last_score);
+    return ctx.out.NullBulk();
+  }
+  ctx.out.Integer(f.ch ? added + updated : added);
+}
+
+void ZAdd(CommandContext& ctx) {
+  AddFlags f;
+  size_t i = 2;
+  for (; i < ctx.args.size(); ++i) {
+    auto a = ctx.args[i];
+    if (EqualsIgnoreCase(a, "nx")) {
+      f.nx = true;
+    } else if (EqualsIgnoreCase(a, "xx")) {
+      f.xx = true;
+    } else if (EqualsIgnoreCase(a, "ch")) {
+      f.ch = true;
+    } else if (EqualsIgnoreCase(a, "incr")) {
+      f.incr = true;
+    } else if (EqualsIgnoreCase(a, "gt")) {
+      f.gt = true;
+    } else if (EqualsIgnoreCase(a, "lt")) {
+      f.lt = true;
+    } else {
+      break;
+    }
+  }
+  AddGeneric(ctx, f, i);
+}
+
+void ZIncrBy(CommandContext& ctx) {
+  AddFlags f;
+  f.incr = true;
+  AddGeneric(ctx, f, 2);
+}
+
+// ---- point reads and ZREM -----------------------------------------------------------------
+
+void ZRem(CommandContext& ctx) {
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.Integer(0);
+  std::vector<Entry> entries;
+  for (size_t i = 2; i < ctx.args.size(); ++i) entries.push_back({std::string(ctx.args[i]), 0});
+  ctx.out.Integer(zset::RemoveEntries(ctx, key.meta_key, entries));
+}
+
+void ZScore(CommandContext& ctx) {
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.NullBulk();
+  auto score = zset::ReadScore(ctx, key.meta_key, ctx.args[2]);
+  if (!score) return ctx.out.NullBulk();
+  zset::ReplyScore(ctx, *score);
+}
+
+void ZMScore(CommandContext& ctx) {
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  ctx.out.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    auto score = key.missing() ? std::nullopt : zset::ReadScore(ctx, key.meta_key, ctx.args[i]);
+    if (score) {
+      zset::ReplyScore(ctx, *score);
+    } else {
+      ctx.out.NullBulk();
+    }
+  }
+}
+
+void ZCard(CommandContext& ctx) {
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.Integer(0);
+  ctx.out.Integer(zset::Card(ctx, key.meta_key));
+}
+
+void RankGeneric(CommandContext& ctx, bool reverse) {
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.NullBulk();
+  auto score = zset::ReadScore(ctx, key.meta_key, ctx.args[2]);
+  if (!score) return ctx.out.NullBulk();
+  auto all = zset::LoadSorted(ctx, key.meta_key);
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i].member == ctx.args[2]) {
+      return ctx.out.Integer(static_cast<int64_t>(reverse ? all.size() - 1 - i : i));
+    }
+  }
+  ctx.out.NullBulk();
+}
+
+void ZRank(CommandContext& ctx) { RankGeneric(ctx, false); }
+void ZRevRank(CommandContext& ctx) { RankGeneric(ctx, true); }
+
+// ---- range selection ----------------------------------------------------------------------
+
+enum class RangeType { kAuto, kRank, kScore, kLex };
+enum class Direction { kAuto, kForward, kReverse };
+
+/// A parsed range request: which entries of the sorted members to take.
+struct RangeSpec {
+  RangeType type = RangeType::kRank;
+  bool reverse = false;
+  int64_t start = 0, end = 0;  // kRank
+  zset::ScoreRange score;      // kScore
+  zset::LexRange lex;          // kLex
+  int64_t offset = 0, limit = -1;
+};
+
+std::vector<Entry> SelectRank(std::vector<Entry>& all, const RangeSpec& s) {
+  int64_t llen = static_cast<int64_t>(all.size());
+  int64_t start = s.start, end = s.end;
+  if (start < 0) start += llen;
+  if (end < 0) end += llen;
+  if (start < 0) start = 0;
+  if (start > end || start >= llen) return {};
+  if (end >= llen) end = llen - 1;
+  std::vector<Entry> out;
+  for (int64_t i = start; i <= end; ++i) {
+    out.push_back(std::move(all[s.reverse ? llen - 1 - i : i]));
+  }
+  return out;
+}
+
+/// The score and lex walks of Redis's listpack encoding: find the first entry in range from
+/// the walk's start, skip `offset` entries, then take entries while the far bound holds.
+std::vector<Entry> SelectWalk(std::vector<Entry>& all, const RangeSpec& s) {
+  int64_t n = static_cast<int64_t>(all.size());
+  if (n == 0) return {};
+  auto gte_min = [&](const Entry& e) {
+    return s.type == RangeType::kScore ? s.score.GteMin(e.score) : s.lex.GteMin(e.member);
+  };
+  auto lte_max = [&](const Entry& e) {
+    return s.type == RangeType::kScore ? s.score.LteMax(e.score) : s.lex.LteMax(e.member);
+  };
+  bool empty = s.type == RangeType::kScore ? s.score.Empty() : s.lex.Empty();
+  if (empty || !gte_min(all[n - 1]) || !lte_max(all[0])) return {};
+  int64_t step = s.reverse ? -1 : 1;
+  int64_t i = s.reverse ? n - 1 : 0;
+  // The first entry past the near bound, which must also be within the far one.
+  for (; i >= 0 && i < n; i += step) {
+    if (s.reverse ? lte_max(all[i]) : gte_min(all[i])) break;
+  }
+  if (i < 0 || i >= n || !(s.reverse ? gte_min(all[i]) : lte_max(all[i]))) return {};
+  if (s.offset < 0) return {};  // Redis's "while (offset--)" skips everything
+  i += step * s.offset;
+  std::vector<Entry> out;
+  for (int64_t limit = s.limit; i >= 0 && i < n && limit != 0; i += step, --limit) {
+    if (!(s.reverse ? gte_min(all[i]) : lte_max(all[i]))) break;
+    out.push_back(std::move(all[i]));
+  }
+  return out;
+}
+
+std::vector<Entry> Select(std::vector<Entry> all, const RangeSpec& s) {
+  if (s.type == RangeType::kRank) return SelectRank(all, s);
+  return SelectWalk(all, s);
+}
+
+/// Parses the range arguments at args[minidx] and args[maxidx]; replies the error on failure.
+bool ParseRangeArgs(CommandContext& ctx, size_t minidx, size_t maxidx, RangeSpec* s) {
+  switch (s->type) {
+    case RangeType::kScore:
+      if (!zset::ParseScoreRange(ctx.args[minidx], ctx.args[maxidx], &s->score)) {
+        ctx.out.Error(zset::kErrMinMaxFloat);
+        return false;
+      }
+      return true;
+    case RangeType::kLex:
+      if (!zset::ParseLexRange(ctx.args[minidx], ctx.args[maxidx], &s->lex)) {
+        ctx.out.Error(zset::kErrMinMaxLex);
+        return false;
+      }
+      return true;
+    default:
+      if (!ParseInt64(ctx.args[minidx], &s->start) || !ParseInt64(ctx.args[maxidx], &s->end)) {
+        ctx.out.Error(kErrNotInteger);
+        return false;
+      }
+      return true;
+  }
+}
+
+/// Redis 7.0's zrangeGenericCommand: ZRANGE, ZRANGESTORE and the older range commands.
+/// `src` is the index of the source key; with `store`, args[1] is the destination.
+void RangeGeneric(CommandContext& ctx, size_t src, bool store, RangeType type, Direction dir) {
+  bool withscores = false;
+  RangeSpec spec;
+  for (size_t j = src + 3; j < ctx.args.size(); ++j) {
+    size_t left = ctx.args.size() - j - 1;
+    auto a = ctx.args[j];
+    if (!store && EqualsIgnoreCase(a, "withscores")) {
+      withscores = true;
+    } else if (EqualsIgnoreCase(a, "limit") && left >= 2) {
+      if (!ParseInt64(ctx.args[j + 1], &spec.offset) || !ParseInt64(ctx.args[j + 2], &spec.limit)) {
+        return ctx.out.Error(kErrNotInteger);
+      }
+      j += 2;
+    } else if (dir == Direction::kAuto && EqualsIgnoreCase(a, "rev")) {
+      dir = Direction::kReverse;
+    } else if (type == RangeType::kAuto && EqualsIgnoreCase(a, "bylex")) {
+      type = RangeType::kLex;
+    } else if (type == RangeType::kAuto && EqualsIgnoreCase(a, "byscore")) {
+      type = RangeType::kScore;
+    } else {
+      return ctx.out.Error(kErrSyntax);
+    }
+  }
+  if (dir == Direction::kAuto) dir = Direction::kForward;
+  if (type == RangeType::kAuto) type = RangeType::kRank;
+  if (spec.limit != -1 && type == RangeType::kRank) {
+    return ctx.out.Error(
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or "
+        "BYLEX");
+  }
+  if (withscores && type == RangeType::kLex) {
+    return ctx.out.Error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+  }
+  spec.type = type;
+  spec.reverse = dir == Direction::kReverse;
+  size_t minidx = src + 1, maxidx = src + 2;
+  if (spec.reverse && type != RangeType::kRank) std::swap(minidx, maxidx);  // [max, min]
+  if (!ParseRangeArgs(ctx, minidx, maxidx, &spec)) return;
+
+  auto key = ReadKey(ctx, ctx.args[src], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  std::vector<Entry> result;
+  if (!key.missing()) {
+    std::vector<Entry> all;
+    if (store) {
+      zset::LoadSource(ctx, ctx.args[src], &all);  // reads every member: the commit compares
+    } else {
+      all = zset::LoadSorted(ctx, key.meta_key);
+    }
+    result = Select(std::move(all), spec);
+  }
+  if (!store) return ReplyEntries(ctx, result, withscores);
+  zset::StoreEntries(ctx, ctx.Key(ctx.args[1]), result);
+  ctx.out.Integer(static_cast<int64_t>(result.size()));
+}
+
+void ZRange(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kAuto, Direction::kAuto);
+}
+void ZRangeStore(CommandContext& ctx) {
+  RangeGeneric(ctx, 2, true, RangeType::kAuto, Direction::kAuto);
+}
+void ZRevRange(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kRank, Direction::kReverse);
+}
+void ZRangeByScore(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kScore, Direction::kForward);
+}
+void ZRevRangeByScore(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kScore, Direction::kReverse);
+}
+void ZRangeByLex(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kLex, Direction::kForward);
+}
+void ZRevRangeByLex(CommandContext& ctx) {
+  RangeGeneric(ctx, 1, false, RangeType::kLex, Direction::kReverse);
+}
+
+/// ZCOUNT / ZLEXCOUNT: the range first, then the key.
+void CountGeneric(CommandContext& ctx, RangeType type) {
+  RangeSpec spec;
+  spec.type = type;
+  if (!ParseRangeArgs(ctx, 2, 3, &spec)) return;
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.Integer(0);
+  auto selected = Select(zset::LoadSorted(ctx, key.meta_key), spec);
+  ctx.out.Integer(static_cast<int64_t>(selected.size()));
+}
+
+void ZCount(CommandContext& ctx) { CountGeneric(ctx, RangeType::kScore); }
+void ZLexCount(CommandContext& ctx) { CountGeneric(ctx, RangeType::kLex); }
+
+/// ZREMRANGEBYRANK / BYSCORE / BYLEX.
+void RemRangeGeneric(CommandContext& ctx, RangeType type) {
+  RangeSpec spec;
+  spec.type = type;
+  if (!ParseRangeArgs(ctx, 2, 3, &spec)) return;
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing()) return ctx.out.Integer(0);
+  auto selected = Select(zset::LoadSorted(ctx, key.meta_key), spec);
+  ctx.out.Integer(zset::RemoveEntries(ctx, key.meta_key, selected));
+}
+
+void ZRemRangeByRank(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kRank); }
+void ZRemRangeByScore(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kScore); }
+void ZRemRangeByLex(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kLex); }
+
+// ---- pops ---------------------------------------------------------------------------------
+
+/// Takes up to `count` lowest (or highest) members of an existing sorted set.
+std::vector<Entry> PopEntries(CommandContext& ctx, const std::string& meta, bool max,
+                              int64_t count) {
+  auto all = zset::LoadSorted(ctx, meta);
+  size_t n = std::min(all.size(), static_cast<size_t>(count));
+  std::vector<Entry> taken;
+  for (size_t i = 0; i < n; ++i) taken.push_back(std::move(all[max ? all.size() - 1 - i : i]));
+  zset::RemoveEntries(ctx, meta, taken);
+  return taken;
+}
+
+void PopGeneric(CommandContext& ctx, bool max) {
+  if (ctx.args.size() > 3) return ctx.out.Error(kErrSyntax);
+  int64_t count = -1;  // no count: one member, flat reply
+  if (ctx.args.size() == 3 && (!ParseInt64(ctx.args[2], &count) || count < 0)) {
+    return ctx.out.Error(kErrPositive);
+  }
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (key.missing() || count == 0) return ctx.out.ArrayHeader(0);
+  auto taken = PopEntries(ctx, key.meta_key, max, count < 0 ? 1 : count);
+  bool nested = ctx.out.protocol() >= 3 && count != -1;
+  ctx.out.ArrayHeader(nested ? taken.size() : taken.size() * 2);
+  for (const auto& e : taken) {
+    if (nested) ctx.out.ArrayHeader(2);
+    ctx.out.Bulk(e.member);
+    zset::ReplyScore(ctx, e.score);
+  }
+}
+
+void ZPopMin(CommandContext& ctx) { PopGeneric(ctx, false); }
+void ZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
+
+/// BZPOPMIN / BZPOPMAX key [key ...] timeout: the first non-empty key, else park (outside
+/// MULTI) or a null array (inside MULTI, as Redis).
+void BlockingPopGeneric(CommandContext& ctx, bool max) {
+  int64_t timeout_ms = 0;
+  if (!zset::ParseBlockTimeout(ctx, ctx.args.back(), &timeout_ms)) return;
+  std::vector<std::string> metas;
+  for (size_t i = 1; i + 1 < ctx.args.size(); ++i) {
+    auto key = ReadKey(ctx, ctx.args[i], ValueType::kZSet);
+    if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+    if (key.ok()) {
+      auto taken = PopEntries(ctx, key.meta_key, max, 1);
+      if (!taken.empty()) {
+        ctx.out.ArrayHeader(3);
+        ctx.out.Bulk(ctx.args[i]);
+        ctx.out.Bulk(taken[0].member);
+        zset::ReplyScore(ctx, taken[0].score);
+        return;
+      }
+    }
+    metas.push_back(key.meta_key);
+  }
+  if (ctx.block == nullptr) return ctx.out.NullArray();
+  ctx.block->requested = true;
+  ctx.block->keys = std::move(metas);
+  ctx.block->timeout_ms = timeout_ms;
+}
+
+void BZPopMin(CommandContext& ctx) { BlockingPopGeneric(ctx, false); }
+void BZPopMax(CommandContext& ctx) { BlockingPopGeneric(ctx, true); }
+
+void ZUnionStore(CommandContext& ctx) { SetOpGeneric(ctx, 2, true, SetOp::kUnion, "zunionstore"); }
+void ZInterStore(CommandContext& ctx) { SetOpGeneric(ctx, 2, true, SetOp::kInter, "zinterstore"); }
+void ZDiffStore(CommandContext& ctx) { SetOpGeneric(ctx, 2, true, SetOp::kDiff, "zdiffstore"); }
+void ZUnion(CommandContext& ctx) { SetOpGeneric(ctx, 1, false, SetOp::kUnion, "zunion"); }
+void ZInter(CommandContext& ctx) { SetOpGeneric(ctx, 1, false, SetOp::kInter, "zinter"); }
+void ZDiff(CommandContext& ctx) { SetOpGeneric(ctx, 1, false, SetOp::kDiff, "zdiff"); }
+
+// ---- ZSCAN --------------------------------------------------------------------------------
+
+/// ZSCAN key cursor [MATCH p] [COUNT n]: walks members in byte order (Redis walks its own
+/// order; clients must not rely on it). Errors in Redis's order: cursor, key, options.
+void ZScan(CommandContext& ctx) {
+  auto c = ctx.args[2];
+  bool cursor_ok = !c.empty() && c.size() <= 20;
+  for (char ch : c) cursor_ok = cursor_ok && ch >= '0' && ch <= '9';
+  if (!cursor_ok) return ctx.out.Error("ERR invalid cursor");
+  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
+  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, 2, false, &opts)) return;
+  std::vector<std::string> items;
+  if (key.missing()) return ReplyScan(ctx, 0, items);
+  std::string start = keyspace::SubKeyStart(key.meta_key, 'm');
+  size_t skip = start.size();
+  if (opts.cursor != 0) {
+    auto after = LoadCursor(opts.cursor);
+    if (!after) return ReplyScan(ctx, 0, items);
+    start = keyspace::SubKey(key.meta_key, 'm', *after);
+    start.push_back('\0');  // the first member after it
+  }
+  int64_t visited = 0;
+  std::string last;
+  bool more = false;
+  ctx.txn.Range(start, keyspace::SubKeyEnd(key.meta_key, 'm'),
+                [&](std::string_view k, std::string_view v) {
+                  if (visited == opts.count) {
+                    more = true;
+                    return false;
+                  }
+                  ++visited;
+                  auto member = k.substr(skip);
+                  last = std::string(member);
+                  if (v.size() == 8 && (!opts.has_pattern || GlobMatch(opts.pattern, member))) {
+                    items.emplace_back(member);
+                    items.push_back(zset::FormatScore(keyspace::DecodeSortableDouble(v)));
+                  }
+                  return true;
+                });
+  ReplyScan(ctx, more ? SaveCursor(last) : 0, items);
+}
+
+}  // namespace
+
+void RegisterZSetFamily(CommandTable& t) {
+  t.Add({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, ZAdd})
+      .Add({"zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, ZIncrBy})
+      .Add({"zrem", -3, kWrite | kFast, 1, 1, 1, ZRem})
+      .Add({"zscore", 3, kReadOnly | kFast, 1, 1, 1, ZScore})
+      .Add({"zmscore", -3, kReadOnly | kFast, 1, 1, 1, ZMScore})
+      .Add({"zcard", 2, kReadOnly | kFast, 1, 1, 1, ZCard})
+      .Add({"zcount", 4, kReadOnly | kFast, 1, 1, 1, ZCount})
+      .Add({"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, ZLexCount})
+      .Add({"zrank", 3, kReadOnly | kFast, 1, 1, 1, ZRank})
+      .Add({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, ZRevRank})
+      .Add({"zrange", -4, kReadOnly, 1, 1, 1, ZRange})
+      .Add({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore})
+      .Add({"zrevrange", -4, kReadOnly, 1, 1, 1, ZRevRange})
+      .Add({"zrangebyscore", -4, kReadOnly, 1, 1, 1, ZRangeByScore})
+      .Add({"zrevrangebyscore", -4, kReadOnly, 1, 1, 1, ZRevRangeByScore})
+      .Add({"zrangebylex", -4, kReadOnly, 1, 1, 1, ZRangeByLex})
+      .Add({"zrevrangebylex", -4, kReadOnly, 1, 1, 1, ZRevRangeByLex})
+      .Add({"zremrangebyrank", 4, kWrite, 1, 1, 1, ZRemRangeByRank})
+      .Add({"zremrangebyscore", 4, kWrite, 1, 1, 1, ZRemRangeByScore})
+      .Add({"zremrangebylex", 4, kWrite, 1, 1, 1, ZRemRangeByLex})
+      .Add({"zpopmin", -2, kWrite | kFast, 1, 1, 1, ZPopMin})
+      .Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, ZPopMax})
+      .Add({"bzpopmin", -3, kWrite | kNoScript | kFast | kBlocking, 1, -2, 1, BZPopMin})
+      .Add({"bzpopmax", -3, kWrite | kNoScript | kFast | kBlocking, 1, -2, 1, BZPopMax})
+      .Add({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, ZUnionStore})
+      .Add({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, ZInterStore})
+      .Add({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, ZDiffStore})
+      .Add({"zunion", -3, kReadOnly, 0, 0, 0, ZUnion})
+      .Add({"zinter", -3, kReadOnly, 0, 0, 0, ZInter})
+      .Add({"zdiff", -3, kReadOnly, 0, 0, 0, ZDiff})
+      .Add({"zscan", -3, kReadOnly, 1, 1, 1, ZScan});
+}
 
 }  // namespace petacore::commands

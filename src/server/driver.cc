@@ -346,7 +346,9 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       spec->handler(ctx);
     };
   }
-  if (!config_standalone(state_)) {
+  if (!config_standalone(state_) && !job->may_block) {
+    // Not for blocking commands: they would hold the lock while parked and keep out the
+    // very push that should wake them; the list's meta-key compare orders them anyway.
     job->locks = &key_locks_;
     if (job->is_exec) {
       int db = session.db;

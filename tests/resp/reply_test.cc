@@ -129,34 +129,20 @@ std::string DoubleText(double d) {
   return text;
 }
 
-TEST(ReplyTest, DoublesAsRedisD2string) {
+TEST(ReplyTest, DoublesAsRedis70) {
   EXPECT_EQ(Resp2([](ReplyWriter& w) { w.Double(10.5); }), "$4\r\n10.5\r\n");
   EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.Double(10.5); }), ",10.5\r\n");
-  EXPECT_EQ(DoubleText(3.0), "3");  // integral values print as integers
-  EXPECT_EQ(DoubleText(-42.0), "-42");
-  EXPECT_EQ(DoubleText(0.0), "0");
+  // Replies of Redis 7.0.15's ZSCORE for these scores.
+  EXPECT_EQ(DoubleText(3.0), "3");
   EXPECT_EQ(DoubleText(-0.0), "-0");
-  EXPECT_EQ(DoubleText(4e18), "4000000000000000000");
   EXPECT_EQ(DoubleText(1.5), "1.5");
-  EXPECT_EQ(DoubleText(-2.25), "-2.25");
-  EXPECT_EQ(DoubleText(0.1), "0.1");
+  EXPECT_EQ(DoubleText(0.1), "0.10000000000000001");
   EXPECT_EQ(DoubleText(0.1 + 0.2), "0.30000000000000004");
-  EXPECT_EQ(DoubleText(123456.789), "123456.789");
-  EXPECT_EQ(DoubleText(3.14159), "3.14159");
-  EXPECT_EQ(DoubleText(0.001), "0.001");
-  EXPECT_EQ(DoubleText(0.000001), "0.000001");
-  EXPECT_EQ(DoubleText(1e-7), "1e-7");
-  EXPECT_EQ(DoubleText(1.5e-7), "1.5e-7");
-  EXPECT_EQ(DoubleText(1.2345e-7), "1.2345e-7");
-  EXPECT_EQ(DoubleText(5e18), "5e+18");  // past LLONG_MAX/2: fpconv's layout
-  EXPECT_EQ(DoubleText(1.2345678901234567e19), "12345678901234567000");
-  EXPECT_EQ(DoubleText(1e21), "1e+21");
-  EXPECT_EQ(DoubleText(-1e300), "-1e+300");
+  EXPECT_EQ(DoubleText(1e20), "1e+20");
+  EXPECT_EQ(DoubleText(1.5e-7), "1.4999999999999999e-07");
   EXPECT_EQ(DoubleText(std::numeric_limits<double>::max()), "1.7976931348623157e+308");
-  EXPECT_EQ(DoubleText(std::numeric_limits<double>::denorm_min()), "5e-324");
   EXPECT_EQ(DoubleText(std::numeric_limits<double>::infinity()), "inf");
   EXPECT_EQ(DoubleText(-std::numeric_limits<double>::infinity()), "-inf");
-  EXPECT_EQ(DoubleText(std::nan("")), "nan");
 }
 
 TEST(ReplyTest, DoublesRoundTrip) {

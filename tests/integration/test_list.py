@@ -1,0 +1,351 @@
+"""Lists: a differential test of PetaCore (standalone) against Debian's redis-server 7.0, the
+blocking pops on one node, and lists shared by two nodes over etcd.
+
+The seeded generator mixes every list command (counts, negative and out-of-range indexes,
+LPOS options, LMOVE with the same source and destination) with SET/DEL over a few keys so
+WRONGTYPE and key deletion are exercised; replies must be identical (lists are ordered).
+Rerun one seed with PETACORE_LIST_SEEDS=1234.
+"""
+import collections
+import os
+import random
+import sys
+import threading
+import time
+import unittest
+
+import redis
+
+from harness import Etcd, Node, RealRedis, wait_for
+
+DEFAULT_SEEDS = [20240611, 3, 99]
+OPS_PER_SEED = 3000
+
+KEYS = [b"l1", b"l2", b"l3", b"\x00bin\xff"]
+ELEMENTS = [b"a", b"b", b"c", b"", b"\x00\r\n", b"1", b"a" * 40]
+INT64_MAX = 2**63 - 1
+INT64_MIN = -2**63
+
+
+def rand_index(rng):
+    r = rng.random()
+    if r < 0.85:
+        return str(rng.randint(-12, 12)).encode()
+    return rng.choice([str(INT64_MAX).encode(), str(INT64_MIN).encode(), b"x", b"1.0", b""])
+
+
+def rand_count(rng):
+    r = rng.random()
+    if r < 0.85:
+        return str(rng.randint(0, 6)).encode()
+    return rng.choice([b"-1", b"x", str(INT64_MAX).encode(), b"100"])
+
+
+def rand_end(rng):
+    return rng.choice([b"LEFT", b"RIGHT", b"left", b"Right"] * 5 + [b"middle"])
+
+
+def gen_command(rng):
+    key = lambda: rng.choice(KEYS)  # noqa: E731
+    elem = lambda: rng.choice(ELEMENTS)  # noqa: E731
+    c = rng.choices(
+        ["LPUSH", "RPUSH", "LPUSHX", "RPUSHX", "LPOP", "RPOP", "LLEN", "LRANGE", "LINDEX",
+         "LSET", "LREM", "LTRIM", "LINSERT", "LPOS", "LMOVE", "RPOPLPUSH", "SET", "DEL",
+         "BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "EXISTS", "TYPE"],
+        weights=[12, 12, 2, 2, 6, 6, 3, 10, 5, 4, 5, 3, 4, 6, 5, 3, 1, 1.5, 2, 2, 1, 1, 1,
+                 1])[0]
+    if c in ("LPUSH", "RPUSH", "LPUSHX", "RPUSHX"):
+        args = [key()] + [elem() for _ in range(rng.randint(1, 5))]
+    elif c in ("LPOP", "RPOP"):
+        args = [key()] + ([rand_count(rng)] if rng.random() < 0.5 else [])
+    elif c in ("LLEN", "DEL", "EXISTS", "TYPE"):
+        args = [key()]
+    elif c in ("LRANGE", "LTRIM"):
+        args = [key(), rand_index(rng), rand_index(rng)]
+    elif c == "LINDEX":
+        args = [key(), rand_index(rng)]
+    elif c == "LSET":
+        args = [key(), rand_index(rng), elem()]
+    elif c == "LREM":
+        args = [key(), str(rng.randint(-3, 3)).encode(), elem()]
+    elif c == "LINSERT":
+        args = [key(), rng.choice([b"BEFORE", b"AFTER", b"after", b"beside"]), elem(), elem()]
+    elif c == "LPOS":
+        args = [key(), elem()]
+        for opt in rng.sample([b"RANK", b"COUNT", b"MAXLEN"], rng.randint(0, 3)):
+            if opt == b"RANK":
+                v = rng.choice([b"1", b"2", b"-1", b"-2", b"3", b"0", b"x",
+                                str(INT64_MIN).encode()])
+            elif opt == b"COUNT":
+                v = rng.choice([b"0", b"1", b"2", b"-1"])
+            else:
+                v = rng.choice([b"0", b"1", b"3", b"-1"])
+            args += [opt, v]
+        if rng.random() < 0.03:
+            args.append(b"RANK")
+    elif c == "LMOVE":
+        args = [key(), key(), rand_end(rng), rand_end(rng)]
+    elif c == "RPOPLPUSH":
+        args = [key(), key()]
+    elif c == "SET":
+        args = [key(), b"str"]
+    elif c in ("BLPOP", "BRPOP"):
+        # A short timeout: when every key is empty both servers block for 10 ms, then nil.
+        args = [key() for _ in range(rng.randint(1, 3))]
+        args.append(rng.choice([b"0.01", b"0.01", b"x", b"-1"]))
+    elif c == "BLMOVE":
+        args = [key(), key(), rand_end(rng), rand_end(rng), rng.choice([b"0.01", b"-1"])]
+    else:  # BRPOPLPUSH
+        args = [key(), key(), b"0.01"]
+    if rng.random() < 0.02:
+        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
+    if rng.random() < 0.1:
+        c = c.lower()
+    return [c.encode()] + args
+
+
+def raw_client(port):
+    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
+                    single_connection_client=True)
+    r.response_callbacks.clear()
+    return r
+
+
+def run(client, args):
+    try:
+        reply = client.execute_command(*args)
+    except redis.ResponseError as e:
+        return ("error", str(e))
+    return reply
+
+
+class ListDifferential(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node()
+        cls.redis = RealRedis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+        cls.redis.close()
+
+    def setUp(self):
+        self.pc = raw_client(self.node.port)
+        self.rr = raw_client(self.redis.port)
+        for c in (self.pc, self.rr):
+            c.execute_command("FLUSHALL")
+
+    def tearDown(self):
+        self.pc.close()
+        self.rr.close()
+
+    def same(self, *args):
+        args = [a.encode() if isinstance(a, str) else a for a in args]
+        want = run(self.rr, args)
+        got = run(self.pc, args)
+        self.assertEqual(got, want, f"command {args!r}")
+        return got
+
+    def dump(self, client):
+        out = {}
+        for k in KEYS:
+            t = client.execute_command("TYPE", k)
+            out[k] = (t, client.execute_command("LRANGE", k, 0, -1) if t == b"list" else
+                      client.execute_command("GET", k) if t == b"string" else None)
+        return out
+
+    def test_random_sequences(self):
+        env = os.environ.get("PETACORE_LIST_SEEDS")
+        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
+        for seed in seeds:
+            with self.subTest(seed=seed):
+                print(f"\n[test_list] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
+                for c in (self.pc, self.rr):
+                    c.execute_command("FLUSHALL")
+                rng = random.Random(seed)
+                history = []
+                for i in range(OPS_PER_SEED):
+                    args = gen_command(rng)
+                    history.append(args)
+                    want = run(self.rr, args)
+                    got = run(self.pc, args)
+                    if got != want:
+                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
+                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
+                self.assertEqual(self.dump(self.pc), self.dump(self.rr), f"seed {seed}")
+
+    def test_edge_cases(self):
+        for args in (("RPUSH", "l", "a", "b", "c", "a", "b"), ("LPOP", "l", "-1"),
+                     ("LPOP", "l", "abc"), ("LPOP", "nokey", "0"), ("LPOP", "l", "0"),
+                     ("LPOP", "l", "1", "2"), ("RPOP", "nokey"), ("RPOP", "nokey", "3"),
+                     ("LPOS", "l", "a", "RANK", "0"), ("LPOS", "l", "b", "RANK", "-1"),
+                     ("LPOS", "l", "a", "RANK", str(INT64_MIN)), ("LPOS", "l", "a", "COUNT", "x"),
+                     ("LPOS", "l", "a", "COUNT", "0", "RANK", "-1"),
+                     ("LPOS", "l", "a", "COUNT", "0", "MAXLEN", "4"),
+                     ("LPOS", "l", "a", "MAXLEN", "-1"), ("LPOS", "nokey", "a", "COUNT", "0"),
+                     ("LPOS", "nokey", "a"), ("LSET", "nokey", "0", "x"), ("LSET", "l", "9", "x"),
+                     ("LSET", "l", "x", "x"), ("LSET", "l", "-1", "z"), ("LINDEX", "l", "-1"),
+                     ("LINSERT", "nokey", "BEFORE", "a", "x"), ("LINSERT", "l", "AFTER", "q", "x"),
+                     ("LINSERT", "l", "AFTER", "b", "x"), ("LINSERT", "l", "over", "b", "x"),
+                     ("LREM", "l", str(INT64_MIN), "a"), ("LRANGE", "l", "0", "-1"),
+                     ("LTRIM", "l", "5", "1"), ("EXISTS", "l"), ("LTRIM", "nokey", "0", "1"),
+                     ("SET", "s", "x"), ("LPUSH", "s", "a"), ("LPUSHX", "s", "a"),
+                     ("LPUSHX", "nokey", "a"), ("LMOVE", "nokey", "s", "LEFT", "RIGHT"),
+                     ("RPUSH", "m", "1"), ("LMOVE", "m", "s", "LEFT", "RIGHT"),
+                     ("LMOVE", "s", "m", "LEFT", "RIGHT"), ("LMOVE", "m", "m", "LEFT", "RIGHT"),
+                     ("LMOVE", "m", "m", "LEFT", "up"), ("RPOPLPUSH", "m", "n"),
+                     ("LRANGE", "n", "0", "-1"), ("EXISTS", "m"),
+                     ("BLPOP", "nokey", "abc"), ("BLPOP", "nokey", "-1"),
+                     ("BLPOP", "nokey", "inf"), ("BLPOP", "nokey", "1e16"),
+                     ("BLPOP", "s", "nokey", "1"), ("BLPOP", "nokey", "n", "s", "1"),
+                     ("BLMOVE", "s", "n", "LEFT", "RIGHT", "1"),
+                     ("BLMOVE", "n", "s", "LEFT", "RIGHT", "1"),
+                     ("BRPOPLPUSH", "n", "s", "x"), ("BLPOP", "n")):
+            self.same(*args)
+
+    def test_blpop_timeout_returns_nil(self):
+        self.assertIsNone(self.pc.execute_command("BLPOP", "empty", "0.2"))
+        self.assertIsNone(self.pc.execute_command("BRPOPLPUSH", "empty", "dst", "0.05"))
+        self.assertIsNone(self.pc.execute_command("BLMOVE", "empty", "d", "LEFT", "LEFT", "0.05"))
+        self.assertEqual(self.pc.execute_command("EXISTS", "dst", "d"), 0)
+
+    def test_blpop_served_by_push_from_other_connection(self):
+        result = {}
+
+        def waiter():
+            c = raw_client(self.node.port)
+            result["r"] = c.execute_command("BLPOP", "q1", "q2", "0")
+            c.close()
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.3)  # let it park (if not, it pops at once: the reply is the same)
+        self.assertEqual(self.pc.execute_command("RPUSH", "q2", "x", "y"), 2)
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["r"], [b"q2", b"x"])
+        self.assertEqual(self.pc.execute_command("LRANGE", "q2", 0, -1), [b"y"])
+
+    def test_blmove_served_by_push(self):
+        result = {}
+
+        def waiter():
+            c = raw_client(self.node.port)
+            result["r"] = c.execute_command("BLMOVE", "src", "dst", "RIGHT", "LEFT", "20")
+            c.close()
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.3)
+        self.pc.execute_command("RPUSH", "src", "a", "b")
+        t.join(30)
+        self.assertEqual(result["r"], b"b")
+        self.assertEqual(self.pc.execute_command("LRANGE", "dst", 0, -1), [b"b"])
+
+    def test_blpop_in_multi_returns_nil_at_once(self):
+        for c in (self.pc, self.rr):
+            c.execute_command("MULTI")
+            c.execute_command("BLPOP", "empty", "0")
+            c.execute_command("BRPOPLPUSH", "empty", "x", "0")
+            c.execute_command("RPUSH", "full", "v")
+            c.execute_command("BLPOP", "empty", "full", "0")
+            self.assertEqual(c.execute_command("EXEC"), [None, None, 1, [b"full", b"v"]])
+
+
+class ListReplicated(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.a = Node(etcd=cls.etcd)
+        cls.b = Node(etcd=cls.etcd)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.close()
+        cls.b.close()
+        cls.etcd.close()
+
+    def setUp(self):
+        self.a.client().flushall()
+        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+
+    def test_push_on_a_pop_on_b(self):
+        ca, cb = self.a.client(), self.b.client()
+        self.assertEqual(ca.rpush("x", "1", "2", "3"), 3)
+        wait_for(lambda: cb.llen("x") == 3, what="replication")
+        self.assertEqual(cb.lpop("x"), b"1")
+        self.assertEqual(cb.rpop("x", 2), [b"3", b"2"])
+        wait_for(lambda: ca.exists("x") == 0, what="delete replicated")
+
+    def test_blpop_on_a_woken_by_push_on_b(self):
+        result = {}
+
+        def waiter():
+            result["r"] = self.a.client().blpop(["wq"], timeout=0)
+
+        t = threading.Thread(target=waiter)
+        t.start()
+        time.sleep(0.3)
+        self.b.client().rpush("wq", "hello")
+        t.join(30)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(result["r"], (b"wq", b"hello"))
+        wait_for(lambda: self.b.client().exists("wq") == 0, what="pop replicated")
+
+    def test_each_element_delivered_once(self):
+        results = []
+        lock = threading.Lock()
+
+        def waiter(node):
+            r = node.client().blpop(["jobs"], timeout=20)
+            with lock:
+                results.append(r)
+
+        threads = [threading.Thread(target=waiter, args=(n,))
+                   for n in (self.a, self.a, self.b, self.b)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        pushed = [b"e1", b"e2", b"e3", b"e4"]
+        self.a.client().rpush("jobs", pushed[0], pushed[1])
+        self.b.client().rpush("jobs", pushed[2])
+        self.a.client().lpush("jobs", pushed[3])
+        for t in threads:
+            t.join(40)
+        self.assertEqual(len(results), 4)
+        self.assertNotIn(None, results, "a blocked client timed out: an element was lost")
+        self.assertEqual(collections.Counter(v for _, v in results), collections.Counter(pushed))
+        self.assertEqual(self.a.client().llen("jobs"), 0)
+
+    def test_concurrent_lpush_from_both_nodes(self):
+        errors = []
+
+        def pusher(node, tid):
+            c = node.client()
+            try:
+                for i in range(50):
+                    c.lpush("cl", f"{node.port}-{tid}-{i}")
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=pusher, args=(n, i))
+                   for n in (self.a, self.b) for i in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(100)
+        self.assertEqual(errors, [])
+        self.assertEqual(self.a.client().llen("cl"), 500)
+        wait_for(lambda: self.b.client().llen("cl") == 500, what="replication")
+        items = self.b.client().lrange("cl", 0, -1)
+        self.assertEqual(len(set(items)), 500)
+        # Each thread's own pushes stay in order (LPUSH: newest first).
+        for n in (self.a, self.b):
+            for tid in range(5):
+                mine = [x for x in items if x.startswith(f"{n.port}-{tid}-".encode())]
+                self.assertEqual(mine, [f"{n.port}-{tid}-{i}".encode() for i in range(49, -1, -1)])
+
+
+if __name__ == "__main__":
+    unittest.main()
