@@ -290,7 +290,10 @@ void Scan(CommandContext& ctx) {
 /// and Redis's default thresholds.
 std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
                           const keyspace::ValueView& v) {
-  constexpr size_t kListpackEntries = 128, kListpackValue = 64, kIntsetEntries = 512;
+  // Redis 7.0 defaults: hash-max-listpack-entries 512, zset-max-listpack-entries 128, both
+  // *-max-listpack-value 64, set-max-intset-entries 512.
+  constexpr size_t kHashListpackEntries = 512, kZSetListpackEntries = 128;
+  constexpr size_t kListpackValue = 64, kIntsetEntries = 512;
   switch (v.type) {
     case ValueType::kString: {
       int64_t n;
@@ -304,9 +307,11 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
       bool small = true;
       size_t n = 0;
       char tag = v.type == ValueType::kHash ? 'f' : 'm';
+      size_t max_entries =
+          v.type == ValueType::kHash ? kHashListpackEntries : kZSetListpackEntries;
       ScanSubkeys(ctx, meta_key, tag, [&](std::string_view elem, std::string_view value) {
         bool long_value = v.type == ValueType::kHash && value.size() > kListpackValue;
-        small = ++n <= kListpackEntries && elem.size() <= kListpackValue && !long_value;
+        small = ++n <= max_entries && elem.size() <= kListpackValue && !long_value;
         return small;
       });
       if (v.type == ValueType::kHash) return small ? "listpack" : "hashtable";

@@ -207,7 +207,7 @@ TEST_F(GenericFamilyTest, ObjectAndRandomKey) {
             Err("ERR wrong number of arguments for 'object|encoding' command"));
   PutHash(0, "small", {"a"});
   std::vector<std::string> many;
-  for (int i = 0; i < 129; ++i) many.push_back("f" + std::to_string(i));
+  for (int i = 0; i < 513; ++i) many.push_back("f" + std::to_string(i));  // > 512 entries
   PutHash(0, "big", many);
   EXPECT_EQ(Run({"object", "encoding", "small"}), Bulk("listpack"));
   EXPECT_EQ(Run({"object", "encoding", "big"}), Bulk("hashtable"));
