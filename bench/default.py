@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""bench/default: redis-benchmark's own default test list, PetaCore vs a real Redis.
+
+Runs `redis-benchmark -n N -q --csv` (no -t: every default test, PING to MSET and XADD)
+against a real Redis, PetaCore standalone and PetaCore replicated on one etcd, in that order,
+and prints one table: ops/s per test and target, the ratio to Redis, and any error a target
+answered (PetaCore has no streams: XADD answers "unknown command").
+
+  bench/default [-n 100000] [--no-build]
+"""
+import argparse
+import csv
+import io
+import subprocess
+
+import benchlib
+
+
+def run(port, n):
+    res = subprocess.run(["redis-benchmark", "-p", str(port), "-n", str(n), "--csv"],
+                         capture_output=True, text=True, timeout=3600)
+    rows, errors = {}, []
+    text = res.stdout.replace("\r", "\n")
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) >= 2 and row[0] != "test":
+            try:
+                rows[row[0]] = float(row[1])
+            except ValueError:
+                pass
+    for line in (res.stdout + res.stderr).replace("\r", "\n").splitlines():
+        if "ERR" in line or "rror" in line:
+            errors.append(line.strip())
+    return rows, errors
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("-n", type=int, default=100000)
+    benchlib.add_build_args(p)
+    args = p.parse_args()
+    benchlib.ensure_binaries(["petacore-server"], args.no_build)
+    benchlib.harness()
+    from harness import Etcd, Node, RealRedis
+
+    targets = []
+    redis, standalone, etcd = RealRedis(), Node(), Etcd()
+    replicated = Node(etcd)
+    try:
+        for name, port in [("redis", redis.port), ("standalone", standalone.port),
+                           ("replicated", replicated.port)]:
+            targets.append((name,) + run(port, args.n))
+    finally:
+        replicated.close()
+        etcd.close()
+        standalone.close()
+        redis.close()
+
+    tests = list(targets[0][1])
+    lines = [f"Machine: {benchlib.machine()}", "",
+             f"`redis-benchmark -n {args.n} --csv` (default test list, 50 clients, 3-byte values)",
+             "", "| test | Redis ops/s | standalone ops/s | ÷ Redis | replicated ops/s | ÷ Redis |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for t in tests:
+        base = targets[0][1][t]
+        cells = [t, f"{base:,.0f}"]
+        for _, rows, _ in targets[1:]:
+            v = rows.get(t)
+            cells += [f"{v:,.0f}", f"{v / base:.2f}"] if v else ["error", "-"]
+        lines.append("| " + " | ".join(cells) + " |")
+    for name, _, errors in targets:
+        uniq = sorted(set(errors))
+        lines.append("")
+        lines.append(f"{name}: " + ("no errors" if not uniq else "errors: " + "; ".join(uniq[:5])))
+    benchlib.write_results("default", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
