@@ -24,6 +24,10 @@ bool TxnView::InDeletedRange(std::string_view key) const {
 
 std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
   auto kv = snapshot_.Get(key);
+  if (!track_reads_) {
+    if (!kv) return std::nullopt;
+    return kv->value;
+  }
   auto it = reads_.find(key);
   if (it == reads_.end()) {
     reads_.emplace(std::string(key), Read{kv ? kv->mod_revision : 0});
@@ -43,6 +47,10 @@ std::optional<std::string_view> TxnView::Get(std::string_view key) {
 }
 
 int64_t TxnView::ModRevision(std::string_view key) {
+  if (!track_reads_) {
+    auto kv = snapshot_.Get(key);
+    return kv ? kv->mod_revision : 0;
+  }
   SnapshotGet(key);
   return reads_.find(key)->second.mod_revision;
 }

@@ -31,7 +31,10 @@ enum class Isolation {
 class TxnView {
  public:
   /// `snapshot` must outlive the view.
-  explicit TxnView(const mvcc::Snapshot& snapshot) : snapshot_(snapshot) {}
+  /// `track_reads` false: reads are not recorded (a command that cannot write needs no
+  /// compares), which keeps the read path free of allocations.
+  explicit TxnView(const mvcc::Snapshot& snapshot, bool track_reads = true)
+      : snapshot_(snapshot), track_reads_(track_reads) {}
 
   /// The stored bytes of `key` as this transaction sees them (its own writes first), or
   /// nullopt. Records the read. The view is valid until the next write to the same key.
@@ -77,6 +80,7 @@ class TxnView {
   std::optional<std::string_view> SnapshotGet(std::string_view key);
 
   const mvcc::Snapshot& snapshot_;
+  bool track_reads_;
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;

@@ -78,7 +78,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     auto result = parser_.Parse(pending, &command_);
     if (result.status == resp::Parser::Status::kNeedMore) break;
     if (result.status == resp::Parser::Status::kError) {
-      co_await DrainInFlight();
+      if (!in_flight_.empty()) co_await DrainInFlight();
       // As Redis: reply with the protocol error, then close the connection.
       resp::ReplyWriter(&out_).Error(parser_.error());
       co_return false;
@@ -96,7 +96,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
       if (done) --outstanding_;
       continue;
     }
-    co_await DrainInFlight();
+    if (!in_flight_.empty()) co_await DrainInFlight();
     bool done = driver_.Execute(session_, command_.args, &out_, *this,
                                 [this] { wake_.cancel(); });
     if (!done) {
@@ -106,7 +106,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     }
     if (session_.close_after_reply) co_return false;
   }
-  co_await DrainInFlight();
+  if (!in_flight_.empty()) co_await DrainInFlight();
   co_return true;
 }
 

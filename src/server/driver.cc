@@ -306,6 +306,15 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     writer.Simple("QUEUED");
     return true;
   }
+  if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking))) {
+    // The read path: a command that cannot write runs at once on a snapshot, with no Job,
+    // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
+    mvcc::Snapshot snap = state_.store.Read();
+    keyspace::TxnView view(snap, /*track_reads=*/false);
+    CommandContext ctx{args, view, writer, session, state_};
+    spec->handler(ctx);
+    return true;
+  }
 
   auto job = std::make_shared<Job>();
   job->driver = this;
