@@ -8,15 +8,12 @@ replies must match exactly, except where Redis leaves the order unspecified (HGE
 HVALS, HSCAN: compared sorted), or the result random (HRANDFIELD: sizes and membership).
 The seeds are printed; rerun one with PETACORE_HASH_SEEDS=1234,5678.
 """
-import os
-import random
-import sys
 import threading
 import unittest
 
-import redis
-
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
+                          full_scan, pairs, scan_options, vary_arity, vary_case)
+from harness import wait_for
 
 DEFAULT_SEEDS = [20240612, 2, 99, 31337]
 OPS_PER_SEED = 4000
@@ -113,153 +110,50 @@ def gen_command(rng):
             if rng.random() < 0.05:
                 args.append(b"bogus")
     elif c == "HSCAN":
-        args = [key()]  # the cursor is added by the runner (a full iteration)
-        if rng.random() < 0.4:
-            args += [b"MATCH", rng.choice(PATTERNS)]
-        if rng.random() < 0.4:
-            args += [b"COUNT", rng.choice([b"1", b"2", b"5", b"100"])]
+        args = [key()] + scan_options(rng, PATTERNS)  # the runner adds the cursor
     else:  # SET
         args = [key(), rand_value(rng)]
     # Now and then a wrong argument count, to compare the arity errors too.
     # (Not HRANDFIELD: dropping WITHVALUES after a huge negative count would hang Redis.)
-    if rng.random() < 0.02 and c not in ("HSCAN", "HRANDFIELD"):
-        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
-    if rng.random() < 0.1:
-        c = rng.choice([c.lower(), c.capitalize()])
-    return [c.encode()] + args
+    args = vary_arity(rng, args, c not in ("HSCAN", "HRANDFIELD"))
+    return [vary_case(rng, c).encode()] + args
 
 
-def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
+class HashDifferential(DifferentialTestCase):
+    FAMILY = "hash"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    # Orders Redis leaves unspecified: compared sorted.
+    UNORDERED = {b"HGETALL": pairs, b"HKEYS": sorted, b"HVALS": sorted}
 
-
-def normalize(reply):
-    if isinstance(reply, list):
-        return [normalize(x) for x in reply]
-    return reply
-
-
-def call(client, args):
-    try:
-        return normalize(client.execute_command(*args))
-    except redis.ResponseError as e:
-        return ("error", str(e))
-
-
-def pairs(flat):
-    return sorted(zip(flat[0::2], flat[1::2]))
-
-
-def full_hscan(client, key, opts):
-    """Every (field, value) a complete HSCAN iteration returns, and the number of pages."""
-    cursor, seen, pages = b"0", [], 0
-    while True:
-        reply = call(client, [b"HSCAN", key, cursor] + opts)
-        if isinstance(reply, tuple):
-            return reply, 0
-        cursor, items = reply
-        seen += pairs(items)
-        pages += 1
-        if cursor == b"0" or pages > 10000:
-            return seen, pages
-
-
-def run_both(pc, rr, args):
-    """Runs `args` on both servers; returns (petacore, redis) replies made comparable."""
-    name = args[0].upper()
-    if name == b"HSCAN":
-        key, opts = args[1], args[2:]
-        got, _ = full_hscan(pc, key, opts)
-        want, _ = full_hscan(rr, key, opts)
-        if isinstance(got, list):
-            assert len(got) == len(set(got)), f"HSCAN returned a field twice: {got!r}"
-            got, want = sorted(set(got)), sorted(set(want))
-        return got, want
-    if name == b"HRANDFIELD" and len(args) >= 2:
-        hash_now = call(rr, [b"HGETALL", args[1]])
-        got, want = call(pc, args), call(rr, args)
-        if isinstance(got, bytes) and isinstance(want, bytes) and isinstance(hash_now, list):
-            for f in (got, want):  # HRANDFIELD key: one field
-                assert f in hash_now[0::2], f"{args!r}: {f!r} not in the hash"
-            return "a field", "a field"
-        if isinstance(got, list) and isinstance(want, list) and isinstance(hash_now, list):
-            content = dict(zip(hash_now[0::2], hash_now[1::2]))
-            with_values = len(args) == 4
-            for reply in (got, want):
-                items = pairs(reply) if with_values else [(f, content.get(f)) for f in reply]
-                for f, v in items:
-                    assert f in content and content[f] == v, f"{args!r}: {f!r} not in the hash"
-            return len(got), len(want)
-        return got, want
-    got, want = call(pc, args), call(rr, args)
-    if name in (b"HGETALL",) and isinstance(got, list) and isinstance(want, list):
-        return pairs(got), pairs(want)
-    if name in (b"HKEYS", b"HVALS") and isinstance(got, list) and isinstance(want, list):
-        return sorted(got), sorted(want)
-    return got, want
-
-
-def dump(client):
-    """Every key with its type and content, read through the client."""
-    state = {}
-    for key in sorted(call(client, [b"KEYS", b"*"])):
-        t = call(client, [b"TYPE", key])
-        if t == b"hash":
-            state[key] = (t, pairs(call(client, [b"HGETALL", key])))
-        else:
-            state[key] = (t, call(client, [b"GET", key]))
-    return state
-
-
-class HashDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        got, want = run_both(self.pc, self.rr, args)
-        self.assertEqual(got, want, f"command {args!r}: petacore {got!r} != redis {want!r}")
-        return got
+    def run_both(self, args):
+        """As DifferentialTestCase.run_both, with HSCAN as a full iteration and HRANDFIELD
+        (random) checked for membership and compared by size."""
+        pc, rr = self.pc, self.rr
+        name = args[0].upper()
+        if name == b"HSCAN":
+            return compare_full_scans(pc, rr, b"HSCAN", args, pairs, "a field")
+        if name == b"HRANDFIELD" and len(args) >= 2:
+            hash_now = call(rr, [b"HGETALL", args[1]])
+            got, want = call(pc, args), call(rr, args)
+            if isinstance(got, bytes) and isinstance(want, bytes) and isinstance(hash_now, list):
+                for f in (got, want):  # HRANDFIELD key: one field
+                    assert f in hash_now[0::2], f"{args!r}: {f!r} not in the hash"
+                return "a field", "a field"
+            if isinstance(got, list) and isinstance(want, list) and isinstance(hash_now, list):
+                content = dict(zip(hash_now[0::2], hash_now[1::2]))
+                with_values = len(args) == 4
+                for reply in (got, want):
+                    items = pairs(reply) if with_values else [(f, content.get(f)) for f in reply]
+                    for f, v in items:
+                        assert f in content and content[f] == v, \
+                            f"{args!r}: {f!r} not in the hash"
+                return len(got), len(want)
+            return got, want
+        return super().run_both(args)
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_HASH_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_hash] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    args = gen_command(rng)
-                    history.append(args)
-                    got, want = run_both(self.pc, self.rr, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                self.assertEqual(dump(self.pc), dump(self.rr), f"seed {seed}: final states")
+        self.check_random_sequences(gen_command)
 
     # --- targeted edge cases -----------------------------------------------------------
 
@@ -291,7 +185,7 @@ class HashDifferential(unittest.TestCase):
         """A big hash (Redis: a hashtable, so COUNT pages there too): every field once."""
         for c in (self.pc, self.rr):
             c.execute_command("HSET", "big", *[x for i in range(500) for x in (f"f{i}", i)])
-        got, pages = full_hscan(self.pc, b"big", [b"COUNT", b"7"])
+        got, pages = full_scan(self.pc, b"HSCAN", b"big", [b"COUNT", b"7"], pairs)
         self.assertEqual(len(got), 500)
         self.assertEqual(len(set(got)), 500)
         self.assertEqual(pages, (500 + 6) // 7)
@@ -309,24 +203,11 @@ class HashDifferential(unittest.TestCase):
             self.assertEqual(len(set(fields)), 10)
 
 
-class HashReplicated(unittest.TestCase):
+class HashReplicated(ReplicatedTestCase):
     """Two PetaCore nodes on one etcd."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def test_hset_on_a_is_read_on_b(self):
         ca, cb = self.a.client(), self.b.client()

@@ -7,15 +7,13 @@ The random stream uses strings only; the collection tests run for every collecti
 creating command (HSET, SADD, RPUSH, ZADD) PetaCore has (COMMAND INFO), so they start running
 as the families land. Seeds are printed; rerun one with PETACORE_KEYSPACE_SEEDS=1,2.
 """
-import os
 import random
-import sys
 import threading
 import unittest
 
-import redis
-
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import (DifferentialTestCase, ReplicatedTestCase, raw_client, sorted_scan_page,
+                          vary_arity)
+from harness import Node, wait_for
 
 DEFAULT_SEEDS = [20240612, 3, 99]
 OPS_PER_SEED = 2500
@@ -82,68 +80,20 @@ def gen_command(rng):
             args += [b"MATCH", rng.choice(PATTERNS)]
         if rng.random() < 0.3:
             args += [b"TYPE", rng.choice([b"string", b"hash", b"bogus"])]
-    if rng.random() < 0.02:
-        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
+    args = vary_arity(rng, args)
     return [c.encode()] + args
-
-
-def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
-
-
-def run(client, args):
-    try:
-        reply = client.execute_command(*args)
-    except redis.ResponseError as e:
-        return ("error", str(e))
-    name = args[0].upper()
-    if name == b"KEYS" and isinstance(reply, list):
-        reply = sorted(reply)
-    if name == b"SCAN" and isinstance(reply, list):
-        reply = [reply[0], sorted(reply[1])]
-    return reply
 
 
 def has_command(client, name):
     return client.execute_command("COMMAND", "INFO", name)[0] is not None
 
 
-class KeyspaceDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("SELECT", 0)
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        want = run(self.rr, args)
-        got = run(self.pc, args)
-        self.assertEqual(got, want, f"command {args!r}: petacore {got!r} != redis {want!r}")
-        return got
-
-    def both(self, *args):
-        for c in (self.pc, self.rr):
-            c.execute_command(*args)
+class KeyspaceDifferential(DifferentialTestCase):
+    FAMILY = "keyspace"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    DUMP_ALL_DBS = True
+    UNORDERED = {b"KEYS": sorted, b"SCAN": sorted_scan_page}
 
     def check_randomkey(self):
         got = self.pc.execute_command("RANDOMKEY")
@@ -153,40 +103,13 @@ class KeyspaceDifferential(unittest.TestCase):
             self.assertEqual(self.pc.execute_command("EXISTS", got), 1, got)
             self.assertEqual(self.rr.execute_command("EXISTS", got), 1, got)
 
-    def dump(self, client):
-        """Every (db, key, type, value) a server holds (strings only)."""
-        state = {}
-        for db in range(16):
-            client.execute_command("SELECT", db)
-            keys = sorted(client.execute_command("KEYS", "*"))
-            state[db] = [(k, client.execute_command("TYPE", k), client.execute_command("GET", k))
-                         for k in keys]
-        client.execute_command("SELECT", 0)
-        return state
+    def before_command(self, rng):
+        """Now and then (2% of the ops) a RANDOMKEY check: random, so not compared as is."""
+        if rng.random() < 0.02:
+            self.check_randomkey()
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_KEYSPACE_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_keyspace] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("SELECT", 0)
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    if rng.random() < 0.02:
-                        self.check_randomkey()
-                    args = gen_command(rng)
-                    history.append(args)
-                    want = run(self.rr, args)
-                    got = run(self.pc, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr),
-                                 f"seed {seed}: final key spaces differ")
+        self.check_random_sequences(gen_command)
 
     def test_error_texts(self):
         self.both("SET", "a", "1")
@@ -265,9 +188,7 @@ class KeyspaceDifferential(unittest.TestCase):
         for creator, type_name, builds, read in types:
             for n, build in enumerate(builds):
                 with self.subTest(type=type_name, build=n):
-                    for c in (self.pc, self.rr):
-                        c.execute_command("SELECT", 0)
-                        c.execute_command("FLUSHALL")
+                    self.flush_both()
                     for cmd in build:
                         for k in ("src", "other"):
                             self.both(*[a.replace("{k}", k) for a in cmd])
@@ -371,20 +292,8 @@ class ScanUnderWrites(unittest.TestCase):
         self.assertEqual(keys, [])
 
 
-class KeyspaceReplicated(unittest.TestCase):
+class KeyspaceReplicated(ReplicatedTestCase):
     """Whole-key commands on node A are seen on node B (through etcd)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
 
     def test_rename_and_swapdb(self):
         ca, cb = self.a.client(), self.b.client()

@@ -7,16 +7,12 @@ WRONGTYPE and key deletion are exercised; replies must be identical (lists are o
 Rerun one seed with PETACORE_LIST_SEEDS=1234.
 """
 import collections
-import os
-import random
-import sys
 import threading
 import time
 import unittest
 
-import redis
-
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import DifferentialTestCase, ReplicatedTestCase, raw_client, vary_arity
+from harness import wait_for
 
 DEFAULT_SEEDS = [20240611, 3, 99]
 OPS_PER_SEED = 3000
@@ -97,83 +93,20 @@ def gen_command(rng):
         args = [key(), key(), rand_end(rng), rand_end(rng), rng.choice([b"0.01", b"-1"])]
     else:  # BRPOPLPUSH
         args = [key(), key(), b"0.01"]
-    if rng.random() < 0.02:
-        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
+    args = vary_arity(rng, args)
     if rng.random() < 0.1:
         c = c.lower()
     return [c.encode()] + args
 
 
-def raw_client(port):
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
-
-
-def run(client, args):
-    try:
-        reply = client.execute_command(*args)
-    except redis.ResponseError as e:
-        return ("error", str(e))
-    return reply
-
-
-class ListDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        want = run(self.rr, args)
-        got = run(self.pc, args)
-        self.assertEqual(got, want, f"command {args!r}")
-        return got
-
-    def dump(self, client):
-        out = {}
-        for k in KEYS:
-            t = client.execute_command("TYPE", k)
-            out[k] = (t, client.execute_command("LRANGE", k, 0, -1) if t == b"list" else
-                      client.execute_command("GET", k) if t == b"string" else None)
-        return out
+class ListDifferential(DifferentialTestCase):
+    FAMILY = "list"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    DUMP_KEYS = KEYS
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_LIST_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_list] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    args = gen_command(rng)
-                    history.append(args)
-                    want = run(self.rr, args)
-                    got = run(self.pc, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr), f"seed {seed}")
+        self.check_random_sequences(gen_command)
 
     def test_edge_cases(self):
         for args in (("RPUSH", "l", "a", "b", "c", "a", "b"), ("LPOP", "l", "-1"),
@@ -253,22 +186,9 @@ class ListDifferential(unittest.TestCase):
             self.assertEqual(c.execute_command("EXEC"), [None, None, 1, [b"full", b"v"]])
 
 
-class ListReplicated(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(etcd=cls.etcd)
-        cls.b = Node(etcd=cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
+class ListReplicated(ReplicatedTestCase):
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def test_push_on_a_pop_on_b(self):
         ca, cb = self.a.client(), self.b.client()

@@ -8,7 +8,7 @@ import unittest
 
 import redis
 
-from harness import Node, RealRedis
+from differential import AgainstRedisTestCase, raw_client
 
 
 class RespReader:
@@ -79,17 +79,7 @@ def read_until_closed(sock, limit=1 << 20):
     return data, False
 
 
-class Protocol(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
+class Protocol(AgainstRedisTestCase):
     def setUp(self):
         self.client = self.node.client()
         self.client.flushall()
@@ -255,10 +245,7 @@ class Protocol(unittest.TestCase):
     # --- introspection ---------------------------------------------------------------------
 
     def raw(self, port=None):
-        r = redis.Redis(host="127.0.0.1", port=port or self.node.port, socket_timeout=30,
-                        single_connection_client=True)
-        r.response_callbacks.clear()
-        return r
+        return raw_client(port or self.node.port)
 
     def test_command(self):
         c = self.raw()

@@ -9,15 +9,13 @@ SINTER, SUNION, SDIFF, SSCAN: compared sorted). SPOP and SRANDMEMBER are random 
 they are left out of the stream and checked for their invariants instead. The seeds are
 printed; rerun one with PETACORE_SET_SEEDS=1234,5678.
 """
-import os
 import random
-import sys
 import threading
 import unittest
 
-import redis
-
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
+                          full_scan, scan_options, vary_arity, vary_case)
+from harness import wait_for
 
 DEFAULT_SEEDS = [20240613, 3, 77, 4242]
 OPS_PER_SEED = 4000
@@ -28,7 +26,8 @@ MEMBERS = [b"a", b"b", b"c", b"ab", b"1", b"2", b"-1", b"10", b"01", b"", b"\x00
            b"9223372036854775808", b"*", b"[a]"]
 PATTERNS = [b"*", b"a*", b"?", b"[ab]", b"*\x00*", b"\\*", b"", b"1*", b"[0-9]"]
 
-UNORDERED = (b"SMEMBERS", b"SINTER", b"SUNION", b"SDIFF")
+# Orders Redis leaves unspecified: compared sorted.
+UNORDERED = {b"SMEMBERS": sorted, b"SINTER": sorted, b"SUNION": sorted, b"SDIFF": sorted}
 
 
 def gen_command(rng):
@@ -67,134 +66,28 @@ def gen_command(rng):
         elif rng.random() < 0.05:
             args += [b"bogus"]
     elif c == "SSCAN":
-        args = [key()]  # the cursor is added by the runner (a full iteration)
-        if rng.random() < 0.4:
-            args += [b"MATCH", rng.choice(PATTERNS)]
-        if rng.random() < 0.4:
-            args += [b"COUNT", rng.choice([b"1", b"2", b"5", b"100"])]
+        args = [key()] + scan_options(rng, PATTERNS)  # the runner adds the cursor
     else:  # SET
         args = [key(), rng.choice([b"v", b"1", b""])]
     # Now and then a wrong argument count, to compare the arity errors too.
-    if rng.random() < 0.02 and c != "SSCAN":
-        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
-    if rng.random() < 0.1:
-        c = rng.choice([c.lower(), c.capitalize()])
-    return [c.encode()] + args
+    args = vary_arity(rng, args, c != "SSCAN")
+    return [vary_case(rng, c).encode()] + args
 
 
-def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
+class SetDifferential(DifferentialTestCase):
+    FAMILY = "set"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    UNORDERED = UNORDERED
 
-
-def normalize(reply):
-    if isinstance(reply, (list, set)):
-        return [normalize(x) for x in reply]
-    return reply
-
-
-def call(client, args):
-    try:
-        return normalize(client.execute_command(*args))
-    except redis.ResponseError as e:
-        return ("error", str(e))
-
-
-def full_sscan(client, key, opts):
-    """Every member a complete SSCAN iteration returns, and the number of pages."""
-    cursor, seen, pages = b"0", [], 0
-    while True:
-        reply = call(client, [b"SSCAN", key, cursor] + opts)
-        if isinstance(reply, tuple):
-            return reply, 0
-        cursor, items = reply
-        seen += items
-        pages += 1
-        if cursor == b"0" or pages > 10000:
-            return seen, pages
-
-
-def run_both(pc, rr, args):
-    """Runs `args` on both servers; returns (petacore, redis) replies made comparable."""
-    name = args[0].upper()
-    if name == b"SSCAN" and len(args) >= 2:
-        key, opts = args[1], args[2:]
-        got, _ = full_sscan(pc, key, opts)
-        want, _ = full_sscan(rr, key, opts)
-        if isinstance(got, list):
-            assert len(got) == len(set(got)), f"SSCAN returned a member twice: {got!r}"
-            got, want = sorted(set(got)), sorted(set(want))
-        return got, want
-    got, want = call(pc, args), call(rr, args)
-    if name in UNORDERED and isinstance(got, list) and isinstance(want, list):
-        return sorted(got), sorted(want)
-    return got, want
-
-
-def dump(client):
-    """Every key with its type and content, read through the client."""
-    state = {}
-    for key in sorted(call(client, [b"KEYS", b"*"])):
-        t = call(client, [b"TYPE", key])
-        if t == b"set":
-            state[key] = (t, sorted(call(client, [b"SMEMBERS", key])))
-        else:
-            state[key] = (t, call(client, [b"GET", key]))
-    return state
-
-
-class SetDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        got, want = run_both(self.pc, self.rr, args)
-        self.assertEqual(got, want, f"command {args!r}: petacore {got!r} != redis {want!r}")
-        return got
-
-    def both(self, *args):
-        for c in (self.pc, self.rr):
-            c.execute_command(*args)
+    def run_both(self, args):
+        """As DifferentialTestCase.run_both, with SSCAN as a full iteration."""
+        if args[0].upper() == b"SSCAN" and len(args) >= 2:
+            return compare_full_scans(self.pc, self.rr, b"SSCAN", args, list, "a member")
+        return super().run_both(args)
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_SET_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_set] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    args = gen_command(rng)
-                    history.append(args)
-                    got, want = run_both(self.pc, self.rr, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                self.assertEqual(dump(self.pc), dump(self.rr), f"seed {seed}: final states")
+        self.check_random_sequences(gen_command)
 
     # --- targeted edge cases -----------------------------------------------------------
 
@@ -224,7 +117,7 @@ class SetDifferential(unittest.TestCase):
     def test_sscan_pages(self):
         """A big set (Redis: a hashtable, so COUNT pages there too): every member once."""
         self.both("SADD", "big", *[f"m{i}" for i in range(500)])
-        got, pages = full_sscan(self.pc, b"big", [b"COUNT", b"9"])
+        got, pages = full_scan(self.pc, b"SSCAN", b"big", [b"COUNT", b"9"])
         self.assertEqual(len(got), 500)
         self.assertEqual(len(set(got)), 500)
         self.assertEqual(pages, (500 + 8) // 9)
@@ -273,24 +166,11 @@ class SetDifferential(unittest.TestCase):
         self.assertIsNone(call(self.pc, [b"SPOP", b"s"]))
 
 
-class SetReplicated(unittest.TestCase):
+class SetReplicated(ReplicatedTestCase):
     """Two PetaCore nodes on one etcd."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def etcd_keys(self):
         return self.etcd.ctl("get", "--prefix", "/petacore/", "--keys-only").split()

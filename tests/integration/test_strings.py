@@ -6,15 +6,12 @@ goes to both servers and the replies (including error texts) must be identical. 
 are printed; rerun one with PETACORE_STRINGS_SEEDS=1234,5678. Expiry options (EX/PX/...)
 are left out of the generator: PetaCore has no expiry yet (see test_set_expiry_rejected).
 """
-import os
-import random
 import socket
-import sys
 import unittest
 
 import redis
 
-from harness import Node, RealRedis
+from differential import DifferentialTestCase, vary_arity, vary_case
 
 DEFAULT_SEEDS = [20240611, 1, 7, 424242]
 OPS_PER_SEED = 4000
@@ -145,103 +142,20 @@ def gen_command(rng):
     else:  # PING
         args = rng.choice([[], [rand_value(rng)]])
     # Now and then a wrong argument count, to compare the arity errors too.
-    if rng.random() < 0.02:
-        if args and rng.random() < 0.5:
-            args = args[:-1]
-        else:
-            args = args + [b"extra"]
-    if rng.random() < 0.1:
-        c = rng.choice([c.lower(), c.capitalize()])
-    return [c.encode()] + args
+    args = vary_arity(rng, args)
+    return [vary_case(rng, c).encode()] + args
 
 
-def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
-
-
-def normalize(reply):
-    if isinstance(reply, Exception):
-        return ("error", type(reply).__name__, str(reply))
-    if isinstance(reply, list):
-        return [normalize(x) for x in reply]
-    return reply
-
-
-def run(client, args):
-    try:
-        reply = client.execute_command(*args)
-    except redis.ResponseError as e:
-        return ("error", type(e).__name__, str(e))
-    reply = normalize(reply)
-    if args[0].upper() == b"KEYS" and isinstance(reply, list):
-        reply = sorted(reply)
-    return reply
-
-
-class StringsDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args, note=""):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        want = run(self.rr, args)
-        got = run(self.pc, args)
-        self.assertEqual(got, want, f"{note}command {args!r}: petacore {got!r} != redis {want!r}")
-        return got
-
-    def dump(self, client):
-        """Every (db, key, value) a server holds, read through the client."""
-        state = {}
-        for db in range(16):
-            client.execute_command("SELECT", db)
-            keys = sorted(client.execute_command("KEYS", "*"))
-            vals = client.execute_command("MGET", *keys) if keys else []
-            state[db] = list(zip(keys, vals))
-        client.execute_command("SELECT", 0)
-        return state
+class StringsDifferential(DifferentialTestCase):
+    FAMILY = "strings"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    DUMP_ALL_DBS = True
+    WITH_ERROR_TYPE = True
+    UNORDERED = {b"KEYS": sorted}
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_STRINGS_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_strings] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("SELECT", 0)
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    args = gen_command(rng)
-                    history.append(args)
-                    want = run(self.rr, args)
-                    got = run(self.pc, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr),
-                                 f"seed {seed}: final key spaces differ")
+        self.check_random_sequences(gen_command)
 
     # --- targeted edge cases -----------------------------------------------------------
 

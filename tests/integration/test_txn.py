@@ -8,26 +8,9 @@ servers from an empty key space and every reply, error texts included, must matc
 import socket
 import unittest
 
-import redis
-
-from harness import Node, RealRedis
+from differential import AgainstRedisTestCase, call, raw_client
 
 A, B = "A", "B"
-
-
-def pinned(port):
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()  # raw replies: b"QUEUED", nested lists, error objects
-    return r
-
-
-def normalize(reply):
-    if isinstance(reply, Exception):
-        return ("error", type(reply).__name__, str(reply))
-    if isinstance(reply, list):
-        return [normalize(x) for x in reply]
-    return reply
 
 
 def err(text):
@@ -40,32 +23,17 @@ def err(text):
 
 
 def run_script(port, script):
-    conns = {A: pinned(port), B: pinned(port)}
+    conns = {A: raw_client(port), B: raw_client(port)}
     try:
         conns[A].execute_command("FLUSHALL")
-        replies = []
-        for who, *args in script:
-            try:
-                replies.append(normalize(conns[who].execute_command(*args)))
-            except redis.ResponseError as e:
-                replies.append(normalize(e))
-        return replies
+        # Raw replies: b"QUEUED", nested lists, errors (also inside EXEC) with their class.
+        return [call(conns[who], args, with_type=True) for who, *args in script]
     finally:
         for c in conns.values():
             c.close()
 
 
-class Transactions(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
+class Transactions(AgainstRedisTestCase):
     def differential(self, script, expected=None):
         """Runs `script` on both servers; asserts equal replies (and `expected` if given)."""
         theirs = run_script(self.redis.port, script)

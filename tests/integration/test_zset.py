@@ -6,16 +6,13 @@ range walks PetaCore follows). Sorted sets are ordered, so replies are compared 
 except ZSCAN whose iteration order is the server's own (compared as a sorted multiset).
 The seeds are printed; rerun one with PETACORE_ZSET_SEEDS=1234,5678.
 """
-import os
-import random
-import sys
 import threading
 import time
 import unittest
 
-import redis
-
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import DifferentialTestCase, ReplicatedTestCase, full_scan
+from differential import pairs as member_score_pairs
+from harness import wait_for
 
 DEFAULT_SEEDS = [20240611, 3, 99]
 OPS_PER_SEED = 3000
@@ -135,101 +132,31 @@ def gen_command(rng):
     return [c.encode()] + args
 
 
-def raw_client(port):
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
+def zscan_all(client, key):
+    """Every (member, score) of a complete ZSCAN (COUNT 3), sorted."""
+    return sorted(full_scan(client, b"ZSCAN", key, [b"COUNT", b"3"], member_score_pairs)[0])
 
 
-def normalize(reply):
-    if isinstance(reply, Exception):
-        return ("error", str(reply))
-    if isinstance(reply, list):
-        return [normalize(x) for x in reply]
-    return reply
+class ZSetDifferential(DifferentialTestCase):
+    FAMILY = "zset"
+    DEFAULT_SEEDS = DEFAULT_SEEDS
+    OPS_PER_SEED = OPS_PER_SEED
+    DUMP_KEYS = KEYS
 
+    def skip_command(self, args):
+        """A BZPOP* on a missing key would block on both servers."""
+        return args[0].upper().startswith(b"BZPOP") and \
+            self.rr.execute_command("EXISTS", args[1]) == 0
 
-def run(client, args):
-    try:
-        return normalize(client.execute_command(*args))
-    except redis.ResponseError as e:
-        return ("error", str(e))
-
-
-class ZSetDifferential(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = raw_client(self.node.port)
-        self.rr = raw_client(self.redis.port)
-        for c in (self.pc, self.rr):
-            c.execute_command("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def same(self, *args):
-        args = [a.encode() if isinstance(a, str) else a for a in args]
-        want, got = run(self.rr, args), run(self.pc, args)
-        self.assertEqual(got, want, f"command {args!r}")
-        return got
-
-    def dump(self, client):
-        out = {}
-        for k in KEYS:
-            t = client.execute_command("TYPE", k)
-            if t == b"zset":
-                out[k] = client.execute_command("ZRANGE", k, 0, -1, "WITHSCORES")
-            elif t == b"set":
-                out[k] = sorted(client.execute_command("SMEMBERS", k))
-            elif t == b"string":
-                out[k] = client.execute_command("GET", k)
-        return out
-
-    def zscan_all(self, client, key):
-        items, cursor = [], b"0"
-        while True:
-            cursor, page = client.execute_command("ZSCAN", key, cursor, "COUNT", 3)
-            items += list(zip(page[::2], page[1::2]))
-            if cursor == b"0":
-                return sorted(items)
+    def after_command(self, i):
+        """Every 500 ops, a full ZSCAN of z1 and z2 returns the same items on both."""
+        if i % 500 == 0:
+            for k in (b"z1", b"z2"):
+                if self.rr.execute_command("TYPE", k) == b"zset":
+                    self.assertEqual(zscan_all(self.pc, k), zscan_all(self.rr, k))
 
     def test_random_sequences(self):
-        env = os.environ.get("PETACORE_ZSET_SEEDS")
-        seeds = [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS
-        for seed in seeds:
-            with self.subTest(seed=seed):
-                print(f"\n[test_zset] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
-                for c in (self.pc, self.rr):
-                    c.execute_command("FLUSHALL")
-                rng = random.Random(seed)
-                history = []
-                for i in range(OPS_PER_SEED):
-                    args = gen_command(rng)
-                    if args[0].upper().startswith(b"BZPOP") and \
-                            self.rr.execute_command("EXISTS", args[1]) == 0:
-                        continue  # would block on both servers
-                    history.append(args)
-                    want, got = run(self.rr, args), run(self.pc, args)
-                    if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
-                    if i % 500 == 0:
-                        for k in (b"z1", b"z2"):
-                            if self.rr.execute_command("TYPE", k) == b"zset":
-                                self.assertEqual(self.zscan_all(self.pc, k),
-                                                 self.zscan_all(self.rr, k))
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr))
+        self.check_random_sequences(gen_command)
 
     def test_score_formatting(self):
         for args in (("ZADD", "z", "1.5", "a", "-0", "b", "1e20", "c", "0.1", "d", "inf", "e",
@@ -282,19 +209,7 @@ class ZSetDifferential(unittest.TestCase):
             self.same(*cmd)
 
 
-class ZSetReplicated(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        for n in (cls.a, cls.b):
-            n.close()
-        cls.etcd.close()
-
+class ZSetReplicated(ReplicatedTestCase):
     def test_concurrent_zincrby_sums_exactly(self):
         def worker(node):
             c = node.client()

@@ -1,0 +1,312 @@
+"""Shared pieces of the differential tests: PetaCore (standalone) against Debian's
+redis-server 7.0, command by command, with identical replies required.
+
+- vary_arity / vary_case / scan_options: pieces of the seeded command generators;
+- raw_client: a redis-py connection that hands back the server's raw replies;
+- call / normalize / error_reply: one command's reply made comparable (errors as text,
+  unordered replies sorted where the caller asks for it);
+- full_scan / compare_full_scans: a complete HSCAN/SSCAN/ZSCAN iteration;
+- dump_keyspace: every key with its type and content, for the final comparison;
+- AgainstRedisTestCase: a PetaCore node and a real Redis for a test class;
+- DifferentialTestCase: with a raw client to each, `same`, and the seeded
+  random-run loop (check_random_sequences);
+- ReplicatedTestCase: two PetaCore nodes on one etcd.
+
+This module is not a test_*.py file, so the test runner does not run it on its own; the
+base classes here define no test_ methods.
+"""
+import os
+import random
+import sys
+import unittest
+
+import redis
+
+from harness import Etcd, Node, RealRedis, wait_for
+
+
+def raw_client(port):
+    """A redis-py client with no reply post-processing (bytes in, bytes out), pinned to one
+    connection (MULTI/WATCH and SELECT state live on the connection)."""
+    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
+                    single_connection_client=True)
+    r.response_callbacks.clear()
+    return r
+
+
+def encode_args(args):
+    """Command arguments as bytes (str arguments UTF-8 encoded)."""
+    return [a.encode() if isinstance(a, str) else a for a in args]
+
+
+def vary_arity(rng, args, allowed=True):
+    """A generator's arity noise: 2% of the time (when `allowed`) `args` loses its last
+    argument or gains b"extra", so the arity errors are compared too. Always draws one
+    rng.random(), and one more when it varies a non-empty `args`."""
+    if rng.random() < 0.02 and allowed:
+        args = args[:-1] if args and rng.random() < 0.5 else args + [b"extra"]
+    return args
+
+
+def vary_case(rng, name):
+    """A generator's case noise: 10% of the time the command name lower-case or
+    capitalized (commands are case-insensitive)."""
+    if rng.random() < 0.1:
+        name = rng.choice([name.lower(), name.capitalize()])
+    return name
+
+
+def scan_options(rng, patterns):
+    """Random MATCH (from `patterns`) and COUNT options for a generated HSCAN/SSCAN; the
+    runner adds the cursor (compare_full_scans)."""
+    opts = []
+    if rng.random() < 0.4:
+        opts += [b"MATCH", rng.choice(patterns)]
+    if rng.random() < 0.4:
+        opts += [b"COUNT", rng.choice([b"1", b"2", b"5", b"100"])]
+    return opts
+
+
+def error_reply(error, with_type=False):
+    """An error reply as a comparable tuple: ("error", text), or with `with_type`
+    ("error", redis-py's exception class name, text)."""
+    if with_type:
+        return ("error", type(error).__name__, str(error))
+    return ("error", str(error))
+
+
+def normalize(reply, with_type=False):
+    """A raw reply made comparable: error objects nested in it (EXEC replies) become
+    error_reply tuples, lists (and sets) become lists, recursively."""
+    if isinstance(reply, Exception):
+        return error_reply(reply, with_type)
+    if isinstance(reply, (list, set)):
+        return [normalize(x, with_type) for x in reply]
+    return reply
+
+
+def sorted_scan_page(reply):
+    """A SCAN reply [cursor, keys] with the keys sorted."""
+    return [reply[0], sorted(reply[1])]
+
+
+def call(client, args, with_type=False, unordered=None):
+    """Runs one command; returns its normalized reply, or an error_reply tuple for an error
+    reply. `unordered` maps an upper-case command name to a function applied to a list reply
+    whose order the server leaves unspecified (e.g. {b"KEYS": sorted})."""
+    try:
+        reply = client.execute_command(*args)
+    except redis.ResponseError as e:
+        return error_reply(e, with_type)
+    reply = normalize(reply, with_type)
+    if unordered:
+        fix = unordered.get(args[0].upper())
+        if fix is not None and isinstance(reply, list):
+            reply = fix(reply)
+    return reply
+
+
+def pairs(flat):
+    """A flat [field, value, field, value, ...] reply as a sorted list of pairs."""
+    return sorted(zip(flat[0::2], flat[1::2]))
+
+
+def full_scan(client, command, key, opts, page_items=list):
+    """Every item a complete `command` (HSCAN, SSCAN, ZSCAN) iteration over `key` returns,
+    and the number of pages; (error_reply, 0) if the first call fails. `page_items` turns a
+    page's flat item list into items (pairs for HSCAN/ZSCAN)."""
+    cursor, seen, pages = b"0", [], 0
+    while True:
+        reply = call(client, [command, key, cursor] + list(opts))
+        if isinstance(reply, tuple):
+            return reply, 0
+        cursor, items = reply
+        seen += page_items(items)
+        pages += 1
+        if cursor == b"0" or pages > 10000:
+            return seen, pages
+
+
+def compare_full_scans(pc, rr, command, args, page_items=list, what="an item"):
+    """Runs a complete `command` iteration for `args` ([name, key, *options]) on both
+    servers; returns (petacore, redis) items as sorted sets, asserting that PetaCore returned
+    no item twice (errors are returned as they are)."""
+    key, opts = args[1], args[2:]
+    got, _ = full_scan(pc, command, key, opts, page_items)
+    want, _ = full_scan(rr, command, key, opts, page_items)
+    if isinstance(got, list):
+        assert len(got) == len(set(got)), f"{command.decode()} returned {what} twice: {got!r}"
+        got, want = sorted(set(got)), sorted(set(want))
+    return got, want
+
+
+# How dump_keys reads a key of each type (unordered contents sorted).
+READERS = {
+    b"string": lambda c, k: call(c, [b"GET", k]),
+    b"hash": lambda c, k: pairs(call(c, [b"HGETALL", k])),
+    b"set": lambda c, k: sorted(call(c, [b"SMEMBERS", k])),
+    b"list": lambda c, k: call(c, [b"LRANGE", k, b"0", b"-1"]),
+    b"zset": lambda c, k: call(c, [b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"]),
+}
+
+
+def dump_keys(client, keys=None):
+    """{key: (type, content)} for `keys` (default: every key of the selected database), the
+    content read as READERS says (None for a missing key)."""
+    if keys is None:
+        keys = sorted(call(client, [b"KEYS", b"*"]))
+    state = {}
+    for key in keys:
+        t = call(client, [b"TYPE", key])
+        read = READERS.get(t)
+        state[key] = (t, read(client, key) if read else None)
+    return state
+
+
+def dump_keyspace(client, keys=None, all_dbs=False):
+    """The server's state through the client, for comparing final states: dump_keys of the
+    selected database, or with `all_dbs` {db: dump_keys} of databases 0-15 (ending on 0)."""
+    if not all_dbs:
+        return dump_keys(client, keys)
+    state = {}
+    for db in range(16):
+        client.execute_command("SELECT", db)
+        state[db] = dump_keys(client, keys)
+    client.execute_command("SELECT", 0)
+    return state
+
+
+class AgainstRedisTestCase(unittest.TestCase):
+    """A standalone PetaCore node (self.node) and a real Redis (self.redis) for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node()
+        cls.redis = RealRedis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+        cls.redis.close()
+
+
+class DifferentialTestCase(AgainstRedisTestCase):
+    """AgainstRedisTestCase with a raw client to each server per test (self.pc, self.rr;
+    both emptied), and the comparisons.
+
+    A subclass sets FAMILY ("hash": seeds from PETACORE_HASH_SEEDS, printed as [test_hash]),
+    DEFAULT_SEEDS and OPS_PER_SEED, DUMP_KEYS / DUMP_ALL_DBS for the final dump and
+    WITH_ERROR_TYPE / UNORDERED for how replies are compared (see call); it may override
+    run_both (commands needing more than one call) and the before_command / skip_command /
+    after_command hooks of the random loop.
+    """
+
+    FAMILY = None
+    DEFAULT_SEEDS = ()
+    OPS_PER_SEED = 0
+    DUMP_KEYS = None  # None: every key (KEYS *); else a fixed list (missing keys included)
+    DUMP_ALL_DBS = False
+    WITH_ERROR_TYPE = False  # error replies as ("error", class name, text)
+    UNORDERED = None  # for call: {command name: sort function for its list reply}
+
+    def setUp(self):
+        self.pc = raw_client(self.node.port)
+        self.rr = raw_client(self.redis.port)
+        self.flush_both()
+
+    def tearDown(self):
+        self.pc.close()
+        self.rr.close()
+
+    def flush_both(self):
+        """Empties both servers and puts both connections back on database 0."""
+        for c in (self.pc, self.rr):
+            c.execute_command("SELECT", 0)
+            c.execute_command("FLUSHALL")
+
+    def both(self, *args):
+        """Runs a setup command on both servers (replies not compared)."""
+        for c in (self.pc, self.rr):
+            c.execute_command(*args)
+
+    def run_one(self, client, args):
+        """One server's comparable reply to `args`."""
+        return call(client, args, self.WITH_ERROR_TYPE, self.UNORDERED)
+
+    def run_both(self, args):
+        """Runs `args` (bytes) on both servers, Redis first; returns (petacore, redis)."""
+        want = self.run_one(self.rr, args)
+        got = self.run_one(self.pc, args)
+        return got, want
+
+    def same(self, *args, note=""):
+        """Runs a command on both servers, asserts equal replies, returns PetaCore's."""
+        args = encode_args(args)
+        got, want = self.run_both(args)
+        self.assertEqual(got, want, f"{note}command {args!r}: petacore {got!r} != redis {want!r}")
+        return got
+
+    def dump(self, client):
+        """The final state compared after each seed (see dump_keyspace)."""
+        return dump_keyspace(client, self.DUMP_KEYS, self.DUMP_ALL_DBS)
+
+    def before_command(self, rng):
+        """Hook: runs before each generated command (may draw from rng)."""
+
+    def skip_command(self, args):
+        """Hook: True leaves the generated command out (neither run nor recorded)."""
+        return False
+
+    def after_command(self, i):
+        """Hook: runs after op `i` compared equal."""
+
+    def seeds(self):
+        """PETACORE_<FAMILY>_SEEDS (comma-separated) if set, else DEFAULT_SEEDS."""
+        env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
+        return [int(s) for s in env.split(",")] if env else self.DEFAULT_SEEDS
+
+    def check_random_sequences(self, gen_command):
+        """For each seed (a subtest): empties both servers, runs OPS_PER_SEED commands from
+        gen_command(rng) on both, fails at the first differing reply (with the last commands),
+        then compares the final states."""
+        for seed in self.seeds():
+            with self.subTest(seed=seed):
+                print(f"\n[test_{self.FAMILY}] seed={seed} ops={self.OPS_PER_SEED}",
+                      file=sys.stderr)
+                self.flush_both()
+                rng = random.Random(seed)
+                history = []
+                for i in range(self.OPS_PER_SEED):
+                    self.before_command(rng)
+                    args = gen_command(rng)
+                    if self.skip_command(args):
+                        continue
+                    history.append(args)
+                    got, want = self.run_both(args)
+                    if got != want:
+                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
+                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
+                    self.after_command(i)
+                self.assertEqual(self.dump(self.pc), self.dump(self.rr),
+                                 f"seed {seed}: final key spaces differ")
+
+
+class ReplicatedTestCase(unittest.TestCase):
+    """Two PetaCore nodes (self.a, self.b) on one etcd (self.etcd), for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.a = Node(cls.etcd)
+        cls.b = Node(cls.etcd)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.close()
+        cls.b.close()
+        cls.etcd.close()
+
+    def flush_replicated(self):
+        """FLUSHALL on node A, then waits until node B sees an empty key space."""
+        self.a.client().flushall()
+        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
