@@ -1,6 +1,8 @@
 #include "server/driver.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <map>
 #include <memory>
 #include <vector>
@@ -69,6 +71,15 @@ struct Job : std::enable_shared_from_this<Job> {
   /// the jobs whose handlers run after its own on the same view, in the same commit.
   std::string fold_key;
   std::vector<std::shared_ptr<Job>> followers;
+  /// The connection's thread (a connection never changes thread) and whether Attempt is
+  /// running there now: a committer that completes synchronously (standalone) lets the reply
+  /// be delivered inline, without a hop through the executor and a coroutine resume.
+  std::thread::id thread = std::this_thread::get_id();
+  std::atomic<bool> in_attempt{false};
+
+  bool Inline() const {
+    return std::this_thread::get_id() == thread && in_attempt.load(std::memory_order_relaxed);
+  }
 
   // Takes the job's keys (or waits for them), then runs it.
   void Start() {
@@ -147,9 +158,11 @@ struct Job : std::enable_shared_from_this<Job> {
     }
     for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
     auto self = shared_from_this();
+    in_attempt.store(true, std::memory_order_relaxed);
     state->committer->Commit(std::move(request), [self](CommitResult result) {
       self->OnCommitted(std::move(result));
     });
+    in_attempt.store(false, std::memory_order_relaxed);
   }
 
   // Waits (without a reply) until a key of the block request changes or the timeout passes.
@@ -191,9 +204,11 @@ struct Job : std::enable_shared_from_this<Job> {
     switch (result.status) {
       case CommitResult::Status::kCommitted:
         if (result.revision == 0) {
+          if (Inline()) return Finish();
           executor->Post([self] { self->Finish(); });
         } else {
           state->store.OnApplied(result.revision, [self] {
+            if (self->Inline()) return self->Finish();
             self->executor->Post([self] { self->Finish(); });
           });
         }
