@@ -5,6 +5,12 @@
 #include <unordered_set>
 
 namespace petacore::replication {
+namespace {
+/// Keys per page of the initial load. etcd 3.4 walks the whole rest of the range on every
+/// paged Range (it counts before it applies the limit), so small pages make a large load
+/// quadratic; big pages keep the walks few (responses are unbounded on our channel).
+constexpr int64_t kLoadPageKeys = 250000;
+}  // namespace
 
 Sync::Sync(etcdlink::Client& client, mvcc::Store& store, std::string prefix, int64_t history)
     : client_(client), store_(store), prefix_(std::move(prefix)), history_(history) {}
@@ -27,7 +33,7 @@ absl::StatusOr<int64_t> Sync::Load(bool reload) {
   std::vector<mvcc::Mutation> batch;
   std::unordered_set<std::string> seen;
   auto revision = client_.RangeAll(
-      prefix_, etcdlink::PrefixEnd(prefix_), 10000, [&](std::vector<etcdlink::KeyValue>&& kvs) {
+      prefix_, etcdlink::PrefixEnd(prefix_), kLoadPageKeys, [&](std::vector<etcdlink::KeyValue>&& kvs) {
         for (auto& kv : kvs) {
           mvcc::Mutation m;
           m.key = kv.key.substr(prefix_.size());
