@@ -11,6 +11,7 @@
 #include "commands/context.h"
 #include "commands/hash_set_common.h"
 #include "commands/key_access.h"
+#include "commands/string_value.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 
@@ -25,22 +26,6 @@ constexpr ValueType kHash = ValueType::kHash;
 
 std::string FieldKey(const KeyRead& h, std::string_view field) {
   return keyspace::SubKey(h.meta_key, kFieldTag, field);
-}
-
-// As string_family.cc's FormatLongDouble (a copy, which is internal there): Redis formats
-// HINCRBYFLOAT results as "%.17Lf" with trailing zeros and a bare '.' removed (ld2string,
-// LD_STR_HUMAN), so 10.5 + 0.1 gives "10.6".
-std::string FormatLongDouble(long double v) {
-  char buf[5120];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
-  std::string s(buf, n);
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
 }
 
 // HSET key field value [field value ...] / HMSET: the pairs are written in order (a field

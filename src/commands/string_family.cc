@@ -25,6 +25,21 @@ StringRead ReadString(CommandContext& ctx, const std::string& store_key) {
   return r;
 }
 
+// Redis formats INCRBYFLOAT/HINCRBYFLOAT results as "%.17Lf" with trailing zeros (and a bare '.') removed
+// (ld2string, LD_STR_HUMAN), so 10.5 + 0.1 gives "10.6".
+std::string FormatLongDouble(long double v) {
+  char buf[5120];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
+  std::string s(buf, n);
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
 namespace {
 
 constexpr std::string_view kErrExpiryUnsupported =
@@ -176,20 +191,6 @@ void DecrByCmd(CommandContext& ctx) {
   IncrBy(ctx, -by);
 }
 
-// Redis formats INCRBYFLOAT results as "%.17Lf" with trailing zeros (and a bare '.') removed
-// (ld2string, LD_STR_HUMAN), so 10.5 + 0.1 gives "10.6".
-std::string FormatLongDouble(long double v) {
-  char buf[5120];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
-  std::string s(buf, n);
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
 
 void IncrByFloat(CommandContext& ctx) {
   long double by;

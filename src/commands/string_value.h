@@ -22,4 +22,8 @@ StringRead ReadString(CommandContext& ctx, const std::string& store_key);
 /// Buffers `value` as the new string at `store_key` (clearing any TTL, as Redis SET does).
 void WriteString(CommandContext& ctx, const std::string& store_key, std::string_view value);
 
+/// A long double as Redis replies INCRBYFLOAT and HINCRBYFLOAT ("%.17Lf" with trailing zeros
+/// and a bare '.' removed: 10.5 + 0.1 gives "10.6"; ld2string's LD_STR_HUMAN).
+std::string FormatLongDouble(long double v);
+
 }  // namespace petacore::commands
