@@ -15,11 +15,7 @@
 
 namespace petacore::commands {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return keyspace::NowMs(); }
 
 namespace {
 
@@ -118,14 +114,18 @@ void Info(CommandContext& ctx) {
   if (wants("keyspace")) {
     s += "# Keyspace\r\n";
     for (int db = 0; db < keyspace::kNumDatabases; ++db) {
-      int64_t keys = 0;
+      int64_t keys = 0, expires = 0;
       ForEachKey(ctx.txn, keyspace::DbStart(db), keyspace::DbEnd(db),
-                 [&](std::string_view, std::string_view) {
+                 [&](std::string_view, std::string_view value) {
                    ++keys;
+                   auto v = keyspace::DecodeValue(value);
+                   if (v && v->expire_at_ms != 0) ++expires;
                    return true;
                  });
       if (keys > 0) {
-        Line(s, "db" + std::to_string(db), "keys=" + std::to_string(keys) + ",expires=0,avg_ttl=0");
+        Line(s, "db" + std::to_string(db), "keys=" + std::to_string(keys) +
+                                               ",expires=" + std::to_string(expires) +
+                                               ",avg_ttl=0");
       }
     }
     s += "\r\n";

@@ -45,12 +45,26 @@ void ScanSubkeys(CommandContext& ctx, const std::string& meta_key, char tag,
                 });
 }
 
-void WriteMeta(CommandContext& ctx, const std::string& meta_key, keyspace::ValueType type,
-               std::string_view payload) {
-  ctx.txn.Put(meta_key, keyspace::EncodeValue(type, payload));
+int64_t CurrentExpireAt(CommandContext& ctx, const std::string& meta_key) {
+  auto raw = ctx.txn.Get(meta_key);  // an expired key reads as absent
+  if (!raw) return 0;
+  auto v = keyspace::DecodeValue(*raw);
+  return v ? v->expire_at_ms : 0;
 }
 
-void WriteString(CommandContext& ctx, const std::string& store_key, std::string_view value) {
+void WriteMeta(CommandContext& ctx, const std::string& meta_key, keyspace::ValueType type,
+               std::string_view payload) {
+  ctx.txn.Put(meta_key, keyspace::EncodeValue(type, payload, CurrentExpireAt(ctx, meta_key)));
+}
+
+void WriteString(CommandContext& ctx, const std::string& store_key, std::string_view value,
+                 bool keep_ttl) {
+  int64_t expire_at = keep_ttl ? CurrentExpireAt(ctx, store_key) : 0;
+  WriteStringExpire(ctx, store_key, value, expire_at);
+}
+
+void WriteStringExpire(CommandContext& ctx, const std::string& store_key, std::string_view value,
+                       int64_t expire_at_ms) {
   // SET over a collection replaces it: its subkeys must go too, or they would resurface when
   // the key becomes a collection again. Reading the type also makes the write compare the
   // meta key, so a concurrent HSET from another node cannot slip subkeys in meanwhile.
@@ -58,7 +72,8 @@ void WriteString(CommandContext& ctx, const std::string& store_key, std::string_
   if (type && *type != keyspace::ValueType::kString) {
     ctx.txn.DeleteRange(store_key, keyspace::KeyEnd(store_key));
   }
-  ctx.txn.Put(store_key, keyspace::EncodeString(value));
+  ctx.txn.Put(store_key,
+              keyspace::EncodeValue(keyspace::ValueType::kString, value, expire_at_ms));
 }
 
 }  // namespace petacore::commands

@@ -40,7 +40,11 @@ bool DeleteKey(CommandContext& ctx, const std::string& meta_key);
 void ScanSubkeys(CommandContext& ctx, const std::string& meta_key, char tag,
                  const std::function<bool(std::string_view element, std::string_view value)>& fn);
 
-/// Sets the meta key of a collection to `payload` (type `type`, no expiry).
+/// The expire-at (Unix ms, 0 = none) of the live key at `meta_key`; 0 when absent or expired.
+int64_t CurrentExpireAt(CommandContext& ctx, const std::string& meta_key);
+
+/// Sets the meta key of a collection to `payload` (type `type`), keeping the expire-at of the
+/// key it rewrites (none for a new key, or after DeleteKey).
 void WriteMeta(CommandContext& ctx, const std::string& meta_key, keyspace::ValueType type,
                std::string_view payload = {});
 

@@ -116,6 +116,7 @@ void ForEachKey(keyspace::TxnView& txn, std::string_view start, std::string_view
         restart = meta.empty() ? std::string(key) + '\0' : keyspace::KeyEnd(meta);
         return false;
       }
+      if (keyspace::IsExpiredMeta(key, value, txn.now_ms())) return true;  // lazy expiry
       if (!fn(key, value)) {
         stop = true;
         return false;

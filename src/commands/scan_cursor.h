@@ -47,6 +47,7 @@ bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
 /// step per Redis key, not per hash field or list element. Served from the view (snapshot plus
 /// own writes), not recorded as reads. `fn` runs inside TxnView::Range, so it must not write
 /// to `txn`; `value` is valid during the call only. Stops when `fn` returns false.
+/// Expired keys (lazy expiry, at txn.now_ms()) are skipped.
 void ForEachKey(keyspace::TxnView& txn, std::string_view start, std::string_view end,
                 const std::function<bool(std::string_view meta_key, std::string_view value)>& fn);
 

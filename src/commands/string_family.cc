@@ -42,8 +42,6 @@ std::string FormatLongDouble(long double v) {
 
 namespace {
 
-constexpr std::string_view kErrExpiryUnsupported =
-    "ERR SET expiry options (EX, PX, EXAT, PXAT, KEEPTTL) are not supported yet";
 constexpr int64_t kMaxStringLen = 512ll * 1024 * 1024;
 
 void Get(CommandContext& ctx) {
@@ -53,25 +51,65 @@ void Get(CommandContext& ctx) {
   ctx.out.Bulk(r.value);
 }
 
-// SET key value [NX|XX] [GET] — as Redis 7.0 SET; expiry options wait for the expiry issue.
+enum ExpireUnit { kNoExpire, kEx, kPx, kExAt, kPxAt };
+
+// Redis's getExpireMillisecondsOrReply: the absolute expire-at (ms) of an EX/PX/EXAT/PXAT
+// argument; replies the error and returns false when it is not a positive integer or overflows.
+bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, ExpireUnit unit,
+                     std::string_view command, int64_t* out) {
+  int64_t ms;
+  if (!ParseInt64(arg, &ms)) {
+    ctx.out.Error(kErrNotInteger);
+    return false;
+  }
+  bool seconds = unit == kEx || unit == kExAt;
+  auto invalid = [&] {
+    ctx.out.Error("ERR invalid expire time in '" + std::string(command) + "' command");
+    return false;
+  };
+  if (ms <= 0 || (seconds && ms > std::numeric_limits<int64_t>::max() / 1000)) return invalid();
+  if (seconds) ms *= 1000;
+  if (unit == kEx || unit == kPx) {
+    if (__builtin_add_overflow(ms, ctx.txn.now_ms(), &ms)) return invalid();
+  }
+  if (ms <= 0) return invalid();
+  *out = ms;
+  return true;
+}
+
+ExpireUnit ExpireOption(std::string_view a) {
+  if (EqualsIgnoreCase(a, "ex")) return kEx;
+  if (EqualsIgnoreCase(a, "px")) return kPx;
+  if (EqualsIgnoreCase(a, "exat")) return kExAt;
+  if (EqualsIgnoreCase(a, "pxat")) return kPxAt;
+  return kNoExpire;
+}
+
+// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL] — as Redis 7.0 SET.
 void Set(CommandContext& ctx) {
-  bool nx = false, xx = false, get = false;
+  bool nx = false, xx = false, get = false, keepttl = false;
+  ExpireUnit unit = kNoExpire;
+  std::string_view expire_arg;
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     auto a = ctx.args[i];
+    bool has_next = i + 1 < ctx.args.size();
     if (EqualsIgnoreCase(a, "nx") && !xx) {
       nx = true;
     } else if (EqualsIgnoreCase(a, "xx") && !nx) {
       xx = true;
     } else if (EqualsIgnoreCase(a, "get")) {
       get = true;
-    } else if (EqualsIgnoreCase(a, "ex") || EqualsIgnoreCase(a, "px") ||
-               EqualsIgnoreCase(a, "exat") || EqualsIgnoreCase(a, "pxat") ||
-               EqualsIgnoreCase(a, "keepttl")) {
-      return ctx.out.Error(kErrExpiryUnsupported);
+    } else if (EqualsIgnoreCase(a, "keepttl") && unit == kNoExpire) {
+      keepttl = true;
+    } else if (ExpireOption(a) != kNoExpire && !keepttl && unit == kNoExpire && has_next) {
+      unit = ExpireOption(a);
+      expire_arg = ctx.args[++i];
     } else {
       return ctx.out.Error(kErrSyntax);
     }
   }
+  int64_t expire_at = 0;
+  if (unit != kNoExpire && !ExpireAtOrReply(ctx, expire_arg, unit, "set", &expire_at)) return;
   std::string key = ctx.Key(ctx.args[1]);
   bool exists = false;
   std::string old;
@@ -87,13 +125,67 @@ void Set(CommandContext& ctx) {
     }
   }
   bool allowed = !(nx && exists) && !(xx && !exists);
-  if (allowed) WriteString(ctx, key, ctx.args[2]);
+  if (allowed) {
+    if (keepttl) {
+      WriteString(ctx, key, ctx.args[2], /*keep_ttl=*/true);
+    } else {
+      WriteStringExpire(ctx, key, ctx.args[2], expire_at);
+    }
+  }
   if (get) {
     if (old_missing) return ctx.out.NullBulk();
     return ctx.out.Bulk(old);
   }
   if (!allowed) return ctx.out.NullBulk();
   ctx.out.Ok();
+}
+
+// SETEX key seconds value / PSETEX key milliseconds value.
+void SetExGeneric(CommandContext& ctx, ExpireUnit unit, std::string_view name) {
+  int64_t expire_at = 0;
+  if (!ExpireAtOrReply(ctx, ctx.args[2], unit, name, &expire_at)) return;
+  WriteStringExpire(ctx, ctx.Key(ctx.args[1]), ctx.args[3], expire_at);
+  ctx.out.Ok();
+}
+void SetEx(CommandContext& ctx) { SetExGeneric(ctx, kEx, "setex"); }
+void PSetEx(CommandContext& ctx) { SetExGeneric(ctx, kPx, "psetex"); }
+
+// GETEX key [EX s|PX ms|EXAT s|PXAT ms|PERSIST]
+void GetEx(CommandContext& ctx) {
+  bool persist = false;
+  ExpireUnit unit = kNoExpire;
+  std::string_view expire_arg;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    auto a = ctx.args[i];
+    bool has_next = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(a, "persist") && unit == kNoExpire) {
+      persist = true;
+    } else if (ExpireOption(a) != kNoExpire && !persist && unit == kNoExpire && has_next) {
+      unit = ExpireOption(a);
+      expire_arg = ctx.args[++i];
+    } else {
+      return ctx.out.Error(kErrSyntax);
+    }
+  }
+  int64_t expire_at = 0;
+  if (unit != kNoExpire && !ExpireAtOrReply(ctx, expire_arg, unit, "getex", &expire_at)) return;
+  std::string key = ctx.Key(ctx.args[1]);
+  auto raw = ctx.txn.Get(key);
+  if (!raw) return ctx.out.NullBulk();
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v || v->type != keyspace::ValueType::kString) return ctx.out.Error(kErrWrongType);
+  std::string value(v->payload);
+  int64_t current = v->expire_at_ms;
+  if (unit != kNoExpire) {
+    if (expire_at <= ctx.txn.now_ms()) {
+      ctx.txn.Delete(key);
+    } else {
+      ctx.txn.Put(key, keyspace::WithExpire(*raw, expire_at));
+    }
+  } else if (persist && current != 0) {
+    ctx.txn.Put(key, keyspace::WithExpire(*raw, 0));
+  }
+  ctx.out.Bulk(value);
 }
 
 void SetNx(CommandContext& ctx) {
@@ -169,7 +261,7 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   if (!r.missing() && !ParseInt64(r.value, &value)) return ctx.out.Error(kErrNotInteger);
   int64_t result;
   if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
-  WriteString(ctx, key, std::to_string(result));
+  WriteString(ctx, key, std::to_string(result), /*keep_ttl=*/true);
   ctx.out.Integer(result);
 }
 
@@ -205,7 +297,7 @@ void IncrByFloat(CommandContext& ctx) {
     return ctx.out.Error("ERR increment would produce NaN or Infinity");
   }
   std::string s = FormatLongDouble(result);
-  WriteString(ctx, key, s);
+  WriteString(ctx, key, s, /*keep_ttl=*/true);
   ctx.out.Bulk(s);
 }
 
@@ -219,7 +311,7 @@ void Append(CommandContext& ctx) {
   }
   std::string value(r.value);
   value.append(ctx.args[2]);
-  WriteString(ctx, key, value);
+  WriteString(ctx, key, value, /*keep_ttl=*/true);
   ctx.out.Integer(total);
 }
 
@@ -262,7 +354,7 @@ void SetRange(CommandContext& ctx) {
   std::string value(r.value);
   if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');
   value.replace(offset, patch.size(), patch);
-  WriteString(ctx, key, value);
+  WriteString(ctx, key, value, /*keep_ttl=*/true);
   ctx.out.Integer(static_cast<int64_t>(value.size()));
 }
 
@@ -271,6 +363,9 @@ void SetRange(CommandContext& ctx) {
 void RegisterStringFamily(CommandTable& t) {
   t.Add({"get", 2, kReadOnly | kFast, 1, 1, 1, Get})
       .Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, Set})
+      .Add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetEx})
+      .Add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, PSetEx})
+      .Add({"getex", -2, kWrite | kFast, 1, 1, 1, GetEx})
       .Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNx})
       .Add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, GetSet})
       .Add({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDel})

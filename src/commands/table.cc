@@ -49,6 +49,7 @@ const CommandTable& Table() {
     RegisterSetFamily(t);
     RegisterZSetFamily(t);
     RegisterGenericFamily(t);
+    RegisterExpireFamily(t);
     return t;
   }();
   return table;

@@ -73,6 +73,7 @@ void RegisterHashFamily(CommandTable& t);
 void RegisterListFamily(CommandTable& t);
 void RegisterSetFamily(CommandTable& t);
 void RegisterZSetFamily(CommandTable& t);
+void RegisterExpireFamily(CommandTable& t);  // EXPIRE, TTL, PERSIST, ... (expire_family.cc)
 void RegisterGenericFamily(CommandTable& t);  // RENAME, COPY, SCAN, ... (generic_family.cc)
 
 }  // namespace petacore::commands

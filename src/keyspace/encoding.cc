@@ -1,5 +1,6 @@
 #include "keyspace/encoding.h"
 
+#include <chrono>
 #include <cstring>
 
 namespace petacore::keyspace {
@@ -98,6 +99,37 @@ std::string EncodeValue(ValueType type, std::string_view payload) {
   out.push_back('\0');
   out.append(payload);
   return out;
+}
+
+std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms) {
+  if (expire_at_ms == 0) return EncodeValue(type, payload);
+  std::string out;
+  out.reserve(payload.size() + 10);
+  out.push_back(static_cast<char>(type));
+  out.push_back(static_cast<char>(kHasExpire));
+  auto t = static_cast<uint64_t>(expire_at_ms);
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((t >> (8 * i)) & 0xff));
+  out.append(payload);
+  return out;
+}
+
+std::string WithExpire(std::string_view stored, int64_t expire_at_ms) {
+  auto v = DecodeValue(stored);
+  if (!v) return std::string(stored);
+  return EncodeValue(v->type, v->payload, expire_at_ms);
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool IsExpiredMeta(std::string_view key, std::string_view value, int64_t now_ms) {
+  if (value.size() < 10 || !(static_cast<uint8_t>(value[1]) & kHasExpire)) return false;
+  auto v = DecodeValue(value);
+  if (!v || !Expired(*v, now_ms)) return false;
+  return MetaKeyOf(key).size() == key.size();
 }
 
 std::string EncodeString(std::string_view payload) {

@@ -73,6 +73,21 @@ std::optional<ValueView> DecodeValue(std::string_view stored);
 std::string EncodeString(std::string_view payload);
 /// A value of any type with no expiry (collections: the meta key's value).
 std::string EncodeValue(ValueType type, std::string_view payload);
+/// A value of any type expiring at `expire_at_ms` (0 = no expiry).
+std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms);
+/// `stored` (a value PetaCore wrote) with its expire-at replaced (0 clears it); type and
+/// payload are kept. Returns `stored` unchanged when it does not decode.
+std::string WithExpire(std::string_view stored, int64_t expire_at_ms);
+
+/// Wall clock, Unix milliseconds (what expire-at values are compared against).
+int64_t NowMs();
+/// Whether `v` has an expire-at that is at or before `now_ms`.
+inline bool Expired(const ValueView& v, int64_t now_ms) {
+  return v.expire_at_ms != 0 && v.expire_at_ms <= now_ms;
+}
+/// Whether `key` is a meta key whose stored `value` has expired at `now_ms` (cheap for the
+/// common case: values without the expire flag are rejected on their second byte).
+bool IsExpiredMeta(std::string_view key, std::string_view value, int64_t now_ms);
 
 // Collection subkeys.
 /// meta_key + tag + element.

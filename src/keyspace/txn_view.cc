@@ -38,12 +38,31 @@ std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
 }
 
 std::optional<std::string_view> TxnView::Get(std::string_view key) {
+  std::optional<std::string_view> v;
   if (auto it = writes_.find(key); it != writes_.end()) {
     if (!it->second.value) return std::nullopt;
-    return std::string_view(*it->second.value);
+    v = std::string_view(*it->second.value);
+  } else {
+    if (InDeletedRange(key)) return std::nullopt;
+    v = SnapshotGet(key);
   }
-  if (InDeletedRange(key)) return std::nullopt;
-  return SnapshotGet(key);
+  if (v && IsExpiredMeta(key, *v, now_ms_)) {
+    if (std::find(expired_.begin(), expired_.end(), key) == expired_.end()) {
+      expired_.emplace_back(key);
+    }
+    return std::nullopt;
+  }
+  return v;
+}
+
+void TxnView::PurgeExpired(std::string_view key) {
+  std::string_view meta = MetaKeyOf(key);
+  if (meta.empty()) return;
+  auto it = std::find(expired_.begin(), expired_.end(), meta);
+  if (it == expired_.end()) return;
+  std::string m = std::move(*it);
+  expired_.erase(it);
+  DeleteRange(m, KeyEnd(m));
 }
 
 int64_t TxnView::ModRevision(std::string_view key) {
@@ -56,6 +75,7 @@ int64_t TxnView::ModRevision(std::string_view key) {
 }
 
 void TxnView::Put(std::string_view key, std::string value) {
+  if (!expired_.empty()) PurgeExpired(key);
   auto it = writes_.find(key);
   if (it == writes_.end()) it = writes_.emplace(std::string(key), Write{}).first;
   it->second.value = std::move(value);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keyspace/encoding.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 
@@ -34,10 +35,17 @@ class TxnView {
   /// `track_reads` false: reads are not recorded (a command that cannot write needs no
   /// compares), which keeps the read path free of allocations.
   explicit TxnView(const mvcc::Snapshot& snapshot, bool track_reads = true)
-      : snapshot_(snapshot), track_reads_(track_reads) {}
+      : snapshot_(snapshot), track_reads_(track_reads), now_ms_(NowMs()) {}
+
+  /// The time this view was opened (Unix ms): lazy expiry compares expire-at values with it,
+  /// so one command (or one EXEC) sees one consistent clock.
+  int64_t now_ms() const { return now_ms_; }
 
   /// The stored bytes of `key` as this transaction sees them (its own writes first), or
   /// nullopt. Records the read. The view is valid until the next write to the same key.
+  /// Lazy expiry: a meta key whose value has expired (at now_ms()) reads as absent, and the
+  /// first write into that key's range first deletes the whole range, so the old subkeys of
+  /// an expired collection never resurface. A view that never writes there leaves it alone.
   std::optional<std::string_view> Get(std::string_view key);
   /// The mod_revision `key` has in the snapshot (0 = absent); recorded as a read.
   int64_t ModRevision(std::string_view key);
@@ -79,8 +87,13 @@ class TxnView {
   bool InDeletedRange(std::string_view key) const;
   std::optional<std::string_view> SnapshotGet(std::string_view key);
 
+  void PurgeExpired(std::string_view key);
+
   const mvcc::Snapshot& snapshot_;
   bool track_reads_;
+  int64_t now_ms_;
+  // Meta keys seen expired and not yet purged (usually empty).
+  std::vector<std::string> expired_;
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;

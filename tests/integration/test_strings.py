@@ -4,7 +4,7 @@ Debian's redis-server 7.0.
 A seeded generator produces a few thousand commands over a small key space; each command
 goes to both servers and the replies (including error texts) must be identical. The seeds
 are printed; rerun one with PETACORE_STRINGS_SEEDS=1234,5678. Expiry options (EX/PX/...)
-are left out of the generator: PetaCore has no expiry yet (see test_set_expiry_rejected).
+are left out of the generator (timing-dependent); test_expiry.py covers them.
 """
 import socket
 import unittest
@@ -181,19 +181,15 @@ class StringsDifferential(DifferentialTestCase):
         self.same("NOSUCHCMD", "x" * 200, "y" * 50)
         self.same("NOSUCHCMD", *["arg%d" % i for i in range(60)])
 
-    def test_set_expiry_rejected(self):
-        """EX/PX are not implemented yet: an error, and the key is left unset."""
-        for opt in (["EX", "10"], ["PX", "100"], ["EXAT", "99999999999"], ["KEEPTTL"]):
-            with self.assertRaises(redis.ResponseError):
-                self.pc.execute_command("SET", "expkey", "v", *opt)
-            s = socket.create_connection(("127.0.0.1", self.node.port), timeout=10)
-            try:
-                s.sendall(b"SET expkey v " + b" ".join(o.encode() for o in opt) + b"\r\n")
-                line = s.recv(4096)
-            finally:
-                s.close()
-            self.assertTrue(line.startswith(b"-ERR"), line)
-            self.assertIsNone(self.pc.execute_command("GET", "expkey"))
+    def test_set_expiry_options(self):
+        """SET's expiry options answer as Redis does (the TTLs themselves: test_expiry.py)."""
+        for opt in (["EX", "10"], ["PX", "100000"], ["EXAT", "99999999999"], ["KEEPTTL"],
+                    ["EX", "0"], ["PX", "-5"], ["EX", "x"], ["EX"], ["EX", "10", "PX", "10"],
+                    ["KEEPTTL", "EX", "10"], ["EX", "10", "KEEPTTL"], ["NX", "EX", "10"],
+                    ["EX", "9223372036854775807"], ["PXAT", "9223372036854775807"]):
+            self.same("DEL", "expkey")
+            self.same("SET", "expkey", "v", *opt)
+            self.same("GET", "expkey")
 
     def test_set_option_combinations(self):
         for opts in ([], ["NX"], ["XX"], ["GET"], ["NX", "GET"], ["XX", "GET"], ["NX", "XX"],

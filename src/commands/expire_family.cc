@@ -1,0 +1,118 @@
+// expire_family.cc — EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT, TTL, PTTL, EXPIRETIME, PEXPIRETIME,
+// PERSIST: key TTLs as Redis 7.0 answers them. A TTL is the expire-at slot of the key's meta
+// value (docs/encoding.md), so it works on every type; expired keys read as absent through
+// the TxnView (lazy expiry).
+#include <limits>
+
+#include "commands/context.h"
+#include "commands/table.h"
+#include "keyspace/encoding.h"
+
+namespace petacore::commands {
+namespace {
+
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+
+// EXPIRE key seconds [NX|XX|GT|LT] and its PEXPIRE/EXPIREAT/PEXPIREAT variants (Redis's
+// expireGenericCommand): `basetime` is now (relative) or 0 (absolute).
+void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, std::string_view name) {
+  bool nx = false, xx = false, gt = false, lt = false;
+  for (size_t i = 3; i < ctx.args.size(); ++i) {
+    auto a = ctx.args[i];
+    if (EqualsIgnoreCase(a, "nx")) {
+      nx = true;
+    } else if (EqualsIgnoreCase(a, "xx")) {
+      xx = true;
+    } else if (EqualsIgnoreCase(a, "gt")) {
+      gt = true;
+    } else if (EqualsIgnoreCase(a, "lt")) {
+      lt = true;
+    } else {
+      return ctx.out.Error("ERR Unsupported option " + std::string(a));
+    }
+  }
+  if (nx && (xx || gt || lt)) {
+    return ctx.out.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if (gt && lt) {
+    return ctx.out.Error("ERR GT and LT options at the same time are not compatible");
+  }
+  int64_t when = 0;
+  if (!ParseInt64(ctx.args[2], &when)) return ctx.out.Error(kErrNotInteger);
+  auto invalid = [&] {
+    ctx.out.Error("ERR invalid expire time in '" + std::string(name) + "' command");
+  };
+  if (seconds) {
+    if (when > kMax / 1000 || when < kMin / 1000) return invalid();
+    when *= 1000;
+  }
+  int64_t now = ctx.txn.now_ms();
+  if (relative && __builtin_add_overflow(when, now, &when)) return invalid();
+
+  std::string key = ctx.Key(ctx.args[1]);
+  auto raw = ctx.txn.Get(key);
+  if (!raw) return ctx.out.Integer(0);
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v) return ctx.out.Integer(0);
+  int64_t current = v->expire_at_ms == 0 ? -1 : v->expire_at_ms;
+  if (nx && current != -1) return ctx.out.Integer(0);
+  if (xx && current == -1) return ctx.out.Integer(0);
+  if (gt && (current == -1 || when <= current)) return ctx.out.Integer(0);
+  if (lt && current != -1 && when >= current) return ctx.out.Integer(0);
+  if (when <= now) {
+    // Already expired: Redis deletes the key (and its subkeys) at once.
+    ctx.txn.DeleteRange(key, keyspace::KeyEnd(key));
+    return ctx.out.Integer(1);
+  }
+  ctx.txn.Put(key, keyspace::WithExpire(*raw, when));
+  ctx.out.Integer(1);
+}
+
+void Expire(CommandContext& ctx) { ExpireGeneric(ctx, true, true, "expire"); }
+void PExpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false, "pexpire"); }
+void ExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, true, "expireat"); }
+void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false, "pexpireat"); }
+
+// Redis's ttlGenericCommand.
+void TtlGeneric(CommandContext& ctx, bool output_ms, bool output_abs) {
+  auto raw = ctx.txn.Get(ctx.Key(ctx.args[1]));
+  if (!raw) return ctx.out.Integer(-2);
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v) return ctx.out.Integer(-2);
+  if (v->expire_at_ms == 0) return ctx.out.Integer(-1);
+  int64_t ttl = output_abs ? v->expire_at_ms : v->expire_at_ms - ctx.txn.now_ms();
+  if (ttl < 0) ttl = 0;
+  ctx.out.Integer(output_ms ? ttl : (ttl + 500) / 1000);
+}
+
+void Ttl(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
+void PTtl(CommandContext& ctx) { TtlGeneric(ctx, true, false); }
+void ExpireTime(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
+void PExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
+
+void Persist(CommandContext& ctx) {
+  std::string key = ctx.Key(ctx.args[1]);
+  auto raw = ctx.txn.Get(key);
+  if (!raw) return ctx.out.Integer(0);
+  auto v = keyspace::DecodeValue(*raw);
+  if (!v || v->expire_at_ms == 0) return ctx.out.Integer(0);
+  ctx.txn.Put(key, keyspace::WithExpire(*raw, 0));
+  ctx.out.Integer(1);
+}
+
+}  // namespace
+
+void RegisterExpireFamily(CommandTable& t) {
+  t.Add({"expire", -3, kWrite | kFast, 1, 1, 1, Expire})
+      .Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, PExpire})
+      .Add({"expireat", -3, kWrite | kFast, 1, 1, 1, ExpireAt})
+      .Add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, PExpireAt})
+      .Add({"ttl", 2, kReadOnly | kFast, 1, 1, 1, Ttl})
+      .Add({"pttl", 2, kReadOnly | kFast, 1, 1, 1, PTtl})
+      .Add({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, ExpireTime})
+      .Add({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, PExpireTime})
+      .Add({"persist", 2, kWrite | kFast, 1, 1, 1, Persist});
+}
+
+}  // namespace petacore::commands
