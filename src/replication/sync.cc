@@ -188,6 +188,7 @@ std::string Sync::InfoLines() const {
   }
   line("watch_errors", std::to_string(watch_errors_.load()));
   line("etcd_compaction_reloads", std::to_string(reloads_.load()));
+  line("etcd_compact_revision_seen", std::to_string(last_compaction_seen_.load()));
   return s;
 }
 

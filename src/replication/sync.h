@@ -55,7 +55,7 @@ class Sync {
   std::atomic<int64_t> etcd_revision_{0};  // newest etcd revision seen
   std::atomic<int64_t> reloads_{0};
   std::atomic<int64_t> watch_errors_{0};
-  std::atomic<int64_t> last_compaction_seen_{0};
+  std::atomic<int64_t> last_compaction_seen_{0};  // etcd's compact_revision at the last reload
 };
 
 }  // namespace petacore::replication

@@ -43,8 +43,6 @@ class Driver {
 
   ~Driver();
 
-  KeyLocks& key_locks() { return key_locks_; }
-
   /// Executes `args` (args[0] = command name) for `session`, appending the reply to *out.
   /// Returns true if the reply is already in *out; false if it will be, in which case
   /// `resume` runs on `executor` once it is. The args' bytes and *out must stay untouched
