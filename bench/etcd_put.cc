@@ -14,6 +14,10 @@
 // The last line of output is machine-readable: "RESULT key=value ...".
 //   etcd_put --endpoints 127.0.0.1:2379 --clients 50 --duration 10
 //   etcd_put --endpoints 127.0.0.1:2379 --bulk 1000000 --batch 1000 --petacore --value-size 100
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <sstream>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,48 +53,44 @@ struct Options {
   int timeout_ms = 30000;
 };
 
-[[noreturn]] void Usage(const char* argv0, int code) {
-  std::fprintf(code ? stderr : stdout,
-               "usage: %s --endpoints HOST:PORT[,...] [--clients C] [--duration S | --ops N]\n"
-               "          [--value-size V] [--keys K] [--key-prefix STR] [--timeout-ms MS]\n"
-               "       %s --endpoints ... --bulk N [--batch 1000] [--clients C] [--value-size V]\n"
-               "          [--petacore] [--prefix /petacore/]\n",
-               argv0, argv0);
-  std::exit(code);
-}
-
 Options Parse(int argc, char** argv) {
+  namespace po = boost::program_options;
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") Usage(argv[0], 0);
-    if (a == "--petacore") {
-      o.petacore = true;
-      continue;
+  std::string endpoints;
+  po::options_description d("etcd_put options");
+  d.add_options()("help,h", "this help")
+      ("endpoints", po::value(&endpoints)->required(), "HOST:PORT[,HOST:PORT...]")
+      ("clients,c", po::value(&o.clients)->default_value(o.clients), "threads (Put mode) or Txns in flight (bulk)")
+      ("duration", po::value(&o.duration_s)->default_value(o.duration_s), "seconds (Put mode)")
+      ("ops,n", po::value(&o.ops)->default_value(o.ops), "Puts in all instead of --duration")
+      ("value-size,d", po::value(&o.value_size)->default_value(o.value_size), "bytes")
+      ("keys", po::value(&o.keys)->default_value(o.keys), "random keys (Put mode)")
+      ("key-prefix", po::value(&o.key_prefix)->default_value(o.key_prefix), "Put mode key prefix")
+      ("timeout-ms", po::value(&o.timeout_ms)->default_value(o.timeout_ms), "etcd call deadline")
+      ("bulk", po::value(&o.bulk)->default_value(o.bulk), "bulk mode: write N keys")
+      ("batch", po::value(&o.batch)->default_value(o.batch), "Puts per Txn (bulk)")
+      ("petacore", po::bool_switch(&o.petacore), "bulk keys in PetaCore's string encoding")
+      ("prefix", po::value(&o.prefix)->default_value(o.prefix), "etcd prefix (bulk)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, d), vm);
+    if (vm.count("help")) {
+      std::cout << d << "\n";
+      std::exit(0);
     }
-    if (i + 1 >= argc) Usage(argv[0], 2);
-    std::string v = argv[++i];
-    if (a == "--endpoints") {
-      size_t start = 0;
-      while (start <= v.size()) {
-        size_t comma = v.find(',', start);
-        if (comma == std::string::npos) comma = v.size();
-        if (comma > start) o.endpoints.push_back(v.substr(start, comma - start));
-        start = comma + 1;
-      }
-    } else if (a == "--clients" || a == "-c") o.clients = std::atoi(v.c_str());
-    else if (a == "--duration") o.duration_s = std::atof(v.c_str());
-    else if (a == "--ops" || a == "-n") o.ops = std::atoll(v.c_str());
-    else if (a == "--value-size" || a == "-d") o.value_size = std::atoi(v.c_str());
-    else if (a == "--keys") o.keys = std::atoll(v.c_str());
-    else if (a == "--key-prefix") o.key_prefix = v;
-    else if (a == "--bulk") o.bulk = std::atoll(v.c_str());
-    else if (a == "--batch") o.batch = std::atoi(v.c_str());
-    else if (a == "--prefix") o.prefix = v;
-    else if (a == "--timeout-ms") o.timeout_ms = std::atoi(v.c_str());
-    else Usage(argv[0], 2);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "etcd_put: " << e.what() << "\n" << d << "\n";
+    std::exit(2);
   }
-  if (o.clients <= 0 || o.keys <= 0 || o.batch <= 0 || o.value_size < 0) Usage(argv[0], 2);
+  std::stringstream ss(endpoints);
+  for (std::string e; std::getline(ss, e, ',');) {
+    if (!e.empty()) o.endpoints.push_back(e);
+  }
+  if (o.clients <= 0 || o.keys <= 0 || o.batch <= 0 || o.value_size < 0) {
+    std::cerr << "etcd_put: --clients, --keys and --batch must be > 0\n";
+    std::exit(2);
+  }
   return o;
 }
 

@@ -16,6 +16,9 @@
 //   loader --port 6379 --load 1000000 --value-size 100 --clients 4 --pipeline 100
 #include <hiredis/hiredis.h>
 
+#include <boost/program_options.hpp>
+#include <iostream>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,40 +52,41 @@ struct Options {
   std::string key_prefix = "key:";
 };
 
-[[noreturn]] void Usage(const char* argv0, int code) {
-  std::fprintf(code ? stderr : stdout,
-               "usage: %s [--host H] [--port P] [--clients C] [--duration S] [--keys K]\n"
-               "          [--zipf S (0 = uniform)] [--read-ratio R (0..1, or 90 for 90%%)]\n"
-               "          [--value-size V] [--pipeline P] [--seed N] [--key-prefix STR]\n"
-               "          [--load N]   (bulk-load key:0..N-1 instead of the mixed workload)\n",
-               argv0);
-  std::exit(code);
-}
-
 Options Parse(int argc, char** argv) {
+  namespace po = boost::program_options;
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") Usage(argv[0], 0);
-    if (i + 1 >= argc) Usage(argv[0], 2);
-    const char* v = argv[++i];
-    if (a == "--host") o.host = v;
-    else if (a == "--port" || a == "-p") o.port = std::atoi(v);
-    else if (a == "--clients" || a == "-c") o.clients = std::atoi(v);
-    else if (a == "--duration") o.duration_s = std::atof(v);
-    else if (a == "--keys") o.keys = std::atoll(v);
-    else if (a == "--zipf") o.zipf = std::atof(v);
-    else if (a == "--read-ratio") o.read_ratio = std::atof(v);
-    else if (a == "--value-size" || a == "-d") o.value_size = std::atoi(v);
-    else if (a == "--pipeline" || a == "-P") o.pipeline = std::atoi(v);
-    else if (a == "--load") o.load = std::atoll(v);
-    else if (a == "--seed") o.seed = std::strtoull(v, nullptr, 10);
-    else if (a == "--key-prefix") o.key_prefix = v;
-    else Usage(argv[0], 2);
+  po::options_description d("loader options");
+  d.add_options()("help,h", "this help")
+      ("host", po::value(&o.host)->default_value(o.host), "server address")
+      ("port,p", po::value(&o.port)->default_value(o.port), "server port")
+      ("clients,c", po::value(&o.clients)->default_value(o.clients), "connections (one thread each)")
+      ("duration", po::value(&o.duration_s)->default_value(o.duration_s), "seconds (mixed mode)")
+      ("keys", po::value(&o.keys)->default_value(o.keys), "key space size")
+      ("zipf", po::value(&o.zipf)->default_value(o.zipf), "Zipf exponent (0 = uniform)")
+      ("read-ratio", po::value(&o.read_ratio)->default_value(o.read_ratio), "GET share, 0..1 (or 90 for 90%)")
+      ("value-size,d", po::value(&o.value_size)->default_value(o.value_size), "bytes")
+      ("pipeline,P", po::value(&o.pipeline)->default_value(o.pipeline), "commands per round trip (0: 1, or 100 when loading)")
+      ("load", po::value(&o.load)->default_value(o.load), "bulk-load key:0..N-1 instead of the mixed workload")
+      ("seed", po::value(&o.seed)->default_value(o.seed), "random seed")
+      ("key-prefix", po::value(&o.key_prefix)->default_value(o.key_prefix), "key prefix");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, d), vm);
+    if (vm.count("help")) {
+      std::cout << d << "\n";
+      std::exit(0);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "loader: " << e.what() << "\n" << d << "\n";
+    std::exit(2);
   }
   if (o.read_ratio > 1) o.read_ratio /= 100;  // "90" means 90 %
   if (o.pipeline <= 0) o.pipeline = o.load > 0 ? 100 : 1;
-  if (o.clients <= 0 || o.keys <= 0 || o.value_size < 0 || o.read_ratio < 0) Usage(argv[0], 2);
+  if (o.clients <= 0 || o.keys <= 0 || o.value_size < 0 || o.read_ratio < 0) {
+    std::cerr << "loader: --clients and --keys must be > 0, --value-size and --read-ratio >= 0\n";
+    std::exit(2);
+  }
   return o;
 }
 
