@@ -109,6 +109,47 @@ def machine():
             f"{' (uncommitted changes)' if dirty else ''}, {redis_v}, {etcd_v}.")
 
 
+class Targets:
+    """The servers a benchmark compares, on free loopback ports: a real Redis ("redis"),
+    PetaCore standalone ("standalone") and PetaCore replicated on its own etcd ("replicated"),
+    as named in `wanted`; etcd also starts when `need_etcd`. close() stops them all (also when
+    starting one fails)."""
+
+    NAMES = {"redis": "redis", "standalone": "petacore-standalone",
+             "replicated": "petacore-replicated"}
+
+    def __init__(self, h, wanted, need_etcd=False):
+        self.procs, self.list, self.etcd = [], [], None  # list: (name, port, pid)
+        try:
+            if "redis" in wanted:
+                self._add("redis", h.RealRedis())
+            if "standalone" in wanted:
+                self._add("standalone", h.Node())
+            if "replicated" in wanted or need_etcd:
+                self.etcd = h.Etcd()
+            if "replicated" in wanted:
+                self._add("replicated", h.Node(self.etcd))
+        except BaseException:
+            self.close()
+            raise
+
+    def _add(self, key, proc):
+        self.procs.append(proc)
+        self.list.append((self.NAMES[key], proc.port, proc.proc.pid))
+
+    def ports(self):
+        """[(name, port)] in start order."""
+        return [(name, port) for name, port, _ in self.list]
+
+    def close(self):
+        for proc in reversed(self.procs):
+            proc.close()
+        self.procs = []
+        if self.etcd is not None:
+            self.etcd.close()
+            self.etcd = None
+
+
 def stamp():
     return datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
 

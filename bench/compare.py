@@ -116,21 +116,10 @@ def main():
     desc = benchlib.machine()
     started = time.monotonic()
 
-    procs = []
-    targets = []  # (name, port)
-    etcd = None
+    servers = benchlib.Targets(h, wanted, need_etcd="etcd-put" in wanted)
+    targets = servers.ports()
+    etcd = servers.etcd
     try:
-        if "redis" in wanted:
-            procs.append(h.RealRedis())
-            targets.append(("redis", procs[-1].port))
-        if "standalone" in wanted:
-            procs.append(h.Node())
-            targets.append(("petacore-standalone", procs[-1].port))
-        if "replicated" in wanted or "etcd-put" in wanted:
-            etcd = h.Etcd()
-        if "replicated" in wanted:
-            procs.append(h.Node(etcd))
-            targets.append(("petacore-replicated", procs[-1].port))
         with_put = "etcd-put" in wanted
 
         def requests_for(name, test, cfg):
@@ -173,10 +162,7 @@ def main():
                                   "             " + (f"{r[0]:>10,.0f} ops/s" if r[0] is not None
                                                      else f"error: {r[3]}"), flush=True)
     finally:
-        for proc in reversed(procs):
-            proc.close()
-        if etcd is not None:
-            etcd.close()
+        servers.close()
     elapsed = time.monotonic() - started
 
     order = [name for name, _ in targets] + (["etcd-put"] if with_put else [])

@@ -39,21 +39,13 @@ def main():
     benchlib.add_build_args(p)
     args = p.parse_args()
     benchlib.ensure_binaries(["petacore-server"], args.no_build)
-    benchlib.harness()
-    from harness import Etcd, Node, RealRedis
-
+    servers = benchlib.Targets(benchlib.harness(), ["redis", "standalone", "replicated"])
     targets = []
-    redis, standalone, etcd = RealRedis(), Node(), Etcd()
-    replicated = Node(etcd)
     try:
-        for name, port in [("redis", redis.port), ("standalone", standalone.port),
-                           ("replicated", replicated.port)]:
+        for name, port in servers.ports():
             targets.append((name,) + run(port, args.n))
     finally:
-        replicated.close()
-        etcd.close()
-        standalone.close()
-        redis.close()
+        servers.close()
 
     tests = list(targets[0][1])
     lines = [f"Machine: {benchlib.machine()}", "",

@@ -40,20 +40,13 @@ def main():
     h = benchlib.harness()
     desc = benchlib.machine()
     results = []  # (name, before_rss, after_rss, vmrss_after, dbsize, load keys/s, error)
-    procs, etcd, etcd_rss = [], None, None
+    etcd_rss = None
     started = time.monotonic()
+    wanted = ["redis", "standalone"] + ([] if args.no_replicated else ["replicated"])
+    servers = benchlib.Targets(h, wanted)
+    targets = servers.list
+    etcd = servers.etcd
     try:
-        redis_server = h.RealRedis()
-        procs.append(redis_server)
-        targets = [("redis", redis_server.port, redis_server.proc.pid)]
-        node = h.Node()
-        procs.append(node)
-        targets.append(("petacore-standalone", node.port, node.proc.pid))
-        if not args.no_replicated:
-            etcd = h.Etcd()
-            node = h.Node(etcd)
-            procs.append(node)
-            targets.append(("petacore-replicated", node.port, node.proc.pid))
         for name, port, pid in targets:
             before, _ = measure(port, pid)
             out = subprocess.run([bins["loader"], "--port", str(port), "--load", str(keys),
@@ -73,10 +66,7 @@ def main():
         if etcd is not None:
             etcd_rss = benchlib.rss_bytes(etcd.pid)
     finally:
-        for proc in reversed(procs):
-            proc.close()
-        if etcd is not None:
-            etcd.close()
+        servers.close()
     elapsed = time.monotonic() - started
 
     base = next((r[2] for r in results if r[0] == "redis"), None)

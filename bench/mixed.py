@@ -52,20 +52,11 @@ def main():
               "--zipf", str(args.zipf), "--value-size", str(args.value_size), "--pipeline",
               str(args.pipeline)]
 
-    procs, targets, etcd = [], [], None
     samples = {}  # (mix, target) -> [result dict or {"error": ...}]
     load_rates = {}
+    servers = benchlib.Targets(h, wanted)
+    targets = servers.ports()
     try:
-        if "redis" in wanted:
-            procs.append(h.RealRedis())
-            targets.append(("redis", procs[-1].port))
-        if "standalone" in wanted:
-            procs.append(h.Node())
-            targets.append(("petacore-standalone", procs[-1].port))
-        if "replicated" in wanted:
-            etcd = h.Etcd()
-            procs.append(h.Node(etcd))
-            targets.append(("petacore-replicated", procs[-1].port))
         for name, port in targets:
             out = subprocess.run([bins["loader"], "--port", str(port), "--load", str(keys),
                                   "--value-size", str(args.value_size), "--clients", "50",
@@ -95,10 +86,7 @@ def main():
                           (f"{r['ops_per_sec']:>10,.0f} ops/s" if "ops_per_sec" in r
                            else f"error: {r['error']}"), flush=True)
     finally:
-        for proc in reversed(procs):
-            proc.close()
-        if etcd is not None:
-            etcd.close()
+        servers.close()
     elapsed = time.monotonic() - started
 
     lines = [
