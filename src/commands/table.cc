@@ -50,6 +50,7 @@ const CommandTable& Table() {
     RegisterZSetFamily(t);
     RegisterGenericFamily(t);
     RegisterExpireFamily(t);
+    RegisterPetacoreFamily(t);
     return t;
   }();
   return table;

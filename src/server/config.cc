@@ -25,6 +25,7 @@ const char* IsolationName(keyspace::Isolation i) {
 std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   Config c;
   std::string endpoints, isolation = "serializable", config_file;
+  std::string read_consistency = "local";
   int64_t etcd_timeout_ms = c.etcd_timeout.count();
   po::options_description opts("petacore-server options");
   opts.add_options()
@@ -55,7 +56,9 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("proto-max-bulk-len", po::value(&c.proto_max_bulk_len)->default_value(c.proto_max_bulk_len),
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
-       "trace | debug | info | warn | error");
+       "trace | debug | info | warn | error")
+      ("read-consistency", po::value(&read_consistency)->default_value(read_consistency),
+       "reads: local (from this node's replica) | linearizable (wait for etcd's revision)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -93,6 +96,13 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   } else {
     std::cerr << "petacore-server: --txn-isolation must be serializable, snapshot or "
                  "read-committed\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (auto rc = ParseReadConsistency(read_consistency)) {
+    c.read_consistency = *rc;
+  } else {
+    std::cerr << "petacore-server: --read-consistency must be local or linearizable\n";
     *exit_code = 1;
     return std::nullopt;
   }

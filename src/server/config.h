@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "keyspace/txn_view.h"
+#include "server/read_consistency.h"
 
 namespace petacore::server {
 
@@ -27,6 +28,9 @@ struct Config {
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
+  /// Default read consistency of every connection (PETACORE READCONSISTENCY changes one
+  /// connection's). Ignored in standalone mode, where every read is linearizable.
+  ReadConsistency read_consistency = ReadConsistency::kLocal;
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

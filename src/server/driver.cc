@@ -12,6 +12,7 @@
 #include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
+#include "server/read_fence.h"
 
 namespace petacore::commands {
 void Exec(CommandContext& ctx);  // txn_family.cc
@@ -76,6 +77,10 @@ struct Job : std::enable_shared_from_this<Job> {
   /// be delivered inline, without a hop through the executor and a coroutine resume.
   std::thread::id thread = std::this_thread::get_id();
   std::atomic<bool> in_attempt{false};
+  /// Linearizable reads: a write command or EXEC that ends without writes answered from the
+  /// local snapshot, so it first waits for etcd's current revision and runs again (once).
+  bool fence_reads = false;
+  bool fenced = false;
 
   bool Inline() const {
     return std::this_thread::get_id() == thread && in_attempt.load(std::memory_order_relaxed);
@@ -152,6 +157,7 @@ struct Job : std::enable_shared_from_this<Job> {
         }
       }
       if (block.requested && !view.has_writes()) return Park(snap.revision());
+      if (!view.has_writes() && fence_reads && !fenced) return Fence();
       if (!view.has_writes()) return Finish();
       request = view.BuildCommit(is_exec ? state->config.txn_isolation
                                          : keyspace::Isolation::kSerializable);
@@ -163,6 +169,16 @@ struct Job : std::enable_shared_from_this<Job> {
       self->OnCommitted(std::move(result));
     });
     in_attempt.store(false, std::memory_order_relaxed);
+  }
+
+  // The job read without writing: re-run it once the replica is as new as etcd was now.
+  void Fence() {
+    fenced = true;
+    auto self = shared_from_this();
+    AwaitReadFence(*state, *executor, [self](std::string error) {
+      if (!error.empty()) return self->Fail(error);
+      self->Attempt();
+    });
   }
 
   // Waits (without a reply) until a key of the block request changes or the timeout passes.
@@ -324,6 +340,11 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking))) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
+    if ((spec->flags & commands::kReadOnly) &&
+        EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable) {
+      ExecuteLinearizableRead(*spec, session, args, out, executor, std::move(resume));
+      return false;
+    }
     mvcc::Snapshot snap = state_.store.Read();
     keyspace::TxnView view(snap, /*track_reads=*/false);
     CommandContext ctx{args, view, writer, session, state_};
@@ -340,6 +361,8 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   job->resume = std::move(resume);
   job->start_db = session.db;
   job->may_block = (spec->flags & commands::kBlocking) != 0;
+  job->fence_reads = (spec->flags & commands::kWrite) &&
+                     EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable;
   if (spec->handler == commands::Exec && session.in_multi) {
     if (session.multi_dirty) {
       session.ResetMulti();
@@ -349,6 +372,8 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     }
     session.in_multi = false;  // the queued commands run now, not re-queued
     job->is_exec = true;
+    job->fence_reads =
+        EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable;
     job->guards = session.watched;
     job->body = [job_ptr = job.get()](keyspace::TxnView& view, resp::ReplyWriter& w) {
       Session& s = *job_ptr->session;
@@ -406,6 +431,24 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   job->Start();
   job->sync = false;
   return job->finished;
+}
+
+void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
+                                     std::span<const std::string_view> args, std::string* out,
+                                     Executor& executor, std::function<void()> resume) {
+  AwaitReadFence(state_, executor,
+                 [this, &spec, &session, args, out, resume = std::move(resume)](std::string error) {
+                   resp::ReplyWriter writer(out, session.protocol);
+                   if (!error.empty()) {
+                     writer.Error(error);
+                   } else {
+                     mvcc::Snapshot snap = state_.store.Read();  // at or past etcd's revision
+                     keyspace::TxnView view(snap, /*track_reads=*/false);
+                     CommandContext ctx{args, view, writer, session, state_};
+                     spec.handler(ctx);
+                   }
+                   resume();
+                 });
 }
 
 }  // namespace petacore::server

@@ -15,6 +15,10 @@
 #include "server/server_state.h"
 #include "server/session.h"
 
+namespace petacore::commands {
+struct CommandSpec;
+}
+
 namespace petacore::server {
 
 /// Where a connection lets the Driver continue: its own thread (a single-threaded executor).
@@ -59,6 +63,11 @@ class Driver {
  private:
   friend struct Job;
   struct FoldQueue;
+  /// A read-only command under linearizable reads: waits for etcd's current revision to be
+  /// applied locally (read_fence.h), then runs the handler and calls `resume`.
+  void ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
+                               std::span<const std::string_view> args, std::string* out,
+                               Executor& executor, std::function<void()> resume);
   /// Starts the next group of single-key writes queued behind the one that just finished.
   void FoldNext(const std::string& key);
 

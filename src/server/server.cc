@@ -77,6 +77,10 @@ int RunServer(const Config& config) {
     etcd_committer = committer.get();
     state.committer = std::move(committer);
     sync = std::make_unique<replication::Sync>(*client, state.store, config.etcd_prefix);
+    // Linearizable reads ask etcd for its revision with a Range of a key nobody writes
+    // (docs/encoding.md, internal keys).
+    state.read_barrier = std::make_unique<replication::ReadBarrier>(
+        replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"));
     for (int attempt = 1;; ++attempt) {
       auto loaded = sync->Start();
       if (loaded.ok()) {
@@ -87,13 +91,14 @@ int RunServer(const Config& config) {
                    loaded.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    state.replication_info = [s = sync.get(), c = etcd_committer] {
+    state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get()] {
       auto line = [](std::string_view k, int64_t v) {
         return std::string(k) + ":" + std::to_string(v) + "\r\n";
       };
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
-             line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors());
+             line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
+             line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers());
     };
   }
 
@@ -125,10 +130,12 @@ int RunServer(const Config& config) {
   for (const auto& e : config.etcd_endpoints) endpoints += (endpoints.empty() ? "" : ",") + e;
   spdlog::info(
       "petacore-server {} mode={} listening={}:{} threads={} etcd_endpoints={} prefix={} "
-      "revision={} keys_loaded={} load_time={:.3f}s isolation={}",
+      "revision={} keys_loaded={} load_time={:.3f}s isolation={} read_consistency={}",
       PETACORE_VERSION, config.standalone() ? "standalone" : "replicated", config.bind,
       config.port, config.threads, endpoints.empty() ? "-" : endpoints, config.etcd_prefix,
-      state.store.applied_revision(), keys_loaded, load_s, IsolationName(config.txn_isolation));
+      state.store.applied_revision(), keys_loaded, load_s, IsolationName(config.txn_isolation),
+      config.standalone() ? "linearizable (standalone)"
+                          : ReadConsistencyName(config.read_consistency));
 
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {

@@ -12,6 +12,7 @@
 
 #include "mvcc/store.h"
 #include "replication/committer.h"
+#include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/config.h"
 #include "server/session.h"
@@ -49,6 +50,10 @@ struct ServerState {
   /// mutate listed fields under it too.
   std::mutex clients_mu;
   std::map<int64_t, Session*> clients;
+
+  /// Replicated mode: batches the etcd revision fetches of linearizable reads
+  /// (server/read_fence.h). Null in standalone mode. Set once at start-up.
+  std::unique_ptr<replication::ReadBarrier> read_barrier;
 };
 
 }  // namespace petacore::server

@@ -4,8 +4,11 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "server/read_consistency.h"
 
 namespace petacore::server {
 
@@ -30,6 +33,9 @@ struct Session {
   std::vector<std::vector<std::string>> queued;
   /// WATCHed store keys and the mod_revision each had when watched (0 = absent).
   std::map<std::string, int64_t> watched;
+
+  /// PETACORE READCONSISTENCY; unset = the server's --read-consistency.
+  std::optional<ReadConsistency> read_consistency;
 
   void ResetMulti() {
     in_multi = false;

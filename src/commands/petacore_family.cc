@@ -1,0 +1,62 @@
+// petacore_family.cc — PETACORE: PetaCore's own commands, in one container command whose
+// name no Redis command will take. PETACORE READCONSISTENCY sets a connection's read mode.
+#include <iterator>
+
+#include "commands/context.h"
+#include "commands/table.h"
+#include "server/read_fence.h"
+
+namespace petacore::commands {
+namespace {
+
+// PETACORE READCONSISTENCY [LOCAL|LINEARIZABLE] — without an argument, the connection's
+// mode as a bulk string ("local" / "linearizable"; the server's --read-consistency until set);
+// with one, sets it for this connection and answers +OK. See docs/consistency.md.
+void ReadConsistencyCmd(CommandContext& ctx) {
+  if (ctx.args.size() == 2) {
+    auto mode = ctx.session.read_consistency.value_or(ctx.server.config.read_consistency);
+    return ctx.out.Bulk(server::ReadConsistencyName(mode));
+  }
+  auto mode = server::ParseReadConsistency(ctx.args[2]);
+  if (!mode) return ctx.out.Error(kErrSyntax);
+  ctx.session.read_consistency = *mode;
+  ctx.out.Ok();
+}
+
+// PETACORE <subcommand> ... | PETACORE HELP — subcommands with their own arity, and Redis 7's
+// container-command errors.
+void Petacore(CommandContext& ctx) {
+  std::string_view sub = ctx.args[1];
+  size_t argc = ctx.args.size();
+  if (EqualsIgnoreCase(sub, "help")) {
+    if (argc != 2) return ctx.out.Error("ERR wrong number of arguments for 'petacore|help' command");
+    static constexpr std::string_view kHelp[] = {
+        "PETACORE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "READCONSISTENCY [LOCAL|LINEARIZABLE]",
+        "    Without an argument, return this connection's read consistency. With one, set",
+        "    it: LOCAL reads from this node's replica, LINEARIZABLE waits for etcd's",
+        "    current revision first.",
+        "HELP",
+        "    Prints this help."};
+    ctx.out.ArrayHeader(std::size(kHelp));
+    for (auto line : kHelp) ctx.out.Simple(line);
+    return;
+  }
+  if (EqualsIgnoreCase(sub, "readconsistency")) {
+    if (argc > 3) {
+      return ctx.out.Error("ERR wrong number of arguments for 'petacore|readconsistency' command");
+    }
+    return ReadConsistencyCmd(ctx);
+  }
+  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
+                "'. Try PETACORE HELP.");
+}
+
+}  // namespace
+
+void RegisterPetacoreFamily(CommandTable& t) {
+  // Neither read-only nor write: a connection setting, never fenced, allowed while loading.
+  t.Add({"petacore", -2, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Petacore});
+}
+
+}  // namespace petacore::commands

@@ -1,0 +1,30 @@
+// src/server/read_fence.h — the driver's side of a linearizable read: decide whether a
+// command needs it, and wait (without blocking a thread) until the local replica is at least
+// as new as etcd was when the command arrived.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "server/read_consistency.h"
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::server {
+
+class Executor;
+
+/// The mode in force on `session`: its own (PETACORE READCONSISTENCY) or the server's
+/// default (--read-consistency). Always kLocal in standalone mode, where the one copy of the
+/// data is the truth and every read is already linearizable.
+ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session& session);
+
+/// Fetches etcd's current revision R through state.read_barrier, waits until the store applied
+/// R, then runs `then("")` on `executor`. On an etcd error, or if the store does not reach R
+/// within config.etcd_timeout, runs `then(error)` instead with a Redis error text
+/// ("ERR etcd: ..." as writes report etcd errors). `then` runs exactly once, never inline.
+/// Precondition: state.read_barrier is set (replicated mode).
+void AwaitReadFence(ServerState& state, Executor& executor,
+                    std::function<void(std::string error)> then);
+
+}  // namespace petacore::server
