@@ -50,6 +50,7 @@ const CommandTable& Table() {
     RegisterZSetFamily(t);
     RegisterGenericFamily(t);
     RegisterExpireFamily(t);
+    RegisterDebugFamily(t);
     return t;
   }();
   return table;

@@ -75,5 +75,6 @@ void RegisterSetFamily(CommandTable& t);
 void RegisterZSetFamily(CommandTable& t);
 void RegisterExpireFamily(CommandTable& t);  // EXPIRE, TTL, PERSIST, ... (expire_family.cc)
 void RegisterGenericFamily(CommandTable& t);  // RENAME, COPY, SCAN, ... (generic_family.cc)
+void RegisterDebugFamily(CommandTable& t);  // DEBUG DIGEST, DIGEST-REVISION (debug_family.cc)
 
 }  // namespace petacore::commands
