@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Starts one local etcd member (Debian's etcd-server) on loopback, in the background.
-#   scripts/start-etcd.sh DATA_DIR CLIENT_PORT PEER_PORT
-# Prints the etcd pid. Logs go to DATA_DIR/etcd.log.
+#   scripts/start-etcd.sh DATA_DIR CLIENT_PORT PEER_PORT [NAME INITIAL_CLUSTER]
+# Prints the etcd pid. Logs go to DATA_DIR/etcd.log (appended, so a restarted member keeps
+# its history).
+# Alone, it is a one-member cluster. With NAME and INITIAL_CLUSTER
+# ("n1=http://127.0.0.1:P1,n2=...", etcd's --initial-cluster) it is one member of a
+# multi-member cluster (scripts/cluster.sh starts three); a DATA_DIR that already holds data
+# restarts that member (etcd then ignores the initial-cluster flags).
+# PETACORE_ETCD_NOWAIT=1: print the pid at once instead of waiting for `endpoint health`
+# (the first member of a new cluster is not healthy before a quorum of members is up).
 # Settings PetaCore relies on:
 #   --auto-compaction-mode revision --auto-compaction-retention 100000: keep the last 100k
 #     revisions; without it Debian's etcd keeps every revision until NOSPACE.
@@ -11,16 +18,20 @@
 #     revision quickly (the default is 10 minutes).
 set -euo pipefail
 dir=${1:?data dir}; cport=${2:?client port}; pport=${3:?peer port}
+name=${4:-petacore-etcd}
+cluster=${5:-"$name=http://127.0.0.1:$pport"}
 mkdir -p "$dir"
-etcd --name petacore-etcd --data-dir "$dir/data" \
+etcd --name "$name" --data-dir "$dir/data" \
   --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
   --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-  --initial-cluster "petacore-etcd=http://127.0.0.1:$pport" --initial-cluster-state new \
+  --initial-cluster "$cluster" --initial-cluster-state new \
+  --initial-cluster-token petacore \
   --auto-compaction-mode revision --auto-compaction-retention 100000 \
   --max-txn-ops 10000 --max-request-bytes 10485760 \
   --experimental-watch-progress-notify-interval 200ms \
-  >"$dir/etcd.log" 2>&1 &
+  >>"$dir/etcd.log" 2>&1 &
 pid=$!
+if [ "${PETACORE_ETCD_NOWAIT:-0}" = 1 ]; then echo "$pid"; exit 0; fi
 for _ in $(seq 1 100); do
   if ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" --dial-timeout 1s endpoint health >/dev/null 2>&1; then
     echo "$pid"; exit 0

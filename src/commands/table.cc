@@ -51,6 +51,7 @@ const CommandTable& Table() {
     RegisterGenericFamily(t);
     RegisterExpireFamily(t);
     RegisterPetacoreFamily(t);
+    RegisterDebugFamily(t);
     return t;
   }();
   return table;

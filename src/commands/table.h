@@ -76,5 +76,6 @@ void RegisterZSetFamily(CommandTable& t);
 void RegisterExpireFamily(CommandTable& t);  // EXPIRE, TTL, PERSIST, ... (expire_family.cc)
 void RegisterGenericFamily(CommandTable& t);  // RENAME, COPY, SCAN, ... (generic_family.cc)
 void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (petacore_family.cc)
+void RegisterDebugFamily(CommandTable& t);  // DEBUG DIGEST, DIGEST-REVISION (debug_family.cc)
 
 }  // namespace petacore::commands

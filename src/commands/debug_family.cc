@@ -1,0 +1,78 @@
+// debug_family.cc — DEBUG DIGEST and DEBUG DIGEST-REVISION: a fingerprint of the whole key
+// space, for checking that nodes converged (the fault tests compare it across nodes).
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "commands/context.h"
+#include "commands/table.h"
+
+namespace petacore::commands {
+namespace {
+
+using Digest = std::array<unsigned char, 20>;  // SHA1
+
+/// Redis-style order-independent digest of the key space a view sees: the XOR of
+/// SHA1(key length (4 bytes, big endian) | key | value) over every stored key. As Redis's
+/// DEBUG DIGEST: 40 hex characters, all zeros for an empty key space, equal on two nodes iff
+/// (up to SHA1 collisions) they hold the same keys and values, whatever the order they were
+/// written in. The digest is over PetaCore's stored rows (docs/encoding.md), so it is not
+/// equal to Redis's digest of the same data. Internal keys (first byte 0xFF) are left out,
+/// so an empty Redis key space gives zeros as in Redis. Reads one snapshot: O(rows).
+std::string KeySpaceDigest(keyspace::TxnView& view) {
+  Digest total{};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  view.Range("", "", [&](std::string_view key, std::string_view value) {
+    if (!key.empty() && static_cast<unsigned char>(key[0]) == 0xFF) return true;
+    EVP_DigestInit_ex(sha.get(), EVP_sha1(), nullptr);
+    const auto n = static_cast<uint32_t>(key.size());
+    const unsigned char len[4] = {static_cast<unsigned char>(n >> 24),
+                                  static_cast<unsigned char>(n >> 16),
+                                  static_cast<unsigned char>(n >> 8),
+                                  static_cast<unsigned char>(n)};
+    EVP_DigestUpdate(sha.get(), len, sizeof(len));
+    EVP_DigestUpdate(sha.get(), key.data(), key.size());
+    EVP_DigestUpdate(sha.get(), value.data(), value.size());
+    Digest d;
+    EVP_DigestFinal_ex(sha.get(), d.data(), nullptr);
+    for (size_t i = 0; i < d.size(); ++i) total[i] ^= d[i];
+    return true;
+  });
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * total.size());
+  for (unsigned char b : total) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  return hex;
+}
+
+// DEBUG DIGEST               -> the digest (as Redis's DEBUG DIGEST).
+// DEBUG DIGEST-REVISION      -> [the etcd revision the node's snapshot is at, the digest of
+//                               that same snapshot] (PetaCore's own subcommand).
+// Other subcommands answer Redis's DEBUG error.
+void Debug(CommandContext& ctx) {
+  auto sub = ctx.args[1];
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(sub, "digest")) {
+    return ctx.out.Bulk(KeySpaceDigest(ctx.txn));
+  }
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(sub, "digest-revision")) {
+    ctx.out.ArrayHeader(2);
+    ctx.out.Integer(ctx.txn.revision());
+    return ctx.out.Bulk(KeySpaceDigest(ctx.txn));
+  }
+  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+}
+
+}  // namespace
+
+void RegisterDebugFamily(CommandTable& t) {
+  t.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Debug});
+}
+
+}  // namespace petacore::commands
