@@ -1,0 +1,161 @@
+"""Read consistency: --read-consistency and PETACORE READCONSISTENCY on two nodes of one etcd.
+A write acknowledged by node A is always seen by an immediate linearizable read on node B;
+local reads are not asserted to see it (they may be stale by design)."""
+import threading
+import unittest
+
+import redis
+
+from harness import Etcd, Node, wait_for
+
+
+def info_field(client, name):
+    return int(client.info("petacore")[name])
+
+
+class ReadConsistency(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.a = Node(cls.etcd, extra_args=["--etcd-timeout-ms", "2000"])
+        cls.b = Node(cls.etcd, extra_args=["--etcd-timeout-ms", "2000",
+                                           "--read-consistency", "linearizable"])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.close()
+        cls.b.close()
+        cls.etcd.close()
+
+    def test_command_reports_and_sets_the_mode(self):
+        ca, cb = self.a.client(), self.b.client()
+        self.assertEqual(ca.execute_command("PETACORE", "READCONSISTENCY"), b"local")
+        self.assertEqual(cb.execute_command("PETACORE", "READCONSISTENCY"), b"linearizable")
+        self.assertTrue(ca.execute_command("petacore", "readconsistency", "LINEARIZABLE"))
+        self.assertEqual(ca.execute_command("PETACORE", "READCONSISTENCY"), b"linearizable")
+        self.assertTrue(ca.execute_command("PETACORE", "READCONSISTENCY", "local"))
+        self.assertEqual(ca.execute_command("PETACORE", "READCONSISTENCY"), b"local")
+        with self.assertRaisesRegex(redis.ResponseError, "^syntax error$"):
+            ca.execute_command("PETACORE", "READCONSISTENCY", "strong")
+        with self.assertRaisesRegex(redis.ResponseError, "unknown subcommand 'NOPE'. Try PETACORE HELP."):
+            ca.execute_command("PETACORE", "NOPE")
+        with self.assertRaisesRegex(redis.ResponseError, "wrong number of arguments for 'petacore\\|readconsistency'"):
+            ca.execute_command("PETACORE", "READCONSISTENCY", "local", "x")
+        help_lines = ca.execute_command("PETACORE", "HELP")
+        self.assertIn(b"READCONSISTENCY [LOCAL|LINEARIZABLE]", help_lines)
+        # The setting is per connection: a new connection starts at the server's default.
+        self.assertEqual(self.a.client().execute_command("PETACORE", "READCONSISTENCY"), b"local")
+        info = ca.execute_command("COMMAND", "INFO", "petacore")[0]
+        self.assertEqual(info[0], b"petacore")
+        self.assertEqual(info[1], -2)
+        self.assertNotIn(b"readonly", info[2])
+        self.assertNotIn(b"write", info[2])
+
+    def test_write_on_a_then_linearizable_get_on_b_always_sees_it(self):
+        ca, cb = self.a.client(), self.b.client()  # B's connections default to linearizable
+        before = info_field(cb, "read_barrier_fetches")
+        for i in range(300):
+            ca.set("lin", i)
+            self.assertEqual(cb.get("lin"), str(i).encode(), f"round {i}")
+            # Other read commands are fenced too.
+            self.assertEqual(cb.strlen("lin"), len(str(i)))
+            self.assertEqual(cb.exists("lin"), 1)
+        self.assertGreaterEqual(info_field(cb, "read_barrier_fetches") - before, 900)
+
+    def test_per_connection_switch_on_a_local_default_node(self):
+        cb_local = self.b.client()
+        cb_local.execute_command("PETACORE", "READCONSISTENCY", "LOCAL")
+        ca = self.a.client()
+        ca.execute_command("PETACORE", "READCONSISTENCY", "LINEARIZABLE")
+        cb_writer = self.b.client()
+        for i in range(200):
+            cb_writer.set("sw", i)
+            self.assertEqual(ca.get("sw"), str(i).encode(), f"round {i}")
+        # Local reads on B's own writes: read-your-writes holds on the writing node.
+        for i in range(50):
+            cb_local.set("own", i)
+            self.assertEqual(cb_local.get("own"), str(i).encode())
+
+    def test_read_only_exec_and_no_write_commands_are_fenced(self):
+        ca, cb = self.a.client(), self.b.client()
+        for i in range(100):
+            ca.set("tx", i)
+            p = cb.pipeline(transaction=True)
+            p.get("tx")
+            p.strlen("tx")
+            self.assertEqual(p.execute(), [str(i).encode(), len(str(i))], f"round {i}")
+            # SET NX on an existing key writes nothing: its answer must still be current.
+            ca.delete("nx")
+            self.assertTrue(cb.set("nx", "b", nx=True), f"round {i}")
+            ca.set("nx2", "a")
+            self.assertIsNone(cb.set("nx2", "b", nx=True), f"round {i}")
+            ca.delete("nx2")
+
+    def test_concurrent_linearizable_readers_share_fetches(self):
+        self.a.client().set("shared", "v")
+        before_fetch = info_field(self.b.client(), "read_barrier_fetches")
+        before_read = info_field(self.b.client(), "read_barrier_readers")
+        errors = []
+
+        def reader():
+            c = self.b.client()
+            try:
+                for _ in range(200):
+                    if c.get("shared") != b"v":
+                        errors.append("wrong value")
+            except Exception as e:  # surfaced below
+                errors.append(e)
+
+        threads = [threading.Thread(target=reader) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        cb = self.b.client()
+        self.assertEqual(info_field(cb, "read_barrier_readers") - before_read, 1600)
+        fetches = info_field(cb, "read_barrier_fetches") - before_fetch
+        self.assertGreater(fetches, 0)
+        self.assertLessEqual(fetches, 1600)
+
+    def test_etcd_down_linearizable_read_fails_local_read_serves(self):
+        # Last by name order: it restarts etcd.
+        ca, cb = self.a.client(), self.b.client()
+        ca.set("down", "v")
+        wait_for(lambda: cb.get("down") == b"v", what="B has the key")
+        cl = self.b.client()
+        cl.execute_command("PETACORE", "READCONSISTENCY", "LOCAL")
+        self.etcd.kill()
+        try:
+            with self.assertRaisesRegex(redis.ResponseError, "^etcd: "):
+                cb.get("down")
+            self.assertEqual(cl.get("down"), b"v")  # local reads keep working
+        finally:
+            self.etcd.start()
+        wait_for(lambda: cb.get("down") == b"v", what="linearizable reads back")
+
+
+class Standalone(unittest.TestCase):
+    def test_both_modes_read_the_one_copy(self):
+        node = Node(extra_args=["--read-consistency", "linearizable"])
+        try:
+            c = node.client()
+            self.assertEqual(c.execute_command("PETACORE", "READCONSISTENCY"), b"linearizable")
+            c.set("k", "v")
+            self.assertEqual(c.get("k"), b"v")
+            self.assertTrue(c.execute_command("PETACORE", "READCONSISTENCY", "local"))
+            self.assertEqual(c.get("k"), b"v")
+        finally:
+            node.close()
+
+    def test_bad_flag_value_is_refused(self):
+        import subprocess
+        from harness import SERVER
+        out = subprocess.run([SERVER, "--read-consistency", "strong"], capture_output=True,
+                             text=True, timeout=30)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("--read-consistency must be local or linearizable", out.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
