@@ -13,6 +13,13 @@ invoke and ret timestamps from one clock (any unit). An operation whose outcome 
 a write that timed out or failed with an etcd error may or may not have been applied — has
 ret = INFINITY: it may take effect at any point after its call, or (placed after everything
 else) never. A read that failed has no effect and should be left out of the history.
+
+Pruning: an in-doubt write whose value no read observed is dropped before the search. That
+is exact for a register: in any linearization such a write is followed by another write (or
+by nothing), so taking it out keeps the rest valid; and a linearization without it extends
+to one with it, placed last (its return is at infinity). Without this, every such write
+doubles the states the search may visit. The search has a budget (max_states); past it the
+verdict is "undecided" (None), never a silent pass.
 """
 from collections import defaultdict
 import math
@@ -48,14 +55,18 @@ class Result:
     next step no remaining operation could take."""
 
     def __init__(self, ok, key=None, ops=None, longest=None, explored=0):
+        # ok: True, False, or None (undecided: the state budget ran out)
         self.ok, self.key, self.ops, self.longest, self.explored = ok, key, ops, longest, explored
 
     def __bool__(self):
-        return self.ok
+        return self.ok is True
 
     def describe(self, limit=12):
         if self.ok:
             return f"linearizable ({self.explored} states explored)"
+        if self.ok is None:
+            return (f"UNDECIDED: key {self.key!r}: state budget exhausted after "
+                    f"{self.explored} states ({len(self.ops)} ops)")
         tail = self.longest[-limit:]
         pending = [op for op in self.ops if op not in self.longest]
         pending.sort(key=lambda op: op.invoke)
@@ -64,9 +75,21 @@ class Result:
                 f"first ops that could not follow: {pending[:limit]}")
 
 
-def check_register(ops, initial=None):
+DEFAULT_MAX_STATES = 500_000
+
+
+def prune(ops):
+    """Drops in-doubt writes whose value no read observed (see the module comment)."""
+    observed = {op.value for op in ops if op.kind == "r"}
+    return [op for op in ops
+            if not (op.kind == "w" and op.ret == INFINITY and op.value not in observed)]
+
+
+def check_register(ops, initial=None, max_states=DEFAULT_MAX_STATES):
     """Checks one key's history against a register that starts at `initial`.
-    Returns (linearizable, longest linearized prefix as a list of ops, states explored)."""
+    Returns (verdict, longest linearized prefix as a list of ops, states explored); verdict
+    is True, False, or None when more than max_states states would be needed."""
+    ops = prune(ops)
     n = len(ops)
     if n == 0:
         return True, [], 0
@@ -116,6 +139,8 @@ def check_register(ops, initial=None):
                 bits = linearized | (1 << i)
                 memo = (bits, new_state)
                 if memo not in cache:
+                    if explored >= max_states:
+                        return None, longest, explored
                     cache.add(memo)
                     explored += 1
                     stack.append((i, state))
@@ -139,18 +164,18 @@ def check_register(ops, initial=None):
     return True, [ops[j] for j, _ in stack], explored
 
 
-def check_history(ops, initial=None):
+def check_history(ops, initial=None, max_states=DEFAULT_MAX_STATES):
     """Checks a multi-key history key by key (P-compositionality). Returns a Result: the
-    first failing key's, or ok with the total states explored."""
+    first failing (or undecided) key's, or ok with the total states explored."""
     by_key = defaultdict(list)
     for op in ops:
         by_key[op.key].append(op)
     explored = 0
     for key in sorted(by_key, key=repr):
-        ok, longest, n = check_register(by_key[key], initial)
+        ok, longest, n = check_register(by_key[key], initial, max_states)
         explored += n
-        if not ok:
-            return Result(False, key, by_key[key], longest, explored)
+        if ok is not True:
+            return Result(ok, key, by_key[key], longest, explored)
     return Result(True, explored=explored)
 
 

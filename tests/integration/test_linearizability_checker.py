@@ -98,6 +98,24 @@ class HandMade(unittest.TestCase):
         self.assertEqual(result.key, "b")
         self.assertIn("NOT linearizable", result.describe())
 
+    def test_unobserved_in_doubt_writes_are_pruned_observed_ones_kept(self):
+        from linearizability import prune
+        ops = [w(1, 0, INFINITY), w(2, 0, INFINITY), r(2, 3, 4)]
+        self.assertEqual([op.value for op in prune(ops)], [2, 2])
+        # Many unobserved in-doubt writes cost nothing.
+        many = [w(100 + i, i, INFINITY) for i in range(200)] + [w(1, 0, 1), r(1, 2, 3)]
+        ok, _, explored = check_register(many)
+        self.assertTrue(ok)
+        self.assertLess(explored, 10)
+
+    def test_budget_gives_undecided_not_a_pass(self):
+        # 14 overlapping writes and a read of a value never written: exhaustive search.
+        ops = [w(i, 0, 100) for i in range(14)] + [r(99, 101, 102)]
+        result = check_history(ops, max_states=1000)
+        self.assertIsNone(result.ok)
+        self.assertFalse(result)
+        self.assertIn("UNDECIDED", result.describe())
+
     def test_initial_value(self):
         ok, _, _ = check_register([r(0, 0, 1)], initial=0)
         self.assertTrue(ok)
