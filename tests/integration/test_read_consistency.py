@@ -89,6 +89,9 @@ class ReadConsistency(unittest.TestCase):
             ca.set("nx2", "a")
             self.assertIsNone(cb.set("nx2", "b", nx=True), f"round {i}")
             ca.delete("nx2")
+            # DEL of a key B may not have applied yet: it must find it.
+            ca.set("d", i)
+            self.assertEqual(cb.delete("d"), 1, f"round {i}")
 
     def test_etcd_writes_outside_the_prefix_delay_but_do_not_fail_reads(self):
         # Revisions made outside --etcd-prefix reach the node only through the watch's
