@@ -157,7 +157,7 @@ struct Job : std::enable_shared_from_this<Job> {
         }
       }
       if (block.requested && !view.has_writes()) return Park(snap.revision());
-      if (!view.has_writes() && fence_reads && !fenced) return Fence();
+      if (!view.has_writes() && !fenced && WantsFence()) return Fence();
       if (!view.has_writes()) return Finish();
       request = view.BuildCommit(is_exec ? state->config.txn_isolation
                                          : keyspace::Isolation::kSerializable);
@@ -169,6 +169,15 @@ struct Job : std::enable_shared_from_this<Job> {
       self->OnCommitted(std::move(result));
     });
     in_attempt.store(false, std::memory_order_relaxed);
+  }
+
+  // Whether this job or a command folded into it is under linearizable reads.
+  bool WantsFence() const {
+    if (fence_reads) return true;
+    for (const auto& f : followers) {
+      if (f->fence_reads) return true;
+    }
+    return false;
   }
 
   // The job read without writing: re-run it once the replica is as new as etcd was now.
