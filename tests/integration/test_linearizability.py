@@ -1,12 +1,13 @@
 """Histories from clients on 3 PetaCore nodes over a 3-member etcd, under faults (kill -9 of
-the etcd leader, then of a follower), checked with linearizability.py.
+the etcd leader, then of a follower, SIGSTOP of the leader, kill -9 of a PetaCore node; each
+brought back), checked with linearizability.py.
 
 - `linearizable` reads (PETACORE READCONSISTENCY LINEARIZABLE): the history of SETs and GETs
   must be linearizable, with failed writes counted as in doubt.
 - `local` reads: reported, not asserted — they may be stale by design; the report says by
   how much (etcd revisions, versions of the key, and ms since the missed write was
   acknowledged).
-Environment: PETACORE_HISTORY_SECONDS scales the run (default: about 12 s per mode).
+Environment: PETACORE_HISTORY_SECONDS scales the run (default: about 20 s per mode).
 """
 import json
 import os
@@ -19,7 +20,7 @@ from cluster import EtcdCluster, start_nodes
 from history import etcd_write_revisions, run_workers, save_history
 from linearizability import check_history, staleness
 
-SCALE = float(os.environ.get("PETACORE_HISTORY_SECONDS", "12")) / 12.0
+SCALE = float(os.environ.get("PETACORE_HISTORY_SECONDS", "20")) / 20.0
 CLIENTS_PER_NODE = 3
 PREFIX = "/petacore/"
 
@@ -41,7 +42,9 @@ class Histories(unittest.TestCase):
         cls.etcd.close()
 
     def faults(self):
-        """kill -9 the etcd leader, restart it, then the same with a follower."""
+        """kill -9 the etcd leader, restart it; the same with a follower; SIGSTOP the leader
+        for 3 s (the others elect a new one; the old one steps down on SIGCONT); kill -9 a
+        PetaCore node and start it again (its clients reconnect)."""
         events = []
 
         def step(what, fn):
@@ -59,6 +62,16 @@ class Histories(unittest.TestCase):
             step(f"kill -9 follower {follower.name}", follower.kill)
             time.sleep(2 * SCALE)
             step(f"restart {follower.name}", follower.restart)
+            time.sleep(2 * SCALE)
+            leader = self.etcd.wait_leader()
+            step(f"SIGSTOP leader {leader.name}", leader.stop)
+            time.sleep(3 * SCALE)
+            step(f"SIGCONT {leader.name}", leader.cont)
+            time.sleep(2 * SCALE)
+            node = self.nodes[2]
+            step("kill -9 PetaCore node 2", node.kill)
+            time.sleep(1 * SCALE)
+            step("restart PetaCore node 2", node.start)
             time.sleep(2 * SCALE)
 
         return schedule, events
