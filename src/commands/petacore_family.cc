@@ -29,7 +29,8 @@ void Petacore(CommandContext& ctx) {
   std::string_view sub = ctx.args[1];
   size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "help")) {
-    if (argc != 2) return ctx.out.Error("ERR wrong number of arguments for 'petacore|help' command");
+    if (argc != 2)
+      return ctx.out.Error("ERR wrong number of arguments for 'petacore|help' command");
     static constexpr std::string_view kHelp[] = {
         "PETACORE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "READCONSISTENCY [LOCAL|LINEARIZABLE]",

@@ -34,20 +34,20 @@ void AwaitReadFence(ServerState& state, Executor& executor,
     if (pending->answered.exchange(true)) return;
     executor.Post([pending, error = std::move(error)] { pending->then(error); });
   };
-  state.read_barrier->Await([&state, &executor, pending, answer](
-                                replication::ReadBarrier::Result revision) {
-    if (!revision.ok()) return answer("ERR etcd: " + std::string(revision.status().message()));
-    if (state.store.applied_revision() >= *revision) return answer("");
-    // The watch has not delivered R yet (usually a few ms). Bound the wait like an etcd call:
-    // a replica that cannot catch up (watch cut off) must not hold the client forever.
-    auto timeout = state.config.etcd_timeout;
-    executor.PostAfter(timeout, [pending, rev = *revision, timeout] {
-      if (pending->answered.exchange(true)) return;
-      pending->then("ERR etcd: local replica did not reach revision " + std::to_string(rev) +
-                    " within " + std::to_string(timeout.count()) + " ms");
-    });
-    state.store.OnApplied(*revision, [answer] { answer(""); });
-  });
+  state.read_barrier->Await(
+      [&state, &executor, pending, answer](replication::ReadBarrier::Result revision) {
+        if (!revision.ok()) return answer("ERR etcd: " + std::string(revision.status().message()));
+        if (state.store.applied_revision() >= *revision) return answer("");
+        // The watch has not delivered R yet (usually a few ms). Bound the wait like an etcd call:
+        // a replica that cannot catch up (watch cut off) must not hold the client forever.
+        auto timeout = state.config.etcd_timeout;
+        executor.PostAfter(timeout, [pending, rev = *revision, timeout] {
+          if (pending->answered.exchange(true)) return;
+          pending->then("ERR etcd: local replica did not reach revision " + std::to_string(rev) +
+                        " within " + std::to_string(timeout.count()) + " ms");
+        });
+        state.store.OnApplied(*revision, [answer] { answer(""); });
+      });
 }
 
 }  // namespace petacore::server

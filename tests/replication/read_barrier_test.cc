@@ -103,21 +103,21 @@ TEST_F(ReadBarrierTest, RevisionCoversWritesAcknowledgedBefore) {
 TEST_F(ReadBarrierTest, ReaderArrivingDuringAFetchWaitsForTheNextOne) {
   HeldFetch held(EtcdRevisionFetch(*client_, "/t/barrier-key"));
   ReadBarrier barrier(held.fetch());
-  auto first = Await(barrier);   // fetch 1 goes out
-  held.WaitHeld(1);              // ... and etcd answered it: its revision predates the Put
+  auto first = Await(barrier);  // fetch 1 goes out
+  held.WaitHeld(1);             // ... and etcd answered it: its revision predates the Put
   auto put = client_->Put("/t/x", "v");
   ASSERT_TRUE(put.ok());
   auto second = Await(barrier);  // arrives while fetch 1 is in flight
   auto third = Await(barrier);
-  EXPECT_EQ(held.sent(), 1);     // one fetch at a time
-  held.ReleaseOne();             // fetch 1 answers `first` only, and fetch 2 starts
+  EXPECT_EQ(held.sent(), 1);  // one fetch at a time
+  held.ReleaseOne();          // fetch 1 answers `first` only, and fetch 2 starts
   auto r1 = first.get();
   ASSERT_TRUE(r1.ok());
-  EXPECT_LT(*r1, *put);          // the held reply is older than the write
+  EXPECT_LT(*r1, *put);  // the held reply is older than the write
   EXPECT_EQ(second.wait_for(0s), std::future_status::timeout);
   EXPECT_EQ(held.sent(), 2);
   held.WaitHeld(1);
-  held.ReleaseOne();             // fetch 2 answers both later readers
+  held.ReleaseOne();  // fetch 2 answers both later readers
   auto r2 = second.get(), r3 = third.get();
   ASSERT_TRUE(r2.ok() && r3.ok());
   EXPECT_GE(*r2, *put);
@@ -135,8 +135,10 @@ TEST_F(ReadBarrierTest, ReadersQueuedBehindAFetchShareOne) {
   std::vector<std::future<ReadBarrier::Result>> queued;
   std::vector<int64_t> acked;  // the last write acknowledged before each reader arrived
   for (int i = 0; i < kReaders; ++i) {
-    if (i % 250 == 0) acked.push_back(*client_->Put("/t/x", std::to_string(i)));
-    else acked.push_back(acked.back());
+    if (i % 250 == 0)
+      acked.push_back(*client_->Put("/t/x", std::to_string(i)));
+    else
+      acked.push_back(acked.back());
     queued.push_back(Await(barrier));
   }
   held.ReleaseOne();
