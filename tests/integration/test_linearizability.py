@@ -7,7 +7,9 @@ brought back), checked with linearizability.py.
 - `local` reads: reported, not asserted — they may be stale by design; the report says by
   how much (etcd revisions, versions of the key, and ms since the missed write was
   acknowledged).
-Environment: PETACORE_HISTORY_SECONDS scales the run (default: about 20 s per mode).
+Environment: PETACORE_HISTORY_SECONDS scales the run (default: about 20 s per mode). A
+failing history is saved as JSON lines (path in the failure message); PETACORE_HISTORY_KEEP=1
+also keeps the local-reads history.
 """
 import json
 import os
@@ -80,12 +82,15 @@ class Histories(unittest.TestCase):
         schedule, events = self.faults()
         ops, stats = run_workers(self.nodes, CLIENTS_PER_NODE, keys, mode, schedule)
         stats["faults"] = [e[1] for e in events]
-        # Kept for offline checking (history.load_history); the path is in the report.
+        return ops, stats
+
+    @staticmethod
+    def keep(ops, mode):
+        """Saves a history for offline checking (history.load_history); returns the path."""
         fd, path = tempfile.mkstemp(prefix=f"petacore-history-{mode}-", suffix=".jsonl")
         os.close(fd)
         save_history(ops, path)
-        stats["history_file"] = path
-        return ops, stats
+        return path
 
     def report(self, name, data):
         sys.stderr.write(f"\n{name}: {json.dumps(data, default=str)}\n")
@@ -107,7 +112,8 @@ class Histories(unittest.TestCase):
         self.report("linearizable", stats)
         self.assertGreater(stats["reads"], 100)
         self.assertGreater(stats["writes"], 100)
-        self.assertTrue(result, result.describe())
+        if not result:
+            self.fail(f"{result.describe()} (history kept in {self.keep(ops, 'linearizable')})")
         # Cross-check with etcd's own history: no read is stale against the revision order.
         # (Acknowledged SETs absent from it were folded: same-key writes of one node sent as
         # one put, the earlier values never visible — counted, not an error.)
@@ -119,13 +125,17 @@ class Histories(unittest.TestCase):
         self.report("linearizable, etcd cross-check", {k: v for k, v in stale.items()
                                                          if k != "samples"} | {
             "acked_writes_folded": stats["acked_writes_folded"]})
-        self.assertEqual(stale["stale"], 0, [repr(s[3]) for s in stale["samples"][:5]])
+        if stale["stale"]:
+            self.fail(f"stale reads: {[repr(s[3]) for s in stale['samples'][:5]]} "
+                      f"(history kept in {self.keep(ops, 'linearizable')})")
 
     def test_local_reads_staleness_report(self):
         keys = ["loc:a", "loc:b", "loc:c"]
         ops, stats = self.record("local", keys)
         result = check_history(ops)
         stats["linearizable"] = bool(result)
+        if os.environ.get("PETACORE_HISTORY_KEEP"):
+            stats["history_file"] = self.keep(ops, "local")
         if not result:
             stats["first_violation"] = result.describe(limit=4)
         report = staleness(ops, self.write_revisions(ops))
