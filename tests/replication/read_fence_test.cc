@@ -89,7 +89,7 @@ TEST_F(ReadFenceTest, ProceedsOnceTheStoreAppliedEtcdsRevision) {
 }
 
 TEST_F(ReadFenceTest, WaitsForTheWatchToCatchUp) {
-  state_.config.etcd_timeout = 10s;  // the local timeout must not win the race below
+  state_.config.etcd_timeout = 2s;  // the local timeout must not win the race below
   auto rev = client_->Put("/t/x", "v");
   ASSERT_TRUE(rev.ok());
   auto fence = Fence();
