@@ -3,10 +3,9 @@
 #include "etcdlink/client.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/alarm.h>
 #include <netdb.h>
 #include <sys/socket.h>
-
-#include <grpcpp/alarm.h>
 
 #include <thread>
 #include <utility>
@@ -72,6 +71,7 @@ struct AsyncTxnCall {
   std::function<void(absl::StatusOr<TxnResponse>)> done;
   // Retry of a Txn etcd refused before Raft (retry_policy.h): the alarm's tag is the call.
   std::chrono::steady_clock::time_point retry_until;
+  std::chrono::system_clock::time_point deadline;  // of the first attempt: all attempts share it
   int attempts = 1;
   std::unique_ptr<grpc::Alarm> alarm;
   bool waiting_alarm = false;
@@ -79,19 +79,24 @@ struct AsyncTxnCall {
 
 /// How long a call may still be retried: kWriteRetryBudget capped by the call timeout.
 std::chrono::steady_clock::time_point RetryDeadline(std::chrono::milliseconds call_timeout) {
-  return std::chrono::steady_clock::now() + std::min<std::chrono::milliseconds>(
-                                                kWriteRetryBudget, call_timeout);
+  return std::chrono::steady_clock::now() +
+         std::min<std::chrono::milliseconds>(kWriteRetryBudget, call_timeout);
 }
 
 /// Runs `call(ctx)` (one unary attempt) again while `retry(status)` holds and the retry
-/// deadline allows, pausing RetryBackoff between attempts.
+/// `budget` allows, pausing RetryBackoff between attempts; all attempts share one deadline
+/// (call_timeout).
 template <typename Call, typename Retry>
-grpc::Status CallWithRetry(const Client::Impl& impl, bool require_leader, Call call,
-                           Retry retry) {
-  const auto until = RetryDeadline(impl.options.call_timeout);
+grpc::Status CallWithRetry(const Client::Impl& impl, bool require_leader,
+                           std::chrono::milliseconds budget, Call call, Retry retry) {
+  const auto until = std::chrono::steady_clock::now() + budget;
+  std::chrono::system_clock::time_point deadline{};
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext ctx;
     impl.PrepareUnary(&ctx, require_leader);
+    // One deadline for all attempts: a caller waits at most call_timeout in all.
+    if (attempt == 1) deadline = ctx.deadline();
+    ctx.set_deadline(deadline);
     grpc::Status status = call(&ctx);
     if (status.ok() || !retry(ToAbsl(status))) return status;
     auto pause = RetryBackoff(attempt);
@@ -166,6 +171,7 @@ bool Client::Impl::RetryAsyncTxn(internal::AsyncTxnCall* call) {
     if (shutting_down) return false;
     call->ctx = std::make_unique<grpc::ClientContext>();
     PrepareUnary(call->ctx.get(), true);
+    call->ctx->set_deadline(call->deadline);  // the first attempt's: call_timeout in all
     call->response.Clear();
     call->reader = kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
     call->reader->StartCall();
@@ -209,7 +215,7 @@ absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::s
   // A serializable read is meant to work on a member without quorum, so no hasleader. A read
   // changes nothing: sent again on UNAVAILABLE (another member answers the next attempt).
   auto status = internal::ToAbsl(internal::CallWithRetry(
-      *impl_, /*require_leader=*/!serializable,
+      *impl_, /*require_leader=*/!serializable, impl_->options.call_timeout,
       [&](grpc::ClientContext* ctx) { return impl_->kv->Range(ctx, request, &response); },
       RetryableRead));
   if (!status.ok()) return status;
@@ -245,7 +251,8 @@ absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& v
   request.set_lease(lease);
   etcdserverpb::PutResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
-      *impl_, true, [&](grpc::ClientContext* ctx) { return impl_->kv->Put(ctx, request, &response); },
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Put(ctx, request, &response); },
       NotApplied));
   if (!status.ok()) return status;
   return response.header().revision();
@@ -257,7 +264,7 @@ absl::StatusOr<int64_t> Client::Delete(const std::string& key, const std::string
   if (!range_end.empty()) request.set_range_end(range_end.data(), range_end.size());
   etcdserverpb::DeleteRangeResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
-      *impl_, true,
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
       [&](grpc::ClientContext* ctx) { return impl_->kv->DeleteRange(ctx, request, &response); },
       NotApplied));
   if (!status.ok()) return status;
@@ -269,8 +276,8 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& request) {
   internal::ToProto(request, &proto);
   etcdserverpb::TxnResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
-      *impl_, true, [&](grpc::ClientContext* ctx) { return impl_->kv->Txn(ctx, proto, &response); },
-      NotApplied));
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Txn(ctx, proto, &response); }, NotApplied));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -282,6 +289,7 @@ void Client::TxnAsync(const TxnRequest& request,
   call->done = std::move(done);
   call->ctx = std::make_unique<grpc::ClientContext>();
   impl_->PrepareUnary(call->ctx.get(), true);
+  call->deadline = call->ctx->deadline();
   call->retry_until = internal::RetryDeadline(impl_->options.call_timeout);
   {
     // Starting under the lock keeps the destructor from shutting the queue down between the

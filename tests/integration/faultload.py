@@ -44,7 +44,6 @@ class Client(threading.Thread):
         self.errors = []  # (time, text), the first few
         self.ops = 0
         self.seq = 0
-        self.paused = threading.Event()  # set: do nothing (the node is being restarted)
 
     @property
     def counter_key(self):
@@ -61,10 +60,6 @@ class Client(threading.Thread):
     def run(self):
         r = None
         while not self.stop_flag.is_set():
-            if self.paused.is_set():
-                r = None
-                time.sleep(0.05)
-                continue
             try:
                 if r is None:
                     r = self._conn()

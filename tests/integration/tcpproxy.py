@@ -14,8 +14,6 @@ import itertools
 import socket
 import threading
 
-from harness import free_port
-
 
 class TcpProxy:
     def __init__(self, targets):

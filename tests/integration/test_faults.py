@@ -86,36 +86,38 @@ class EtcdMemberFaults(FaultTest):
         r = self.nodes[0].client()
         r.set("before", "1")
         load = Load(self.nodes).start()
-        load.wait_ops(200)
-        survivor = self.etcd.followers()[0]
-        down = [m for m in self.etcd.members if m is not survivor]
-        for m in down:
-            m.kill()
-        # Writes fail with a clear error (no hang: the client's socket timeout bounds it)...
         errors = []
-        for n in self.nodes:
-            c = n.client(socket_timeout=15)
+        rounds = max(1, int(phase(1)))
+        for round_ in range(rounds):
+            load.wait_ops(200)
+            survivor = self.etcd.followers()[0]
+            down = [m for m in self.etcd.members if m is not survivor]
+            for m in down:
+                m.kill()
+            # Writes fail with a clear error (no hang: the client's socket timeout bounds
+            # it), and reads continue from the replica.
+            for n in self.nodes:
+                c = n.client(socket_timeout=15)
 
-            def write_fails():
-                try:
-                    c.set("during", "1")
-                except redis.ResponseError as e:
-                    errors.append(str(e))
-                    return "no leader" in str(e)
-                return False
-            wait_for(write_fails, timeout=20, interval=0.2, what="writes failing fast")
-            # ...reads continue from the replica.
-            self.assertEqual(c.get("before"), b"1")
-        self.assertTrue(all(e.startswith("etcd: ") for e in errors), errors)
-        for m in down:
-            m.start(wait=False)
-        wait_for(lambda: self.etcd.healthy(), timeout=30, what="quorum back")
-        # Writes resume on every node.
-        for n in self.nodes:
-            c = n.client()
-            wait_for(lambda: c.set("after", n.port), timeout=30, what="writes resume")
+                def write_fails():
+                    try:
+                        c.set("during", "1")
+                    except redis.ResponseError as e:
+                        errors.append(str(e))
+                        return "no leader" in str(e)
+                    return False
+                wait_for(write_fails, timeout=20, interval=0.2, what="writes failing fast")
+                self.assertEqual(c.get("before"), b"1")
+            self.assertTrue(all(e.startswith("etcd: ") for e in errors), errors)
+            for m in down:
+                m.start(wait=False)
+            wait_for(lambda: self.etcd.healthy(), timeout=30, what="quorum back")
+            # Writes resume on every node.
+            for n in self.nodes:
+                c = n.client()
+                wait_for(lambda: c.set("after", round_), timeout=30, what="writes resume")
         load.wait_ops(200)
-        self.finish(load, 1, sample_error=errors[-1])
+        self.finish(load, rounds, sample_error=errors[-1])
 
 
 class NodeFaults(FaultTest):
@@ -127,14 +129,13 @@ class NodeFaults(FaultTest):
         mine = [c for c in load.clients if c.node is victim]
         while True:
             load.wait_ops(200)
-            for c in mine:
-                c.paused.set()
+            # Mid-write: its client is writing (the write in flight becomes "in doubt").
             victim.kill(signal.SIGKILL)
             faults += 1
             load.wait_ops(100)  # the other nodes keep writing
             victim.start()      # same port: reloads everything from etcd
-            for c in mine:
-                c.paused.clear()
+            start = sum(c.ops for c in mine)
+            wait_for(lambda: sum(c.ops for c in mine) > start, what="its client writes again")
             if time.monotonic() > deadline:
                 break
         load.wait_ops(100)
