@@ -16,7 +16,7 @@ import unittest
 import redis
 
 import cluster
-from faultload import phase
+from faultload import LONG, phase
 from harness import wait_for
 
 ACCOUNTS = [f"acct:{i}" for i in range(10)]
@@ -95,7 +95,8 @@ class BankTest(unittest.TestCase):
                      what="transfers progressing")
 
         faults = 0
-        deadline = time.monotonic() + phase(1)
+        # CI: one round of the four faults; long run: rounds for 25 s x PETACORE_LONG_FACTOR.
+        deadline = time.monotonic() + (phase(25) if LONG else 0)
         while True:
             progress()
             # 1. kill -9 a follower, 2. kill -9 the leader.
