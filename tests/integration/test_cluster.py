@@ -2,6 +2,7 @@
 (balancing, failover) and DEBUG DIGEST."""
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -54,6 +55,7 @@ class ClusterScriptTest(unittest.TestCase):
         d = tempfile.mkdtemp(prefix="petacore-cluster-sh-")
         self.env = dict(os.environ, PETACORE_CLUSTER_DIR=os.path.join(d, "c"),
                         PETACORE_SERVER=harness.SERVER)
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
         self.addCleanup(lambda: self.run_script("down"))
         self.run_script("up", "2")
         st = self.state()
