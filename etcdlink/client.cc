@@ -3,13 +3,16 @@
 #include "etcdlink/client.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/alarm.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <thread>
 #include <utility>
 
 #include "etcdlink/client_impl.h"
 #include "etcdlink/convert.h"
+#include "etcdlink/retry_policy.h"
 
 namespace petacore::etcdlink {
 
@@ -60,13 +63,47 @@ std::string BuildTarget(const std::vector<std::string>& endpoints) {
 }
 
 struct AsyncTxnCall {
-  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientContext> ctx;  // one per attempt (a context is single-use)
   etcdserverpb::TxnRequest request;
   etcdserverpb::TxnResponse response;
   grpc::Status status;
   std::unique_ptr<grpc::ClientAsyncResponseReader<etcdserverpb::TxnResponse>> reader;
   std::function<void(absl::StatusOr<TxnResponse>)> done;
+  // Retry of a Txn etcd refused before Raft (retry_policy.h): the alarm's tag is the call.
+  std::chrono::steady_clock::time_point retry_until;
+  std::chrono::system_clock::time_point deadline;  // of the first attempt: all attempts share it
+  int attempts = 1;
+  std::unique_ptr<grpc::Alarm> alarm;
+  bool waiting_alarm = false;
 };
+
+/// How long a call may still be retried: kWriteRetryBudget capped by the call timeout.
+std::chrono::steady_clock::time_point RetryDeadline(std::chrono::milliseconds call_timeout) {
+  return std::chrono::steady_clock::now() +
+         std::min<std::chrono::milliseconds>(kWriteRetryBudget, call_timeout);
+}
+
+/// Runs `call(ctx)` (one unary attempt) again while `retry(status)` holds and the retry
+/// `budget` allows, pausing RetryBackoff between attempts; all attempts share one deadline
+/// (call_timeout).
+template <typename Call, typename Retry>
+grpc::Status CallWithRetry(const Client::Impl& impl, bool require_leader,
+                           std::chrono::milliseconds budget, Call call, Retry retry) {
+  const auto until = std::chrono::steady_clock::now() + budget;
+  std::chrono::system_clock::time_point deadline{};
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext ctx;
+    impl.PrepareUnary(&ctx, require_leader);
+    // One deadline for all attempts: a caller waits at most call_timeout in all.
+    if (attempt == 1) deadline = ctx.deadline();
+    ctx.set_deadline(deadline);
+    grpc::Status status = call(&ctx);
+    if (status.ok() || !retry(ToAbsl(status))) return status;
+    auto pause = RetryBackoff(attempt);
+    if (std::chrono::steady_clock::now() + pause >= until) return status;
+    std::this_thread::sleep_for(pause);
+  }
+}
 
 }  // namespace internal
 
@@ -94,6 +131,7 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
     bool ok = false;
     while (cq.Next(&tag, &ok)) {
       auto* call = static_cast<internal::AsyncTxnCall*>(tag);
+      if (RetryAsyncTxn(call)) continue;
       {
         std::lock_guard<std::mutex> lock(mu);
         inflight.erase(call);
@@ -114,10 +152,43 @@ Client::Impl::~Impl() {
     // callbacks still run (with CANCELLED, or the real result if it raced in first).
     std::lock_guard<std::mutex> lock(mu);
     shutting_down = true;
-    for (auto* call : inflight) call->ctx.TryCancel();
+    for (auto* call : inflight) {
+      if (call->waiting_alarm) {
+        call->alarm->Cancel();  // fires at once; the call then completes with its last error
+      } else {
+        call->ctx->TryCancel();
+      }
+    }
   }
   cq.Shutdown();  // Next() keeps returning the pending completions, then false
   cq_thread.join();
+}
+
+bool Client::Impl::RetryAsyncTxn(internal::AsyncTxnCall* call) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (call->waiting_alarm) {  // the back-off is over (or cancelled by shutdown): send again
+    call->waiting_alarm = false;
+    if (shutting_down) return false;
+    call->ctx = std::make_unique<grpc::ClientContext>();
+    PrepareUnary(call->ctx.get(), true);
+    call->ctx->set_deadline(call->deadline);  // the first attempt's: call_timeout in all
+    call->response.Clear();
+    call->reader = kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
+    call->reader->StartCall();
+    call->reader->Finish(&call->response, &call->status, call);
+    ++call->attempts;
+    return true;
+  }
+  if (call->status.ok() || shutting_down || !NotApplied(internal::ToAbsl(call->status))) {
+    return false;
+  }
+  const auto pause = RetryBackoff(call->attempts);
+  const auto now = std::chrono::steady_clock::now();
+  if (now + pause >= call->retry_until) return false;
+  if (!call->alarm) call->alarm = std::make_unique<grpc::Alarm>();
+  call->waiting_alarm = true;
+  call->alarm->Set(&cq, std::chrono::system_clock::now() + pause, call);
+  return true;
 }
 
 void Client::Impl::PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const {
@@ -141,10 +212,12 @@ absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::s
   request.set_revision(revision);
   request.set_serializable(serializable);
   etcdserverpb::RangeResponse response;
-  grpc::ClientContext ctx;
-  // A serializable read is meant to work on a member without quorum, so no hasleader.
-  impl_->PrepareUnary(&ctx, /*require_leader=*/!serializable);
-  auto status = internal::ToAbsl(impl_->kv->Range(&ctx, request, &response));
+  // A serializable read is meant to work on a member without quorum, so no hasleader. A read
+  // changes nothing: sent again on UNAVAILABLE (another member answers the next attempt).
+  auto status = internal::ToAbsl(internal::CallWithRetry(
+      *impl_, /*require_leader=*/!serializable, impl_->options.call_timeout,
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Range(ctx, request, &response); },
+      RetryableRead));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -177,9 +250,10 @@ absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& v
   request.set_value(value.data(), value.size());
   request.set_lease(lease);
   etcdserverpb::PutResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Put(&ctx, request, &response));
+  auto status = internal::ToAbsl(internal::CallWithRetry(
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Put(ctx, request, &response); },
+      NotApplied));
   if (!status.ok()) return status;
   return response.header().revision();
 }
@@ -189,9 +263,10 @@ absl::StatusOr<int64_t> Client::Delete(const std::string& key, const std::string
   request.set_key(key.data(), key.size());
   if (!range_end.empty()) request.set_range_end(range_end.data(), range_end.size());
   etcdserverpb::DeleteRangeResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->DeleteRange(&ctx, request, &response));
+  auto status = internal::ToAbsl(internal::CallWithRetry(
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      [&](grpc::ClientContext* ctx) { return impl_->kv->DeleteRange(ctx, request, &response); },
+      NotApplied));
   if (!status.ok()) return status;
   return response.deleted();
 }
@@ -200,9 +275,9 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& request) {
   etcdserverpb::TxnRequest proto;
   internal::ToProto(request, &proto);
   etcdserverpb::TxnResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Txn(&ctx, proto, &response));
+  auto status = internal::ToAbsl(internal::CallWithRetry(
+      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Txn(ctx, proto, &response); }, NotApplied));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -212,13 +287,16 @@ void Client::TxnAsync(const TxnRequest& request,
   auto call = std::make_unique<internal::AsyncTxnCall>();
   internal::ToProto(request, &call->request);
   call->done = std::move(done);
-  impl_->PrepareUnary(&call->ctx, true);
+  call->ctx = std::make_unique<grpc::ClientContext>();
+  impl_->PrepareUnary(call->ctx.get(), true);
+  call->deadline = call->ctx->deadline();
+  call->retry_until = internal::RetryDeadline(impl_->options.call_timeout);
   {
     // Starting under the lock keeps the destructor from shutting the queue down between the
     // check and the start; it also orders the insert before the completion thread's erase.
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (!impl_->shutting_down) {
-      call->reader = impl_->kv->PrepareAsyncTxn(&call->ctx, call->request, &impl_->cq);
+      call->reader = impl_->kv->PrepareAsyncTxn(call->ctx.get(), call->request, &impl_->cq);
       call->reader->StartCall();
       auto* raw = call.release();  // owned by the completion thread from here on
       raw->reader->Finish(&raw->response, &raw->status, raw);

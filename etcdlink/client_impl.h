@@ -45,6 +45,11 @@ struct Client::Impl {
   /// failing fast on a reconnecting channel), optional hasleader.
   void PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const;
 
+  /// On the completion thread, for a finished attempt or back-off alarm of `call`: sends it
+  /// again (after RetryBackoff) if etcd refused it before Raft (retry_policy.h) and its retry
+  /// deadline allows; returns true when the call goes on, false when it is complete.
+  bool RetryAsyncTxn(internal::AsyncTxnCall* call);
+
   ClientOptions options;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<etcdserverpb::KV::Stub> kv;

@@ -29,10 +29,9 @@ std::string KeySpaceDigest(keyspace::TxnView& view) {
     if (!key.empty() && static_cast<unsigned char>(key[0]) == 0xFF) return true;
     EVP_DigestInit_ex(sha.get(), EVP_sha1(), nullptr);
     const auto n = static_cast<uint32_t>(key.size());
-    const unsigned char len[4] = {static_cast<unsigned char>(n >> 24),
-                                  static_cast<unsigned char>(n >> 16),
-                                  static_cast<unsigned char>(n >> 8),
-                                  static_cast<unsigned char>(n)};
+    const unsigned char len[4] = {
+        static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+        static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
     EVP_DigestUpdate(sha.get(), len, sizeof(len));
     EVP_DigestUpdate(sha.get(), key.data(), key.size());
     EVP_DigestUpdate(sha.get(), value.data(), value.size());

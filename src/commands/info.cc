@@ -109,6 +109,7 @@ void Info(CommandContext& ctx) {
     Line(s, "total_commands_processed", std::to_string(srv.total_commands.load()));
     Line(s, "rejected_connections", std::to_string(srv.rejected_connections.load()));
     Line(s, "commit_retries", std::to_string(srv.commit_retries.load()));
+    Line(s, "acks_before_visible", std::to_string(srv.acks_before_visible.load()));
     s += "\r\n";
   }
   if (wants("keyspace")) {

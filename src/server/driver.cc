@@ -190,6 +190,30 @@ struct Job : std::enable_shared_from_this<Job> {
     });
   }
 
+  // Ack-after-visible, bounded: the write is committed in etcd at `revision`; if this node has
+  // not applied it after --etcd-timeout-ms (its watch is cut or far behind), the success reply
+  // goes out anyway, because the write IS durable, and only read-your-writes on this node is
+  // late (docs/consistency.md). Counted in INFO acks_before_visible.
+  void BoundAckWait(int64_t revision) {
+    auto self = shared_from_this();
+    executor->PostAfter(state->config.etcd_timeout, [self, revision] {
+      if (self->finished || self->state->store.applied_revision() >= revision) return;
+      self->state->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
+      self->Finish();
+    });
+  }
+
+  // A conflict's retry waits for the conflicting revision to be applied here; if the watch is
+  // cut that could be forever. Nothing was written, so an error reply after --etcd-timeout-ms
+  // is safe: the client may simply retry.
+  void BoundConflictWait(int64_t revision) {
+    auto self = shared_from_this();
+    executor->PostAfter(state->config.etcd_timeout, [self, revision] {
+      if (self->finished || self->state->store.applied_revision() >= revision) return;
+      self->Fail("ERR etcd: this node's replica is behind etcd (watch not caught up), retry");
+    });
+  }
+
   // Waits (without a reply) until a key of the block request changes or the timeout passes.
   void Park(int64_t read_revision) {
     auto self = shared_from_this();
@@ -236,6 +260,7 @@ struct Job : std::enable_shared_from_this<Job> {
             if (self->Inline()) return self->Finish();
             self->executor->Post([self] { self->Finish(); });
           });
+          if (!state->config.standalone()) BoundAckWait(result.revision);
         }
         return;
       case CommitResult::Status::kGuardFailed:
@@ -257,9 +282,14 @@ struct Job : std::enable_shared_from_this<Job> {
       });
       return;
     }
-    auto retry = [self] { self->executor->Post([self] { self->Attempt(); }); };
+    auto retry = [self] {
+      self->executor->Post([self] {
+        if (!self->finished) self->Attempt();  // not after BoundConflictWait answered
+      });
+    };
     if (result.exact) {
       state->store.OnApplied(result.revision, retry);
+      BoundConflictWait(result.revision);
     } else {
       // The conflicting change's revision is unknown (a delete): retry after a short pause.
       executor->PostAfter(kUnknownRevisionWait, [self] { self->Attempt(); });

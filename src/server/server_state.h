@@ -43,6 +43,8 @@ struct ServerState {
   std::atomic<int64_t> total_commands{0};
   std::atomic<int64_t> commit_retries{0};
   std::atomic<int64_t> rejected_connections{0};
+  /// Writes acknowledged after --etcd-timeout-ms although not yet applied here (driver.cc).
+  std::atomic<int64_t> acks_before_visible{0};
 
   /// Connected clients, for CLIENT LIST and INFO clients. Sessions are registered by their
   /// connection for their lifetime; reading one from another thread is a benign race on

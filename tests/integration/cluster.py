@@ -196,10 +196,21 @@ def applied_revision(node):
     return digest_at(node)[0]
 
 
+def current_revision(etcd):
+    """etcd's current revision (a linearizable read) through `etcd`'s endpoint(s): an
+    EtcdCluster or a harness.Etcd."""
+    if isinstance(etcd, EtcdCluster):
+        return etcd.revision()
+    out = subprocess.run(["etcdctl", "--endpoints", etcd.endpoint, "get", "-w", "json",
+                          "petacore-test-revision-probe"], env=dict(os.environ, ETCDCTL_API="3"),
+                         check=True, capture_output=True, timeout=30).stdout
+    return int(json.loads(out)["header"]["revision"])
+
+
 def wait_converged(nodes, etcd, timeout=60):
     """Waits until every node has applied etcd's current revision, then checks that all
     report the same digest at that revision. Returns (revision, digest)."""
-    target = etcd.revision()
+    target = current_revision(etcd)
     wait_for(lambda: all(applied_revision(n) >= target for n in nodes), timeout=timeout,
              interval=0.1, what=f"all nodes at revision {target}")
     results = {}

@@ -4,6 +4,8 @@ node off from etcd without touching either process.
     proxy = TcpProxy(["127.0.0.1:2379", ...])   # listens on proxy.endpoint
     proxy.cut()       # closes every connection and refuses (accept + close) new ones
     proxy.restore()   # new connections are forwarded again
+    proxy.freeze()    # keep connections open but hold everything etcd sends (a stalled link)
+    proxy.thaw()      # deliver what was held and forward again
 
 Each accepted connection goes to the next target in turn (round robin), falling through to
 the others when one refuses. Threads: one acceptor, two pumps per connection.
@@ -11,8 +13,6 @@ the others when one refuses. Threads: one acceptor, two pumps per connection.
 import itertools
 import socket
 import threading
-
-from harness import free_port
 
 
 class TcpProxy:
@@ -30,6 +30,9 @@ class TcpProxy:
         self.port = self.listener.getsockname()[1]
         self.accepted = 0
         self.refused = 0
+        self.bytes_down = 0  # bytes forwarded from the targets to the clients
+        self._thawed = threading.Event()
+        self._thawed.set()
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
 
@@ -54,6 +57,14 @@ class TcpProxy:
     def restore(self):
         with self._lock:
             self._cut = False
+
+    def freeze(self):
+        """Stops forwarding what the targets send (requests still go up): to the client, the
+        link is alive but silent, as with a stalled member."""
+        self._thawed.clear()
+
+    def thaw(self):
+        self._thawed.set()
 
     def close(self):
         self._closed = True
@@ -108,15 +119,20 @@ class TcpProxy:
                     continue
                 self._conns.update((client, upstream))
                 self.accepted += 1
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, down in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(target=self._pump, args=(a, b, down), daemon=True).start()
 
-    def _pump(self, src, dst):
+    def _pump(self, src, dst, down):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                if down:
+                    while not self._thawed.wait(0.1):
+                        if self._closed:
+                            return
+                    self.bytes_down += len(data)
                 dst.sendall(data)
         except OSError:
             pass
