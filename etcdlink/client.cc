@@ -46,8 +46,9 @@ std::string BuildTarget(const std::vector<std::string>& endpoints) {
   std::string target = "ipv4:";
   bool first = true;
   for (std::string endpoint : endpoints) {
-    // Accept etcdctl-style URLs too; only plain TCP is supported.
+    // Accept etcdctl-style URLs too; "https://" only matters to MakeChannelCredentials.
     if (endpoint.rfind("http://", 0) == 0) endpoint.erase(0, 7);
+    if (endpoint.rfind("https://", 0) == 0) endpoint.erase(0, 8);
     const auto colon = endpoint.rfind(':');
     std::string host = colon == std::string::npos ? endpoint : endpoint.substr(0, colon);
     std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
@@ -66,6 +67,8 @@ struct AsyncTxnCall {
   grpc::Status status;
   std::unique_ptr<grpc::ClientAsyncResponseReader<etcdserverpb::TxnResponse>> reader;
   std::function<void(absl::StatusOr<TxnResponse>)> done;
+  std::string token;     // the auth token sent, to invalidate if etcd refuses it
+  bool retried = false;  // already re-sent once after a token refusal
 };
 
 }  // namespace internal
@@ -82,8 +85,12 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   // No client keepalive pings: etcd answers pings closer than 5 s, or pings without an active
   // call, with GOAWAY too_many_pings (facts §4.7). Dead peers are found by call deadlines and
   // by the watcher's reconnect loop.
-  channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints),
-                                      grpc::InsecureChannelCredentials(), args);
+  auto credentials = internal::MakeChannelCredentials(options, &args);
+  channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints), credentials, args);
+  if (!options.user.empty()) {
+    auth = std::make_unique<internal::AuthToken>(options.user, options.password,
+                                                 options.call_timeout, channel);
+  }
   kv = etcdserverpb::KV::NewStub(channel);
   watch = etcdserverpb::Watch::NewStub(channel);
   lease = etcdserverpb::Lease::NewStub(channel);
@@ -97,6 +104,17 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
       {
         std::lock_guard<std::mutex> lock(mu);
         inflight.erase(call);
+      }
+      if (auth && !call->retried && internal::IsTokenError(call->status)) {
+        // Refused for its token before being applied: once more with a fresh token.
+        auth->Invalidate(call->token);
+        auto retry = std::make_unique<internal::AsyncTxnCall>();
+        retry->request = std::move(call->request);
+        retry->done = std::move(call->done);
+        retry->retried = true;
+        delete call;
+        StartTxn(std::move(retry));
+        continue;
       }
       if (call->status.ok()) {
         call->done(internal::FromProto(call->response));
@@ -132,6 +150,8 @@ Client::~Client() = default;
 
 const ClientOptions& Client::options() const { return impl_->options; }
 
+int64_t Client::auth_refreshes() const { return impl_->auth ? impl_->auth->refreshes() : 0; }
+
 absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::string& range_end,
                                             int64_t limit, int64_t revision, bool serializable) {
   etcdserverpb::RangeRequest request;
@@ -141,10 +161,10 @@ absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::s
   request.set_revision(revision);
   request.set_serializable(serializable);
   etcdserverpb::RangeResponse response;
-  grpc::ClientContext ctx;
   // A serializable read is meant to work on a member without quorum, so no hasleader.
-  impl_->PrepareUnary(&ctx, /*require_leader=*/!serializable);
-  auto status = internal::ToAbsl(impl_->kv->Range(&ctx, request, &response));
+  auto status = internal::ToAbsl(impl_->Unary(/*require_leader=*/!serializable, [&](grpc::ClientContext* ctx) {
+    return impl_->kv->Range(ctx, request, &response);
+  }));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -177,9 +197,9 @@ absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& v
   request.set_value(value.data(), value.size());
   request.set_lease(lease);
   etcdserverpb::PutResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Put(&ctx, request, &response));
+  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
+    return impl_->kv->Put(ctx, request, &response);
+  }));
   if (!status.ok()) return status;
   return response.header().revision();
 }
@@ -189,9 +209,9 @@ absl::StatusOr<int64_t> Client::Delete(const std::string& key, const std::string
   request.set_key(key.data(), key.size());
   if (!range_end.empty()) request.set_range_end(range_end.data(), range_end.size());
   etcdserverpb::DeleteRangeResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->DeleteRange(&ctx, request, &response));
+  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
+    return impl_->kv->DeleteRange(ctx, request, &response);
+  }));
   if (!status.ok()) return status;
   return response.deleted();
 }
@@ -200,9 +220,9 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& request) {
   etcdserverpb::TxnRequest proto;
   internal::ToProto(request, &proto);
   etcdserverpb::TxnResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Txn(&ctx, proto, &response));
+  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
+    return impl_->kv->Txn(ctx, proto, &response);
+  }));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -212,17 +232,29 @@ void Client::TxnAsync(const TxnRequest& request,
   auto call = std::make_unique<internal::AsyncTxnCall>();
   internal::ToProto(request, &call->request);
   call->done = std::move(done);
-  impl_->PrepareUnary(&call->ctx, true);
+  impl_->StartTxn(std::move(call));
+}
+
+void Client::Impl::StartTxn(std::unique_ptr<internal::AsyncTxnCall> call) {
+  PrepareUnary(&call->ctx, true);
+  if (auth) {
+    // May authenticate (a blocking call bounded by call_timeout), also on cq_thread for a retry.
+    grpc::Status status = auth->AddTo(&call->ctx, &call->token);
+    if (!status.ok()) {
+      call->done(internal::ToAbsl(status));
+      return;
+    }
+  }
   {
     // Starting under the lock keeps the destructor from shutting the queue down between the
     // check and the start; it also orders the insert before the completion thread's erase.
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    if (!impl_->shutting_down) {
-      call->reader = impl_->kv->PrepareAsyncTxn(&call->ctx, call->request, &impl_->cq);
+    std::lock_guard<std::mutex> lock(mu);
+    if (!shutting_down) {
+      call->reader = kv->PrepareAsyncTxn(&call->ctx, call->request, &cq);
       call->reader->StartCall();
       auto* raw = call.release();  // owned by the completion thread from here on
       raw->reader->Finish(&raw->response, &raw->status, raw);
-      impl_->inflight.insert(raw);
+      inflight.insert(raw);
       return;
     }
   }
@@ -234,9 +266,9 @@ absl::StatusOr<int64_t> Client::Compact(int64_t revision, bool physical) {
   request.set_revision(revision);
   request.set_physical(physical);
   etcdserverpb::CompactionResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Compact(&ctx, request, &response));
+  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
+    return impl_->kv->Compact(ctx, request, &response);
+  }));
   if (!status.ok()) return status;
   return response.header().revision();
 }

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "etcdlink/client.h"
 #include "etcdlink/proto/rpc.grpc.pb.h"
+#include "etcdlink/security_impl.h"
 
 namespace petacore::etcdlink {
 
@@ -45,12 +46,35 @@ struct Client::Impl {
   /// failing fast on a reconnecting channel), optional hasleader.
   void PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const;
 
+  /// One unary call: `call(ctx)` runs on a context from PrepareUnary plus the auth token;
+  /// when etcd refuses the token it re-authenticates and runs `call` once more on a new
+  /// context (safe for writes: such a request was rejected before being applied).
+  template <typename Call>
+  grpc::Status Unary(bool require_leader, Call&& call) const {
+    for (int attempt = 0;; ++attempt) {
+      grpc::ClientContext ctx;
+      PrepareUnary(&ctx, require_leader);
+      std::string token;
+      if (auth) {
+        grpc::Status status = auth->AddTo(&ctx, &token);
+        if (!status.ok()) return status;
+      }
+      grpc::Status status = call(&ctx);
+      if (!auth || attempt > 0 || !internal::IsTokenError(status)) return status;
+      auth->Invalidate(token);
+    }
+  }
+
+  /// Starts one async Txn (token included); its completion runs on cq_thread.
+  void StartTxn(std::unique_ptr<internal::AsyncTxnCall> call);
+
   ClientOptions options;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<etcdserverpb::KV::Stub> kv;
   std::unique_ptr<etcdserverpb::Watch::Stub> watch;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease;
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
+  std::unique_ptr<internal::AuthToken> auth;  // null when options.user is empty
 
   // TxnAsync machinery: one completion queue drained by one thread owned by the client.
   grpc::CompletionQueue cq;

@@ -22,9 +22,32 @@ const char* IsolationName(keyspace::Isolation i) {
   return "?";
 }
 
+namespace {
+
+// --etcd-user NAME:PASSWORD (as etcdctl) or --etcd-password-file; the file keeps the secret out
+// of `ps`. Prints the error and returns false when the file cannot be read.
+bool ResolveEtcdPassword(Config* c, const std::string& password_file) {
+  if (const auto colon = c->etcd_user.find(':');
+      colon != std::string::npos && c->etcd_password.empty()) {
+    c->etcd_password = c->etcd_user.substr(colon + 1);
+    c->etcd_user.resize(colon);
+  }
+  if (password_file.empty()) return true;
+  std::ifstream f(password_file);
+  if (!f) {
+    std::cerr << "petacore-server: cannot read --etcd-password-file " << password_file << "\n";
+    return false;
+  }
+  std::getline(f, c->etcd_password);
+  if (!c->etcd_password.empty() && c->etcd_password.back() == '\r') c->etcd_password.pop_back();
+  return true;
+}
+
+}  // namespace
+
 std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   Config c;
-  std::string endpoints, isolation = "serializable", config_file;
+  std::string endpoints, isolation = "serializable", config_file, etcd_password_file;
   int64_t etcd_timeout_ms = c.etcd_timeout.count();
   po::options_description opts("petacore-server options");
   opts.add_options()
@@ -55,7 +78,16 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("proto-max-bulk-len", po::value(&c.proto_max_bulk_len)->default_value(c.proto_max_bulk_len),
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
-       "trace | debug | info | warn | error");
+       "trace | debug | info | warn | error")
+      ("etcd-cacert", po::value(&c.etcd_cacert),
+       "verify etcd's TLS certificate with this CA bundle (PEM); turns TLS on")
+      ("etcd-cert", po::value(&c.etcd_cert), "TLS client certificate for etcd (PEM)")
+      ("etcd-key", po::value(&c.etcd_key), "private key of --etcd-cert (PEM)")
+      ("etcd-user", po::value(&c.etcd_user),
+       "etcd auth user, as NAME or NAME:PASSWORD (etcdctl --user)")
+      ("etcd-password", po::value(&c.etcd_password), "password of --etcd-user")
+      ("etcd-password-file", po::value(&etcd_password_file),
+       "read the password of --etcd-user from the first line of FILE");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -93,6 +125,10 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   } else {
     std::cerr << "petacore-server: --txn-isolation must be serializable, snapshot or "
                  "read-committed\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (!ResolveEtcdPassword(&c, etcd_password_file)) {
     *exit_code = 1;
     return std::nullopt;
   }

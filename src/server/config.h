@@ -27,6 +27,13 @@ struct Config {
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
+  // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);
+  // all empty = plaintext, no auth. See etcdlink/security.h.
+  std::string etcd_cacert;    ///< PEM file of the CA that signed etcd's server certificate
+  std::string etcd_cert;      ///< PEM client certificate (etcd --client-cert-auth)
+  std::string etcd_key;       ///< PEM private key of etcd_cert
+  std::string etcd_user;      ///< etcd v3 auth user; empty = no auth
+  std::string etcd_password;  ///< from --etcd-password, "user:password" or --etcd-password-file
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

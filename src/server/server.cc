@@ -22,6 +22,7 @@
 #include "replication/sync.h"
 #include "server/connection.h"
 #include "server/driver.h"
+#include "server/etcd_options.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -68,8 +69,12 @@ int RunServer(const Config& config) {
   if (config.standalone()) {
     state.committer = std::make_unique<replication::LocalCommitter>(state.store);
   } else {
-    client = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{config.etcd_endpoints, config.etcd_timeout});
+    auto client_options = EtcdClientOptions(config);
+    if (!client_options.ok()) {
+      spdlog::error("etcd link: {}", std::string(client_options.status().message()));
+      return 1;
+    }
+    client = std::make_unique<etcdlink::Client>(std::move(*client_options));
     auto committer = std::make_unique<replication::EtcdCommitter>(
         *client, config.etcd_prefix,
         replication::GroupCommitOptions{config.etcd_max_txn_ops, config.etcd_max_request_bytes,
@@ -83,17 +88,24 @@ int RunServer(const Config& config) {
         keys_loaded = *loaded;
         break;
       }
+      if (etcdlink::IsAuthFailure(loaded.status())) {
+        // Retrying a wrong user or password cannot help: say so and stop.
+        spdlog::error("etcd refused user '{}': {}", config.etcd_user,
+                      std::string(loaded.status().message()));
+        return 1;
+      }
       spdlog::warn("initial load from etcd failed (attempt {}): {}; retrying", attempt,
                    loaded.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    state.replication_info = [s = sync.get(), c = etcd_committer] {
+    state.replication_info = [s = sync.get(), c = etcd_committer, cl = client.get()] {
       auto line = [](std::string_view k, int64_t v) {
         return std::string(k) + ":" + std::to_string(v) + "\r\n";
       };
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
-             line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors());
+             line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
+             line("etcd_auth_refreshes", cl->auth_refreshes());
     };
   }
 
