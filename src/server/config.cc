@@ -87,7 +87,15 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
        "etcd auth user, as NAME or NAME:PASSWORD (etcdctl --user)")
       ("etcd-password", po::value(&c.etcd_password), "password of --etcd-user")
       ("etcd-password-file", po::value(&etcd_password_file),
-       "read the password of --etcd-user from the first line of FILE");
+       "read the password of --etcd-user from the first line of FILE")
+      ("tls-port", po::value(&c.tls_port)->default_value(c.tls_port),
+       "TCP port for RESP clients over TLS (0 = none)")
+      ("tls-cert-file", po::value(&c.tls_cert_file), "server certificate chain (PEM)")
+      ("tls-key-file", po::value(&c.tls_key_file), "private key of --tls-cert-file (PEM)")
+      ("tls-ca-cert-file", po::value(&c.tls_ca_cert_file),
+       "CA certificates that client certificates must chain to (PEM)")
+      ("tls-auth-clients", po::value(&c.tls_auth_clients)->default_value(c.tls_auth_clients),
+       "client certificates on the TLS port: yes (required) | optional | no");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -136,8 +144,19 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   c.etcd_timeout = std::chrono::milliseconds(etcd_timeout_ms);
   if (c.etcd_max_inflight_txns < 1) c.etcd_max_inflight_txns = 1;
   if (c.etcd_max_txn_ops < 8) c.etcd_max_txn_ops = 8;
-  if (c.port <= 0 || c.port > 65535) {
-    std::cerr << "petacore-server: --port out of range\n";
+  if (c.port < 0 || c.port > 65535 || c.tls_port < 0 || c.tls_port > 65535) {
+    std::cerr << "petacore-server: --port/--tls-port out of range\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (c.port == 0 && c.tls_port == 0) {
+    std::cerr << "petacore-server: --port 0 needs a --tls-port (no listener otherwise)\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (c.tls_auth_clients != "yes" && c.tls_auth_clients != "no" &&
+      c.tls_auth_clients != "optional") {
+    std::cerr << "petacore-server: --tls-auth-clients must be yes, no or optional\n";
     *exit_code = 1;
     return std::nullopt;
   }

@@ -34,6 +34,13 @@ struct Config {
   std::string etcd_key;       ///< PEM private key of etcd_cert
   std::string etcd_user;      ///< etcd v3 auth user; empty = no auth
   std::string etcd_password;  ///< from --etcd-password, "user:password" or --etcd-password-file
+  // RESP clients over TLS, as Redis's tls-* settings (see server/tls.h). --port 0 turns the
+  // plain TCP listener off.
+  int tls_port = 0;                     ///< 0 = no TLS listener
+  std::string tls_cert_file;            ///< PEM certificate chain of the server
+  std::string tls_key_file;             ///< PEM private key of tls_cert_file
+  std::string tls_ca_cert_file;         ///< PEM CA bundle that client certificates must chain to
+  std::string tls_auth_clients = "yes";  ///< yes | no | optional (Redis's default is yes)
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

@@ -29,7 +29,7 @@ std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
 
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, ServerState& state, Driver& driver)
+Connection::Connection(Stream socket, ServerState& state, Driver& driver)
     : socket_(std::move(socket)),
       state_(state),
       driver_(driver),

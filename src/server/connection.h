@@ -17,14 +17,15 @@
 #include "server/driver.h"
 #include "server/server_state.h"
 #include "server/session.h"
+#include "server/stream.h"
 
 namespace petacore::server {
 
-/// Owns the socket and the Session. Lives as long as its Run() coroutine; all of it runs on
+/// Owns the client stream (plain TCP or TLS, see stream.h) and the Session. Lives as long as its Run() coroutine; all of it runs on
 /// the socket's io_context thread (one thread per io_context), so no locks are needed.
 class Connection : public Executor, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(boost::asio::ip::tcp::socket socket, ServerState& state, Driver& driver);
+  Connection(Stream socket, ServerState& state, Driver& driver);
   ~Connection() override;
 
   /// Serves the client until it disconnects, sends QUIT, or breaks the protocol. `self` (this
@@ -38,7 +39,7 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
   /// Parses and executes what the buffer holds; false when the connection must close.
   boost::asio::awaitable<bool> ProcessInput();
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream socket_;  // named for what it mostly is; TLS clients have a TLS stream here
   ServerState& state_;
   Driver& driver_;
   Session session_;

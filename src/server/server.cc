@@ -23,6 +23,7 @@
 #include "server/connection.h"
 #include "server/driver.h"
 #include "server/etcd_options.h"
+#include "server/tls.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -115,7 +116,7 @@ int RunServer(const Config& config) {
   }
   Driver driver(state);
   tcp::acceptor acceptor(*contexts[0]);
-  try {
+  if (config.port != 0) try {  // --port 0: TLS clients only, as Redis
     tcp::endpoint ep(asio::ip::make_address(config.bind), static_cast<uint16_t>(config.port));
     acceptor.open(ep.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -130,7 +131,18 @@ int RunServer(const Config& config) {
     spdlog::info("signal {}: shutting down", sig);
     for (auto& ctx : contexts) ctx->stop();
   });
-  asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
+  if (config.port != 0) {
+    asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
+  }
+  std::unique_ptr<TlsListener> tls_listener;
+  if (config.tls_port != 0) {
+    auto listener = TlsListener::Start(config, contexts, state, driver);
+    if (!listener.ok()) {
+      spdlog::error("TLS: {}", std::string(listener.status().message()));
+      return 1;
+    }
+    tls_listener = std::move(*listener);
+  }
 
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string endpoints;

@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import tempfile
 
+import redis
+
 import harness
 
 # The etcd user PetaCore logs in as, and etcd's mandatory root user (needed to enable auth).
@@ -118,3 +120,30 @@ def etcd_link_args(certs, user=ETCD_USER, password=ETCD_PASSWORD):
 def info_field(client, name):
     """One field of INFO petacore, or None."""
     return client.info("petacore").get(name)
+
+
+def tls_server_args(certs, tls_port, auth_clients="yes"):
+    """petacore-server flags for a TLS port with `certs`' server certificate and CA."""
+    return ["--tls-port", str(tls_port), "--tls-cert-file", certs.path("server.pem"),
+            "--tls-key-file", certs.path("server-key.pem"), "--tls-ca-cert-file",
+            certs.path("ca.pem"), "--tls-auth-clients", auth_clients]
+
+
+def tls_client(certs, port, client="client", **kw):
+    """redis-py over TLS, verifying the server against `certs`' CA; `client` names the client
+    certificate to present ("client", "rogue-client") or None for none."""
+    kw.setdefault("socket_timeout", 30)
+    if client:
+        kw.update(ssl_certfile=certs.path(f"{client}.pem"),
+                  ssl_keyfile=certs.path(f"{client}-key.pem"))
+    return redis.Redis(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=certs.path("ca.pem"),
+                       ssl_cert_reqs="required", **kw)
+
+
+def tls_cli(certs, port, *args, client="client"):
+    """redis-cli --tls against `port`; returns the CompletedProcess (text)."""
+    cmd = ["redis-cli", "--tls", "--cacert", certs.path("ca.pem"), "-h", "127.0.0.1",
+           "-p", str(port)]
+    if client:
+        cmd += ["--cert", certs.path(f"{client}.pem"), "--key", certs.path(f"{client}-key.pem")]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, timeout=60)
