@@ -10,6 +10,51 @@ namespace petacore::server {
 
 namespace po = boost::program_options;
 
+namespace {
+
+// The limit flags given as text (memory units, Redis's output-buffer-limit syntax) into `c`;
+// false after printing what is wrong.
+bool ApplyLimitOptions(const std::string& query_buffer_limit,
+                       const std::string& output_buffer_limit, const std::string& maxmemory,
+                       const std::string& maxmemory_policy, Config* c) {
+  auto qbl = ParseMemorySize(query_buffer_limit);
+  // Redis refuses a query buffer limit under 1mb: smaller ones would cut ordinary commands.
+  if (!qbl || *qbl < 1024 * 1024) {
+    std::cerr << "petacore-server: --client-query-buffer-limit must be a size of at least 1mb\n";
+    return false;
+  }
+  c->client_query_buffer_limit = *qbl;
+  std::string error;
+  auto obl = ParseOutputBufferLimit(output_buffer_limit, &error);
+  if (!obl) {
+    std::cerr << "petacore-server: --client-output-buffer-limit: " << error << "\n";
+    return false;
+  }
+  c->client_output_buffer_limit = *obl;
+  auto mm = ParseMemorySize(maxmemory);
+  if (!mm) {
+    std::cerr << "petacore-server: --maxmemory must be a size (bytes, or e.g. 100mb)\n";
+    return false;
+  }
+  c->maxmemory = *mm;
+  if (maxmemory_policy != "noeviction") {
+    std::cerr << "petacore-server: --maxmemory-policy: only noeviction is supported (the data "
+                 "lives in etcd; a node cannot evict it on its own)\n";
+    return false;
+  }
+  if (c->maxclients < 1) {
+    std::cerr << "petacore-server: --maxclients must be at least 1\n";
+    return false;
+  }
+  if (c->timeout_seconds < 0) {
+    std::cerr << "petacore-server: --timeout must be 0 or more seconds\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 const char* IsolationName(keyspace::Isolation i) {
   switch (i) {
     case keyspace::Isolation::kSerializable:
@@ -49,6 +94,8 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   Config c;
   std::string endpoints, isolation = "serializable", config_file, etcd_password_file;
   int64_t etcd_timeout_ms = c.etcd_timeout.count();
+  std::string query_buffer_limit = "1gb", output_buffer_limit = "normal 1gb 64mb 60";
+  std::string maxmemory = "0", maxmemory_policy = "noeviction";
   po::options_description opts("petacore-server options");
   opts.add_options()
       ("help,h", "print this help and exit")
@@ -79,6 +126,20 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
        "trace | debug | info | warn | error")
+      ("maxclients", po::value(&c.maxclients)->default_value(c.maxclients),
+       "most clients connected at once; more get '-ERR max number of clients reached'")
+      ("client-query-buffer-limit", po::value(&query_buffer_limit)->default_value(query_buffer_limit),
+       "unparsed input of one client (bytes, or 1gb/512mb...); over it the client is closed")
+      ("client-output-buffer-limit",
+       po::value(&output_buffer_limit)->default_value(output_buffer_limit),
+       "'[normal] <hard> <soft> <seconds>': pending reply bytes over <hard>, or over <soft> for "
+       "<seconds>, close the client (0 = no limit)")
+      ("timeout", po::value(&c.timeout_seconds)->default_value(c.timeout_seconds),
+       "close a client idle for this many seconds (0 = never)")
+      ("maxmemory", po::value(&maxmemory)->default_value(maxmemory),
+       "data memory limit (bytes, or 100mb/2gb...): over it, write commands get -OOM; 0 = none")
+      ("maxmemory-policy", po::value(&maxmemory_policy)->default_value(maxmemory_policy),
+       "only noeviction (writes refused over maxmemory, reads served)")
       ("etcd-cacert", po::value(&c.etcd_cacert),
        "verify etcd's TLS certificate with this CA bundle (PEM); turns TLS on")
       ("etcd-cert", po::value(&c.etcd_cert), "TLS client certificate for etcd (PEM)")
@@ -144,6 +205,11 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   c.etcd_timeout = std::chrono::milliseconds(etcd_timeout_ms);
   if (c.etcd_max_inflight_txns < 1) c.etcd_max_inflight_txns = 1;
   if (c.etcd_max_txn_ops < 8) c.etcd_max_txn_ops = 8;
+  if (!ApplyLimitOptions(query_buffer_limit, output_buffer_limit, maxmemory, maxmemory_policy,
+                         &c)) {
+    *exit_code = 1;
+    return std::nullopt;
+  }
   if (c.port < 0 || c.port > 65535 || c.tls_port < 0 || c.tls_port > 65535) {
     std::cerr << "petacore-server: --port/--tls-port out of range\n";
     *exit_code = 1;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "keyspace/txn_view.h"
+#include "server/client_limits.h"
 
 namespace petacore::server {
 
@@ -27,6 +28,14 @@ struct Config {
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
+  // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
+  int maxclients = 10000;                    ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
+  uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input per client
+  /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
+  /// bounded so a client that never reads cannot grow the server without bound.
+  OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  int64_t timeout_seconds = 0;               ///< Redis timeout: idle clients closed; 0 = never
+  uint64_t maxmemory = 0;                    ///< Redis maxmemory (bytes); 0 = no limit
   // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);
   // all empty = plaintext, no auth. See etcdlink/security.h.
   std::string etcd_cacert;    ///< PEM file of the CA that signed etcd's server certificate

@@ -14,6 +14,7 @@
 
 #include "resp/parser.h"
 #include "resp/reply.h"
+#include "server/client_watchdog.h"
 #include "server/driver.h"
 #include "server/server_state.h"
 #include "server/session.h"
@@ -38,6 +39,12 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
  private:
   /// Parses and executes what the buffer holds; false when the connection must close.
   boost::asio::awaitable<bool> ProcessInput();
+  /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
+  boost::asio::awaitable<bool> WriteOutput();
+  /// Disconnects the client now (a limit was hit): pending reads and writes fail.
+  void Close(std::string_view reason);
+  /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.
+  std::string Describe() const;
 
   Stream socket_;  // named for what it mostly is; TLS clients have a TLS stream here
   ServerState& state_;
@@ -63,6 +70,8 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
   };
   std::deque<InFlight> in_flight_;
   int outstanding_ = 0;
+  // Redis's client limits: idle timeout and output-buffer limits (client_watchdog.h).
+  ClientWatchdog watchdog_;
 };
 
 }  // namespace petacore::server

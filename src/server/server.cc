@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "server/driver.h"
 #include "server/etcd_options.h"
 #include "server/tls.h"
+#include "server/fd_limit.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -34,6 +36,22 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+/// As Redis's acceptCommonHandler: with maxclients clients connected, a new one is sent
+/// "-ERR max number of clients reached" and closed (counted in INFO rejected_connections).
+bool RejectOverMaxclients(tcp::socket& socket, ServerState& state) {
+  {
+    std::lock_guard lock(state.clients_mu);
+    if (state.clients.size() < static_cast<size_t>(state.config.maxclients)) return false;
+  }
+  static constexpr std::string_view kError = "-ERR max number of clients reached\r\n";
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);  // best effort, as Redis: never wait on this client
+  socket.write_some(asio::buffer(kError), ignored);
+  socket.close(ignored);
+  state.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
 
 asio::awaitable<void> Accept(tcp::acceptor& acceptor,
                              std::vector<std::unique_ptr<asio::io_context>>& contexts,
@@ -47,8 +65,15 @@ asio::awaitable<void> Accept(tcp::acceptor& acceptor,
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of descriptors: the connection stays in the backlog and accept() would fail
+        // again at once; pause instead of spinning until a client goes away.
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
     }
+    if (RejectOverMaxclients(socket, state)) continue;
     auto conn = std::make_shared<Connection>(std::move(socket), state, driver);
     asio::co_spawn(ctx, conn->Run(conn), asio::detached);
   }
@@ -60,6 +85,7 @@ int RunServer(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   ServerState state;
   state.config = config;
+  if (!AdjustOpenFilesLimit(&state.config.maxclients)) return 1;
   state.start_ms = commands::NowMs();
   commands::Table();  // build the command table before any thread uses it
 

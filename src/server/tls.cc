@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <mutex>
 #include <string>
 
 #include "server/connection.h"
@@ -116,7 +118,23 @@ asio::awaitable<void> AcceptTls(tcp::acceptor& acceptor,
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       spdlog::warn("TLS accept: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // As the plain listener: pause rather than spin while out of descriptors.
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
+    }
+    {
+      // maxclients as on the plain port, but without the error line: before the handshake
+      // the client could not read it anyway.
+      std::lock_guard lock(state.clients_mu);
+      if (state.clients.size() >= static_cast<size_t>(state.config.maxclients)) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        state.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
     }
     asio::co_spawn(ctx, HandshakeAndServe(std::move(socket), tls, state, driver),
                    asio::detached);
