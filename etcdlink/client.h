@@ -26,12 +26,12 @@ struct ClientOptions {
   /// Deadline of every unary call (ms). A call that cannot reach a member fails within it.
   std::chrono::milliseconds call_timeout{5000};
   /// TLS towards etcd (see security.h); off = plaintext.
-  ClientTls tls;
+  ClientTls tls{};  // (`{}`s: positional ClientOptions{endpoints, timeout} stays warning-free)
   /// etcd v3 auth: when `user` is non-empty every call and watch stream carries a token from
   /// Auth.Authenticate(user, password); a call refused for a stale token (expired after
   /// etcd's --auth-token-ttl, or unknown to the member) re-authenticates and is retried once.
-  std::string user;
-  std::string password;
+  std::string user{};
+  std::string password{};
 };
 
 /// A thread-safe etcd v3 client. All endpoints share one gRPC channel with the round_robin
