@@ -162,9 +162,9 @@ absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::s
   request.set_serializable(serializable);
   etcdserverpb::RangeResponse response;
   // A serializable read is meant to work on a member without quorum, so no hasleader.
-  auto status = internal::ToAbsl(impl_->Unary(/*require_leader=*/!serializable, [&](grpc::ClientContext* ctx) {
-    return impl_->kv->Range(ctx, request, &response);
-  }));
+  auto status = internal::ToAbsl(impl_->Unary(
+      /*require_leader=*/!serializable,
+      [&](grpc::ClientContext* ctx) { return impl_->kv->Range(ctx, request, &response); }));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -197,9 +197,8 @@ absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& v
   request.set_value(value.data(), value.size());
   request.set_lease(lease);
   etcdserverpb::PutResponse response;
-  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
-    return impl_->kv->Put(ctx, request, &response);
-  }));
+  auto status = internal::ToAbsl(impl_->Unary(
+      true, [&](grpc::ClientContext* ctx) { return impl_->kv->Put(ctx, request, &response); }));
   if (!status.ok()) return status;
   return response.header().revision();
 }
@@ -220,9 +219,8 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& request) {
   etcdserverpb::TxnRequest proto;
   internal::ToProto(request, &proto);
   etcdserverpb::TxnResponse response;
-  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
-    return impl_->kv->Txn(ctx, proto, &response);
-  }));
+  auto status = internal::ToAbsl(impl_->Unary(
+      true, [&](grpc::ClientContext* ctx) { return impl_->kv->Txn(ctx, proto, &response); }));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -266,9 +264,8 @@ absl::StatusOr<int64_t> Client::Compact(int64_t revision, bool physical) {
   request.set_revision(revision);
   request.set_physical(physical);
   etcdserverpb::CompactionResponse response;
-  auto status = internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx) {
-    return impl_->kv->Compact(ctx, request, &response);
-  }));
+  auto status = internal::ToAbsl(impl_->Unary(
+      true, [&](grpc::ClientContext* ctx) { return impl_->kv->Compact(ctx, request, &response); }));
   if (!status.ok()) return status;
   return response.header().revision();
 }

@@ -1,11 +1,10 @@
 // src/server/stream.h — a client byte stream: plain TCP or TLS over TCP.
 #pragma once
 
-#include <utility>  // Boost 1.74 awaitable.hpp uses std::exchange without including it
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <optional>
+#include <utility>
 
 namespace petacore::server {
 

@@ -47,8 +47,8 @@ asio::awaitable<void> HandshakeAndServe(tcp::socket socket, ssl::context& tls, S
   if (ec) {
     // A plain-text client, an untrusted or missing certificate, or a timeout: not the
     // server's problem, so not a warning.
-    spdlog::debug("TLS handshake with {}:{} failed: {}", peer.address().to_string(),
-                  peer.port(), ec.message());
+    spdlog::debug("TLS handshake with {}:{} failed: {}", peer.address().to_string(), peer.port(),
+                  ec.message());
     boost::system::error_code ignored;
     stream->next_layer().close(ignored);
     co_return;
@@ -65,9 +65,8 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(const Config&
   }
   const bool verify = config.tls_auth_clients != "no";
   if (verify && config.tls_ca_cert_file.empty()) {
-    return absl::InvalidArgumentError(
-        "--tls-auth-clients " + config.tls_auth_clients +
-        " needs --tls-ca-cert-file (or use --tls-auth-clients no)");
+    return absl::InvalidArgumentError("--tls-auth-clients " + config.tls_auth_clients +
+                                      " needs --tls-ca-cert-file (or use --tls-auth-clients no)");
   }
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -136,8 +135,7 @@ asio::awaitable<void> AcceptTls(tcp::acceptor& acceptor,
         continue;
       }
     }
-    asio::co_spawn(ctx, HandshakeAndServe(std::move(socket), tls, state, driver),
-                   asio::detached);
+    asio::co_spawn(ctx, HandshakeAndServe(std::move(socket), tls, state, driver), asio::detached);
   }
 }
 
