@@ -9,6 +9,8 @@
 #     many keys or a big EXEC must fit (defaults are 128 ops and 1.5 MiB).
 #   --experimental-watch-progress-notify-interval 200ms: idle watchers learn the current
 #     revision quickly (the default is 10 minutes).
+# ETCD_EXTRA_ARGS (optional, split on spaces) is appended to etcd's flags, e.g.
+#   ETCD_EXTRA_ARGS="--quota-backend-bytes=4194304" for the NOSPACE test.
 set -euo pipefail
 dir=${1:?data dir}; cport=${2:?client port}; pport=${3:?peer port}
 mkdir -p "$dir"
@@ -19,6 +21,7 @@ etcd --name petacore-etcd --data-dir "$dir/data" \
   --auto-compaction-mode revision --auto-compaction-retention 100000 \
   --max-txn-ops 10000 --max-request-bytes 10485760 \
   --experimental-watch-progress-notify-interval 200ms \
+  ${ETCD_EXTRA_ARGS:-} \
   >"$dir/etcd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
