@@ -9,6 +9,7 @@ PKGS=(
   libfmt-dev libspdlog-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis
   libssl-dev openssl
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

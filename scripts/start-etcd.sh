@@ -9,11 +9,11 @@
 #     many keys or a big EXEC must fit (defaults are 128 ops and 1.5 MiB).
 #   --experimental-watch-progress-notify-interval 200ms: idle watchers learn the current
 #     revision quickly (the default is 10 minutes).
-# Optional, from the environment (unset = plain http as above):
-#   PETACORE_ETCD_TLS_DIR=DIR: serve clients over TLS with DIR/server.pem + DIR/server-key.pem,
-#     and require client certificates signed by DIR/ca.pem (--client-cert-auth). The health
-#     check below then uses DIR/client.pem + DIR/client-key.pem. Peers stay on http.
-#   PETACORE_ETCD_EXTRA_ARGS="...": more etcd flags (split on spaces), e.g. "--auth-token-ttl 2".
+# ETCD_EXTRA_ARGS (optional, split on spaces) is appended to etcd's flags, e.g.
+#   ETCD_EXTRA_ARGS="--quota-backend-bytes=4194304" for the NOSPACE test.
+# PETACORE_ETCD_TLS_DIR=DIR (optional) serves clients over TLS with DIR/server.pem and
+#   DIR/server-key.pem, requiring client certificates signed by DIR/ca.pem (--client-cert-auth);
+#   the health check below then uses DIR/client.pem + DIR/client-key.pem. Peers stay on http.
 set -euo pipefail
 dir=${1:?data dir}; cport=${2:?client port}; pport=${3:?peer port}
 mkdir -p "$dir"
@@ -24,7 +24,6 @@ if [ -n "${PETACORE_ETCD_TLS_DIR:-}" ]; then
             --trusted-ca-file "$t/ca.pem" --client-cert-auth)
   ctl_tls=(--cacert "$t/ca.pem" --cert "$t/client.pem" --key "$t/client-key.pem")
 fi
-read -r -a extra_args <<<"${PETACORE_ETCD_EXTRA_ARGS:-}"
 etcd --name petacore-etcd --data-dir "$dir/data" \
   --listen-client-urls "$scheme://127.0.0.1:$cport" --advertise-client-urls "$scheme://127.0.0.1:$cport" \
   --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
@@ -32,7 +31,7 @@ etcd --name petacore-etcd --data-dir "$dir/data" \
   --auto-compaction-mode revision --auto-compaction-retention 100000 \
   --max-txn-ops 10000 --max-request-bytes 10485760 \
   --experimental-watch-progress-notify-interval 200ms \
-  ${tls_args[@]+"${tls_args[@]}"} ${extra_args[@]+"${extra_args[@]}"} \
+  ${tls_args[@]+"${tls_args[@]}"} ${ETCD_EXTRA_ARGS:-} \
   >"$dir/etcd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

@@ -83,7 +83,7 @@ class TlsEtcd(harness.Etcd):
 
     def start(self):
         env = dict(os.environ, PETACORE_ETCD_TLS_DIR=self.certs.dir,
-                   PETACORE_ETCD_EXTRA_ARGS=" ".join(self.extra_args))
+                   ETCD_EXTRA_ARGS=" ".join(self.extra_args))
         out = subprocess.run(["bash", harness.START_ETCD, self.dir, str(self.port),
                               str(self.peer_port)],
                              check=True, capture_output=True, text=True, timeout=60, env=env)
