@@ -1,6 +1,8 @@
 // security_test.cc — LoadClientTls file handling, IsAuthFailure, and a client configured with
 // a user talking to an etcd whose auth is off. The TLS + auth paths against an etcd with TLS,
 // client-cert-auth and users are in tests/integration/test_tls.py.
+#include "etcdlink/security.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -8,7 +10,6 @@
 #include <string>
 
 #include "etcdlink/client.h"
-#include "etcdlink/security.h"
 #include "tests/etcdlink/etcd_env.h"
 
 namespace petacore::etcdlink {
