@@ -49,8 +49,9 @@ std::string BuildTarget(const std::vector<std::string>& endpoints) {
   std::string target = "ipv4:";
   bool first = true;
   for (std::string endpoint : endpoints) {
-    // Accept etcdctl-style URLs too; only plain TCP is supported.
+    // Accept etcdctl-style URLs too; "https://" only matters to MakeChannelCredentials.
     if (endpoint.rfind("http://", 0) == 0) endpoint.erase(0, 7);
+    if (endpoint.rfind("https://", 0) == 0) endpoint.erase(0, 8);
     const auto colon = endpoint.rfind(':');
     std::string host = colon == std::string::npos ? endpoint : endpoint.substr(0, colon);
     std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
@@ -75,6 +76,8 @@ struct AsyncTxnCall {
   int attempts = 1;
   std::unique_ptr<grpc::Alarm> alarm;
   bool waiting_alarm = false;
+  std::string token;           // the auth token sent, to invalidate if etcd refuses it
+  bool token_retried = false;  // already re-sent once after a token refusal
 };
 
 /// How long a call may still be retried: kWriteRetryBudget capped by the call timeout.
@@ -92,12 +95,14 @@ grpc::Status CallWithRetry(const Client::Impl& impl, bool require_leader,
   const auto until = std::chrono::steady_clock::now() + budget;
   std::chrono::system_clock::time_point deadline{};
   for (int attempt = 1;; ++attempt) {
-    grpc::ClientContext ctx;
-    impl.PrepareUnary(&ctx, require_leader);
-    // One deadline for all attempts: a caller waits at most call_timeout in all.
-    if (attempt == 1) deadline = ctx.deadline();
-    ctx.set_deadline(deadline);
-    grpc::Status status = call(&ctx);
+    grpc::Status status = impl.Unary(require_leader, [&](grpc::ClientContext* ctx) {
+      // One deadline for all attempts: a caller waits at most call_timeout in all.
+      if (attempt == 1 && deadline == std::chrono::system_clock::time_point{}) {
+        deadline = ctx->deadline();
+      }
+      ctx->set_deadline(deadline);
+      return call(ctx);
+    });
     if (status.ok() || !retry(ToAbsl(status))) return status;
     auto pause = RetryBackoff(attempt);
     if (std::chrono::steady_clock::now() + pause >= until) return status;
@@ -119,8 +124,12 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   // No client keepalive pings: etcd answers pings closer than 5 s, or pings without an active
   // call, with GOAWAY too_many_pings (facts §4.7). Dead peers are found by call deadlines and
   // by the watcher's reconnect loop.
-  channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints),
-                                      grpc::InsecureChannelCredentials(), args);
+  auto credentials = internal::MakeChannelCredentials(options, &args);
+  channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints), credentials, args);
+  if (!options.user.empty()) {
+    auth = std::make_unique<internal::AuthToken>(options.user, options.password,
+                                                 options.call_timeout, channel);
+  }
   kv = etcdserverpb::KV::NewStub(channel);
   watch = etcdserverpb::Watch::NewStub(channel);
   lease = etcdserverpb::Lease::NewStub(channel);
@@ -165,29 +174,61 @@ Client::Impl::~Impl() {
 }
 
 bool Client::Impl::RetryAsyncTxn(internal::AsyncTxnCall* call) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (call->waiting_alarm) {  // the back-off is over (or cancelled by shutdown): send again
-    call->waiting_alarm = false;
-    if (shutting_down) return false;
-    call->ctx = std::make_unique<grpc::ClientContext>();
-    PrepareUnary(call->ctx.get(), true);
-    call->ctx->set_deadline(call->deadline);  // the first attempt's: call_timeout in all
-    call->response.Clear();
-    call->reader = kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
-    call->reader->StartCall();
-    call->reader->Finish(&call->response, &call->status, call);
-    ++call->attempts;
-    return true;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (call->waiting_alarm) {  // the back-off is over (or cancelled by shutdown): send again
+      call->waiting_alarm = false;
+      if (shutting_down) return false;
+      ++call->attempts;
+    } else if (call->status.ok() || shutting_down) {
+      return false;
+    } else if (auth && !call->token_retried && internal::IsTokenError(call->status)) {
+      // Refused for its token before being applied: once more, at once, with a fresh token.
+      call->token_retried = true;
+      auth->Invalidate(call->token);
+    } else if (!NotApplied(internal::ToAbsl(call->status))) {
+      return false;
+    } else {
+      const auto pause = RetryBackoff(call->attempts);
+      if (std::chrono::steady_clock::now() + pause >= call->retry_until) return false;
+      if (!call->alarm) call->alarm = std::make_unique<grpc::Alarm>();
+      call->waiting_alarm = true;
+      call->alarm->Set(&cq, std::chrono::system_clock::now() + pause, call);
+      return true;
+    }
   }
-  if (call->status.ok() || shutting_down || !NotApplied(internal::ToAbsl(call->status))) {
+  return SendTxnAttempt(call);
+}
+
+bool Client::Impl::SendTxnAttempt(internal::AsyncTxnCall* call) {
+  // The new context is prepared outside the lock (adding the token may authenticate, a
+  // blocking call) and swapped in under it, so the destructor's TryCancel never sees a
+  // context being built.
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  PrepareUnary(ctx.get(), true);
+  if (call->deadline == std::chrono::system_clock::time_point{}) {
+    call->deadline = ctx->deadline();
+  } else {
+    ctx->set_deadline(call->deadline);  // the first attempt's: call_timeout in all
+  }
+  if (auth) {
+    grpc::Status status = auth->AddTo(ctx.get(), &call->token);
+    if (!status.ok()) {
+      call->status = status;
+      return false;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (shutting_down) {
+    call->status = grpc::Status(grpc::StatusCode::CANCELLED, "etcdlink: client is shutting down");
     return false;
   }
-  const auto pause = RetryBackoff(call->attempts);
-  const auto now = std::chrono::steady_clock::now();
-  if (now + pause >= call->retry_until) return false;
-  if (!call->alarm) call->alarm = std::make_unique<grpc::Alarm>();
-  call->waiting_alarm = true;
-  call->alarm->Set(&cq, std::chrono::system_clock::now() + pause, call);
+  call->ctx = std::move(ctx);
+  call->response.Clear();
+  call->reader = kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
+  call->reader->StartCall();
+  call->reader->Finish(&call->response, &call->status, call);
+  inflight.insert(call);
   return true;
 }
 
@@ -202,6 +243,8 @@ Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(o
 Client::~Client() = default;
 
 const ClientOptions& Client::options() const { return impl_->options; }
+
+int64_t Client::auth_refreshes() const { return impl_->auth ? impl_->auth->refreshes() : 0; }
 
 absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::string& range_end,
                                             int64_t limit, int64_t revision, bool serializable) {
@@ -287,24 +330,12 @@ void Client::TxnAsync(const TxnRequest& request,
   auto call = std::make_unique<internal::AsyncTxnCall>();
   internal::ToProto(request, &call->request);
   call->done = std::move(done);
-  call->ctx = std::make_unique<grpc::ClientContext>();
-  impl_->PrepareUnary(call->ctx.get(), true);
-  call->deadline = call->ctx->deadline();
   call->retry_until = internal::RetryDeadline(impl_->options.call_timeout);
-  {
-    // Starting under the lock keeps the destructor from shutting the queue down between the
-    // check and the start; it also orders the insert before the completion thread's erase.
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    if (!impl_->shutting_down) {
-      call->reader = impl_->kv->PrepareAsyncTxn(call->ctx.get(), call->request, &impl_->cq);
-      call->reader->StartCall();
-      auto* raw = call.release();  // owned by the completion thread from here on
-      raw->reader->Finish(&raw->response, &raw->status, raw);
-      impl_->inflight.insert(raw);
-      return;
-    }
+  auto* raw = call.release();  // owned by the completion thread once sent
+  if (!impl_->SendTxnAttempt(raw)) {
+    raw->done(internal::ToAbsl(raw->status));
+    delete raw;
   }
-  call->done(absl::CancelledError("etcdlink: client is shutting down"));
 }
 
 absl::StatusOr<int64_t> Client::Compact(int64_t revision, bool physical) {
@@ -312,9 +343,8 @@ absl::StatusOr<int64_t> Client::Compact(int64_t revision, bool physical) {
   request.set_revision(revision);
   request.set_physical(physical);
   etcdserverpb::CompactionResponse response;
-  grpc::ClientContext ctx;
-  impl_->PrepareUnary(&ctx, true);
-  auto status = internal::ToAbsl(impl_->kv->Compact(&ctx, request, &response));
+  auto status = internal::ToAbsl(impl_->Unary(
+      true, [&](grpc::ClientContext* ctx) { return impl_->kv->Compact(ctx, request, &response); }));
   if (!status.ok()) return status;
   return response.header().revision();
 }

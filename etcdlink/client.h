@@ -13,17 +13,25 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "etcdlink/security.h"
 #include "etcdlink/types.h"
 
 namespace petacore::etcdlink {
 
-/// Client settings. Endpoints are "host:port" (plain TCP, loopback or any address; an
-/// "http://" prefix is accepted). Host names are resolved to IPv4 once, at construction
-/// ("localhost" is 127.0.0.1); no endpoint at all means 127.0.0.1:2379.
+/// Client settings. Endpoints are "host:port" (loopback or any address; an "http://" or
+/// "https://" prefix is accepted, "https://" turns TLS on). Host names are resolved to IPv4
+/// once, at construction ("localhost" is 127.0.0.1); no endpoint at all means 127.0.0.1:2379.
 struct ClientOptions {
   std::vector<std::string> endpoints;
   /// Deadline of every unary call (ms). A call that cannot reach a member fails within it.
   std::chrono::milliseconds call_timeout{5000};
+  /// TLS towards etcd (see security.h); off = plaintext.
+  ClientTls tls{};  // (`{}`s: positional ClientOptions{endpoints, timeout} stays warning-free)
+  /// etcd v3 auth: when `user` is non-empty every call and watch stream carries a token from
+  /// Auth.Authenticate(user, password); a call refused for a stale token (expired after
+  /// etcd's --auth-token-ttl, or unknown to the member) re-authenticates and is retried once.
+  std::string user{};
+  std::string password{};
 };
 
 /// A thread-safe etcd v3 client. All endpoints share one gRPC channel with the round_robin
@@ -86,6 +94,9 @@ class Client {
 
   /// Maintenance.Status of whichever member answers.
   absl::StatusOr<MemberStatus> Status();
+
+  /// How many times a refused auth token was dropped and fetched anew (0 without a user).
+  int64_t auth_refreshes() const;
 
   /// Opaque access for etcdlink's own Watcher.
   struct Impl;

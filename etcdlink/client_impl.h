@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "etcdlink/client.h"
 #include "etcdlink/proto/rpc.grpc.pb.h"
+#include "etcdlink/security_impl.h"
 
 namespace petacore::etcdlink {
 
@@ -45,9 +46,35 @@ struct Client::Impl {
   /// failing fast on a reconnecting channel), optional hasleader.
   void PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const;
 
+  /// One unary call: `call(ctx)` runs on a context from PrepareUnary plus the auth token;
+  /// when etcd refuses the token it re-authenticates and runs `call` once more on a new
+  /// context (safe for writes: such a request was rejected before being applied).
+  template <typename Call>
+  grpc::Status Unary(bool require_leader, Call&& call) const {
+    for (int attempt = 0;; ++attempt) {
+      grpc::ClientContext ctx;
+      PrepareUnary(&ctx, require_leader);
+      std::string token;
+      if (auth) {
+        grpc::Status status = auth->AddTo(&ctx, &token);
+        if (!status.ok()) return status;
+      }
+      grpc::Status status = call(&ctx);
+      if (!auth || attempt > 0 || !internal::IsTokenError(status)) return status;
+      auth->Invalidate(token);
+    }
+  }
+
+  /// Sends one attempt of an async Txn (new context with the call's first deadline, auth
+  /// token) and registers it in `inflight`; its completion runs on cq_thread. Returns false,
+  /// with call->status set, when it could not be sent (auth failed, shutting down): the caller
+  /// then completes the call.
+  bool SendTxnAttempt(internal::AsyncTxnCall* call);
+
   /// On the completion thread, for a finished attempt or back-off alarm of `call`: sends it
-  /// again (after RetryBackoff) if etcd refused it before Raft (retry_policy.h) and its retry
-  /// deadline allows; returns true when the call goes on, false when it is complete.
+  /// again if etcd refused it before Raft (retry_policy.h; after RetryBackoff, while its
+  /// retry deadline allows) or refused its auth token (once, at once); returns true when the
+  /// call goes on, false when it is complete.
   bool RetryAsyncTxn(internal::AsyncTxnCall* call);
 
   ClientOptions options;
@@ -56,6 +83,7 @@ struct Client::Impl {
   std::unique_ptr<etcdserverpb::Watch::Stub> watch;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease;
   std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
+  std::unique_ptr<internal::AuthToken> auth;  // null when options.user is empty
 
   // TxnAsync machinery: one completion queue drained by one thread owned by the client.
   grpc::CompletionQueue cq;

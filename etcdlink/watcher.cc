@@ -52,6 +52,7 @@ struct Watcher::Impl {
   // Resume point: the next revision not yet delivered (0 until known = "from now").
   int64_t next_revision;        // watcher thread only
   bool stream_created = false;  // watcher thread only: this stream got its `created` reply
+  std::string stream_token;     // watcher thread only: the auth token this stream sent
   WatchCallbacks callbacks;
 
   std::atomic<bool> stopping{false};
@@ -86,6 +87,14 @@ void Watcher::Impl::Run() {
 StreamEnd Watcher::Impl::RunStream() {
   auto ctx = std::make_shared<grpc::ClientContext>();
   ctx->AddMetadata(internal::kHasLeaderKey, internal::kHasLeaderValue);
+  stream_token.clear();
+  if (client->auth) {
+    grpc::Status auth = client->auth->AddTo(ctx.get(), &stream_token);
+    if (!auth.ok()) {
+      ReportError(internal::ToAbsl(auth));
+      return StreamEnd::kRetry;
+    }
+  }
   // Fail fast while the channel cannot connect: the loop above retries with back-off and
   // reports each failure, instead of one call waiting indefinitely for a connection.
   ctx->set_wait_for_ready(false);
@@ -122,6 +131,8 @@ StreamEnd Watcher::Impl::RunStream() {
     active.reset();
   }
   if (stopping.load()) return StreamEnd::kStopped;
+  // A refused token (expired, or unknown to this member) is fetched anew before the retry.
+  if (client->auth && internal::IsTokenError(status)) client->auth->Invalidate(stream_token);
   if (!ended_by_us) {
     ReportError(status.ok() ? absl::UnavailableError("etcdlink: watch stream ended by server")
                             : internal::ToAbsl(status));
@@ -137,6 +148,11 @@ bool Watcher::Impl::Handle(const etcdserverpb::WatchResponse& response, StreamEn
       return false;
     }
     *end = StreamEnd::kRetry;
+    // etcd refuses a watch create for auth reasons with created+canceled and the gRPC error
+    // text in cancel_reason (facts §3.7).
+    if (client->auth && internal::IsTokenErrorText(response.cancel_reason())) {
+      client->auth->Invalidate(stream_token);
+    }
     ReportError(
         absl::UnavailableError("etcdlink: watch canceled by etcd: " + response.cancel_reason()));
     return false;

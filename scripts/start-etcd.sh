@@ -16,24 +16,37 @@
 #     many keys or a big EXEC must fit (defaults are 128 ops and 1.5 MiB).
 #   --experimental-watch-progress-notify-interval 200ms: idle watchers learn the current
 #     revision quickly (the default is 10 minutes).
+# ETCD_EXTRA_ARGS (optional, split on spaces) is appended to etcd's flags, e.g.
+#   ETCD_EXTRA_ARGS="--quota-backend-bytes=4194304" for the NOSPACE test.
+# PETACORE_ETCD_TLS_DIR=DIR (optional) serves clients over TLS with DIR/server.pem and
+#   DIR/server-key.pem, requiring client certificates signed by DIR/ca.pem (--client-cert-auth);
+#   the health check below then uses DIR/client.pem + DIR/client-key.pem. Peers stay on http.
 set -euo pipefail
 dir=${1:?data dir}; cport=${2:?client port}; pport=${3:?peer port}
 name=${4:-petacore-etcd}
 cluster=${5:-"$name=http://127.0.0.1:$pport"}
 mkdir -p "$dir"
+scheme=http; tls_args=(); ctl_tls=()
+if [ -n "${PETACORE_ETCD_TLS_DIR:-}" ]; then
+  t=$PETACORE_ETCD_TLS_DIR; scheme=https
+  tls_args=(--cert-file "$t/server.pem" --key-file "$t/server-key.pem"
+            --trusted-ca-file "$t/ca.pem" --client-cert-auth)
+  ctl_tls=(--cacert "$t/ca.pem" --cert "$t/client.pem" --key "$t/client-key.pem")
+fi
 etcd --name "$name" --data-dir "$dir/data" \
-  --listen-client-urls "http://127.0.0.1:$cport" --advertise-client-urls "http://127.0.0.1:$cport" \
+  --listen-client-urls "$scheme://127.0.0.1:$cport" --advertise-client-urls "$scheme://127.0.0.1:$cport" \
   --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
   --initial-cluster "$cluster" --initial-cluster-state new \
   --initial-cluster-token petacore \
   --auto-compaction-mode revision --auto-compaction-retention 100000 \
   --max-txn-ops 10000 --max-request-bytes 10485760 \
   --experimental-watch-progress-notify-interval 200ms \
+  ${tls_args[@]+"${tls_args[@]}"} ${ETCD_EXTRA_ARGS:-} \
   >>"$dir/etcd.log" 2>&1 &
 pid=$!
 if [ "${PETACORE_ETCD_NOWAIT:-0}" = 1 ]; then echo "$pid"; exit 0; fi
 for _ in $(seq 1 100); do
-  if ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" --dial-timeout 1s endpoint health >/dev/null 2>&1; then
+  if ETCDCTL_API=3 etcdctl --endpoints "127.0.0.1:$cport" ${ctl_tls[@]+"${ctl_tls[@]}"} --dial-timeout 1s endpoint health >/dev/null 2>&1; then
     echo "$pid"; exit 0
   fi
   kill -0 "$pid" 2>/dev/null || break

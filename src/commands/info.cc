@@ -87,6 +87,7 @@ void Info(CommandContext& ctx) {
     s += "# Clients\r\n";
     Line(s, "connected_clients", std::to_string(n));
     Line(s, "blocked_clients", "0");
+    Line(s, "maxclients", std::to_string(srv.config.maxclients));
     s += "\r\n";
   }
   if (wants("memory")) {
@@ -97,7 +98,7 @@ void Info(CommandContext& ctx) {
     Line(s, "used_memory_human", Human(static_cast<int64_t>(st.bytes)));
     Line(s, "used_memory_rss", std::to_string(rss));
     Line(s, "used_memory_rss_human", Human(rss));
-    Line(s, "maxmemory", "0");
+    Line(s, "maxmemory", std::to_string(srv.config.maxmemory));
     Line(s, "maxmemory_policy", "noeviction");
     Line(s, "mvcc_versions", std::to_string(st.versions));
     Line(s, "mvcc_index_keys", std::to_string(st.index_keys));

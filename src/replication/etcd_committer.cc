@@ -4,6 +4,8 @@
 #include <memory>
 #include <set>
 
+#include "replication/etcd_errors.h"
+
 namespace petacore::replication {
 namespace {
 
@@ -229,8 +231,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
   }
   if (!resp.ok()) {
     errors_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
-    std::string error = "ERR etcd: " + std::string(resp.status().message());
-    if (resp.status().message().empty()) error += absl::StatusCodeToString(resp.status().code());
+    std::string error = CommitErrorReply(resp.status());
     for (auto& p : batch) {
       CommitResult r;
       r.status = CommitResult::Status::kError;

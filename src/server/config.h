@@ -8,6 +8,7 @@
 
 #include "keyspace/txn_view.h"
 #include "server/read_consistency.h"
+#include "server/client_limits.h"
 
 namespace petacore::server {
 
@@ -31,6 +32,28 @@ struct Config {
   /// Default read consistency of every connection (PETACORE READCONSISTENCY changes one
   /// connection's). Ignored in standalone mode, where every read is linearizable.
   ReadConsistency read_consistency = ReadConsistency::kLocal;
+  // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
+  int maxclients = 10000;                    ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
+  uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input per client
+  /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
+  /// bounded so a client that never reads cannot grow the server without bound.
+  OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  int64_t timeout_seconds = 0;               ///< Redis timeout: idle clients closed; 0 = never
+  uint64_t maxmemory = 0;                    ///< Redis maxmemory (bytes); 0 = no limit
+  // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);
+  // all empty = plaintext, no auth. See etcdlink/security.h.
+  std::string etcd_cacert;    ///< PEM file of the CA that signed etcd's server certificate
+  std::string etcd_cert;      ///< PEM client certificate (etcd --client-cert-auth)
+  std::string etcd_key;       ///< PEM private key of etcd_cert
+  std::string etcd_user;      ///< etcd v3 auth user; empty = no auth
+  std::string etcd_password;  ///< from --etcd-password, "user:password" or --etcd-password-file
+  // RESP clients over TLS, as Redis's tls-* settings (see server/tls.h). --port 0 turns the
+  // plain TCP listener off.
+  int tls_port = 0;                     ///< 0 = no TLS listener
+  std::string tls_cert_file;            ///< PEM certificate chain of the server
+  std::string tls_key_file;             ///< PEM private key of tls_cert_file
+  std::string tls_ca_cert_file;         ///< PEM CA bundle that client certificates must chain to
+  std::string tls_auth_clients = "yes";  ///< yes | no | optional (Redis's default is yes)
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

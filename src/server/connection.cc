@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -20,8 +21,6 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr size_t kReadChunk = 16 * 1024;
-/// Redis's client-query-buffer-limit default: a client with more unparsed input is closed.
-constexpr size_t kMaxQueryBuffer = 1024ull * 1024 * 1024;
 
 std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -29,12 +28,13 @@ std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
 
 }  // namespace
 
-Connection::Connection(asio::ip::tcp::socket socket, ServerState& state, Driver& driver)
+Connection::Connection(Stream socket, ServerState& state, Driver& driver)
     : socket_(std::move(socket)),
       state_(state),
       driver_(driver),
       parser_(resp::Limits{.max_bulk_len = state.config.proto_max_bulk_len}),
-      wake_(socket_.get_executor()) {
+      wake_(socket_.get_executor()),
+      watchdog_(socket_.get_executor(), state.config) {
   boost::system::error_code ec;
   session_.id = state_.next_client_id.fetch_add(1);
   session_.created_ms = commands::NowMs();
@@ -62,7 +62,39 @@ void Connection::PostAfter(std::chrono::milliseconds delay, std::function<void()
   timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
 }
 
+std::string Connection::Describe() const {
+  return "id=" + std::to_string(session_.id) + " addr=" + session_.addr +
+         " laddr=" + session_.laddr + " name=" + session_.name;
+}
+
+void Connection::Close(std::string_view reason) {
+  if (reason == "idle") {
+    spdlog::debug("Closing idle client {}", Describe());  // as Redis, at verbose level
+  } else {
+    spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
+  }
+  boost::system::error_code ignored;
+  socket_.close(ignored);  // the pending read or write completes with an error
+}
+
+asio::awaitable<bool> Connection::WriteOutput() {
+  size_t sent = 0;
+  while (sent < out_.size()) {
+    watchdog_.OnPending(out_.size() - sent);
+    boost::system::error_code ec;
+    size_t n = co_await socket_.async_write_some(
+        asio::buffer(out_.data() + sent, out_.size() - sent),
+        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    sent += n;
+    watchdog_.OnActivity();
+  }
+  watchdog_.OnPending(0);
+  co_return true;
+}
+
 asio::awaitable<void> Connection::DrainInFlight() {
+  watchdog_.SetBusy(true);
   while (outstanding_ > 0) {
     wake_.expires_at(asio::steady_timer::time_point::max());
     boost::system::error_code ignored;
@@ -70,6 +102,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
   }
   for (auto& f : in_flight_) out_.append(f.reply);
   in_flight_.clear();
+  watchdog_.SetBusy(false);
 }
 
 asio::awaitable<bool> Connection::ProcessInput() {
@@ -100,9 +133,17 @@ asio::awaitable<bool> Connection::ProcessInput() {
     bool done = driver_.Execute(session_, command_.args, &out_, *this,
                                 [this] { wake_.cancel(); });
     if (!done) {
+      watchdog_.SetBusy(true);  // blocked or committing: never closed as idle
       wake_.expires_at(asio::steady_timer::time_point::max());
       boost::system::error_code ignored;
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      watchdog_.SetBusy(false);
+    }
+    if (watchdog_.OverHardLimit(out_.size())) {
+      // As Redis: the client is dropped with its pending replies, not sent a partial batch.
+      spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
+      out_.clear();
+      co_return false;
     }
     if (session_.close_after_reply) co_return false;
   }
@@ -112,6 +153,8 @@ asio::awaitable<bool> Connection::ProcessInput() {
 
 asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   state_.total_connections.fetch_add(1, std::memory_order_relaxed);
+  watchdog_.Start(self, [this](std::string_view reason) { Close(reason); });
+  const size_t query_limit = state_.config.client_query_buffer_limit;
   in_.resize(kReadChunk);
   for (;;) {
     if (in_start_ == in_end_) {
@@ -123,12 +166,12 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
       in_start_ = 0;
     }
     if (in_end_ == in_.size()) {
-      if (in_.size() >= kMaxQueryBuffer) {
-        spdlog::warn("closing client {}: query buffer over {} bytes", session_.addr,
-                     kMaxQueryBuffer);
+      if (in_.size() >= query_limit) {  // as Redis's client-query-buffer-limit
+        spdlog::warn("Closing client that reached max query buffer length: {} (limit {} bytes)",
+                     Describe(), query_limit);
         break;
       }
-      in_.resize(in_.size() * 2);
+      in_.resize(std::min(in_.size() * 2, query_limit));
     }
     boost::system::error_code ec;
     size_t n = co_await socket_.async_read_some(
@@ -136,14 +179,13 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     in_end_ += n;
+    watchdog_.OnActivity();
     bool keep_open = co_await ProcessInput();
     if (!out_.empty()) {
-      boost::system::error_code wec;
-      co_await asio::async_write(socket_, asio::buffer(out_),
-                                 asio::redirect_error(asio::use_awaitable, wec));
+      bool written = co_await WriteOutput();
       out_.clear();
       if (out_.capacity() > 1024 * 1024) out_.shrink_to_fit();
-      if (wec) break;
+      if (!written) break;
     }
     if (!keep_open) break;
     if (in_.size() > 4 * kReadChunk && in_end_ - in_start_ < kReadChunk) {
@@ -155,6 +197,7 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
       in_.shrink_to_fit();
     }
   }
+  watchdog_.Stop();
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

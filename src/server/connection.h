@@ -14,17 +14,19 @@
 
 #include "resp/parser.h"
 #include "resp/reply.h"
+#include "server/client_watchdog.h"
 #include "server/driver.h"
 #include "server/server_state.h"
 #include "server/session.h"
+#include "server/stream.h"
 
 namespace petacore::server {
 
-/// Owns the socket and the Session. Lives as long as its Run() coroutine; all of it runs on
+/// Owns the client stream (plain TCP or TLS, see stream.h) and the Session. Lives as long as its Run() coroutine; all of it runs on
 /// the socket's io_context thread (one thread per io_context), so no locks are needed.
 class Connection : public Executor, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(boost::asio::ip::tcp::socket socket, ServerState& state, Driver& driver);
+  Connection(Stream socket, ServerState& state, Driver& driver);
   ~Connection() override;
 
   /// Serves the client until it disconnects, sends QUIT, or breaks the protocol. `self` (this
@@ -37,8 +39,14 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
  private:
   /// Parses and executes what the buffer holds; false when the connection must close.
   boost::asio::awaitable<bool> ProcessInput();
+  /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
+  boost::asio::awaitable<bool> WriteOutput();
+  /// Disconnects the client now (a limit was hit): pending reads and writes fail.
+  void Close(std::string_view reason);
+  /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.
+  std::string Describe() const;
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream socket_;  // named for what it mostly is; TLS clients have a TLS stream here
   ServerState& state_;
   Driver& driver_;
   Session session_;
@@ -62,6 +70,8 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
   };
   std::deque<InFlight> in_flight_;
   int outstanding_ = 0;
+  // Redis's client limits: idle timeout and output-buffer limits (client_watchdog.h).
+  ClientWatchdog watchdog_;
 };
 
 }  // namespace petacore::server

@@ -13,6 +13,7 @@
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
 #include "server/read_fence.h"
+#include "server/memory_limit.h"
 
 namespace petacore::commands {
 void Exec(CommandContext& ctx);  // txn_family.cc
@@ -371,6 +372,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
     return true;
   }
+  if (RejectIfOverMaxmemory(*spec, session, state_, writer)) return true;  // maxmemory
   if (session.in_multi && !(spec->flags & commands::kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
     writer.Simple("QUEUED");

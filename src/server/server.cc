@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <thread>
@@ -22,6 +23,9 @@
 #include "replication/sync.h"
 #include "server/connection.h"
 #include "server/driver.h"
+#include "server/etcd_options.h"
+#include "server/tls.h"
+#include "server/fd_limit.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -32,6 +36,22 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+
+/// As Redis's acceptCommonHandler: with maxclients clients connected, a new one is sent
+/// "-ERR max number of clients reached" and closed (counted in INFO rejected_connections).
+bool RejectOverMaxclients(tcp::socket& socket, ServerState& state) {
+  {
+    std::lock_guard lock(state.clients_mu);
+    if (state.clients.size() < static_cast<size_t>(state.config.maxclients)) return false;
+  }
+  static constexpr std::string_view kError = "-ERR max number of clients reached\r\n";
+  boost::system::error_code ignored;
+  socket.non_blocking(true, ignored);  // best effort, as Redis: never wait on this client
+  socket.write_some(asio::buffer(kError), ignored);
+  socket.close(ignored);
+  state.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
 
 asio::awaitable<void> Accept(tcp::acceptor& acceptor,
                              std::vector<std::unique_ptr<asio::io_context>>& contexts,
@@ -45,8 +65,15 @@ asio::awaitable<void> Accept(tcp::acceptor& acceptor,
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
+        // Out of descriptors: the connection stays in the backlog and accept() would fail
+        // again at once; pause instead of spinning until a client goes away.
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
       continue;
     }
+    if (RejectOverMaxclients(socket, state)) continue;
     auto conn = std::make_shared<Connection>(std::move(socket), state, driver);
     asio::co_spawn(ctx, conn->Run(conn), asio::detached);
   }
@@ -58,6 +85,7 @@ int RunServer(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   ServerState state;
   state.config = config;
+  if (!AdjustOpenFilesLimit(&state.config.maxclients)) return 1;
   state.start_ms = commands::NowMs();
   commands::Table();  // build the command table before any thread uses it
 
@@ -68,8 +96,12 @@ int RunServer(const Config& config) {
   if (config.standalone()) {
     state.committer = std::make_unique<replication::LocalCommitter>(state.store);
   } else {
-    client = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{config.etcd_endpoints, config.etcd_timeout});
+    auto client_options = EtcdClientOptions(config);
+    if (!client_options.ok()) {
+      spdlog::error("etcd link: {}", std::string(client_options.status().message()));
+      return 1;
+    }
+    client = std::make_unique<etcdlink::Client>(std::move(*client_options));
     auto committer = std::make_unique<replication::EtcdCommitter>(
         *client, config.etcd_prefix,
         replication::GroupCommitOptions{config.etcd_max_txn_ops, config.etcd_max_request_bytes,
@@ -87,18 +119,26 @@ int RunServer(const Config& config) {
         keys_loaded = *loaded;
         break;
       }
+      if (etcdlink::IsAuthFailure(loaded.status())) {
+        // Retrying a wrong user or password cannot help: say so and stop.
+        spdlog::error("etcd refused user '{}': {}", config.etcd_user,
+                      std::string(loaded.status().message()));
+        return 1;
+      }
       spdlog::warn("initial load from etcd failed (attempt {}): {}; retrying", attempt,
                    loaded.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
-    state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get()] {
+    state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
+                              cl = client.get()] {
       auto line = [](std::string_view k, int64_t v) {
         return std::string(k) + ":" + std::to_string(v) + "\r\n";
       };
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
-             line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers());
+             line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers()) +
+             line("etcd_auth_refreshes", cl->auth_refreshes());
     };
   }
 
@@ -108,7 +148,7 @@ int RunServer(const Config& config) {
   }
   Driver driver(state);
   tcp::acceptor acceptor(*contexts[0]);
-  try {
+  if (config.port != 0) try {  // --port 0: TLS clients only, as Redis
     tcp::endpoint ep(asio::ip::make_address(config.bind), static_cast<uint16_t>(config.port));
     acceptor.open(ep.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
@@ -123,7 +163,18 @@ int RunServer(const Config& config) {
     spdlog::info("signal {}: shutting down", sig);
     for (auto& ctx : contexts) ctx->stop();
   });
-  asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
+  if (config.port != 0) {
+    asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
+  }
+  std::unique_ptr<TlsListener> tls_listener;
+  if (config.tls_port != 0) {
+    auto listener = TlsListener::Start(config, contexts, state, driver);
+    if (!listener.ok()) {
+      spdlog::error("TLS: {}", std::string(listener.status().message()));
+      return 1;
+    }
+    tls_listener = std::move(*listener);
+  }
 
   double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string endpoints;

@@ -1,0 +1,22 @@
+// src/replication/etcd_errors.h — the error reply a client gets when etcd refuses a commit.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace petacore::replication {
+
+/// etcd v3's error text when its NOSPACE alarm is raised (the backend passed
+/// --quota-backend-bytes): every request that would store more is refused until an operator
+/// compacts, defragments and disarms the alarm (`etcdctl alarm disarm`).
+inline constexpr std::string_view kEtcdNoSpace = "etcdserver: mvcc: database space exceeded";
+
+/// The Redis error reply (without '-' and CRLF) for a commit etcd answered with `status`.
+/// NOSPACE becomes an "OOM ..." error — Redis's class for "writes refused for lack of space,
+/// reads go on", which is what happens: reads are served by the local replica — naming the
+/// etcd alarm and what clears it; anything else is "ERR etcd: <etcd's message>".
+std::string CommitErrorReply(const absl::Status& status);
+
+}  // namespace petacore::replication

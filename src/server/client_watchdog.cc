@@ -1,0 +1,62 @@
+#include "server/client_watchdog.h"
+
+namespace petacore::server {
+
+ClientWatchdog::ClientWatchdog(const boost::asio::any_io_executor& executor,
+                               const Config& config)
+    : limit_(config.client_output_buffer_limit),
+      timeout_(config.timeout_seconds),
+      idle_timer_(executor),
+      soft_timer_(executor) {}
+
+void ClientWatchdog::Start(std::shared_ptr<void> owner, CloseFn close) {
+  owner_ = std::move(owner);
+  close_ = std::move(close);
+  OnActivity();
+  if (timeout_.count() > 0) ArmIdle(last_activity_ + timeout_);
+}
+
+void ClientWatchdog::Stop() {
+  stopped_ = true;
+  idle_timer_.cancel();
+  soft_timer_.cancel();
+  owner_.reset();
+}
+
+void ClientWatchdog::ArmIdle(Clock::time_point at) {
+  idle_timer_.expires_at(at);
+  // One wake-up per `timeout` per client at most: the deadline moves lazily, on expiry.
+  idle_timer_.async_wait([this, keep = owner_](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    auto now = Clock::now();
+    if (busy_) return ArmIdle(now + timeout_);
+    if (now - last_activity_ >= timeout_) return close_("idle");
+    ArmIdle(last_activity_ + timeout_);
+  });
+}
+
+void ClientWatchdog::OnPending(size_t pending) {
+  if (limit_.soft_bytes == 0 || limit_.soft_seconds == 0 || stopped_) return;
+  if (pending < limit_.soft_bytes) {
+    if (soft_since_) {
+      soft_since_.reset();
+      soft_timer_.cancel();
+    }
+    return;
+  }
+  if (soft_since_) return;  // already counting
+  soft_since_ = Clock::now();
+  ArmSoft();
+}
+
+void ClientWatchdog::ArmSoft() {
+  soft_timer_.expires_at(*soft_since_ + std::chrono::seconds(limit_.soft_seconds));
+  soft_timer_.async_wait([this, keep = owner_](const boost::system::error_code& ec) {
+    if (ec || stopped_ || !soft_since_) return;
+    // A late handler of an older wait: the clock restarted since.
+    if (Clock::now() - *soft_since_ < std::chrono::seconds(limit_.soft_seconds)) return;
+    close_("output-buffer");
+  });
+}
+
+}  // namespace petacore::server

@@ -1,0 +1,34 @@
+// src/server/memory_limit.h — maxmemory with Redis's noeviction policy: over the limit, commands
+// flagged denyoom are refused with Redis's OOM error; reads and deletes go on.
+#pragma once
+
+#include <string_view>
+
+#include "commands/table.h"
+#include "resp/reply.h"
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::server {
+
+/// Redis's shared.oomerr text (server.c), without the leading '-'.
+inline constexpr std::string_view kOomError =
+    "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// The "used memory" maxmemory is compared with: the mvcc store's accounted bytes (keys,
+/// values, versions and index nodes), the figure INFO reports as used_memory. Not the
+/// allocator's or the RSS: those include connection buffers and allocator slack that no write
+/// refusal can give back, and the store's figure is what every node of a replicated cluster
+/// holds alike. An atomic load: cheap enough for every write command. Thread-safe.
+size_t UsedMemory(const ServerState& state);
+
+/// As Redis's processCommand with maxmemory-policy noeviction: when config.maxmemory > 0 and
+/// UsedMemory > maxmemory, a denyoom command (or EXEC of a transaction that queued one) is
+/// refused — the reply is written to `out` and true returned. Inside MULTI the refusal flags
+/// the transaction (EXEC then answers EXECABORT), and a refused EXEC discards it with
+/// "EXECABORT Transaction discarded because of: OOM ...". In replicated mode each node checks
+/// its own replica. Runs on the connection's thread (touches `session`).
+bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
+                           const ServerState& state, resp::ReplyWriter& out);
+
+}  // namespace petacore::server
