@@ -109,6 +109,15 @@ case $cmd in
         kill -s CONT "$pid" 2>/dev/null || true
         kill -s KILL "$pid" 2>/dev/null || true
       done <"$state"
+      # SIGKILL is asynchronous: wait (bounded) until each process is gone or a zombie, so
+      # that `down` returning means nothing of the cluster runs any more.
+      while read -r name pid _; do
+        [ "$pid" = - ] && continue
+        for _ in $(seq 1 100); do
+          [ -s "/proc/$pid/cmdline" ] || break
+          sleep 0.1
+        done
+      done <"$state"
     fi
     rm -rf "$dir" ;;
   *) sed -n '2,14p' "$0"; exit 2 ;;
