@@ -1,6 +1,8 @@
 #include "server/config.h"
 
 #include <boost/program_options.hpp>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -55,7 +57,13 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("proto-max-bulk-len", po::value(&c.proto_max_bulk_len)->default_value(c.proto_max_bulk_len),
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
-       "trace | debug | info | warn | error");
+       "trace | debug | info | warn | error")
+      ("node-id", po::value(&c.node_id),
+       "this node's name in the expiry election (default <hostname>:<port>)")
+      ("active-expiry", po::value(&c.active_expiry)->default_value(c.active_expiry),
+       "delete expired keys in the background (yes/no); no = only on access")
+      ("expiry-lease-ttl", po::value(&c.expiry_lease_ttl_s)->default_value(c.expiry_lease_ttl_s),
+       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader blocks takeover");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -105,6 +113,12 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
     *exit_code = 1;
     return std::nullopt;
   }
+  if (c.node_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    c.node_id = std::string(host) + ":" + std::to_string(c.port);
+  }
+  if (c.expiry_lease_ttl_s < 1) c.expiry_lease_ttl_s = 1;
   return c;
 }
 

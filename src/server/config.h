@@ -27,6 +27,10 @@ struct Config {
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
+  // Active expiry (src/expiry): one node at a time, elected through etcd, deletes due keys.
+  std::string node_id;                       ///< election value; "" = "<hostname>:<port>"
+  bool active_expiry = true;                 ///< false: keys expire only lazily (on access)
+  int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };
