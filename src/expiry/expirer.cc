@@ -10,6 +10,14 @@ using replication::CommitRequest;
 using replication::CommitResult;
 using replication::WriteOp;
 
+CommitRequest DeleteRequest(const DueKey& key) {
+  CommitRequest req;
+  req.compares.push_back({key.meta_key, key.mod_revision});
+  req.writes.push_back(
+      {WriteOp::Kind::kDeleteRange, key.meta_key, {}, keyspace::KeyEnd(key.meta_key)});
+  return req;
+}
+
 Expirer::Expirer(Index& index, replication::Committer& committer, std::function<bool()> active,
                  ExpirerOptions options)
     : index_(index), committer_(committer), active_(std::move(active)), options_(options) {}
@@ -60,10 +68,7 @@ size_t Expirer::SubmitDue(size_t limit) {
     in_flight_ += due.size();
   }
   for (auto& key : due) {
-    CommitRequest req;
-    req.compares.push_back({key.meta_key, key.mod_revision});
-    req.writes.push_back({WriteOp::Kind::kDeleteRange, key.meta_key, {},
-                          keyspace::KeyEnd(key.meta_key)});
+    CommitRequest req = DeleteRequest(key);
     // LocalCommitter runs `done` before Commit returns, so mu_ must not be held here.
     committer_.Commit(std::move(req), [this, key = std::move(key)](CommitResult r) {
       switch (r.status) {

@@ -25,6 +25,10 @@
 
 namespace petacore::expiry {
 
+/// The delete of one due key: compare mod_revision(meta key) == key.mod_revision, then
+/// DeleteRange [meta key, KeyEnd(meta key)) (the meta key and every subkey).
+replication::CommitRequest DeleteRequest(const DueKey& key);
+
 struct ExpirerOptions {
   std::chrono::milliseconds interval{100};  ///< pause between cycles with nothing (more) due
   size_t max_in_flight = 2048;  ///< delete requests awaiting their commit at once
