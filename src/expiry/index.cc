@@ -35,7 +35,7 @@ void Index::Observe(int64_t revision, std::span<const mvcc::Mutation> batch) {
 }
 
 void Index::Erase(std::string_view key) {
-  auto it = by_key_.find(std::string(key));
+  auto it = by_key_.find(key);
   if (it == by_key_.end()) return;
   if (it->second.taken) {
     --taken_;
@@ -51,7 +51,7 @@ std::vector<DueKey> Index::TakeDue(int64_t now_ms, size_t limit) {
   while (due.size() < limit && !by_time_.empty() && by_time_.begin()->first <= now_ms) {
     auto [expire_at, view] = *by_time_.begin();
     by_time_.erase(by_time_.begin());
-    auto it = by_key_.find(std::string(view));
+    auto it = by_key_.find(view);
     it->second.taken = true;
     ++taken_;
     due.push_back({it->first, it->second.mod_revision, expire_at});

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <span>
@@ -62,8 +63,13 @@ class Index {
   void Erase(std::string_view key);
 
   mutable std::mutex mu_;
+  // Looked up by string_view without building a std::string (C++20 heterogeneous lookup).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   // by_time_ views the keys of by_key_ (node-based: keys do not move on rehash).
-  std::unordered_map<std::string, Entry> by_key_;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> by_key_;
   std::set<std::pair<int64_t, std::string_view>> by_time_;
   size_t taken_ = 0;  // entries with taken set
 };
