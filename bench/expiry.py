@@ -85,6 +85,17 @@ def finish_watch(p, timeout_s):
     return seen, result
 
 
+def cpu_s(pid):
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_all(etcd, nodes):
+    return [cpu_s(etcd.pid)] + [cpu_s(n.proc.pid) for n in nodes]
+
+
 def pct(values, p):
     s = sorted(values)
     return s[min(len(s) - 1, int(math.ceil(p / 100 * len(s))) - 1)]
@@ -130,8 +141,11 @@ def replicated_burst(h, tools, etcd, nodes, n, est_rate):
     loaded_before_base = now_ms() < base
     time.sleep(max(0, (base - now_ms() - 300) / 1000))
     before = info(leader, "petacore")
+    cpu0 = cpu_all(etcd, nodes)
     seen, result = finish_watch(watch, timeout)
+    cpu1 = cpu_all(etcd, nodes)
     after = info(leader, "petacore")
+    cpu = [b - a for a, b in zip(cpu0, cpu1)]
     last = max(ms for _, ms in seen.values())
     first = min(ms for _, ms in seen.values())
     delays = [seen[k][1] - t for k, t in keys.items() if k in seen]
@@ -143,6 +157,8 @@ def replicated_burst(h, tools, etcd, nodes, n, est_rate):
         "txns": after["etcd_txns"] - before["etcd_txns"],
         "requests": after["etcd_commit_requests"] - before["etcd_commit_requests"],
         "stale": after["expiry_stale_skips"] - before["expiry_stale_skips"],
+        "cpu_etcd": cpu[0], "cpu_leader": cpu[1 + nodes.index(leader)],
+        "cpu_nodes": sum(cpu[1:]), "load": os.getloadavg()[0],
     }
 
 
@@ -230,6 +246,8 @@ PXAT = second S + 0..999 ms (loaded in {b['load_s']:.1f} s, all before S: \
 |---|---|---|---|---|---|---|---|---|
 | {b['deleted']:,} | {b['first_ms']} | {b['last_ms']} | {b['median']:.0f} | {b['max']} | \
 {b['revisions']:,} | {b['txns']:,} | {b['requests']:,} | {b['stale']} |
+
+CPU used from S - 0.3 s until the last delete was seen: etcd {b['cpu_etcd']:.2f} s, expiry leader {b['cpu_leader']:.2f} s, all PetaCore nodes {b['cpu_nodes']:.2f} s (1-minute load average at the end: {b['load']:.1f} on {os.cpu_count()} cores).
 
 ## Standalone: {s['keys']:,} keys expiring within one second
 
