@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -96,6 +97,30 @@ def cpu_all(etcd, nodes):
     return [cpu_s(etcd.pid)] + [cpu_s(n.proc.pid) for n in nodes]
 
 
+class Prober:
+    """SETs one key after the other on a node, recording each latency (ms), until stopped:
+    what a client writing meanwhile sees."""
+
+    def __init__(self, node):
+        self.c = node.client()
+        self.lat, self.stop = [], threading.Event()
+        self.t = threading.Thread(target=self.run)
+        self.t.start()
+
+    def run(self):
+        i = 0
+        while not self.stop.is_set():
+            t0 = time.perf_counter()
+            self.c.set(f"probe:{i % 100}", "v")
+            self.lat.append((time.perf_counter() - t0) * 1000)
+            i += 1
+
+    def finish(self):
+        self.stop.set()
+        self.t.join()
+        return self.lat
+
+
 def pct(values, p):
     s = sorted(values)
     return s[min(len(s) - 1, int(math.ceil(p / 100 * len(s))) - 1)]
@@ -139,10 +164,15 @@ def replicated_burst(h, tools, etcd, nodes, n, est_rate):
     watch = start_watch(tools["expiry_watch"], etcd, n, timeout)
     load_s = load(nodes[0], keys)
     loaded_before_base = now_ms() < base
+    time.sleep(max(0, (base - now_ms() - 2300) / 1000))
+    quiet = Prober(nodes[0])  # the same client load without a burst, as a baseline
     time.sleep(max(0, (base - now_ms() - 300) / 1000))
+    quiet_lat = quiet.finish()
     before = info(leader, "petacore")
     cpu0 = cpu_all(etcd, nodes)
+    probe = Prober(nodes[0])
     seen, result = finish_watch(watch, timeout)
+    burst_lat = probe.finish()
     cpu1 = cpu_all(etcd, nodes)
     after = info(leader, "petacore")
     cpu = [b - a for a, b in zip(cpu0, cpu1)]
@@ -159,6 +189,10 @@ def replicated_burst(h, tools, etcd, nodes, n, est_rate):
         "stale": after["expiry_stale_skips"] - before["expiry_stale_skips"],
         "cpu_etcd": cpu[0], "cpu_leader": cpu[1 + nodes.index(leader)],
         "cpu_nodes": sum(cpu[1:]), "load": os.getloadavg()[0],
+        "quiet": (len(quiet_lat), statistics.median(quiet_lat), pct(quiet_lat, 99),
+                  max(quiet_lat)),
+        "during": (len(burst_lat), statistics.median(burst_lat), pct(burst_lat, 99),
+                   max(burst_lat)),
     }
 
 
@@ -196,6 +230,8 @@ def main():
     ap.add_argument("--nodes", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="--keys 1000 --burst 10000")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--expiry-max-inflight", type=int, default=None,
+                    help="passed to the replicated nodes (default: the server's)")
     benchlib.add_build_args(ap)
     args = ap.parse_args()
     if args.quick:
@@ -209,7 +245,10 @@ def main():
     nodes = []
     try:
         for i in range(args.nodes):
-            nodes.append(h.Node(etcd, extra_args=["--node-id", f"bench-{i}"]))
+            extra = ["--node-id", f"bench-{i}"]
+            if args.expiry_max_inflight:
+                extra += ["--expiry-max-inflight", str(args.expiry_max_inflight)]
+            nodes.append(h.Node(etcd, extra_args=extra))
         d = delay_phase(h, tools, etcd, nodes, args.keys, args.min_ms, args.max_ms)
         rate = d["keys"] / d["load_s"]
         b = replicated_burst(h, tools, etcd, nodes, args.burst, rate)
@@ -242,12 +281,21 @@ expire-at). Delete time = when an etcd watch (bench tool expiry_watch) saw it.
 PXAT = second S + 0..999 ms (loaded in {b['load_s']:.1f} s, all before S: \
 {b['loaded_before_base']}).
 
+Leader Txns / commit requests include the probe client's SETs below when node 0 leads.
+
 | deleted | first delete (ms after S) | last delete (ms after S) | median delay ms | max delay ms | etcd revisions | leader Txns | commit requests | stale skips |
 |---|---|---|---|---|---|---|---|---|
 | {b['deleted']:,} | {b['first_ms']} | {b['last_ms']} | {b['median']:.0f} | {b['max']} | \
 {b['revisions']:,} | {b['txns']:,} | {b['requests']:,} | {b['stale']} |
 
 CPU used from S - 0.3 s until the last delete was seen: etcd {b['cpu_etcd']:.2f} s, expiry leader {b['cpu_leader']:.2f} s, all PetaCore nodes {b['cpu_nodes']:.2f} s (1-minute load average at the end: {b['load']:.1f} on {os.cpu_count()} cores).
+
+One client doing SETs one after the other on node 0 (probe keys without TTL):
+
+| when | SETs | p50 ms | p99 ms | max ms |
+|---|---|---|---|---|
+| 2 s before S (no expiry) | {b['quiet'][0]:,} | {b['quiet'][1]:.2f} | {b['quiet'][2]:.2f} | {b['quiet'][3]:.1f} |
+| during the burst | {b['during'][0]:,} | {b['during'][1]:.2f} | {b['during'][2]:.2f} | {b['during'][3]:.1f} |
 
 ## Standalone: {s['keys']:,} keys expiring within one second
 

@@ -15,7 +15,10 @@ ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
         *client, store,
         ElectorOptions{options_.prefix, options_.node_id, options_.lease_ttl_s});
   }
-  expirer_ = std::make_unique<Expirer>(index_, committer, [this] { return active(); });
+  ExpirerOptions expirer_options;
+  expirer_options.max_in_flight = options_.max_in_flight;
+  expirer_ = std::make_unique<Expirer>(index_, committer, [this] { return active(); },
+                                       expirer_options);
 }
 
 ActiveExpiry::~ActiveExpiry() { Stop(); }

@@ -20,6 +20,7 @@ struct ActiveExpiryOptions {
   std::string prefix;       ///< --etcd-prefix (replicated mode)
   std::string node_id;
   int64_t lease_ttl_s = 3;
+  size_t max_in_flight = 256;  ///< ExpirerOptions::max_in_flight
 };
 
 /// Owns the election (when `client` is not null: replicated mode) and the expiry loop.

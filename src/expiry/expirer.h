@@ -31,7 +31,9 @@ replication::CommitRequest DeleteRequest(const DueKey& key);
 
 struct ExpirerOptions {
   std::chrono::milliseconds interval{100};  ///< pause between cycles with nothing (more) due
-  size_t max_in_flight = 2048;  ///< delete requests awaiting their commit at once
+  /// Delete requests awaiting their commit at once. They share the committer's queue with
+  /// client writes, so this bounds how far a burst of expiring keys delays those.
+  size_t max_in_flight = 256;
 };
 
 /// The active expiry loop, on its own thread. `active` says whether this node should expire

@@ -63,7 +63,11 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("active-expiry", po::value(&c.active_expiry)->default_value(c.active_expiry),
        "delete expired keys in the background (yes/no); no = only on access")
       ("expiry-lease-ttl", po::value(&c.expiry_lease_ttl_s)->default_value(c.expiry_lease_ttl_s),
-       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader blocks takeover");
+       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader blocks takeover")
+      ("expiry-max-inflight",
+       po::value(&c.expiry_max_inflight)->default_value(c.expiry_max_inflight),
+       "expiry deletes queued or in flight at once: bounds how long a burst of expiring keys "
+       "delays client writes, and how fast the burst is cleared");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -119,6 +123,7 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
     c.node_id = std::string(host) + ":" + std::to_string(c.port);
   }
   if (c.expiry_lease_ttl_s < 1) c.expiry_lease_ttl_s = 1;
+  if (c.expiry_max_inflight < 1) c.expiry_max_inflight = 1;
   return c;
 }
 

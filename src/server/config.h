@@ -31,6 +31,7 @@ struct Config {
   std::string node_id;                       ///< election value; "" = "<hostname>:<port>"
   bool active_expiry = true;                 ///< false: keys expire only lazily (on access)
   int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
+  size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

@@ -101,7 +101,8 @@ int RunServer(const Config& config) {
   // After the initial load: the expiry index already holds every key with a TTL.
   expiry::ActiveExpiry active_expiry(
       state.expiry_index, *state.committer, state.store, client.get(),
-      {config.active_expiry, config.etcd_prefix, config.node_id, config.expiry_lease_ttl_s});
+      {config.active_expiry, config.etcd_prefix, config.node_id, config.expiry_lease_ttl_s,
+       config.expiry_max_inflight});
   active_expiry.Start();
   state.expiry_info = [&active_expiry](std::string_view section) {
     return active_expiry.InfoLines(section);
