@@ -78,10 +78,10 @@ class ActiveExpiryReplicated(unittest.TestCase):
             wait_for(lambda: info(node, "memory")["mvcc_live_keys"] == 1, timeout=10,
                      what="replica emptied")
             self.assertEqual(info(node, "petacore")["expiry_tracked_keys"], 0)
+        # Each key was deleted once, by whichever node led at the time (normally one node; a
+        # hand-over in between, e.g. keep-alives starved on a loaded machine, may split them).
+        self.assertEqual(sum(info(n, "stats")["expired_keys"] for n in (self.a, self.b)), 2)
         leader = self.leader()
-        self.assertEqual(info(self.nodes[leader], "stats")["expired_keys"], 2)
-        follower = "node-b" if leader == "node-a" else "node-a"
-        self.assertEqual(info(self.nodes[follower], "stats")["expired_keys"], 0)
         self.assertEqual(etcd_value(self.etcd, LEADER_KEY), leader.encode())
         for node in (self.a, self.b):
             pc = info(node, "petacore")
