@@ -6,9 +6,8 @@
 // Stops after --expect such deletes or --timeout-s seconds, then prints
 // "RESULT deletes=<n> revisions=<distinct revisions carrying them> timed_out=<0|1>".
 //   expiry_watch --endpoints 127.0.0.1:2379 --expect 10000 --timeout-s 60
-#include <boost/program_options.hpp>
-
 #include <atomic>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -84,8 +83,7 @@ int main(int argc, char** argv) {
     }
     if (expect > 0 && deletes >= expect) cv.notify_all();
   };
-  etcd::Watcher watcher(client, prefix, etcd::PrefixEnd(prefix), head->revision + 1,
-                        std::move(cb));
+  etcd::Watcher watcher(client, prefix, etcd::PrefixEnd(prefix), head->revision + 1, std::move(cb));
   std::printf("READY %lld\n", static_cast<long long>(head->revision));
   std::fflush(stdout);
   bool timed_out;
@@ -97,8 +95,7 @@ int main(int argc, char** argv) {
   watcher.Stop();
   std::lock_guard lock(mu);
   for (const auto& l : lines) std::fputs((l + "\n").c_str(), stdout);
-  std::printf("RESULT deletes=%lld revisions=%lld timed_out=%d\n",
-              static_cast<long long>(deletes), static_cast<long long>(revisions),
-              timed_out ? 1 : 0);
+  std::printf("RESULT deletes=%lld revisions=%lld timed_out=%d\n", static_cast<long long>(deletes),
+              static_cast<long long>(revisions), timed_out ? 1 : 0);
   return 0;
 }

@@ -12,13 +12,12 @@ ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
     : index_(index), options_(std::move(options)) {
   if (client != nullptr) {
     elector_ = std::make_unique<Elector>(
-        *client, store,
-        ElectorOptions{options_.prefix, options_.node_id, options_.lease_ttl_s});
+        *client, store, ElectorOptions{options_.prefix, options_.node_id, options_.lease_ttl_s});
   }
   ExpirerOptions expirer_options;
   expirer_options.max_in_flight = options_.max_in_flight;
-  expirer_ = std::make_unique<Expirer>(index_, committer, [this] { return active(); },
-                                       expirer_options);
+  expirer_ = std::make_unique<Expirer>(
+      index_, committer, [this] { return active(); }, expirer_options);
 }
 
 ActiveExpiry::~ActiveExpiry() { Stop(); }

@@ -16,8 +16,8 @@
 namespace petacore::expiry {
 
 struct ActiveExpiryOptions {
-  bool enabled = true;      ///< false: nothing runs; INFO still reports the index
-  std::string prefix;       ///< --etcd-prefix (replicated mode)
+  bool enabled = true;  ///< false: nothing runs; INFO still reports the index
+  std::string prefix;   ///< --etcd-prefix (replicated mode)
   std::string node_id;
   int64_t lease_ttl_s = 3;
   size_t max_in_flight = 256;  ///< ExpirerOptions::max_in_flight

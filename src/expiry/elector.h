@@ -26,14 +26,16 @@
 namespace petacore::expiry {
 
 /// The election key's store key (etcd key = --etcd-prefix + this); value = the holder's node id.
-inline constexpr std::string_view kLeaderKey = "\xff" "expiry/leader";
+inline constexpr std::string_view kLeaderKey =
+    "\xff"
+    "expiry/leader";
 
 struct ElectorOptions {
-  std::string prefix;   ///< --etcd-prefix
-  std::string node_id;  ///< this node's name, the election key's value while it leads
-  int64_t lease_ttl_s = 3;                          ///< how long a dead holder blocks others
-  std::chrono::milliseconds keepalive{1000};        ///< lease refresh period while leading
-  std::chrono::milliseconds poll{200};              ///< how often the local replica is checked
+  std::string prefix;       ///< --etcd-prefix
+  std::string node_id;      ///< this node's name, the election key's value while it leads
+  int64_t lease_ttl_s = 3;  ///< how long a dead holder blocks others
+  std::chrono::milliseconds keepalive{1000};  ///< lease refresh period while leading
+  std::chrono::milliseconds poll{200};        ///< how often the local replica is checked
 };
 
 /// Campaigns for, holds and gives up the expiry leadership. Start once; Stop (or destroy)

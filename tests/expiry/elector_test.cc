@@ -51,8 +51,8 @@ class ElectorTest : public ::testing::Test {
   void SetUp() override {
     client_ = std::make_unique<etcdlink::Client>(
         etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(5000)});
-    prefix_ = "/e/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-              "/";
+    prefix_ =
+        "/e/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
     a_ = std::make_unique<TestNode>(*client_, prefix_, "a");
     b_ = std::make_unique<TestNode>(*client_, prefix_, "b");
     ASSERT_TRUE(a_->sync.Start().ok());
@@ -68,9 +68,7 @@ class ElectorTest : public ::testing::Test {
     auto r = client_->Range(prefix_ + std::string(kLeaderKey), "");
     return r.ok() && !r->kvs.empty() ? r->kvs[0].value : "";
   }
-  bool OneLeader() {
-    return a_->elector.is_leader() != b_->elector.is_leader();
-  }
+  bool OneLeader() { return a_->elector.is_leader() != b_->elector.is_leader(); }
 
   static test::EtcdProcess* etcd_;
   std::unique_ptr<etcdlink::Client> client_;
@@ -83,9 +81,8 @@ TEST_F(ElectorTest, ExactlyOneLeadsAndBothReplicasNameIt) {
   ASSERT_TRUE(Eventually([&] { return OneLeader(); }));
   std::string leader = a_->elector.is_leader() ? "a" : "b";
   EXPECT_EQ(EtcdHolder(), leader);
-  EXPECT_TRUE(Eventually([&] {
-    return a_->elector.holder() == leader && b_->elector.holder() == leader;
-  }));
+  EXPECT_TRUE(
+      Eventually([&] { return a_->elector.holder() == leader && b_->elector.holder() == leader; }));
   // Keep-alives hold it well past the lease TTL (2 s).
   std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   EXPECT_TRUE(OneLeader());

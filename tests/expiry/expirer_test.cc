@@ -54,9 +54,8 @@ bool Eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::second
 class StandaloneExpiryTest : public ::testing::Test {
  protected:
   StandaloneExpiryTest() {
-    store_.SetApplyObserver([this](int64_t rev, std::span<const mvcc::Mutation> batch) {
-      index_.Observe(rev, batch);
-    });
+    store_.SetApplyObserver(
+        [this](int64_t rev, std::span<const mvcc::Mutation> batch) { index_.Observe(rev, batch); });
   }
   size_t LiveKeys() { return store_.stats().live_keys; }
 
@@ -156,7 +155,8 @@ TEST_F(EtcdExpiryTest, StaleModRevisionDeleteFailsAndLeavesTheKey) {
   ASSERT_EQ(r3.status, Status::kCommitted) << r3.error;
   std::promise<CommitResult> p1, p2;
   committer.Commit(DeleteRequest(stale), [&](CommitResult r) { p1.set_value(r); });
-  committer.Commit(DeleteRequest({other, r3.revision, 1}), [&](CommitResult r) { p2.set_value(r); });
+  committer.Commit(DeleteRequest({other, r3.revision, 1}),
+                   [&](CommitResult r) { p2.set_value(r); });
   EXPECT_EQ(p1.get_future().get().status, Status::kConflict);
   EXPECT_EQ(p2.get_future().get().status, Status::kCommitted);
 

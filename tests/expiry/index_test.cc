@@ -59,7 +59,7 @@ TEST_F(IndexTest, TracksOnlyMetaKeysWithAnExpireAt) {
   EXPECT_EQ(index_.CountDue(99), 1u);
   EXPECT_EQ(Due(99), std::vector<std::string>{b});
   EXPECT_EQ(Due(1000), std::vector<std::string>{a});
-  EXPECT_TRUE(Due(1000).empty());  // handed out once
+  EXPECT_TRUE(Due(1000).empty());        // handed out once
   EXPECT_EQ(index_.CountDue(1000), 2u);  // still in the store: still due
 }
 
