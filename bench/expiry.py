@@ -148,6 +148,26 @@ def delay_phase(h, tools, etcd, nodes, n, lo, hi):
     }
 
 
+def handover(h, nodes, sig, rounds):
+    """Stops the expiry leader with `sig` `rounds` times (restarting it as a follower after
+    each); returns the seconds from the signal until another node says it leads."""
+    import signal as _signal  # noqa: F401 - sig values come from the caller
+    times = []
+    for _ in range(rounds):
+        leader = leader_of(h, nodes)
+        others = [n for n in nodes if n is not leader]
+        t0 = time.monotonic()
+        leader.proc.send_signal(sig)
+        while not any(info(n, "petacore")["expiry_is_leader"] == 1 for n in others):
+            if time.monotonic() - t0 > 60:
+                raise TimeoutError("no new expiry leader")
+            time.sleep(0.01)
+        times.append(time.monotonic() - t0)
+        leader.kill()  # reap
+        leader.start()
+    return times
+
+
 def burst_keys(n, base):
     return {f"b:{i}": base + random.randint(0, 999) for i in range(n)}
 
@@ -230,6 +250,8 @@ def main():
     ap.add_argument("--nodes", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="--keys 1000 --burst 10000")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--handovers", type=int, default=3,
+                    help="rounds of stopping the expiry leader (kill -9, then SIGTERM)")
     ap.add_argument("--expiry-max-inflight", type=int, default=None,
                     help="passed to the replicated nodes (default: the server's)")
     benchlib.add_build_args(ap)
@@ -252,6 +274,9 @@ def main():
         d = delay_phase(h, tools, etcd, nodes, args.keys, args.min_ms, args.max_ms)
         rate = d["keys"] / d["load_s"]
         b = replicated_burst(h, tools, etcd, nodes, args.burst, rate)
+        import signal
+        hk = handover(h, nodes, signal.SIGKILL, args.handovers)
+        ht = handover(h, nodes, signal.SIGTERM, args.handovers)
     finally:
         for n in nodes:
             n.close()
@@ -296,6 +321,16 @@ One client doing SETs one after the other on node 0 (probe keys without TTL):
 |---|---|---|---|---|
 | 2 s before S (no expiry) | {b['quiet'][0]:,} | {b['quiet'][1]:.2f} | {b['quiet'][2]:.2f} | {b['quiet'][3]:.1f} |
 | during the burst | {b['during'][0]:,} | {b['during'][1]:.2f} | {b['during'][2]:.2f} | {b['during'][3]:.1f} |
+
+## Replicated: hand-over of the expiry leadership
+
+Seconds from signalling the leader until the other node's INFO says `expiry_is_leader:1`
+(lease TTL 3 s, {args.handovers} rounds each; the stopped node restarts as a follower):
+
+| stop | each round | max |
+|---|---|---|
+| kill -9 (lease runs out) | {", ".join(f"{x:.2f}" for x in hk)} | {max(hk):.2f} |
+| SIGTERM (lease revoked) | {", ".join(f"{x:.2f}" for x in ht)} | {max(ht):.2f} |
 
 ## Standalone: {s['keys']:,} keys expiring within one second
 
