@@ -178,7 +178,7 @@ def base_after(seconds):
 
 def replicated_burst(h, tools, etcd, nodes, n, est_rate):
     leader = leader_of(h, nodes)
-    base = base_after(n / est_rate * 2 + 3)
+    base = base_after(n / est_rate * 4 + 5)
     keys = burst_keys(n, base)
     timeout = (base - now_ms()) / 1000 + 300
     watch = start_watch(tools["expiry_watch"], etcd, n, timeout)
@@ -223,7 +223,7 @@ def standalone_burst(h, n):
         calib = {f"c:{i}": now_ms() + 3600000 for i in range(min(n, 5000))}
         rate = len(calib) / load(node, calib)
         node.client().flushall()
-        base = base_after(n / rate * 2 + 3)
+        base = base_after(n / rate * 4 + 5)  # a shared machine's rate varies a lot
         keys = burst_keys(n, base)
         load_s = load(node, keys)
         loaded_before_base = now_ms() < base
