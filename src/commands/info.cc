@@ -102,6 +102,7 @@ void Info(CommandContext& ctx) {
     Line(s, "maxmemory_policy", "noeviction");
     Line(s, "mvcc_versions", std::to_string(st.versions));
     Line(s, "mvcc_index_keys", std::to_string(st.index_keys));
+    Line(s, "mvcc_live_keys", std::to_string(st.live_keys));
     s += "\r\n";
   }
   if (wants("stats")) {
@@ -111,6 +112,7 @@ void Info(CommandContext& ctx) {
     Line(s, "rejected_connections", std::to_string(srv.rejected_connections.load()));
     Line(s, "commit_retries", std::to_string(srv.commit_retries.load()));
     Line(s, "acks_before_visible", std::to_string(srv.acks_before_visible.load()));
+    if (srv.expiry_info) s += srv.expiry_info("stats");
     s += "\r\n";
   }
   if (wants("keyspace")) {
@@ -139,6 +141,7 @@ void Info(CommandContext& ctx) {
     Line(s, "applied_revision", std::to_string(srv.store.applied_revision()));
     Line(s, "compacted_revision", std::to_string(srv.store.compacted_revision()));
     if (srv.replication_info) s += srv.replication_info();
+    if (srv.expiry_info) s += srv.expiry_info("petacore");
     s += "\r\n";
   }
   if (!s.empty()) s.resize(s.size() - 2);  // no blank line after the last section

@@ -1,6 +1,8 @@
 #include "server/config.h"
 
 #include <boost/program_options.hpp>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -159,7 +161,17 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("tls-ca-cert-file", po::value(&c.tls_ca_cert_file),
        "CA certificates that client certificates must chain to (PEM)")
       ("tls-auth-clients", po::value(&c.tls_auth_clients)->default_value(c.tls_auth_clients),
-       "client certificates on the TLS port: yes (required) | optional | no");
+       "client certificates on the TLS port: yes (required) | optional | no")
+      ("node-id", po::value(&c.node_id),
+       "this node's name in the expiry election (default <hostname>:<port>)")
+      ("active-expiry", po::value(&c.active_expiry)->default_value(c.active_expiry),
+       "delete expired keys in the background (yes/no); no = only on access")
+      ("expiry-lease-ttl", po::value(&c.expiry_lease_ttl_s)->default_value(c.expiry_lease_ttl_s),
+       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader blocks takeover")
+      ("expiry-max-inflight",
+       po::value(&c.expiry_max_inflight)->default_value(c.expiry_max_inflight),
+       "expiry deletes queued or in flight at once: bounds how long a burst of expiring keys "
+       "delays client writes, and how fast the burst is cleared");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -236,6 +248,13 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
     *exit_code = 1;
     return std::nullopt;
   }
+  if (c.node_id.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    c.node_id = std::string(host) + ":" + std::to_string(c.port);
+  }
+  if (c.expiry_lease_ttl_s < 1) c.expiry_lease_ttl_s = 1;
+  if (c.expiry_max_inflight < 1) c.expiry_max_inflight = 1;
   return c;
 }
 

@@ -54,6 +54,11 @@ struct Config {
   std::string tls_key_file;             ///< PEM private key of tls_cert_file
   std::string tls_ca_cert_file;         ///< PEM CA bundle that client certificates must chain to
   std::string tls_auth_clients = "yes";  ///< yes | no | optional (Redis's default is yes)
+  // Active expiry (src/expiry): one node at a time, elected through etcd, deletes due keys.
+  std::string node_id;                       ///< election value; "" = "<hostname>:<port>"
+  bool active_expiry = true;                 ///< false: keys expire only lazily (on access)
+  int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
+  size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

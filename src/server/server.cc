@@ -18,6 +18,7 @@
 
 #include "commands/table.h"
 #include "etcdlink/client.h"
+#include "expiry/active_expiry.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "replication/sync.h"
@@ -142,6 +143,16 @@ int RunServer(const Config& config) {
     };
   }
 
+  // After the initial load: the expiry index already holds every key with a TTL.
+  expiry::ActiveExpiry active_expiry(
+      state.expiry_index, *state.committer, state.store, client.get(),
+      {config.active_expiry, config.etcd_prefix, config.node_id, config.expiry_lease_ttl_s,
+       config.expiry_max_inflight});
+  active_expiry.Start();
+  state.expiry_info = [&active_expiry](std::string_view section) {
+    return active_expiry.InfoLines(section);
+  };
+
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   for (int i = 0; i < config.threads; ++i) {
     contexts.push_back(std::make_unique<asio::io_context>(1));
@@ -200,6 +211,7 @@ int RunServer(const Config& config) {
     contexts[0]->run();
   }
   for (auto& t : threads) t.join();
+  active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   // Connections still suspended hold Jobs pointing at them; leave them to process exit.
   std::quick_exit(0);
 }

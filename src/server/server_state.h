@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "expiry/index.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 #include "replication/read_barrier.h"
@@ -22,8 +23,9 @@ namespace petacore::server {
 /// Shared, thread-safe server state. Owned by Server; outlives every connection.
 struct ServerState {
   ServerState() {
-    store.SetApplyObserver([this](int64_t, std::span<const mvcc::Mutation> batch) {
+    store.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
       blocking.Notify(batch);
+      expiry_index.Observe(revision, batch);
     });
   }
   ServerState(const ServerState&) = delete;
@@ -31,12 +33,15 @@ struct ServerState {
 
   Config config;
   BlockingRegistry blocking;  // before `store`: the store's observer calls into it
+  expiry::Index expiry_index;  // before `store` too: keys with a TTL, for active expiry
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;
   /// Extra INFO lines from the replication side ("name:value\r\n"...), for the "petacore"
   /// section; set once at start-up.
   std::function<std::string()> replication_info;
+  /// INFO lines of active expiry for a section ("stats" or "petacore"); set once at start-up.
+  std::function<std::string(std::string_view section)> expiry_info;
 
   std::atomic<int64_t> next_client_id{1};
   std::atomic<int64_t> total_connections{0};
