@@ -24,7 +24,7 @@ const char* IsolationName(keyspace::Isolation i) {
 
 std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   Config c;
-  std::string endpoints, isolation = "serializable", config_file;
+  std::string endpoints, isolation = "serializable", config_file, protected_mode = "yes";
   int64_t etcd_timeout_ms = c.etcd_timeout.count();
   po::options_description opts("petacore-server options");
   opts.add_options()
@@ -55,7 +55,11 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("proto-max-bulk-len", po::value(&c.proto_max_bulk_len)->default_value(c.proto_max_bulk_len),
        "largest bulk string a client may send (bytes)")
       ("log-level", po::value(&c.log_level)->default_value(c.log_level),
-       "trace | debug | info | warn | error");
+       "trace | debug | info | warn | error")
+      ("requirepass", po::value(&c.requirepass),
+       "password of the 'default' user (until a stored ACL SETUSER default replaces it)")
+      ("protected-mode", po::value(&protected_mode)->default_value(protected_mode),
+       "yes | no: with yes and no password for the default user, serve loopback clients only");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -93,6 +97,13 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   } else {
     std::cerr << "petacore-server: --txn-isolation must be serializable, snapshot or "
                  "read-committed\n";
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (protected_mode == "yes" || protected_mode == "no") {
+    c.protected_mode = protected_mode == "yes";
+  } else {
+    std::cerr << "petacore-server: --protected-mode must be yes or no\n";
     *exit_code = 1;
     return std::nullopt;
   }

@@ -27,6 +27,8 @@ struct Config {
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
   size_t proto_max_bulk_len = 512ull * 1024 * 1024;
   std::string log_level = "info";
+  std::string requirepass;     ///< the default user's password until ACL SETUSER default
+  bool protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "auth/protected_mode.h"
+
 namespace petacore::commands {
 int64_t NowMs();
 }
@@ -73,7 +75,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
 }
 
 asio::awaitable<bool> Connection::ProcessInput() {
-  while (in_start_ < in_end_) {
+  while (in_start_ < in_end_ && !session_.close_after_reply) {
     std::string_view pending(in_.data() + in_start_, in_end_ - in_start_);
     auto result = parser_.Parse(pending, &command_);
     if (result.status == resp::Parser::Status::kNeedMore) break;
@@ -107,12 +109,23 @@ asio::awaitable<bool> Connection::ProcessInput() {
     if (session_.close_after_reply) co_return false;
   }
   if (!in_flight_.empty()) co_await DrainInFlight();
-  co_return true;
+  co_return !session_.close_after_reply;
 }
 
 asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   state_.total_connections.fetch_add(1, std::memory_order_relaxed);
   in_.resize(kReadChunk);
+  boost::system::error_code peer_ec;
+  auto peer = socket_.remote_endpoint(peer_ec);
+  if (auto denial = auth::OnConnect(state_, session_, peer.address()); !denial.empty()) {
+    // Protected mode (as Redis): the DENIED line, then close.
+    co_await asio::async_write(socket_, asio::buffer(denial),
+                               asio::redirect_error(asio::use_awaitable, peer_ec));
+    in_end_ = in_start_;  // skip the read loop
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, peer_ec);
+    socket_.close(peer_ec);
+    co_return;
+  }
   for (;;) {
     if (in_start_ == in_end_) {
       in_start_ = in_end_ = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -316,12 +317,17 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
     return true;
   }
+  if (!auth::Admit(state_, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
+    if (session.in_multi) session.multi_dirty = true;
+    return true;
+  }
   if (session.in_multi && !(spec->flags & commands::kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
     writer.Simple("QUEUED");
     return true;
   }
-  if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking))) {
+  if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking |
+                       commands::kInternalWrite))) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
     mvcc::Snapshot snap = state_.store.Read();

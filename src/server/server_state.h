@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "auth/registry.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 #include "server/blocking.h"
@@ -23,6 +24,7 @@ struct ServerState {
   ServerState() {
     store.SetApplyObserver([this](int64_t, std::span<const mvcc::Mutation> batch) {
       blocking.Notify(batch);
+      acl.OnApplied(batch);  // ACL users stored as internal keys (src/auth/registry.h)
     });
   }
   ServerState(const ServerState&) = delete;
@@ -30,6 +32,7 @@ struct ServerState {
 
   Config config;
   BlockingRegistry blocking;  // before `store`: the store's observer calls into it
+  auth::Registry acl;         // before `store` too: the ACL users, rebuilt by the observer
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;

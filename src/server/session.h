@@ -4,8 +4,13 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+namespace petacore::auth {
+class User;
+}
 
 namespace petacore::server {
 
@@ -30,6 +35,14 @@ struct Session {
   std::vector<std::vector<std::string>> queued;
   /// WATCHed store keys and the mod_revision each had when watched (0 = absent).
   std::map<std::string, int64_t> watched;
+
+  // Authentication and ACL (src/auth/access.h): the user this client acts as. user_name is
+  // listed by CLIENT LIST (changed under ServerState::clients_mu).
+  std::string user_name = "default";
+  bool authenticated = false;  ///< as Redis's c->authenticated
+  bool acl_ready = false;      ///< the fields below are set (auth::InitSession)
+  uint64_t acl_epoch = 0;      ///< auth::Registry::epoch() when acl_user was read
+  std::shared_ptr<const auth::User> acl_user;  ///< user_name's current definition
 
   void ResetMulti() {
     in_multi = false;
