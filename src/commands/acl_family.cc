@@ -28,7 +28,7 @@ void Auth(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
     if (ctx.server.acl.Default()->nopass()) {
       return ctx.out.Error(
-          "AUTH <password> called without any password configured for the default user. Are "
+          "ERR AUTH <password> called without any password configured for the default user. Are "
           "you sure your configuration is correct?");
     }
   } else {
