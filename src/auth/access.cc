@@ -70,7 +70,7 @@ bool AuthRequired(server::ServerState& state, const server::Session& session) {
 }
 
 Denial Check(const User& user, const commands::CommandSpec& spec,
-             std::span<const std::string_view> args) {
+             std::span<const std::string_view> args, std::string_view* denied_key) {
   if (user.unrestricted()) return Denial::kNone;
   int unit = UnitOf(spec, args);
   if (!user.CanRun(unit, args.size() > 1 ? args[1] : std::string_view())) {
@@ -79,7 +79,9 @@ Denial Check(const User& user, const commands::CommandSpec& spec,
   bool read = (spec.flags & commands::kReadOnly) != 0;
   bool write = !read;
   bool ok = ForEachKey(spec, args, [&](std::string_view key) {
-    return user.CanAccessKey(key, read, write);
+    if (user.CanAccessKey(key, read, write)) return true;
+    if (denied_key != nullptr) *denied_key = key;
+    return false;
   });
   return ok ? Denial::kNone : Denial::kKey;
 }

@@ -38,9 +38,9 @@ bool Admit(server::ServerState& state, server::Session& session,
 /// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
 /// (the command, then each key it names). Keys: readonly commands need read permission on
 /// each key, other commands write permission (Redis checks per key spec; the table has no key
-/// specs, so this is per command).
+/// specs, so this is per command). On kKey, *denied_key (when given) is the first refused key.
 Denial Check(const User& user, const commands::CommandSpec& spec,
-             std::span<const std::string_view> args);
+             std::span<const std::string_view> args, std::string_view* denied_key = nullptr);
 
 /// The NOPERM error text of a denial, as Redis 7.0 ("... run the 'acl|whoami' command").
 std::string DenialText(Denial denial, const commands::CommandSpec& spec,

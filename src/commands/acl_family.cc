@@ -1,5 +1,5 @@
 // acl_family.cc — AUTH, HELLO's AUTH option, and ACL SETUSER / GETUSER / DELUSER / LIST /
-// USERS / WHOAMI / CAT / GENPASS / HELP, as Redis 7.0 (src/acl.c). Users are stored as
+// USERS / WHOAMI / CAT / GENPASS / DRYRUN / HELP, as Redis 7.0 (src/acl.c). Users are stored as
 // internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
 // TxnView, so the Driver commits them like data and acks once this node applied them.
 #include <openssl/rand.h>
@@ -140,6 +140,36 @@ void GenPass(CommandContext& ctx) {
   ctx.out.Bulk(hex);
 }
 
+// ACL DRYRUN username command [arg ...]: whether the user could run the command (not run).
+void DryRun(CommandContext& ctx) {
+  auto user = ctx.server.acl.Find(ctx.args[2]);
+  if (!user) return ctx.out.Error("ERR User '" + std::string(ctx.args[2]) + "' not found");
+  auto cmd = ctx.args.subspan(3);
+  const CommandSpec* spec = Table().Find(cmd[0]);
+  int unit = spec ? auth::UnitOf(*spec, cmd) : -1;
+  // A container's unknown subcommand is an unknown command to Redis's lookupCommand.
+  if (spec && cmd.size() >= 2 && !auth::SubUnits(auth::FindUnit(spec->name)).empty() &&
+      auth::Units()[unit].parent < 0) {
+    spec = nullptr;
+  }
+  if (!spec) return ctx.out.Error("ERR Command '" + std::string(cmd[0]) + "' not found");
+  if (!spec->ArityOk(cmd.size())) {
+    return ctx.out.Error("ERR wrong number of arguments for '" + std::string(spec->name) +
+                         "' command");
+  }
+  std::string_view key;
+  switch (auth::Check(*user, *spec, cmd, &key)) {
+    case auth::Denial::kNone:
+      return ctx.out.Ok();
+    case auth::Denial::kCommand:
+      return ctx.out.Bulk("This user has no permissions to run the '" + auth::Units()[unit].name +
+                          "' command");
+    case auth::Denial::kKey:
+      return ctx.out.Bulk("This user has no permissions to access the '" + std::string(key) +
+                          "' key");
+  }
+}
+
 void Help(CommandContext& ctx) {
   static constexpr std::string_view kHelp[] = {
       "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -148,6 +178,8 @@ void Help(CommandContext& ctx) {
       "    when no category is specified.",
       "DELUSER <username> [<username> ...]",
       "    Delete a list of users.",
+      "DRYRUN <username> <command> [<arg> ...]",
+      "    Returns whether the user can execute the given command without executing the command.",
       "GETUSER <username>",
       "    Get the user's details.",
       "GENPASS [<bits>]",
@@ -172,7 +204,7 @@ void Acl(CommandContext& ctx) {
   // Each subcommand's arity in Redis's convention (the container name counting).
   static constexpr std::pair<std::string_view, int> kSubs[] = {
       {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2},   {"users", 2},
-      {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2},
+      {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2},   {"dryrun", -4},
   };
   std::string sub = Lower(ctx.args[1]);
   int arity = 0;
@@ -190,16 +222,16 @@ void Acl(CommandContext& ctx) {
   if (sub == "setuser") return SetUser(ctx);
   if (sub == "getuser") return GetUser(ctx);
   if (sub == "deluser") return DelUser(ctx);
-  if (sub == "cat") {
-    if (argc > 3) return ctx.out.Error("ERR wrong number of arguments for 'acl|cat' command");
-    return Cat(ctx);
+  if ((sub == "cat" || sub == "genpass") && argc > 3) {
+    // As Redis's addReplySubcommandSyntaxError (these subcommands check their own limit).
+    return ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(ctx.args[1].substr(0, 128)) + "'. Try ACL HELP.");
   }
-  if (sub == "genpass") {
-    if (argc > 3) return ctx.out.Error("ERR wrong number of arguments for 'acl|genpass' command");
-    return GenPass(ctx);
-  }
+  if (sub == "cat") return Cat(ctx);
+  if (sub == "genpass") return GenPass(ctx);
   if (sub == "whoami") return ctx.out.Bulk(ctx.session.user_name);
   if (sub == "help") return Help(ctx);
+  if (sub == "dryrun") return DryRun(ctx);
   auto users = ctx.server.acl.All();
   ctx.out.ArrayHeader(users.size());
   for (const auto& u : users) {

@@ -121,7 +121,6 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     // Protected mode (as Redis): the DENIED line, then close.
     co_await asio::async_write(socket_, asio::buffer(denial),
                                asio::redirect_error(asio::use_awaitable, peer_ec));
-    in_end_ = in_start_;  // skip the read loop
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, peer_ec);
     socket_.close(peer_ec);
     co_return;
