@@ -96,9 +96,8 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
   return "NOPERM this user has no permissions to run the '" + name + "' command";
 }
 
-bool Admit(server::ServerState& state, server::Session& session,
-           const commands::CommandSpec& spec, std::span<const std::string_view> args,
-           resp::ReplyWriter& out) {
+bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
+           std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (!session.acl_ready) InitSession(state, session);
   if (!Refresh(state, session)) {
     session.close_after_reply = true;  // the user was deleted: disconnect, as Redis

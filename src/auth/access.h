@@ -31,9 +31,8 @@ void InitSession(server::ServerState& state, server::Session& session);
 /// client's user was deleted (ACL DELUSER, on any node) — after setting close_after_reply
 /// with no reply (Redis disconnects such clients; PetaCore does when they next send). Commands
 /// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis.
-bool Admit(server::ServerState& state, server::Session& session,
-           const commands::CommandSpec& spec, std::span<const std::string_view> args,
-           resp::ReplyWriter& out);
+bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
+           std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
 /// (the command, then each key it names). Keys: readonly commands need read permission on

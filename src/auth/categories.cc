@@ -13,9 +13,9 @@ namespace petacore::auth {
 namespace {
 
 constexpr std::string_view kCategoryNames[] = {
-    "keyspace", "read",  "write",    "set",       "sortedset",  "list",        "hash",
-    "string",   "bitmap", "hyperloglog", "geo",   "stream",     "pubsub",      "admin",
-    "fast",     "slow",  "blocking", "dangerous", "connection", "transaction", "scripting",
+    "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+    "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+    "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting",
 };
 
 // The categories Redis 7.0.15 reports (COMMAND INFO, field 7) for each command and subcommand
@@ -203,8 +203,9 @@ constexpr Entry kCategories[] = {
 // The subcommands of container commands, as Redis 7.0 names them (those PetaCore implements).
 const std::map<std::string_view, std::vector<std::string_view>>& Subcommands() {
   static const std::map<std::string_view, std::vector<std::string_view>> subs = {
-      {"acl", {"cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "setuser",
-               "users", "whoami"}},
+      {"acl",
+       {"cat", "deluser", "dryrun", "genpass", "getuser", "help", "list", "setuser", "users",
+        "whoami"}},
       {"client", {"getname", "id", "info", "list", "setinfo", "setname"}},
       {"command", {"count", "docs", "info", "list"}},
       {"config", {"get", "resetstat"}},

@@ -50,9 +50,9 @@ uint32_t CategoryByName(std::string_view name);
 
 /// One permission unit: a command or "container|subcommand".
 struct Unit {
-  std::string name;                          ///< "get", "client|id" (lower case)
-  const commands::CommandSpec* spec;         ///< the command (the container for a subcommand)
-  int parent = -1;                           ///< a subcommand's container unit, else -1
+  std::string name;                   ///< "get", "client|id" (lower case)
+  const commands::CommandSpec* spec;  ///< the command (the container for a subcommand)
+  int parent = -1;                    ///< a subcommand's container unit, else -1
   uint32_t categories = 0;
 };
 

@@ -35,8 +35,7 @@ std::shared_ptr<const User> ParseStoredUser(std::string_view name, std::string_v
   std::string failed;
   std::string err = user->ApplyRules(words, &failed);
   if (!err.empty()) {
-    spdlog::error("ACL user '{}' stored with an invalid rule '{}': {}; ignored", name, failed,
-                  err);
+    spdlog::error("ACL user '{}' stored with an invalid rule '{}': {}; ignored", name, failed, err);
     return nullptr;
   }
   user->Seal();
@@ -91,9 +90,8 @@ std::vector<std::shared_ptr<const User>> Registry::All() const {
   std::vector<std::shared_ptr<const User>> all;
   if (!stored_.count("default")) all.push_back(config_default_);
   for (const auto& [name, user] : stored_) all.push_back(user);
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a->name() < b->name();
-  });
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a->name() < b->name(); });
   return all;
 }
 

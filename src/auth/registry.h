@@ -29,7 +29,9 @@
 namespace petacore::auth {
 
 /// The store key prefix of stored users ("\xff" "acl/user/").
-inline constexpr std::string_view kUserKeyPrefix = "\xff" "acl/user/";
+inline constexpr std::string_view kUserKeyPrefix =
+    "\xff"
+    "acl/user/";
 /// The store key of user `name`.
 std::string UserKey(std::string_view name);
 

@@ -15,8 +15,8 @@ namespace {
 
 // Redis's ACLSetUserStringError texts, by the errno Redis uses for each.
 constexpr std::string_view kErrUnknown = "Unknown command or category name in ACL";  // ENOENT
-constexpr std::string_view kErrSyntax = "Syntax error";                               // EINVAL
-constexpr std::string_view kErrKeyAfterAll =                                          // EEXIST
+constexpr std::string_view kErrSyntax = "Syntax error";                              // EINVAL
+constexpr std::string_view kErrKeyAfterAll =                                         // EEXIST
     "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not "
     "have any effect. Try 'resetkeys' to start with an empty list of patterns";
 constexpr std::string_view kErrChannelAfterAll =  // EISDIR
@@ -143,8 +143,8 @@ std::string User::ApplyRule(std::string_view rule) {
   } else if (word == "clearselectors") {
     // Selectors are not supported, so there are none to clear.
   } else if (word == "reset") {
-    for (std::string_view r : {"resetpass", "resetkeys", "resetchannels", "off",
-                               "sanitize-payload", "-@all"}) {
+    for (std::string_view r :
+         {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "-@all"}) {
       ApplyRule(r);
     }
   } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '#')) {
@@ -312,7 +312,8 @@ std::string User::Describe() const {
 }
 
 void User::Seal() {
-  unrestricted_ = all_keys_ && std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
+  unrestricted_ =
+      all_keys_ && std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
 }
 
 bool User::CheckPassword(std::string_view password) const {

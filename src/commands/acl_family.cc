@@ -203,8 +203,8 @@ void Help(CommandContext& ctx) {
 void Acl(CommandContext& ctx) {
   // Each subcommand's arity in Redis's convention (the container name counting).
   static constexpr std::pair<std::string_view, int> kSubs[] = {
-      {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2},   {"users", 2},
-      {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2},   {"dryrun", -4},
+      {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2}, {"users", 2},
+      {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2}, {"dryrun", -4},
   };
   std::string sub = Lower(ctx.args[1]);
   int arity = 0;

@@ -141,8 +141,8 @@ std::string ClientLine(const server::Session& s, int64_t now_ms) {
           (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
           " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
           "tot-mem=0 events=r cmd=" +
-          s.last_command.load() + " user=" + s.user_name + " redir=-1 resp=" + std::to_string(s.protocol) +
-          " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
+          s.last_command.load() + " user=" + s.user_name +
+          " redir=-1 resp=" + std::to_string(s.protocol) + " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
   return line;
 }
 

@@ -28,14 +28,14 @@ TEST_F(AccessTest, RequirePass) {
   server_.state().acl.Configure("secret");
   auto c = NewClient();
   EXPECT_EQ(c->Run({"ping"}), kNoAuth);
-  EXPECT_EQ(c->Run({"nosuch"}),
-            Err("ERR unknown command 'nosuch', with args beginning with: "));
+  EXPECT_EQ(c->Run({"nosuch"}), Err("ERR unknown command 'nosuch', with args beginning with: "));
   EXPECT_EQ(c->Run({"get"}), Err("ERR wrong number of arguments for 'get' command"));
   EXPECT_EQ(c->Run({"multi"}), kNoAuth);
   EXPECT_EQ(c->Run({"auth", "wrong"}), kWrongPass);
   EXPECT_EQ(c->Run({"auth", "a", "b", "c"}), Err("ERR syntax error"));
-  EXPECT_TRUE(c->Run({"hello", "2"}).starts_with(
-      "-NOAUTH HELLO must be called with the client already authenticated"));
+  EXPECT_TRUE(
+      c->Run({"hello", "2"})
+          .starts_with("-NOAUTH HELLO must be called with the client already authenticated"));
   EXPECT_EQ(c->Run({"hello", "2", "auth", "default", "bad"}), kWrongPass);
   EXPECT_EQ(c->Run({"auth", "secret"}), kOK);
   EXPECT_EQ(c->Run({"ping"}), Simple("PONG"));
@@ -46,9 +46,9 @@ TEST_F(AccessTest, RequirePass) {
 }
 
 TEST_F(AccessTest, CommandAndKeyPermissions) {
-  EXPECT_EQ(Run({"acl", "setuser", "bob", "on", ">pw", "~k*", "+@read", "+set", "-get",
-                 "+@transaction"}),
-            kOK);
+  EXPECT_EQ(
+      Run({"acl", "setuser", "bob", "on", ">pw", "~k*", "+@read", "+set", "-get", "+@transaction"}),
+      kOK);
   auto c = NewClient();
   EXPECT_EQ(c->Run({"auth", "bob", "pw"}), kOK);
   EXPECT_EQ(c->Run({"acl", "whoami"}),
@@ -67,8 +67,7 @@ TEST_F(AccessTest, CommandAndKeyPermissions) {
   EXPECT_EQ(c->Run({"multi"}), kOK);
   EXPECT_EQ(c->Run({"set", "k2", "v"}), Simple("QUEUED"));
   EXPECT_EQ(c->Run({"set", "x2", "v"}).substr(0, 7), "-NOPERM");
-  EXPECT_EQ(c->Run({"exec"}),
-            Err("EXECABORT Transaction discarded because of previous errors."));
+  EXPECT_EQ(c->Run({"exec"}), Err("EXECABORT Transaction discarded because of previous errors."));
   EXPECT_EQ(Run({"exists", "k2"}), Int(0));
   // A permission change applies to the connected client at its next command.
   EXPECT_EQ(Run({"acl", "setuser", "bob", "+get"}), kOK);
@@ -95,10 +94,11 @@ TEST_F(AccessTest, SetUserErrorsChangeNothing) {
   EXPECT_EQ(Run({"acl", "setuser", "u", "+set", "+nosuch"}),
             Err("ERR Error in ACL SETUSER modifier '+nosuch': Unknown command or category name "
                 "in ACL"));
-  EXPECT_EQ(Run({"acl", "list"}),
-            Array({Bulk("user default on nopass ~* &* +@all"),
-                   Bulk("user u on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 "
-                        "resetchannels -@all +get")}));
+  EXPECT_EQ(
+      Run({"acl", "list"}),
+      Array({Bulk("user default on nopass ~* &* +@all"),
+             Bulk("user u on #30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4 "
+                  "resetchannels -@all +get")}));
   EXPECT_EQ(Run({"acl", "setuser", "a b"}),
             Err("ERR Usernames can't contain spaces or null characters"));
   EXPECT_EQ(Run({"acl", "getuser", "nosuch"}), kNil);

@@ -27,8 +27,8 @@ TEST(ProtectedModeTest, RefusesOnlyRemoteClientsWithoutPassword) {
   auto local = make_address("127.0.0.1");
   EXPECT_TRUE(ProtectedModeRefuses(true, true, remote));
   EXPECT_FALSE(ProtectedModeRefuses(true, true, local));
-  EXPECT_FALSE(ProtectedModeRefuses(true, false, remote));   // a password is set
-  EXPECT_FALSE(ProtectedModeRefuses(false, true, remote));   // --protected-mode no
+  EXPECT_FALSE(ProtectedModeRefuses(true, false, remote));  // a password is set
+  EXPECT_FALSE(ProtectedModeRefuses(false, true, remote));  // --protected-mode no
   EXPECT_TRUE(ProtectedModeDenial().starts_with("-DENIED Redis is running in protected mode"));
   EXPECT_TRUE(ProtectedModeDenial().ends_with("from the outside.\r\n"));
 }

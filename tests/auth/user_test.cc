@@ -95,7 +95,8 @@ TEST(UserTest, ErrorsUseRedisTexts) {
   EXPECT_EQ(Apply(u, "+@nosuch"), "+@nosuch: Unknown command or category name in ACL");
   EXPECT_EQ(Apply(u, "-get|x"), "-get|x: Unknown command or category name in ACL");
   EXPECT_EQ(Apply(u, "+client|nosuch"), "+client|nosuch: Unknown command or category name in ACL");
-  EXPECT_EQ(Apply(u, "+config|get|x"), "+config|get|x: Allowing first-arg of a subcommand is not supported");
+  EXPECT_EQ(Apply(u, "+config|get|x"),
+            "+config|get|x: Allowing first-arg of a subcommand is not supported");
   EXPECT_EQ(Apply(u, "%X~k"), "%X~k: Syntax error");
   EXPECT_EQ(Apply(u, "(~k +get)"), "(~k: Syntax error");  // selectors: not supported
   EXPECT_EQ(Apply(u, "~* ~a"),
@@ -160,8 +161,8 @@ TEST(UserTest, CategoriesAreRedis) {
 
 TEST(UserTest, DescriptionRoundTrips) {
   for (std::string_view rules :
-       {"on >a >b ~k* %R~r* &ch +@read -get +set +client|id +del|x", "reset", "on nopass ~* &* +@all",
-        "on +@all -@dangerous +keys", "off skip-sanitize-payload"}) {
+       {"on >a >b ~k* %R~r* &ch +@read -get +set +client|id +del|x", "reset",
+        "on nopass ~* &* +@all", "on +@all -@dangerous +keys", "off skip-sanitize-payload"}) {
     User u("u");
     ASSERT_EQ(Apply(u, rules), "");
     auto copy = ParseStoredUser("u", u.Describe());
