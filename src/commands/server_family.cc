@@ -142,7 +142,8 @@ std::string ClientLine(const server::Session& s, int64_t now_ms) {
           " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
           "tot-mem=0 events=r cmd=" +
           s.last_command.load() + " user=" + s.user_name +
-          " redir=-1 resp=" + std::to_string(s.protocol) + " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
+          " redir=-1 resp=" + std::to_string(s.protocol) + " lib-name=" + s.lib_name +
+          " lib-ver=" + s.lib_ver + "\n";
   return line;
 }
 
@@ -258,6 +259,8 @@ void Config(CommandContext& ctx) {
         {"proto-max-bulk-len", std::to_string(c.proto_max_bulk_len)},
         {"io-threads", std::to_string(c.threads)},
         {"cluster-enabled", "no"},
+        {"requirepass", c.requirepass},  // as Redis: the flag's value (admin-only via ACL)
+        {"protected-mode", c.protected_mode ? "yes" : "no"},
     };
     std::vector<std::pair<std::string, std::string>> hits;
     for (const auto& [name, value] : params) {
