@@ -8,6 +8,7 @@ PKGS=(
   libgrpc++-dev libabsl-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libfmt-dev libspdlog-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis
+  libssl-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,11 +2,13 @@
 // COMMAND, CONFIG GET. INFO lives in info.cc.
 #include <unistd.h>
 
+#include <bit>
 #include <cctype>
 #include <chrono>
 #include <initializer_list>
 #include <map>
 
+#include "auth/categories.h"
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/table.h"
@@ -201,7 +203,15 @@ void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.Integer(spec.first_key);
   ctx.out.Integer(spec.last_key);
   ctx.out.Integer(spec.step);
-  for (int i = 0; i < 4; ++i) ctx.out.ArrayHeader(0);
+  // ACL categories, as Redis ("@read", "@string", "@fast"; src/auth/categories.h).
+  int unit = auth::FindUnit(spec.name);
+  uint32_t categories = unit >= 0 ? auth::Units()[unit].categories : 0;
+  auto names = auth::CategoryNames();
+  ctx.out.ArrayHeader(std::popcount(categories));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (categories & (1u << i)) ctx.out.Simple("@" + std::string(names[i]));
+  }
+  for (int i = 0; i < 3; ++i) ctx.out.ArrayHeader(0);
 }
 
 void Command(CommandContext& ctx) {

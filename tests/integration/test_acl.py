@@ -132,6 +132,13 @@ class AclDifferentialTest(AgainstRedisTestCase):
             want = set(self.rr.execute_command("ACL", "CAT", cat)) & both
             self.assertEqual(got, want, f"category {cat!r}")
 
+    def test_command_info_categories(self):
+        names = [n for n in self.pc.execute_command("COMMAND", "LIST")]
+        for name in names:
+            got = self.pc.execute_command("COMMAND", "INFO", name)[0]
+            want = self.rr.execute_command("COMMAND", "INFO", name)[0]
+            self.assertEqual(got[6], want[6], f"COMMAND INFO {name!r} categories")
+
     def test_permissions_as_redis(self):
         rules = ["on", ">pw", "~k*", "~obj", "+@read", "+set", "-get", "+client|id",
                  "+@transaction", "+del|k1", "+object"]
