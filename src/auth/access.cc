@@ -114,6 +114,25 @@ bool Admit(server::ServerState& state, server::Session& session, const commands:
   return false;
 }
 
+bool AdmitQueued(server::ServerState& state, server::Session& session,
+                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
+                 resp::ReplyWriter& out) {
+  if (spec.flags & commands::kNoAuth) return true;
+  Denial denial = Denial::kCommand;
+  if (Refresh(state, session)) {
+    denial = Check(*session.acl_user, spec, args);
+  } else {
+    session.close_after_reply = true;
+  }
+  if (denial == Denial::kNone) return true;
+  out.Error(std::string(
+                "NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                "and the EXEC call. This command is no longer allowed for the following reason: ") +
+            (denial == Denial::kKey ? "no permission to touch the specified keys"
+                                    : "no permission to execute the command or subcommand"));
+  return false;
+}
+
 bool Authenticate(server::ServerState& state, server::Session& session, std::string_view username,
                   std::string_view password) {
   uint64_t epoch = state.acl.epoch();

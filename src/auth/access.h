@@ -34,6 +34,14 @@ void InitSession(server::ServerState& state, server::Session& session);
 bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out);
 
+/// EXEC's re-check of one queued command, as Redis's execCommand (the ACL may have changed
+/// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
+/// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
+/// client is closed after the EXEC reply.
+bool AdmitQueued(server::ServerState& state, server::Session& session,
+                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
+                 resp::ReplyWriter& out);
+
 /// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
 /// (the command, then each key it names). Keys: readonly commands need read permission on
 /// each key, other commands write permission (Redis checks per key spec; the table has no key

@@ -363,6 +363,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       for (const auto& cmd : s.queued) {
         argv.assign(cmd.begin(), cmd.end());
         const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+        if (!auth::AdmitQueued(*job_ptr->state, s, *queued_spec, argv, w)) continue;
         CommandContext ctx{argv, view, w, s, *job_ptr->state};
         queued_spec->handler(ctx);
         view.EndCommand();

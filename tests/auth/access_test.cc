@@ -74,6 +74,23 @@ TEST_F(AccessTest, CommandAndKeyPermissions) {
   EXPECT_EQ(c->Run({"get", "k1"}), Bulk("v"));
 }
 
+TEST_F(AccessTest, ExecRechecksQueuedCommands) {
+  EXPECT_EQ(Run({"acl", "setuser", "ex", "on", "nopass", "~*", "+@all"}), kOK);
+  auto c = NewClient();
+  EXPECT_EQ(c->Run({"auth", "ex", "x"}), kOK);
+  EXPECT_EQ(c->Run({"multi"}), kOK);
+  EXPECT_EQ(c->Run({"set", "k", "v"}), Simple("QUEUED"));
+  EXPECT_EQ(c->Run({"set", "a1", "v"}), Simple("QUEUED"));
+  EXPECT_EQ(c->Run({"get", "k"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"acl", "setuser", "ex", "-set", "resetkeys", "~a*", "~k*"}), kOK);
+  const std::string changed =
+      "NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+      "EXEC call. This command is no longer allowed for the following reason: ";
+  EXPECT_EQ(c->Run({"exec"}),
+            Array({Err(changed + "no permission to execute the command or subcommand"),
+                   Err(changed + "no permission to execute the command or subcommand"), kNil}));
+}
+
 TEST_F(AccessTest, DisabledOrDeletedUsers) {
   EXPECT_EQ(Run({"acl", "setuser", "eve", "on", ">pw", "+@all", "~*"}), kOK);
   auto c = NewClient();

@@ -173,6 +173,23 @@ class AclDifferentialTest(AgainstRedisTestCase):
             self.same("ACL", "DRYRUN", "dr", *cmd)
         self.same("ACL", "DRYRUN", "nosuch", "get", "k")
 
+    def test_exec_rechecks_queued_commands(self):
+        def run(port, admin):
+            admin.execute_command("ACL", "SETUSER", "ex", "on", "nopass", "~*", "+@all")
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                reader = RespReader(s)
+                out = []
+                for cmd in [("AUTH", "ex", "x"), ("MULTI",), ("SET", "k", "v"), ("GET", "k"),
+                            ("SET", "a", "v"), ("INCR", "n")]:
+                    s.sendall(encode(cmd))
+                    out.append(reader.reply())
+                admin.execute_command("ACL", "SETUSER", "ex", "-set", "resetkeys", "~k*", "~a*")
+                s.sendall(encode(("EXEC",)))
+                out.append(reader.reply())
+            admin.execute_command("DEL", "k", "a", "n")
+            return out
+        self.assertEqual(run(self.node.port, self.pc), run(self.redis.port, self.rr))
+
     def test_default_user_password_and_off(self):
         try:
             self.same("ACL", "SETUSER", "default", ">pw")
