@@ -28,8 +28,8 @@ void InitSession(server::ServerState& state, server::Session& session);
 
 /// The Driver's one check before a command runs (or is queued in MULTI): false when the
 /// command must not run, after writing the error reply (NOAUTH or NOPERM), or — when the
-/// client's user was deleted (ACL DELUSER, on any node) — after setting close_after_reply
-/// with no reply (Redis disconnects such clients; PetaCore does when they next send). Commands
+/// client's user was deleted (ACL DELUSER, on any node) and the connection was not closed yet
+/// (ServerState's observer closes it) — after setting close_after_reply with no reply. Commands
 /// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis.
 bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out);

@@ -58,7 +58,8 @@ void Registry::Configure(std::string_view requirepass) {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-void Registry::OnApplied(std::span<const mvcc::Mutation> batch) {
+std::vector<std::string> Registry::OnApplied(std::span<const mvcc::Mutation> batch) {
+  std::vector<std::string> gone;
   bool changed = false;
   for (const auto& m : batch) {
     if (!std::string_view(m.key).starts_with(kUserKeyPrefix)) continue;
@@ -68,12 +69,13 @@ void Registry::OnApplied(std::span<const mvcc::Mutation> batch) {
     std::unique_lock lock(mu_);
     if (user) {
       stored_[name] = std::move(user);
-    } else {
-      stored_.erase(name);
+    } else if (stored_.erase(name) > 0 && name != "default") {
+      gone.push_back(name);
     }
     changed = true;
   }
   if (changed) epoch_.fetch_add(1, std::memory_order_acq_rel);
+  return gone;
 }
 
 std::shared_ptr<const User> Registry::Find(std::string_view name) const {

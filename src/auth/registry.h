@@ -46,8 +46,9 @@ class Registry {
 
   /// Store apply observer: republishes users whose keys `batch` puts or deletes. Quick; runs
   /// on the store's writer thread before the batch's OnApplied callbacks, so a client acked
-  /// after its ACL SETUSER already sees the new user.
-  void OnApplied(std::span<const mvcc::Mutation> batch);
+  /// after its ACL SETUSER already sees the new user. Returns the names of users that no
+  /// longer exist (never "default": deleting its stored key restores the configured one).
+  std::vector<std::string> OnApplied(std::span<const mvcc::Mutation> batch);
 
   /// The user called `name`, or null.
   std::shared_ptr<const User> Find(std::string_view name) const;

@@ -125,6 +125,15 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     socket_.close(peer_ec);
     co_return;
   }
+  {
+    std::lock_guard lock(state_.clients_mu);
+    session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
+      asio::post(ex, [weak] {
+        boost::system::error_code ignored;
+        if (auto c = weak.lock()) c->socket_.close(ignored);  // the read loop then ends
+      });
+    };
+  }
   for (;;) {
     if (in_start_ == in_end_) {
       in_start_ = in_end_ = 0;

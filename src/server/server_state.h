@@ -24,7 +24,14 @@ struct ServerState {
   ServerState() {
     store.SetApplyObserver([this](int64_t, std::span<const mvcc::Mutation> batch) {
       blocking.Notify(batch);
-      acl.OnApplied(batch);  // ACL users stored as internal keys (src/auth/registry.h)
+      // ACL users stored as internal keys (src/auth/registry.h); as Redis, the clients of
+      // a deleted user are disconnected.
+      for (const auto& name : acl.OnApplied(batch)) {
+        std::lock_guard lock(clients_mu);
+        for (auto& [id, s] : clients) {
+          if (s->user_name == name && s->disconnect) s->disconnect();
+        }
+      }
     });
   }
   ServerState(const ServerState&) = delete;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,9 @@ struct Session {
   bool acl_ready = false;      ///< the fields below are set (auth::InitSession)
   uint64_t acl_epoch = 0;      ///< auth::Registry::epoch() when acl_user was read
   std::shared_ptr<const auth::User> acl_user;  ///< user_name's current definition
+  /// Closes the connection from any thread (set by Connection under clients_mu; null in
+  /// in-process tests): how the clients of a deleted ACL user are dropped at once, as Redis.
+  std::function<void()> disconnect;
 
   void ResetMulti() {
     in_multi = false;

@@ -44,8 +44,8 @@ TEST(RegistryTest, FollowsPutsAndDeletes) {
   r.OnApplied(data_only);
   EXPECT_EQ(r.epoch(), e1);  // data batches leave connections' cached users alone
 
-  std::vector<mvcc::Mutation> del = {Del("bob")};
-  r.OnApplied(del);
+  std::vector<mvcc::Mutation> del = {Del("bob"), Del("nosuch")};
+  EXPECT_EQ(r.OnApplied(del), std::vector<std::string>{"bob"});
   EXPECT_EQ(r.Find("bob"), nullptr);
 }
 
@@ -59,7 +59,7 @@ TEST(RegistryTest, StoredDefaultWinsUntilDeleted) {
   r.Configure("again");  // a restart with --requirepass: the stored user still wins
   EXPECT_TRUE(r.Default()->CheckPassword("stored"));
   std::vector<mvcc::Mutation> del = {Del("default")};
-  r.OnApplied(del);
+  EXPECT_TRUE(r.OnApplied(del).empty());  // nobody is disconnected: default still exists
   EXPECT_TRUE(r.Default()->CheckPassword("again"));
 }
 

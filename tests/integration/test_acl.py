@@ -238,6 +238,7 @@ class ReplicatedAclTest(unittest.TestCase):
         self.assertNotIn(b">pw", stored)
 
     def test_deleted_user_is_disconnected_on_b(self):
+        """Its client on B is closed without sending anything (recv sees EOF)."""
         ca = self.a.client()
         ca.execute_command("ACL", "SETUSER", "gone", "on", ">pw", "+@all", "~*")
         wait_for(lambda: self.acl_list(self.b) == self.acl_list(self.a), what="B has the user")
@@ -248,11 +249,11 @@ class ReplicatedAclTest(unittest.TestCase):
                 s.sendall(encode(cmd))
                 reader.reply()
             self.assertEqual(ca.execute_command("ACL", "DELUSER", "gone"), 1)
-            wait_for(lambda: b"gone" not in self.b.client().execute_command("ACL", "USERS"),
-                     what="B drops the user")
-            s.sendall(encode(("PING",)))
-            with self.assertRaises(ConnectionError):
-                reader.reply()  # closed without a reply
+            # B closes the idle connection by itself once it applied the delete (as Redis).
+            try:
+                self.assertEqual(s.recv(100), b"")
+            except ConnectionResetError:
+                pass
         with self.assertRaisesRegex(redis.RedisError, "invalid username-password"):
             self.b.client(username="gone", password="pw").ping()
 
