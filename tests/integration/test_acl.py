@@ -5,6 +5,7 @@ enforced on node B, survives a restart, and a deleted user's clients are disconn
 """
 import hashlib
 import socket
+import threading
 import unittest
 
 import redis
@@ -236,6 +237,34 @@ class ReplicatedAclTest(unittest.TestCase):
         stored = self.etcd.ctl("get", b"/petacore/\xffacl/user/rep")
         self.assertIn(b"#" + hashlib.sha256(b"pw").hexdigest().encode(), stored)
         self.assertNotIn(b">pw", stored)
+
+    def test_concurrent_setuser_from_both_nodes_loses_nothing(self):
+        # Each SETUSER reads the stored user and writes it back: etcd's compare makes the
+        # read-modify-writes serial, so every rule from both nodes ends up in the user.
+        self.a.client().execute_command("ACL", "SETUSER", "both", "on")
+        per_node = {self.a: ["get", "set", "incr", "decr", "append", "strlen", "mget", "mset"],
+                    self.b: ["hget", "hset", "hdel", "hlen", "sadd", "srem", "scard", "lpush"]}
+        errors = []
+
+        def worker(node, commands):
+            c = node.client()
+            try:
+                for cmd in commands:
+                    c.execute_command("ACL", "SETUSER", "both", "+" + cmd)
+            except Exception as e:  # surfaced below
+                errors.append(e)
+
+        threads = [threading.Thread(target=worker, args=item) for item in per_node.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        want = {("+" + c).encode() for cmds in per_node.values() for c in cmds}
+        for node in (self.a, self.b):
+            wait_for(lambda: want <= set(node.client().execute_command(
+                "ACL", "GETUSER", "both")[5].split()), what="every rule on every node")
+        self.a.client().execute_command("ACL", "DELUSER", "both")
 
     def test_deleted_user_is_disconnected_on_b(self):
         """Its client on B is closed without sending anything (recv sees EOF)."""
