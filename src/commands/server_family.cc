@@ -2,11 +2,13 @@
 // COMMAND, CONFIG GET. INFO lives in info.cc.
 #include <unistd.h>
 
+#include <bit>
 #include <cctype>
 #include <chrono>
 #include <initializer_list>
 #include <map>
 
+#include "auth/categories.h"
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/table.h"
@@ -15,6 +17,8 @@
 namespace petacore::commands {
 
 void Info(CommandContext& ctx);  // info.cc
+// HELLO's AUTH and the authentication it requires (acl_family.cc).
+bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials);
 int64_t NowMs();
 
 namespace {
@@ -92,9 +96,11 @@ void Hello(CommandContext& ctx) {
   }
   std::string_view new_name;
   bool set_name = false;
+  const std::string_view* credentials = nullptr;  // username, password
   for (; i < ctx.args.size(); ++i) {
     if (EqualsIgnoreCase(ctx.args[i], "auth") && i + 2 < ctx.args.size()) {
-      i += 2;  // no users or passwords configured yet: the default user needs none
+      credentials = &ctx.args[i + 1];
+      i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "setname") && i + 1 < ctx.args.size()) {
       new_name = ctx.args[++i];
       set_name = true;
@@ -102,6 +108,7 @@ void Hello(CommandContext& ctx) {
       return ctx.out.Error("ERR Syntax error in HELLO option '" + std::string(ctx.args[i]) + "'");
     }
   }
+  if (!HelloAuthenticate(ctx, credentials)) return;
   if (set_name) {
     if (!ValidClientName(new_name)) {
       return ctx.out.Error(
@@ -136,8 +143,9 @@ std::string ClientLine(const server::Session& s, int64_t now_ms) {
           (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
           " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
           "tot-mem=0 events=r cmd=" +
-          s.last_command.load() + " user=default redir=-1 resp=" + std::to_string(s.protocol) +
-          " lib-name=" + s.lib_name + " lib-ver=" + s.lib_ver + "\n";
+          s.last_command.load() + " user=" + s.user_name +
+          " redir=-1 resp=" + std::to_string(s.protocol) + " lib-name=" + s.lib_name +
+          " lib-ver=" + s.lib_ver + "\n";
   return line;
 }
 
@@ -195,7 +203,15 @@ void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.Integer(spec.first_key);
   ctx.out.Integer(spec.last_key);
   ctx.out.Integer(spec.step);
-  for (int i = 0; i < 4; ++i) ctx.out.ArrayHeader(0);
+  // ACL categories, as Redis ("@read", "@string", "@fast"; src/auth/categories.h).
+  int unit = auth::FindUnit(spec.name);
+  uint32_t categories = unit >= 0 ? auth::Units()[unit].categories : 0;
+  auto names = auth::CategoryNames();
+  ctx.out.ArrayHeader(std::popcount(categories));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (categories & (1u << i)) ctx.out.Simple("@" + std::string(names[i]));
+  }
+  for (int i = 0; i < 3; ++i) ctx.out.ArrayHeader(0);
 }
 
 void Command(CommandContext& ctx) {
@@ -256,6 +272,8 @@ void Config(CommandContext& ctx) {
         {"proto-max-bulk-len", std::to_string(c.proto_max_bulk_len)},
         {"io-threads", std::to_string(c.threads)},
         {"cluster-enabled", "no"},
+        {"requirepass", c.requirepass},  // as Redis: the flag's value (admin-only via ACL)
+        {"protected-mode", c.protected_mode ? "yes" : "no"},
     };
     std::vector<std::pair<std::string, std::string>> hits;
     for (const auto& [name, value] : params) {
@@ -283,8 +301,9 @@ void Config(CommandContext& ctx) {
 void RegisterServerFamily(CommandTable& t) {
   t.Add({"ping", -1, kFast, 0, 0, 0, Ping})
       .Add({"echo", 2, kFast, 0, 0, 0, Echo})
-      .Add({"quit", -1, kAllowBusy | kNoQueue | kFast, 0, 0, 0, Quit})
-      .Add({"hello", -1, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Hello})
+      .Add({"quit", -1, kAllowBusy | kNoQueue | kFast | kNoAuth, 0, 0, 0, Quit})
+      .Add({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
+            Hello})
       .Add({"client", -2, kNoScript | kLoading | kStale, 0, 0, 0, Client})
       .Add({"command", -1, kLoading | kStale, 0, 0, 0, Command})
       .Add({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config})

@@ -10,7 +10,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
       {kWrite, "write"},       {kReadOnly, "readonly"}, {kDenyOom, "denyoom"},
       {kAdmin, "admin"},       {kNoScript, "noscript"}, {kLoading, "loading"},
       {kStale, "stale"},       {kFast, "fast"},         {kAllowBusy, "allow_busy"},
-      {kBlocking, "blocking"},
+      {kBlocking, "blocking"}, {kNoAuth, "no_auth"},
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, word] : kNames) {
@@ -52,6 +52,7 @@ const CommandTable& Table() {
     RegisterExpireFamily(t);
     RegisterPetacoreFamily(t);
     RegisterDebugFamily(t);
+    RegisterAclFamily(t);
     return t;
   }();
   return table;

@@ -29,6 +29,10 @@ enum CommandFlag : uint32_t {
   kNoQueue = 1 << 8,
   kDenyOom = 1 << 9,
   kBlocking = 1 << 10,  ///< may park the client (BLPOP, BZPOPMIN, ...)
+  kNoAuth = 1 << 11,    ///< runs before authentication and needs no ACL permission (AUTH)
+  /// Not a Redis flag (COMMAND INFO does not show it): the command writes internal keys (ACL
+  /// SETUSER), so the Driver runs it through the commit path like a write.
+  kInternalWrite = 1 << 12,
 };
 
 /// One command's spec. `name` is lower case.
@@ -77,5 +81,6 @@ void RegisterExpireFamily(CommandTable& t);  // EXPIRE, TTL, PERSIST, ... (expir
 void RegisterGenericFamily(CommandTable& t);  // RENAME, COPY, SCAN, ... (generic_family.cc)
 void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (petacore_family.cc)
 void RegisterDebugFamily(CommandTable& t);  // DEBUG DIGEST, DIGEST-REVISION (debug_family.cc)
+void RegisterAclFamily(CommandTable& t);      // AUTH, ACL (acl_family.cc)
 
 }  // namespace petacore::commands

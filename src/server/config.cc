@@ -95,7 +95,7 @@ bool ResolveEtcdPassword(Config* c, const std::string& password_file) {
 std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   Config c;
   std::string endpoints, isolation = "serializable", config_file, etcd_password_file;
-  std::string read_consistency = "local";
+  std::string read_consistency = "local", protected_mode = "yes";
   int64_t etcd_timeout_ms = c.etcd_timeout.count();
   std::string query_buffer_limit = "1gb", output_buffer_limit = "normal 1gb 64mb 60";
   std::string maxmemory = "0", maxmemory_policy = "noeviction";
@@ -171,7 +171,11 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
       ("expiry-max-inflight",
        po::value(&c.expiry_max_inflight)->default_value(c.expiry_max_inflight),
        "expiry deletes queued or in flight at once: bounds how long a burst of expiring keys "
-       "delays client writes, and how fast the burst is cleared");
+       "delays client writes, and how fast the burst is cleared")
+      ("requirepass", po::value(&c.requirepass),
+       "password of the 'default' user (until a stored ACL SETUSER default replaces it)")
+      ("protected-mode", po::value(&protected_mode)->default_value(protected_mode),
+       "yes | no: with yes and no password for the default user, serve loopback clients only");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -220,6 +224,13 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
     return std::nullopt;
   }
   if (!ResolveEtcdPassword(&c, etcd_password_file)) {
+    *exit_code = 1;
+    return std::nullopt;
+  }
+  if (protected_mode == "yes" || protected_mode == "no") {
+    c.protected_mode = protected_mode == "yes";
+  } else {
+    std::cerr << "petacore-server: --protected-mode must be yes or no\n";
     *exit_code = 1;
     return std::nullopt;
   }

@@ -59,6 +59,8 @@ struct Config {
   bool active_expiry = true;                 ///< false: keys expire only lazily (on access)
   int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
   size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
+  std::string requirepass;     ///< the default user's password until ACL SETUSER default
+  bool protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

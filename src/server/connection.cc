@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "auth/protected_mode.h"
+
 namespace petacore::commands {
 int64_t NowMs();
 }
@@ -106,7 +108,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
 }
 
 asio::awaitable<bool> Connection::ProcessInput() {
-  while (in_start_ < in_end_) {
+  while (in_start_ < in_end_ && !session_.close_after_reply) {
     std::string_view pending(in_.data() + in_start_, in_end_ - in_start_);
     auto result = parser_.Parse(pending, &command_);
     if (result.status == resp::Parser::Status::kNeedMore) break;
@@ -148,7 +150,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     if (session_.close_after_reply) co_return false;
   }
   if (!in_flight_.empty()) co_await DrainInFlight();
-  co_return true;
+  co_return !session_.close_after_reply;
 }
 
 asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
@@ -156,6 +158,25 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   watchdog_.Start(self, [this](std::string_view reason) { Close(reason); });
   const size_t query_limit = state_.config.client_query_buffer_limit;
   in_.resize(kReadChunk);
+  boost::system::error_code peer_ec;
+  auto peer = socket_.remote_endpoint(peer_ec);
+  if (auto denial = auth::OnConnect(state_, session_, peer.address()); !denial.empty()) {
+    // Protected mode (as Redis): the DENIED line, then close.
+    co_await asio::async_write(socket_, asio::buffer(denial),
+                               asio::redirect_error(asio::use_awaitable, peer_ec));
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, peer_ec);
+    socket_.close(peer_ec);
+    co_return;
+  }
+  {
+    std::lock_guard lock(state_.clients_mu);
+    session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
+      asio::post(ex, [weak] {
+        boost::system::error_code ignored;
+        if (auto c = weak.lock()) c->socket_.close(ignored);  // the read loop then ends
+      });
+    };
+  }
   for (;;) {
     if (in_start_ == in_end_) {
       in_start_ = in_end_ = 0;

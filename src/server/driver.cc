@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -372,13 +373,18 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
     return true;
   }
+  if (!auth::Admit(state_, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
+    if (session.in_multi) session.multi_dirty = true;
+    return true;
+  }
   if (RejectIfOverMaxmemory(*spec, session, state_, writer)) return true;  // maxmemory
   if (session.in_multi && !(spec->flags & commands::kNoQueue)) {
     session.queued.emplace_back(args.begin(), args.end());
     writer.Simple("QUEUED");
     return true;
   }
-  if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking))) {
+  if (!(spec->flags & (commands::kWrite | commands::kNoQueue | commands::kBlocking |
+                       commands::kInternalWrite))) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
     if ((spec->flags & commands::kReadOnly) &&
@@ -423,6 +429,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       for (const auto& cmd : s.queued) {
         argv.assign(cmd.begin(), cmd.end());
         const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+        if (!auth::AdmitQueued(*job_ptr->state, s, *queued_spec, argv, w)) continue;
         CommandContext ctx{argv, view, w, s, *job_ptr->state};
         queued_spec->handler(ctx);
         view.EndCommand();

@@ -89,6 +89,7 @@ int RunServer(const Config& config) {
   if (!AdjustOpenFilesLimit(&state.config.maxclients)) return 1;
   state.start_ms = commands::NowMs();
   commands::Table();  // build the command table before any thread uses it
+  state.acl.Configure(config.requirepass);
 
   std::unique_ptr<etcdlink::Client> client;
   std::unique_ptr<replication::Sync> sync;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "expiry/index.h"
+#include "auth/registry.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 #include "replication/read_barrier.h"
@@ -26,6 +27,14 @@ struct ServerState {
     store.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
       blocking.Notify(batch);
       expiry_index.Observe(revision, batch);
+      // ACL users stored as internal keys (src/auth/registry.h); as Redis, the clients of
+      // a deleted user are disconnected.
+      for (const auto& name : acl.OnApplied(batch)) {
+        std::lock_guard lock(clients_mu);
+        for (auto& [id, s] : clients) {
+          if (s->user_name == name && s->disconnect) s->disconnect();
+        }
+      }
     });
   }
   ServerState(const ServerState&) = delete;
@@ -34,6 +43,7 @@ struct ServerState {
   Config config;
   BlockingRegistry blocking;  // before `store`: the store's observer calls into it
   expiry::Index expiry_index;  // before `store` too: keys with a TTL, for active expiry
+  auth::Registry acl;         // before `store` too: the ACL users, rebuilt by the observer
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;

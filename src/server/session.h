@@ -3,12 +3,18 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "server/read_consistency.h"
+
+namespace petacore::auth {
+class User;
+}
 
 namespace petacore::server {
 
@@ -36,6 +42,16 @@ struct Session {
 
   /// PETACORE READCONSISTENCY; unset = the server's --read-consistency.
   std::optional<ReadConsistency> read_consistency;
+  // Authentication and ACL (src/auth/access.h): the user this client acts as. user_name is
+  // listed by CLIENT LIST (changed under ServerState::clients_mu).
+  std::string user_name = "default";
+  bool authenticated = false;  ///< as Redis's c->authenticated
+  bool acl_ready = false;      ///< the fields below are set (auth::InitSession)
+  uint64_t acl_epoch = 0;      ///< auth::Registry::epoch() when acl_user was read
+  std::shared_ptr<const auth::User> acl_user;  ///< user_name's current definition
+  /// Closes the connection from any thread (set by Connection under clients_mu; null in
+  /// in-process tests): how the clients of a deleted ACL user are dropped at once, as Redis.
+  std::function<void()> disconnect;
 
   void ResetMulti() {
     in_multi = false;

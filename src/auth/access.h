@@ -1,0 +1,67 @@
+// src/auth/access.h — who a client is and what it may run: authentication (AUTH, HELLO AUTH)
+// and the per-command checks the Driver makes before a command runs or is queued, with Redis
+// 7.0's order and texts (server.c processCommand: unknown command and arity first, then
+// NOAUTH, then the ACL's NOPERM).
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "auth/user.h"
+#include "resp/reply.h"
+#include "server/server_state.h"
+#include "server/session.h"
+
+namespace petacore::commands {
+struct CommandSpec;
+}
+
+namespace petacore::auth {
+
+inline constexpr std::string_view kErrNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kErrWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+/// Sets a new client's ACL fields as Redis's createClient: user "default", authenticated
+/// when that user needs no password and is enabled. Idempotent; on the connection's thread.
+void InitSession(server::ServerState& state, server::Session& session);
+
+/// The Driver's one check before a command runs (or is queued in MULTI): false when the
+/// command must not run, after writing the error reply (NOAUTH or NOPERM), or — when the
+/// client's user was deleted (ACL DELUSER, on any node) and the connection was not closed yet
+/// (ServerState's observer closes it) — after setting close_after_reply with no reply. Commands
+/// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis.
+bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
+           std::span<const std::string_view> args, resp::ReplyWriter& out);
+
+/// EXEC's re-check of one queued command, as Redis's execCommand (the ACL may have changed
+/// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
+/// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
+/// client is closed after the EXEC reply.
+bool AdmitQueued(server::ServerState& state, server::Session& session,
+                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
+                 resp::ReplyWriter& out);
+
+/// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
+/// (the command, then each key it names). Keys: readonly commands need read permission on
+/// each key, other commands write permission (Redis checks per key spec; the table has no key
+/// specs, so this is per command). On kKey, *denied_key (when given) is the first refused key.
+Denial Check(const User& user, const commands::CommandSpec& spec,
+             std::span<const std::string_view> args, std::string_view* denied_key = nullptr);
+
+/// The NOPERM error text of a denial, as Redis 7.0 ("... run the 'acl|whoami' command").
+std::string DenialText(Denial denial, const commands::CommandSpec& spec,
+                       std::span<const std::string_view> args);
+
+/// AUTH [username] password and HELLO ... AUTH: on success the session acts as `username`,
+/// authenticated. False (session unchanged) for an unknown or disabled user or a wrong
+/// password.
+bool Authenticate(server::ServerState& state, server::Session& session, std::string_view username,
+                  std::string_view password);
+
+/// Whether the client must authenticate before running commands other than kNoAuth ones
+/// (Redis's authRequired: the default user needs a password or is off, and the client has not
+/// authenticated).
+bool AuthRequired(server::ServerState& state, const server::Session& session);
+
+}  // namespace petacore::auth

@@ -1,0 +1,270 @@
+// acl_family.cc — AUTH, HELLO's AUTH option, and ACL SETUSER / GETUSER / DELUSER / LIST /
+// USERS / WHOAMI / CAT / GENPASS / DRYRUN / HELP, as Redis 7.0 (src/acl.c). Users are stored as
+// internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
+// TxnView, so the Driver commits them like data and acks once this node applied them.
+#include <openssl/rand.h>
+
+#include <cctype>
+
+#include "auth/access.h"
+#include "auth/categories.h"
+#include "auth/registry.h"
+#include "commands/context.h"
+#include "commands/table.h"
+
+namespace petacore::commands {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// AUTH [username] password
+void Auth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) return ctx.out.Error(kErrSyntax);
+  std::string_view username = "default";
+  if (ctx.args.size() == 2) {
+    if (ctx.server.acl.Default()->nopass()) {
+      return ctx.out.Error(
+          "ERR AUTH <password> called without any password configured for the default user. Are "
+          "you sure your configuration is correct?");
+    }
+  } else {
+    username = ctx.args[1];
+  }
+  if (!auth::Authenticate(ctx.server, ctx.session, username, ctx.args.back())) {
+    return ctx.out.Error(auth::kErrWrongPass);
+  }
+  ctx.out.Ok();
+}
+
+/// The user's stored definition on this view, or the published one (the configured default
+/// user has no stored key until it is first changed), or a new user.
+auth::User CurrentUser(CommandContext& ctx, std::string_view name) {
+  if (auto stored = ctx.txn.Get(auth::UserKey(name))) {
+    if (auto user = auth::ParseStoredUser(name, *stored)) return *user;
+  }
+  if (name == "default") return *ctx.server.acl.Default();
+  return auth::User(std::string(name));
+}
+
+void SetUser(CommandContext& ctx) {
+  std::string_view name = ctx.args[2];
+  if (name.find_first_of(std::string_view(" \0", 2)) != std::string_view::npos) {
+    return ctx.out.Error("ERR Usernames can't contain spaces or null characters");
+  }
+  auth::User user = CurrentUser(ctx, name);
+  std::string failed;
+  std::string err = user.ApplyRules(ctx.args.subspan(3), &failed);
+  if (!err.empty()) {
+    return ctx.out.Error("ERR Error in ACL SETUSER modifier '" + failed + "': " + err);
+  }
+  ctx.txn.Put(auth::UserKey(name), user.Describe());
+  ctx.out.Ok();
+}
+
+void GetUser(CommandContext& ctx) {
+  auto user = ctx.server.acl.Find(ctx.args[2]);
+  if (!user) return ctx.out.NullBulk();
+  ctx.out.MapHeader(6);
+  ctx.out.Bulk("flags");
+  auto flags = user->Flags();
+  ctx.out.ArrayHeader(flags.size());
+  for (auto f : flags) ctx.out.Bulk(f);
+  ctx.out.Bulk("passwords");
+  ctx.out.ArrayHeader(user->password_hashes().size());
+  for (const auto& h : user->password_hashes()) ctx.out.Bulk(h);
+  ctx.out.Bulk("commands");
+  ctx.out.Bulk(user->DescribeCommands());
+  ctx.out.Bulk("keys");
+  ctx.out.Bulk(user->DescribeKeys());
+  ctx.out.Bulk("channels");
+  ctx.out.Bulk(user->DescribeChannels());
+  ctx.out.Bulk("selectors");
+  ctx.out.ArrayHeader(0);
+}
+
+void DelUser(CommandContext& ctx) {
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    if (ctx.args[i] == "default") return ctx.out.Error("ERR The 'default' user cannot be removed");
+  }
+  int64_t deleted = 0;
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    std::string key = auth::UserKey(ctx.args[i]);
+    if (ctx.txn.Get(key)) {
+      ctx.txn.Delete(key);
+      ++deleted;
+    }
+  }
+  ctx.out.Integer(deleted);
+}
+
+void Cat(CommandContext& ctx) {
+  auto names = auth::CategoryNames();
+  if (ctx.args.size() == 2) {
+    ctx.out.ArrayHeader(names.size());
+    for (auto n : names) ctx.out.Bulk(n);
+    return;
+  }
+  uint32_t category = auth::CategoryByName(ctx.args[2]);
+  if (category == 0) {
+    return ctx.out.Error("ERR Unknown category '" + std::string(ctx.args[2]) + "'");
+  }
+  std::vector<std::string_view> hits;
+  for (const auto& unit : auth::Units()) {
+    if (unit.categories & category) hits.push_back(unit.name);
+  }
+  ctx.out.ArrayHeader(hits.size());
+  for (auto h : hits) ctx.out.Bulk(h);
+}
+
+void GenPass(CommandContext& ctx) {
+  int64_t bits = 256;
+  if (ctx.args.size() == 3 && (!ParseInt64(ctx.args[2], &bits) || bits <= 0 || bits > 4096)) {
+    return ctx.out.Error(
+        "ERR ACL GENPASS argument must be the number of bits for the output password, a "
+        "positive number up to 4096");
+  }
+  size_t chars = static_cast<size_t>((bits + 3) / 4);
+  std::string random((chars + 1) / 2, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(random.data()), static_cast<int>(random.size()));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char c : random) {
+    hex.push_back(kHex[c >> 4]);
+    hex.push_back(kHex[c & 15]);
+  }
+  hex.resize(chars);
+  ctx.out.Bulk(hex);
+}
+
+// ACL DRYRUN username command [arg ...]: whether the user could run the command (not run).
+void DryRun(CommandContext& ctx) {
+  auto user = ctx.server.acl.Find(ctx.args[2]);
+  if (!user) return ctx.out.Error("ERR User '" + std::string(ctx.args[2]) + "' not found");
+  auto cmd = ctx.args.subspan(3);
+  const CommandSpec* spec = Table().Find(cmd[0]);
+  int unit = spec ? auth::UnitOf(*spec, cmd) : -1;
+  // A container's unknown subcommand is an unknown command to Redis's lookupCommand.
+  if (spec && cmd.size() >= 2 && !auth::SubUnits(auth::FindUnit(spec->name)).empty() &&
+      auth::Units()[unit].parent < 0) {
+    spec = nullptr;
+  }
+  if (!spec) return ctx.out.Error("ERR Command '" + std::string(cmd[0]) + "' not found");
+  if (!spec->ArityOk(cmd.size())) {
+    return ctx.out.Error("ERR wrong number of arguments for '" + std::string(spec->name) +
+                         "' command");
+  }
+  std::string_view key;
+  switch (auth::Check(*user, *spec, cmd, &key)) {
+    case auth::Denial::kNone:
+      return ctx.out.Ok();
+    case auth::Denial::kCommand:
+      return ctx.out.Bulk("This user has no permissions to run the '" + auth::Units()[unit].name +
+                          "' command");
+    case auth::Denial::kKey:
+      return ctx.out.Bulk("This user has no permissions to access the '" + std::string(key) +
+                          "' key");
+  }
+}
+
+void Help(CommandContext& ctx) {
+  static constexpr std::string_view kHelp[] = {
+      "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CAT [<category>]",
+      "    List all commands that belong to <category>, or all command categories",
+      "    when no category is specified.",
+      "DELUSER <username> [<username> ...]",
+      "    Delete a list of users.",
+      "DRYRUN <username> <command> [<arg> ...]",
+      "    Returns whether the user can execute the given command without executing the command.",
+      "GETUSER <username>",
+      "    Get the user's details.",
+      "GENPASS [<bits>]",
+      "    Generate a secure 256-bit user password. The optional `bits` argument can",
+      "    be used to specify a different size.",
+      "LIST",
+      "    Show users details in config file format.",
+      "SETUSER <username> <attribute> [<attribute> ...]",
+      "    Create or modify a user with the specified attributes.",
+      "USERS",
+      "    List all the registered usernames.",
+      "WHOAMI",
+      "    Return the current connection username.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.out.ArrayHeader(std::size(kHelp));
+  for (auto line : kHelp) ctx.out.Simple(line);
+}
+
+void Acl(CommandContext& ctx) {
+  // Each subcommand's arity in Redis's convention (the container name counting).
+  static constexpr std::pair<std::string_view, int> kSubs[] = {
+      {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2}, {"users", 2},
+      {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2}, {"dryrun", -4},
+  };
+  std::string sub = Lower(ctx.args[1]);
+  int arity = 0;
+  for (const auto& [name, a] : kSubs) {
+    if (name == sub) arity = a;
+  }
+  int argc = static_cast<int>(ctx.args.size());
+  if (arity == 0) {
+    return ctx.out.Error("ERR unknown subcommand '" + std::string(ctx.args[1].substr(0, 128)) +
+                         "'. Try ACL HELP.");
+  }
+  if (arity > 0 ? argc != arity : argc < -arity) {
+    return ctx.out.Error("ERR wrong number of arguments for 'acl|" + sub + "' command");
+  }
+  if (sub == "setuser") return SetUser(ctx);
+  if (sub == "getuser") return GetUser(ctx);
+  if (sub == "deluser") return DelUser(ctx);
+  if ((sub == "cat" || sub == "genpass") && argc > 3) {
+    // As Redis's addReplySubcommandSyntaxError (these subcommands check their own limit).
+    return ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                         std::string(ctx.args[1].substr(0, 128)) + "'. Try ACL HELP.");
+  }
+  if (sub == "cat") return Cat(ctx);
+  if (sub == "genpass") return GenPass(ctx);
+  if (sub == "whoami") return ctx.out.Bulk(ctx.session.user_name);
+  if (sub == "help") return Help(ctx);
+  if (sub == "dryrun") return DryRun(ctx);
+  auto users = ctx.server.acl.All();
+  ctx.out.ArrayHeader(users.size());
+  for (const auto& u : users) {
+    ctx.out.Bulk(sub == "users" ? u->name() : "user " + u->name() + " " + u->Describe());
+  }
+}
+
+}  // namespace
+
+// HELLO's AUTH option and the authentication HELLO requires, as Redis's helloCommand: a
+// failed AUTH answers WRONGPASS; an unauthenticated client without AUTH gets NOAUTH. Writes
+// the error and returns false when HELLO must stop. `credentials`: username, password; or null.
+bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials) {
+  auth::InitSession(ctx.server, ctx.session);
+  if (credentials != nullptr &&
+      !auth::Authenticate(ctx.server, ctx.session, credentials[0], credentials[1])) {
+    ctx.out.Error(auth::kErrWrongPass);
+    return false;
+  }
+  if (!ctx.session.authenticated) {
+    // Redis 7.0.15's text (later versions write "HELLO <proto> AUTH").
+    ctx.out.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+    return false;
+  }
+  return true;
+}
+
+void RegisterAclFamily(CommandTable& t) {
+  t.Add({"auth", -2, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0, Auth})
+      .Add({"acl", -2, kNoScript | kLoading | kStale | kInternalWrite, 0, 0, 0, Acl});
+}
+
+}  // namespace petacore::commands
