@@ -258,11 +258,14 @@ struct Job : std::enable_shared_from_this<Job> {
           if (Inline()) return Finish();
           executor->Post([self] { self->Finish(); });
         } else {
+          // The bound is armed first: once the OnApplied callback may have run (possibly at
+          // once, on this thread, with the reply then delivered and the connection gone), the
+          // executor must not be touched from here any more.
+          if (!state->config.standalone()) BoundAckWait(result.revision);
           state->store.OnApplied(result.revision, [self] {
             if (self->Inline()) return self->Finish();
             self->executor->Post([self] { self->Finish(); });
           });
-          if (!state->config.standalone()) BoundAckWait(result.revision);
         }
         return;
       case CommitResult::Status::kGuardFailed:
@@ -290,8 +293,8 @@ struct Job : std::enable_shared_from_this<Job> {
       });
     };
     if (result.exact) {
+      BoundConflictWait(result.revision);  // before: `retry` may finish the job (see above)
       state->store.OnApplied(result.revision, retry);
-      BoundConflictWait(result.revision);
     } else {
       // The conflicting change's revision is unknown (a delete): retry after a short pause.
       executor->PostAfter(kUnknownRevisionWait, [self] { self->Attempt(); });

@@ -138,6 +138,8 @@ class AclDifferentialTest(AgainstRedisTestCase):
         for name in names:
             got = self.pc.execute_command("COMMAND", "INFO", name)[0]
             want = self.rr.execute_command("COMMAND", "INFO", name)[0]
+            if want is None:  # PetaCore's own commands (PETACORE) have no Redis counterpart
+                continue
             self.assertEqual(got[6], want[6], f"COMMAND INFO {name!r} categories")
 
     def test_permissions_as_redis(self):
