@@ -161,6 +161,11 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   SendReady(lock);
 }
 
+EtcdCommitter::~EtcdCommitter() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
 void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
   while (in_flight_ < options_.max_in_flight && !queue_.empty()) {
     Batch batch = TakeBatch();
@@ -227,6 +232,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
     }
     --in_flight_;
     SendReady(lock);
+    if (in_flight_ == 0) idle_.notify_all();
     return;
   }
   if (!resp.ok()) {
@@ -257,6 +263,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
   std::unique_lock lock(mu_);
   --in_flight_;
   SendReady(lock);
+  if (in_flight_ == 0) idle_.notify_all();  // the destructor may run once the lock is released
 }
 
 }  // namespace petacore::replication

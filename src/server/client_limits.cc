@@ -11,7 +11,9 @@ std::optional<uint64_t> ParseMemorySize(std::string_view text) {
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   if (digits == 0) return std::nullopt;
   std::string unit;
-  for (char c : text.substr(digits)) unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : text.substr(digits)) {
+    unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
   uint64_t mul;
   if (unit.empty() || unit == "b") {
     mul = 1;

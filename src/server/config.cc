@@ -133,7 +133,8 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
        "reads: local (from this node's replica) | linearizable (wait for etcd's revision)")
       ("maxclients", po::value(&c.maxclients)->default_value(c.maxclients),
        "most clients connected at once; more get '-ERR max number of clients reached'")
-      ("client-query-buffer-limit", po::value(&query_buffer_limit)->default_value(query_buffer_limit),
+      ("client-query-buffer-limit",
+       po::value(&query_buffer_limit)->default_value(query_buffer_limit),
        "unparsed input of one client (bytes, or 1gb/512mb...); over it the client is closed")
       ("client-output-buffer-limit",
        po::value(&output_buffer_limit)->default_value(output_buffer_limit),

@@ -259,8 +259,9 @@ TEST(ParserBigTest, OneMegabyteBulkByteByByte) {
   ASSERT_EQ(r.status, Parser::Status::kCommand);
   EXPECT_EQ(r.consumed, stream.size());
   EXPECT_EQ(cmd.args[2].size(), 1u << 20);
-  // 1M constant-time calls; rescanning the payload each time would be ~10^12 byte reads.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // 1M constant-time calls; rescanning the payload each time would be ~10^12 byte reads
+  // (hours). The bound is far from both, so sanitizer builds on a busy CI machine pass too.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
 }
 
 TEST(ParserBigTest, LongInlineLineByteByByteIsScannedOnce) {
@@ -276,7 +277,8 @@ TEST(ParserBigTest, LongInlineLineByteByByteIsScannedOnce) {
   }
   ASSERT_EQ(r.status, Parser::Status::kCommand);
   EXPECT_EQ(cmd.args[1].size(), 4u << 20);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  // Linear: seconds under ASan; rescanning the line would be ~10^13 byte reads.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
 }
 
 }  // namespace
