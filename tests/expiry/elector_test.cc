@@ -12,7 +12,7 @@
 
 #include "etcdlink/client.h"
 #include "replication/sync.h"
-#include "tests/support/etcd_process.h"
+#include "tests/support/etcd_suite.h"
 
 namespace petacore::expiry {
 namespace {
@@ -38,21 +38,11 @@ struct TestNode {
   Elector elector;
 };
 
-class ElectorTest : public ::testing::Test {
+class ElectorTest : public test::EtcdSuite {
  protected:
-  static void SetUpTestSuite() {
-    etcd_ = new test::EtcdProcess();
-    ASSERT_TRUE(etcd_->Start());
-  }
-  static void TearDownTestSuite() {
-    delete etcd_;
-    etcd_ = nullptr;
-  }
   void SetUp() override {
-    client_ = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(5000)});
-    prefix_ =
-        "/e/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "/";
+    client_ = NewClient();
+    prefix_ = TestPrefix("/e/");
     a_ = std::make_unique<TestNode>(*client_, prefix_, "a");
     b_ = std::make_unique<TestNode>(*client_, prefix_, "b");
     ASSERT_TRUE(a_->sync.Start().ok());
@@ -70,12 +60,10 @@ class ElectorTest : public ::testing::Test {
   }
   bool OneLeader() { return a_->elector.is_leader() != b_->elector.is_leader(); }
 
-  static test::EtcdProcess* etcd_;
   std::unique_ptr<etcdlink::Client> client_;
   std::string prefix_;
   std::unique_ptr<TestNode> a_, b_;
 };
-test::EtcdProcess* ElectorTest::etcd_ = nullptr;
 
 TEST_F(ElectorTest, ExactlyOneLeadsAndBothReplicasNameIt) {
   ASSERT_TRUE(Eventually([&] { return OneLeader(); }));

@@ -14,7 +14,7 @@
 #include "keyspace/encoding.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
-#include "tests/support/etcd_process.h"
+#include "tests/support/etcd_suite.h"
 
 namespace petacore::expiry {
 namespace {
@@ -120,24 +120,12 @@ TEST_F(StandaloneExpiryTest, StaleModRevisionDeleteFailsAndLeavesTheKey) {
   EXPECT_EQ(keyspace::DecodeValue(kv->value)->payload, "new");
 }
 
-class EtcdExpiryTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    etcd_ = new test::EtcdProcess();
-    ASSERT_TRUE(etcd_->Start());
-  }
-  static void TearDownTestSuite() {
-    delete etcd_;
-    etcd_ = nullptr;
-  }
-  static test::EtcdProcess* etcd_;
-};
-test::EtcdProcess* EtcdExpiryTest::etcd_ = nullptr;
+class EtcdExpiryTest : public test::EtcdSuite {};
 
 TEST_F(EtcdExpiryTest, StaleModRevisionDeleteFailsAndLeavesTheKey) {
-  etcdlink::Client client({{etcd_->endpoint()}, std::chrono::milliseconds(5000)});
+  auto client = NewClient();
   const std::string prefix = "/stale/";
-  replication::EtcdCommitter committer(client, prefix);
+  replication::EtcdCommitter committer(*client, prefix);
   std::string k = EncodeKey(0, "k");
   std::string sub = keyspace::SubKey(k, 'f', "f");
   CommitRequest first;
@@ -160,14 +148,14 @@ TEST_F(EtcdExpiryTest, StaleModRevisionDeleteFailsAndLeavesTheKey) {
   EXPECT_EQ(p1.get_future().get().status, Status::kConflict);
   EXPECT_EQ(p2.get_future().get().status, Status::kCommitted);
 
-  auto meta = client.Range(prefix + k, "");
+  auto meta = client->Range(prefix + k, "");
   ASSERT_TRUE(meta.ok());
   ASSERT_EQ(meta->kvs.size(), 1u);
   EXPECT_EQ(meta->kvs[0].mod_revision, r2.revision);
-  auto subkey = client.Range(prefix + sub, "");
+  auto subkey = client->Range(prefix + sub, "");
   ASSERT_TRUE(subkey.ok());
   EXPECT_EQ(subkey->kvs.size(), 1u);  // the range delete did not run either
-  auto gone = client.Range(prefix + other, "");
+  auto gone = client->Range(prefix + other, "");
   ASSERT_TRUE(gone.ok());
   EXPECT_TRUE(gone->kvs.empty());
 }

@@ -11,28 +11,18 @@
 #include <vector>
 
 #include "etcdlink/client.h"
-#include "tests/support/etcd_process.h"
+#include "tests/support/etcd_suite.h"
 
 namespace petacore::replication {
 namespace {
 
 using Status = CommitResult::Status;
 
-class EtcdCommitterTest : public ::testing::Test {
+class EtcdCommitterTest : public test::EtcdSuite {
  protected:
-  static void SetUpTestSuite() {
-    etcd_ = new test::EtcdProcess();
-    ASSERT_TRUE(etcd_->Start());
-  }
-  static void TearDownTestSuite() {
-    delete etcd_;
-    etcd_ = nullptr;
-  }
   void SetUp() override {
-    client_ = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(5000)});
-    prefix_ = "/t/" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-              "/";
+    client_ = NewClient();
+    prefix_ = TestPrefix("/t/");
     GroupCommitOptions opts;
     opts.max_txn_ops = 10000;
     opts.max_request_bytes = 10 * 1024 * 1024;
@@ -58,13 +48,11 @@ class EtcdCommitterTest : public ::testing::Test {
     return r->kvs.empty() ? 0 : r->kvs[0].mod_revision;
   }
 
-  static test::EtcdProcess* etcd_;
   std::unique_ptr<etcdlink::Client> client_;
   std::unique_ptr<EtcdCommitter> committer_;
   std::string prefix_;
 };
 
-test::EtcdProcess* EtcdCommitterTest::etcd_ = nullptr;
 
 TEST_F(EtcdCommitterTest, SingleRequestCommitsAtItsRevision) {
   auto res = Submit(Put("a", "1")).get();
