@@ -10,7 +10,7 @@ import unittest
 
 import redis
 
-from differential import AgainstRedisTestCase
+from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import Etcd, Node, wait_for
 from test_auth import AuthNode, RespReader, encode, replies
 
@@ -204,19 +204,7 @@ class AclDifferentialTest(AgainstRedisTestCase):
         self.same("ACL", "LIST")
 
 
-class ReplicatedAclTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
+class ReplicatedAclTest(ReplicatedTestCase):
     def acl_list(self, node):
         return node.client().execute_command("ACL", "LIST")
 
