@@ -114,7 +114,8 @@ case $cmd in
       while read -r name pid _; do
         [ "$pid" = - ] && continue
         for _ in $(seq 1 100); do
-          [ -s "/proc/$pid/cmdline" ] || break
+          # /proc files report size 0, so read it: a zombie's command line is empty.
+          [ -n "$(tr -d '\0' <"/proc/$pid/cmdline" 2>/dev/null)" ] || break
           sleep 0.1
         done
       done <"$state"
