@@ -13,19 +13,12 @@
 #include "etcdlink/client.h"
 #include "replication/sync.h"
 #include "tests/support/etcd_suite.h"
+#include "tests/support/eventually.h"
 
 namespace petacore::expiry {
 namespace {
 
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
+using test::Eventually;
 
 struct TestNode {
   TestNode(etcdlink::Client& client, const std::string& prefix, const std::string& id)

@@ -15,6 +15,7 @@
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "tests/support/etcd_suite.h"
+#include "tests/support/eventually.h"
 
 namespace petacore::expiry {
 namespace {
@@ -40,16 +41,7 @@ CommitRequest PutReq(const std::string& key, const std::string& value) {
   return r;
 }
 
-/// Polls `pred` every 10 ms for at most `limit`.
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
+using test::Eventually;
 
 class StandaloneExpiryTest : public ::testing::Test {
  protected:
