@@ -327,9 +327,13 @@ bool Store::WaitApplied(int64_t revision, std::chrono::milliseconds timeout) con
   return impl_->waiters.Wait(impl_->applied, revision, timeout);
 }
 
-void Store::OnApplied(int64_t revision, std::function<void()> fn) const {
-  impl_->waiters.OnApplied(impl_->applied, revision, std::move(fn));
+uint64_t Store::OnApplied(int64_t revision, std::function<void()> fn) const {
+  return impl_->waiters.OnApplied(impl_->applied, revision, std::move(fn));
 }
+
+bool Store::CancelOnApplied(uint64_t id) const { return impl_->waiters.Cancel(id); }
+
+size_t Store::pending_on_applied() const { return impl_->waiters.pending(); }
 
 Stats Store::stats() const {
   Stats st;

@@ -128,8 +128,18 @@ class Store {
 
   /// Calls `fn` once applied_revision() >= revision: at once on the calling thread if already
   /// so, else on the writer thread right after the Apply that reaches it. `fn` must be quick
-  /// and must not call Apply/Compact (post work elsewhere). Thread-safe.
-  void OnApplied(int64_t revision, std::function<void()> fn) const;
+  /// and must not call Apply/Compact (post work elsewhere). Thread-safe. Returns 0 when `fn`
+  /// already ran, else an id for CancelOnApplied.
+  uint64_t OnApplied(int64_t revision, std::function<void()> fn) const;
+
+  /// Forgets a callback of OnApplied that has not run yet (its waiter finished another way,
+  /// e.g. a bounded wait answered): it is destroyed, never run, and no longer held while the
+  /// watch is stalled. Returns false if it already ran or is running now on the writer
+  /// thread (callers must tolerate that run), or for id 0. Thread-safe.
+  bool CancelOnApplied(uint64_t id) const;
+
+  /// OnApplied callbacks registered and not yet run or cancelled (INFO, tests).
+  size_t pending_on_applied() const;
 
   /// Sets a function called on the writer thread after each non-empty Apply is published
   /// (before OnApplied callbacks), with the batch as applied: how blocked clients (BLPOP) learn

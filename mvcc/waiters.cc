@@ -20,20 +20,43 @@ bool ApplyWaiters::Wait(const std::atomic<int64_t>& applied, int64_t revision,
   return reached;
 }
 
-void ApplyWaiters::OnApplied(const std::atomic<int64_t>& applied, int64_t revision,
-                             std::function<void()> fn) {
+uint64_t ApplyWaiters::OnApplied(const std::atomic<int64_t>& applied, int64_t revision,
+                                 std::function<void()> fn) {
   if (applied.load(std::memory_order_acquire) < revision) {
     interest_.fetch_add(1, std::memory_order_seq_cst);
     std::unique_lock lock(mu_);
     // Re-check under the lock: an Apply may have published `revision` since the first check.
     if (applied.load(std::memory_order_seq_cst) < revision) {
-      callbacks_.emplace(revision, std::move(fn));
-      return;  // interest_ stays raised until Notify runs it
+      uint64_t id = next_id_++;
+      callbacks_.emplace(std::make_pair(revision, id), std::move(fn));
+      revision_of_.emplace(id, revision);
+      return id;  // interest_ stays raised until Notify runs it or Cancel removes it
     }
     lock.unlock();
     interest_.fetch_sub(1, std::memory_order_relaxed);
   }
   fn();
+  return 0;
+}
+
+bool ApplyWaiters::Cancel(uint64_t id) {
+  std::function<void()> dropped;  // destroyed after the lock is released
+  {
+    std::lock_guard lock(mu_);
+    auto rev = revision_of_.find(id);
+    if (rev == revision_of_.end()) return false;
+    auto it = callbacks_.find({rev->second, id});
+    dropped = std::move(it->second);
+    callbacks_.erase(it);
+    revision_of_.erase(rev);
+  }
+  interest_.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+size_t ApplyWaiters::pending() const {
+  std::lock_guard lock(mu_);
+  return callbacks_.size();
 }
 
 void ApplyWaiters::Notify(int64_t applied) {
@@ -41,8 +64,11 @@ void ApplyWaiters::Notify(int64_t applied) {
   std::vector<std::function<void()>> due;
   {
     std::lock_guard lock(mu_);
-    auto end = callbacks_.upper_bound(applied);
-    for (auto it = callbacks_.begin(); it != end; ++it) due.push_back(std::move(it->second));
+    auto end = callbacks_.lower_bound({applied + 1, 0});
+    for (auto it = callbacks_.begin(); it != end; ++it) {
+      revision_of_.erase(it->first.second);
+      due.push_back(std::move(it->second));
+    }
     callbacks_.erase(callbacks_.begin(), end);
   }
   cv_.notify_all();

@@ -15,6 +15,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
 
 namespace petacore::mvcc::internal {
 
@@ -24,8 +26,17 @@ class ApplyWaiters {
   bool Wait(const std::atomic<int64_t>& applied, int64_t revision,
             std::chrono::milliseconds timeout);
 
-  /// Runs `fn` now (caller's thread) if applied >= revision, else registers it for Notify.
-  void OnApplied(const std::atomic<int64_t>& applied, int64_t revision, std::function<void()> fn);
+  /// Runs `fn` now (caller's thread) if applied >= revision and returns 0, else registers it
+  /// for Notify and returns its id (> 0) for Cancel.
+  uint64_t OnApplied(const std::atomic<int64_t>& applied, int64_t revision,
+                     std::function<void()> fn);
+
+  /// Removes a callback registered by OnApplied before it runs, destroying it on the calling
+  /// thread. False when it already ran (or is running), or for id 0 / an unknown id.
+  bool Cancel(uint64_t id);
+
+  /// Callbacks registered and neither run nor cancelled yet.
+  size_t pending() const;
 
   /// Writer, after publishing `applied` with a seq_cst store: wakes waiters and runs every
   /// callback whose revision is reached, outside the lock, on the calling thread.
@@ -33,9 +44,12 @@ class ApplyWaiters {
 
  private:
   std::atomic<int64_t> interest_{0};  // blocked waiters + registered callbacks
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::multimap<int64_t, std::function<void()>> callbacks_;  // by revision, ascending
+  uint64_t next_id_ = 1;  // under mu_
+  /// Callbacks by (revision, id): ascending revision for Notify, the pair for Cancel.
+  std::map<std::pair<int64_t, uint64_t>, std::function<void()>> callbacks_;
+  std::unordered_map<uint64_t, int64_t> revision_of_;  // id -> revision, for Cancel
 };
 
 }  // namespace petacore::mvcc::internal

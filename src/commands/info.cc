@@ -140,6 +140,7 @@ void Info(CommandContext& ctx) {
     Line(s, "txn_isolation", server::IsolationName(srv.config.txn_isolation));
     Line(s, "applied_revision", std::to_string(srv.store.applied_revision()));
     Line(s, "compacted_revision", std::to_string(srv.store.compacted_revision()));
+    Line(s, "apply_waiters", std::to_string(srv.store.pending_on_applied()));
     if (srv.replication_info) s += srv.replication_info();
     if (srv.expiry_info) s += srv.expiry_info("petacore");
     s += "\r\n";

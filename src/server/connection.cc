@@ -24,6 +24,22 @@ namespace {
 namespace asio = boost::asio;
 constexpr size_t kReadChunk = 16 * 1024;
 
+/// The io_context thread the connection's socket runs on.
+class IoExecutor final : public Executor {
+ public:
+  explicit IoExecutor(asio::any_io_executor ex) : ex_(std::move(ex)) {}
+
+ protected:
+  void Schedule(std::function<void()> fn) override { asio::post(ex_, std::move(fn)); }
+  void ScheduleAfter(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    auto timer = std::make_shared<asio::steady_timer>(ex_, delay);
+    timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
+  }
+
+ private:
+  asio::any_io_executor ex_;
+};
+
 std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
@@ -32,6 +48,7 @@ std::string Endpoint(const asio::ip::tcp::endpoint& ep) {
 
 Connection::Connection(Stream socket, ServerState& state, Driver& driver)
     : socket_(std::move(socket)),
+      executor_(std::make_shared<IoExecutor>(socket_.get_executor())),
       state_(state),
       driver_(driver),
       parser_(resp::Limits{.max_bulk_len = state.config.proto_max_bulk_len}),
@@ -51,17 +68,9 @@ Connection::Connection(Stream socket, ServerState& state, Driver& driver)
 }
 
 Connection::~Connection() {
+  executor_->Close();  // normally done at the end of Run already
   std::lock_guard lock(state_.clients_mu);
   state_.clients.erase(session_.id);
-}
-
-void Connection::Post(std::function<void()> fn) {
-  asio::post(socket_.get_executor(), std::move(fn));
-}
-
-void Connection::PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
-  auto timer = std::make_shared<asio::steady_timer>(socket_.get_executor(), delay);
-  timer->async_wait([timer, fn = std::move(fn)](const boost::system::error_code&) { fn(); });
 }
 
 std::string Connection::Describe() const {
@@ -125,14 +134,14 @@ asio::awaitable<bool> Connection::ProcessInput() {
       auto& f = in_flight_.emplace_back();
       f.args = command_.args;
       ++outstanding_;
-      bool done = driver_.Execute(session_, f.args, &f.reply, *this, [this] {
+      bool done = driver_.Execute(session_, f.args, &f.reply, executor_, [this] {
         if (--outstanding_ == 0) wake_.cancel();
       });
       if (done) --outstanding_;
       continue;
     }
     if (!in_flight_.empty()) co_await DrainInFlight();
-    bool done = driver_.Execute(session_, command_.args, &out_, *this,
+    bool done = driver_.Execute(session_, command_.args, &out_, executor_,
                                 [this] { wake_.cancel(); });
     if (!done) {
       watchdog_.SetBusy(true);  // blocked or committing: never closed as idle
@@ -219,6 +228,9 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     }
   }
   watchdog_.Stop();
+  // Every command has its reply (ProcessInput drains before returning): from here on a late
+  // callback (an ack waiter whose bound answered, a conflict retry) must find nothing to do.
+  executor_->Close();
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -24,17 +24,14 @@ namespace petacore::server {
 
 /// Owns the client stream (plain TCP or TLS, see stream.h) and the Session. Lives as long as its Run() coroutine; all of it runs on
 /// the socket's io_context thread (one thread per io_context), so no locks are needed.
-class Connection : public Executor, public std::enable_shared_from_this<Connection> {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Stream socket, ServerState& state, Driver& driver);
-  ~Connection() override;
+  ~Connection();
 
   /// Serves the client until it disconnects, sends QUIT, or breaks the protocol. `self` (this
   /// connection) rides in the coroutine frame and keeps the connection alive until it ends.
   boost::asio::awaitable<void> Run(std::shared_ptr<Connection> self);
-
-  void Post(std::function<void()> fn) override;
-  void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) override;
 
  private:
   /// Parses and executes what the buffer holds; false when the connection must close.
@@ -47,6 +44,9 @@ class Connection : public Executor, public std::enable_shared_from_this<Connecti
   std::string Describe() const;
 
   Stream socket_;  // named for what it mostly is; TLS clients have a TLS stream here
+  /// This connection's thread, shared with every callback that may outlive it (executor.h);
+  /// closed when Run ends, so late callbacks are dropped.
+  std::shared_ptr<Executor> executor_;
   ServerState& state_;
   Driver& driver_;
   Session session_;

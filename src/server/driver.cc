@@ -44,12 +44,18 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
 /// One command (or EXEC) in flight: what to run, and where its reply goes.
 }  // namespace
 
+/// Lifetimes (executor.h): `session`, `out` and `resume` belong to the connection and are
+/// touched only synchronously inside Execute or inside functions posted through `executor`
+/// (dropped once the connection closed). Every callback registered elsewhere (committer,
+/// store waiter, timer, blocking registry, key locks) holds the Job by shared_ptr and reaches
+/// the connection only through `executor`. Store waiters still registered when the job
+/// finishes are cancelled (CancelWaits), so a stalled watch does not pile them up.
 struct Job : std::enable_shared_from_this<Job> {
   Driver* driver = nullptr;
   ServerState* state;
   Session* session;
   std::string* out;
-  Executor* executor;
+  std::shared_ptr<Executor> executor;
   std::function<void()> resume;
   /// Runs the handler(s) on a view, writing replies; re-run from scratch on each attempt.
   std::function<void(keyspace::TxnView&, resp::ReplyWriter&)> body;
@@ -83,6 +89,11 @@ struct Job : std::enable_shared_from_this<Job> {
   /// local snapshot, so it first waits for etcd's current revision and runs again (once).
   bool fence_reads = false;
   bool fenced = false;
+  /// OnApplied waiters this job registered (ids for Store::CancelOnApplied). Registered on the
+  /// committer's thread, cancelled on the connection's thread: hence the mutex.
+  std::mutex waits_mu;
+  std::vector<uint64_t> waits;
+  bool waits_closed = false;  // under waits_mu: the job finished, cancel on registration
 
   bool Inline() const {
     return std::this_thread::get_id() == thread && in_attempt.load(std::memory_order_relaxed);
@@ -104,6 +115,11 @@ struct Job : std::enable_shared_from_this<Job> {
   void Finish() {
     if (finished) return;
     finished = true;
+    CancelWaits();
+    if (parked) {  // never left in the blocking registry once answered
+      state->blocking.Remove(block_token);
+      parked = false;
+    }
     if (locked) locks->Unlock(keys);
     out->append(reply);
     if (is_exec) {
@@ -121,6 +137,31 @@ struct Job : std::enable_shared_from_this<Job> {
     followers.clear();
     if (!fold_key.empty()) driver->FoldNext(fold_key);
     if (!sync) resume();
+  }
+
+  // Registers `fn` to run once the store applied `revision`, remembered for CancelWaits.
+  void WaitApplied(int64_t revision, std::function<void()> fn) {
+    uint64_t id = state->store.OnApplied(revision, std::move(fn));
+    if (id == 0) return;  // ran already
+    std::unique_lock lock(waits_mu);
+    if (!waits_closed) {
+      waits.push_back(id);
+      return;
+    }
+    lock.unlock();
+    state->store.CancelOnApplied(id);  // the job finished meanwhile (a bound answered)
+  }
+
+  // Drops the store waiters of a finished job. One may be running on the writer thread right
+  // now; it only posts to the executor and finds the job finished.
+  void CancelWaits() {
+    std::vector<uint64_t> ids;
+    {
+      std::lock_guard lock(waits_mu);
+      waits_closed = true;
+      ids.swap(waits);
+    }
+    for (uint64_t id : ids) state->store.CancelOnApplied(id);
   }
 
   void Fail(std::string_view error) {
@@ -186,7 +227,7 @@ struct Job : std::enable_shared_from_this<Job> {
   void Fence() {
     fenced = true;
     auto self = shared_from_this();
-    AwaitReadFence(*state, *executor, [self](std::string error) {
+    AwaitReadFence(*state, executor, [self](std::string error) {
       if (!error.empty()) return self->Fail(error);
       self->Attempt();
     });
@@ -258,11 +299,10 @@ struct Job : std::enable_shared_from_this<Job> {
           if (Inline()) return Finish();
           executor->Post([self] { self->Finish(); });
         } else {
-          // The bound is armed first: once the OnApplied callback may have run (possibly at
-          // once, on this thread, with the reply then delivered and the connection gone), the
-          // executor must not be touched from here any more.
+          // The waiter outlives the reply when the bound answers first (watch stalled): then
+          // Finish cancels it, and one already running only posts to the shared executor.
           if (!state->config.standalone()) BoundAckWait(result.revision);
-          state->store.OnApplied(result.revision, [self] {
+          WaitApplied(result.revision, [self] {
             if (self->Inline()) return self->Finish();
             self->executor->Post([self] { self->Finish(); });
           });
@@ -293,11 +333,13 @@ struct Job : std::enable_shared_from_this<Job> {
       });
     };
     if (result.exact) {
-      BoundConflictWait(result.revision);  // before: `retry` may finish the job (see above)
-      state->store.OnApplied(result.revision, retry);
+      BoundConflictWait(result.revision);
+      WaitApplied(result.revision, retry);
     } else {
       // The conflicting change's revision is unknown (a delete): retry after a short pause.
-      executor->PostAfter(kUnknownRevisionWait, [self] { self->Attempt(); });
+      executor->PostAfter(kUnknownRevisionWait, [self] {
+        if (!self->finished) self->Attempt();
+      });
     }
   }
 };
@@ -361,7 +403,8 @@ bool Driver::Overlappable(const Session& session,
 }
 
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
-                     Executor& executor, std::function<void()> resume) {
+                     const std::shared_ptr<Executor>& executor,
+                     std::function<void()> resume) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   resp::ReplyWriter writer(out, session.protocol);
   const CommandSpec* spec = commands::Table().Find(args[0]);
@@ -407,7 +450,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   job->state = &state_;
   job->session = &session;
   job->out = out;
-  job->executor = &executor;
+  job->executor = executor;
   job->resume = std::move(resume);
   job->start_db = session.db;
   job->may_block = (spec->flags & commands::kBlocking) != 0;
@@ -486,7 +529,8 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
 
 void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
                                      std::span<const std::string_view> args, std::string* out,
-                                     Executor& executor, std::function<void()> resume) {
+                                     const std::shared_ptr<Executor>& executor,
+                                     std::function<void()> resume) {
   AwaitReadFence(state_, executor,
                  [this, &spec, &session, args, out, resume = std::move(resume)](std::string error) {
                    resp::ReplyWriter writer(out, session.protocol);

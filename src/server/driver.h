@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/executor.h"
 #include "server/key_locks.h"
 #include "server/server_state.h"
 #include "server/session.h"
@@ -20,16 +21,6 @@ struct CommandSpec;
 }
 
 namespace petacore::server {
-
-/// Where a connection lets the Driver continue: its own thread (a single-threaded executor).
-class Executor {
- public:
-  virtual ~Executor() = default;
-  /// Runs fn on the connection's thread, later (never inline).
-  virtual void Post(std::function<void()> fn) = 0;
-  /// Runs fn on the connection's thread after `delay`.
-  virtual void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
-};
 
 /// Executes commands for connections. Thread-safe (stateless beyond the ServerState).
 ///
@@ -49,10 +40,12 @@ class Driver {
 
   /// Executes `args` (args[0] = command name) for `session`, appending the reply to *out.
   /// Returns true if the reply is already in *out; false if it will be, in which case
-  /// `resume` runs on `executor` once it is. The args' bytes and *out must stay untouched
-  /// until then.
+  /// `resume` runs on `executor` once it is. The args' bytes, `session` and *out must stay
+  /// untouched and alive until then; the connection owning them must not Close() its
+  /// executor while a command is unanswered (callbacks that fire after the reply only reach
+  /// the connection through `executor`, which drops them once closed: executor.h).
   bool Execute(Session& session, std::span<const std::string_view> args, std::string* out,
-               Executor& executor, std::function<void()> resume);
+               const std::shared_ptr<Executor>& executor, std::function<void()> resume);
 
   /// Whether `args` may run while earlier commands of the same connection are still in
   /// flight: a single-key write outside MULTI in replicated mode. Such writes on one key are
@@ -67,7 +60,8 @@ class Driver {
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
   void ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
                                std::span<const std::string_view> args, std::string* out,
-                               Executor& executor, std::function<void()> resume);
+                               const std::shared_ptr<Executor>& executor,
+                               std::function<void()> resume);
   /// Starts the next group of single-key writes queued behind the one that just finished.
   void FoldNext(const std::string& key);
 

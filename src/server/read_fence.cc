@@ -20,33 +20,40 @@ ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session
   return session.read_consistency.value_or(state.config.read_consistency);
 }
 
-void AwaitReadFence(ServerState& state, Executor& executor,
+void AwaitReadFence(ServerState& state, const std::shared_ptr<Executor>& executor,
                     std::function<void(std::string error)> then) {
-  // Exactly one of {etcd error, store reached R, local timeout} answers; the losers must not
-  // touch `executor` (the connection may be gone once it has its reply).
+  // Exactly one of {etcd error, store reached R, local timeout} answers. Every callback holds
+  // the executor by shared_ptr (executor.h); the losers return before posting anything.
   struct Pending {
     std::atomic<bool> answered{false};
+    std::atomic<uint64_t> wait_id{0};  // the store waiter, cancelled by the timeout
     std::function<void(std::string)> then;
   };
   auto pending = std::make_shared<Pending>();
   pending->then = std::move(then);
-  auto answer = [pending, &executor](std::string error) {
+  auto answer = [pending, executor](std::string error) {
     if (pending->answered.exchange(true)) return;
-    executor.Post([pending, error = std::move(error)] { pending->then(error); });
+    executor->Post([pending, error = std::move(error)] { pending->then(error); });
   };
   state.read_barrier->Await(
-      [&state, &executor, pending, answer](replication::ReadBarrier::Result revision) {
+      [&state, executor, pending, answer](replication::ReadBarrier::Result revision) {
         if (!revision.ok()) return answer("ERR etcd: " + std::string(revision.status().message()));
         if (state.store.applied_revision() >= *revision) return answer("");
         // The watch has not delivered R yet (usually a few ms). Bound the wait like an etcd call:
         // a replica that cannot catch up (watch cut off) must not hold the client forever.
         auto timeout = state.config.etcd_timeout;
-        executor.PostAfter(timeout, [pending, rev = *revision, timeout] {
+        executor->PostAfter(timeout, [&state, pending, rev = *revision, timeout] {
           if (pending->answered.exchange(true)) return;
+          state.store.CancelOnApplied(pending->wait_id.exchange(0));
           pending->then("ERR etcd: local replica did not reach revision " + std::to_string(rev) +
                         " within " + std::to_string(timeout.count()) + " ms");
         });
-        state.store.OnApplied(*revision, [answer] { answer(""); });
+        uint64_t id = state.store.OnApplied(*revision, [answer] { answer(""); });
+        pending->wait_id.store(id);
+        // The timeout may have answered between OnApplied and the store above.
+        if (pending->answered.load() && id != 0) {
+          state.store.CancelOnApplied(pending->wait_id.exchange(0));
+        }
       });
 }
 

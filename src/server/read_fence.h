@@ -4,15 +4,15 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "server/executor.h"
 #include "server/read_consistency.h"
 #include "server/server_state.h"
 #include "server/session.h"
 
 namespace petacore::server {
-
-class Executor;
 
 /// The mode in force on `session`: its own (PETACORE READCONSISTENCY) or the server's
 /// default (--read-consistency). Always kLocal in standalone mode, where the one copy of the
@@ -22,9 +22,10 @@ ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session
 /// Fetches etcd's current revision R through state.read_barrier, waits until the store applied
 /// R, then runs `then("")` on `executor`. On an etcd error, or if the store does not reach R
 /// within config.etcd_timeout, runs `then(error)` instead with a Redis error text
-/// ("ERR etcd: ..." as writes report etcd errors). `then` runs exactly once, never inline.
-/// Precondition: state.read_barrier is set (replicated mode).
-void AwaitReadFence(ServerState& state, Executor& executor,
+/// ("ERR etcd: ..." as writes report etcd errors). `then` runs at most once (exactly once
+/// while the executor is open), never inline. The store waiter is cancelled when the timeout
+/// answers first. Precondition: state.read_barrier is set (replicated mode).
+void AwaitReadFence(ServerState& state, const std::shared_ptr<Executor>& executor,
                     std::function<void(std::string error)> then);
 
 }  // namespace petacore::server

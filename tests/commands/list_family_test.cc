@@ -94,7 +94,7 @@ TEST_F(ListFamilyTest, BlockingPopParksAndIsWokenByPush) {
   std::vector<std::string_view> views(args.begin(), args.end());
   std::string out;
   bool resumed = false;
-  bool done = server_.driver().Execute(waiter->session(), views, &out, server_.executor(),
+  bool done = server_.driver().Execute(waiter->session(), views, &out, server_.shared_executor(),
                                        [&resumed] { resumed = true; });
   server_.executor().RunUntilIdle();
   ASSERT_FALSE(done);

@@ -43,7 +43,8 @@ std::string TestClient::Run(std::vector<std::string> args) {
   std::string out;
   bool resumed = false;
   bool done = server_.driver().Execute(session_, std::span<const std::string_view>(views), &out,
-                                       server_.executor(), [&resumed] { resumed = true; });
+                                       server_.shared_executor(),
+                                       [&resumed] { resumed = true; });
   if (!done) {
     server_.executor().RunUntilIdle();
     if (!resumed) {

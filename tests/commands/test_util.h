@@ -27,13 +27,15 @@ namespace petacore::testing {
 /// until nothing is left.
 class QueueExecutor : public server::Executor {
  public:
-  void Post(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
-  void PostAfter(std::chrono::milliseconds, std::function<void()> fn) override {
-    delayed_.push_back(std::move(fn));
-  }
   /// Returns how many functions ran.
   size_t RunUntilIdle();
   size_t delayed_runs() const { return delayed_runs_; }
+
+ protected:
+  void Schedule(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
+  void ScheduleAfter(std::chrono::milliseconds, std::function<void()> fn) override {
+    delayed_.push_back(std::move(fn));
+  }
 
  private:
   std::deque<std::function<void()>> ready_;
@@ -47,12 +49,15 @@ class TestServer {
   TestServer();
   server::ServerState& state() { return state_; }
   server::Driver& driver() { return driver_; }
-  QueueExecutor& executor() { return executor_; }
+  QueueExecutor& executor() { return *executor_; }
+  /// The executor as the Driver takes it (shared: callbacks may outlive a command).
+  const std::shared_ptr<server::Executor>& shared_executor() const { return shared_; }
 
  private:
   server::ServerState state_;
   server::Driver driver_{state_};
-  QueueExecutor executor_;
+  std::shared_ptr<QueueExecutor> executor_ = std::make_shared<QueueExecutor>();
+  std::shared_ptr<server::Executor> shared_ = executor_;
 };
 
 /// One client connection's Session on a TestServer.

@@ -46,10 +46,6 @@ constexpr int64_t kMaxSizeArgument = 4096;
 /// command's timeout would fire at once — but blocking commands are skipped anyway.
 class QueueExecutor : public server::Executor {
  public:
-  void Post(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
-  void PostAfter(std::chrono::milliseconds, std::function<void()> fn) override {
-    delayed_.push_back(std::move(fn));
-  }
   void RunUntilIdle() {
     for (int guard = 0; guard < 100000 && (!ready_.empty() || !delayed_.empty()); ++guard) {
       if (ready_.empty()) ready_.swap(delayed_);
@@ -60,6 +56,11 @@ class QueueExecutor : public server::Executor {
   }
 
  private:
+  void Schedule(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
+  void ScheduleAfter(std::chrono::milliseconds, std::function<void()> fn) override {
+    delayed_.push_back(std::move(fn));
+  }
+
   std::deque<std::function<void()>> ready_;
   std::deque<std::function<void()>> delayed_;
 };
@@ -84,7 +85,7 @@ bool AllocatesByArgument(const commands::CommandSpec& spec,
 struct Harness {
   server::ServerState state;
   server::Driver driver{state};
-  QueueExecutor executor;
+  std::shared_ptr<QueueExecutor> executor = std::make_shared<QueueExecutor>();
   std::array<server::Session, 2> sessions;
 
   Harness() {
@@ -107,7 +108,7 @@ struct Harness {
     std::string out;
     bool resumed = false;
     bool done = driver.Execute(session, args, &out, executor, [&resumed] { resumed = true; });
-    executor.RunUntilIdle();
+    executor->RunUntilIdle();
     if ((!done && !resumed) || out.empty()) std::abort();
   }
 };

@@ -27,15 +27,20 @@ using namespace std::chrono_literals;
 /// Runs each posted function on its own thread (joined at destruction): never inline.
 class ThreadExecutor : public Executor {
  public:
-  ~ThreadExecutor() override {
+  /// Joins every thread started so far. Called by the fixture before it lets go of the
+  /// executor (a thread's function holds a reference; the last one must not join itself).
+  void JoinAll() {
     std::lock_guard lock(mu_);
     for (auto& t : threads_) t.join();
+    threads_.clear();
   }
-  void Post(std::function<void()> fn) override {
+
+ protected:
+  void Schedule(std::function<void()> fn) override {
     std::lock_guard lock(mu_);
     threads_.emplace_back(std::move(fn));
   }
-  void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) override {
+  void ScheduleAfter(std::chrono::milliseconds delay, std::function<void()> fn) override {
     std::lock_guard lock(mu_);
     threads_.emplace_back([delay, fn = std::move(fn)] {
       std::this_thread::sleep_for(delay);
@@ -50,6 +55,8 @@ class ThreadExecutor : public Executor {
 
 class ReadFenceTest : public ::testing::Test {
  protected:
+  ~ReadFenceTest() override { executor_->JoinAll(); }  // while the state below is alive
+
   void SetUp() override {
     etcd_ = std::make_unique<test::EtcdProcess>();
     ASSERT_TRUE(etcd_->Start());
@@ -78,7 +85,7 @@ class ReadFenceTest : public ::testing::Test {
   std::unique_ptr<etcdlink::Client> client_;
   ServerState state_;
   std::vector<std::shared_ptr<std::atomic<int>>> calls_;
-  ThreadExecutor executor_;  // last: joined first, while the state above is alive
+  std::shared_ptr<ThreadExecutor> executor_ = std::make_shared<ThreadExecutor>();
 };
 
 TEST_F(ReadFenceTest, ProceedsOnceTheStoreAppliedEtcdsRevision) {
