@@ -167,6 +167,7 @@ constexpr Entry kCategories[] = {
     {"sunion", kRead | kSet | kSlow},
     {"sunionstore", kWrite | kSet | kSlow},
     {"swapdb", kKeyspace | kWrite | kFast | kDangerous},
+    {"time", kFast},
     {"ttl", kKeyspace | kRead | kFast},
     {"type", kKeyspace | kRead | kFast},
     {"unlink", kKeyspace | kWrite | kFast},

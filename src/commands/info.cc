@@ -86,7 +86,7 @@ void Info(CommandContext& ctx) {
     }
     s += "# Clients\r\n";
     Line(s, "connected_clients", std::to_string(n));
-    Line(s, "blocked_clients", "0");
+    Line(s, "blocked_clients", std::to_string(srv.blocking.size()));
     Line(s, "maxclients", std::to_string(srv.config.maxclients));
     s += "\r\n";
   }

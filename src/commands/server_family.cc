@@ -66,6 +66,16 @@ void Ping(CommandContext& ctx) {
 
 void Echo(CommandContext& ctx) { ctx.out.Bulk(ctx.args[1]); }
 
+// TIME — as Redis: the node's clock as [unix seconds, microseconds], two bulk strings.
+void Time(CommandContext& ctx) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  ctx.out.ArrayHeader(2);
+  ctx.out.Bulk(std::to_string(us / 1000000));
+  ctx.out.Bulk(std::to_string(us % 1000000));
+}
+
 void Quit(CommandContext& ctx) {
   ctx.session.close_after_reply = true;
   ctx.out.Ok();
@@ -301,6 +311,7 @@ void Config(CommandContext& ctx) {
 void RegisterServerFamily(CommandTable& t) {
   t.Add({"ping", -1, kFast, 0, 0, 0, Ping})
       .Add({"echo", 2, kFast, 0, 0, 0, Echo})
+      .Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, Time})
       .Add({"quit", -1, kAllowBusy | kNoQueue | kFast | kNoAuth, 0, 0, 0, Quit})
       .Add({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
             Hello})

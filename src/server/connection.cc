@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "auth/protected_mode.h"
+#include "commands/table.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -88,6 +89,18 @@ void Connection::Close(std::string_view reason) {
   socket_.close(ignored);  // the pending read or write completes with an error
 }
 
+void Connection::WatchForHangUp() {
+  socket_.socket().async_wait(
+      asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+        if (ec) return;  // cancelled: the command ended first
+        char byte;
+        size_t n = self->socket_.socket().receive(asio::buffer(&byte, 1),
+                                                  asio::socket_base::message_peek, ec);
+        if (ec == asio::error::would_block || (!ec && n > 0)) return;  // data, not a hang-up
+        if (self->session_.abandon_blocked) self->session_.abandon_blocked();
+      });
+}
+
 asio::awaitable<bool> Connection::WriteOutput() {
   size_t sent = 0;
   while (sent < out_.size()) {
@@ -145,9 +158,13 @@ asio::awaitable<bool> Connection::ProcessInput() {
                                 [this] { wake_.cancel(); });
     if (!done) {
       watchdog_.SetBusy(true);  // blocked or committing: never closed as idle
+      const commands::CommandSpec* spec = commands::Table().Find(command_.args[0]);
+      bool blocking = spec != nullptr && (spec->flags & commands::kBlocking);
+      if (blocking) WatchForHangUp();
       wake_.expires_at(asio::steady_timer::time_point::max());
       boost::system::error_code ignored;
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      if (blocking) socket_.socket().cancel(ignored);  // ends a pending WatchForHangUp
       watchdog_.SetBusy(false);
     }
     if (watchdog_.OverHardLimit(out_.size())) {

@@ -38,6 +38,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> ProcessInput();
   /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
   boost::asio::awaitable<bool> WriteOutput();
+  /// While a blocking command waits: notices the client hanging up (EOF on the socket) and
+  /// abandons the command (Session::abandon_blocked). Data the client sends meanwhile stays
+  /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS
+  /// (whose close_notify is data), is noticed only when the command ends.
+  void WatchForHangUp();
   /// Disconnects the client now (a limit was hit): pending reads and writes fail.
   void Close(std::string_view reason);
   /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.

@@ -120,6 +120,7 @@ struct Job : std::enable_shared_from_this<Job> {
       state->blocking.Remove(block_token);
       parked = false;
     }
+    if (may_block) session->abandon_blocked = nullptr;
     if (locked) locks->Unlock(keys);
     out->append(reply);
     if (is_exec) {
@@ -272,6 +273,12 @@ struct Job : std::enable_shared_from_this<Job> {
       });
     }
     parked = true;
+    session->abandon_blocked = [weak = weak_from_this()] {
+      auto job = weak.lock();
+      if (!job || job->finished || !job->parked) return;
+      job->reply.clear();  // the client is gone: nothing to say
+      job->Finish();       // leaves the registry (parked) and resumes the connection
+    };
     block_token = state->blocking.Add(block.keys, [self] {
       self->executor->Post([self] {
         if (self->finished || !self->parked) return;

@@ -52,6 +52,11 @@ struct Session {
   /// Closes the connection from any thread (set by Connection under clients_mu; null in
   /// in-process tests): how the clients of a deleted ACL user are dropped at once, as Redis.
   std::function<void()> disconnect;
+  /// Set by the Driver while a blocking command (BLPOP ...) of this client is parked, cleared
+  /// when it is answered; connection thread only. The connection calls it when the client
+  /// hangs up meanwhile: the command ends without a reply and leaves the blocking registry,
+  /// so it cannot take an element pushed later (as Redis frees a disconnected blocked client).
+  std::function<void()> abandon_blocked;
 
   void ResetMulti() {
     in_multi = false;

@@ -7,6 +7,7 @@ WRONGTYPE and key deletion are exercised; replies must be identical (lists are o
 Rerun one seed with PETACORE_LIST_SEEDS=1234.
 """
 import collections
+import socket
 import threading
 import time
 import unittest
@@ -176,6 +177,20 @@ class ListDifferential(DifferentialTestCase):
         self.assertEqual(result["r"], b"b")
         self.assertEqual(self.pc.execute_command("LRANGE", "dst", 0, -1), [b"b"])
 
+    def test_blocked_client_that_hangs_up_takes_nothing(self):
+        """A client that disconnects while BLPOP waits is gone from the blocking registry (as
+        Redis frees it): an element pushed afterwards stays in the list."""
+        for port, c in ((self.node.port, self.pc), (self.redis.port, self.rr)):
+            blocked = socket.create_connection(("127.0.0.1", port))
+            blocked.sendall(b"*3\r\n$5\r\nBLPOP\r\n$4\r\nhang\r\n$1\r\n0\r\n")
+            wait_for(lambda: b"blocked_clients:1" in c.execute_command("INFO", "clients"),
+                     what="the client to block")
+            blocked.close()
+            wait_for(lambda: b"blocked_clients:0" in c.execute_command("INFO", "clients"),
+                     what="the hung-up client to leave the registry")
+            self.assertEqual(c.execute_command("RPUSH", "hang", "kept"), 1)
+            self.assertEqual(c.execute_command("LRANGE", "hang", 0, -1), [b"kept"])
+
     def test_blpop_in_multi_returns_nil_at_once(self):
         for c in (self.pc, self.rr):
             c.execute_command("MULTI")
@@ -212,6 +227,18 @@ class ListReplicated(ReplicatedTestCase):
         self.assertFalse(t.is_alive())
         self.assertEqual(result["r"], (b"wq", b"hello"))
         wait_for(lambda: self.b.client().exists("wq") == 0, what="pop replicated")
+
+    def test_hung_up_waiter_on_a_leaves_the_push_from_b(self):
+        blocked = socket.create_connection(("127.0.0.1", self.a.port))
+        blocked.sendall(b"*3\r\n$5\r\nBLPOP\r\n$5\r\nhangr\r\n$1\r\n0\r\n")
+        wait_for(lambda: self.a.client().info("clients")["blocked_clients"] == 1,
+                 what="the client to block")
+        blocked.close()
+        wait_for(lambda: self.a.client().info("clients")["blocked_clients"] == 0,
+                 what="the hung-up client to leave the registry")
+        self.b.client().rpush("hangr", "kept")
+        wait_for(lambda: self.a.client().lrange("hangr", 0, -1) == [b"kept"], what="replication")
+        self.assertEqual(self.b.client().lpop("hangr"), b"kept")
 
     def test_each_element_delivered_once(self):
         results = []

@@ -4,6 +4,7 @@ where the two must answer alike."""
 import re
 import socket
 import subprocess
+import time
 import unittest
 
 import redis
@@ -246,6 +247,17 @@ class Protocol(AgainstRedisTestCase):
 
     def raw(self, port=None):
         return raw_client(port or self.node.port)
+
+    def test_time(self):
+        c = self.raw()
+        secs, micros = c.execute_command("TIME")
+        self.assertLess(abs(int(secs) - time.time()), 60)  # the node's clock, in seconds
+        self.assertTrue(0 <= int(micros) < 1000000)
+        self.assertIn(b"time", set(c.execute_command("COMMAND", "LIST")))
+        with self.assertRaises(redis.ResponseError) as cm:
+            c.execute_command("TIME", "x")
+        self.assertEqual(str(cm.exception), "wrong number of arguments for 'time' command")
+        c.close()
 
     def test_command(self):
         c = self.raw()

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -231,6 +232,34 @@ TEST(StoreTest, OnAppliedRunsWhenReached) {
   EXPECT_EQ(fired, (std::vector<int>{2, 5, 6}));
   s.Apply(20, {});
   EXPECT_EQ(fired, (std::vector<int>{2, 5, 6, 9}));
+}
+
+TEST(StoreTest, CancelledOnAppliedNeverRunsAndIsNotHeld) {
+  Store s;
+  ApplyOne(s, 1, Put("k", "v"));
+  EXPECT_EQ(s.OnApplied(1, [] {}), 0u);  // ran at once: nothing to cancel
+  auto held = std::make_shared<int>(0);
+  std::vector<int> fired;
+  uint64_t a = s.OnApplied(5, [&fired, held] { fired.push_back(5); });
+  uint64_t b = s.OnApplied(5, [&fired] { fired.push_back(55); });
+  uint64_t c = s.OnApplied(7, [&fired] { fired.push_back(7); });
+  EXPECT_NE(a, 0u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(s.pending_on_applied(), 3u);
+  EXPECT_EQ(held.use_count(), 2);
+  EXPECT_TRUE(s.CancelOnApplied(a));
+  EXPECT_EQ(held.use_count(), 1);  // the callback (and what it captured) is gone at once
+  EXPECT_FALSE(s.CancelOnApplied(a));  // twice: unknown
+  EXPECT_FALSE(s.CancelOnApplied(0));
+  EXPECT_EQ(s.pending_on_applied(), 2u);
+  s.Apply(6, {});
+  EXPECT_EQ(fired, (std::vector<int>{55}));
+  EXPECT_FALSE(s.CancelOnApplied(b));  // already ran
+  EXPECT_TRUE(s.CancelOnApplied(c));
+  s.Apply(8, {});
+  EXPECT_EQ(fired, (std::vector<int>{55}));
+  EXPECT_EQ(s.pending_on_applied(), 0u);
+  EXPECT_TRUE(s.WaitApplied(8, 0ms));
 }
 
 TEST(StoreTest, OnAppliedSeesTheAppliedData) {
