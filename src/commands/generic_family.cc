@@ -290,10 +290,13 @@ void Scan(CommandContext& ctx) {
 /// and Redis's default thresholds.
 std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
                           const keyspace::ValueView& v) {
-  // Redis 7.0 defaults: hash-max-listpack-entries 512, zset-max-listpack-entries 128, both
-  // *-max-listpack-value 64, set-max-intset-entries 512.
-  constexpr size_t kHashListpackEntries = 512, kZSetListpackEntries = 128;
-  constexpr size_t kListpackValue = 64, kIntsetEntries = 512;
+  // The thresholds are the cluster-wide options of the same names (CONFIG SET on any node).
+  const auto& c = ctx.server.config;
+  const size_t kHashListpackEntries = static_cast<size_t>(c.hash_max_listpack_entries.get());
+  const size_t kZSetListpackEntries = static_cast<size_t>(c.zset_max_listpack_entries.get());
+  const size_t kHashListpackValue = static_cast<size_t>(c.hash_max_listpack_value.get());
+  const size_t kZSetListpackValue = static_cast<size_t>(c.zset_max_listpack_value.get());
+  const size_t kIntsetEntries = static_cast<size_t>(c.set_max_intset_entries.get());
   switch (v.type) {
     case ValueType::kString: {
       int64_t n;
@@ -310,8 +313,10 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
       size_t max_entries =
           v.type == ValueType::kHash ? kHashListpackEntries : kZSetListpackEntries;
       ScanSubkeys(ctx, meta_key, tag, [&](std::string_view elem, std::string_view value) {
-        bool long_value = v.type == ValueType::kHash && value.size() > kListpackValue;
-        small = ++n <= max_entries && elem.size() <= kListpackValue && !long_value;
+        size_t max_value =
+            v.type == ValueType::kHash ? kHashListpackValue : kZSetListpackValue;
+        bool long_value = v.type == ValueType::kHash && value.size() > max_value;
+        small = ++n <= max_entries && elem.size() <= max_value && !long_value;
         return small;
       });
       if (v.type == ValueType::kHash) return small ? "listpack" : "hashtable";

@@ -261,51 +261,6 @@ void Command(CommandContext& ctx) {
   ctx.out.Error(kErrSyntax);  // COMMAND LIST FILTERBY: not supported
 }
 
-void Config(CommandContext& ctx) {
-  auto sub = ctx.args[1];
-  if (!SubcommandOk(ctx, {{"get", -3}, {"resetstat", 2}})) return;
-  if (EqualsIgnoreCase(sub, "get")) {
-    const auto& c = ctx.server.config;
-    std::map<std::string, std::string> params = {
-        {"save", ""},
-        {"appendonly", "no"},
-        {"databases", std::to_string(keyspace::kNumDatabases)},
-        {"port", std::to_string(c.port)},
-        {"bind", c.bind},
-        {"maxmemory", std::to_string(c.maxmemory)},
-        {"maxmemory-policy", "noeviction"},
-        {"maxclients", std::to_string(c.maxclients)},
-        {"timeout", std::to_string(c.timeout_seconds)},
-        {"client-query-buffer-limit", std::to_string(c.client_query_buffer_limit)},
-        {"client-output-buffer-limit",
-         server::FormatOutputBufferLimit(c.client_output_buffer_limit)},
-        {"proto-max-bulk-len", std::to_string(c.proto_max_bulk_len)},
-        {"io-threads", std::to_string(c.threads)},
-        {"cluster-enabled", "no"},
-        {"requirepass", c.requirepass},  // as Redis: the flag's value (admin-only via ACL)
-        {"protected-mode", c.protected_mode ? "yes" : "no"},
-    };
-    std::vector<std::pair<std::string, std::string>> hits;
-    for (const auto& [name, value] : params) {
-      for (size_t i = 2; i < ctx.args.size(); ++i) {
-        if (GlobMatch(ctx.args[i], name)) {
-          hits.emplace_back(name, value);
-          break;
-        }
-      }
-    }
-    ctx.out.MapHeader(hits.size());
-    for (const auto& [name, value] : hits) {
-      ctx.out.Bulk(name);
-      ctx.out.Bulk(value);
-    }
-    return;
-  }
-  ctx.server.total_commands = 0;  // RESETSTAT
-  ctx.server.total_connections = 0;
-  ctx.out.Ok();
-}
-
 }  // namespace
 
 void RegisterServerFamily(CommandTable& t) {
@@ -317,7 +272,6 @@ void RegisterServerFamily(CommandTable& t) {
             Hello})
       .Add({"client", -2, kNoScript | kLoading | kStale, 0, 0, 0, Client})
       .Add({"command", -1, kLoading | kStale, 0, 0, 0, Command})
-      .Add({"config", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Config})
       .Add({"info", -1, kLoading | kStale, 0, 0, 0, Info});
 }
 

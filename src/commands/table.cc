@@ -43,6 +43,7 @@ const CommandTable& Table() {
     RegisterStringFamily(t);
     RegisterKeyspaceFamily(t);
     RegisterServerFamily(t);
+    RegisterConfigFamily(t);
     RegisterTxnFamily(t);
     RegisterHashFamily(t);
     RegisterListFamily(t);

@@ -72,6 +72,7 @@ const CommandTable& Table();
 void RegisterStringFamily(CommandTable& t);
 void RegisterKeyspaceFamily(CommandTable& t);
 void RegisterServerFamily(CommandTable& t);
+void RegisterConfigFamily(CommandTable& t);
 void RegisterTxnFamily(CommandTable& t);
 void RegisterHashFamily(CommandTable& t);
 void RegisterListFamily(CommandTable& t);

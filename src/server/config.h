@@ -1,7 +1,9 @@
 // src/server/config.h — petacore-server's command line and config file.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +13,29 @@
 #include "server/client_limits.h"
 
 namespace petacore::server {
+
+/// A setting that CONFIG SET may change while other threads read it: a relaxed atomic that
+/// copies like a plain value and reads as T. Options of other types that CONFIG SET changes
+/// (strings) are read only under ServerState::config_mu (config_registry.h).
+template <typename T>
+class Live {
+ public:
+  Live(T v = T{}) : v_(v) {}  // NOLINT(google-explicit-constructor): reads/writes as a T
+  Live(const Live& o) : v_(o.get()) {}
+  Live& operator=(const Live& o) {
+    v_.store(o.get(), std::memory_order_relaxed);
+    return *this;
+  }
+  Live& operator=(T v) {
+    v_.store(v, std::memory_order_relaxed);
+    return *this;
+  }
+  operator T() const { return get(); }  // NOLINT(google-explicit-constructor)
+  T get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<T> v_;
+};
 
 /// Settings, from flags or a config file of "name value" lines (Redis style) / "name=value"
 /// (program_options style). Flags win over the file.
@@ -22,24 +47,24 @@ struct Config {
   int threads = 0;                           ///< io threads; 0 = number of cores
   keyspace::Isolation txn_isolation = keyspace::Isolation::kSerializable;
   std::chrono::milliseconds etcd_timeout{5000};  ///< deadline of each etcd call (writes)
-  int max_commit_retries = 100;              ///< conflict retries before an error reply
+  Live<int> max_commit_retries = 100;              ///< conflict retries before an error reply
   // Group commit: limits of one etcd Txn as the etcd cluster enforces them (its own flags).
   size_t etcd_max_txn_ops = 128;             ///< etcd --max-txn-ops
   size_t etcd_max_request_bytes = 1536 * 1024;  ///< etcd --max-request-bytes
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
-  size_t proto_max_bulk_len = 512ull * 1024 * 1024;
-  std::string log_level = "info";
+  Live<uint64_t> proto_max_bulk_len = 512ull * 1024 * 1024;  ///< new connections take it
+  std::string log_level = "info";  ///< spdlog's name (trace|debug|info|warn|error)
   /// Default read consistency of every connection (PETACORE READCONSISTENCY changes one
   /// connection's). Ignored in standalone mode, where every read is linearizable.
-  ReadConsistency read_consistency = ReadConsistency::kLocal;
+  Live<ReadConsistency> read_consistency = ReadConsistency::kLocal;
   // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
-  int maxclients = 10000;                    ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
-  uint64_t client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input per client
+  Live<int> maxclients = 10000;              ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
+  Live<uint64_t> client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input/client
   /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
   /// bounded so a client that never reads cannot grow the server without bound.
   OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
-  int64_t timeout_seconds = 0;               ///< Redis timeout: idle clients closed; 0 = never
-  uint64_t maxmemory = 0;                    ///< Redis maxmemory (bytes); 0 = no limit
+  Live<int64_t> timeout_seconds = 0;         ///< Redis timeout: idle clients closed; 0 = never
+  Live<uint64_t> maxmemory = 0;              ///< Redis maxmemory (bytes); 0 = no limit
   // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);
   // all empty = plaintext, no auth. See etcdlink/security.h.
   std::string etcd_cacert;    ///< PEM file of the CA that signed etcd's server certificate
@@ -60,13 +85,28 @@ struct Config {
   int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
   size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
   std::string requirepass;     ///< the default user's password until ACL SETUSER default
-  bool protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
+  Live<bool> protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
+  /// The file given with --config ("" = none): what CONFIG REWRITE rewrites.
+  std::string config_file;
+
+  // Cluster-wide options (config_registry.h): the same on every node, stored in etcd by
+  // CONFIG SET. Redis 7.0's defaults. OBJECT ENCODING reports encodings from these.
+  Live<int64_t> hash_max_listpack_entries = 512;
+  Live<int64_t> hash_max_listpack_value = 64;
+  Live<int64_t> zset_max_listpack_entries = 128;
+  Live<int64_t> zset_max_listpack_value = 64;
+  Live<int64_t> set_max_intset_entries = 512;
+  Live<int64_t> list_max_listpack_size = -2;
+  Live<int64_t> busy_reply_threshold_ms = 5000;  ///< lua-time-limit; scripts: a later issue
+  std::string maxmemory_policy = "noeviction";   ///< only noeviction until eviction lands
+  std::string notify_keyspace_events;  ///< as Redis's flags; notifications: a later issue
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };
 
-/// Parses argv. Returns nullopt after printing --help/--version (exit 0) or an error
-/// (then `exit_code` is 1).
+/// Parses argv (and the --config file) through the config registry (config_registry.h).
+/// Returns nullopt after printing --help/--version (exit 0) or an error (then `exit_code` is
+/// 1).
 std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code);
 
 const char* IsolationName(keyspace::Isolation i);

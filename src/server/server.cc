@@ -86,7 +86,9 @@ int RunServer(const Config& config) {
   auto started = std::chrono::steady_clock::now();
   ServerState state;
   state.config = config;
-  if (!AdjustOpenFilesLimit(&state.config.maxclients)) return 1;
+  int maxclients = state.config.maxclients;
+  if (!AdjustOpenFilesLimit(&maxclients)) return 1;
+  state.config.maxclients = maxclients;
   state.start_ms = commands::NowMs();
   commands::Table();  // build the command table before any thread uses it
   state.acl.Configure(config.requirepass);

@@ -17,6 +17,7 @@
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/config.h"
+#include "server/config_registry.h"
 #include "server/session.h"
 
 namespace petacore::server {
@@ -26,6 +27,7 @@ struct ServerState {
   ServerState() {
     store.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
       blocking.Notify(batch);
+      cluster_config.OnApplied(batch);  // cluster-wide CONFIG SET values
       expiry_index.Observe(revision, batch);
       // ACL users stored as internal keys (src/auth/registry.h); as Redis, the clients of
       // a deleted user are disconnected.
@@ -41,6 +43,10 @@ struct ServerState {
   ServerState& operator=(const ServerState&) = delete;
 
   Config config;
+  /// Guards the Config's options that are not Live<> (strings) while CONFIG GET/SET/REWRITE
+  /// and the cluster-wide option observer read or change them (config_registry.h).
+  std::mutex config_mu;
+  ClusterConfig cluster_config{&config, &config_mu};  // before `store`: fed by its observer
   BlockingRegistry blocking;  // before `store`: the store's observer calls into it
   expiry::Index expiry_index;  // before `store` too: keys with a TTL, for active expiry
   auth::Registry acl;         // before `store` too: the ACL users, rebuilt by the observer

@@ -122,15 +122,15 @@ class QueryBufferTest(unittest.TestCase):
         out = subprocess.run([SERVER, "--client-query-buffer-limit", "100"],
                              capture_output=True, text=True, timeout=30)
         self.assertEqual(out.returncode, 1)
-        self.assertIn("at least 1mb", out.stderr)
+        self.assertIn("argument must be between 1048576 and", out.stderr)  # Redis's floor
 
     def test_proto_max_bulk_len_flag(self):
-        node = Node(extra_args=["--proto-max-bulk-len", "1000"])
+        node = Node(extra_args=["--proto-max-bulk-len", "1mb"])  # Redis's smallest value
         self.addCleanup(node.close)
         s = raw(node.port)
-        s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1001\r\n")
+        s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n")
         self.assertEqual(read_until_closed(s), b"-ERR Protocol error: invalid bulk length\r\n")
-        self.assertTrue(node.client().set("k", "x" * 1000))
+        self.assertTrue(node.client().set("k", "x" * 1048576))
 
 
 class OutputBufferTest(unittest.TestCase):

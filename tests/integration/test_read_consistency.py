@@ -169,7 +169,8 @@ class Standalone(unittest.TestCase):
         out = subprocess.run([SERVER, "--read-consistency", "strong"], capture_output=True,
                              text=True, timeout=30)
         self.assertEqual(out.returncode, 1)
-        self.assertIn("--read-consistency must be local or linearizable", out.stderr)
+        self.assertIn("--read-consistency 'strong': argument(s) must be one of the following: "
+                      "local, linearizable", out.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,193 @@
+// config_family.cc — CONFIG GET / SET / RESETSTAT / REWRITE / HELP, as Redis 7.0 (config.c),
+// over the option table of server/config_registry.h.
+//
+// CONFIG SET is all or nothing: every pair is checked on a copy of the node's Config first,
+// with Redis 7's error texts, and nothing changes if one fails. Node-local options then change
+// at once; cluster-wide ones are written as internal keys on the command's TxnView, so the
+// Driver commits them like data (an etcd Txn in replicated mode) and every node applies them
+// from its watch — the reply comes once this node applied them. A CONFIG SET that mixes both
+// kinds and then fails in etcd has already changed the node-local ones (documented).
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <set>
+
+#include "commands/context.h"
+#include "commands/glob.h"
+#include "commands/table.h"
+#include "server/config_registry.h"
+
+namespace petacore::commands {
+namespace {
+
+using server::ConfigOption;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string SetFailed(std::string_view arg, std::string_view reason) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(arg) + "') - " +
+         std::string(reason);
+}
+
+// CONFIG GET pattern [pattern ...]: every option and alias whose name matches one pattern
+// (case-insensitive), each once.
+void ConfigGet(CommandContext& ctx) {
+  std::vector<std::string> patterns;
+  for (size_t i = 2; i < ctx.args.size(); ++i) patterns.push_back(Lower(ctx.args[i]));
+  auto matches = [&](std::string_view name) {
+    for (const auto& p : patterns) {
+      if (GlobMatch(p, name)) return true;
+    }
+    return false;
+  };
+  std::vector<std::pair<std::string, std::string>> hits;
+  {
+    std::lock_guard lock(ctx.server.config_mu);
+    const server::Config& c = ctx.server.config;
+    for (const auto& o : server::ConfigOptions()) {
+      if (o.flags & (server::kConfigSecret | server::kConfigFlagOnly)) continue;
+      for (std::string_view name : {o.name, o.redis_alias}) {
+        if (!name.empty() && matches(name)) hits.emplace_back(name, o.get(c));
+      }
+    }
+  }
+  for (const auto& o : server::InertOptions()) {
+    if (matches(o.name)) hits.emplace_back(o.name, o.value);
+  }
+  ctx.out.MapHeader(hits.size());
+  for (const auto& [name, value] : hits) {
+    ctx.out.Bulk(name);
+    ctx.out.Bulk(value);
+  }
+}
+
+// CONFIG SET name value [name value ...]
+void ConfigSet(CommandContext& ctx) {
+  if (ctx.args.size() < 4 || ctx.args.size() % 2 != 0) {
+    return ctx.out.Error("ERR wrong number of arguments for 'config|set' command");
+  }
+  struct Change {
+    const ConfigOption* option;
+    std::string_view arg;
+  };
+  std::vector<Change> changes;
+  std::set<std::string_view> seen;
+  std::lock_guard lock(ctx.server.config_mu);
+  server::Config probe = ctx.server.config;
+  for (size_t i = 2; i < ctx.args.size(); i += 2) {
+    std::string_view arg = ctx.args[i], value = ctx.args[i + 1];
+    const ConfigOption* o = server::FindConfigOption(arg);
+    std::string_view name = o ? o->name : arg;
+    if (o == nullptr || (o->flags & server::kConfigFlagOnly)) {
+      const server::InertOption* inert = server::FindInertOption(arg);
+      if (inert == nullptr) {
+        return ctx.out.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                             std::string(arg) + "'");
+      }
+      name = inert->name;
+      if (!seen.insert(name).second) return ctx.out.Error(SetFailed(arg, "duplicate parameter"));
+      // Inert: PetaCore does what the value it answers says; only that value is accepted.
+      if (value != inert->value) return ctx.out.Error(SetFailed(arg, "can't set immutable config"));
+      continue;
+    }
+    if (!seen.insert(name).second) return ctx.out.Error(SetFailed(arg, "duplicate parameter"));
+    if (o->flags & server::kConfigImmutable) {
+      return ctx.out.Error(SetFailed(arg, "can't set immutable config"));
+    }
+    if (auto error = o->set(&probe, value); !error.empty()) {
+      return ctx.out.Error(SetFailed(arg, error));
+    }
+    changes.push_back({o, arg});
+  }
+  for (const auto& ch : changes) {
+    if (ch.option->flags & server::kConfigCluster) {
+      // Stored as its canonical text; applied on every node (this one too) from the store.
+      ctx.txn.Put(server::ClusterConfigKey(ch.option->name), ch.option->get(probe));
+    } else {
+      ch.option->set(&ctx.server.config, ch.option->get(probe));
+      if (ch.option->name == "loglevel") {
+        spdlog::set_level(spdlog::level::from_str(ctx.server.config.log_level));
+      }
+    }
+  }
+  ctx.out.Ok();
+}
+
+void ConfigResetStat(CommandContext& ctx) {
+  auto& s = ctx.server;
+  for (auto* counter : {&s.total_commands, &s.total_connections, &s.commit_retries,
+                        &s.rejected_connections, &s.acks_before_visible}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  ctx.out.Ok();
+}
+
+void ConfigRewrite(CommandContext& ctx) {
+  server::Config current;
+  {
+    std::lock_guard lock(ctx.server.config_mu);
+    current = ctx.server.config;
+  }
+  if (current.config_file.empty()) {
+    return ctx.out.Error("ERR The server is running without a config file");
+  }
+  if (auto error = server::RewriteConfigFile(current.config_file, current); !error.empty()) {
+    spdlog::warn("CONFIG REWRITE failed: {}", error);
+    return ctx.out.Error("ERR Rewriting config file: " + error);
+  }
+  spdlog::info("CONFIG REWRITE executed with success.");
+  ctx.out.Ok();
+}
+
+void ConfigHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Prints this help."};
+  ctx.out.ArrayHeader(std::size(kLines));
+  for (auto line : kLines) ctx.out.Simple(line);
+}
+
+void Config(CommandContext& ctx) {
+  struct Sub {
+    std::string_view name;
+    int arity;  // Redis's convention, the container counting
+    void (*run)(CommandContext&);
+  };
+  static constexpr Sub kSubs[] = {{"get", -3, ConfigGet},       {"set", -4, ConfigSet},
+                                  {"resetstat", 2, ConfigResetStat},
+                                  {"rewrite", 2, ConfigRewrite}, {"help", 2, ConfigHelp}};
+  auto sub = ctx.args[1];
+  for (const auto& s : kSubs) {
+    if (!EqualsIgnoreCase(sub, s.name)) continue;
+    int argc = static_cast<int>(ctx.args.size());
+    if (s.arity > 0 ? argc != s.arity : argc < -s.arity) {
+      return ctx.out.Error("ERR wrong number of arguments for 'config|" + std::string(s.name) +
+                           "' command");
+    }
+    return s.run(ctx);
+  }
+  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
+                "'. Try CONFIG HELP.");
+}
+
+}  // namespace
+
+void RegisterConfigFamily(CommandTable& t) {
+  // Runs as a Job (internal write): CONFIG SET of a cluster-wide option commits internal keys.
+  t.Add({"config", -2, kAdmin | kNoScript | kLoading | kStale | kInternalWrite, 0, 0, 0, Config});
+}
+
+}  // namespace petacore::commands

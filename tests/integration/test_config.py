@@ -1,0 +1,210 @@
+"""CONFIG GET / SET / RESETSTAT / REWRITE and TIME, against a real redis-server 7.0 where Redis
+has the same behaviour, and across two replicated nodes for cluster-wide options.
+
+Error replies are compared as raw bytes (type byte included), not through a client's parser.
+"""
+import os
+import socket
+import subprocess
+import tempfile
+import unittest
+
+import redis
+
+from differential import AgainstRedisTestCase, ReplicatedTestCase
+from harness import SERVER, Node, wait_for
+
+# Parameters whose values PetaCore answers as Redis 7.0's defaults.
+COMMON = ["maxmemory", "maxmemory-policy", "timeout", "databases", "save", "appendonly",
+          "hash-max-listpack-entries", "hash-max-ziplist-entries", "hash-max-listpack-value",
+          "zset-max-listpack-entries", "zset-max-ziplist-value", "set-max-intset-entries",
+          "list-max-listpack-size", "notify-keyspace-events", "proto-max-bulk-len",
+          "client-query-buffer-limit", "busy-reply-threshold", "lua-time-limit",
+          "cluster-enabled", "slowlog-max-len", "hz", "tcp-keepalive"]
+
+
+def encode(*args):
+    parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
+def raw_line(port, *args):
+    """The first reply line of `args`, raw (e.g. b"-ERR ..." or b"+OK")."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(encode(*args))
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data.split(b"\r\n", 1)[0]
+
+
+class ConfigAgainstRedis(AgainstRedisTestCase):
+    def setUp(self):
+        self.pc = redis.Redis(port=self.node.port, decode_responses=True)
+        self.rr = redis.Redis(port=self.redis.port, decode_responses=True)
+
+    def tearDown(self):
+        for c in (self.pc, self.rr):
+            c.config_set("maxmemory", 0)
+            c.config_set("hash-max-listpack-entries", 512)
+            c.config_set("notify-keyspace-events", "")
+            c.close()
+
+    def same_line(self, *args):
+        got = raw_line(self.node.port, *args)
+        want = raw_line(self.redis.port, *args)
+        self.assertEqual(got, want, args)
+        return got
+
+    def test_get_common_parameters(self):
+        for name in COMMON:
+            self.assertEqual(self.pc.config_get(name), self.rr.config_get(name), name)
+        patterns = ("hash-max-*", "*-max-listpack-*", "MAXMEMORY*", "nosuch*")
+        def pairs(c):
+            flat = c.execute_command("CONFIG", "GET", *patterns)
+            return dict(zip(flat[0::2], flat[1::2]))  # Redis's order is its dict's: unspecified
+        self.assertEqual(pairs(self.pc), pairs(self.rr))
+
+    def test_get_star_answers_every_redis_parameter(self):
+        ours, theirs = self.pc.config_get("*"), self.rr.config_get("*")
+        self.assertEqual(set(theirs) - set(ours), set())
+        self.assertGreaterEqual(len(theirs), 190)
+
+    def test_set_errors_as_redis(self):
+        cases = [("SET", "foo", "bar"), ("SET", "maxmemory", "abc"), ("SET", "daemonize", "yes"),
+                 ("SET", "maxmemory", "1mb", "maxmemory", "2mb"),
+                 ("SET", "maxmemory", "1mb", "timeout", "x"), ("SET", "maxmemory"),
+                 ("SET", "maxmemory-policy", "foo"), ("SET", "timeout", "-1"),
+                 ("SET", "maxclients", "0"), ("SET", "hash-max-listpack-entries", "-1"),
+                 ("SET", "hash-max-listpack-entries", "1.5"), ("SET", "loglevel", "foo"),
+                 ("SET", "protected-mode", "maybe"), ("SET", "notify-keyspace-events", "Z"),
+                 ("SET", "proto-max-bulk-len", "10"), ("SET", "io-threads", "3"),
+                 ("SET", "databases", "3"), ("FOO",), ("GET",), ("RESETSTAT", "x")]
+        for case in cases:
+            line = self.same_line("CONFIG", *case)
+            self.assertTrue(line.startswith(b"-ERR"), (case, line))
+        # All or nothing: the valid maxmemory of a failed SET did not stick.
+        self.assertEqual(self.pc.config_get("maxmemory"), {"maxmemory": "0"})
+
+    def test_set_values_read_back_as_redis(self):
+        pairs = [("notify-keyspace-events", v) for v in ("KEA", "An", "gn", "Ex", "KEAm", "")]
+        pairs += [("hash-max-ziplist-entries", "7"), ("maxmemory", "10mb"),
+                  ("maxmemory-policy", "NOEVICTION"), ("save", "")]
+        for name, value in pairs:
+            self.assertEqual(self.same_line("CONFIG", "SET", name, value), b"+OK")
+            self.assertEqual(self.pc.config_get(name), self.rr.config_get(name), (name, value))
+        self.assertEqual(self.pc.config_get("hash-max-listpack-entries"),
+                         {"hash-max-listpack-entries": "7"})
+
+    def test_maxmemory_takes_effect_at_once(self):
+        self.pc.set("before", "x")
+        self.pc.config_set("maxmemory", 1)
+        with self.assertRaisesRegex(redis.ResponseError,
+                                    "command not allowed when used memory > 'maxmemory'"):
+            self.pc.set("k", "v")
+        self.assertEqual(self.pc.get("before"), "x")  # reads go on
+        self.pc.config_set("maxmemory", 0)
+        self.assertTrue(self.pc.set("k", "v"))
+
+    def test_encoding_thresholds_change_object_encoding(self):
+        for c in (self.pc, self.rr):
+            c.delete("h")
+            c.hset("h", mapping={"a": 1, "b": 2, "c": 3})
+            c.config_set("hash-max-listpack-entries", 2)
+            c.delete("h2")
+            c.hset("h2", mapping={"a": 1, "b": 2, "c": 3})
+        self.assertEqual(self.pc.object("encoding", "h2"), self.rr.object("encoding", "h2"))
+        self.assertEqual(self.pc.object("encoding", "h2"), "hashtable")
+
+    def test_resetstat(self):
+        for _ in range(5):
+            self.pc.ping()
+        self.assertEqual(self.same_line("CONFIG", "RESETSTAT"), b"+OK")
+        self.assertLessEqual(self.pc.info("stats")["total_commands_processed"], 2)
+
+    def test_rewrite_without_file(self):
+        self.same_line("CONFIG", "REWRITE")
+
+    def test_time(self):
+        got = self.pc.execute_command("TIME")
+        self.assertEqual(len(got), 2)
+        self.same_line("TIME", "x")
+
+
+class ConfigFile(unittest.TestCase):
+    def write(self, text):
+        fd, path = tempfile.mkstemp(prefix="petacore-", suffix=".conf")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        self.addCleanup(os.unlink, path)
+        return path
+
+    def test_file_syntax_and_rewrite(self):
+        path = self.write("# kept comment\nmaxmemory 0\ntimeout=7\nsave \"\"\n"
+                          "appendonly no\nhash-max-ziplist-entries 100\n")
+        node = Node(extra_args=["--config", path])
+        self.addCleanup(node.close)
+        c = node.client(decode_responses=True)
+        self.assertEqual(c.config_get("timeout"), {"timeout": "7"})
+        self.assertEqual(c.config_get("hash-max-listpack-entries"),
+                         {"hash-max-listpack-entries": "100"})
+        c.config_set("maxmemory", "10mb")
+        c.config_set("maxclients", "77")
+        self.assertTrue(c.execute_command("CONFIG", "REWRITE"))
+        with open(path) as f:
+            text = f.read()
+        self.assertIn("# kept comment\n", text)
+        self.assertIn("maxmemory 10485760\n", text)
+        self.assertIn("maxclients 77\n", text)
+        again = Node(extra_args=["--config", path])
+        self.addCleanup(again.close)
+        got = again.client(decode_responses=True).config_get("max*")
+        self.assertEqual((got["maxmemory"], got["maxclients"]), ("10485760", "77"))
+
+    def test_flags_win_over_the_file(self):
+        path = self.write("timeout 7\n")
+        node = Node(extra_args=["--config", path, "--timeout", "9"])
+        self.addCleanup(node.close)
+        self.assertEqual(node.client(decode_responses=True).config_get("timeout"),
+                         {"timeout": "9"})
+
+    def test_bad_values_refused_at_start(self):
+        for args, message in [(["--timeout", "x"], "couldn't be parsed into an integer"),
+                              (["--nosuch", "1"], "nosuch"),
+                              (["--maxmemory", "lots"], "argument must be a memory value")]:
+            out = subprocess.run([SERVER, *args], capture_output=True, text=True, timeout=30)
+            self.assertEqual(out.returncode, 1, args)
+            self.assertIn(message, out.stderr, args)
+
+
+class ClusterWideConfig(ReplicatedTestCase):
+    def test_set_on_a_is_seen_on_b_and_survives_restart(self):
+        a = self.a.client(decode_responses=True)
+        b = self.b.client(decode_responses=True)
+        self.assertTrue(a.config_set("zset-max-listpack-entries", 3))
+        # Acked after this node applied it; the other node applies it from its watch.
+        self.assertEqual(a.config_get("zset-max-listpack-entries"),
+                         {"zset-max-listpack-entries": "3"})
+        wait_for(lambda: b.config_get("zset-max-listpack-entries") ==
+                 {"zset-max-listpack-entries": "3"}, what="the option on node B")
+        b.zadd("z", {"a": 1, "b": 2, "c": 3, "d": 4})
+        self.assertEqual(b.object("encoding", "z"), "skiplist")
+        # Node-local options stay local.
+        a.config_set("maxmemory", "5mb")
+        self.assertEqual(b.config_get("maxmemory"), {"maxmemory": "0"})
+        a.config_set("maxmemory", "0")
+        # A restarted node reads the stored value back (it wins over its command line).
+        self.b.restart()
+        b = self.b.client(decode_responses=True)
+        self.assertEqual(b.config_get("zset-max-listpack-entries"),
+                         {"zset-max-listpack-entries": "3"})
+        a.config_set("zset-max-listpack-entries", 128)
+        wait_for(lambda: b.config_get("zset-max-listpack-entries") ==
+                 {"zset-max-listpack-entries": "128"}, what="reset on node B")
+
+
+if __name__ == "__main__":
+    unittest.main()
