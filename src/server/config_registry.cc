@@ -43,6 +43,15 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
   return v;
 }
 
+// An integer within [min, max] into *out; returns "" or Redis's reason.
+std::string ParseInRange(std::string_view text, int64_t min, int64_t max, int64_t* out) {
+  auto v = ParseInteger(text);
+  if (!v) return "argument couldn't be parsed into an integer";
+  if (*v < min || *v > max) return RangeError(min, max);
+  *out = *v;
+  return "";
+}
+
 std::optional<bool> ParseYesNo(std::string_view text) {
   std::string v = Lower(text);
   if (v == "yes" || v == "true" || v == "on" || v == "1") return true;
@@ -56,10 +65,9 @@ ConfigOption Integer(std::string_view name, M Config::*member, int64_t min, int6
                      uint32_t flags, std::string_view help) {
   ConfigOption o{name, "", "", help, flags, nullptr, nullptr};
   o.set = [member, min, max](Config* c, std::string_view text) -> std::string {
-    auto v = ParseInteger(text);
-    if (!v) return "argument couldn't be parsed into an integer";
-    if (*v < min || *v > max) return RangeError(min, max);
-    c->*member = *v;
+    int64_t v;
+    if (auto error = ParseInRange(text, min, max, &v); !error.empty()) return error;
+    c->*member = v;
     return "";
   };
   o.get = [member](const Config& c) { return std::to_string(static_cast<int64_t>(c.*member)); };
@@ -204,10 +212,9 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Aliased(
       Custom("io-threads", kImm, "io threads (0 = number of cores)",
              [](Config* c, std::string_view text) -> std::string {
-               auto v = ParseInteger(text);
-               if (!v) return "argument couldn't be parsed into an integer";
-               if (*v < 0 || *v > 128) return RangeError(0, 128);
-               c->threads = static_cast<int>(*v);
+               int64_t v;
+               if (auto error = ParseInRange(text, 0, 128, &v); !error.empty()) return error;
+               c->threads = static_cast<int>(v);
                return "";
              },
              [](const Config& c) { return std::to_string(c.threads); }),
@@ -216,10 +223,9 @@ std::vector<ConfigOption> BuildTable() {
       "maxclients", 0,
       "most clients connected at once; more get '-ERR max number of clients reached'",
       [](Config* c, std::string_view text) -> std::string {
-        auto v = ParseInteger(text);
-        if (!v) return "argument couldn't be parsed into an integer";
-        if (*v < 1 || *v > 4294967295LL) return RangeError(1, 4294967295LL);  // Redis's uint
-        c->maxclients = static_cast<int>(std::min<int64_t>(*v, kIntMax));
+        int64_t v;  // Redis's maxclients is an unsigned int
+        if (auto error = ParseInRange(text, 1, 4294967295LL, &v); !error.empty()) return error;
+        c->maxclients = static_cast<int>(std::min<int64_t>(v, kIntMax));
         return "";
       },
       [](const Config& c) { return std::to_string(c.maxclients.get()); }));
@@ -343,10 +349,9 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Custom(
       "etcd-timeout-ms", kImm, "deadline of each etcd call; a write fails with an error after it",
       [](Config* c, std::string_view text) -> std::string {
-        auto v = ParseInteger(text);
-        if (!v) return "argument couldn't be parsed into an integer";
-        if (*v < 1 || *v > kIntMax) return RangeError(1, kIntMax);
-        c->etcd_timeout = std::chrono::milliseconds(*v);
+        int64_t v;
+        if (auto error = ParseInRange(text, 1, kIntMax, &v); !error.empty()) return error;
+        c->etcd_timeout = std::chrono::milliseconds(v);
         return "";
       },
       [](const Config& c) { return std::to_string(c.etcd_timeout.count()); }));
