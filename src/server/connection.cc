@@ -13,7 +13,6 @@
 #include <cstring>
 
 #include "auth/protected_mode.h"
-#include "commands/table.h"
 
 namespace petacore::commands {
 int64_t NowMs();
@@ -158,8 +157,9 @@ asio::awaitable<bool> Connection::ProcessInput() {
                                 [this] { wake_.cancel(); });
     if (!done) {
       watchdog_.SetBusy(true);  // blocked or committing: never closed as idle
-      const commands::CommandSpec* spec = commands::Table().Find(command_.args[0]);
-      bool blocking = spec != nullptr && (spec->flags & commands::kBlocking);
+      // A blocking command that found nothing has parked inside Execute (it set
+      // abandon_blocked): only then is the socket watched, with no lookup on the write path.
+      bool blocking = static_cast<bool>(session_.abandon_blocked);
       if (blocking) WatchForHangUp();
       wake_.expires_at(asio::steady_timer::time_point::max());
       boost::system::error_code ignored;

@@ -1,12 +1,11 @@
 // executor_test.cc — the lifetime rule of server::Executor (executor.h): work posted for a
-// connection that has closed is dropped, and a write whose callbacks outlive its connection
-// touches nothing of it.
+// connection that has closed is dropped. (Waiters outliving a reply need a stalled watch:
+// tests/integration/test_faults_lifetimes.py.)
 #include "server/executor.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "tests/commands/test_util.h"
@@ -29,17 +28,6 @@ TEST(ExecutorTest, ClosedExecutorDropsPostedWork) {
   ex->PostAfter(std::chrono::milliseconds(5), [&] { ran.push_back(5); });
   ex->RunUntilIdle();
   EXPECT_EQ(ran, (std::vector<int>{1, 2}));
-}
-
-// Through the Driver: a write's reply is delivered, then the connection closes; nothing the
-// job registered may run against the connection afterwards, and no store waiter is left.
-TEST(ExecutorTest, WriteOfAClosedConnectionLeavesNoWaiter) {
-  TestServer server;
-  TestClient client(server);
-  EXPECT_EQ(client.Run({"set", "k", "v"}), kOK);
-  server.executor().Close();
-  EXPECT_EQ(server.state().store.pending_on_applied(), 0u);
-  server.executor().RunUntilIdle();
 }
 
 }  // namespace
