@@ -2,7 +2,8 @@
 // Lease (Grant, Revoke, KeepAliveOnce, TimeToLive) and Maintenance.Status.
 //
 // etcdlink owns every byte PetaCore sends to etcd; nothing outside it sees gRPC or protobuf
-// (the generated code is private to the library). It never retries a write on its own.
+// (the generated code is private to the library). It sends a write again only when etcd
+// proves it refused it before Raft (retry_policy.h); any other failed write is returned as is.
 #pragma once
 
 #include <chrono>
@@ -40,7 +41,9 @@ struct ClientOptions {
 ///
 /// Errors are absl::Status carrying the gRPC code (same numbering) and etcd's message, e.g.
 /// OUT_OF_RANGE "etcdserver: mvcc: required revision has been compacted".
-/// Writes are never retried here: a timeout is indeterminate (see etcd-v3-facts §3.12).
+/// Writes are retried only when etcd refused them before Raft ("no leader", "not capable",
+/// learner, "too many requests": retry_policy.h), within one deadline; any other failure of a
+/// write (a timeout, a lost connection) is indeterminate and returned untouched (facts §3.12).
 /// The receive size limit is lifted (etcd Range replies can exceed gRPC's 4 MiB default).
 /// KV and Lease calls carry the "hasleader" metadata, so a member that lost its leader answers
 /// UNAVAILABLE "etcdserver: no leader" at once instead of timing out; Status and serializable
