@@ -121,9 +121,16 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  // No client keepalive pings: etcd answers pings closer than 5 s, or pings without an active
-  // call, with GOAWAY too_many_pings (facts §4.7). Dead peers are found by call deadlines and
-  // by the watcher's reconnect loop.
+  // Keepalive pings find a member that is alive for TCP but answers nothing (a frozen
+  // process): without them a watch stream on it waits forever, and the node stops applying
+  // writes. etcd's ping policy (facts §4.7): at least 5 s apart and only during a call, or
+  // GOAWAY too_many_pings; so every 10 s, only while a call or stream is open, and not capped
+  // by data (an idle watch stream sends none). An unanswered ping closes the connection
+  // after 5 s; the watch then reconnects to another member.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto credentials = internal::MakeChannelCredentials(options, &args);
   channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints), credentials, args);
   if (!options.user.empty()) {

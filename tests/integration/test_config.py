@@ -11,6 +11,7 @@ import unittest
 
 import redis
 
+import cluster
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import SERVER, Node, wait_for
 
@@ -204,6 +205,90 @@ class ClusterWideConfig(ReplicatedTestCase):
         a.config_set("zset-max-listpack-entries", 128)
         wait_for(lambda: b.config_get("zset-max-listpack-entries") ==
                  {"zset-max-listpack-entries": "128"}, what="reset on node B")
+
+
+class ClusterWideConfigUnderEtcdFaults(unittest.TestCase):
+    """A cluster-wide CONFIG SET is an etcd write like any other: with one member frozen or
+    killed it still commits and reaches every node; without quorum it fails with a clear error
+    and changes the option nowhere."""
+
+    OPTION = "hash-max-listpack-entries"
+
+    def setUp(self):
+        self.etcd = cluster.EtcdCluster()
+        self.addCleanup(self.etcd.close)
+        self.nodes = cluster.start_nodes(self.etcd, 2)
+        for n in self.nodes:
+            self.addCleanup(n.close)
+        self.a = self.nodes[0].client(decode_responses=True, socket_timeout=20)
+        self.b = self.nodes[1].client(decode_responses=True, socket_timeout=20)
+
+    def value(self, c):
+        return c.config_get(self.OPTION)[self.OPTION]
+
+    def test_set_with_each_member_frozen_in_turn_then_one_killed(self):
+        # Node B's watch stream is on one member and moves only when that member stops
+        # answering: freezing each member in turn freezes B's member in one of the rounds.
+        rounds = [("frozen", m, str(17 + i)) for i, m in enumerate(self.etcd.members)]
+        rounds.append(("killed", self.etcd.followers()[0], "33"))
+        for fault, victim, want in rounds:
+            if fault == "frozen":
+                victim.stop()
+            else:
+                victim.kill()
+            # The leader may be the frozen one: the write then waits for a new leader
+            # (the client's retry of a write refused before Raft), so retry until accepted.
+            errors = []
+
+            def set_ok():
+                try:
+                    return self.a.config_set(self.OPTION, want)
+                except redis.ResponseError as e:
+                    errors.append(str(e))
+                    return False
+            wait_for(set_ok, timeout=30, interval=0.2, what=f"CONFIG SET with a member {fault}")
+            # A refused attempt (no leader yet) says so; it is never another kind of error.
+            self.assertTrue(all(e.startswith("etcd: ") for e in errors), errors)
+            # A's own watch may be the stalled one: the write is then acknowledged after
+            # --etcd-timeout-ms before A applied it (INFO acks_before_visible), so wait on
+            # both nodes.
+            for node, c in (("A", self.a), ("B", self.b)):
+                wait_for(lambda: self.value(c) == want, timeout=30,
+                         what=f"node {node} applies the option ({fault} member)")
+            if fault == "frozen":
+                victim.cont()
+            else:
+                victim.start(wait=True)
+            wait_for(lambda: self.etcd.healthy(), timeout=30, what="cluster healthy again")
+        cluster.wait_converged(self.nodes, self.etcd)
+        # The option acts on the data on both nodes.
+        self.b.hset("h", mapping={f"f{i}": "v" for i in range(34)})
+        self.b.hset("small", mapping={f"f{i}": "v" for i in range(33)})
+        wait_for(lambda: self.a.exists("h", "small") == 2, what="the hashes on node A")
+        self.assertEqual(self.a.object("encoding", "h"), "hashtable")
+        self.assertEqual(self.a.object("encoding", "small"), "listpack")
+
+    def test_set_without_quorum_fails_and_changes_nothing(self):
+        before = self.value(self.a)
+        survivor = self.etcd.followers()[0]
+        down = [m for m in self.etcd.members if m is not survivor]
+        for m in down:
+            m.kill()
+        with self.assertRaises(redis.ResponseError) as ctx:
+            self.a.config_set(self.OPTION, "5")
+        self.assertTrue(str(ctx.exception).startswith("etcd: "), str(ctx.exception))
+        self.assertEqual(self.value(self.a), before)
+        self.assertEqual(self.value(self.b), before)
+        # Node-local options do not need etcd.
+        self.assertTrue(self.a.config_set("maxmemory", "7mb"))
+        self.assertEqual(self.a.config_get("maxmemory"), {"maxmemory": str(7 * 1024 * 1024)})
+        for m in down:
+            m.start(wait=False)
+        wait_for(lambda: self.etcd.healthy(), timeout=30, what="quorum back")
+        wait_for(lambda: self.a.config_set(self.OPTION, "5"), timeout=30,
+                 what="CONFIG SET after quorum is back")
+        wait_for(lambda: self.value(self.b) == "5", what="node B applies the option")
+        cluster.wait_converged(self.nodes, self.etcd)
 
 
 if __name__ == "__main__":
