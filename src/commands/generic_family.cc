@@ -30,6 +30,9 @@ using keyspace::DbEnd;
 using keyspace::DbStart;
 using keyspace::KeyEnd;
 using keyspace::ValueType;
+using keyspace::types::DeleteKey;
+using keyspace::types::KeyType;
+using keyspace::types::ScanSubkeys;
 
 constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
@@ -93,11 +96,11 @@ void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
 void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = ctx.Key(ctx.args[2]);
-  if (!KeyType(ctx, src)) return ctx.out.Error(kErrNoSuchKey);
+  if (!KeyType(ctx.txn, src)) return ctx.out.Error(kErrNoSuchKey);
   if (src == dst) return nx ? ctx.out.Integer(0) : ctx.out.Ok();
-  if (KeyType(ctx, dst)) {
+  if (KeyType(ctx.txn, dst)) {
     if (nx) return ctx.out.Integer(0);
-    DeleteKey(ctx, dst);
+    DeleteKey(ctx.txn, dst);
   }
   CopyKeyRange(ctx, src, dst);
   DeleteKeyRange(ctx, src);
@@ -123,10 +126,10 @@ void Copy(CommandContext& ctx) {
   if (db == ctx.session.db && ctx.args[1] == ctx.args[2]) return ctx.out.Error(kErrSameObject);
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[2]);
-  if (!KeyType(ctx, src)) return ctx.out.Integer(0);
-  if (KeyType(ctx, dst)) {
+  if (!KeyType(ctx.txn, src)) return ctx.out.Integer(0);
+  if (KeyType(ctx.txn, dst)) {
     if (!replace) return ctx.out.Integer(0);
-    DeleteKey(ctx, dst);
+    DeleteKey(ctx.txn, dst);
   }
   CopyKeyRange(ctx, src, dst);
   ctx.out.Integer(1);
@@ -139,7 +142,7 @@ void Move(CommandContext& ctx) {
   if (db == ctx.session.db) return ctx.out.Error(kErrSameObject);
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
-  if (!KeyType(ctx, src) || KeyType(ctx, dst)) return ctx.out.Integer(0);
+  if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
   CopyKeyRange(ctx, src, dst);
   DeleteKeyRange(ctx, src);
   ctx.out.Integer(1);
@@ -309,10 +312,10 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kZSet: {
       bool small = true;
       size_t n = 0;
-      char tag = v.type == ValueType::kHash ? 'f' : 'm';
+      char tag = v.type == ValueType::kHash ? keyspace::kHashFieldTag : keyspace::kZSetMemberTag;
       size_t max_entries =
           v.type == ValueType::kHash ? kHashListpackEntries : kZSetListpackEntries;
-      ScanSubkeys(ctx, meta_key, tag, [&](std::string_view elem, std::string_view value) {
+      ScanSubkeys(ctx.txn, meta_key, tag, [&](std::string_view elem, std::string_view value) {
         size_t max_value =
             v.type == ValueType::kHash ? kHashListpackValue : kZSetListpackValue;
         bool long_value = v.type == ValueType::kHash && value.size() > max_value;
@@ -325,7 +328,7 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kSet: {
       bool intset = true;
       size_t n = 0;
-      ScanSubkeys(ctx, meta_key, 'm', [&](std::string_view elem, std::string_view) {
+      ScanSubkeys(ctx.txn, meta_key, keyspace::kSetMemberTag, [&](std::string_view elem, std::string_view) {
         int64_t i;
         intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
         return intset;

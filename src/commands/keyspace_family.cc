@@ -16,11 +16,13 @@ namespace {
 
 using keyspace::DbEnd;
 using keyspace::DbStart;
+using keyspace::types::DeleteKey;
+using keyspace::types::KeyType;
 
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (DeleteKey(ctx, ctx.Key(ctx.args[i]))) ++n;
+    if (DeleteKey(ctx.txn, ctx.Key(ctx.args[i]))) ++n;
   }
   ctx.out.Integer(n);
 }
@@ -34,7 +36,7 @@ void Exists(CommandContext& ctx) {
 }
 
 void Type(CommandContext& ctx) {
-  auto type = KeyType(ctx, ctx.Key(ctx.args[1]));
+  auto type = KeyType(ctx.txn, ctx.Key(ctx.args[1]));
   ctx.out.Simple(type ? keyspace::TypeName(*type) : "none");
 }
 

@@ -12,12 +12,15 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
-#include "commands/list_store.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/list.h"
 
 namespace petacore::commands {
 namespace {
+
+using keyspace::types::ListEnd;
+using keyspace::types::ListHandle;
 
 constexpr std::string_view kErrPositive = "ERR value is out of range, must be positive";
 constexpr std::string_view kErrNoSuchKey = "ERR no such key";
@@ -63,7 +66,7 @@ bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms
 }
 
 void Push(CommandContext& ctx, ListEnd end, bool only_existing) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (only_existing && !list.exists()) return ctx.out.Integer(0);
   for (size_t i = 2; i < ctx.args.size(); ++i) list.Push(end, ctx.args[i]);
@@ -85,7 +88,7 @@ void Pop(CommandContext& ctx, ListEnd end, std::string_view name) {
   if (has_count && (!ParseInt64(ctx.args[2], &count) || count < 0)) {
     return ctx.out.Error(kErrPositive);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return has_count ? ctx.out.NullArray() : ctx.out.NullBulk();
   if (has_count && count == 0) return ctx.out.ArrayHeader(0);
@@ -99,7 +102,7 @@ void LPop(CommandContext& ctx) { Pop(ctx, ListEnd::kHead, "lpop"); }
 void RPop(CommandContext& ctx) { Pop(ctx, ListEnd::kTail, "rpop"); }
 
 void LLen(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.Integer(list.size());
 }
@@ -109,7 +112,7 @@ void LRange(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
     return ctx.out.Error(kErrNotInteger);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t len = list.size();
   if (start < 0) start = len + start;
@@ -121,7 +124,7 @@ void LRange(CommandContext& ctx) {
 }
 
 void LIndex(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.NullBulk();
   int64_t index;
@@ -132,7 +135,7 @@ void LIndex(CommandContext& ctx) {
 }
 
 void LSet(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Error(kErrNoSuchKey);
   int64_t index;
@@ -148,7 +151,7 @@ void LSet(CommandContext& ctx) {
 void LRem(CommandContext& ctx) {
   int64_t count;
   if (!ParseInt64(ctx.args[2], &count)) return ctx.out.Error(kErrNotInteger);
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Integer(0);
   auto old = list.ReadAll();
@@ -182,7 +185,7 @@ void LTrim(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
     return ctx.out.Error(kErrNotInteger);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Ok();
   int64_t len = list.size();
@@ -208,7 +211,7 @@ void LInsert(CommandContext& ctx) {
   } else {
     return ctx.out.Error(kErrSyntax);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Integer(0);
   auto old = list.ReadAll();
@@ -258,7 +261,7 @@ void LPos(CommandContext& ctx) {
   }
   bool from_tail = rank < 0;
   if (from_tail) rank = -rank;
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return count != -1 ? ctx.out.ArrayHeader(0) : ctx.out.NullBulk();
   int64_t len = list.size();
@@ -283,7 +286,7 @@ void LPos(CommandContext& ctx) {
 // is missing, WRONGTYPE (and no write) when either key holds another type.
 void Move(CommandContext& ctx, std::string_view src_key, std::string_view dst_key,
           ListEnd from, ListEnd to) {
-  ListHandle src(ctx, src_key);
+  ListHandle src(ctx.txn, ctx.Key(src_key));
   if (src.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!src.exists()) return ctx.out.NullBulk();
   if (src.meta_key() == ctx.Key(dst_key)) {
@@ -292,7 +295,7 @@ void Move(CommandContext& ctx, std::string_view src_key, std::string_view dst_ke
     src.Flush();
     return ctx.out.Bulk(value);
   }
-  ListHandle dst(ctx, dst_key);
+  ListHandle dst(ctx.txn, ctx.Key(dst_key));
   if (dst.wrong_type()) return ctx.out.Error(kErrWrongType);
   std::string value = src.Pop(from, 1).front();
   dst.Push(to, value);
@@ -331,7 +334,7 @@ void BlockingPop(CommandContext& ctx, ListEnd end) {
   if (!ParseTimeout(ctx, ctx.args.back(), &timeout_ms)) return;
   auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
   for (auto key : keys) {
-    ListHandle list(ctx, key);
+    ListHandle list(ctx.txn, ctx.Key(key));
     if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (!list.exists()) continue;
     auto popped = list.Pop(end, 1);
@@ -350,7 +353,7 @@ void BlockingMove(CommandContext& ctx, ListEnd from, ListEnd to, std::string_vie
   int64_t timeout_ms;
   if (!ParseTimeout(ctx, timeout, &timeout_ms)) return;
   {
-    ListHandle src(ctx, ctx.args[1]);
+    ListHandle src(ctx.txn, ctx.Key(ctx.args[1]));
     if (src.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (!src.exists()) return Block(ctx, ctx.args.subspan(1, 1), timeout_ms, false);
   }
