@@ -41,7 +41,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, std::string
   int64_t when = 0;
   if (!ParseInt64(ctx.args[2], &when)) return ctx.out.Error(kErrNotInteger);
   auto invalid = [&] {
-    ctx.out.Error("ERR invalid expire time in '" + std::string(name) + "' command");
+    ctx.out.Error(ErrInvalidExpire(name));
   };
   if (seconds) {
     if (when > kMax / 1000 || when < kMin / 1000) return invalid();

@@ -34,11 +34,6 @@ using keyspace::types::DeleteKey;
 using keyspace::types::KeyType;
 using keyspace::types::ScanSubkeys;
 
-constexpr std::string_view kErrNoSuchKey = "ERR no such key";
-constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
-constexpr std::string_view kErrDbRange = "ERR DB index is out of range";
-constexpr std::string_view kErrIntRange =
-    "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// SWAPDB rewrites both databases in one Txn: a put per store key plus a delete per key not
 /// overwritten, and a compare per key read. 5,000 store keys keep that within etcd's
 /// --max-txn-ops 10,000 (scripts/start-etcd.sh).
@@ -52,11 +47,11 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
     return false;
   }
   if (v < INT32_MIN || v > INT32_MAX) {
-    ctx.out.Error(kErrIntRange);
+    ctx.out.Error(kErrNotInt32);
     return false;
   }
   if (v < 0 || v >= keyspace::kNumDatabases) {
-    ctx.out.Error(kErrDbRange);
+    ctx.out.Error(kErrDbIndexOutOfRange);
     return false;
   }
   *db = static_cast<int>(v);
@@ -158,7 +153,7 @@ void SwapDb(CommandContext& ctx) {
     return ctx.out.Error("ERR invalid second DB index");
   }
   if (a < 0 || a >= keyspace::kNumDatabases || b < 0 || b >= keyspace::kNumDatabases) {
-    return ctx.out.Error(kErrDbRange);
+    return ctx.out.Error(kErrDbIndexOutOfRange);
   }
   if (a == b) return ctx.out.Ok();
   int dbs[2] = {static_cast<int>(a), static_cast<int>(b)};
@@ -350,12 +345,10 @@ void Object(CommandContext& ctx) {
     if (EqualsIgnoreCase(sub, s)) name = s;
   }
   if (name.empty()) {
-    return ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
-                         "'. Try OBJECT HELP.");
+    return ctx.out.Error(ErrUnknownSubcommand(sub, "OBJECT"));
   }
   if (ctx.args.size() != (name == "help" ? 2u : 3u)) {
-    return ctx.out.Error("ERR wrong number of arguments for 'object|" + std::string(name) +
-                         "' command");
+    return ctx.out.Error(ErrWrongArgs("object|" + std::string(name)));
   }
   if (name == "help") {
     static constexpr std::string_view kHelp[] = {

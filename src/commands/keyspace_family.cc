@@ -92,11 +92,10 @@ void Select(CommandContext& ctx) {
   int64_t db;
   if (!ParseInt64(ctx.args[1], &db)) return ctx.out.Error(kErrNotInteger);
   if (db < INT32_MIN || db > INT32_MAX) {  // Redis's getIntFromObjectOrReply
-    return ctx.out.Error(
-        "ERR value is out of range, value must between -2147483648 and 2147483647");
+    return ctx.out.Error(kErrNotInt32);
   }
   if (db < 0 || db >= keyspace::kNumDatabases) {
-    return ctx.out.Error("ERR DB index is out of range");
+    return ctx.out.Error(kErrDbIndexOutOfRange);
   }
   ctx.session.db = static_cast<int>(db);
   ctx.out.Ok();

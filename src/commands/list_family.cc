@@ -22,8 +22,6 @@ namespace {
 using keyspace::types::ListEnd;
 using keyspace::types::ListHandle;
 
-constexpr std::string_view kErrPositive = "ERR value is out of range, must be positive";
-constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 
 void ReplyArray(CommandContext& ctx, const std::vector<std::string>& elements) {
   ctx.out.ArrayHeader(elements.size());
@@ -31,7 +29,7 @@ void ReplyArray(CommandContext& ctx, const std::vector<std::string>& elements) {
 }
 
 void WrongArity(CommandContext& ctx, std::string_view name) {
-  ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+  ctx.out.Error(ErrWrongArgs(name));
 }
 
 // LEFT/RIGHT as Redis's getListPositionFromObjectOrReply.
@@ -53,12 +51,12 @@ bool ParseEnd(std::string_view s, ListEnd* end) {
 bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms) {
   long double seconds;
   if (!ParseLongDouble(arg, &seconds)) {
-    ctx.out.Error("ERR timeout is not a float or out of range");
+    ctx.out.Error(kErrTimeoutNotFloat);
     return false;
   }
   long double ms = std::ceil(seconds * 1000.0L);
   if (!(ms < 9.2e18L) || ms < 0) {
-    ctx.out.Error("ERR timeout is negative");
+    ctx.out.Error(kErrTimeoutNegative);
     return false;
   }
   *timeout_ms = ms > 1e12L ? 0 : static_cast<int64_t>(ms);
@@ -86,7 +84,7 @@ void Pop(CommandContext& ctx, ListEnd end, std::string_view name) {
   bool has_count = ctx.args.size() == 3;
   int64_t count = 1;
   if (has_count && (!ParseInt64(ctx.args[2], &count) || count < 0)) {
-    return ctx.out.Error(kErrPositive);
+    return ctx.out.Error(kErrNotPositive);
   }
   ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
@@ -141,7 +139,7 @@ void LSet(CommandContext& ctx) {
   int64_t index;
   if (!ParseInt64(ctx.args[2], &index)) return ctx.out.Error(kErrNotInteger);
   if (index < 0) index += list.size();
-  if (index < 0 || index >= list.size()) return ctx.out.Error("ERR index out of range");
+  if (index < 0 || index >= list.size()) return ctx.out.Error(kErrIndexOutOfRange);
   list.Set(index, ctx.args[3]);
   list.Flush();
   ctx.out.Ok();

@@ -41,7 +41,7 @@ bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, ExpireUnit unit,
   }
   bool seconds = unit == kEx || unit == kExAt;
   auto invalid = [&] {
-    ctx.out.Error("ERR invalid expire time in '" + std::string(command) + "' command");
+    ctx.out.Error(ErrInvalidExpire(command));
     return false;
   };
   if (ms <= 0 || (seconds && ms > std::numeric_limits<int64_t>::max() / 1000)) return invalid();
@@ -207,7 +207,7 @@ void MGet(CommandContext& ctx) {
 
 bool MSetArityOk(CommandContext& ctx, std::string_view name) {
   if (ctx.args.size() % 2 == 1) return true;
-  ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+  ctx.out.Error(ErrWrongArgs(name));
   return false;
 }
 
@@ -255,7 +255,7 @@ void DecrByCmd(CommandContext& ctx) {
   int64_t by;
   if (!ParseInt64(ctx.args[2], &by)) return ctx.out.Error(kErrNotInteger);
   if (by == std::numeric_limits<int64_t>::min()) {
-    return ctx.out.Error("ERR decrement would overflow");
+    return ctx.out.Error(kErrDecrOverflow);
   }
   IncrBy(ctx, -by);
 }
@@ -271,7 +271,7 @@ void IncrByFloat(CommandContext& ctx) {
   if (!r.missing() && !ParseLongDouble(r.value, &value)) return ctx.out.Error(kErrNotFloat);
   long double result = value + by;
   if (std::isnan(result) || std::isinf(result)) {
-    return ctx.out.Error("ERR increment would produce NaN or Infinity");
+    return ctx.out.Error(kErrIncrNaNOrInfinity);
   }
   std::string s = FormatLongDouble(result);
   WriteString(ctx.txn, key, s, /*keep_ttl=*/true);
@@ -284,7 +284,7 @@ void Append(CommandContext& ctx) {
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t total = static_cast<int64_t>(r.value.size() + ctx.args[2].size());
   if (total > kMaxStringLen) {
-    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return ctx.out.Error(kErrStringTooLong);
   }
   std::string value(r.value);
   value.append(ctx.args[2]);
@@ -319,14 +319,14 @@ void GetRange(CommandContext& ctx) {
 void SetRange(CommandContext& ctx) {
   int64_t offset;
   if (!ParseInt64(ctx.args[2], &offset)) return ctx.out.Error(kErrNotInteger);
-  if (offset < 0) return ctx.out.Error("ERR offset is out of range");
+  if (offset < 0) return ctx.out.Error(kErrOffsetOutOfRange);
   std::string key = ctx.Key(ctx.args[1]);
   auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   auto patch = ctx.args[3];
   if (patch.empty()) return ctx.out.Integer(static_cast<int64_t>(r.value.size()));
   if (offset > kMaxStringLen - static_cast<int64_t>(patch.size())) {  // no int64 overflow
-    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return ctx.out.Error(kErrStringTooLong);
   }
   std::string value(r.value);
   if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');

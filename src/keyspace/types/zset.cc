@@ -55,7 +55,7 @@ ZAddResult ZSetAdd(TxnView& txn, const KeyRead& z, ZAddFlags f, std::span<const 
   for (size_t j = 0; j < members.size() && j < scores.size(); ++j) {
     std::string_view member = members[j];
     double score = scores[j];
-    auto cur = z.ok() ? ZSetScore(txn, z.meta_key, member) : std::nullopt;
+    auto cur = ZSetScore(txn, z.meta_key, member);  // sees this command's own adds
     if (cur) {
       if (f.nx) continue;
       if (f.incr) {
