@@ -3,13 +3,9 @@
 //
 // A Redis key owns the store range [meta, KeyEnd(meta)) (its meta key and, for collections,
 // every subkey), so moving a key anywhere is: copy each store key of that range to the new
-// meta key's prefix (the subkey suffix is the same) and delete the old range, all in the one
-// Txn the command is. Every copied source key is read through TxnView::Get so the commit
-// compares it: a concurrent change to an element makes the command retry instead of being
-// lost. An element *added* to the source meanwhile is not caught by point compares (HSET of a
-// new field writes only its subkey): the source range delete then drops it. Closing that
-// needs a range compare ("no key in [meta, KeyEnd) newer than the snapshot", etcd's Compare
-// with range_end) in TxnView; the same holds for SWAPDB's whole-database rewrite.
+// meta key's prefix and delete the old range, all in the one Txn the command is
+// (keyspace::types::CopyKey, which compares every copied key and guards the source range;
+// SWAPDB is keyspace::types::SwapDatabases).
 #include <cstdint>
 #include <random>
 #include <string>
@@ -58,32 +54,6 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
   return true;
 }
 
-/// Every store key of [start, end) with its value, copied out of the view.
-std::vector<std::pair<std::string, std::string>> CollectRange(CommandContext& ctx,
-                                                             std::string_view start,
-                                                             std::string_view end) {
-  std::vector<std::pair<std::string, std::string>> kvs;
-  ctx.txn.Range(start, end, [&](std::string_view key, std::string_view value) {
-    kvs.emplace_back(key, value);
-    return true;
-  });
-  return kvs;
-}
-
-/// Copies the whole Redis key at `src_meta` (meta key and subkeys) to `dst_meta`, whose range
-/// must be empty in the view (deleted before). Each source key is read, so the commit compares
-/// it.
-void CopyKeyRange(CommandContext& ctx, const std::string& src_meta, const std::string& dst_meta) {
-  auto kvs = CollectRange(ctx, src_meta, KeyEnd(src_meta));
-  ctx.txn.GuardRange(src_meta, KeyEnd(src_meta));  // an element added meanwhile re-runs us
-  for (auto& [key, value] : kvs) {
-    ctx.txn.Get(key);
-    std::string dst = dst_meta;
-    dst.append(key, src_meta.size());
-    ctx.txn.Put(dst, std::move(value));
-  }
-}
-
 void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
   ctx.txn.DeleteRange(meta_key, KeyEnd(meta_key));
 }
@@ -97,7 +67,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     if (nx) return ctx.out.Integer(0);
     DeleteKey(ctx.txn, dst);
   }
-  CopyKeyRange(ctx, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
   nx ? ctx.out.Integer(1) : ctx.out.Ok();
 }
@@ -126,7 +96,7 @@ void Copy(CommandContext& ctx) {
     if (!replace) return ctx.out.Integer(0);
     DeleteKey(ctx.txn, dst);
   }
-  CopyKeyRange(ctx, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   ctx.out.Integer(1);
 }
 
@@ -138,7 +108,7 @@ void Move(CommandContext& ctx) {
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
   if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
-  CopyKeyRange(ctx, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
   ctx.out.Integer(1);
 }
@@ -156,25 +126,9 @@ void SwapDb(CommandContext& ctx) {
     return ctx.out.Error(kErrDbIndexOutOfRange);
   }
   if (a == b) return ctx.out.Ok();
-  int dbs[2] = {static_cast<int>(a), static_cast<int>(b)};
-  std::vector<std::pair<std::string, std::string>> kvs[2];
-  for (int i = 0; i < 2; ++i) {
-    kvs[i] = CollectRange(ctx, DbStart(dbs[i]), DbEnd(dbs[i]));
-  }
-  if (kvs[0].size() + kvs[1].size() > kSwapDbMaxStoreKeys) {
+  if (!keyspace::types::SwapDatabases(ctx.txn, static_cast<int>(a), static_cast<int>(b),
+                                      kSwapDbMaxStoreKeys)) {
     return ctx.out.Error("ERR SWAPDB of databases this large is not supported");
-  }
-  for (int i = 0; i < 2; ++i) {
-    for (const auto& kv : kvs[i]) ctx.txn.Get(kv.first);  // compared at commit
-    ctx.txn.GuardRange(DbStart(dbs[i]), DbEnd(dbs[i]));    // and no key added meanwhile
-    ctx.txn.DeleteRange(DbStart(dbs[i]), DbEnd(dbs[i]));
-  }
-  for (int i = 0; i < 2; ++i) {
-    char other = static_cast<char>(dbs[1 - i]);
-    for (auto& [key, value] : kvs[i]) {
-      key[0] = other;  // the db byte leads every store key
-      ctx.txn.Put(key, std::move(value));
-    }
   }
   ctx.out.Ok();
 }

@@ -62,4 +62,25 @@ int64_t CurrentExpireAt(TxnView& txn, std::string_view meta_key);
 void WriteMeta(TxnView& txn, const std::string& meta_key, ValueType type,
                std::string_view payload = {});
 
+/// The expire-at of the key at `meta_key` as read (recorded): nullopt when the key is absent
+/// (or expired), 0 when it has no TTL, else Unix ms.
+std::optional<int64_t> ReadExpireAt(TxnView& txn, std::string_view meta_key);
+
+/// Sets the expire-at of the live key at `meta_key` (any type; type and payload kept) to
+/// `expire_at_ms`, 0 clearing it (PERSIST). A time at or before the view's clock deletes the
+/// key whole, as Redis's EXPIRE does with a time in the past. Returns false (and writes
+/// nothing) when the key is absent.
+bool SetExpireAt(TxnView& txn, const std::string& meta_key, int64_t expire_at_ms);
+
+/// Copies the whole Redis key at `src_meta` (meta key and subkeys, TTL included) to
+/// `dst_meta`, whose range must be empty in the view (deleted before). Each source key is
+/// read, so the commit compares it, and the source range is guarded, so an element added
+/// meanwhile re-runs the command (RENAME, COPY, MOVE).
+void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta);
+
+/// Swaps the contents of databases `a` and `b` (SWAPDB): every store key of both is read
+/// (compared), both ranges guarded and rewritten. Refuses (returns false, writes nothing)
+/// when the two hold more than `max_store_keys` store keys together.
+bool SwapDatabases(TxnView& txn, int a, int b, size_t max_store_keys);
+
 }  // namespace petacore::keyspace::types
