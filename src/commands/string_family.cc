@@ -147,20 +147,14 @@ void GetEx(CommandContext& ctx) {
   int64_t expire_at = 0;
   if (unit != kNoExpire && !ExpireAtOrReply(ctx, expire_arg, unit, "getex", &expire_at)) return;
   std::string key = ctx.Key(ctx.args[1]);
-  auto raw = ctx.txn.Get(key);
-  if (!raw) return ctx.out.NullBulk();
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v || v->type != keyspace::ValueType::kString) return ctx.out.Error(kErrWrongType);
-  std::string value(v->payload);
-  int64_t current = v->expire_at_ms;
+  auto r = ReadString(ctx.txn, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) return ctx.out.NullBulk();
+  std::string value(r.value);
   if (unit != kNoExpire) {
-    if (expire_at <= ctx.txn.now_ms()) {
-      ctx.txn.Delete(key);
-    } else {
-      ctx.txn.Put(key, keyspace::WithExpire(*raw, expire_at));
-    }
-  } else if (persist && current != 0) {
-    ctx.txn.Put(key, keyspace::WithExpire(*raw, 0));
+    keyspace::types::SetExpireAt(ctx.txn, key, expire_at);  // in the past: deleted
+  } else if (persist && keyspace::types::CurrentExpireAt(ctx.txn, key) != 0) {
+    keyspace::types::SetExpireAt(ctx.txn, key, 0);
   }
   ctx.out.Bulk(value);
 }
@@ -190,7 +184,7 @@ void GetDel(CommandContext& ctx) {
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (r.missing()) return ctx.out.NullBulk();
   ctx.out.Bulk(r.value);
-  ctx.txn.Delete(key);
+  keyspace::types::DeleteKey(ctx.txn, key);
 }
 
 void MGet(CommandContext& ctx) {
