@@ -78,4 +78,11 @@ inline std::string ErrUnknownSubcommand(std::string_view sub, std::string_view c
          std::string(command) + " HELP.";
 }
 
+/// Redis's addReplySubcommandSyntaxError: "ERR unknown subcommand or wrong number of
+/// arguments for '<sub>'. Try <COMMAND> HELP." (`sub` cut to 128 bytes).
+inline std::string ErrSubcommandSyntax(std::string_view sub, std::string_view command) {
+  return "ERR unknown subcommand or wrong number of arguments for '" +
+         std::string(sub.substr(0, 128)) + "'. Try " + std::string(command) + " HELP.";
+}
+
 }  // namespace petacore::commands
