@@ -42,14 +42,16 @@ inline constexpr std::string_view kErrWrongType =
     "WRONGTYPE Operation against a key holding the wrong kind of value";
 inline constexpr std::string_view kErrNoSuchKey = "ERR no such key";
 inline constexpr std::string_view kErrIndexOutOfRange = "ERR index out of range";
-inline constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
+inline constexpr std::string_view kErrSameObject =
+    "ERR source and destination objects are the same";
 inline constexpr std::string_view kErrDbIndexOutOfRange = "ERR DB index is out of range";
 inline constexpr std::string_view kErrHashNotInteger = "ERR hash value is not an integer";
 inline constexpr std::string_view kErrHashNotFloat = "ERR hash value is not a float";
 
 // ---- cursors and blocking -----------------------------------------------------------------
 inline constexpr std::string_view kErrInvalidCursor = "ERR invalid cursor";
-inline constexpr std::string_view kErrTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kErrTimeoutNotFloat =
+    "ERR timeout is not a float or out of range";
 inline constexpr std::string_view kErrTimeoutNegative = "ERR timeout is negative";
 
 // ---- sorted sets --------------------------------------------------------------------------

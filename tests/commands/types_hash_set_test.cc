@@ -108,13 +108,19 @@ TEST_F(SetTypeTest, Algebra) {
   Add("s1", {"a", "b", "c", "d"});
   Add("s2", {"c", "d", "e"});
   Add("s3", {"d", "x"});
-  EXPECT_EQ(Step([&](TxnView& v) { return SetInter(v, Reads(v, {"s1", "s2", "s3"}), 0); }),
+  EXPECT_EQ(Step([&](TxnView& v) {
+              return SetInter(v, Reads(v, {"s1", "s2", "s3"}), 0);
+            }),
             (Strings{"d"}));
   EXPECT_EQ(Step([&](TxnView& v) { return SetInter(v, Reads(v, {"s1", "s2"}), 1); }).size(), 1u);
   EXPECT_TRUE(Step([&](TxnView& v) { return SetInter(v, Reads(v, {"s1", "none"}), 0); }).empty());
-  EXPECT_EQ(Step([&](TxnView& v) { return SetUnion(v, Reads(v, {"s2", "s3", "none"})); }),
+  EXPECT_EQ(Step([&](TxnView& v) {
+              return SetUnion(v, Reads(v, {"s2", "s3", "none"}));
+            }),
             (Strings{"c", "d", "e", "x"}));
-  EXPECT_EQ(Step([&](TxnView& v) { return SetDiff(v, Reads(v, {"s1", "s2", "none"})); }),
+  EXPECT_EQ(Step([&](TxnView& v) {
+              return SetDiff(v, Reads(v, {"s1", "s2", "none"}));
+            }),
             (Strings{"a", "b"}));
   EXPECT_TRUE(Step([&](TxnView& v) { return SetDiff(v, Reads(v, {"s1", "s1"})); }).empty());
 }
@@ -153,14 +159,16 @@ TEST_F(SetTypeTest, MoveAndPop) {
 
 TEST_F(SetTypeTest, RandomElements) {
   Add("r", {"a", "b", "c", "d", "e"});
-  auto distinct = Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, 3); });
+  auto distinct =
+      Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, 3); });
   std::set<std::string> seen;
   for (auto& [m, unused] : distinct) seen.insert(m);
   EXPECT_EQ(seen.size(), 3u);
-  EXPECT_EQ(Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, 9); })
-                .size(),
-            5u);
-  auto repeats = Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, -12); });
+  EXPECT_EQ(
+      Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, 9); }).size(),
+      5u);
+  auto repeats =
+      Step([&](TxnView& v) { return RandomElements(v, Meta("r"), kSetMemberTag, 5, -12); });
   EXPECT_EQ(repeats.size(), 12u);
   for (auto& [m, unused] : repeats) EXPECT_TRUE(m.size() == 1 && m[0] >= 'a' && m[0] <= 'e');
 }

@@ -62,8 +62,7 @@ TEST_F(KeyTypeTest, CopyKeyCopiesEverySubkeyAndTheTtl) {
   Step([&](TxnView& v) { CopyKey(v, h, dst); });
   EXPECT_EQ(KeysOf(dst), 3u);
   EXPECT_EQ(Step([&](TxnView& v) { return ReadExpireAt(v, dst); }), at);
-  EXPECT_EQ(Step([&](TxnView& v) { return std::string(*HashGet(v, ReadHash(v, dst), "b")); }),
-            "2");
+  EXPECT_EQ(Step([&](TxnView& v) { return std::string(*HashGet(v, ReadHash(v, dst), "b")); }), "2");
   EXPECT_EQ(KeysOf(h), 3u);  // the source stays
 }
 

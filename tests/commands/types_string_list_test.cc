@@ -20,7 +20,9 @@ class StringTypeTest : public TypesTest {
   std::string Read() {
     return Step([&](TxnView& v) { return std::string(ReadString(v, key_).value); });
   }
-  int64_t ExpireAt() { return Step([&](TxnView& v) { return CurrentExpireAt(v, key_); }); }
+  int64_t ExpireAt() {
+    return Step([&](TxnView& v) { return CurrentExpireAt(v, key_); });
+  }
 };
 
 TEST_F(StringTypeTest, WriteKeepsOrClearsTheTtl) {

@@ -1,12 +1,11 @@
 // keyspace::types sorted sets on a TxnView: the count kept in the meta key (and an older set
 // without one), (score, member) order, ZADD flags, removal and the *STORE rewrite.
-#include "keyspace/types/zset.h"
-
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "keyspace/types/set.h"
+#include "keyspace/types/zset.h"
 #include "types_fixture.h"
 
 namespace petacore::keyspace::types {
@@ -20,11 +19,11 @@ class ZSetTypeTest : public TypesTest {
 
   ZAddResult Add(std::vector<double> scores, std::vector<std::string_view> members,
                  ZAddFlags flags = {}) {
-    return Step([&](TxnView& v) {
-      return ZSetAdd(v, ReadZSet(v, meta_), flags, scores, members);
-    });
+    return Step([&](TxnView& v) { return ZSetAdd(v, ReadZSet(v, meta_), flags, scores, members); });
   }
-  int64_t Card() { return Step([&](TxnView& v) { return ZSetCard(v, ReadZSet(v, meta_)); }); }
+  int64_t Card() {
+    return Step([&](TxnView& v) { return ZSetCard(v, ReadZSet(v, meta_)); });
+  }
   std::vector<std::string> Order() {
     std::vector<std::string> out;
     Step([&](TxnView& v) {

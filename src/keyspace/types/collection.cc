@@ -93,9 +93,8 @@ std::vector<std::pair<std::string, std::string>> AllElements(TxnView& txn,
 }
 
 std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
-                                                                std::string_view meta_key,
-                                                                char tag, int64_t size,
-                                                                int64_t count) {
+                                                                std::string_view meta_key, char tag,
+                                                                int64_t size, int64_t count) {
   std::vector<std::pair<std::string, std::string>> out;
   if (count < 0) {
     auto all = AllElements(txn, meta_key, tag);
@@ -115,8 +114,8 @@ std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
   return out;
 }
 
-std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key,
-                                                  char tag, int64_t size) {
+std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key, char tag,
+                                                  int64_t size) {
   int64_t at = std::uniform_int_distribution<int64_t>(0, std::max<int64_t>(size, 1) - 1)(Rng());
   std::pair<std::string, std::string> out;
   int64_t index = 0;

@@ -45,12 +45,11 @@ std::vector<std::pair<std::string, std::string>> AllElements(TxnView& txn,
 /// count < 0 gives -count elements that may repeat. In random order. Thread-safe (a
 /// thread-local generator).
 std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
-                                                                std::string_view meta_key,
-                                                                char tag, int64_t size,
-                                                                int64_t count);
+                                                                std::string_view meta_key, char tag,
+                                                                int64_t size, int64_t count);
 
 /// One random element (and value) of a non-empty collection of `size` elements.
-std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key,
-                                                  char tag, int64_t size);
+std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key, char tag,
+                                                  int64_t size);
 
 }  // namespace petacore::keyspace::types

@@ -99,9 +99,8 @@ bool SetExpireAt(TxnView& txn, const std::string& meta_key, int64_t expire_at_ms
 
 namespace {
 /// Every store key of [start, end) with its value, copied out of the view.
-std::vector<std::pair<std::string, std::string>> CollectRange(TxnView& txn,
-                                                             std::string_view start,
-                                                             std::string_view end) {
+std::vector<std::pair<std::string, std::string>> CollectRange(TxnView& txn, std::string_view start,
+                                                              std::string_view end) {
   std::vector<std::pair<std::string, std::string>> kvs;
   txn.Range(start, end, [&](std::string_view key, std::string_view value) {
     kvs.emplace_back(key, value);
@@ -129,7 +128,7 @@ bool SwapDatabases(TxnView& txn, int a, int b, size_t max_store_keys) {
   if (kvs[0].size() + kvs[1].size() > max_store_keys) return false;
   for (int i = 0; i < 2; ++i) {
     for (const auto& kv : kvs[i]) txn.Get(kv.first);  // compared at commit
-    txn.GuardRange(DbStart(dbs[i]), DbEnd(dbs[i]));    // and no key added meanwhile
+    txn.GuardRange(DbStart(dbs[i]), DbEnd(dbs[i]));   // and no key added meanwhile
     txn.DeleteRange(DbStart(dbs[i]), DbEnd(dbs[i]));
   }
   for (int i = 0; i < 2; ++i) {

@@ -1,6 +1,6 @@
 // src/keyspace/types/list.h — one Redis list on a TxnView, as a command edits it: the
-// head/tail meta and the element subkeys (meta + kListItemTag + SortableInt(index) -> element, live indexes
-// head..tail-1).
+// head/tail meta and the element subkeys (meta + kListItemTag + SortableInt(index) -> element, live
+// indexes head..tail-1).
 //
 // Every change to a list rewrites its meta key (even LSET, which keeps head and tail), so the
 // meta key's mod_revision versions the whole list: a reader that scans elements (not recorded
@@ -56,10 +56,10 @@ class ListHandle {
     if (from >= to) return out;
     out.reserve(static_cast<size_t>(to - from));
     txn_.Range(SubKeyAt(head_ + from), SubKeyAt(head_ + to),
-                   [&](std::string_view, std::string_view value) {
-                     out.emplace_back(value);
-                     return true;
-                   });
+               [&](std::string_view, std::string_view value) {
+                 out.emplace_back(value);
+                 return true;
+               });
     return out;
   }
   std::vector<std::string> ReadAll() const { return Read(0, size()); }

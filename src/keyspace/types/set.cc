@@ -120,16 +120,15 @@ std::vector<std::string> SetUnion(TxnView& txn, const std::vector<KeyRead>& sets
 std::vector<std::string> SetDiff(TxnView& txn, const std::vector<KeyRead>& sets) {
   std::vector<std::string> out;
   if (sets.empty() || !sets[0].ok()) return out;
-  ScanSubkeys(txn, sets[0].meta_key, kSetMemberTag,
-              [&](std::string_view member, std::string_view) {
-                for (size_t i = 1; i < sets.size(); ++i) {
-                  if (!sets[i].ok()) continue;
-                  if (sets[i].meta_key == sets[0].meta_key) return true;
-                  if (HasSubkey(txn, MemberKey(sets[i].meta_key, member))) return true;
-                }
-                out.emplace_back(member);
-                return true;
-              });
+  ScanSubkeys(txn, sets[0].meta_key, kSetMemberTag, [&](std::string_view member, std::string_view) {
+    for (size_t i = 1; i < sets.size(); ++i) {
+      if (!sets[i].ok()) continue;
+      if (sets[i].meta_key == sets[0].meta_key) return true;
+      if (HasSubkey(txn, MemberKey(sets[i].meta_key, member))) return true;
+    }
+    out.emplace_back(member);
+    return true;
+  });
   return out;
 }
 

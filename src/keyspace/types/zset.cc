@@ -40,8 +40,7 @@ std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view meta_key) {
   return out;
 }
 
-std::optional<double> ZSetScore(TxnView& txn, std::string_view meta_key,
-                                std::string_view member) {
+std::optional<double> ZSetScore(TxnView& txn, std::string_view meta_key, std::string_view member) {
   auto v = txn.Get(MemberKey(meta_key, member));
   if (!v || v->size() != 8) return std::nullopt;
   return DecodeSortableDouble(*v);
