@@ -277,11 +277,12 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kSet: {
       bool intset = true;
       size_t n = 0;
-      ScanSubkeys(ctx.txn, meta_key, keyspace::kSetMemberTag, [&](std::string_view elem, std::string_view) {
-        int64_t i;
-        intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
-        return intset;
-      });
+      ScanSubkeys(ctx.txn, meta_key, keyspace::kSetMemberTag,
+                  [&](std::string_view elem, std::string_view) {
+                    int64_t i;
+                    intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
+                    return intset;
+                  });
       return intset ? "intset" : "hashtable";
     }
   }

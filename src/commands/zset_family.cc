@@ -1,8 +1,8 @@
 // zset_family.cc — ZADD, ZRANGE, ZPOPMIN, ZUNIONSTORE…: Redis sorted sets on the replicated
 // key space, with Redis 7.0's replies, error texts and orders (the data operations and the
-// layout are in src/keyspace/types/zset.h). Range commands over a lexicographic range walk the (score, member) order the
-// way Redis's listpack encoding does, so even sets with mixed scores answer as Redis does for
-// small sets.
+// layout are in src/keyspace/types/zset.h). Range commands over a lexicographic range walk
+// the (score, member) order the way Redis's listpack encoding does, so even sets with mixed
+// scores answer as Redis does for small sets.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -123,7 +123,8 @@ void ZMScore(CommandContext& ctx) {
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    auto score = key.missing() ? std::nullopt : types::ZSetScore(ctx.txn, key.meta_key, ctx.args[i]);
+    auto score =
+        key.missing() ? std::nullopt : types::ZSetScore(ctx.txn, key.meta_key, ctx.args[i]);
     if (score) {
       zset::ReplyScore(ctx, *score);
     } else {
