@@ -7,20 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/errors.h"  // the error texts handlers reply (kErrWrongType, ...)
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
 #include "server/server_state.h"
 #include "server/session.h"
 
 namespace petacore::commands {
-
-/// Exact Redis error texts used by more than one family.
-inline constexpr std::string_view kErrNotInteger = "ERR value is not an integer or out of range";
-inline constexpr std::string_view kErrNotFloat = "ERR value is not a valid float";
-inline constexpr std::string_view kErrSyntax = "ERR syntax error";
-inline constexpr std::string_view kErrWrongType =
-    "WRONGTYPE Operation against a key holding the wrong kind of value";
-inline constexpr std::string_view kErrOverflow = "ERR increment or decrement would overflow";
 
 /// A blocking command (BLPOP, BZPOPMIN, ...) that found nothing to take asks the Driver to park
 /// it: set `requested`, the store keys to wait on, and the timeout. The Driver re-runs the

@@ -7,9 +7,12 @@
 #include "commands/context.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/key.h"
 
 namespace petacore::commands {
 namespace {
+
+namespace types = keyspace::types;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
@@ -41,7 +44,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, std::string
   int64_t when = 0;
   if (!ParseInt64(ctx.args[2], &when)) return ctx.out.Error(kErrNotInteger);
   auto invalid = [&] {
-    ctx.out.Error("ERR invalid expire time in '" + std::string(name) + "' command");
+    ctx.out.Error(ErrInvalidExpire(name));
   };
   if (seconds) {
     if (when > kMax / 1000 || when < kMin / 1000) return invalid();
@@ -51,21 +54,16 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, std::string
   if (relative && __builtin_add_overflow(when, now, &when)) return invalid();
 
   std::string key = ctx.Key(ctx.args[1]);
-  auto raw = ctx.txn.Get(key);
-  if (!raw) return ctx.out.Integer(0);
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v) return ctx.out.Integer(0);
-  int64_t current = v->expire_at_ms == 0 ? -1 : v->expire_at_ms;
+  auto at = types::ReadExpireAt(ctx.txn, key);
+  if (!at) return ctx.out.Integer(0);
+  int64_t current = *at == 0 ? -1 : *at;
   if (nx && current != -1) return ctx.out.Integer(0);
   if (xx && current == -1) return ctx.out.Integer(0);
   if (gt && (current == -1 || when <= current)) return ctx.out.Integer(0);
   if (lt && current != -1 && when >= current) return ctx.out.Integer(0);
-  if (when <= now) {
-    // Already expired: Redis deletes the key (and its subkeys) at once.
-    ctx.txn.DeleteRange(key, keyspace::KeyEnd(key));
-    return ctx.out.Integer(1);
-  }
-  ctx.txn.Put(key, keyspace::WithExpire(*raw, when));
+  // A time in the past (when <= now) deletes the key whole, as Redis does.
+  if (when <= now) when = now;
+  types::SetExpireAt(ctx.txn, key, when);
   ctx.out.Integer(1);
 }
 
@@ -76,12 +74,10 @@ void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false, "pexpirea
 
 // Redis's ttlGenericCommand.
 void TtlGeneric(CommandContext& ctx, bool output_ms, bool output_abs) {
-  auto raw = ctx.txn.Get(ctx.Key(ctx.args[1]));
-  if (!raw) return ctx.out.Integer(-2);
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v) return ctx.out.Integer(-2);
-  if (v->expire_at_ms == 0) return ctx.out.Integer(-1);
-  int64_t ttl = output_abs ? v->expire_at_ms : v->expire_at_ms - ctx.txn.now_ms();
+  auto at = types::ReadExpireAt(ctx.txn, ctx.Key(ctx.args[1]));
+  if (!at) return ctx.out.Integer(-2);
+  if (*at == 0) return ctx.out.Integer(-1);
+  int64_t ttl = output_abs ? *at : *at - ctx.txn.now_ms();
   if (ttl < 0) ttl = 0;
   ctx.out.Integer(output_ms ? ttl : (ttl + 500) / 1000);
 }
@@ -93,11 +89,9 @@ void PExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
 
 void Persist(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
-  auto raw = ctx.txn.Get(key);
-  if (!raw) return ctx.out.Integer(0);
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v || v->expire_at_ms == 0) return ctx.out.Integer(0);
-  ctx.txn.Put(key, keyspace::WithExpire(*raw, 0));
+  auto at = types::ReadExpireAt(ctx.txn, key);
+  if (!at || *at == 0) return ctx.out.Integer(0);
+  types::SetExpireAt(ctx.txn, key, 0);
   ctx.out.Integer(1);
 }
 

@@ -3,13 +3,9 @@
 //
 // A Redis key owns the store range [meta, KeyEnd(meta)) (its meta key and, for collections,
 // every subkey), so moving a key anywhere is: copy each store key of that range to the new
-// meta key's prefix (the subkey suffix is the same) and delete the old range, all in the one
-// Txn the command is. Every copied source key is read through TxnView::Get so the commit
-// compares it: a concurrent change to an element makes the command retry instead of being
-// lost. An element *added* to the source meanwhile is not caught by point compares (HSET of a
-// new field writes only its subkey): the source range delete then drops it. Closing that
-// needs a range compare ("no key in [meta, KeyEnd) newer than the snapshot", etcd's Compare
-// with range_end) in TxnView; the same holds for SWAPDB's whole-database rewrite.
+// meta key's prefix and delete the old range, all in the one Txn the command is
+// (keyspace::types::CopyKey, which compares every copied key and guards the source range;
+// SWAPDB is keyspace::types::SwapDatabases).
 #include <cstdint>
 #include <random>
 #include <string>
@@ -30,12 +26,10 @@ using keyspace::DbEnd;
 using keyspace::DbStart;
 using keyspace::KeyEnd;
 using keyspace::ValueType;
+using keyspace::types::DeleteKey;
+using keyspace::types::KeyType;
+using keyspace::types::ScanSubkeys;
 
-constexpr std::string_view kErrNoSuchKey = "ERR no such key";
-constexpr std::string_view kErrSameObject = "ERR source and destination objects are the same";
-constexpr std::string_view kErrDbRange = "ERR DB index is out of range";
-constexpr std::string_view kErrIntRange =
-    "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// SWAPDB rewrites both databases in one Txn: a put per store key plus a delete per key not
 /// overwritten, and a compare per key read. 5,000 store keys keep that within etcd's
 /// --max-txn-ops 10,000 (scripts/start-etcd.sh).
@@ -49,41 +43,15 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
     return false;
   }
   if (v < INT32_MIN || v > INT32_MAX) {
-    ctx.out.Error(kErrIntRange);
+    ctx.out.Error(kErrNotInt32);
     return false;
   }
   if (v < 0 || v >= keyspace::kNumDatabases) {
-    ctx.out.Error(kErrDbRange);
+    ctx.out.Error(kErrDbIndexOutOfRange);
     return false;
   }
   *db = static_cast<int>(v);
   return true;
-}
-
-/// Every store key of [start, end) with its value, copied out of the view.
-std::vector<std::pair<std::string, std::string>> CollectRange(CommandContext& ctx,
-                                                             std::string_view start,
-                                                             std::string_view end) {
-  std::vector<std::pair<std::string, std::string>> kvs;
-  ctx.txn.Range(start, end, [&](std::string_view key, std::string_view value) {
-    kvs.emplace_back(key, value);
-    return true;
-  });
-  return kvs;
-}
-
-/// Copies the whole Redis key at `src_meta` (meta key and subkeys) to `dst_meta`, whose range
-/// must be empty in the view (deleted before). Each source key is read, so the commit compares
-/// it.
-void CopyKeyRange(CommandContext& ctx, const std::string& src_meta, const std::string& dst_meta) {
-  auto kvs = CollectRange(ctx, src_meta, KeyEnd(src_meta));
-  ctx.txn.GuardRange(src_meta, KeyEnd(src_meta));  // an element added meanwhile re-runs us
-  for (auto& [key, value] : kvs) {
-    ctx.txn.Get(key);
-    std::string dst = dst_meta;
-    dst.append(key, src_meta.size());
-    ctx.txn.Put(dst, std::move(value));
-  }
 }
 
 void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
@@ -93,13 +61,13 @@ void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
 void RenameGeneric(CommandContext& ctx, bool nx) {
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = ctx.Key(ctx.args[2]);
-  if (!KeyType(ctx, src)) return ctx.out.Error(kErrNoSuchKey);
+  if (!KeyType(ctx.txn, src)) return ctx.out.Error(kErrNoSuchKey);
   if (src == dst) return nx ? ctx.out.Integer(0) : ctx.out.Ok();
-  if (KeyType(ctx, dst)) {
+  if (KeyType(ctx.txn, dst)) {
     if (nx) return ctx.out.Integer(0);
-    DeleteKey(ctx, dst);
+    DeleteKey(ctx.txn, dst);
   }
-  CopyKeyRange(ctx, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
   nx ? ctx.out.Integer(1) : ctx.out.Ok();
 }
@@ -123,12 +91,12 @@ void Copy(CommandContext& ctx) {
   if (db == ctx.session.db && ctx.args[1] == ctx.args[2]) return ctx.out.Error(kErrSameObject);
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[2]);
-  if (!KeyType(ctx, src)) return ctx.out.Integer(0);
-  if (KeyType(ctx, dst)) {
+  if (!KeyType(ctx.txn, src)) return ctx.out.Integer(0);
+  if (KeyType(ctx.txn, dst)) {
     if (!replace) return ctx.out.Integer(0);
-    DeleteKey(ctx, dst);
+    DeleteKey(ctx.txn, dst);
   }
-  CopyKeyRange(ctx, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   ctx.out.Integer(1);
 }
 
@@ -139,8 +107,8 @@ void Move(CommandContext& ctx) {
   if (db == ctx.session.db) return ctx.out.Error(kErrSameObject);
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
-  if (!KeyType(ctx, src) || KeyType(ctx, dst)) return ctx.out.Integer(0);
-  CopyKeyRange(ctx, src, dst);
+  if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
+  keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
   ctx.out.Integer(1);
 }
@@ -155,28 +123,12 @@ void SwapDb(CommandContext& ctx) {
     return ctx.out.Error("ERR invalid second DB index");
   }
   if (a < 0 || a >= keyspace::kNumDatabases || b < 0 || b >= keyspace::kNumDatabases) {
-    return ctx.out.Error(kErrDbRange);
+    return ctx.out.Error(kErrDbIndexOutOfRange);
   }
   if (a == b) return ctx.out.Ok();
-  int dbs[2] = {static_cast<int>(a), static_cast<int>(b)};
-  std::vector<std::pair<std::string, std::string>> kvs[2];
-  for (int i = 0; i < 2; ++i) {
-    kvs[i] = CollectRange(ctx, DbStart(dbs[i]), DbEnd(dbs[i]));
-  }
-  if (kvs[0].size() + kvs[1].size() > kSwapDbMaxStoreKeys) {
+  if (!keyspace::types::SwapDatabases(ctx.txn, static_cast<int>(a), static_cast<int>(b),
+                                      kSwapDbMaxStoreKeys)) {
     return ctx.out.Error("ERR SWAPDB of databases this large is not supported");
-  }
-  for (int i = 0; i < 2; ++i) {
-    for (const auto& kv : kvs[i]) ctx.txn.Get(kv.first);  // compared at commit
-    ctx.txn.GuardRange(DbStart(dbs[i]), DbEnd(dbs[i]));    // and no key added meanwhile
-    ctx.txn.DeleteRange(DbStart(dbs[i]), DbEnd(dbs[i]));
-  }
-  for (int i = 0; i < 2; ++i) {
-    char other = static_cast<char>(dbs[1 - i]);
-    for (auto& [key, value] : kvs[i]) {
-      key[0] = other;  // the db byte leads every store key
-      ctx.txn.Put(key, std::move(value));
-    }
   }
   ctx.out.Ok();
 }
@@ -309,10 +261,10 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kZSet: {
       bool small = true;
       size_t n = 0;
-      char tag = v.type == ValueType::kHash ? 'f' : 'm';
+      char tag = v.type == ValueType::kHash ? keyspace::kHashFieldTag : keyspace::kZSetMemberTag;
       size_t max_entries =
           v.type == ValueType::kHash ? kHashListpackEntries : kZSetListpackEntries;
-      ScanSubkeys(ctx, meta_key, tag, [&](std::string_view elem, std::string_view value) {
+      ScanSubkeys(ctx.txn, meta_key, tag, [&](std::string_view elem, std::string_view value) {
         size_t max_value =
             v.type == ValueType::kHash ? kHashListpackValue : kZSetListpackValue;
         bool long_value = v.type == ValueType::kHash && value.size() > max_value;
@@ -325,11 +277,12 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kSet: {
       bool intset = true;
       size_t n = 0;
-      ScanSubkeys(ctx, meta_key, 'm', [&](std::string_view elem, std::string_view) {
-        int64_t i;
-        intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
-        return intset;
-      });
+      ScanSubkeys(ctx.txn, meta_key, keyspace::kSetMemberTag,
+                  [&](std::string_view elem, std::string_view) {
+                    int64_t i;
+                    intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);
+                    return intset;
+                  });
       return intset ? "intset" : "hashtable";
     }
   }
@@ -347,12 +300,10 @@ void Object(CommandContext& ctx) {
     if (EqualsIgnoreCase(sub, s)) name = s;
   }
   if (name.empty()) {
-    return ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
-                         "'. Try OBJECT HELP.");
+    return ctx.out.Error(ErrUnknownSubcommand(sub, "OBJECT"));
   }
   if (ctx.args.size() != (name == "help" ? 2u : 3u)) {
-    return ctx.out.Error("ERR wrong number of arguments for 'object|" + std::string(name) +
-                         "' command");
+    return ctx.out.Error(ErrWrongArgs("object|" + std::string(name)));
   }
   if (name == "help") {
     static constexpr std::string_view kHelp[] = {

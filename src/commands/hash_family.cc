@@ -1,48 +1,39 @@
 // hash_family.cc — HSET, HGET, HINCRBY, HSCAN…: Redis hashes on the replicated key space, with
 // Redis 7.0's replies and error texts.
 //
-// A hash is its meta key (type 'h', payload = field count, see hash_set_common.h) plus one
-// subkey per field: meta + 'f' + field -> value. Fields are kept (and returned by HGETALL,
-// HKEYS, HVALS, HSCAN) in byte order. Every command that changes a hash rewrites the meta key.
+// The data operations and the layout are keyspace/types/hash.h: fields are kept (and returned
+// by HGETALL, HKEYS, HVALS, HSCAN) in byte order; every change rewrites the meta key.
 #include <cmath>
 #include <cstdio>
 #include <limits>
 
 #include "commands/context.h"
-#include "commands/hash_set_common.h"
 #include "commands/key_access.h"
-#include "commands/string_value.h"
+#include "commands/random_count.h"
+#include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/hash.h"
+#include "keyspace/types/string.h"
 
 namespace petacore::commands {
 namespace {
 
 using keyspace::ValueType;
-namespace coll = collection;
+namespace types = keyspace::types;
 
-constexpr char kFieldTag = 'f';
+constexpr char kFieldTag = keyspace::kHashFieldTag;
 constexpr ValueType kHash = ValueType::kHash;
-
-std::string FieldKey(const KeyRead& h, std::string_view field) {
-  return keyspace::SubKey(h.meta_key, kFieldTag, field);
-}
 
 // HSET key field value [field value ...] / HMSET: the pairs are written in order (a field
 // named twice keeps its last value); HSET answers how many fields are new, HMSET answers OK.
 void HSetImpl(CommandContext& ctx, std::string_view name, bool reply_ok) {
   if (ctx.args.size() % 2 != 0) {
-    return ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+    return ctx.out.Error(ErrWrongArgs(name));
   }
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  int64_t added = 0;
-  for (size_t i = 2; i + 1 < ctx.args.size(); i += 2) {
-    std::string key = FieldKey(h, ctx.args[i]);
-    if (!ctx.txn.Get(key)) ++added;
-    ctx.txn.Put(key, std::string(ctx.args[i + 1]));
-  }
-  coll::SetCount(ctx, h, kHash, coll::Count(h) + added);
+  int64_t added = types::HashSet(ctx.txn, h, ctx.args.subspan(2));
   if (reply_ok) return ctx.out.Ok();
   ctx.out.Integer(added);
 }
@@ -53,18 +44,13 @@ void HMSet(CommandContext& ctx) { HSetImpl(ctx, "hmset", true); }
 void HSetNx(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  std::string key = FieldKey(h, ctx.args[2]);
-  if (ctx.txn.Get(key)) return ctx.out.Integer(0);
-  ctx.txn.Put(key, std::string(ctx.args[3]));
-  coll::SetCount(ctx, h, kHash, coll::Count(h) + 1);
-  ctx.out.Integer(1);
+  ctx.out.Integer(types::HashSetNx(ctx.txn, h, ctx.args[2], ctx.args[3]) ? 1 : 0);
 }
 
 void HGet(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  if (h.missing()) return ctx.out.NullBulk();
-  auto v = ctx.txn.Get(FieldKey(h, ctx.args[2]));
+  auto v = types::HashGet(ctx.txn, h, ctx.args[2]);
   if (!v) return ctx.out.NullBulk();
   ctx.out.Bulk(*v);
 }
@@ -74,7 +60,7 @@ void HMGet(CommandContext& ctx) {
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    auto v = h.ok() ? ctx.txn.Get(FieldKey(h, ctx.args[i])) : std::nullopt;
+    auto v = types::HashGet(ctx.txn, h, ctx.args[i]);
     if (v) {
       ctx.out.Bulk(*v);
     } else {
@@ -87,8 +73,7 @@ void HMGet(CommandContext& ctx) {
 void ReplyAll(CommandContext& ctx, bool fields, bool values) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  auto all = h.ok() ? coll::All(ctx, h.meta_key, kFieldTag)
-                    : std::vector<std::pair<std::string, std::string>>{};
+  auto all = types::HashGetAll(ctx.txn, h);
   if (fields && values) {
     ctx.out.MapHeader(all.size());
   } else {
@@ -107,31 +92,25 @@ void HVals(CommandContext& ctx) { ReplyAll(ctx, false, true); }
 void HDel(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  if (h.missing()) return ctx.out.Integer(0);
-  int64_t removed = 0;
-  for (size_t i = 2; i < ctx.args.size(); ++i) {
-    if (ctx.txn.Delete(FieldKey(h, ctx.args[i]))) ++removed;
-  }
-  if (removed > 0) coll::SetCount(ctx, h, kHash, coll::Count(h) - removed);
-  ctx.out.Integer(removed);
+  ctx.out.Integer(types::HashDelete(ctx.txn, h, ctx.args.subspan(2)));
 }
 
 void HExists(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(h.ok() && ctx.txn.Get(FieldKey(h, ctx.args[2])) ? 1 : 0);
+  ctx.out.Integer(types::HashGet(ctx.txn, h, ctx.args[2]) ? 1 : 0);
 }
 
 void HLen(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(coll::Count(h));
+  ctx.out.Integer(types::HashLen(ctx.txn, h));
 }
 
 void HStrLen(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  auto v = h.ok() ? ctx.txn.Get(FieldKey(h, ctx.args[2])) : std::nullopt;
+  auto v = types::HashGet(ctx.txn, h, ctx.args[2]);
   ctx.out.Integer(v ? static_cast<int64_t>(v->size()) : 0);
 }
 
@@ -140,38 +119,31 @@ void HIncrBy(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[3], &by)) return ctx.out.Error(kErrNotInteger);
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  std::string key = FieldKey(h, ctx.args[2]);
-  auto old = ctx.txn.Get(key);
+  auto old = types::HashGet(ctx.txn, h, ctx.args[2]);
   int64_t value = 0;
-  if (old && !ParseInt64(*old, &value)) return ctx.out.Error("ERR hash value is not an integer");
+  if (old && !ParseInt64(*old, &value)) return ctx.out.Error(kErrHashNotInteger);
   int64_t result;
   if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
-  bool added = !old;
-  ctx.txn.Put(key, std::to_string(result));
-  coll::SetCount(ctx, h, kHash, coll::Count(h) + (added ? 1 : 0));
+  std::string s = std::to_string(result);
+  std::string_view pair[] = {ctx.args[2], s};
+  types::HashSet(ctx.txn, h, pair);
   ctx.out.Integer(result);
 }
 
 void HIncrByFloat(CommandContext& ctx) {
   long double by;
   if (!ParseLongDouble(ctx.args[3], &by)) return ctx.out.Error(kErrNotFloat);
-  if (std::isnan(by) || std::isinf(by)) return ctx.out.Error("ERR value is NaN or Infinity");
+  if (std::isnan(by) || std::isinf(by)) return ctx.out.Error(kErrNaNOrInfinity);
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  std::string key = FieldKey(h, ctx.args[2]);
-  auto old = ctx.txn.Get(key);
+  auto old = types::HashGet(ctx.txn, h, ctx.args[2]);
   long double value = 0;
-  if (old && !ParseLongDouble(*old, &value)) {
-    return ctx.out.Error("ERR hash value is not a float");
-  }
+  if (old && !ParseLongDouble(*old, &value)) return ctx.out.Error(kErrHashNotFloat);
   long double result = value + by;
-  if (std::isnan(result) || std::isinf(result)) {
-    return ctx.out.Error("ERR increment would produce NaN or Infinity");
-  }
-  bool added = !old;
-  std::string s = FormatLongDouble(result);
-  ctx.txn.Put(key, s);
-  coll::SetCount(ctx, h, kHash, coll::Count(h) + (added ? 1 : 0));
+  if (std::isnan(result) || std::isinf(result)) return ctx.out.Error(kErrIncrNaNOrInfinity);
+  std::string s = types::FormatLongDouble(result);
+  std::string_view pair[] = {ctx.args[2], s};
+  types::HashSet(ctx.txn, h, pair);
   ctx.out.Bulk(s);
 }
 
@@ -182,10 +154,11 @@ void HRandField(CommandContext& ctx) {
     auto h = ReadKey(ctx, ctx.args[1], kHash);
     if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (h.missing()) return ctx.out.NullBulk();
-    return ctx.out.Bulk(coll::RandomElement(ctx, h.meta_key, kFieldTag, coll::Count(h)).first);
+    int64_t size = types::HashLen(ctx.txn, h);
+    return ctx.out.Bulk(types::RandomElement(ctx.txn, h.meta_key, kFieldTag, size).first);
   }
   int64_t count;
-  if (!coll::ParseRandomCount(ctx, &count)) return;
+  if (!ParseRandomCount(ctx, &count)) return;
   bool with_values = false;
   if (ctx.args.size() > 4 ||
       (ctx.args.size() == 4 && !EqualsIgnoreCase(ctx.args[3], "withvalues"))) {
@@ -194,13 +167,14 @@ void HRandField(CommandContext& ctx) {
   if (ctx.args.size() == 4) {
     with_values = true;
     if (count < -kLongMax / 2 || count > kLongMax / 2) {
-      return ctx.out.Error("ERR value is out of range");
+      return ctx.out.Error(kErrOutOfRange);
     }
   }
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (h.missing() || count == 0) return ctx.out.ArrayHeader(0);
-  auto picked = coll::RandomElements(ctx, h.meta_key, kFieldTag, coll::Count(h), count);
+  int64_t size = types::HashLen(ctx.txn, h);
+  auto picked = types::RandomElements(ctx.txn, h.meta_key, kFieldTag, size, count);
   bool pairs = with_values && ctx.out.protocol() >= 3;  // RESP3: an array of [field, value]
   ctx.out.ArrayHeader(with_values && !pairs ? picked.size() * 2 : picked.size());
   for (const auto& [field, value] : picked) {
@@ -211,7 +185,9 @@ void HRandField(CommandContext& ctx) {
 }
 
 // HSCAN key cursor [MATCH pattern] [COUNT count] — see scan_cursor.h for what a cursor is.
-void HScan(CommandContext& ctx) { coll::ScanCommand(ctx, kHash, kFieldTag, true); }
+void HScan(CommandContext& ctx) {
+  ScanCollection(ctx, kHash, kFieldTag, [](std::string_view v) { return std::string(v); });
+}
 
 }  // namespace
 

@@ -16,11 +16,13 @@ namespace {
 
 using keyspace::DbEnd;
 using keyspace::DbStart;
+using keyspace::types::DeleteKey;
+using keyspace::types::KeyType;
 
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (DeleteKey(ctx, ctx.Key(ctx.args[i]))) ++n;
+    if (DeleteKey(ctx.txn, ctx.Key(ctx.args[i]))) ++n;
   }
   ctx.out.Integer(n);
 }
@@ -34,7 +36,7 @@ void Exists(CommandContext& ctx) {
 }
 
 void Type(CommandContext& ctx) {
-  auto type = KeyType(ctx, ctx.Key(ctx.args[1]));
+  auto type = KeyType(ctx.txn, ctx.Key(ctx.args[1]));
   ctx.out.Simple(type ? keyspace::TypeName(*type) : "none");
 }
 
@@ -90,11 +92,10 @@ void Select(CommandContext& ctx) {
   int64_t db;
   if (!ParseInt64(ctx.args[1], &db)) return ctx.out.Error(kErrNotInteger);
   if (db < INT32_MIN || db > INT32_MAX) {  // Redis's getIntFromObjectOrReply
-    return ctx.out.Error(
-        "ERR value is out of range, value must between -2147483648 and 2147483647");
+    return ctx.out.Error(kErrNotInt32);
   }
   if (db < 0 || db >= keyspace::kNumDatabases) {
-    return ctx.out.Error("ERR DB index is out of range");
+    return ctx.out.Error(kErrDbIndexOutOfRange);
   }
   ctx.session.db = static_cast<int>(db);
   ctx.out.Ok();

@@ -12,15 +12,16 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
-#include "commands/list_store.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/list.h"
 
 namespace petacore::commands {
 namespace {
 
-constexpr std::string_view kErrPositive = "ERR value is out of range, must be positive";
-constexpr std::string_view kErrNoSuchKey = "ERR no such key";
+using keyspace::types::ListEnd;
+using keyspace::types::ListHandle;
+
 
 void ReplyArray(CommandContext& ctx, const std::vector<std::string>& elements) {
   ctx.out.ArrayHeader(elements.size());
@@ -28,7 +29,7 @@ void ReplyArray(CommandContext& ctx, const std::vector<std::string>& elements) {
 }
 
 void WrongArity(CommandContext& ctx, std::string_view name) {
-  ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+  ctx.out.Error(ErrWrongArgs(name));
 }
 
 // LEFT/RIGHT as Redis's getListPositionFromObjectOrReply.
@@ -50,12 +51,12 @@ bool ParseEnd(std::string_view s, ListEnd* end) {
 bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms) {
   long double seconds;
   if (!ParseLongDouble(arg, &seconds)) {
-    ctx.out.Error("ERR timeout is not a float or out of range");
+    ctx.out.Error(kErrTimeoutNotFloat);
     return false;
   }
   long double ms = std::ceil(seconds * 1000.0L);
   if (!(ms < 9.2e18L) || ms < 0) {
-    ctx.out.Error("ERR timeout is negative");
+    ctx.out.Error(kErrTimeoutNegative);
     return false;
   }
   *timeout_ms = ms > 1e12L ? 0 : static_cast<int64_t>(ms);
@@ -63,7 +64,7 @@ bool ParseTimeout(CommandContext& ctx, std::string_view arg, int64_t* timeout_ms
 }
 
 void Push(CommandContext& ctx, ListEnd end, bool only_existing) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (only_existing && !list.exists()) return ctx.out.Integer(0);
   for (size_t i = 2; i < ctx.args.size(); ++i) list.Push(end, ctx.args[i]);
@@ -83,9 +84,9 @@ void Pop(CommandContext& ctx, ListEnd end, std::string_view name) {
   bool has_count = ctx.args.size() == 3;
   int64_t count = 1;
   if (has_count && (!ParseInt64(ctx.args[2], &count) || count < 0)) {
-    return ctx.out.Error(kErrPositive);
+    return ctx.out.Error(kErrNotPositive);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return has_count ? ctx.out.NullArray() : ctx.out.NullBulk();
   if (has_count && count == 0) return ctx.out.ArrayHeader(0);
@@ -99,7 +100,7 @@ void LPop(CommandContext& ctx) { Pop(ctx, ListEnd::kHead, "lpop"); }
 void RPop(CommandContext& ctx) { Pop(ctx, ListEnd::kTail, "rpop"); }
 
 void LLen(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.Integer(list.size());
 }
@@ -109,7 +110,7 @@ void LRange(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
     return ctx.out.Error(kErrNotInteger);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t len = list.size();
   if (start < 0) start = len + start;
@@ -121,7 +122,7 @@ void LRange(CommandContext& ctx) {
 }
 
 void LIndex(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.NullBulk();
   int64_t index;
@@ -132,13 +133,13 @@ void LIndex(CommandContext& ctx) {
 }
 
 void LSet(CommandContext& ctx) {
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Error(kErrNoSuchKey);
   int64_t index;
   if (!ParseInt64(ctx.args[2], &index)) return ctx.out.Error(kErrNotInteger);
   if (index < 0) index += list.size();
-  if (index < 0 || index >= list.size()) return ctx.out.Error("ERR index out of range");
+  if (index < 0 || index >= list.size()) return ctx.out.Error(kErrIndexOutOfRange);
   list.Set(index, ctx.args[3]);
   list.Flush();
   ctx.out.Ok();
@@ -148,7 +149,7 @@ void LSet(CommandContext& ctx) {
 void LRem(CommandContext& ctx) {
   int64_t count;
   if (!ParseInt64(ctx.args[2], &count)) return ctx.out.Error(kErrNotInteger);
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Integer(0);
   auto old = list.ReadAll();
@@ -182,7 +183,7 @@ void LTrim(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
     return ctx.out.Error(kErrNotInteger);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Ok();
   int64_t len = list.size();
@@ -208,7 +209,7 @@ void LInsert(CommandContext& ctx) {
   } else {
     return ctx.out.Error(kErrSyntax);
   }
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return ctx.out.Integer(0);
   auto old = list.ReadAll();
@@ -258,7 +259,7 @@ void LPos(CommandContext& ctx) {
   }
   bool from_tail = rank < 0;
   if (from_tail) rank = -rank;
-  ListHandle list(ctx, ctx.args[1]);
+  ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!list.exists()) return count != -1 ? ctx.out.ArrayHeader(0) : ctx.out.NullBulk();
   int64_t len = list.size();
@@ -283,7 +284,7 @@ void LPos(CommandContext& ctx) {
 // is missing, WRONGTYPE (and no write) when either key holds another type.
 void Move(CommandContext& ctx, std::string_view src_key, std::string_view dst_key,
           ListEnd from, ListEnd to) {
-  ListHandle src(ctx, src_key);
+  ListHandle src(ctx.txn, ctx.Key(src_key));
   if (src.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!src.exists()) return ctx.out.NullBulk();
   if (src.meta_key() == ctx.Key(dst_key)) {
@@ -292,7 +293,7 @@ void Move(CommandContext& ctx, std::string_view src_key, std::string_view dst_ke
     src.Flush();
     return ctx.out.Bulk(value);
   }
-  ListHandle dst(ctx, dst_key);
+  ListHandle dst(ctx.txn, ctx.Key(dst_key));
   if (dst.wrong_type()) return ctx.out.Error(kErrWrongType);
   std::string value = src.Pop(from, 1).front();
   dst.Push(to, value);
@@ -331,7 +332,7 @@ void BlockingPop(CommandContext& ctx, ListEnd end) {
   if (!ParseTimeout(ctx, ctx.args.back(), &timeout_ms)) return;
   auto keys = ctx.args.subspan(1, ctx.args.size() - 2);
   for (auto key : keys) {
-    ListHandle list(ctx, key);
+    ListHandle list(ctx.txn, ctx.Key(key));
     if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (!list.exists()) continue;
     auto popped = list.Pop(end, 1);
@@ -350,7 +351,7 @@ void BlockingMove(CommandContext& ctx, ListEnd from, ListEnd to, std::string_vie
   int64_t timeout_ms;
   if (!ParseTimeout(ctx, timeout, &timeout_ms)) return;
   {
-    ListHandle src(ctx, ctx.args[1]);
+    ListHandle src(ctx.txn, ctx.Key(ctx.args[1]));
     if (src.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (!src.exists()) return Block(ctx, ctx.args.subspan(1, 1), timeout_ms, false);
   }

@@ -4,6 +4,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "commands/glob.h"
+#include "keyspace/types/key.h"
+
 namespace petacore::commands {
 namespace {
 
@@ -55,13 +58,13 @@ bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
     negative = c[0] == '-';
     c.remove_prefix(1);
     if (c.empty()) {
-      ctx.out.Error("ERR invalid cursor");
+      ctx.out.Error(kErrInvalidCursor);
       return false;
     }
   }
   for (char ch : c) {
     if (ch < '0' || ch > '9' || cursor > (UINT64_MAX - (ch - '0')) / 10) {
-      ctx.out.Error("ERR invalid cursor");
+      ctx.out.Error(kErrInvalidCursor);
       return false;
     }
     cursor = cursor * 10 + static_cast<uint64_t>(ch - '0');
@@ -152,6 +155,42 @@ std::pair<std::string, std::string> KeyPrefixRange(int db, std::string_view pref
   while (static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();  // db byte < 0xff
   end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
   return {std::move(start), std::move(end)};
+}
+
+void ScanCollection(CommandContext& ctx, keyspace::ValueType type, char tag,
+                    ScanValueText value_text) {
+  CommandContext cursor_only{ctx.args.first(3), ctx.txn,    ctx.out,
+                             ctx.session,       ctx.server, ctx.block};
+  ScanOptions opt;
+  if (!ParseScanOptions(cursor_only, 2, false, &opt)) return;
+  auto r = keyspace::types::ReadKey(ctx.txn, ctx.Key(ctx.args[1]), type);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) return ReplyScan(ctx, 0, {});
+  if (!ParseScanOptions(ctx, 2, false, &opt)) return;
+  std::optional<std::string> after;
+  if (opt.cursor != 0) {
+    after = LoadCursor(opt.cursor);
+    if (!after) return ReplyScan(ctx, 0, {});  // unknown or evicted: end the iteration
+  }
+  std::vector<std::string> items;
+  int64_t visited = 0;
+  bool more = false;
+  std::string last;
+  keyspace::types::ScanSubkeysAfter(
+      ctx.txn, r.meta_key, tag, after, [&](std::string_view element, std::string_view value) {
+        if (visited == opt.count) {
+          more = true;
+          return false;
+        }
+        ++visited;
+        last.assign(element);
+        if (!opt.has_pattern || GlobMatch(opt.pattern, element)) {
+          items.emplace_back(element);
+          if (value_text != nullptr) items.push_back(value_text(value));
+        }
+        return true;
+      });
+  ReplyScan(ctx, more ? SaveCursor(std::move(last)) : 0, items);
 }
 
 void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& items) {

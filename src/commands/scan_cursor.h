@@ -1,4 +1,4 @@
-// src/commands/scan_cursor.h — cursors for SCAN, HSCAN, SSCAN and ZSCAN.
+// src/commands/scan_cursor.h — the one cursor implementation of SCAN, HSCAN, SSCAN and ZSCAN.
 //
 // Redis clients treat a cursor as an unsigned decimal number, 0 meaning start and end.
 // PetaCore iterates in key order, so a cursor stands for "continue after this key": every
@@ -58,6 +58,18 @@ std::string GlobLiteralPrefix(std::string_view pattern);
 /// [start, end) holding exactly the store keys of the Redis keys of `db` that begin with
 /// `prefix` (their meta keys and subkeys); the whole database for an empty prefix.
 std::pair<std::string, std::string> KeyPrefixRange(int db, std::string_view prefix);
+
+/// How a collection scan replies each element's stored value after the element: nullptr for
+/// none (SSCAN), otherwise the text to reply (HSCAN: the value itself, ZSCAN: the score).
+using ScanValueText = std::string (*)(std::string_view stored_value);
+
+/// HSCAN / SSCAN / ZSCAN key cursor [MATCH pattern] [COUNT count], in Redis 7.0's order: a bad
+/// cursor is refused before the key is looked at, a missing key is an empty last page whatever
+/// the options, a key of another type is WRONGTYPE, and the options are parsed last. One page
+/// visits up to COUNT elements (subkeys with `tag`, in byte order) after the cursor's element
+/// and replies those matching MATCH (each followed by value_text(value) when non-null).
+void ScanCollection(CommandContext& ctx, keyspace::ValueType type, char tag,
+                    ScanValueText value_text);
 
 /// Writes a SCAN reply: [next cursor as a bulk string, [items...]].
 void ReplyScan(CommandContext& ctx, uint64_t next_cursor, const std::vector<std::string>& items);

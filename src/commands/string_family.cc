@@ -5,47 +5,24 @@
 #include <limits>
 
 #include "commands/context.h"
-#include "commands/string_value.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/string.h"
 
 namespace petacore::commands {
 
-StringRead ReadString(CommandContext& ctx, const std::string& store_key) {
-  StringRead r;
-  auto raw = ctx.txn.Get(store_key);
-  if (!raw) return r;
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v || v->type != keyspace::ValueType::kString) {
-    r.state = StringRead::State::kWrongType;
-    return r;
-  }
-  r.state = StringRead::State::kOk;
-  r.value = v->payload;
-  return r;
-}
-
-// Redis formats INCRBYFLOAT/HINCRBYFLOAT results as "%.17Lf" with trailing zeros (and a bare '.') removed
-// (ld2string, LD_STR_HUMAN), so 10.5 + 0.1 gives "10.6".
-std::string FormatLongDouble(long double v) {
-  char buf[5120];
-  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
-  std::string s(buf, n);
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
-
 namespace {
+
+using keyspace::types::FormatLongDouble;
+using keyspace::types::ReadString;
+using keyspace::types::StringRead;
+using keyspace::types::WriteString;
+using keyspace::types::WriteStringExpire;
 
 constexpr int64_t kMaxStringLen = 512ll * 1024 * 1024;
 
 void Get(CommandContext& ctx) {
-  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  auto r = ReadString(ctx.txn, ctx.Key(ctx.args[1]));
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (r.missing()) return ctx.out.NullBulk();
   ctx.out.Bulk(r.value);
@@ -64,7 +41,7 @@ bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, ExpireUnit unit,
   }
   bool seconds = unit == kEx || unit == kExAt;
   auto invalid = [&] {
-    ctx.out.Error("ERR invalid expire time in '" + std::string(command) + "' command");
+    ctx.out.Error(ErrInvalidExpire(command));
     return false;
   };
   if (ms <= 0 || (seconds && ms > std::numeric_limits<int64_t>::max() / 1000)) return invalid();
@@ -118,7 +95,7 @@ void Set(CommandContext& ctx) {
     auto raw = ctx.txn.Get(key);
     exists = raw.has_value();
     if (get && exists) {
-      auto r = ReadString(ctx, key);
+      auto r = ReadString(ctx.txn, key);
       if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
       old = std::string(r.value);
       old_missing = false;
@@ -127,9 +104,9 @@ void Set(CommandContext& ctx) {
   bool allowed = !(nx && exists) && !(xx && !exists);
   if (allowed) {
     if (keepttl) {
-      WriteString(ctx, key, ctx.args[2], /*keep_ttl=*/true);
+      WriteString(ctx.txn, key, ctx.args[2], /*keep_ttl=*/true);
     } else {
-      WriteStringExpire(ctx, key, ctx.args[2], expire_at);
+      WriteStringExpire(ctx.txn, key, ctx.args[2], expire_at);
     }
   }
   if (get) {
@@ -144,7 +121,7 @@ void Set(CommandContext& ctx) {
 void SetExGeneric(CommandContext& ctx, ExpireUnit unit, std::string_view name) {
   int64_t expire_at = 0;
   if (!ExpireAtOrReply(ctx, ctx.args[2], unit, name, &expire_at)) return;
-  WriteStringExpire(ctx, ctx.Key(ctx.args[1]), ctx.args[3], expire_at);
+  WriteStringExpire(ctx.txn, ctx.Key(ctx.args[1]), ctx.args[3], expire_at);
   ctx.out.Ok();
 }
 void SetEx(CommandContext& ctx) { SetExGeneric(ctx, kEx, "setex"); }
@@ -170,20 +147,14 @@ void GetEx(CommandContext& ctx) {
   int64_t expire_at = 0;
   if (unit != kNoExpire && !ExpireAtOrReply(ctx, expire_arg, unit, "getex", &expire_at)) return;
   std::string key = ctx.Key(ctx.args[1]);
-  auto raw = ctx.txn.Get(key);
-  if (!raw) return ctx.out.NullBulk();
-  auto v = keyspace::DecodeValue(*raw);
-  if (!v || v->type != keyspace::ValueType::kString) return ctx.out.Error(kErrWrongType);
-  std::string value(v->payload);
-  int64_t current = v->expire_at_ms;
+  auto r = ReadString(ctx.txn, key);
+  if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (r.missing()) return ctx.out.NullBulk();
+  std::string value(r.value);
   if (unit != kNoExpire) {
-    if (expire_at <= ctx.txn.now_ms()) {
-      ctx.txn.Delete(key);
-    } else {
-      ctx.txn.Put(key, keyspace::WithExpire(*raw, expire_at));
-    }
-  } else if (persist && current != 0) {
-    ctx.txn.Put(key, keyspace::WithExpire(*raw, 0));
+    keyspace::types::SetExpireAt(ctx.txn, key, expire_at);  // in the past: deleted
+  } else if (persist && keyspace::types::CurrentExpireAt(ctx.txn, key) != 0) {
+    keyspace::types::SetExpireAt(ctx.txn, key, 0);
   }
   ctx.out.Bulk(value);
 }
@@ -191,35 +162,35 @@ void GetEx(CommandContext& ctx) {
 void SetNx(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
   if (ctx.txn.Get(key)) return ctx.out.Integer(0);
-  WriteString(ctx, key, ctx.args[2]);
+  WriteString(ctx.txn, key, ctx.args[2]);
   ctx.out.Integer(1);
 }
 
 void GetSet(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (r.missing()) {
     ctx.out.NullBulk();
   } else {
     ctx.out.Bulk(r.value);
   }
-  WriteString(ctx, key, ctx.args[2]);
+  WriteString(ctx.txn, key, ctx.args[2]);
 }
 
 void GetDel(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (r.missing()) return ctx.out.NullBulk();
   ctx.out.Bulk(r.value);
-  ctx.txn.Delete(key);
+  keyspace::types::DeleteKey(ctx.txn, key);
 }
 
 void MGet(CommandContext& ctx) {
   ctx.out.ArrayHeader(ctx.args.size() - 1);
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    auto r = ReadString(ctx, ctx.Key(ctx.args[i]));
+    auto r = ReadString(ctx.txn, ctx.Key(ctx.args[i]));
     if (r.state == StringRead::State::kOk) {
       ctx.out.Bulk(r.value);
     } else {
@@ -230,14 +201,14 @@ void MGet(CommandContext& ctx) {
 
 bool MSetArityOk(CommandContext& ctx, std::string_view name) {
   if (ctx.args.size() % 2 == 1) return true;
-  ctx.out.Error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+  ctx.out.Error(ErrWrongArgs(name));
   return false;
 }
 
 void MSet(CommandContext& ctx) {
   if (!MSetArityOk(ctx, "mset")) return;
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
-    WriteString(ctx, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+    WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
   }
   ctx.out.Ok();
 }
@@ -248,20 +219,20 @@ void MSetNx(CommandContext& ctx) {
     if (ctx.txn.Get(ctx.Key(ctx.args[i]))) return ctx.out.Integer(0);
   }
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
-    WriteString(ctx, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+    WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
   }
   ctx.out.Integer(1);
 }
 
 void IncrBy(CommandContext& ctx, int64_t by) {
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t value = 0;
   if (!r.missing() && !ParseInt64(r.value, &value)) return ctx.out.Error(kErrNotInteger);
   int64_t result;
   if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
-  WriteString(ctx, key, std::to_string(result), /*keep_ttl=*/true);
+  WriteString(ctx.txn, key, std::to_string(result), /*keep_ttl=*/true);
   ctx.out.Integer(result);
 }
 
@@ -278,7 +249,7 @@ void DecrByCmd(CommandContext& ctx) {
   int64_t by;
   if (!ParseInt64(ctx.args[2], &by)) return ctx.out.Error(kErrNotInteger);
   if (by == std::numeric_limits<int64_t>::min()) {
-    return ctx.out.Error("ERR decrement would overflow");
+    return ctx.out.Error(kErrDecrOverflow);
   }
   IncrBy(ctx, -by);
 }
@@ -288,35 +259,35 @@ void IncrByFloat(CommandContext& ctx) {
   long double by;
   if (!ParseLongDouble(ctx.args[2], &by)) return ctx.out.Error(kErrNotFloat);
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   long double value = 0;
   if (!r.missing() && !ParseLongDouble(r.value, &value)) return ctx.out.Error(kErrNotFloat);
   long double result = value + by;
   if (std::isnan(result) || std::isinf(result)) {
-    return ctx.out.Error("ERR increment would produce NaN or Infinity");
+    return ctx.out.Error(kErrIncrNaNOrInfinity);
   }
   std::string s = FormatLongDouble(result);
-  WriteString(ctx, key, s, /*keep_ttl=*/true);
+  WriteString(ctx.txn, key, s, /*keep_ttl=*/true);
   ctx.out.Bulk(s);
 }
 
 void Append(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t total = static_cast<int64_t>(r.value.size() + ctx.args[2].size());
   if (total > kMaxStringLen) {
-    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return ctx.out.Error(kErrStringTooLong);
   }
   std::string value(r.value);
   value.append(ctx.args[2]);
-  WriteString(ctx, key, value, /*keep_ttl=*/true);
+  WriteString(ctx.txn, key, value, /*keep_ttl=*/true);
   ctx.out.Integer(total);
 }
 
 void StrLen(CommandContext& ctx) {
-  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  auto r = ReadString(ctx.txn, ctx.Key(ctx.args[1]));
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.Integer(static_cast<int64_t>(r.value.size()));
 }
@@ -326,7 +297,7 @@ void GetRange(CommandContext& ctx) {
   if (!ParseInt64(ctx.args[2], &start) || !ParseInt64(ctx.args[3], &end)) {
     return ctx.out.Error(kErrNotInteger);
   }
-  auto r = ReadString(ctx, ctx.Key(ctx.args[1]));
+  auto r = ReadString(ctx.txn, ctx.Key(ctx.args[1]));
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t len = static_cast<int64_t>(r.value.size());
   if (start < 0 && end < 0 && start > end) return ctx.out.Bulk("");
@@ -342,19 +313,19 @@ void GetRange(CommandContext& ctx) {
 void SetRange(CommandContext& ctx) {
   int64_t offset;
   if (!ParseInt64(ctx.args[2], &offset)) return ctx.out.Error(kErrNotInteger);
-  if (offset < 0) return ctx.out.Error("ERR offset is out of range");
+  if (offset < 0) return ctx.out.Error(kErrOffsetOutOfRange);
   std::string key = ctx.Key(ctx.args[1]);
-  auto r = ReadString(ctx, key);
+  auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) return ctx.out.Error(kErrWrongType);
   auto patch = ctx.args[3];
   if (patch.empty()) return ctx.out.Integer(static_cast<int64_t>(r.value.size()));
   if (offset > kMaxStringLen - static_cast<int64_t>(patch.size())) {  // no int64 overflow
-    return ctx.out.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    return ctx.out.Error(kErrStringTooLong);
   }
   std::string value(r.value);
   if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');
   value.replace(offset, patch.size(), patch);
-  WriteString(ctx, key, value, /*keep_ttl=*/true);
+  WriteString(ctx.txn, key, value, /*keep_ttl=*/true);
   ctx.out.Integer(static_cast<int64_t>(value.size()));
 }
 

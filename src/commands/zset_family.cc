@@ -1,8 +1,8 @@
 // zset_family.cc — ZADD, ZRANGE, ZPOPMIN, ZUNIONSTORE…: Redis sorted sets on the replicated
-// key space, with Redis 7.0's replies, error texts and orders (src/commands/zset_store.h has
-// the layout). Range commands over a lexicographic range walk the (score, member) order the
-// way Redis's listpack encoding does, so even sets with mixed scores answer as Redis does for
-// small sets.
+// key space, with Redis 7.0's replies, error texts and orders (the data operations and the
+// layout are in src/keyspace/types/zset.h). Range commands over a lexicographic range walk
+// the (score, member) order the way Redis's listpack encoding does, so even sets with mixed
+// scores answer as Redis does for small sets.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -11,25 +11,23 @@
 #include <vector>
 
 #include "commands/context.h"
-#include "commands/glob.h"
 #include "commands/key_access.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "commands/zset_setops.h"
-#include "commands/zset_store.h"
 #include "commands/zset_util.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/zset.h"
 
 namespace petacore::commands {
 namespace {
 
 using keyspace::ValueType;
+namespace types = keyspace::types;
 using zset::Entry;
 using zset::ReplyEntries;
 using zset::SetOp;
 using zset::SetOpGeneric;
-
-constexpr std::string_view kErrPositive = "ERR value is out of range, must be positive";
 
 // ---- ZADD / ZINCRBY -----------------------------------------------------------------------
 
@@ -56,47 +54,18 @@ void AddGeneric(CommandContext& ctx, AddFlags f, size_t scoreidx) {
       return ctx.out.Error(kErrNotFloat);
     }
   }
+  std::vector<std::string_view> members(pairs);
+  for (size_t j = 0; j < pairs; ++j) members[j] = ctx.args[scoreidx + j * 2 + 1];
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
-  int64_t added = 0, updated = 0, processed = 0;
-  double last_score = 0;
-  if (!(key.missing() && f.xx)) {
-    bool meta_written = false;
-    for (size_t j = 0; j < pairs; ++j) {
-      std::string_view member = ctx.args[scoreidx + j * 2 + 1];
-      double score = scores[j];
-      auto cur = zset::ReadScore(ctx, key.meta_key, member);
-      if (cur) {
-        if (f.nx) continue;
-        if (f.incr) {
-          score += *cur;
-          if (std::isnan(score)) return ctx.out.Error(zset::kErrNaN);
-        }
-        if ((f.lt && score >= *cur) || (f.gt && score <= *cur)) continue;
-        ++processed;
-        last_score = score;
-        if (score != *cur) {
-          zset::WriteScore(ctx, key.meta_key, member, cur, score);
-          ++updated;
-        }
-      } else {
-        if (f.xx) continue;
-        if (!meta_written) {  // new member: (re)write the meta key, see zset_store.h
-          WriteMeta(ctx, key.meta_key, ValueType::kZSet);
-          meta_written = true;
-        }
-        zset::WriteScore(ctx, key.meta_key, member, std::nullopt, score);
-        ++added;
-        ++processed;
-        last_score = score;
-      }
-    }
-  }
+  types::ZAddFlags flags{.nx = f.nx, .xx = f.xx, .gt = f.gt, .lt = f.lt, .incr = f.incr};
+  auto r = types::ZSetAdd(ctx.txn, key, flags, scores, members);
+  if (r.nan) return ctx.out.Error(kErrScoreNaN);
   if (f.incr) {
-    if (processed > 0) return zset::ReplyScore(ctx, last_score);
+    if (r.processed > 0) return zset::ReplyScore(ctx, r.last_score);
     return ctx.out.NullBulk();
   }
-  ctx.out.Integer(f.ch ? added + updated : added);
+  ctx.out.Integer(f.ch ? r.added + r.updated : r.added);
 }
 
 void ZAdd(CommandContext& ctx) {
@@ -137,14 +106,14 @@ void ZRem(CommandContext& ctx) {
   if (key.missing()) return ctx.out.Integer(0);
   std::vector<Entry> entries;
   for (size_t i = 2; i < ctx.args.size(); ++i) entries.push_back({std::string(ctx.args[i]), 0});
-  ctx.out.Integer(zset::RemoveEntries(ctx, key.meta_key, entries));
+  ctx.out.Integer(types::ZSetRemoveEntries(ctx.txn, key, entries));
 }
 
 void ZScore(CommandContext& ctx) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.NullBulk();
-  auto score = zset::ReadScore(ctx, key.meta_key, ctx.args[2]);
+  auto score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[2]);
   if (!score) return ctx.out.NullBulk();
   zset::ReplyScore(ctx, *score);
 }
@@ -154,7 +123,8 @@ void ZMScore(CommandContext& ctx) {
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
-    auto score = key.missing() ? std::nullopt : zset::ReadScore(ctx, key.meta_key, ctx.args[i]);
+    auto score =
+        key.missing() ? std::nullopt : types::ZSetScore(ctx.txn, key.meta_key, ctx.args[i]);
     if (score) {
       zset::ReplyScore(ctx, *score);
     } else {
@@ -167,16 +137,16 @@ void ZCard(CommandContext& ctx) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
-  ctx.out.Integer(zset::Card(ctx, key.meta_key));
+  ctx.out.Integer(types::ZSetCard(ctx.txn, key));
 }
 
 void RankGeneric(CommandContext& ctx, bool reverse) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.NullBulk();
-  auto score = zset::ReadScore(ctx, key.meta_key, ctx.args[2]);
+  auto score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[2]);
   if (!score) return ctx.out.NullBulk();
-  auto all = zset::LoadSorted(ctx, key.meta_key);
+  auto all = types::ZSetSorted(ctx.txn, key.meta_key);
   for (size_t i = 0; i < all.size(); ++i) {
     if (all[i].member == ctx.args[2]) {
       return ctx.out.Integer(static_cast<int64_t>(reverse ? all.size() - 1 - i : i));
@@ -258,13 +228,13 @@ bool ParseRangeArgs(CommandContext& ctx, size_t minidx, size_t maxidx, RangeSpec
   switch (s->type) {
     case RangeType::kScore:
       if (!zset::ParseScoreRange(ctx.args[minidx], ctx.args[maxidx], &s->score)) {
-        ctx.out.Error(zset::kErrMinMaxFloat);
+        ctx.out.Error(kErrMinMaxNotFloat);
         return false;
       }
       return true;
     case RangeType::kLex:
       if (!zset::ParseLexRange(ctx.args[minidx], ctx.args[maxidx], &s->lex)) {
-        ctx.out.Error(zset::kErrMinMaxLex);
+        ctx.out.Error(kErrMinMaxNotLex);
         return false;
       }
       return true;
@@ -324,14 +294,14 @@ void RangeGeneric(CommandContext& ctx, size_t src, bool store, RangeType type, D
   if (!key.missing()) {
     std::vector<Entry> all;
     if (store) {
-      zset::LoadSource(ctx, ctx.args[src], &all);  // reads every member: the commit compares
+      types::ZSetLoadSource(ctx.txn, key.meta_key, &all);  // reads every member: compared
     } else {
-      all = zset::LoadSorted(ctx, key.meta_key);
+      all = types::ZSetSorted(ctx.txn, key.meta_key);
     }
     result = Select(std::move(all), spec);
   }
   if (!store) return ReplyEntries(ctx, result, withscores);
-  zset::StoreEntries(ctx, ctx.Key(ctx.args[1]), result);
+  types::ZSetStore(ctx.txn, ctx.Key(ctx.args[1]), result);
   ctx.out.Integer(static_cast<int64_t>(result.size()));
 }
 
@@ -365,7 +335,7 @@ void CountGeneric(CommandContext& ctx, RangeType type) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
-  auto selected = Select(zset::LoadSorted(ctx, key.meta_key), spec);
+  auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
   ctx.out.Integer(static_cast<int64_t>(selected.size()));
 }
 
@@ -380,8 +350,8 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
-  auto selected = Select(zset::LoadSorted(ctx, key.meta_key), spec);
-  ctx.out.Integer(zset::RemoveEntries(ctx, key.meta_key, selected));
+  auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
+  ctx.out.Integer(types::ZSetRemoveEntries(ctx.txn, key, selected));
 }
 
 void ZRemRangeByRank(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kRank); }
@@ -390,27 +360,16 @@ void ZRemRangeByLex(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kLex)
 
 // ---- pops ---------------------------------------------------------------------------------
 
-/// Takes up to `count` lowest (or highest) members of an existing sorted set.
-std::vector<Entry> PopEntries(CommandContext& ctx, const std::string& meta, bool max,
-                              int64_t count) {
-  auto all = zset::LoadSorted(ctx, meta);
-  size_t n = std::min(all.size(), static_cast<size_t>(count));
-  std::vector<Entry> taken;
-  for (size_t i = 0; i < n; ++i) taken.push_back(std::move(all[max ? all.size() - 1 - i : i]));
-  zset::RemoveEntries(ctx, meta, taken);
-  return taken;
-}
-
 void PopGeneric(CommandContext& ctx, bool max) {
   if (ctx.args.size() > 3) return ctx.out.Error(kErrSyntax);
   int64_t count = -1;  // no count: one member, flat reply
   if (ctx.args.size() == 3 && (!ParseInt64(ctx.args[2], &count) || count < 0)) {
-    return ctx.out.Error(kErrPositive);
+    return ctx.out.Error(kErrNotPositive);
   }
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing() || count == 0) return ctx.out.ArrayHeader(0);
-  auto taken = PopEntries(ctx, key.meta_key, max, count < 0 ? 1 : count);
+  auto taken = types::ZSetPop(ctx.txn, key, max, count < 0 ? 1 : count);
   bool nested = ctx.out.protocol() >= 3 && count != -1;
   ctx.out.ArrayHeader(nested ? taken.size() : taken.size() * 2);
   for (const auto& e : taken) {
@@ -433,7 +392,7 @@ void BlockingPopGeneric(CommandContext& ctx, bool max) {
     auto key = ReadKey(ctx, ctx.args[i], ValueType::kZSet);
     if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (key.ok()) {
-      auto taken = PopEntries(ctx, key.meta_key, max, 1);
+      auto taken = types::ZSetPop(ctx.txn, key, max, 1);
       if (!taken.empty()) {
         ctx.out.ArrayHeader(3);
         ctx.out.Bulk(ctx.args[i]);
@@ -463,45 +422,11 @@ void ZDiff(CommandContext& ctx) { SetOpGeneric(ctx, 1, false, SetOp::kDiff, "zdi
 // ---- ZSCAN --------------------------------------------------------------------------------
 
 /// ZSCAN key cursor [MATCH p] [COUNT n]: walks members in byte order (Redis walks its own
-/// order; clients must not rely on it). Errors in Redis's order: cursor, key, options.
+/// order; clients must not rely on it) with the one cursor implementation (scan_cursor.h).
 void ZScan(CommandContext& ctx) {
-  auto c = ctx.args[2];
-  bool cursor_ok = !c.empty() && c.size() <= 20;
-  for (char ch : c) cursor_ok = cursor_ok && ch >= '0' && ch <= '9';
-  if (!cursor_ok) return ctx.out.Error("ERR invalid cursor");
-  auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
-  if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ScanOptions opts;
-  if (!ParseScanOptions(ctx, 2, false, &opts)) return;
-  std::vector<std::string> items;
-  if (key.missing()) return ReplyScan(ctx, 0, items);
-  std::string start = keyspace::SubKeyStart(key.meta_key, 'm');
-  size_t skip = start.size();
-  if (opts.cursor != 0) {
-    auto after = LoadCursor(opts.cursor);
-    if (!after) return ReplyScan(ctx, 0, items);
-    start = keyspace::SubKey(key.meta_key, 'm', *after);
-    start.push_back('\0');  // the first member after it
-  }
-  int64_t visited = 0;
-  std::string last;
-  bool more = false;
-  ctx.txn.Range(start, keyspace::SubKeyEnd(key.meta_key, 'm'),
-                [&](std::string_view k, std::string_view v) {
-                  if (visited == opts.count) {
-                    more = true;
-                    return false;
-                  }
-                  ++visited;
-                  auto member = k.substr(skip);
-                  last = std::string(member);
-                  if (v.size() == 8 && (!opts.has_pattern || GlobMatch(opts.pattern, member))) {
-                    items.emplace_back(member);
-                    items.push_back(zset::FormatScore(keyspace::DecodeSortableDouble(v)));
-                  }
-                  return true;
-                });
-  ReplyScan(ctx, more ? SaveCursor(last) : 0, items);
+  ScanCollection(ctx, ValueType::kZSet, keyspace::kZSetMemberTag, [](std::string_view v) {
+    return zset::FormatScore(v.size() == 8 ? keyspace::DecodeSortableDouble(v) : 0);
+  });
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "commands/context.h"
-#include "commands/zset_store.h"
 #include "commands/zset_util.h"
 
 namespace petacore::commands::zset {
@@ -101,7 +100,7 @@ inline void SetOpGeneric(CommandContext& ctx, size_t numkeys_index, bool store, 
   std::vector<Source> src(setnum);
   size_t j = numkeys_index + 1;
   for (int64_t i = 0; i < setnum; ++i, ++j) {
-    if (!LoadSource(ctx, ctx.args[j], &src[i].entries)) {
+    if (!keyspace::types::ZSetLoadSource(ctx.txn, ctx.Key(ctx.args[j]), &src[i].entries)) {
       return ctx.out.Error(kErrWrongType);
     }
     for (const auto& e : src[i].entries) src[i].index.emplace(e.member, e.score);
@@ -140,7 +139,7 @@ inline void SetOpGeneric(CommandContext& ctx, size_t numkeys_index, bool store, 
   }
   auto result = Combine(src, op, agg);
   if (!store) return ReplyEntries(ctx, result, withscores);
-  StoreEntries(ctx, ctx.Key(ctx.args[1]), result);
+  keyspace::types::ZSetStore(ctx.txn, ctx.Key(ctx.args[1]), result);
   ctx.out.Integer(static_cast<int64_t>(result.size()));
 }
 

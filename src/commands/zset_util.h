@@ -8,14 +8,14 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/context.h"
+#include "keyspace/types/zset.h"
 
 namespace petacore::commands::zset {
 
-inline constexpr std::string_view kErrMinMaxFloat = "ERR min or max is not a float";
-inline constexpr std::string_view kErrMinMaxLex = "ERR min or max not valid string range item";
-inline constexpr std::string_view kErrNaN = "ERR resulting score is not a number (NaN)";
+using Entry = keyspace::types::ZEntry;
 
 /// Redis's getDoubleFromObject: strtod over the whole (binary) string, non-empty, no leading
 /// space, no overflow or underflow to zero, not NaN. Unlike ParseLongDouble, "1e400" fails.
@@ -50,6 +50,17 @@ inline void ReplyScore(CommandContext& ctx, double d) {
     ctx.out.Raw("," + s + "\r\n");
   } else {
     ctx.out.Bulk(s);
+  }
+}
+
+/// ZRANGE-style reply: members, or member/score pairs (flat in RESP2, nested in RESP3).
+inline void ReplyEntries(CommandContext& ctx, const std::vector<Entry>& entries, bool withscores) {
+  bool nested = withscores && ctx.out.protocol() >= 3;
+  ctx.out.ArrayHeader(withscores && !nested ? entries.size() * 2 : entries.size());
+  for (const auto& e : entries) {
+    if (nested) ctx.out.ArrayHeader(2);
+    ctx.out.Bulk(e.member);
+    if (withscores) ReplyScore(ctx, e.score);
   }
 }
 
@@ -158,7 +169,7 @@ inline bool ParseLexRange(std::string_view min, std::string_view max, LexRange* 
 inline bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* ms) {
   long double seconds = 0;
   if (!ParseLongDouble(arg, &seconds)) {
-    ctx.out.Error("ERR timeout is not a float or out of range");
+    ctx.out.Error(kErrTimeoutNotFloat);
     return false;
   }
   long double product = seconds * 1000.0L;
@@ -167,7 +178,7 @@ inline bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t
     v = static_cast<int64_t>(product);
   }
   if (v < 0) {
-    ctx.out.Error("ERR timeout is negative");
+    ctx.out.Error(kErrTimeoutNegative);
     return false;
   }
   *ms = v;

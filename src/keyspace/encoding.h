@@ -17,6 +17,8 @@
 //   zset:  meta + 'm' + member             -> score (8 bytes, SortableDouble)
 //          meta + 's' + SortableDouble(score) + member -> ""   (the score index)
 //   list:  meta + 'i' + SortableInt(index) -> element; the meta payload holds head and tail
+// Meta payloads: hash, set and zset keep their element count in decimal; a list its head and
+// tail. The data operations of each type over a TxnView are in keyspace/types/.
 // See docs/encoding.md.
 #pragma once
 
@@ -89,7 +91,19 @@ inline bool Expired(const ValueView& v, int64_t now_ms) {
 /// common case: values without the expire flag are rejected on their second byte).
 bool IsExpiredMeta(std::string_view key, std::string_view value, int64_t now_ms);
 
-// Collection subkeys.
+// Collection subkeys: the tag byte after the meta key says which kind of subkey it is. These
+// are the only definitions of the tags (docs/encoding.md has the layout).
+/// Hash: meta + kHashFieldTag + field -> field value.
+inline constexpr char kHashFieldTag = 'f';
+/// Set: meta + kSetMemberTag + member -> "".
+inline constexpr char kSetMemberTag = 'm';
+/// Sorted set: meta + kZSetMemberTag + member -> SortableDouble(score).
+inline constexpr char kZSetMemberTag = 'm';
+/// Sorted set score index: meta + kZSetScoreTag + SortableDouble(score) + member -> "".
+inline constexpr char kZSetScoreTag = 's';
+/// List: meta + kListItemTag + SortableInt(index) -> element.
+inline constexpr char kListItemTag = 'i';
+
 /// meta_key + tag + element.
 std::string SubKey(std::string_view meta_key, char tag, std::string_view element);
 /// [meta_key + tag, SubKeyEnd(meta_key, tag)) holds every subkey with that tag.

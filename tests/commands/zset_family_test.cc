@@ -80,5 +80,58 @@ TEST_F(ZSetFamilyTest, BlockingPopInsideMultiAnswersAtOnce) {
   EXPECT_EQ(Run({"bzpopmin", "q", "-1"}), Err("ERR timeout is negative"));
 }
 
+// Every change to a sorted set moves its meta key (docs/encoding.md), a score change of an
+// existing member included, so WATCH sees it, as in Redis.
+TEST_F(ZSetFamilyTest, WatchSeesScoreChange) {
+  auto other = NewClient();
+  EXPECT_EQ(Run({"zadd", "z", "1", "a", "2", "b"}), Int(2));
+  EXPECT_EQ(Run({"watch", "z"}), kOK);
+  EXPECT_EQ(other->Run({"zincrby", "z", "5", "a"}), Bulk("6"));
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"zcard", "z"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}), kNilArray);
+  EXPECT_EQ(Run({"watch", "z"}), kOK);
+  EXPECT_EQ(other->Run({"zadd", "z", "9", "b"}), Int(0));
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"zcard", "z"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}), kNilArray);
+  // A no-op (same score, ZREM of a missing member) does not touch the key.
+  EXPECT_EQ(Run({"watch", "z"}), kOK);
+  EXPECT_EQ(other->Run({"zadd", "z", "9", "b"}), Int(0));
+  EXPECT_EQ(other->Run({"zrem", "z", "nope"}), Int(0));
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"zcard", "z"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}), Array({Int(2)}));
+}
+
+// ZCARD follows adds, updates, removals and pops (the count kept in the meta key).
+TEST_F(ZSetFamilyTest, CardinalityFollowsEveryChange) {
+  EXPECT_EQ(Run({"zadd", "z", "1", "a", "2", "b", "3", "c", "1", "a"}), Int(3));
+  EXPECT_EQ(Run({"zcard", "z"}), Int(3));
+  EXPECT_EQ(Run({"zincrby", "z", "1", "new"}), Bulk("1"));
+  EXPECT_EQ(Run({"zcard", "z"}), Int(4));
+  EXPECT_EQ(Run({"zremrangebyscore", "z", "2", "3"}), Int(2));
+  EXPECT_EQ(Run({"zcard", "z"}), Int(2));
+  EXPECT_EQ(Run({"zpopmin", "z", "1"}), Array({Bulk("a"), Bulk("1")}));
+  EXPECT_EQ(Run({"zcard", "z"}), Int(1));
+  EXPECT_EQ(Run({"zrangestore", "dst", "z", "0", "-1"}), Int(1));
+  EXPECT_EQ(Run({"zcard", "dst"}), Int(1));
+  EXPECT_EQ(Run({"zcard", "nokey"}), Int(0));
+}
+
+// ZSCAN reads its cursor as HSCAN/SSCAN/SCAN do (Redis's strtoul: "+0" is 0), and a full
+// iteration returns every member once with its score.
+TEST_F(ZSetFamilyTest, ScanSharesTheCursor) {
+  EXPECT_EQ(Run({"zadd", "z", "1", "a", "2", "b", "3", "c"}), Int(3));
+  EXPECT_EQ(Run({"zscan", "z", "+0", "count", "2"}).substr(0, 4), "*2\r\n");
+  EXPECT_EQ(Run({"zscan", "z", "x"}), Err("ERR invalid cursor"));
+  EXPECT_EQ(Run({"zscan", "z", "0", "count", "0"}), Err("ERR syntax error"));
+  EXPECT_EQ(Run({"zscan", "nokey", "0", "count", "0"}),
+            Array({Bulk("0"), Array({})}));  // missing key: options not even parsed
+  EXPECT_EQ(Run({"zscan", "z", "0", "match", "b"}),
+            Array({Bulk("0"), Array({Bulk("b"), Bulk("2")})}));
+  EXPECT_EQ(Run({"hscan", "z", "0"}), kWrongType);
+}
+
 }  // namespace
 }  // namespace petacore::testing

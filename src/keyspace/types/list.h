@@ -1,5 +1,6 @@
-// src/commands/list_store.h — one Redis list as a handler edits it: the head/tail meta and the
-// element subkeys (meta + 'i' + SortableInt(index) -> element, live indexes head..tail-1).
+// src/keyspace/types/list.h — one Redis list on a TxnView, as a command edits it: the
+// head/tail meta and the element subkeys (meta + kListItemTag + SortableInt(index) -> element, live
+// indexes head..tail-1).
 //
 // Every change to a list rewrites its meta key (even LSET, which keeps head and tail), so the
 // meta key's mod_revision versions the whole list: a reader that scans elements (not recorded
@@ -14,28 +15,27 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/key_access.h"
 #include "keyspace/encoding.h"
+#include "keyspace/types/key.h"
 
-namespace petacore::commands {
-
-inline constexpr char kListTag = 'i';
+namespace petacore::keyspace::types {
 
 enum class ListEnd { kHead, kTail };
 
 /// A list key loaded for reading or editing. Edits are buffered in the TxnView at once; the
-/// meta key is written (or the key deleted when empty) by Flush().
+/// meta key is written (or the key deleted when empty) by Flush(). Borrows the view, which
+/// must outlive it; not thread-safe.
 class ListHandle {
  public:
-  /// Reads `user_key` (recorded read of the meta key). Check wrong_type() first.
-  ListHandle(CommandContext& ctx, std::string_view user_key) : ctx_(ctx) {
-    KeyRead r = ReadKey(ctx, user_key, keyspace::ValueType::kList);
+  /// Reads the list at `meta_key` (recorded read of the meta key). Check wrong_type() first.
+  ListHandle(TxnView& txn, std::string meta_key) : txn_(txn) {
+    KeyRead r = ReadKey(txn, std::move(meta_key), ValueType::kList);
     meta_ = std::move(r.meta_key);
     wrong_type_ = r.wrong_type();
     exists_ = r.ok();
     if (exists_ && r.value.payload.size() == 16) {
-      head_ = keyspace::DecodeSortableInt(r.value.payload.substr(0, 8));
-      tail_ = keyspace::DecodeSortableInt(r.value.payload.substr(8, 8));
+      head_ = DecodeSortableInt(r.value.payload.substr(0, 8));
+      tail_ = DecodeSortableInt(r.value.payload.substr(8, 8));
     }
   }
 
@@ -47,7 +47,7 @@ class ListHandle {
   int64_t size() const { return tail_ - head_; }
 
   std::string SubKeyAt(int64_t abs_index) const {
-    return keyspace::SubKey(meta_, kListTag, keyspace::SortableInt(abs_index));
+    return SubKey(meta_, kListItemTag, SortableInt(abs_index));
   }
 
   /// Elements at list positions [from, to) (0-based, clamped by the caller), in order.
@@ -55,24 +55,24 @@ class ListHandle {
     std::vector<std::string> out;
     if (from >= to) return out;
     out.reserve(static_cast<size_t>(to - from));
-    ctx_.txn.Range(SubKeyAt(head_ + from), SubKeyAt(head_ + to),
-                   [&](std::string_view, std::string_view value) {
-                     out.emplace_back(value);
-                     return true;
-                   });
+    txn_.Range(SubKeyAt(head_ + from), SubKeyAt(head_ + to),
+               [&](std::string_view, std::string_view value) {
+                 out.emplace_back(value);
+                 return true;
+               });
     return out;
   }
   std::vector<std::string> ReadAll() const { return Read(0, size()); }
 
   /// The element at position `pos` (0-based, in range), read through the view.
   std::string At(int64_t pos) const {
-    auto v = ctx_.txn.Get(SubKeyAt(head_ + pos));
+    auto v = txn_.Get(SubKeyAt(head_ + pos));
     return v ? std::string(*v) : std::string();
   }
 
   void Push(ListEnd end, std::string_view element) {
     int64_t index = end == ListEnd::kHead ? --head_ : tail_++;
-    ctx_.txn.Put(SubKeyAt(index), std::string(element));
+    txn_.Put(SubKeyAt(index), std::string(element));
     dirty_ = true;
   }
 
@@ -83,12 +83,12 @@ class ListHandle {
     std::vector<std::string> out;
     if (end == ListEnd::kHead) {
       out = Read(0, count);
-      ctx_.txn.DeleteRange(SubKeyAt(head_), SubKeyAt(head_ + count));
+      txn_.DeleteRange(SubKeyAt(head_), SubKeyAt(head_ + count));
       head_ += count;
     } else {
       out = Read(size() - count, size());
       std::reverse(out.begin(), out.end());
-      ctx_.txn.DeleteRange(SubKeyAt(tail_ - count), SubKeyAt(tail_));
+      txn_.DeleteRange(SubKeyAt(tail_ - count), SubKeyAt(tail_));
       tail_ -= count;
     }
     dirty_ = true;
@@ -96,7 +96,7 @@ class ListHandle {
   }
 
   void Set(int64_t pos, std::string_view element) {
-    ctx_.txn.Put(SubKeyAt(head_ + pos), std::string(element));
+    txn_.Put(SubKeyAt(head_ + pos), std::string(element));
     dirty_ = true;
   }
 
@@ -104,11 +104,11 @@ class ListHandle {
   void Trim(int64_t keep_from, int64_t keep_to) {
     if (keep_from >= keep_to) {
       keep_from = keep_to = 0;
-      ctx_.txn.DeleteRange(SubKeyAt(head_), SubKeyAt(tail_));
+      txn_.DeleteRange(SubKeyAt(head_), SubKeyAt(tail_));
       tail_ = head_;
     } else {
-      if (keep_from > 0) ctx_.txn.DeleteRange(SubKeyAt(head_), SubKeyAt(head_ + keep_from));
-      if (keep_to < size()) ctx_.txn.DeleteRange(SubKeyAt(head_ + keep_to), SubKeyAt(tail_));
+      if (keep_from > 0) txn_.DeleteRange(SubKeyAt(head_), SubKeyAt(head_ + keep_from));
+      if (keep_to < size()) txn_.DeleteRange(SubKeyAt(head_ + keep_to), SubKeyAt(tail_));
       tail_ = head_ + keep_to;
       head_ += keep_from;
     }
@@ -123,10 +123,10 @@ class ListHandle {
     int64_t left = head_, right = tail_ - m;
     int64_t new_head = Cost(old, updated, left) <= Cost(old, updated, right) ? left : right;
     for (int64_t j = 0; j < m; ++j) {
-      if (!Same(old, new_head + j, updated[j])) ctx_.txn.Put(SubKeyAt(new_head + j), updated[j]);
+      if (!Same(old, new_head + j, updated[j])) txn_.Put(SubKeyAt(new_head + j), updated[j]);
     }
-    if (new_head > head_) ctx_.txn.DeleteRange(SubKeyAt(head_), SubKeyAt(new_head));
-    if (new_head + m < tail_) ctx_.txn.DeleteRange(SubKeyAt(new_head + m), SubKeyAt(tail_));
+    if (new_head > head_) txn_.DeleteRange(SubKeyAt(head_), SubKeyAt(new_head));
+    if (new_head + m < tail_) txn_.DeleteRange(SubKeyAt(new_head + m), SubKeyAt(tail_));
     head_ = new_head;
     tail_ = new_head + m;
     dirty_ = true;
@@ -138,13 +138,13 @@ class ListHandle {
     if (!dirty_) return;
     dirty_ = false;
     if (size() == 0) {
-      if (exists_) DeleteKey(ctx_, meta_);
+      if (exists_) DeleteKey(txn_, meta_);
       exists_ = false;
       head_ = tail_ = 0;
       return;
     }
-    std::string payload = keyspace::SortableInt(head_) + keyspace::SortableInt(tail_);
-    WriteMeta(ctx_, meta_, keyspace::ValueType::kList, payload);
+    std::string payload = SortableInt(head_) + SortableInt(tail_);
+    WriteMeta(txn_, meta_, ValueType::kList, payload);
     exists_ = true;
   }
 
@@ -162,7 +162,7 @@ class ListHandle {
     return cost;
   }
 
-  CommandContext& ctx_;
+  TxnView& txn_;
   std::string meta_;
   bool wrong_type_ = false;
   bool exists_ = false;
@@ -170,4 +170,4 @@ class ListHandle {
   int64_t head_ = 0, tail_ = 0;
 };
 
-}  // namespace petacore::commands
+}  // namespace petacore::keyspace::types

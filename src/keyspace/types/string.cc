@@ -1,0 +1,50 @@
+#include "keyspace/types/string.h"
+
+#include <cstdio>
+
+namespace petacore::keyspace::types {
+
+StringRead ReadString(TxnView& txn, std::string_view store_key) {
+  StringRead r;
+  auto raw = txn.Get(store_key);
+  if (!raw) return r;
+  auto v = DecodeValue(*raw);
+  if (!v || v->type != ValueType::kString) {
+    r.state = StringRead::State::kWrongType;
+    return r;
+  }
+  r.state = StringRead::State::kOk;
+  r.value = v->payload;
+  return r;
+}
+
+void WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
+                 bool keep_ttl) {
+  int64_t expire_at = keep_ttl ? CurrentExpireAt(txn, store_key) : 0;
+  WriteStringExpire(txn, store_key, value, expire_at);
+}
+
+void WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
+                       int64_t expire_at_ms) {
+  // SET over a collection replaces it: its subkeys must go too, or they would resurface when
+  // the key becomes a collection again. Reading the type also makes the write compare the
+  // meta key, so a concurrent HSET from another node cannot slip subkeys in meanwhile.
+  auto type = KeyType(txn, store_key);
+  if (type && *type != ValueType::kString) txn.DeleteRange(store_key, KeyEnd(store_key));
+  txn.Put(store_key, EncodeValue(ValueType::kString, value, expire_at_ms));
+}
+
+std::string FormatLongDouble(long double v) {
+  char buf[5120];
+  int n = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (n <= 0 || n >= static_cast<int>(sizeof(buf))) return "0";
+  std::string s(buf, n);
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+}  // namespace petacore::keyspace::types
