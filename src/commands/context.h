@@ -1,5 +1,6 @@
 // src/commands/context.h — what a handler gets: its arguments, a transaction view, a reply
-// writer, the connection's session and the shared server state.
+// writer, the connection's session and a narrow view of the server (server_view.h). Nothing
+// here, nor in any handler, includes a src/server/ header (the layering check enforces it).
 #pragma once
 
 #include <span>
@@ -9,8 +10,8 @@
 
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
-#include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
+#include "commands/server_view.h"
 
 namespace petacore::commands {
 
@@ -38,7 +39,8 @@ struct CommandContext {
   keyspace::TxnView& txn;
   resp::ReplyWriter& out;
   server::Session& session;
-  server::ServerState& server;
+  /// The server facts and registries admin commands need (INFO, CLIENT, CONFIG, ACL, ...).
+  ServerView& server;
   /// Non-null when the command may block (never inside EXEC, where Redis's blocking commands
   /// answer at once).
   BlockRequest* block = nullptr;

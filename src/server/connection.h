@@ -17,7 +17,7 @@
 #include "server/client_watchdog.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 #include "server/stream.h"
 
 namespace petacore::server {

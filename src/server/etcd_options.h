@@ -3,7 +3,7 @@
 
 #include "absl/status/statusor.h"
 #include "etcdlink/client.h"
-#include "server/config.h"
+#include "config/config.h"
 
 namespace petacore::server {
 

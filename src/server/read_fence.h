@@ -8,9 +8,9 @@
 #include <string>
 
 #include "server/executor.h"
-#include "server/read_consistency.h"
+#include "client/read_consistency.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 
 namespace petacore::server {
 

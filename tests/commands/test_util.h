@@ -18,7 +18,7 @@
 #include "replication/local_committer.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 
 namespace petacore::testing {
 

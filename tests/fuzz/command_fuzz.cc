@@ -31,7 +31,7 @@
 #include "resp/parser.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// src/server/session.h — the per-connection state commands may read or change.
+// src/client/session.h — the per-connection state commands may read or change.
 #pragma once
 
 #include <atomic>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "server/read_consistency.h"
+#include "client/read_consistency.h"
 
 namespace petacore::auth {
 class User;

@@ -1,4 +1,4 @@
-// src/server/config.h — petacore-server's command line and config file.
+// src/config/config.h — petacore-server's command line and config file.
 #pragma once
 
 #include <atomic>
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "keyspace/txn_view.h"
-#include "server/read_consistency.h"
-#include "server/client_limits.h"
+#include "client/read_consistency.h"
+#include "config/client_limits.h"
 
 namespace petacore::server {
 
