@@ -8,10 +8,10 @@
 #include <span>
 #include <string_view>
 
-#include "auth/user.h"
-#include "resp/reply.h"
 #include "auth/registry.h"
+#include "auth/user.h"
 #include "client/session.h"
+#include "resp/reply.h"
 
 namespace petacore::commands {
 struct CommandSpec;

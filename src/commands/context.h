@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "keyspace/txn_view.h"
-#include "resp/reply.h"
 #include "client/session.h"
 #include "commands/server_view.h"
+#include "keyspace/txn_view.h"
+#include "resp/reply.h"
 
 namespace petacore::commands {
 

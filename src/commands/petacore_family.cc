@@ -2,9 +2,9 @@
 // name no Redis command will take. PETACORE READCONSISTENCY sets a connection's read mode.
 #include <iterator>
 
+#include "client/read_consistency.h"
 #include "commands/context.h"
 #include "commands/table.h"
-#include "client/read_consistency.h"
 
 namespace petacore::commands {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "keyspace/txn_view.h"
 #include "client/read_consistency.h"
 #include "config/client_limits.h"
+#include "keyspace/txn_view.h"
 
 namespace petacore::server {
 

@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
-#include "mvcc/store.h"
 #include "config/config.h"
+#include "mvcc/store.h"
 
 namespace petacore::server {
 

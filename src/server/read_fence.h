@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
-#include "server/executor.h"
 #include "client/read_consistency.h"
-#include "server/server_state.h"
 #include "client/session.h"
+#include "server/executor.h"
+#include "server/server_state.h"
 
 namespace petacore::server {
 

@@ -26,8 +26,8 @@
 #include "server/connection.h"
 #include "server/driver.h"
 #include "server/etcd_options.h"
-#include "server/tls.h"
 #include "server/fd_limit.h"
+#include "server/tls.h"
 
 namespace petacore::server {
 namespace {
