@@ -114,9 +114,8 @@ bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec&
   return false;
 }
 
-bool AdmitQueued(Registry& acl, server::Session& session,
-                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
-                 resp::ReplyWriter& out) {
+bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+                 std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (spec.flags & commands::kNoAuth) return true;
   Denial denial = Denial::kCommand;
   if (Refresh(acl, session)) {

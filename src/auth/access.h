@@ -40,9 +40,8 @@ bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec&
 /// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
 /// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
 /// client is closed after the EXEC reply.
-bool AdmitQueued(Registry& acl, server::Session& session,
-                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
-                 resp::ReplyWriter& out);
+bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+                 std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
 /// (the command, then each key it names). Keys: readonly commands need read permission on

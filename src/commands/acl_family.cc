@@ -2,6 +2,8 @@
 // USERS / WHOAMI / CAT / GENPASS / DRYRUN / HELP, as Redis 7.0 (src/acl.c). Users are stored as
 // internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
 // TxnView, so the Driver commits them like data and acks once this node applied them.
+#include "commands/acl_family.h"
+
 #include <openssl/rand.h>
 
 #include <cctype>
@@ -9,7 +11,6 @@
 #include "auth/access.h"
 #include "auth/categories.h"
 #include "auth/registry.h"
-#include "commands/acl_family.h"
 #include "commands/context.h"
 #include "commands/table.h"
 
@@ -245,9 +246,8 @@ void Acl(CommandContext& ctx) {
 
 bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials) {
   auth::InitSession(ctx.server.Acl(), ctx.session);
-  if (credentials != nullptr &&
-      !auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(), ctx.session, credentials[0],
-                          credentials[1])) {
+  if (credentials != nullptr && !auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(),
+                                                    ctx.session, credentials[0], credentials[1])) {
     ctx.out.Error(auth::kErrWrongPass);
     return false;
   }

@@ -1,5 +1,7 @@
 // info.cc — INFO [section ...]: Redis's sections (server, clients, memory, stats, keyspace)
 // plus "petacore": the replication state (mode, etcd endpoints, revisions, watch lag).
+#include "commands/info.h"
+
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -7,8 +9,6 @@
 #include <chrono>
 #include <fstream>
 #include <string>
-
-#include "commands/info.h"
 
 #include "commands/context.h"
 #include "commands/scan_cursor.h"

@@ -28,8 +28,8 @@ commands::ServerStats ServerState::Stats() {
 }
 
 void ServerState::ResetStats() {
-  for (auto* counter : {&total_commands, &total_connections, &commit_retries,
-                        &rejected_connections, &acks_before_visible}) {
+  for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
+                        &acks_before_visible}) {
     counter->store(0, std::memory_order_relaxed);
   }
 }
