@@ -1,5 +1,5 @@
 // config_family.cc — CONFIG GET / SET / RESETSTAT / REWRITE / HELP, as Redis 7.0 (config.c),
-// over the option table of server/config_registry.h.
+// over the option table of config/config_registry.h.
 //
 // CONFIG SET is all or nothing: every pair is checked on a copy of the node's Config first,
 // with Redis 7's error texts, and nothing changes if one fails. Node-local options then change

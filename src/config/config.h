@@ -16,7 +16,7 @@ namespace petacore::server {
 
 /// A setting that CONFIG SET may change while other threads read it: a relaxed atomic that
 /// copies like a plain value and reads as T. Options of other types that CONFIG SET changes
-/// (strings) are read only under ServerState::config_mu (config_registry.h).
+/// (strings) are read only under the server's config mutex (commands::ServerView::OptionsMutex).
 template <typename T>
 class Live {
  public:
