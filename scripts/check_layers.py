@@ -8,7 +8,9 @@ layer: "<target>|<folder>,...|<linked target>,...". A layer may include its own 
 those of every layer it links, directly or transitively. An include is resolved the way the
 compiler would with the project's include paths (src/, then the repository root); includes
 that resolve to no layer's folder (system, third-party, generated files) are not checked.
-Prints every violation as "file:line: layer A includes header of layer B" and exits 1 if any.
+Every source file under src/ must belong to a layer (a new folder is added to one in
+src/CMakeLists.txt). Prints every violation as "file:line: layer A includes ... of layer B"
+(or "file: in no layer") and exits 1 if any.
 """
 import os
 import re
@@ -88,6 +90,11 @@ def main():
                                 violations.append(
                                     f'{rel}:{lineno}: layer {name} includes "{m.group(1)}" of '
                                     f'layer {target}, which {name} does not link')
+    for dirpath, _, names in os.walk(os.path.join(root, 'src')):
+        for n in sorted(names):
+            rel = os.path.relpath(os.path.join(dirpath, n), root)
+            if n.endswith(SOURCE_EXTS) and layer_of(rel, layers) is None:
+                violations.append(f'{rel}: in no layer (PETACORE_LAYER_DIRS, src/CMakeLists.txt)')
     for v in violations:
         print(v)
     print(f'{files} files in {len(layers)} layers checked, {len(violations)} violation(s)')
