@@ -13,10 +13,10 @@ namespace {
 
 /// Reads the session's user again if any user changed since it last did. Returns false when
 /// the user no longer exists.
-bool Refresh(server::ServerState& state, server::Session& session) {
-  uint64_t epoch = state.acl.epoch();
+bool Refresh(Registry& acl, server::Session& session) {
+  uint64_t epoch = acl.epoch();
   if (session.acl_epoch == epoch && session.acl_user) return true;
-  session.acl_user = state.acl.Find(session.user_name);
+  session.acl_user = acl.Find(session.user_name);
   session.acl_epoch = epoch;
   return session.acl_user != nullptr;
 }
@@ -54,18 +54,18 @@ bool ForEachKey(const commands::CommandSpec& spec, std::span<const std::string_v
 
 }  // namespace
 
-void InitSession(server::ServerState& state, server::Session& session) {
+void InitSession(Registry& acl, server::Session& session) {
   if (session.acl_ready) return;
   session.acl_ready = true;
-  session.acl_epoch = state.acl.epoch();  // before the read: a later change is seen next time
-  auto def = state.acl.Default();
+  session.acl_epoch = acl.epoch();  // before the read: a later change is seen next time
+  auto def = acl.Default();
   session.authenticated = def->nopass() && def->enabled();
   session.acl_user = def;
 }
 
-bool AuthRequired(server::ServerState& state, const server::Session& session) {
+bool AuthRequired(const Registry& acl, const server::Session& session) {
   if (session.authenticated) return false;
-  auto def = state.acl.Default();
+  auto def = acl.Default();
   return !def->nopass() || !def->enabled();
 }
 
@@ -96,15 +96,15 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
   return "NOPERM this user has no permissions to run the '" + name + "' command";
 }
 
-bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
+bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out) {
-  if (!session.acl_ready) InitSession(state, session);
-  if (!Refresh(state, session)) {
+  if (!session.acl_ready) InitSession(acl, session);
+  if (!Refresh(acl, session)) {
     session.close_after_reply = true;  // the user was deleted: disconnect, as Redis
     return false;
   }
   if (spec.flags & commands::kNoAuth) return true;
-  if (AuthRequired(state, session)) {
+  if (AuthRequired(acl, session)) {
     out.Error(kErrNoAuth);
     return false;
   }
@@ -114,12 +114,11 @@ bool Admit(server::ServerState& state, server::Session& session, const commands:
   return false;
 }
 
-bool AdmitQueued(server::ServerState& state, server::Session& session,
-                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
-                 resp::ReplyWriter& out) {
+bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+                 std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (spec.flags & commands::kNoAuth) return true;
   Denial denial = Denial::kCommand;
-  if (Refresh(state, session)) {
+  if (Refresh(acl, session)) {
     denial = Check(*session.acl_user, spec, args);
   } else {
     session.close_after_reply = true;
@@ -133,13 +132,13 @@ bool AdmitQueued(server::ServerState& state, server::Session& session,
   return false;
 }
 
-bool Authenticate(server::ServerState& state, server::Session& session, std::string_view username,
-                  std::string_view password) {
-  uint64_t epoch = state.acl.epoch();
-  auto user = state.acl.Find(username);
+bool Authenticate(Registry& acl, std::mutex& clients_mu, server::Session& session,
+                  std::string_view username, std::string_view password) {
+  uint64_t epoch = acl.epoch();
+  auto user = acl.Find(username);
   if (!user || !user->CheckPassword(password)) return false;
   {
-    std::lock_guard lock(state.clients_mu);
+    std::lock_guard lock(clients_mu);
     session.user_name = user->name();
   }
   session.acl_user = std::move(user);

@@ -4,13 +4,14 @@
 // NOAUTH, then the ACL's NOPERM).
 #pragma once
 
+#include <mutex>
 #include <span>
 #include <string_view>
 
+#include "auth/registry.h"
 #include "auth/user.h"
+#include "client/session.h"
 #include "resp/reply.h"
-#include "server/server_state.h"
-#include "server/session.h"
 
 namespace petacore::commands {
 struct CommandSpec;
@@ -22,25 +23,25 @@ inline constexpr std::string_view kErrNoAuth = "NOAUTH Authentication required."
 inline constexpr std::string_view kErrWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 
-/// Sets a new client's ACL fields as Redis's createClient: user "default", authenticated
-/// when that user needs no password and is enabled. Idempotent; on the connection's thread.
-void InitSession(server::ServerState& state, server::Session& session);
+/// Sets a new client's ACL fields as Redis's createClient: user "default" of `acl`,
+/// authenticated when that user needs no password and is enabled. Idempotent; on the
+/// connection's thread.
+void InitSession(Registry& acl, server::Session& session);
 
 /// The Driver's one check before a command runs (or is queued in MULTI): false when the
 /// command must not run, after writing the error reply (NOAUTH or NOPERM), or — when the
 /// client's user was deleted (ACL DELUSER, on any node) and the connection was not closed yet
 /// (ServerState's observer closes it) — after setting close_after_reply with no reply. Commands
-/// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis.
-bool Admit(server::ServerState& state, server::Session& session, const commands::CommandSpec& spec,
+/// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis. `acl`: the server's users.
+bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// EXEC's re-check of one queued command, as Redis's execCommand (the ACL may have changed
 /// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
 /// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
 /// client is closed after the EXEC reply.
-bool AdmitQueued(server::ServerState& state, server::Session& session,
-                 const commands::CommandSpec& spec, std::span<const std::string_view> args,
-                 resp::ReplyWriter& out);
+bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+                 std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
 /// (the command, then each key it names). Keys: readonly commands need read permission on
@@ -55,13 +56,14 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
 
 /// AUTH [username] password and HELLO ... AUTH: on success the session acts as `username`,
 /// authenticated. False (session unchanged) for an unknown or disabled user or a wrong
-/// password.
-bool Authenticate(server::ServerState& state, server::Session& session, std::string_view username,
-                  std::string_view password);
+/// password. `clients_mu` guards the listed fields of sessions (user_name is one, for CLIENT
+/// LIST); it is held while user_name changes.
+bool Authenticate(Registry& acl, std::mutex& clients_mu, server::Session& session,
+                  std::string_view username, std::string_view password);
 
 /// Whether the client must authenticate before running commands other than kNoAuth ones
 /// (Redis's authRequired: the default user needs a password or is off, and the client has not
 /// authenticated).
-bool AuthRequired(server::ServerState& state, const server::Session& session);
+bool AuthRequired(const Registry& acl, const server::Session& session);
 
 }  // namespace petacore::auth

@@ -39,10 +39,10 @@ bool ProtectedModeRefuses(bool protected_mode, bool default_nopass,
   return protected_mode && default_nopass && !IsLoopback(remote);
 }
 
-std::string_view OnConnect(server::ServerState& state, server::Session& session,
+std::string_view OnConnect(Registry& acl, bool protected_mode, server::Session& session,
                            const boost::asio::ip::address& remote) {
-  InitSession(state, session);
-  if (ProtectedModeRefuses(state.config.protected_mode, state.acl.Default()->nopass(), remote)) {
+  InitSession(acl, session);
+  if (ProtectedModeRefuses(protected_mode, acl.Default()->nopass(), remote)) {
     return ProtectedModeDenial();
   }
   return {};

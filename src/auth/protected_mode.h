@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "server/server_state.h"
-#include "server/session.h"
+#include "auth/registry.h"
+#include "client/session.h"
 
 namespace petacore::auth {
 
@@ -24,9 +24,10 @@ bool IsLoopback(const boost::asio::ip::address& remote);
 bool ProtectedModeRefuses(bool protected_mode, bool default_nopass,
                           const boost::asio::ip::address& remote);
 
-/// At connection start: sets up the session's ACL fields (InitSession) and returns the text
-/// to send before closing when protected mode refuses `remote`, else "".
-std::string_view OnConnect(server::ServerState& state, server::Session& session,
+/// At connection start: sets up the session's ACL fields from `acl` (InitSession) and returns
+/// the text to send before closing when protected mode (`protected_mode`: the server's
+/// --protected-mode) refuses `remote`, else "".
+std::string_view OnConnect(Registry& acl, bool protected_mode, server::Session& session,
                            const boost::asio::ip::address& remote);
 
 }  // namespace petacore::auth

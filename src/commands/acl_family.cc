@@ -2,6 +2,8 @@
 // USERS / WHOAMI / CAT / GENPASS / DRYRUN / HELP, as Redis 7.0 (src/acl.c). Users are stored as
 // internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
 // TxnView, so the Driver commits them like data and acks once this node applied them.
+#include "commands/acl_family.h"
+
 #include <openssl/rand.h>
 
 #include <cctype>
@@ -26,7 +28,7 @@ void Auth(CommandContext& ctx) {
   if (ctx.args.size() > 3) return ctx.out.Error(kErrSyntax);
   std::string_view username = "default";
   if (ctx.args.size() == 2) {
-    if (ctx.server.acl.Default()->nopass()) {
+    if (ctx.server.Acl().Default()->nopass()) {
       return ctx.out.Error(
           "ERR AUTH <password> called without any password configured for the default user. Are "
           "you sure your configuration is correct?");
@@ -34,7 +36,8 @@ void Auth(CommandContext& ctx) {
   } else {
     username = ctx.args[1];
   }
-  if (!auth::Authenticate(ctx.server, ctx.session, username, ctx.args.back())) {
+  if (!auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(), ctx.session, username,
+                          ctx.args.back())) {
     return ctx.out.Error(auth::kErrWrongPass);
   }
   ctx.out.Ok();
@@ -46,7 +49,7 @@ auth::User CurrentUser(CommandContext& ctx, std::string_view name) {
   if (auto stored = ctx.txn.Get(auth::UserKey(name))) {
     if (auto user = auth::ParseStoredUser(name, *stored)) return *user;
   }
-  if (name == "default") return *ctx.server.acl.Default();
+  if (name == "default") return *ctx.server.Acl().Default();
   return auth::User(std::string(name));
 }
 
@@ -66,7 +69,7 @@ void SetUser(CommandContext& ctx) {
 }
 
 void GetUser(CommandContext& ctx) {
-  auto user = ctx.server.acl.Find(ctx.args[2]);
+  auto user = ctx.server.Acl().Find(ctx.args[2]);
   if (!user) return ctx.out.NullBulk();
   ctx.out.MapHeader(6);
   ctx.out.Bulk("flags");
@@ -142,7 +145,7 @@ void GenPass(CommandContext& ctx) {
 
 // ACL DRYRUN username command [arg ...]: whether the user could run the command (not run).
 void DryRun(CommandContext& ctx) {
-  auto user = ctx.server.acl.Find(ctx.args[2]);
+  auto user = ctx.server.Acl().Find(ctx.args[2]);
   if (!user) return ctx.out.Error("ERR User '" + std::string(ctx.args[2]) + "' not found");
   auto cmd = ctx.args.subspan(3);
   const CommandSpec* spec = Table().Find(cmd[0]);
@@ -232,7 +235,7 @@ void Acl(CommandContext& ctx) {
   if (sub == "whoami") return ctx.out.Bulk(ctx.session.user_name);
   if (sub == "help") return Help(ctx);
   if (sub == "dryrun") return DryRun(ctx);
-  auto users = ctx.server.acl.All();
+  auto users = ctx.server.Acl().All();
   ctx.out.ArrayHeader(users.size());
   for (const auto& u : users) {
     ctx.out.Bulk(sub == "users" ? u->name() : "user " + u->name() + " " + u->Describe());
@@ -241,13 +244,10 @@ void Acl(CommandContext& ctx) {
 
 }  // namespace
 
-// HELLO's AUTH option and the authentication HELLO requires, as Redis's helloCommand: a
-// failed AUTH answers WRONGPASS; an unauthenticated client without AUTH gets NOAUTH. Writes
-// the error and returns false when HELLO must stop. `credentials`: username, password; or null.
 bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials) {
-  auth::InitSession(ctx.server, ctx.session);
-  if (credentials != nullptr &&
-      !auth::Authenticate(ctx.server, ctx.session, credentials[0], credentials[1])) {
+  auth::InitSession(ctx.server.Acl(), ctx.session);
+  if (credentials != nullptr && !auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(),
+                                                    ctx.session, credentials[0], credentials[1])) {
     ctx.out.Error(auth::kErrWrongPass);
     return false;
   }

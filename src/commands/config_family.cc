@@ -1,5 +1,5 @@
 // config_family.cc — CONFIG GET / SET / RESETSTAT / REWRITE / HELP, as Redis 7.0 (config.c),
-// over the option table of server/config_registry.h.
+// over the option table of config/config_registry.h.
 //
 // CONFIG SET is all or nothing: every pair is checked on a copy of the node's Config first,
 // with Redis 7's error texts, and nothing changes if one fails. Node-local options then change
@@ -15,7 +15,7 @@
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/table.h"
-#include "server/config_registry.h"
+#include "config/config_registry.h"
 
 namespace petacore::commands {
 namespace {
@@ -46,8 +46,8 @@ void ConfigGet(CommandContext& ctx) {
   };
   std::vector<std::pair<std::string, std::string>> hits;
   {
-    std::lock_guard lock(ctx.server.config_mu);
-    const server::Config& c = ctx.server.config;
+    std::lock_guard lock(ctx.server.OptionsMutex());
+    const server::Config& c = ctx.server.Options();
     for (const auto& o : server::ConfigOptions()) {
       if (o.flags & (server::kConfigSecret | server::kConfigFlagOnly)) continue;
       for (std::string_view name : {o.name, o.redis_alias}) {
@@ -76,8 +76,8 @@ void ConfigSet(CommandContext& ctx) {
   };
   std::vector<Change> changes;
   std::set<std::string_view> seen;
-  std::lock_guard lock(ctx.server.config_mu);
-  server::Config probe = ctx.server.config;
+  std::lock_guard lock(ctx.server.OptionsMutex());
+  server::Config probe = ctx.server.Options();
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
     std::string_view arg = ctx.args[i], value = ctx.args[i + 1];
     const ConfigOption* o = server::FindConfigOption(arg);
@@ -108,9 +108,9 @@ void ConfigSet(CommandContext& ctx) {
       // Stored as its canonical text; applied on every node (this one too) from the store.
       ctx.txn.Put(server::ClusterConfigKey(ch.option->name), ch.option->get(probe));
     } else {
-      ch.option->set(&ctx.server.config, ch.option->get(probe));
+      ch.option->set(&ctx.server.Options(), ch.option->get(probe));
       if (ch.option->name == "loglevel") {
-        spdlog::set_level(spdlog::level::from_str(ctx.server.config.log_level));
+        spdlog::set_level(spdlog::level::from_str(ctx.server.Options().log_level));
       }
     }
   }
@@ -118,19 +118,15 @@ void ConfigSet(CommandContext& ctx) {
 }
 
 void ConfigResetStat(CommandContext& ctx) {
-  auto& s = ctx.server;
-  for (auto* counter : {&s.total_commands, &s.total_connections, &s.commit_retries,
-                        &s.rejected_connections, &s.acks_before_visible}) {
-    counter->store(0, std::memory_order_relaxed);
-  }
+  ctx.server.ResetStats();
   ctx.out.Ok();
 }
 
 void ConfigRewrite(CommandContext& ctx) {
   server::Config current;
   {
-    std::lock_guard lock(ctx.server.config_mu);
-    current = ctx.server.config;
+    std::lock_guard lock(ctx.server.OptionsMutex());
+    current = ctx.server.Options();
   }
   if (current.config_file.empty()) {
     return ctx.out.Error("ERR The server is running without a config file");

@@ -1,5 +1,6 @@
 // src/commands/context.h — what a handler gets: its arguments, a transaction view, a reply
-// writer, the connection's session and the shared server state.
+// writer, the connection's session and a narrow view of the server (server_view.h). Nothing
+// here, nor in any handler, includes a src/server/ header (the layering check enforces it).
 #pragma once
 
 #include <span>
@@ -7,11 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "client/session.h"
 #include "commands/errors.h"  // the error texts handlers reply (kErrWrongType, ...)
+#include "commands/server_view.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
-#include "server/server_state.h"
-#include "server/session.h"
 
 namespace petacore::commands {
 
@@ -31,7 +32,8 @@ struct CommandContext {
   keyspace::TxnView& txn;
   resp::ReplyWriter& out;
   server::Session& session;
-  server::ServerState& server;
+  /// The server facts and registries admin commands need (INFO, CLIENT, CONFIG, ACL, ...).
+  ServerView& server;
   /// Non-null when the command may block (never inside EXEC, where Redis's blocking commands
   /// answer at once).
   BlockRequest* block = nullptr;

@@ -243,7 +243,7 @@ void Scan(CommandContext& ctx) {
 std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
                           const keyspace::ValueView& v) {
   // The thresholds are the cluster-wide options of the same names (CONFIG SET on any node).
-  const auto& c = ctx.server.config;
+  const auto& c = ctx.server.Options();
   const size_t kHashListpackEntries = static_cast<size_t>(c.hash_max_listpack_entries.get());
   const size_t kZSetListpackEntries = static_cast<size_t>(c.zset_max_listpack_entries.get());
   const size_t kHashListpackValue = static_cast<size_t>(c.hash_max_listpack_value.get());

@@ -1,5 +1,7 @@
 // info.cc — INFO [section ...]: Redis's sections (server, clients, memory, stats, keyspace)
 // plus "petacore": the replication state (mode, etcd endpoints, revisions, watch lag).
+#include "commands/info.h"
+
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -14,8 +16,6 @@
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
-
-int64_t NowMs() { return keyspace::NowMs(); }
 
 namespace {
 
@@ -48,7 +48,8 @@ void Line(std::string& s, std::string_view name, const std::string& value) {
 }  // namespace
 
 void Info(CommandContext& ctx) {
-  auto& srv = ctx.server;
+  const server::Config& config = ctx.server.Options();  // Live<> options and fixed ones
+  const ServerStats st = ctx.server.Stats();
   auto wants = [&](std::string_view section) {
     if (ctx.args.size() == 1) return true;
     for (size_t i = 1; i < ctx.args.size(); ++i) {
@@ -60,7 +61,7 @@ void Info(CommandContext& ctx) {
     return false;
   };
   std::string s;
-  int64_t now = NowMs();
+  int64_t now = keyspace::NowMs();
   if (wants("server")) {
     utsname u{};
     uname(&u);
@@ -72,47 +73,41 @@ void Info(CommandContext& ctx) {
     Line(s, "arch_bits", "64");
     Line(s, "multiplexing_api", "epoll");
     Line(s, "process_id", std::to_string(getpid()));
-    Line(s, "tcp_port", std::to_string(srv.config.port));
-    Line(s, "uptime_in_seconds", std::to_string((now - srv.start_ms) / 1000));
-    Line(s, "uptime_in_days", std::to_string((now - srv.start_ms) / 86400000));
-    Line(s, "io_threads_active", std::to_string(srv.config.threads));
+    Line(s, "tcp_port", std::to_string(config.port));
+    Line(s, "uptime_in_seconds", std::to_string((now - st.start_ms) / 1000));
+    Line(s, "uptime_in_days", std::to_string((now - st.start_ms) / 86400000));
+    Line(s, "io_threads_active", std::to_string(config.threads));
     s += "\r\n";
   }
   if (wants("clients")) {
-    size_t n;
-    {
-      std::lock_guard lock(srv.clients_mu);
-      n = srv.clients.size();
-    }
     s += "# Clients\r\n";
-    Line(s, "connected_clients", std::to_string(n));
-    Line(s, "blocked_clients", std::to_string(srv.blocking.size()));
-    Line(s, "maxclients", std::to_string(srv.config.maxclients));
+    Line(s, "connected_clients", std::to_string(st.connected_clients));
+    Line(s, "blocked_clients", std::to_string(st.blocked_clients));
+    Line(s, "maxclients", std::to_string(config.maxclients));
     s += "\r\n";
   }
   if (wants("memory")) {
-    auto st = srv.store.stats();
     int64_t rss = RssBytes();
     s += "# Memory\r\n";
-    Line(s, "used_memory", std::to_string(st.bytes));
-    Line(s, "used_memory_human", Human(static_cast<int64_t>(st.bytes)));
+    Line(s, "used_memory", std::to_string(st.store.bytes));
+    Line(s, "used_memory_human", Human(static_cast<int64_t>(st.store.bytes)));
     Line(s, "used_memory_rss", std::to_string(rss));
     Line(s, "used_memory_rss_human", Human(rss));
-    Line(s, "maxmemory", std::to_string(srv.config.maxmemory));
+    Line(s, "maxmemory", std::to_string(config.maxmemory));
     Line(s, "maxmemory_policy", "noeviction");
-    Line(s, "mvcc_versions", std::to_string(st.versions));
-    Line(s, "mvcc_index_keys", std::to_string(st.index_keys));
-    Line(s, "mvcc_live_keys", std::to_string(st.live_keys));
+    Line(s, "mvcc_versions", std::to_string(st.store.versions));
+    Line(s, "mvcc_index_keys", std::to_string(st.store.index_keys));
+    Line(s, "mvcc_live_keys", std::to_string(st.store.live_keys));
     s += "\r\n";
   }
   if (wants("stats")) {
     s += "# Stats\r\n";
-    Line(s, "total_connections_received", std::to_string(srv.total_connections.load()));
-    Line(s, "total_commands_processed", std::to_string(srv.total_commands.load()));
-    Line(s, "rejected_connections", std::to_string(srv.rejected_connections.load()));
-    Line(s, "commit_retries", std::to_string(srv.commit_retries.load()));
-    Line(s, "acks_before_visible", std::to_string(srv.acks_before_visible.load()));
-    if (srv.expiry_info) s += srv.expiry_info("stats");
+    Line(s, "total_connections_received", std::to_string(st.total_connections));
+    Line(s, "total_commands_processed", std::to_string(st.total_commands));
+    Line(s, "rejected_connections", std::to_string(st.rejected_connections));
+    Line(s, "commit_retries", std::to_string(st.commit_retries));
+    Line(s, "acks_before_visible", std::to_string(st.acks_before_visible));
+    s += ctx.server.InfoLines("stats");
     s += "\r\n";
   }
   if (wants("keyspace")) {
@@ -136,13 +131,12 @@ void Info(CommandContext& ctx) {
   }
   if (wants("petacore")) {
     s += "# PetaCore\r\n";
-    Line(s, "mode", srv.config.standalone() ? "standalone" : "replicated");
-    Line(s, "txn_isolation", server::IsolationName(srv.config.txn_isolation));
-    Line(s, "applied_revision", std::to_string(srv.store.applied_revision()));
-    Line(s, "compacted_revision", std::to_string(srv.store.compacted_revision()));
-    Line(s, "apply_waiters", std::to_string(srv.store.pending_on_applied()));
-    if (srv.replication_info) s += srv.replication_info();
-    if (srv.expiry_info) s += srv.expiry_info("petacore");
+    Line(s, "mode", config.standalone() ? "standalone" : "replicated");
+    Line(s, "txn_isolation", server::IsolationName(config.txn_isolation));
+    Line(s, "applied_revision", std::to_string(st.applied_revision));
+    Line(s, "compacted_revision", std::to_string(st.compacted_revision));
+    Line(s, "apply_waiters", std::to_string(st.apply_waiters));
+    s += ctx.server.InfoLines("petacore");
     s += "\r\n";
   }
   if (!s.empty()) s.resize(s.size() - 2);  // no blank line after the last section

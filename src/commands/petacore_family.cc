@@ -2,9 +2,9 @@
 // name no Redis command will take. PETACORE READCONSISTENCY sets a connection's read mode.
 #include <iterator>
 
+#include "client/read_consistency.h"
 #include "commands/context.h"
 #include "commands/table.h"
-#include "server/read_fence.h"
 
 namespace petacore::commands {
 namespace {
@@ -14,7 +14,7 @@ namespace {
 // with one, sets it for this connection and answers +OK. See docs/consistency.md.
 void ReadConsistencyCmd(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
-    auto mode = ctx.session.read_consistency.value_or(ctx.server.config.read_consistency);
+    auto mode = ctx.session.read_consistency.value_or(ctx.server.Options().read_consistency);
     return ctx.out.Bulk(server::ReadConsistencyName(mode));
   }
   auto mode = server::ParseReadConsistency(ctx.args[2]);

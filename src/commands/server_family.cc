@@ -9,17 +9,14 @@
 #include <map>
 
 #include "auth/categories.h"
+#include "commands/acl_family.h"
 #include "commands/context.h"
 #include "commands/glob.h"
+#include "commands/info.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
-
-void Info(CommandContext& ctx);  // info.cc
-// HELLO's AUTH and the authentication it requires (acl_family.cc).
-bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials);
-int64_t NowMs();
 
 namespace {
 
@@ -89,7 +86,7 @@ bool ValidClientName(std::string_view name) {
 }
 
 void SetName(CommandContext& ctx, std::string_view name) {
-  std::lock_guard lock(ctx.server.clients_mu);
+  std::lock_guard lock(ctx.server.ClientsMutex());
   ctx.session.name = std::string(name);
 }
 
@@ -179,7 +176,7 @@ void Client(CommandContext& ctx) {
     return ctx.out.Ok();
   }
   if (EqualsIgnoreCase(sub, "setinfo") && ctx.args.size() == 4) {
-    std::lock_guard lock(ctx.server.clients_mu);
+    std::lock_guard lock(ctx.server.ClientsMutex());
     if (EqualsIgnoreCase(ctx.args[2], "lib-name")) {
       ctx.session.lib_name = std::string(ctx.args[3]);
     } else if (EqualsIgnoreCase(ctx.args[2], "lib-ver")) {
@@ -191,11 +188,11 @@ void Client(CommandContext& ctx) {
   }
   if ((EqualsIgnoreCase(sub, "list") && ctx.args.size() == 2) ||
       (EqualsIgnoreCase(sub, "info") && ctx.args.size() == 2)) {
-    int64_t now = NowMs();
+    int64_t now = keyspace::NowMs();
     if (EqualsIgnoreCase(sub, "info")) return ctx.out.Bulk(ClientLine(ctx.session, now));
     std::string all;
-    std::lock_guard lock(ctx.server.clients_mu);
-    for (const auto& [id, s] : ctx.server.clients) all += ClientLine(*s, now);
+    std::lock_guard lock(ctx.server.ClientsMutex());
+    for (const auto& [id, s] : ctx.server.Clients()) all += ClientLine(*s, now);
     return ctx.out.Bulk(all);
   }
   ctx.out.Error(kErrSyntax);  // CLIENT LIST TYPE/ID filters: not supported

@@ -3,6 +3,7 @@
 // answers the case Redis rejects outright.
 #include "commands/context.h"
 #include "commands/table.h"
+#include "commands/txn_family.h"
 
 namespace petacore::commands {
 

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string_view>
 
-#include "server/config.h"
+#include "config/config.h"
 
 namespace petacore::server {
 

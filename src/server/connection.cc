@@ -13,10 +13,7 @@
 #include <cstring>
 
 #include "auth/protected_mode.h"
-
-namespace petacore::commands {
-int64_t NowMs();
-}
+#include "keyspace/encoding.h"
 
 namespace petacore::server {
 namespace {
@@ -56,7 +53,7 @@ Connection::Connection(Stream socket, ServerState& state, Driver& driver)
       watchdog_(socket_.get_executor(), state.config) {
   boost::system::error_code ec;
   session_.id = state_.next_client_id.fetch_add(1);
-  session_.created_ms = commands::NowMs();
+  session_.created_ms = keyspace::NowMs();
   session_.last_command_ms = session_.created_ms;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) session_.addr = Endpoint(remote);
@@ -141,7 +138,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     }
     in_start_ += result.consumed;  // the args stay valid: in_ is not moved before draining
     if (command_.args.empty()) continue;
-    session_.last_command_ms.store(commands::NowMs(), std::memory_order_relaxed);
+    session_.last_command_ms.store(keyspace::NowMs(), std::memory_order_relaxed);
     if (driver_.Overlappable(session_, command_.args)) {
       auto& f = in_flight_.emplace_back();
       f.args = command_.args;
@@ -186,7 +183,9 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   in_.resize(kReadChunk);
   boost::system::error_code peer_ec;
   auto peer = socket_.remote_endpoint(peer_ec);
-  if (auto denial = auth::OnConnect(state_, session_, peer.address()); !denial.empty()) {
+  if (auto denial =
+          auth::OnConnect(state_.acl, state_.config.protected_mode, session_, peer.address());
+      !denial.empty()) {
     // Protected mode (as Redis): the DENIED line, then close.
     co_await asio::async_write(socket_, asio::buffer(denial),
                                asio::redirect_error(asio::use_awaitable, peer_ec));

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "client/session.h"
 #include "resp/parser.h"
 #include "resp/reply.h"
 #include "server/client_watchdog.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
 #include "server/stream.h"
 
 namespace petacore::server {

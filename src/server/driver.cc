@@ -10,15 +10,12 @@
 #include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
+#include "commands/txn_family.h"
 #include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
 #include "server/read_fence.h"
 #include "server/memory_limit.h"
-
-namespace petacore::commands {
-void Exec(CommandContext& ctx);  // txn_family.cc
-}
 
 namespace petacore::server {
 namespace {
@@ -426,7 +423,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
     return true;
   }
-  if (!auth::Admit(state_, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
+  if (!auth::Admit(state_.acl, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
     if (session.in_multi) session.multi_dirty = true;
     return true;
   }
@@ -482,7 +479,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       for (const auto& cmd : s.queued) {
         argv.assign(cmd.begin(), cmd.end());
         const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
-        if (!auth::AdmitQueued(*job_ptr->state, s, *queued_spec, argv, w)) continue;
+        if (!auth::AdmitQueued(job_ptr->state->acl, s, *queued_spec, argv, w)) continue;
         CommandContext ctx{argv, view, w, s, *job_ptr->state};
         queued_spec->handler(ctx);
         view.EndCommand();

@@ -14,7 +14,7 @@
 #include "server/executor.h"
 #include "server/key_locks.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 
 namespace petacore::commands {
 struct CommandSpec;

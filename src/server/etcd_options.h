@@ -2,8 +2,8 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "config/config.h"
 #include "etcdlink/client.h"
-#include "server/config.h"
 
 namespace petacore::server {
 

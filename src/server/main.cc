@@ -2,7 +2,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "server/config.h"
+#include "config/config.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {

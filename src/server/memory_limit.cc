@@ -2,9 +2,7 @@
 
 #include <string>
 
-namespace petacore::commands {
-void Exec(CommandContext& ctx);  // txn_family.cc
-}
+#include "commands/txn_family.h"
 
 namespace petacore::server {
 

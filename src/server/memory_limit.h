@@ -7,7 +7,7 @@
 #include "commands/table.h"
 #include "resp/reply.h"
 #include "server/server_state.h"
-#include "server/session.h"
+#include "client/session.h"
 
 namespace petacore::server {
 

@@ -9,12 +9,6 @@
 
 namespace petacore::server {
 
-std::optional<ReadConsistency> ParseReadConsistency(std::string_view s) {
-  if (commands::EqualsIgnoreCase(s, "local")) return ReadConsistency::kLocal;
-  if (commands::EqualsIgnoreCase(s, "linearizable")) return ReadConsistency::kLinearizable;
-  return std::nullopt;
-}
-
 ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session& session) {
   if (state.read_barrier == nullptr) return ReadConsistency::kLocal;  // standalone
   return session.read_consistency.value_or(state.config.read_consistency);

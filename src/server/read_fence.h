@@ -7,10 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "client/read_consistency.h"
+#include "client/session.h"
 #include "server/executor.h"
-#include "server/read_consistency.h"
 #include "server/server_state.h"
-#include "server/session.h"
 
 namespace petacore::server {
 

@@ -19,18 +19,15 @@
 #include "commands/table.h"
 #include "etcdlink/client.h"
 #include "expiry/active_expiry.h"
+#include "keyspace/encoding.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "replication/sync.h"
 #include "server/connection.h"
 #include "server/driver.h"
 #include "server/etcd_options.h"
-#include "server/tls.h"
 #include "server/fd_limit.h"
-
-namespace petacore::commands {
-int64_t NowMs();
-}
+#include "server/tls.h"
 
 namespace petacore::server {
 namespace {
@@ -89,7 +86,7 @@ int RunServer(const Config& config) {
   int maxclients = state.config.maxclients;
   if (!AdjustOpenFilesLimit(&maxclients)) return 1;
   state.config.maxclients = maxclients;
-  state.start_ms = commands::NowMs();
+  state.start_ms = keyspace::NowMs();
   commands::Table();  // build the command table before any thread uses it
   state.acl.Configure(config.requirepass);
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "server/config.h"
+#include "config/config.h"
 
 namespace petacore::server {
 

@@ -1,5 +1,6 @@
 // src/server/server_state.h — what every connection shares: the store, the committer, the
-// config, counters, and the registry of connected clients.
+// config, counters, and the registry of connected clients. Command handlers see it only
+// through commands::ServerView, which it implements.
 #pragma once
 
 #include <atomic>
@@ -10,35 +11,25 @@
 #include <mutex>
 #include <string>
 
-#include "expiry/index.h"
 #include "auth/registry.h"
+#include "client/session.h"
+#include "commands/server_view.h"
+#include "config/config.h"
+#include "config/config_registry.h"
+#include "expiry/index.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
-#include "server/config.h"
-#include "server/config_registry.h"
-#include "server/session.h"
 
 namespace petacore::server {
 
-/// Shared, thread-safe server state. Owned by Server; outlives every connection.
-struct ServerState {
-  ServerState() {
-    store.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
-      blocking.Notify(batch);
-      cluster_config.OnApplied(batch);  // cluster-wide CONFIG SET values
-      expiry_index.Observe(revision, batch);
-      // ACL users stored as internal keys (src/auth/registry.h); as Redis, the clients of
-      // a deleted user are disconnected.
-      for (const auto& name : acl.OnApplied(batch)) {
-        std::lock_guard lock(clients_mu);
-        for (auto& [id, s] : clients) {
-          if (s->user_name == name && s->disconnect) s->disconnect();
-        }
-      }
-    });
-  }
+/// Shared, thread-safe server state. Owned by Server (or a test); outlives every connection.
+/// The members the store's observers feed are declared before `store`, so they are built
+/// before it and destroyed after it.
+struct ServerState final : commands::ServerView {
+  /// Subscribes the store's observers (server/store_observers.h), in their documented order.
+  ServerState();
   ServerState(const ServerState&) = delete;
   ServerState& operator=(const ServerState&) = delete;
 
@@ -46,10 +37,10 @@ struct ServerState {
   /// Guards the Config's options that are not Live<> (strings) while CONFIG GET/SET/REWRITE
   /// and the cluster-wide option observer read or change them (config_registry.h).
   std::mutex config_mu;
-  ClusterConfig cluster_config{&config, &config_mu};  // before `store`: fed by its observer
-  BlockingRegistry blocking;  // before `store`: the store's observer calls into it
-  expiry::Index expiry_index;  // before `store` too: keys with a TTL, for active expiry
-  auth::Registry acl;         // before `store` too: the ACL users, rebuilt by the observer
+  ClusterConfig cluster_config{&config, &config_mu};  // store observer: cluster-wide options
+  BlockingRegistry blocking;   // store observer: wakes parked blocking commands
+  expiry::Index expiry_index;  // store observer: keys with a TTL, for active expiry
+  auth::Registry acl;          // store observer: the ACL users
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;
@@ -77,6 +68,16 @@ struct ServerState {
   /// Replicated mode: batches the etcd revision fetches of linearizable reads
   /// (server/read_fence.h). Null in standalone mode. Set once at start-up.
   std::unique_ptr<replication::ReadBarrier> read_barrier;
+
+  // commands::ServerView, for command handlers (thread-safe; see server_view.h).
+  Config& Options() override { return config; }
+  std::mutex& OptionsMutex() override { return config_mu; }
+  auth::Registry& Acl() override { return acl; }
+  std::mutex& ClientsMutex() override { return clients_mu; }
+  const std::map<int64_t, Session*>& Clients() override { return clients; }
+  commands::ServerStats Stats() override;
+  void ResetStats() override;
+  std::string InfoLines(std::string_view section) override;
 };
 
 }  // namespace petacore::server

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/driver.h"
 #include "server/server_state.h"
 

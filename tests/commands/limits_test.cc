@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "server/client_limits.h"
+#include "config/client_limits.h"
 #include "server/memory_limit.h"
 #include "tests/commands/test_util.h"
 

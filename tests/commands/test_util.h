@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
+#include "client/session.h"
 #include "replication/local_committer.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
 
 namespace petacore::testing {
 

@@ -25,13 +25,13 @@
 #include <string_view>
 #include <vector>
 
+#include "client/session.h"
 #include "commands/context.h"
 #include "commands/table.h"
 #include "replication/local_committer.h"
 #include "resp/parser.h"
 #include "server/driver.h"
 #include "server/server_state.h"
-#include "server/session.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// src/server/client_limits.h — Redis's per-client resource limits and the values they take on
+// src/config/client_limits.h — Redis's per-client resource limits and the values they take on
 // the command line: memory sizes with Redis's units, and client-output-buffer-limit classes.
 //
 // This file owns parsing and the limit values only; enforcement is in ClientWatchdog

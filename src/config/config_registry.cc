@@ -1,5 +1,5 @@
 // config_registry.cc — the option table (see config_registry.h) and its typed entries.
-#include "server/config_registry.h"
+#include "config/config_registry.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <map>
 #include <sstream>
 
-#include "server/client_limits.h"
+#include "config/client_limits.h"
 
 namespace petacore::server {
 namespace {

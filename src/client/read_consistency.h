@@ -1,4 +1,4 @@
-// src/server/read_consistency.h — which reads wait for etcd's current revision: the server's
+// src/client/read_consistency.h — which reads wait for etcd's current revision: the server's
 // default (--read-consistency) and each connection's own (PETACORE READCONSISTENCY).
 #pragma once
 

@@ -1,6 +1,6 @@
-#include "server/config.h"
+#include "config/config.h"
 
-#include "server/config_registry.h"
+#include "config/config_registry.h"
 
 #include <boost/program_options.hpp>
 #include <unistd.h>

@@ -1,9 +1,9 @@
-// src/server/config_inert.cc — Redis 7.0 parameters that mean nothing to PetaCore, with the
+// src/config/config_inert.cc — Redis 7.0 parameters that mean nothing to PetaCore, with the
 // value CONFIG GET answers for each (config_registry.h, "inert"). Names and values are Redis
 // 7.0.15's defaults (its CONFIG GET *), except where PetaCore's truth differs: no RDB/AOF
 // (save "", appendonly no: durability is etcd's), no daemon or pid file, 16 databases, no
 // Redis Cluster. Regenerate by comparing with a real redis-server's CONFIG GET *.
-#include "server/config_registry.h"
+#include "config/config_registry.h"
 
 namespace petacore::server {
 

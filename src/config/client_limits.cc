@@ -1,4 +1,4 @@
-#include "server/client_limits.h"
+#include "config/client_limits.h"
 
 #include <cctype>
 #include <sstream>

@@ -1,4 +1,4 @@
-// src/server/config.h — petacore-server's command line and config file.
+// src/config/config.h — petacore-server's command line and config file.
 #pragma once
 
 #include <atomic>
@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "client/read_consistency.h"
+#include "config/client_limits.h"
 #include "keyspace/txn_view.h"
-#include "server/read_consistency.h"
-#include "server/client_limits.h"
 
 namespace petacore::server {
 
 /// A setting that CONFIG SET may change while other threads read it: a relaxed atomic that
 /// copies like a plain value and reads as T. Options of other types that CONFIG SET changes
-/// (strings) are read only under ServerState::config_mu (config_registry.h).
+/// (strings) are read only under the server's config mutex (commands::ServerView::OptionsMutex).
 template <typename T>
 class Live {
  public:

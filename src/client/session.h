@@ -1,4 +1,4 @@
-// src/server/session.h — the per-connection state commands may read or change.
+// src/client/session.h — the per-connection state commands may read or change.
 #pragma once
 
 #include <atomic>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "server/read_consistency.h"
+#include "client/read_consistency.h"
 
 namespace petacore::auth {
 class User;
@@ -43,7 +43,7 @@ struct Session {
   /// PETACORE READCONSISTENCY; unset = the server's --read-consistency.
   std::optional<ReadConsistency> read_consistency;
   // Authentication and ACL (src/auth/access.h): the user this client acts as. user_name is
-  // listed by CLIENT LIST (changed under ServerState::clients_mu).
+  // listed by CLIENT LIST (changed under commands::ServerView::ClientsMutex).
   std::string user_name = "default";
   bool authenticated = false;  ///< as Redis's c->authenticated
   bool acl_ready = false;      ///< the fields below are set (auth::InitSession)

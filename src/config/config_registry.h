@@ -1,4 +1,4 @@
-// src/server/config_registry.h — every option of petacore-server as one entry of one table:
+// src/config/config_registry.h — every option of petacore-server as one entry of one table:
 // the command line, the --config file, CONFIG GET, CONFIG SET and CONFIG REWRITE are all
 // driven by it (as Redis's config.c standardConfig table).
 //
@@ -25,8 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "mvcc/store.h"
-#include "server/config.h"
 
 namespace petacore::server {
 

@@ -1,0 +1,69 @@
+// src/commands/server_view.h — the few server facts and shared registries that admin commands
+// (INFO, CLIENT, CONFIG, ACL, AUTH, HELLO, PETACORE, OBJECT ENCODING's thresholds) need, as
+// an interface: a command handler sees this and never a src/server/ header. The server layer
+// implements it (server::ServerState); tests may too.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "auth/registry.h"
+#include "client/session.h"
+#include "config/config.h"
+#include "mvcc/store.h"
+
+namespace petacore::commands {
+
+/// Counters and figures of INFO, read at one moment (each one atomically, not all together).
+struct ServerStats {
+  int64_t start_ms = 0;              ///< server start, ms since the epoch
+  int64_t connected_clients = 0;     ///< INFO clients
+  int64_t blocked_clients = 0;       ///< parked blocking commands (BLPOP ...)
+  int64_t total_connections = 0;     ///< since start or CONFIG RESETSTAT
+  int64_t total_commands = 0;        ///< idem
+  int64_t rejected_connections = 0;  ///< idem (maxclients)
+  int64_t commit_retries = 0;        ///< idem (conflicting commits run again)
+  int64_t acks_before_visible = 0;   ///< idem (acked after --etcd-timeout-ms, not yet applied)
+  mvcc::Stats store;                 ///< the local replica's size figures
+  int64_t applied_revision = 0;      ///< the replica's applied etcd revision
+  int64_t compacted_revision = 0;    ///< the replica's compacted revision
+  int64_t apply_waiters = 0;         ///< pending Store::OnApplied callbacks
+};
+
+/// What a handler may ask of the server beyond its own session and transaction. Every
+/// reference returned lives as long as the server (longer than any command). Thread-safe:
+/// handlers of many connections call it concurrently; the locking rules are per method.
+class ServerView {
+ public:
+  virtual ~ServerView() = default;
+
+  /// The server's options. Live<> options may be read or set from any thread; the others
+  /// (strings) only while holding OptionsMutex() (see config/config_registry.h).
+  virtual server::Config& Options() = 0;
+  /// Guards the non-Live<> options of Options() (CONFIG GET/SET/REWRITE, the cluster-wide
+  /// option observer).
+  virtual std::mutex& OptionsMutex() = 0;
+
+  /// The ACL users (thread-safe itself; auth/registry.h).
+  virtual auth::Registry& Acl() = 0;
+
+  /// Guards Clients() and the fields of any session that CLIENT LIST shows (name, lib_name,
+  /// lib_ver, user_name): their owner changes them under it, other threads read them under it.
+  virtual std::mutex& ClientsMutex() = 0;
+  /// The connected clients by CLIENT ID. Only while holding ClientsMutex().
+  virtual const std::map<int64_t, server::Session*>& Clients() = 0;
+
+  /// INFO's counters and figures, now.
+  virtual ServerStats Stats() = 0;
+  /// CONFIG RESETSTAT: zeroes the counters that Redis resets (connections, commands,
+  /// rejected connections) and PetaCore's own (commit retries, acks before visible).
+  virtual void ResetStats() = 0;
+  /// Extra INFO lines ("name:value\r\n"...) that other layers add to a section: active
+  /// expiry's to "stats" and "petacore", replication's to "petacore"; "" when none.
+  virtual std::string InfoLines(std::string_view section) = 0;
+};
+
+}  // namespace petacore::commands

@@ -1,0 +1,44 @@
+// server_state.cc — ServerState's start-up subscription and its commands::ServerView side.
+#include "server/server_state.h"
+
+#include "server/store_observers.h"
+
+namespace petacore::server {
+
+ServerState::ServerState() { SubscribeStoreObservers(*this); }
+
+commands::ServerStats ServerState::Stats() {
+  commands::ServerStats st;
+  st.start_ms = start_ms;
+  {
+    std::lock_guard lock(clients_mu);
+    st.connected_clients = static_cast<int64_t>(clients.size());
+  }
+  st.blocked_clients = static_cast<int64_t>(blocking.size());
+  st.total_connections = total_connections.load();
+  st.total_commands = total_commands.load();
+  st.rejected_connections = rejected_connections.load();
+  st.commit_retries = commit_retries.load();
+  st.acks_before_visible = acks_before_visible.load();
+  st.store = store.stats();
+  st.applied_revision = store.applied_revision();
+  st.compacted_revision = store.compacted_revision();
+  st.apply_waiters = static_cast<int64_t>(store.pending_on_applied());
+  return st;
+}
+
+void ServerState::ResetStats() {
+  for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
+                        &acks_before_visible}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+}
+
+std::string ServerState::InfoLines(std::string_view section) {
+  std::string lines;
+  if (section == "petacore" && replication_info) lines += replication_info();
+  if (expiry_info) lines += expiry_info(section);
+  return lines;
+}
+
+}  // namespace petacore::server
