@@ -46,15 +46,12 @@ bool Job::Inline() const {
 void Job::Start() {
   if (locks != nullptr && !keys.empty()) {
     auto self = shared_from_this();
+    auto retake = [self] {  // on this connection's thread, after a holder unlocked
+      self->state = State::kNew;
+      self->Start();
+    };
     state = State::kLockWaiting;
-    if (!locks->TryLock(keys, [self] {
-          self->executor->Post([self] {
-            self->state = State::kNew;
-            self->Start();
-          });
-        })) {
-      return;
-    }
+    if (!locks->TryLock(keys, [self, retake] { self->executor->Post(retake); })) return;
   }
   Attempt();
 }
