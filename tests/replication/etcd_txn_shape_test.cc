@@ -32,8 +32,8 @@ void ExpectEtcdValid(const std::vector<WriteOp>& writes) {
   }
 }
 
-// The effect of `writes` on `state` with range deletes first (CommitRequest's meaning); when
-// `in_order`, op by op as etcd applies a Txn it accepted.
+// The effect of `writes` on `state`, range deletes first (CommitRequest's meaning). For writes
+// with no key in a range (etcd's form) this is also op-by-op order, as etcd applies a Txn.
 std::map<std::string, std::string> Apply(std::map<std::string, std::string> state,
                                          const std::vector<WriteOp>& writes) {
   for (const auto& w : writes) {
@@ -51,7 +51,6 @@ std::map<std::string, std::string> Apply(std::map<std::string, std::string> stat
 
 TEST(EtcdTxnShapeTest, RangeWithoutSingleKeysIsLeftAlone) {
   std::vector<WriteOp> writes = {{Kind::kDeleteRange, "a", {}, "m"}, {Kind::kPut, "x", "1", {}}};
-  auto before = writes;
   CutRangeDeletesAroundKeys(&writes);
   ASSERT_EQ(writes.size(), 2u);
   EXPECT_EQ(writes[0].key, "a");
