@@ -58,10 +58,22 @@ struct Session {
   /// so it cannot take an element pushed later (as Redis frees a disconnected blocked client).
   std::function<void()> abandon_blocked;
 
+  /// Leaves MULTI and drops the queue; the WATCHed keys stay.
   void ResetMulti() {
     in_multi = false;
     multi_dirty = false;
     queued.clear();
+  }
+  /// The end of a transaction, answered or discarded: ResetMulti and forget the WATCHed keys
+  /// (Redis's discardTransaction + unwatchAllKeys).
+  void EndTransaction() {
+    ResetMulti();
+    watched.clear();
+  }
+  /// A command rejected while inside MULTI makes EXEC answer EXECABORT (Redis's
+  /// flagTransaction); outside MULTI, nothing.
+  void FlagTransaction() {
+    if (in_multi) multi_dirty = true;
   }
 };
 

@@ -1,12 +1,14 @@
-// txn_family.cc — MULTI, EXEC, DISCARD, WATCH, UNWATCH (as Redis multi.c). Queuing happens in
-// the Driver; EXEC itself is run by the Driver as one commit, so its handler here only
-// answers the case Redis rejects outright.
+// txn_family.cc — MULTI, EXEC, DISCARD, WATCH, UNWATCH (as Redis multi.c): the command side.
+// The driver's side (src/server/multi_exec.h) queues commands after MULTI, answers EXECABORT
+// and runs EXEC as one Job (one commit, the WATCHed keys as guards), so the Exec handler here
+// only answers the case Redis rejects outright. The state is Session's MULTI fields.
 #include "commands/context.h"
 #include "commands/table.h"
 #include "commands/txn_family.h"
 
 namespace petacore::commands {
 
+/// EXEC outside MULTI (inside, the driver runs the queue instead of this handler).
 void Exec(CommandContext& ctx) { ctx.out.Error("ERR EXEC without MULTI"); }
 
 namespace {
@@ -19,8 +21,7 @@ void Multi(CommandContext& ctx) {
 
 void Discard(CommandContext& ctx) {
   if (!ctx.session.in_multi) return ctx.out.Error("ERR DISCARD without MULTI");
-  ctx.session.ResetMulti();
-  ctx.session.watched.clear();
+  ctx.session.EndTransaction();
   ctx.out.Ok();
 }
 

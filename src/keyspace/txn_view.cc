@@ -1,7 +1,6 @@
 #include "keyspace/txn_view.h"
 
 #include <algorithm>
-#include <set>
 
 namespace petacore::keyspace {
 
@@ -173,23 +172,12 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
     req.range_compares.push_back({std::move(start), std::move(end), snapshot_.revision()});
   }
   range_guards_.clear();
-  // A range delete and a put inside it cannot share one etcd Txn ("duplicate key given in txn
-  // request"), so such a range is expanded into single deletes of the snapshot's keys (each
-  // key once, however many expanded ranges hold it).
-  std::set<std::string, std::less<>> expanded;
-  for (const auto& [start, end] : range_deletes_) {
-    auto first_put = writes_.lower_bound(start);
-    bool overlaps = first_put != writes_.end() && (end.empty() || first_put->first < end);
-    if (!overlaps) {
-      req.writes.push_back({WriteOp::Kind::kDeleteRange, start, {}, end});
-      continue;
-    }
-    snapshot_.Range(start, end, 0, [&](const mvcc::KeyValue& kv) {
-      if (!writes_.count(kv.key)) expanded.emplace(kv.key);
-      return true;
-    });
+  // The neutral write set (committer.h): range deletes first, then every buffered key once.
+  // A buffered write inside a range always came after that range's delete (DeleteRange drops
+  // the earlier ones), so "ranges first" is exactly the order the handlers wrote in.
+  for (auto& [start, end] : range_deletes_) {
+    req.writes.push_back({WriteOp::Kind::kDeleteRange, std::move(start), {}, std::move(end)});
   }
-  for (const auto& key : expanded) req.writes.push_back({WriteOp::Kind::kDelete, key, {}, {}});
   for (auto& [key, w] : writes_) {
     if (w.value) {
       req.writes.push_back({WriteOp::Kind::kPut, key, std::move(*w.value), {}});

@@ -74,7 +74,9 @@ class TxnView {
   /// kReadCommitted, which compares only keys one command both read and wrote).
   void EndCommand();
 
-  /// The commit for these writes under `isolation`; guards are added by the caller.
+  /// The commit for these writes under `isolation`: a neutral read/write set (compares and
+  /// writes as committer.h defines them, shaped for no particular backend); guards are added
+  /// by the caller. Leaves the view without writes.
   replication::CommitRequest BuildCommit(Isolation isolation);
 
  private:

@@ -37,11 +37,17 @@ struct RangeRevision {
   int64_t revision = 0;
 };
 
+/// A neutral read/write set: what must be unchanged and what to write, in no backend's shape.
+///
+/// `writes` is never empty. Its single-key ops (kPut, kDelete) name distinct keys; its
+/// kDeleteRange ops may overlap each other and those keys, and take effect before every
+/// single-key op (a key both range-deleted and put ends as the put says). Each Committer
+/// turns this into what its backend accepts (EtcdCommitter: etcd_txn_shape.h).
 struct CommitRequest {
   std::vector<KeyRevision> guards;    ///< WATCHed keys: a mismatch is kGuardFailed
   std::vector<KeyRevision> compares;  ///< read/write set: a mismatch is kConflict
   std::vector<RangeRevision> range_compares;  ///< ranges read whole: a change is kConflict
-  std::vector<WriteOp> writes;        ///< never empty; no key twice (TxnView folds them)
+  std::vector<WriteOp> writes;        ///< see above
 };
 
 struct CommitResult {

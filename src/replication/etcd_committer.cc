@@ -5,6 +5,7 @@
 #include <set>
 
 #include "replication/etcd_errors.h"
+#include "replication/etcd_txn_shape.h"
 
 namespace petacore::replication {
 namespace {
@@ -144,6 +145,7 @@ class KeySet {
 
 void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
   requests_.fetch_add(1, std::memory_order_relaxed);
+  CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),
                         request.writes.size());

@@ -25,6 +25,9 @@ struct GroupCommitOptions {
 
 /// Sends CommitRequests to etcd as Txns (with --etcd-prefix added to every key).
 ///
+/// A request's writes are first shaped by etcd's rule that a Txn writes no key twice: its
+/// range deletes are cut around its own single-key writes (etcd_txn_shape.h).
+///
 /// One request alone is one Txn:
 ///   no guards:  Txn{compare: compares, success: writes, failure: Range(each compared key)}
 ///   guards:     Txn{compare: guards, success: [that Txn nested]}

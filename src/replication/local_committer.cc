@@ -1,5 +1,7 @@
 #include "replication/local_committer.h"
 
+#include <set>
+#include <string>
 #include <vector>
 
 namespace petacore::replication {
@@ -25,6 +27,36 @@ bool Unchanged(const mvcc::Snapshot& snap, const std::vector<RangeRevision>& ran
   return true;
 }
 
+/// The store mutations of a request's writes (committer.h): each kDeleteRange expanded into
+/// deletes of the keys live in `snap` (as etcd does), each key once, none of those a
+/// single-key op names (that op, applied after the ranges, decides the key).
+std::vector<mvcc::Mutation> Mutations(const mvcc::Snapshot& snap, std::vector<WriteOp>& writes) {
+  std::set<std::string, std::less<>> single, range_deleted;
+  for (const auto& w : writes) {
+    if (w.kind != WriteOp::Kind::kDeleteRange) single.insert(w.key);
+  }
+  for (const auto& w : writes) {
+    if (w.kind != WriteOp::Kind::kDeleteRange) continue;
+    snap.Range(w.key, w.range_end, 0, [&](const mvcc::KeyValue& kv) {
+      if (!single.count(kv.key)) range_deleted.emplace(kv.key);
+      return true;
+    });
+  }
+  std::vector<mvcc::Mutation> batch;
+  batch.reserve(range_deleted.size() + single.size());
+  for (const auto& key : range_deleted) {
+    batch.push_back({mvcc::Mutation::Kind::kDelete, key, {}});
+  }
+  for (auto& w : writes) {
+    if (w.kind == WriteOp::Kind::kPut) {
+      batch.push_back({mvcc::Mutation::Kind::kPut, std::move(w.key), std::move(w.value)});
+    } else if (w.kind == WriteOp::Kind::kDelete) {
+      batch.push_back({mvcc::Mutation::Kind::kDelete, std::move(w.key), {}});
+    }
+  }
+  return batch;
+}
+
 }  // namespace
 
 void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
@@ -36,29 +68,11 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
       mvcc::Snapshot snap = store_.Read();
       if (!Matches(snap, request.guards)) {
         result.status = CommitResult::Status::kGuardFailed;
-      } else if (!Matches(snap, request.compares) ||
-                 !Unchanged(snap, request.range_compares)) {
+      } else if (!Matches(snap, request.compares) || !Unchanged(snap, request.range_compares)) {
         result.status = CommitResult::Status::kConflict;
         result.revision = snap.revision();
       } else {
-        batch.reserve(request.writes.size());
-        for (auto& w : request.writes) {
-          switch (w.kind) {
-            case WriteOp::Kind::kPut:
-              batch.push_back({mvcc::Mutation::Kind::kPut, std::move(w.key), std::move(w.value)});
-              break;
-            case WriteOp::Kind::kDelete:
-              batch.push_back({mvcc::Mutation::Kind::kDelete, std::move(w.key), {}});
-              break;
-            case WriteOp::Kind::kDeleteRange:
-              // etcd expands a DeleteRange into one delete per live key; so do we.
-              snap.Range(w.key, w.range_end, 0, [&](const mvcc::KeyValue& kv) {
-                batch.push_back({mvcc::Mutation::Kind::kDelete, std::string(kv.key), {}});
-                return true;
-              });
-              break;
-          }
-        }
+        batch = Mutations(snap, request.writes);
       }
     }
     if (result.status == CommitResult::Status::kError) {

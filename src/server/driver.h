@@ -1,17 +1,16 @@
-// src/server/driver.h — runs commands: lookup, arity, MULTI queuing, then the handler on a
-// TxnView, the commit of its writes, retries on conflict, and ack-after-visible.
+// src/server/driver.h — runs commands: lookup, arity, ACL, maxmemory, MULTI queuing
+// (multi_exec.h), then either the read path (the handler on a snapshot, no commit) or a Job
+// (job.h: commit, retries on conflict, ack-after-visible, parking, folding).
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "server/executor.h"
+#include "server/fold.h"
 #include "server/key_locks.h"
 #include "server/server_state.h"
 #include "client/session.h"
@@ -21,6 +20,8 @@ struct CommandSpec;
 }
 
 namespace petacore::server {
+
+struct Job;
 
 /// Executes commands for connections. Thread-safe (stateless beyond the ServerState).
 ///
@@ -54,25 +55,20 @@ class Driver {
   bool Overlappable(const Session& session, std::span<const std::string_view> args) const;
 
  private:
-  friend struct Job;
-  struct FoldQueue;
   /// A read-only command under linearizable reads: waits for etcd's current revision to be
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
   void ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
                                std::span<const std::string_view> args, std::string* out,
                                const std::shared_ptr<Executor>& executor,
                                std::function<void()> resume);
-  /// Starts the next group of single-key writes queued behind the one that just finished.
-  void FoldNext(const std::string& key);
+  /// Builds the Job of a command that may write or block, or of EXEC (job.h).
+  std::shared_ptr<Job> MakeJob(const commands::CommandSpec& spec, Session& session,
+                               std::span<const std::string_view> args, std::string* out,
+                               const std::shared_ptr<Executor>& executor);
 
   ServerState& state_;
   KeyLocks key_locks_;  // replicated mode: one write at a time per key on this node
-  /// Replicated mode: single-key write commands that arrive while another write on the same
-  /// key is in flight wait here, and then run together — every handler in turn on one
-  /// TxnView, one commit, each its own reply ("folding": 50 INCRs of a hot key cost one put
-  /// and one etcd round trip instead of 50).
-  std::mutex fold_mu_;
-  std::unordered_map<std::string, std::unique_ptr<FoldQueue>> folds_;
+  FoldQueues folds_;    // replicated mode: single-key writes queued behind each other (fold.h)
 };
 
 }  // namespace petacore::server

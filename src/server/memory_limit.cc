@@ -2,32 +2,19 @@
 
 #include <string>
 
-#include "commands/txn_family.h"
-
 namespace petacore::server {
 
 size_t UsedMemory(const ServerState& state) { return state.store.stats().bytes; }
 
+bool OverMaxmemory(const ServerState& state) {
+  return state.config.maxmemory > 0 && UsedMemory(state) > state.config.maxmemory;
+}
+
 bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
                            const ServerState& state, resp::ReplyWriter& out) {
-  if (state.config.maxmemory == 0) return false;
-  const bool is_exec = spec.handler == commands::Exec && session.in_multi;
-  bool denyoom = (spec.flags & commands::kDenyOom) != 0;
-  if (is_exec) {  // as Redis 7: EXEC is denyoom when a queued command is
-    for (const auto& cmd : session.queued) {
-      const commands::CommandSpec* queued = commands::Table().Find(cmd[0]);
-      if (queued != nullptr && (queued->flags & commands::kDenyOom)) denyoom = true;
-    }
-  }
-  if (!denyoom || UsedMemory(state) <= state.config.maxmemory) return false;
-  if (is_exec) {
-    session.ResetMulti();
-    session.watched.clear();
-    out.Error("EXECABORT Transaction discarded because of: " + std::string(kOomError));
-  } else {
-    if (session.in_multi) session.multi_dirty = true;
-    out.Error(kOomError);
-  }
+  if (!(spec.flags & commands::kDenyOom) || !OverMaxmemory(state)) return false;
+  session.FlagTransaction();
+  out.Error(kOomError);
   return true;
 }
 

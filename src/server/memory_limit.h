@@ -22,12 +22,15 @@ inline constexpr std::string_view kOomError =
 /// holds alike. An atomic load: cheap enough for every write command. Thread-safe.
 size_t UsedMemory(const ServerState& state);
 
-/// As Redis's processCommand with maxmemory-policy noeviction: when config.maxmemory > 0 and
-/// UsedMemory > maxmemory, a denyoom command (or EXEC of a transaction that queued one) is
-/// refused — the reply is written to `out` and true returned. Inside MULTI the refusal flags
-/// the transaction (EXEC then answers EXECABORT), and a refused EXEC discards it with
-/// "EXECABORT Transaction discarded because of: OOM ...". In replicated mode each node checks
-/// its own replica. Runs on the connection's thread (touches `session`).
+/// Whether config.maxmemory > 0 and UsedMemory > maxmemory. Thread-safe.
+bool OverMaxmemory(const ServerState& state);
+
+/// As Redis's processCommand with maxmemory-policy noeviction: when OverMaxmemory, a denyoom
+/// command is refused — Redis's OOM error is written to `out` and true returned; inside MULTI
+/// the refusal also flags the transaction (EXEC then answers EXECABORT). EXEC of a
+/// transaction is decided by RejectExec (multi_exec.h): denyoom when a queued command is. In
+/// replicated mode each node checks its own replica. Runs on the connection's thread (touches
+/// `session`).
 bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
                            const ServerState& state, resp::ReplyWriter& out);
 

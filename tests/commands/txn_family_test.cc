@@ -217,5 +217,38 @@ TEST_F(TxnFamilyTest, FlushdbAndSetsInOneExec) {
   EXPECT_EQ(Run({"dbsize"}), Int(1));
 }
 
+
+// Redis 7 answers an EXEC aborted by a WATCHed key with a null array: "_" in RESP3.
+TEST_F(TxnFamilyTest, AbortedExecIsANullInResp3) {
+  auto other = NewClient();
+  client_.session().protocol = 3;
+  EXPECT_EQ(Run({"watch", "k"}), kOK);
+  EXPECT_EQ(other->Run({"set", "k", "2"}), kOK);
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"set", "k", "3"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}), "_\r\n");
+  EXPECT_FALSE(client_.session().in_multi);
+  EXPECT_TRUE(client_.session().queued.empty());
+  EXPECT_EQ(Run({"get", "k"}), Bulk("2"));
+}
+
+// Every rejection while queuing (unknown command, arity) flags the transaction; the EXECABORT
+// ends it, watches included, and the next transaction starts clean.
+TEST_F(TxnFamilyTest, ExecAbortEndsTheTransactionAndItsWatches) {
+  EXPECT_EQ(Run({"watch", "k"}), kOK);
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"get"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  EXPECT_EQ(Run({"set", "k", "1"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}),
+            "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  EXPECT_FALSE(client_.session().in_multi);
+  EXPECT_TRUE(client_.session().watched.empty());
+  EXPECT_EQ(Run({"exec"}), "-ERR EXEC without MULTI\r\n");
+  EXPECT_EQ(Run({"multi"}), kOK);
+  EXPECT_EQ(Run({"set", "k", "2"}), Simple("QUEUED"));
+  EXPECT_EQ(Run({"exec"}), Array({kOK}));
+  EXPECT_EQ(Run({"get", "k"}), Bulk("2"));
+}
+
 }  // namespace
 }  // namespace petacore::testing

@@ -1,0 +1,221 @@
+#include "server/job.h"
+
+#include <chrono>
+#include <utility>
+
+#include "server/fold.h"
+#include "server/multi_exec.h"
+#include "server/read_fence.h"
+
+namespace petacore::server {
+namespace {
+
+using replication::CommitResult;
+
+constexpr std::chrono::milliseconds kUnknownRevisionWait{100};
+
+}  // namespace
+
+void ApplyWaits::Add(mvcc::Store& store, int64_t revision, std::function<void()> fn) {
+  uint64_t id = store.OnApplied(revision, std::move(fn));
+  if (id == 0) return;  // ran already
+  std::unique_lock lock(mu_);
+  if (!closed_) {
+    ids_.push_back(id);
+    return;
+  }
+  lock.unlock();
+  store.CancelOnApplied(id);  // the job finished meanwhile (a bound answered)
+}
+
+void ApplyWaits::Close(mvcc::Store& store) {
+  std::vector<uint64_t> ids;
+  {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    ids.swap(ids_);
+  }
+  for (uint64_t id : ids) store.CancelOnApplied(id);
+}
+
+bool Job::Inline() const {
+  // `state` is read only when on the connection's thread (the && short-circuits elsewhere).
+  return std::this_thread::get_id() == thread && state == State::kCommitCall;
+}
+
+void Job::Start() {
+  if (locks != nullptr && !keys.empty()) {
+    auto self = shared_from_this();
+    auto retake = [self] {  // on this connection's thread, after a holder unlocked
+      self->state = State::kNew;
+      self->Start();
+    };
+    state = State::kLockWaiting;
+    if (!locks->TryLock(keys, [self, retake] { self->executor->Post(retake); })) return;
+  }
+  Attempt();
+}
+
+void Job::Finish() {
+  if (state == State::kFinished) return;
+  LeaveParking(*this);  // never left in the blocking registry once answered
+  const bool held_keys = state != State::kLockWaiting && state != State::kFoldWaiting;
+  state = State::kFinished;
+  waits.Close(server->store);
+  if (held_keys && locks != nullptr && !keys.empty()) locks->Unlock(keys);
+  out->append(reply);
+  if (kind == Kind::kExec) session->EndTransaction();
+  for (auto& f : followers) {
+    // Each follower's reply is complete; hand it back to its own connection's thread.
+    f->executor->Post([f] {
+      f->state = State::kFinished;
+      f->out->append(f->reply);
+      f->resume();
+    });
+  }
+  followers.clear();
+  if (folds != nullptr) folds->Next(fold_key);
+  if (resume) resume();
+}
+
+void Job::Fail(std::string_view error) {
+  reply.clear();
+  resp::ReplyWriter(&reply, session->protocol).Error(error);
+  for (auto& f : followers) {
+    f->reply.clear();
+    resp::ReplyWriter(&f->reply, f->session->protocol).Error(error);
+  }
+  Finish();
+}
+
+void Job::Attempt() {
+  state = State::kRunning;
+  reply.clear();
+  park.block = {};
+  session->db = start_db;
+  replication::CommitRequest request;
+  {
+    mvcc::Snapshot snap = server->store.Read();
+    keyspace::TxnView view(snap);
+    resp::ReplyWriter writer(&reply, session->protocol);
+    body(*this, view, writer);
+    for (auto& f : followers) {  // folded commands see the writes of those before them
+      view.EndCommand();
+      f->reply.clear();
+      resp::ReplyWriter fw(&f->reply, f->session->protocol);
+      f->body(*f, view, fw);
+    }
+    if (!WatchedKeysUnchanged(snap, guards)) {  // changed since WATCH, already visible
+      reply.clear();
+      resp::ReplyWriter(&reply, session->protocol).NullArray();
+      return Finish();
+    }
+    if (park.block.requested && !view.has_writes())
+      return Park(shared_from_this(), snap.revision());
+    if (!view.has_writes() && fence != ReadFence::kDone && WantsFence()) return Fence();
+    if (!view.has_writes()) return Finish();
+    request = view.BuildCommit(kind == Kind::kExec ? server->config.txn_isolation
+                                                   : keyspace::Isolation::kSerializable);
+  }
+  for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
+  auto self = shared_from_this();
+  state = State::kCommitCall;
+  server->committer->Commit(std::move(request),
+                            [self](CommitResult result) { self->OnCommitted(std::move(result)); });
+  if (state == State::kCommitCall) state = State::kCommitting;
+}
+
+bool Job::WantsFence() const {
+  if (fence != ReadFence::kNone) return true;
+  for (const auto& f : followers) {
+    if (f->fence != ReadFence::kNone) return true;
+  }
+  return false;
+}
+
+void Job::Fence() {
+  fence = ReadFence::kDone;
+  state = State::kFencing;
+  auto self = shared_from_this();
+  AwaitReadFence(*server, executor, [self](std::string error) {
+    if (self->state != State::kFencing) return;
+    if (!error.empty()) return self->Fail(error);
+    self->Attempt();
+  });
+}
+
+void Job::FinishFromAnyThread() {
+  if (Inline()) return Finish();
+  auto self = shared_from_this();
+  executor->Post([self] { self->Finish(); });
+}
+
+// Ack-after-visible, bounded: the write is committed in etcd at `revision`; if this node has
+// not applied it after --etcd-timeout-ms (its watch is cut or far behind), the success reply
+// goes out anyway, because the write IS durable, and only read-your-writes on this node is
+// late (docs/consistency.md). Counted in INFO acks_before_visible.
+void Job::BoundAckWait(int64_t revision) {
+  auto self = shared_from_this();
+  executor->PostAfter(server->config.etcd_timeout, [self, revision] {
+    if (self->finished() || self->server->store.applied_revision() >= revision) return;
+    self->server->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
+    self->Finish();
+  });
+}
+
+// A conflict's retry waits for the conflicting revision to be applied here; if the watch is
+// cut that could be forever. Nothing was written, so an error reply after --etcd-timeout-ms
+// is safe: the client may simply retry.
+void Job::BoundConflictWait(int64_t revision) {
+  auto self = shared_from_this();
+  executor->PostAfter(server->config.etcd_timeout, [self, revision] {
+    if (self->finished() || self->server->store.applied_revision() >= revision) return;
+    self->Fail("ERR etcd: this node's replica is behind etcd (watch not caught up), retry");
+  });
+}
+
+// Runs on whatever thread the committer completes on: reads only what does not change while
+// kCommitting, and hops back to the connection's thread (or finishes inline: Inline()).
+void Job::OnCommitted(CommitResult result) {
+  auto self = shared_from_this();
+  switch (result.status) {
+    case CommitResult::Status::kCommitted:
+      if (result.revision == 0) return FinishFromAnyThread();
+      // The waiter outlives the reply when the bound answers first (watch stalled): then
+      // Finish cancels it, and one already running only posts to the shared executor.
+      if (!server->config.standalone()) BoundAckWait(result.revision);
+      waits.Add(server->store, result.revision, [self] { self->FinishFromAnyThread(); });
+      return;
+    case CommitResult::Status::kGuardFailed:
+      executor->Post([self] {
+        self->reply.clear();
+        resp::ReplyWriter(&self->reply, self->session->protocol).NullArray();
+        self->Finish();
+      });
+      return;
+    case CommitResult::Status::kError:
+      executor->Post([self, error = std::move(result.error)] { self->Fail(error); });
+      return;
+    case CommitResult::Status::kConflict:
+      break;
+  }
+  server->commit_retries.fetch_add(1, std::memory_order_relaxed);
+  if (++attempts > server->config.max_commit_retries) {
+    executor->Post([self] {
+      self->Fail("ERR commit conflict: too many concurrent changes to the same keys, retry");
+    });
+    return;
+  }
+  auto retry = [self] {
+    if (!self->finished()) self->Attempt();  // not after BoundConflictWait answered
+  };
+  if (result.exact) {
+    BoundConflictWait(result.revision);
+    waits.Add(server->store, result.revision, [self, retry] { self->executor->Post(retry); });
+  } else {
+    // The conflicting change's revision is unknown (a delete): retry after a short pause.
+    executor->PostAfter(kUnknownRevisionWait, retry);
+  }
+}
+
+}  // namespace petacore::server

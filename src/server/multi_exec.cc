@@ -1,0 +1,104 @@
+#include "server/multi_exec.h"
+
+#include <vector>
+
+#include "auth/access.h"
+#include "commands/context.h"
+#include "commands/txn_family.h"
+#include "server/job.h"
+#include "server/memory_limit.h"
+#include "server/read_fence.h"
+#include "server/write_keys.h"
+
+namespace petacore::server {
+namespace {
+
+using commands::CommandSpec;
+
+// Store keys written by the queue, in the database each queued command will run in.
+void AppendQueuedWriteKeys(const Session& session, std::vector<std::string>* keys) {
+  int db = session.db;
+  std::vector<std::string_view> argv;
+  for (const auto& cmd : session.queued) {
+    argv.assign(cmd.begin(), cmd.end());
+    const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+    AppendWriteKeys(*queued_spec, argv, db, keys);
+    int64_t selected;  // a queued SELECT moves the following commands' keys
+    if (queued_spec->name == "select" && commands::ParseInt64(argv[1], &selected) &&
+        selected >= 0 && selected < keyspace::kNumDatabases) {
+      db = static_cast<int>(selected);
+    }
+  }
+}
+
+// Redis 7: EXEC is denyoom when a queued command is.
+bool QueueDeniedOnOom(const Session& session) {
+  for (const auto& cmd : session.queued) {
+    const CommandSpec* queued = commands::Table().Find(cmd[0]);
+    if (queued != nullptr && (queued->flags & commands::kDenyOom)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool EndsTransaction(const CommandSpec& spec, const Session& session) {
+  return spec.handler == commands::Exec && session.in_multi;
+}
+
+bool QueueIfInMulti(const CommandSpec& spec, Session& session,
+                    std::span<const std::string_view> args, resp::ReplyWriter& out) {
+  if (!session.in_multi || (spec.flags & commands::kNoQueue)) return false;
+  session.queued.emplace_back(args.begin(), args.end());
+  out.Simple("QUEUED");
+  return true;
+}
+
+bool RejectExec(Session& session, const ServerState& state, resp::ReplyWriter& out) {
+  if (OverMaxmemory(state) && QueueDeniedOnOom(session)) {
+    session.EndTransaction();
+    out.Error("EXECABORT Transaction discarded because of: " + std::string(kOomError));
+    return true;
+  }
+  if (session.multi_dirty) {
+    session.EndTransaction();
+    out.Error("EXECABORT Transaction discarded because of previous errors.");
+    return true;
+  }
+  return false;
+}
+
+void PrepareExec(Job& job, Session& session, bool with_keys) {
+  session.in_multi = false;  // the queued commands run now, not re-queued
+  job.kind = Job::Kind::kExec;
+  job.guards = session.watched;
+  // Fenced whatever EXEC's own flags: the queue may hold reads.
+  if (EffectiveReadConsistency(*job.server, session) == ReadConsistency::kLinearizable) {
+    job.fence = Job::ReadFence::kWanted;
+  }
+  if (with_keys) AppendQueuedWriteKeys(session, &job.keys);
+  job.body = [](Job& j, keyspace::TxnView& view, resp::ReplyWriter& w) {
+    Session& s = *j.session;
+    w.ArrayHeader(s.queued.size());
+    std::vector<std::string_view> argv;
+    for (const auto& cmd : s.queued) {
+      argv.assign(cmd.begin(), cmd.end());
+      const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+      if (!auth::AdmitQueued(j.server->acl, s, *queued_spec, argv, w)) continue;
+      commands::CommandContext ctx{argv, view, w, s, *j.server};
+      queued_spec->handler(ctx);
+      view.EndCommand();
+    }
+  };
+}
+
+bool WatchedKeysUnchanged(const mvcc::Snapshot& snap,
+                          const std::map<std::string, int64_t>& guards) {
+  for (const auto& [key, rev] : guards) {
+    auto kv = snap.Get(key);
+    if ((kv ? kv->mod_revision : 0) != rev) return false;
+  }
+  return true;
+}
+
+}  // namespace petacore::server

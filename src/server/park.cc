@@ -1,0 +1,51 @@
+#include "server/park.h"
+
+#include <chrono>
+
+#include "server/job.h"
+
+namespace petacore::server {
+namespace {
+
+// Runs the job again if it is still parked (a wake-up or a change seen late).
+void Wake(const std::shared_ptr<Job>& job) {
+  if (job->state != Job::State::kParked) return;
+  job->server->blocking.Remove(job->park.token);
+  job->Attempt();
+}
+
+}  // namespace
+
+void Park(const std::shared_ptr<Job>& job, int64_t read_revision) {
+  ParkSlot& slot = job->park;
+  if (!slot.timer_armed && slot.block.timeout_ms > 0) {
+    slot.timer_armed = true;
+    job->executor->PostAfter(std::chrono::milliseconds(slot.block.timeout_ms), [job] {
+      if (job->state != Job::State::kParked) return;
+      job->reply.clear();
+      resp::ReplyWriter(&job->reply, job->session->protocol).NullArray();
+      job->Finish();  // leaves the registry
+    });
+  }
+  job->state = Job::State::kParked;
+  job->session->abandon_blocked = [weak = std::weak_ptr<Job>(job)] {
+    auto parked = weak.lock();
+    if (!parked || parked->state != Job::State::kParked) return;
+    parked->reply.clear();  // the client is gone: nothing to say
+    parked->Finish();       // leaves the registry and resumes the connection
+  };
+  slot.token = job->server->blocking.Add(slot.block.keys,
+                                         [job] { job->executor->Post([job] { Wake(job); }); });
+  // A change applied after our snapshot but before registering would be missed: look again.
+  if (job->server->store.applied_revision() > read_revision) {
+    job->executor->Post([job] { Wake(job); });
+  }
+}
+
+void LeaveParking(Job& job) {
+  if (job.kind != Job::Kind::kBlocking) return;
+  if (job.state == Job::State::kParked) job.server->blocking.Remove(job.park.token);
+  job.session->abandon_blocked = nullptr;
+}
+
+}  // namespace petacore::server
