@@ -48,15 +48,32 @@ void Unwatch(CommandContext& ctx) {
 }  // namespace
 
 void RegisterTxnFamily(CommandTable& t) {
-  t.Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
-         Multi})
-      .Add({"exec", 1, kNoScript | kLoading | kStale | kNoQueue, 0, 0, 0, Exec})
-      .Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0,
-            0, Discard})
-      .Add({"watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 1, -1,
-            1, Watch})
-      .Add({"unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
-            Unwatch});
+  t.Add({.name = "multi",
+         .arity = 1,
+         .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+         .acl = acl::kFast | acl::kTransaction,
+         .handler = Multi})
+      .Add({.name = "exec",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue | kRunsQueue,
+            .acl = acl::kSlow | acl::kTransaction,
+            .handler = Exec})
+      .Add({.name = "discard",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kTransaction,
+            .handler = Discard})
+      .Add({.name = "watch",
+            .arity = -2,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kTransaction,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(-1, 1, 0)}},
+            .handler = Watch})
+      .Add({.name = "unwatch",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy,
+            .acl = acl::kFast | acl::kTransaction,
+            .handler = Unwatch});
 }
 
 }  // namespace petacore::commands

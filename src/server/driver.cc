@@ -16,10 +16,6 @@
 #include "server/read_fence.h"
 #include "server/memory_limit.h"
 
-namespace petacore::commands {
-void Exec(CommandContext& ctx);  // txn_family.cc
-}
-
 namespace petacore::server {
 namespace {
 
@@ -355,15 +351,13 @@ namespace {
 
 bool config_standalone(const ServerState& state) { return state.config.standalone(); }
 
-/// The store keys a write command names, from its key positions (Redis's first/last/step).
+/// The store keys a write command names, from its key specs (commands::ExtractKeys).
 void AppendWriteKeys(const CommandSpec& spec, std::span<const std::string_view> args, int db,
                      std::vector<std::string>* keys) {
-  if (!(spec.flags & commands::kWrite) || spec.first_key <= 0) return;
-  int argc = static_cast<int>(args.size());
-  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  for (int i = spec.first_key; i <= last && i < argc; i += spec.step) {
-    keys->push_back(keyspace::EncodeKey(db, args[i]));
-  }
+  if (!(spec.flags & commands::kWrite)) return;
+  thread_local std::vector<commands::KeyRef> refs;
+  commands::ExtractKeys(spec, args, &refs);
+  for (const auto& k : refs) keys->push_back(keyspace::EncodeKey(db, args[k.index]));
 }
 
 }  // namespace
@@ -401,12 +395,13 @@ void Driver::FoldNext(const std::string& key) {
 bool Driver::Overlappable(const Session& session,
                           std::span<const std::string_view> args) const {
   if (state_.config.standalone() || session.in_multi) return false;
-  const CommandSpec* spec = commands::Table().Find(args[0]);
+  const CommandSpec* spec = commands::Table().Resolve(args);
   if (spec == nullptr || !(spec->flags & commands::kWrite) ||
       (spec->flags & (commands::kBlocking | commands::kNoQueue)) || !spec->ArityOk(args.size())) {
     return false;
   }
-  return spec->first_key == 1 && spec->last_key == 1;  // exactly one key
+  thread_local std::vector<commands::KeyRef> refs;
+  return commands::ExtractKeys(*spec, args, &refs) && refs.size() == 1;  // exactly one key
 }
 
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
@@ -414,16 +409,17 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
                      std::function<void()> resume) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   resp::ReplyWriter writer(out, session.protocol);
-  const CommandSpec* spec = commands::Table().Find(args[0]);
+  const CommandSpec* spec = commands::Table().Resolve(args);  // a subcommand's own spec
   if (spec == nullptr) {
     if (session.in_multi) session.multi_dirty = true;
-    writer.Error(UnknownCommandError(args));
+    writer.Error(commands::Table().Find(args[0]) ? commands::UnknownSubcommandError(args)
+                                                 : UnknownCommandError(args));
     return true;
   }
-  session.last_command.store(spec->name.data(), std::memory_order_relaxed);
+  session.last_command.store(spec->fullname.c_str(), std::memory_order_relaxed);
   if (!spec->ArityOk(args.size())) {
     if (session.in_multi) session.multi_dirty = true;
-    writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    writer.Error("ERR wrong number of arguments for '" + spec->fullname + "' command");
     return true;
   }
   if (!auth::Admit(state_, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
@@ -463,7 +459,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   job->may_block = (spec->flags & commands::kBlocking) != 0;
   job->fence_reads = (spec->flags & commands::kWrite) &&
                      EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable;
-  if (spec->handler == commands::Exec && session.in_multi) {
+  if ((spec->flags & commands::kRunsQueue) && session.in_multi) {
     if (session.multi_dirty) {
       session.ResetMulti();
       session.watched.clear();
@@ -481,7 +477,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
       std::vector<std::string_view> argv;
       for (const auto& cmd : s.queued) {
         argv.assign(cmd.begin(), cmd.end());
-        const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+        const CommandSpec* queued_spec = commands::Table().Resolve(argv);
         if (!auth::AdmitQueued(*job_ptr->state, s, *queued_spec, argv, w)) continue;
         CommandContext ctx{argv, view, w, s, *job_ptr->state};
         queued_spec->handler(ctx);
@@ -503,11 +499,11 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     if (job->is_exec) {
       int db = session.db;
       for (const auto& cmd : session.queued) {
-        const CommandSpec* queued_spec = commands::Table().Find(cmd[0]);
         std::vector<std::string_view> argv(cmd.begin(), cmd.end());
+        const CommandSpec* queued_spec = commands::Table().Resolve(argv);
         AppendWriteKeys(*queued_spec, argv, db, &job->keys);
         int64_t selected;  // a queued SELECT moves the following commands' keys
-        if (queued_spec->name == "select" && commands::ParseInt64(argv[1], &selected) &&
+        if ((queued_spec->flags & commands::kSelectsDb) && commands::ParseInt64(argv[1], &selected) &&
             selected >= 0 && selected < keyspace::kNumDatabases) {
           db = static_cast<int>(selected);
         }

@@ -1,10 +1,7 @@
 #include "server/memory_limit.h"
 
 #include <string>
-
-namespace petacore::commands {
-void Exec(CommandContext& ctx);  // txn_family.cc
-}
+#include <vector>
 
 namespace petacore::server {
 
@@ -13,11 +10,12 @@ size_t UsedMemory(const ServerState& state) { return state.store.stats().bytes; 
 bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
                            const ServerState& state, resp::ReplyWriter& out) {
   if (state.config.maxmemory == 0) return false;
-  const bool is_exec = spec.handler == commands::Exec && session.in_multi;
+  const bool is_exec = (spec.flags & commands::kRunsQueue) && session.in_multi;
   bool denyoom = (spec.flags & commands::kDenyOom) != 0;
   if (is_exec) {  // as Redis 7: EXEC is denyoom when a queued command is
     for (const auto& cmd : session.queued) {
-      const commands::CommandSpec* queued = commands::Table().Find(cmd[0]);
+      std::vector<std::string_view> argv(cmd.begin(), cmd.end());
+      const commands::CommandSpec* queued = commands::Table().Resolve(argv);
       if (queued != nullptr && (queued->flags & commands::kDenyOom)) denyoom = true;
     }
   }
