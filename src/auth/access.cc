@@ -56,7 +56,8 @@ Denial Check(const User& user, const commands::CommandSpec& spec,
   commands::ExtractKeys(*run, args, &keys);
   for (const auto& k : keys) {
     bool read = (k.flags & commands::kKeyAccess) != 0;
-    bool write = (k.flags & (commands::kKeyInsert | commands::kKeyDelete | commands::kKeyUpdate)) != 0;
+    bool write =
+        (k.flags & (commands::kKeyInsert | commands::kKeyDelete | commands::kKeyUpdate)) != 0;
     if (user.CanAccessKey(args[k.index], read, write)) continue;
     if (denied_key != nullptr) *denied_key = args[k.index];
     return Denial::kKey;

@@ -38,7 +38,8 @@ struct Unit {
 uint32_t CategoriesOf(const commands::CommandSpec& spec);
 
 /// Every unit: the commands of commands::Table() in table order, each container's
-/// subcommands (CommandSpec::subcommands) right after it. Built on first use (thread-safe), then immutable.
+/// subcommands (CommandSpec::subcommands) right after it. Built on first use (thread-safe), then
+/// immutable.
 const std::vector<Unit>& Units();
 /// The unit index of "name" or "container|sub" (case-insensitive); -1 if unknown.
 int FindUnit(std::string_view name);

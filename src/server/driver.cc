@@ -503,8 +503,9 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
         const CommandSpec* queued_spec = commands::Table().Resolve(argv);
         AppendWriteKeys(*queued_spec, argv, db, &job->keys);
         int64_t selected;  // a queued SELECT moves the following commands' keys
-        if ((queued_spec->flags & commands::kSelectsDb) && commands::ParseInt64(argv[1], &selected) &&
-            selected >= 0 && selected < keyspace::kNumDatabases) {
+        if ((queued_spec->flags & commands::kSelectsDb) &&
+            commands::ParseInt64(argv[1], &selected) && selected >= 0 &&
+            selected < keyspace::kNumDatabases) {
           db = static_cast<int>(selected);
         }
       }

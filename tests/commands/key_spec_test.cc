@@ -56,14 +56,11 @@ TEST(KeySpecTest, VariableFlagsUseTheCommandsFunction) {
 
 TEST(KeySpecTest, KeywordSearch) {
   // No implemented command uses a keyword yet (XREAD's STREAMS will): a spec of our own.
-  CommandSpec spec{.name = "x",
-                   .arity = -2,
-                   .key_specs = {{.flags = kKeyRO,
-                                  .begin = Keyword("KEYS", -2),
-                                  .find = Range(0, 1, 0)},
-                                 {.flags = kKeyRW,
-                                  .begin = Keyword("STREAMS", 1),
-                                  .find = Range(-1, 1, 2)}}};
+  CommandSpec spec{
+      .name = "x",
+      .arity = -2,
+      .key_specs = {{.flags = kKeyRO, .begin = Keyword("KEYS", -2), .find = Range(0, 1, 0)},
+                    {.flags = kKeyRW, .begin = Keyword("STREAMS", 1), .find = Range(-1, 1, 2)}}};
   std::vector<std::string_view> args = {"x", "keys", "a", "streams", "s1", "s2", "0", "0"};
   std::vector<KeyRef> refs;
   ASSERT_TRUE(ExtractKeys(spec, args, &refs));
