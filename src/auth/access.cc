@@ -21,37 +21,6 @@ bool Refresh(Registry& acl, server::Session& session) {
   return session.acl_user != nullptr;
 }
 
-/// Calls fn(key) for every key argument of a command: the table's first/last/step, and for
-/// the commands whose keys move (numkeys) or that the table lists without keys, their keys.
-template <typename Fn>
-bool ForEachKey(const commands::CommandSpec& spec, std::span<const std::string_view> args,
-                Fn&& fn) {
-  int argc = static_cast<int>(args.size());
-  auto numkeys = [&](int at, int first) {  // "numkeys key [key ...]" at args[at]
-    int64_t n = 0;
-    if (at >= argc || !commands::ParseInt64(args[at], &n) || n < 0) return true;
-    for (int i = first; i < argc && i < first + n; ++i) {
-      if (!fn(args[i])) return false;
-    }
-    return true;
-  };
-  std::string_view name = spec.name;
-  if (name == "zunion" || name == "zinter" || name == "zdiff" || name == "sintercard") {
-    return numkeys(1, 2);
-  }
-  if (name == "zunionstore" || name == "zinterstore" || name == "zdiffstore") {
-    if (argc > 1 && !fn(args[1])) return false;
-    return numkeys(2, 3);
-  }
-  if (name == "object") return argc < 3 || fn(args[2]);
-  if (spec.first_key <= 0) return true;
-  int last = spec.last_key < 0 ? argc + spec.last_key : spec.last_key;
-  for (int i = spec.first_key; i <= last && i < argc; i += std::max(spec.step, 1)) {
-    if (!fn(args[i])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void InitSession(Registry& acl, server::Session& session) {
@@ -76,14 +45,24 @@ Denial Check(const User& user, const commands::CommandSpec& spec,
   if (!user.CanRun(unit, args.size() > 1 ? args[1] : std::string_view())) {
     return Denial::kCommand;
   }
-  bool read = (spec.flags & commands::kReadOnly) != 0;
-  bool write = !read;
-  bool ok = ForEachKey(spec, args, [&](std::string_view key) {
-    if (user.CanAccessKey(key, read, write)) return true;
-    if (denied_key != nullptr) *denied_key = key;
-    return false;
-  });
-  return ok ? Denial::kNone : Denial::kKey;
+  // A container's spec given for "CONFIG GET ...": the keys are the subcommand's.
+  const commands::CommandSpec* run = &spec;
+  if (args.size() >= 2 && !spec.subcommands.empty()) {
+    if (const auto* sub = spec.FindSubcommand(args[1])) run = sub;
+  }
+  // As Redis's ACLSelectorCheckKey: read permission for keys whose spec says access, write
+  // permission for insert/delete/update; a key with neither needs any matching pattern.
+  std::vector<commands::KeyRef> keys;
+  commands::ExtractKeys(*run, args, &keys);
+  for (const auto& k : keys) {
+    bool read = (k.flags & commands::kKeyAccess) != 0;
+    bool write =
+        (k.flags & (commands::kKeyInsert | commands::kKeyDelete | commands::kKeyUpdate)) != 0;
+    if (user.CanAccessKey(args[k.index], read, write)) continue;
+    if (denied_key != nullptr) *denied_key = args[k.index];
+    return Denial::kKey;
+  }
+  return Denial::kNone;
 }
 
 std::string DenialText(Denial denial, const commands::CommandSpec& spec,

@@ -43,10 +43,11 @@ bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec&
 bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
                  std::span<const std::string_view> args, resp::ReplyWriter& out);
 
-/// Whether `user` may run `args` (spec = its table entry): kNone, or the first failing check
-/// (the command, then each key it names). Keys: readonly commands need read permission on
-/// each key, other commands write permission (Redis checks per key spec; the table has no key
-/// specs, so this is per command). On kKey, *denied_key (when given) is the first refused key.
+/// Whether `user` may run `args` (spec = its table entry, a subcommand's or its container's):
+/// kNone, or the first failing check (the command, then each key it names, found by
+/// commands::ExtractKeys). As Redis 7: a key whose key spec has the access flag needs read
+/// permission, one with insert/delete/update write permission. On kKey, *denied_key (when
+/// given) is the first refused key.
 Denial Check(const User& user, const commands::CommandSpec& spec,
              std::span<const std::string_view> args, std::string_view* denied_key = nullptr);
 

@@ -183,7 +183,36 @@ void Config(CommandContext& ctx) {
 
 void RegisterConfigFamily(CommandTable& t) {
   // Runs as a Job (internal write): CONFIG SET of a cluster-wide option commits internal keys.
-  t.Add({"config", -2, kAdmin | kNoScript | kLoading | kStale | kInternalWrite, 0, 0, 0, Config});
+  t.Add({.name = "config",
+         .arity = -2,
+         .flags = 0,
+         .acl = acl::kSlow,
+         .subcommands = {{.name = "get",
+                          .arity = -3,
+                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                          .handler = Config},
+                         {.name = "set",
+                          .arity = -4,
+                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                          .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"},
+                          .handler = Config},
+                         {.name = "resetstat",
+                          .arity = 2,
+                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                          .handler = Config},
+                         {.name = "rewrite",
+                          .arity = 2,
+                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                          .handler = Config},
+                         {.name = "help",
+                          .arity = 2,
+                          .flags = kLoading | kStale | kInternalWrite,
+                          .acl = acl::kSlow,
+                          .handler = Config}}});
 }
 
 }  // namespace petacore::commands

@@ -71,7 +71,11 @@ void Debug(CommandContext& ctx) {
 }  // namespace
 
 void RegisterDebugFamily(CommandTable& t) {
-  t.Add({"debug", -2, kAdmin | kNoScript | kLoading | kStale, 0, 0, 0, Debug});
+  t.Add({.name = "debug",
+         .arity = -2,
+         .flags = kAdmin | kNoScript | kLoading | kStale,
+         .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+         .handler = Debug});
 }
 
 }  // namespace petacore::commands

@@ -98,15 +98,70 @@ void Persist(CommandContext& ctx) {
 }  // namespace
 
 void RegisterExpireFamily(CommandTable& t) {
-  t.Add({"expire", -3, kWrite | kFast, 1, 1, 1, Expire})
-      .Add({"pexpire", -3, kWrite | kFast, 1, 1, 1, PExpire})
-      .Add({"expireat", -3, kWrite | kFast, 1, 1, 1, ExpireAt})
-      .Add({"pexpireat", -3, kWrite | kFast, 1, 1, 1, PExpireAt})
-      .Add({"ttl", 2, kReadOnly | kFast, 1, 1, 1, Ttl})
-      .Add({"pttl", 2, kReadOnly | kFast, 1, 1, 1, PTtl})
-      .Add({"expiretime", 2, kReadOnly | kFast, 1, 1, 1, ExpireTime})
-      .Add({"pexpiretime", 2, kReadOnly | kFast, 1, 1, 1, PExpireTime})
-      .Add({"persist", 2, kWrite | kFast, 1, 1, 1, Persist});
+  t.Add({.name = "expire",
+         .arity = -3,
+         .flags = kWrite | kFast,
+         .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+         .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = Expire})
+      .Add(
+          {.name = "pexpire",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = PExpire})
+      .Add(
+          {.name = "expireat",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ExpireAt})
+      .Add(
+          {.name = "pexpireat",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = PExpireAt})
+      .Add(
+          {.name = "ttl",
+           .arity = 2,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = Ttl})
+      .Add(
+          {.name = "pttl",
+           .arity = 2,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = PTtl})
+      .Add(
+          {.name = "expiretime",
+           .arity = 2,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ExpireTime})
+      .Add(
+          {.name = "pexpiretime",
+           .arity = 2,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = PExpireTime})
+      .Add(
+          {.name = "persist",
+           .arity = 2,
+           .flags = kWrite | kFast,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = Persist});
 }
 
 }  // namespace petacore::commands

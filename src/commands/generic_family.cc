@@ -349,14 +349,96 @@ void Object(CommandContext& ctx) {
 }  // namespace
 
 void RegisterGenericFamily(CommandTable& t) {
-  t.Add({"rename", 3, kWrite, 1, 2, 1, Rename})
-      .Add({"renamenx", 3, kWrite | kFast, 1, 2, 1, RenameNx})
-      .Add({"copy", -3, kWrite | kDenyOom, 1, 2, 1, Copy})
-      .Add({"move", 3, kWrite | kFast, 1, 1, 1, Move})
-      .Add({"swapdb", 3, kWrite | kFast, 0, 0, 0, SwapDb})
-      .Add({"randomkey", 1, kReadOnly, 0, 0, 0, RandomKey})
-      .Add({"scan", -2, kReadOnly, 0, 0, 0, Scan})
-      .Add({"object", -2, 0, 0, 0, 0, Object});
+  t.Add({.name = "rename",
+         .arity = 3,
+         .flags = kWrite,
+         .acl = acl::kKeyspace | acl::kWrite | acl::kSlow,
+         .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                        .begin = Index(1),
+                        .find = Range(0, 1, 0)},
+                       {.flags = kKeyOW | kKeyUpdate, .begin = Index(2), .find = Range(0, 1, 0)}},
+         .handler = Rename})
+      .Add(
+          {.name = "renamenx",
+           .arity = 3,
+           .flags = kWrite | kFast,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyOW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = RenameNx})
+      .Add(
+          {.name = "copy",
+           .arity = -3,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kKeyspace | acl::kWrite | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)},
+                         {.flags = kKeyOW | kKeyUpdate, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = Copy})
+      .Add({.name = "move",
+            .arity = 3,
+            .flags = kWrite | kFast,
+            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = Move})
+      .Add({.name = "swapdb",
+            .arity = 3,
+            .flags = kWrite | kFast,
+            .acl = acl::kKeyspace | acl::kWrite | acl::kFast | acl::kDangerous,
+            .handler = SwapDb})
+      .Add({.name = "randomkey",
+            .arity = 1,
+            .flags = kReadOnly,
+            .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+            .tips = {"request_policy:all_shards", "nondeterministic_output"},
+            .handler = RandomKey})
+      .Add({.name = "scan",
+            .arity = -2,
+            .flags = kReadOnly,
+            .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+            .tips = {"nondeterministic_output", "request_policy:special"},
+            .handler = Scan})
+      .Add({.name = "object",
+            .arity = -2,
+            .flags = 0,
+            .acl = acl::kSlow,
+            .subcommands = {
+                {.name = "encoding",
+                 .arity = 3,
+                 .flags = kReadOnly,
+                 .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+                 .key_specs = {{.flags = kKeyRO, .begin = Index(2), .find = Range(0, 1, 0)}},
+                 .tips = {"nondeterministic_output"},
+                 .handler = Object},
+                {.name = "refcount",
+                 .arity = 3,
+                 .flags = kReadOnly,
+                 .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+                 .key_specs = {{.flags = kKeyRO, .begin = Index(2), .find = Range(0, 1, 0)}},
+                 .tips = {"nondeterministic_output"},
+                 .handler = Object},
+                {.name = "idletime",
+                 .arity = 3,
+                 .flags = kReadOnly,
+                 .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+                 .key_specs = {{.flags = kKeyRO, .begin = Index(2), .find = Range(0, 1, 0)}},
+                 .tips = {"nondeterministic_output"},
+                 .handler = Object},
+                {.name = "freq",
+                 .arity = 3,
+                 .flags = kReadOnly,
+                 .acl = acl::kKeyspace | acl::kRead | acl::kSlow,
+                 .key_specs = {{.flags = kKeyRO, .begin = Index(2), .find = Range(0, 1, 0)}},
+                 .tips = {"nondeterministic_output"},
+                 .handler = Object},
+                {.name = "help",
+                 .arity = 2,
+                 .flags = kLoading | kStale,
+                 .acl = acl::kKeyspace | acl::kSlow,
+                 .handler = Object}}});
 }
 
 }  // namespace petacore::commands

@@ -192,22 +192,121 @@ void HScan(CommandContext& ctx) {
 }  // namespace
 
 void RegisterHashFamily(CommandTable& t) {
-  t.Add({"hset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, HSet})
-      .Add({"hmset", -4, kWrite | kDenyOom | kFast, 1, 1, 1, HMSet})
-      .Add({"hsetnx", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HSetNx})
-      .Add({"hget", 3, kReadOnly | kFast, 1, 1, 1, HGet})
-      .Add({"hmget", -3, kReadOnly | kFast, 1, 1, 1, HMGet})
-      .Add({"hgetall", 2, kReadOnly, 1, 1, 1, HGetAll})
-      .Add({"hkeys", 2, kReadOnly, 1, 1, 1, HKeys})
-      .Add({"hvals", 2, kReadOnly, 1, 1, 1, HVals})
-      .Add({"hdel", -3, kWrite | kFast, 1, 1, 1, HDel})
-      .Add({"hexists", 3, kReadOnly | kFast, 1, 1, 1, HExists})
-      .Add({"hlen", 2, kReadOnly | kFast, 1, 1, 1, HLen})
-      .Add({"hstrlen", 3, kReadOnly | kFast, 1, 1, 1, HStrLen})
-      .Add({"hincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HIncrBy})
-      .Add({"hincrbyfloat", 4, kWrite | kDenyOom | kFast, 1, 1, 1, HIncrByFloat})
-      .Add({"hrandfield", -2, kReadOnly, 1, 1, 1, HRandField})
-      .Add({"hscan", -3, kReadOnly, 1, 1, 1, HScan});
+  t.Add({.name = "hset",
+         .arity = -4,
+         .flags = kWrite | kDenyOom | kFast,
+         .acl = acl::kWrite | acl::kHash | acl::kFast,
+         .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = HSet})
+      .Add(
+          {.name = "hmset",
+           .arity = -4,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kHash | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = HMSet})
+      .Add(
+          {.name = "hsetnx",
+           .arity = 4,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kHash | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = HSetNx})
+      .Add(
+          {.name = "hget",
+           .arity = 3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kHash | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = HGet})
+      .Add(
+          {.name = "hmget",
+           .arity = -3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kHash | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = HMGet})
+      .Add(
+          {.name = "hgetall",
+           .arity = 2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kHash | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output_order"},
+           .handler = HGetAll})
+      .Add(
+          {.name = "hkeys",
+           .arity = 2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kHash | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output_order"},
+           .handler = HKeys})
+      .Add(
+          {.name = "hvals",
+           .arity = 2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kHash | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output_order"},
+           .handler = HVals})
+      .Add(
+          {.name = "hdel",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kHash | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = HDel})
+      .Add({.name = "hexists",
+            .arity = 3,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kHash | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = HExists})
+      .Add({.name = "hlen",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kHash | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = HLen})
+      .Add({.name = "hstrlen",
+            .arity = 3,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kHash | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = HStrLen})
+      .Add({.name = "hincrby",
+            .arity = 4,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kHash | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = HIncrBy})
+      .Add({.name = "hincrbyfloat",
+            .arity = 4,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kHash | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = HIncrByFloat})
+      .Add(
+          {.name = "hrandfield",
+           .arity = -2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kHash | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = HRandField})
+      .Add(
+          {.name = "hscan",
+           .arity = -3,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kHash | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = HScan});
 }
 
 }  // namespace petacore::commands

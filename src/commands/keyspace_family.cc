@@ -104,15 +104,64 @@ void Select(CommandContext& ctx) {
 }  // namespace
 
 void RegisterKeyspaceFamily(CommandTable& t) {
-  t.Add({"del", -2, kWrite, 1, -1, 1, Del})
-      .Add({"unlink", -2, kWrite | kFast, 1, -1, 1, Del})
-      .Add({"exists", -2, kReadOnly | kFast, 1, -1, 1, Exists})
-      .Add({"type", 2, kReadOnly | kFast, 1, 1, 1, Type})
-      .Add({"keys", 2, kReadOnly, 0, 0, 0, Keys})
-      .Add({"dbsize", 1, kReadOnly | kFast, 0, 0, 0, DbSize})
-      .Add({"flushdb", -1, kWrite, 0, 0, 0, FlushDb})
-      .Add({"flushall", -1, kWrite, 0, 0, 0, FlushAll})
-      .Add({"select", 2, kLoading | kStale | kFast, 0, 0, 0, Select});
+  t.Add({.name = "del",
+         .arity = -2,
+         .flags = kWrite,
+         .acl = acl::kKeyspace | acl::kWrite | acl::kSlow,
+         .key_specs = {{.flags = kKeyRM | kKeyDelete, .begin = Index(1), .find = Range(-1, 1, 0)}},
+         .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
+         .handler = Del})
+      .Add({.name = "unlink",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
+            .key_specs = {{.flags = kKeyRM | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(-1, 1, 0)}},
+            .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
+            .handler = Del})
+      .Add({.name = "exists",
+            .arity = -2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(-1, 1, 0)}},
+            .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
+            .handler = Exists})
+      .Add({.name = "type",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = Type})
+      .Add({.name = "keys",
+            .arity = 2,
+            .flags = kReadOnly,
+            .acl = acl::kKeyspace | acl::kRead | acl::kSlow | acl::kDangerous,
+            .tips = {"request_policy:all_shards", "nondeterministic_output_order"},
+            .handler = Keys})
+      .Add({.name = "dbsize",
+            .arity = 1,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+            .tips = {"request_policy:all_shards", "response_policy:agg_sum"},
+            .handler = DbSize})
+      .Add({.name = "flushdb",
+            .arity = -1,
+            .flags = kWrite,
+            .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
+            .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
+            .handler = FlushDb})
+      .Add({.name = "flushall",
+            .arity = -1,
+            .flags = kWrite,
+            .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
+            .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
+            .handler = FlushAll})
+      .Add({.name = "select",
+            .arity = 2,
+            .flags = kLoading | kStale | kFast | kSelectsDb,
+            .acl = acl::kFast | acl::kConnection,
+            .handler = Select});
 }
 
 }  // namespace petacore::commands

@@ -373,28 +373,162 @@ void BRPopLPush(CommandContext& ctx) {
 }  // namespace
 
 void RegisterListFamily(CommandTable& t) {
-  t.Add({"lpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, LPush})
-      .Add({"rpush", -3, kWrite | kDenyOom | kFast, 1, 1, 1, RPush})
-      .Add({"lpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, LPushX})
-      .Add({"rpushx", -3, kWrite | kDenyOom | kFast, 1, 1, 1, RPushX})
-      .Add({"lpop", -2, kWrite | kFast, 1, 1, 1, LPop})
-      .Add({"rpop", -2, kWrite | kFast, 1, 1, 1, RPop})
-      .Add({"llen", 2, kReadOnly | kFast, 1, 1, 1, LLen})
-      .Add({"lrange", 4, kReadOnly, 1, 1, 1, LRange})
-      .Add({"lindex", 3, kReadOnly, 1, 1, 1, LIndex})
-      .Add({"lset", 4, kWrite | kDenyOom, 1, 1, 1, LSet})
-      .Add({"lrem", 4, kWrite, 1, 1, 1, LRem})
-      .Add({"ltrim", 4, kWrite, 1, 1, 1, LTrim})
-      .Add({"linsert", 5, kWrite | kDenyOom, 1, 1, 1, LInsert})
-      .Add({"lpos", -3, kReadOnly, 1, 1, 1, LPos})
-      .Add({"lmove", 5, kWrite | kDenyOom, 1, 2, 1, LMove})
-      .Add({"rpoplpush", 3, kWrite | kDenyOom, 1, 2, 1, RPopLPush})
+  t.Add({.name = "lpush",
+         .arity = -3,
+         .flags = kWrite | kDenyOom | kFast,
+         .acl = acl::kWrite | acl::kList | acl::kFast,
+         .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = LPush})
+      .Add(
+          {.name = "rpush",
+           .arity = -3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kList | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = RPush})
+      .Add(
+          {.name = "lpushx",
+           .arity = -3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kList | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LPushX})
+      .Add(
+          {.name = "rpushx",
+           .arity = -3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kList | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = RPushX})
+      .Add({.name = "lpop",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kList | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = LPop})
+      .Add({.name = "rpop",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kList | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = RPop})
+      .Add({.name = "llen",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kList | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = LLen})
+      .Add(
+          {.name = "lrange",
+           .arity = 4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LRange})
+      .Add(
+          {.name = "lindex",
+           .arity = 3,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LIndex})
+      .Add(
+          {.name = "lset",
+           .arity = 4,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LSet})
+      .Add(
+          {.name = "lrem",
+           .arity = 4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LRem})
+      .Add(
+          {.name = "ltrim",
+           .arity = 4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LTrim})
+      .Add(
+          {.name = "linsert",
+           .arity = 5,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LInsert})
+      .Add(
+          {.name = "lpos",
+           .arity = -3,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = LPos})
+      .Add(
+          {.name = "lmove",
+           .arity = 5,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = LMove})
+      .Add(
+          {.name = "rpoplpush",
+           .arity = 3,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kList | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = RPopLPush})
       // Blocking commands take no KeyLocks (the Driver skips kBlocking), so a parked client
       // never keeps out the push that should wake it.
-      .Add({"blpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BLPop})
-      .Add({"brpop", -3, kWrite | kNoScript | kBlocking, 1, -2, 1, BRPop})
-      .Add({"blmove", 6, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BLMove})
-      .Add({"brpoplpush", 4, kWrite | kDenyOom | kNoScript | kBlocking, 1, 2, 1, BRPopLPush});
+      .Add({.name = "blpop",
+            .arity = -3,
+            .flags = kWrite | kNoScript | kBlocking,
+            .acl = acl::kWrite | acl::kList | acl::kSlow | acl::kBlocking,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(-2, 1, 0)}},
+            .handler = BLPop})
+      .Add({.name = "brpop",
+            .arity = -3,
+            .flags = kWrite | kNoScript | kBlocking,
+            .acl = acl::kWrite | acl::kList | acl::kSlow | acl::kBlocking,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(-2, 1, 0)}},
+            .handler = BRPop})
+      .Add(
+          {.name = "blmove",
+           .arity = 6,
+           .flags = kWrite | kDenyOom | kNoScript | kBlocking,
+           .acl = acl::kWrite | acl::kList | acl::kSlow | acl::kBlocking,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = BLMove})
+      .Add(
+          {.name = "brpoplpush",
+           .arity = 4,
+           .flags = kWrite | kDenyOom | kNoScript | kBlocking,
+           .acl = acl::kWrite | acl::kList | acl::kSlow | acl::kBlocking,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = BRPopLPush});
 }
 
 }  // namespace petacore::commands

@@ -56,8 +56,25 @@ void Petacore(CommandContext& ctx) {
 }  // namespace
 
 void RegisterPetacoreFamily(CommandTable& t) {
-  // Neither read-only nor write: a connection setting, never fenced, allowed while loading.
-  t.Add({"petacore", -2, kNoScript | kLoading | kStale | kFast, 0, 0, 0, Petacore});
+  // PetaCore's own container (not in Redis). Neither read-only nor write: a connection
+  // setting, never fenced, allowed while loading.
+  t.Add({.name = "petacore",
+         .arity = -2,
+         .flags = kNoScript | kLoading | kStale | kFast,
+         .acl = acl::kFast | acl::kConnection,
+         .subcommands = {{.name = "help",
+                          .arity = 2,
+                          .flags = kNoScript | kLoading | kStale | kFast,
+                          .acl = acl::kFast | acl::kConnection,
+                          .handler = Petacore,
+                          .petacore_only = true},
+                         {.name = "readconsistency",
+                          .arity = -2,
+                          .flags = kNoScript | kLoading | kStale | kFast,
+                          .acl = acl::kFast | acl::kConnection,
+                          .handler = Petacore,
+                          .petacore_only = true}},
+         .petacore_only = true});
 }
 
 }  // namespace petacore::commands

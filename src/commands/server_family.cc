@@ -10,6 +10,7 @@
 
 #include "auth/categories.h"
 #include "commands/acl_family.h"
+#include "commands/command_docs.h"
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/info.h"
@@ -199,28 +200,122 @@ void Client(CommandContext& ctx) {
 }
 
 // COMMAND entries in Redis 7's COMMAND INFO layout: name, arity, flags, first key, last key,
-// step, ACL categories, tips, key specs, subcommands.
+// step, ACL categories, tips, key specs, subcommands (each a full entry).
+void KeyFlagsReply(CommandContext& ctx, uint32_t flags) {
+  auto names = KeyFlagNames(flags);
+  ctx.out.ArrayHeader(names.size());
+  for (auto n : names) ctx.out.Simple(n);
+}
+
+void KeySpecReply(CommandContext& ctx, const KeySpec& ks) {
+  ctx.out.MapHeader(ks.notes.empty() ? 3 : 4);
+  if (!ks.notes.empty()) {
+    ctx.out.Bulk("notes");
+    ctx.out.Bulk(ks.notes);
+  }
+  ctx.out.Bulk("flags");
+  KeyFlagsReply(ctx, ks.flags);
+  ctx.out.Bulk("begin_search");
+  ctx.out.MapHeader(2);
+  ctx.out.Bulk("type");
+  ctx.out.Bulk(ks.begin.keyword.empty() ? "index" : "keyword");
+  ctx.out.Bulk("spec");
+  if (ks.begin.keyword.empty()) {
+    ctx.out.MapHeader(1);
+    ctx.out.Bulk("index");
+    ctx.out.Integer(ks.begin.index);
+  } else {
+    ctx.out.MapHeader(2);
+    ctx.out.Bulk("keyword");
+    ctx.out.Bulk(ks.begin.keyword);
+    ctx.out.Bulk("startfrom");
+    ctx.out.Integer(ks.begin.index);
+  }
+  ctx.out.Bulk("find_keys");
+  ctx.out.MapHeader(2);
+  ctx.out.Bulk("type");
+  bool range = ks.find.keynum_index < 0;
+  ctx.out.Bulk(range ? "range" : "keynum");
+  ctx.out.Bulk("spec");
+  ctx.out.MapHeader(3);
+  ctx.out.Bulk(range ? "lastkey" : "keynumidx");
+  ctx.out.Integer(range ? ks.find.last_key : ks.find.keynum_index);
+  ctx.out.Bulk(range ? "keystep" : "firstkey");
+  ctx.out.Integer(range ? ks.find.step : ks.find.first_key);
+  ctx.out.Bulk(range ? "limit" : "keystep");
+  ctx.out.Integer(range ? ks.find.limit : ks.find.step);
+}
+
 void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.ArrayHeader(10);
-  ctx.out.Bulk(spec.name);
+  ctx.out.Bulk(spec.fullname);
   ctx.out.Integer(spec.arity);
   auto flags = spec.FlagNames();
   ctx.out.ArrayHeader(flags.size());
   for (auto f : flags) ctx.out.Simple(f);
-  ctx.out.Integer(spec.first_key);
-  ctx.out.Integer(spec.last_key);
-  ctx.out.Integer(spec.step);
+  ctx.out.Integer(spec.legacy.first);
+  ctx.out.Integer(spec.legacy.last);
+  ctx.out.Integer(spec.legacy.step);
   // ACL categories, as Redis ("@read", "@string", "@fast"; src/auth/categories.h).
-  int unit = auth::FindUnit(spec.name);
-  uint32_t categories = unit >= 0 ? auth::Units()[unit].categories : 0;
+  uint32_t categories = auth::CategoriesOf(spec);
   auto names = auth::CategoryNames();
   ctx.out.ArrayHeader(std::popcount(categories));
   for (size_t i = 0; i < names.size(); ++i) {
     if (categories & (1u << i)) ctx.out.Simple("@" + std::string(names[i]));
   }
-  for (int i = 0; i < 3; ++i) ctx.out.ArrayHeader(0);
+  ctx.out.ArrayHeader(spec.tips.size());
+  for (auto tip : spec.tips) ctx.out.Simple(tip);
+  ctx.out.ArrayHeader(spec.key_specs.size());
+  for (const auto& ks : spec.key_specs) KeySpecReply(ctx, ks);
+  ctx.out.ArrayHeader(spec.subcommands.size());
+  for (const auto& sub : spec.subcommands) CommandEntry(ctx, sub);
 }
 
+// COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...] — as Redis's getKeysSubcommandImpl:
+// the keys ExtractKeys finds, with Redis's errors.
+void CommandGetKeys(CommandContext& ctx, bool with_flags) {
+  auto argv = ctx.args.subspan(2);
+  const CommandSpec* spec = Table().Resolve(argv);
+  if (spec == nullptr) return ctx.out.Error("ERR Invalid command specified");
+  bool has_keys = false;
+  for (const auto& ks : spec->key_specs) has_keys = has_keys || !(ks.flags & kKeyNotKey);
+  if (!has_keys) return ctx.out.Error("ERR The command has no key arguments");
+  if (!spec->ArityOk(argv.size())) {
+    return ctx.out.Error("ERR Invalid number of arguments specified for command");
+  }
+  std::vector<KeyRef> keys;
+  if (!ExtractKeys(*spec, argv, &keys) || keys.empty()) {
+    if (spec->flags & kNoMandatoryKeys) return ctx.out.ArrayHeader(0);
+    return ctx.out.Error("ERR Invalid arguments specified for command");
+  }
+  ctx.out.ArrayHeader(keys.size());
+  for (const auto& k : keys) {
+    if (!with_flags) {
+      ctx.out.Bulk(argv[k.index]);
+      continue;
+    }
+    ctx.out.ArrayHeader(2);
+    ctx.out.Bulk(argv[k.index]);
+    KeyFlagsReply(ctx, k.flags);
+  }
+}
+
+// Every full name (commands, then each one's subcommands) that `keep` accepts.
+template <typename Keep>
+void CommandList(CommandContext& ctx, Keep&& keep) {
+  std::vector<const CommandSpec*> hits;
+  for (const auto& spec : Table().all()) {
+    if (keep(spec)) hits.push_back(&spec);
+    for (const auto& sub : spec.subcommands) {
+      if (keep(sub)) hits.push_back(&sub);
+    }
+  }
+  ctx.out.ArrayHeader(hits.size());
+  for (const auto* spec : hits) ctx.out.Bulk(spec->fullname);
+}
+
+// COMMAND [COUNT | INFO [name ...] | DOCS [name ...] | LIST [FILTERBY ...] | GETKEYS ... |
+// GETKEYSANDFLAGS ...] — Redis 7.0's COMMAND; names may be "container|subcommand".
 void Command(CommandContext& ctx) {
   const auto& all = Table().all();
   if (ctx.args.size() == 1) {
@@ -229,14 +324,18 @@ void Command(CommandContext& ctx) {
     return;
   }
   auto sub = ctx.args[1];
-  if (!SubcommandOk(ctx, {{"count", 2}, {"info", -2}, {"docs", -2}, {"list", -2}})) return;
   if (EqualsIgnoreCase(sub, "count")) {
     return ctx.out.Integer(static_cast<int64_t>(all.size()));
   }
   if (EqualsIgnoreCase(sub, "info")) {
+    if (ctx.args.size() == 2) {  // no names: every command, as COMMAND
+      ctx.out.ArrayHeader(all.size());
+      for (const auto& spec : all) CommandEntry(ctx, spec);
+      return;
+    }
     ctx.out.ArrayHeader(ctx.args.size() - 2);
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      const CommandSpec* spec = Table().Find(ctx.args[i]);
+      const CommandSpec* spec = Table().FindFull(ctx.args[i]);
       if (spec) {
         CommandEntry(ctx, *spec);
       } else {
@@ -245,31 +344,146 @@ void Command(CommandContext& ctx) {
     }
     return;
   }
-  if (EqualsIgnoreCase(sub, "docs")) {
-    // No documentation strings yet: an empty map, which redis-cli accepts (it then uses its
-    // built-in help).
-    return ctx.out.MapHeader(0);
+  if (EqualsIgnoreCase(sub, "docs")) return CommandDocs(ctx);
+  if (EqualsIgnoreCase(sub, "getkeys")) return CommandGetKeys(ctx, false);
+  if (EqualsIgnoreCase(sub, "getkeysandflags")) return CommandGetKeys(ctx, true);
+  // LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]
+  if (ctx.args.size() == 2) return CommandList(ctx, [](const CommandSpec&) { return true; });
+  if (ctx.args.size() != 5 || !EqualsIgnoreCase(ctx.args[2], "filterby")) {
+    return ctx.out.Error(kErrSyntax);
   }
-  if (ctx.args.size() == 2) {  // LIST
-    ctx.out.ArrayHeader(all.size());
-    for (const auto& spec : all) ctx.out.Bulk(spec.name);
-    return;
+  auto by = ctx.args[3];
+  auto value = ctx.args[4];
+  if (EqualsIgnoreCase(by, "module")) {  // no modules
+    return CommandList(ctx, [](const CommandSpec&) { return false; });
   }
-  ctx.out.Error(kErrSyntax);  // COMMAND LIST FILTERBY: not supported
+  if (EqualsIgnoreCase(by, "aclcat")) {
+    uint32_t category = auth::CategoryByName(value);
+    return CommandList(ctx, [&](const CommandSpec& s) {
+      return category != 0 && (auth::CategoriesOf(s) & category);
+    });
+  }
+  if (EqualsIgnoreCase(by, "pattern")) {
+    return CommandList(ctx, [&](const CommandSpec& s) {
+      return GlobMatch(Lower(value), s.fullname);  // names are lower case: no case
+    });
+  }
+  ctx.out.Error(kErrSyntax);
 }
 
 }  // namespace
 
 void RegisterServerFamily(CommandTable& t) {
-  t.Add({"ping", -1, kFast, 0, 0, 0, Ping})
-      .Add({"echo", 2, kFast, 0, 0, 0, Echo})
-      .Add({"time", 1, kLoading | kStale | kFast, 0, 0, 0, Time})
-      .Add({"quit", -1, kAllowBusy | kNoQueue | kFast | kNoAuth, 0, 0, 0, Quit})
-      .Add({"hello", -1, kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy, 0, 0, 0,
-            Hello})
-      .Add({"client", -2, kNoScript | kLoading | kStale, 0, 0, 0, Client})
-      .Add({"command", -1, kLoading | kStale, 0, 0, 0, Command})
-      .Add({"info", -1, kLoading | kStale, 0, 0, 0, Info});
+  t.Add({.name = "ping",
+         .arity = -1,
+         .flags = kFast,
+         .acl = acl::kFast | acl::kConnection,
+         .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
+         .handler = Ping})
+      .Add({.name = "echo",
+            .arity = 2,
+            .flags = kLoading | kStale | kFast,
+            .acl = acl::kFast | acl::kConnection,
+            .handler = Echo})
+      .Add({.name = "time",
+            .arity = 1,
+            .flags = kLoading | kStale | kFast,
+            .acl = acl::kFast,
+            .tips = {"nondeterministic_output"},
+            .handler = Time})
+      .Add({.name = "quit",
+            .arity = -1,
+            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kConnection,
+            .handler = Quit})
+      .Add({.name = "hello",
+            .arity = -1,
+            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
+            .acl = acl::kFast | acl::kConnection,
+            .handler = Hello})
+      .Add({.name = "client",
+            .arity = -2,
+            .flags = 0,
+            .acl = acl::kSlow,
+            .subcommands = {{.name = "id",
+                             .arity = 2,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Client},
+                            {.name = "getname",
+                             .arity = 2,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Client},
+                            {.name = "setname",
+                             .arity = 3,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Client},
+                            {.name = "setinfo",
+                             .arity = 4,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Client,
+                             .petacore_only = true},
+                            {.name = "list",
+                             .arity = -2,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .tips = {"nondeterministic_output"},
+                             .handler = Client},
+                            {.name = "info",
+                             .arity = 2,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .tips = {"nondeterministic_output"},
+                             .handler = Client}}})
+      .Add({.name = "command",
+            .arity = -1,
+            .flags = kLoading | kStale,
+            .acl = acl::kSlow | acl::kConnection,
+            .tips = {"nondeterministic_output_order"},
+            .handler = Command,  // COMMAND alone lists every command
+            .subcommands = {{.name = "count",
+                             .arity = 2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Command},
+                            {.name = "info",
+                             .arity = -2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .tips = {"nondeterministic_output_order"},
+                             .handler = Command},
+                            {.name = "docs",
+                             .arity = -2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .tips = {"nondeterministic_output_order"},
+                             .handler = Command},
+                            {.name = "list",
+                             .arity = -2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .tips = {"nondeterministic_output_order"},
+                             .handler = Command},
+                            {.name = "getkeys",
+                             .arity = -4,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Command},
+                            {.name = "getkeysandflags",
+                             .arity = -4,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = Command}}})
+      .Add({.name = "info",
+            .arity = -1,
+            .flags = kLoading | kStale,
+            .acl = acl::kSlow | acl::kDangerous,
+            .tips = {"nondeterministic_output", "request_policy:all_shards",
+                     "response_policy:special"},
+            .handler = Info});
 }
 
 }  // namespace petacore::commands

@@ -202,23 +202,143 @@ void SScan(CommandContext& ctx) { ScanCollection(ctx, kSet, kMemberTag, nullptr)
 }  // namespace
 
 void RegisterSetFamily(CommandTable& t) {
-  t.Add({"sadd", -3, kWrite | kDenyOom | kFast, 1, 1, 1, SAdd})
-      .Add({"srem", -3, kWrite | kFast, 1, 1, 1, SRem})
-      .Add({"smembers", 2, kReadOnly, 1, 1, 1, SMembers})
-      .Add({"sismember", 3, kReadOnly | kFast, 1, 1, 1, SIsMember})
-      .Add({"smismember", -3, kReadOnly | kFast, 1, 1, 1, SMIsMember})
-      .Add({"scard", 2, kReadOnly | kFast, 1, 1, 1, SCard})
-      .Add({"spop", -2, kWrite | kFast, 1, 1, 1, SPop})
-      .Add({"srandmember", -2, kReadOnly, 1, 1, 1, SRandMember})
-      .Add({"smove", 4, kWrite | kFast, 1, 2, 1, SMove})
-      .Add({"sinter", -2, kReadOnly, 1, -1, 1, SInter})
-      .Add({"sintercard", -3, kReadOnly, 0, 0, 0, SInterCard})
-      .Add({"sunion", -2, kReadOnly, 1, -1, 1, SUnion})
-      .Add({"sdiff", -2, kReadOnly, 1, -1, 1, SDiff})
-      .Add({"sinterstore", -3, kWrite | kDenyOom, 1, -1, 1, SInterStore})
-      .Add({"sunionstore", -3, kWrite | kDenyOom, 1, -1, 1, SUnionStore})
-      .Add({"sdiffstore", -3, kWrite | kDenyOom, 1, -1, 1, SDiffStore})
-      .Add({"sscan", -3, kReadOnly, 1, 1, 1, SScan});
+  t.Add({.name = "sadd",
+         .arity = -3,
+         .flags = kWrite | kDenyOom | kFast,
+         .acl = acl::kWrite | acl::kSet | acl::kFast,
+         .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = SAdd})
+      .Add(
+          {.name = "srem",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = SRem})
+      .Add(
+          {.name = "smembers",
+           .arity = 2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output_order"},
+           .handler = SMembers})
+      .Add({.name = "sismember",
+            .arity = 3,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = SIsMember})
+      .Add(
+          {.name = "smismember",
+           .arity = -3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = SMIsMember})
+      .Add({.name = "scard",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = SCard})
+      .Add({.name = "spop",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .tips = {"nondeterministic_output"},
+            .handler = SPop})
+      .Add(
+          {.name = "srandmember",
+           .arity = -2,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = SRandMember})
+      .Add(
+          {.name = "smove",
+           .arity = 4,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                          .begin = Index(1),
+                          .find = Range(0, 1, 0)},
+                         {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = SMove})
+      .Add({.name = "sinter",
+            .arity = -2,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = Range(-1, 1, 0)}},
+            .tips = {"nondeterministic_output_order"},
+            .handler = SInter})
+      .Add({.name = "sintercard",
+            .arity = -3,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = SInterCard})
+      .Add({.name = "sunion",
+            .arity = -2,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = Range(-1, 1, 0)}},
+            .tips = {"nondeterministic_output_order"},
+            .handler = SUnion})
+      .Add({.name = "sdiff",
+            .arity = -2,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = Range(-1, 1, 0)}},
+            .tips = {"nondeterministic_output_order"},
+            .handler = SDiff})
+      .Add({.name = "sinterstore",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = Range(-1, 1, 0)}},
+            .handler = SInterStore})
+      .Add({.name = "sunionstore",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = Range(-1, 1, 0)}},
+            .handler = SUnionStore})
+      .Add({.name = "sdiffstore",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = Range(-1, 1, 0)}},
+            .handler = SDiffStore})
+      .Add(
+          {.name = "sscan",
+           .arity = -3,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = SScan});
 }
 
 }  // namespace petacore::commands

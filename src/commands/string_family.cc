@@ -332,27 +332,178 @@ void SetRange(CommandContext& ctx) {
 }  // namespace
 
 void RegisterStringFamily(CommandTable& t) {
-  t.Add({"get", 2, kReadOnly | kFast, 1, 1, 1, Get})
-      .Add({"set", -3, kWrite | kDenyOom, 1, 1, 1, Set})
-      .Add({"setex", 4, kWrite | kDenyOom, 1, 1, 1, SetEx})
-      .Add({"psetex", 4, kWrite | kDenyOom, 1, 1, 1, PSetEx})
-      .Add({"getex", -2, kWrite | kFast, 1, 1, 1, GetEx})
-      .Add({"setnx", 3, kWrite | kDenyOom | kFast, 1, 1, 1, SetNx})
-      .Add({"getset", 3, kWrite | kDenyOom | kFast, 1, 1, 1, GetSet})
-      .Add({"getdel", 2, kWrite | kFast, 1, 1, 1, GetDel})
-      .Add({"mget", -2, kReadOnly | kFast, 1, -1, 1, MGet})
-      .Add({"mset", -3, kWrite | kDenyOom, 1, -1, 2, MSet})
-      .Add({"msetnx", -3, kWrite | kDenyOom, 1, -1, 2, MSetNx})
-      .Add({"incr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Incr})
-      .Add({"decr", 2, kWrite | kDenyOom | kFast, 1, 1, 1, Decr})
-      .Add({"incrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByCmd})
-      .Add({"decrby", 3, kWrite | kDenyOom | kFast, 1, 1, 1, DecrByCmd})
-      .Add({"incrbyfloat", 3, kWrite | kDenyOom | kFast, 1, 1, 1, IncrByFloat})
-      .Add({"append", 3, kWrite | kDenyOom | kFast, 1, 1, 1, Append})
-      .Add({"strlen", 2, kReadOnly | kFast, 1, 1, 1, StrLen})
-      .Add({"getrange", 4, kReadOnly, 1, 1, 1, GetRange})
-      .Add({"substr", 4, kReadOnly, 1, 1, 1, GetRange})
-      .Add({"setrange", 4, kWrite | kDenyOom, 1, 1, 1, SetRange});
+  // SET's key flags depend on its GET option, as Redis's setGetKeys: RW + access with it,
+  // OW without.
+  constexpr KeysFunction kSetKeys = [](std::span<const std::string_view> args,
+                                       std::vector<KeyRef>* out) {
+    bool get = false;
+    for (size_t i = 3; i < args.size(); ++i) get = get || EqualsIgnoreCase(args[i], "get");
+    out->push_back({1, get ? kKeyRW | kKeyAccess | kKeyUpdate : kKeyOW | kKeyUpdate});
+    return true;
+  };
+  t.Add({.name = "get",
+         .arity = 2,
+         .flags = kReadOnly | kFast,
+         .acl = acl::kRead | acl::kString | acl::kFast,
+         .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = Get})
+      .Add({.name = "set",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kString | acl::kSlow,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate | kKeyVariableFlags,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0),
+                           .notes = "RW and ACCESS due to the optional `GET` argument"}},
+            .handler = Set,
+            .keys_function = kSetKeys})
+      .Add(
+          {.name = "setex",
+           .arity = 4,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kString | acl::kSlow,
+           .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = SetEx})
+      .Add(
+          {.name = "psetex",
+           .arity = 4,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kString | acl::kSlow,
+           .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = PSetEx})
+      .Add({.name = "getex",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0),
+                           .notes = "RW and UPDATE because it changes the TTL"}},
+            .handler = GetEx})
+      .Add(
+          {.name = "setnx",
+           .arity = 3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kString | acl::kFast,
+           .key_specs = {{.flags = kKeyOW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = SetNx})
+      .Add({.name = "getset",
+            .arity = 3,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = GetSet})
+      .Add({.name = "getdel",
+            .arity = 2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = GetDel})
+      .Add({.name = "mget",
+            .arity = -2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = Range(-1, 1, 0)}},
+            .tips = {"request_policy:multi_shard"},
+            .handler = MGet})
+      .Add({.name = "mset",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kString | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(-1, 2, 0)}},
+            .tips = {"request_policy:multi_shard", "response_policy:all_succeeded"},
+            .handler = MSet})
+      .Add({.name = "msetnx",
+            .arity = -3,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kString | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyInsert,
+                           .begin = Index(1),
+                           .find = Range(-1, 2, 0)}},
+            .tips = {"request_policy:multi_shard", "response_policy:agg_min"},
+            .handler = MSetNx})
+      .Add({.name = "incr",
+            .arity = 2,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = Incr})
+      .Add({.name = "decr",
+            .arity = 2,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = Decr})
+      .Add({.name = "incrby",
+            .arity = 3,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = IncrByCmd})
+      .Add({.name = "decrby",
+            .arity = 3,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = DecrByCmd})
+      .Add({.name = "incrbyfloat",
+            .arity = 3,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = IncrByFloat})
+      .Add(
+          {.name = "append",
+           .arity = 3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kString | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = Append})
+      .Add({.name = "strlen",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kString | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = StrLen})
+      .Add(
+          {.name = "getrange",
+           .arity = 4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kString | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = GetRange})
+      .Add(
+          {.name = "substr",
+           .arity = 4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kString | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = GetRange})
+      .Add(
+          {.name = "setrange",
+           .arity = 4,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kString | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = SetRange});
 }
 
 }  // namespace petacore::commands

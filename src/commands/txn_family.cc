@@ -4,14 +4,13 @@
 // only answers the case Redis rejects outright. The state is Session's MULTI fields.
 #include "commands/context.h"
 #include "commands/table.h"
-#include "commands/txn_family.h"
 
 namespace petacore::commands {
-
-/// EXEC outside MULTI (inside, the driver runs the queue instead of this handler).
-void Exec(CommandContext& ctx) { ctx.out.Error("ERR EXEC without MULTI"); }
-
 namespace {
+
+/// EXEC outside MULTI (inside, the driver runs the queue instead of this handler: the spec's
+/// kRunsQueue flag says so).
+void Exec(CommandContext& ctx) { ctx.out.Error("ERR EXEC without MULTI"); }
 
 void Multi(CommandContext& ctx) {
   if (ctx.session.in_multi) return ctx.out.Error("ERR MULTI calls can not be nested");
@@ -50,15 +49,32 @@ void Unwatch(CommandContext& ctx) {
 }  // namespace
 
 void RegisterTxnFamily(CommandTable& t) {
-  t.Add({"multi", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0, 0,
-         Multi})
-      .Add({"exec", 1, kNoScript | kLoading | kStale | kNoQueue, 0, 0, 0, Exec})
-      .Add({"discard", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 0, 0,
-            0, Discard})
-      .Add({"watch", -2, kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue, 1, -1,
-            1, Watch})
-      .Add({"unwatch", 1, kNoScript | kLoading | kStale | kFast | kAllowBusy, 0, 0, 0,
-            Unwatch});
+  t.Add({.name = "multi",
+         .arity = 1,
+         .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+         .acl = acl::kFast | acl::kTransaction,
+         .handler = Multi})
+      .Add({.name = "exec",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kSkipSlowlog | kNoQueue | kRunsQueue,
+            .acl = acl::kSlow | acl::kTransaction,
+            .handler = Exec})
+      .Add({.name = "discard",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kTransaction,
+            .handler = Discard})
+      .Add({.name = "watch",
+            .arity = -2,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kTransaction,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(-1, 1, 0)}},
+            .handler = Watch})
+      .Add({.name = "unwatch",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy,
+            .acl = acl::kFast | acl::kTransaction,
+            .handler = Unwatch});
 }
 
 }  // namespace petacore::commands

@@ -432,37 +432,237 @@ void ZScan(CommandContext& ctx) {
 }  // namespace
 
 void RegisterZSetFamily(CommandTable& t) {
-  t.Add({"zadd", -4, kWrite | kDenyOom | kFast, 1, 1, 1, ZAdd})
-      .Add({"zincrby", 4, kWrite | kDenyOom | kFast, 1, 1, 1, ZIncrBy})
-      .Add({"zrem", -3, kWrite | kFast, 1, 1, 1, ZRem})
-      .Add({"zscore", 3, kReadOnly | kFast, 1, 1, 1, ZScore})
-      .Add({"zmscore", -3, kReadOnly | kFast, 1, 1, 1, ZMScore})
-      .Add({"zcard", 2, kReadOnly | kFast, 1, 1, 1, ZCard})
-      .Add({"zcount", 4, kReadOnly | kFast, 1, 1, 1, ZCount})
-      .Add({"zlexcount", 4, kReadOnly | kFast, 1, 1, 1, ZLexCount})
-      .Add({"zrank", 3, kReadOnly | kFast, 1, 1, 1, ZRank})
-      .Add({"zrevrank", 3, kReadOnly | kFast, 1, 1, 1, ZRevRank})
-      .Add({"zrange", -4, kReadOnly, 1, 1, 1, ZRange})
-      .Add({"zrangestore", -5, kWrite | kDenyOom, 1, 2, 1, ZRangeStore})
-      .Add({"zrevrange", -4, kReadOnly, 1, 1, 1, ZRevRange})
-      .Add({"zrangebyscore", -4, kReadOnly, 1, 1, 1, ZRangeByScore})
-      .Add({"zrevrangebyscore", -4, kReadOnly, 1, 1, 1, ZRevRangeByScore})
-      .Add({"zrangebylex", -4, kReadOnly, 1, 1, 1, ZRangeByLex})
-      .Add({"zrevrangebylex", -4, kReadOnly, 1, 1, 1, ZRevRangeByLex})
-      .Add({"zremrangebyrank", 4, kWrite, 1, 1, 1, ZRemRangeByRank})
-      .Add({"zremrangebyscore", 4, kWrite, 1, 1, 1, ZRemRangeByScore})
-      .Add({"zremrangebylex", 4, kWrite, 1, 1, 1, ZRemRangeByLex})
-      .Add({"zpopmin", -2, kWrite | kFast, 1, 1, 1, ZPopMin})
-      .Add({"zpopmax", -2, kWrite | kFast, 1, 1, 1, ZPopMax})
-      .Add({"bzpopmin", -3, kWrite | kNoScript | kFast | kBlocking, 1, -2, 1, BZPopMin})
-      .Add({"bzpopmax", -3, kWrite | kNoScript | kFast | kBlocking, 1, -2, 1, BZPopMax})
-      .Add({"zunionstore", -4, kWrite | kDenyOom, 1, 1, 1, ZUnionStore})
-      .Add({"zinterstore", -4, kWrite | kDenyOom, 1, 1, 1, ZInterStore})
-      .Add({"zdiffstore", -4, kWrite | kDenyOom, 1, 1, 1, ZDiffStore})
-      .Add({"zunion", -3, kReadOnly, 0, 0, 0, ZUnion})
-      .Add({"zinter", -3, kReadOnly, 0, 0, 0, ZInter})
-      .Add({"zdiff", -3, kReadOnly, 0, 0, 0, ZDiff})
-      .Add({"zscan", -3, kReadOnly, 1, 1, 1, ZScan});
+  t.Add({.name = "zadd",
+         .arity = -4,
+         .flags = kWrite | kDenyOom | kFast,
+         .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
+         .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .handler = ZAdd})
+      .Add({.name = "zincrby",
+            .arity = 4,
+            .flags = kWrite | kDenyOom | kFast,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = ZIncrBy})
+      .Add(
+          {.name = "zrem",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRem})
+      .Add(
+          {.name = "zscore",
+           .arity = 3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZScore})
+      .Add(
+          {.name = "zmscore",
+           .arity = -3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZMScore})
+      .Add({.name = "zcard",
+            .arity = 2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
+            .handler = ZCard})
+      .Add(
+          {.name = "zcount",
+           .arity = 4,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZCount})
+      .Add(
+          {.name = "zlexcount",
+           .arity = 4,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZLexCount})
+      .Add(
+          {.name = "zrank",
+           .arity = 3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRank})
+      .Add(
+          {.name = "zrevrank",
+           .arity = 3,
+           .flags = kReadOnly | kFast,
+           .acl = acl::kRead | acl::kSortedSet | acl::kFast,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRevRank})
+      .Add(
+          {.name = "zrange",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRange})
+      .Add(
+          {.name = "zrangestore",
+           .arity = -5,
+           .flags = kWrite | kDenyOom,
+           .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                         {.flags = kKeyRO | kKeyAccess, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = ZRangeStore})
+      .Add(
+          {.name = "zrevrange",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRevRange})
+      .Add(
+          {.name = "zrangebyscore",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRangeByScore})
+      .Add(
+          {.name = "zrevrangebyscore",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRevRangeByScore})
+      .Add(
+          {.name = "zrangebylex",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRangeByLex})
+      .Add(
+          {.name = "zrevrangebylex",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRevRangeByLex})
+      .Add(
+          {.name = "zremrangebyrank",
+           .arity = 4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRemRangeByRank})
+      .Add(
+          {.name = "zremrangebyscore",
+           .arity = 4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRemRangeByScore})
+      .Add(
+          {.name = "zremrangebylex",
+           .arity = 4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = ZRemRangeByLex})
+      .Add({.name = "zpopmin",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = ZPopMin})
+      .Add({.name = "zpopmax",
+            .arity = -2,
+            .flags = kWrite | kFast,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(0, 1, 0)}},
+            .handler = ZPopMax})
+      .Add({.name = "bzpopmin",
+            .arity = -3,
+            .flags = kWrite | kNoScript | kBlocking | kFast,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kFast | acl::kBlocking,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(-2, 1, 0)}},
+            .handler = BZPopMin})
+      .Add({.name = "bzpopmax",
+            .arity = -3,
+            .flags = kWrite | kNoScript | kBlocking | kFast,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kFast | acl::kBlocking,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
+                           .begin = Index(1),
+                           .find = Range(-2, 1, 0)}},
+            .handler = BZPopMax})
+      .Add({.name = "zunionstore",
+            .arity = -4,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZUnionStore})
+      .Add({.name = "zinterstore",
+            .arity = -4,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZInterStore})
+      .Add({.name = "zdiffstore",
+            .arity = -4,
+            .flags = kWrite | kDenyOom,
+            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
+                          {.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZDiffStore})
+      .Add({.name = "zunion",
+            .arity = -3,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZUnion})
+      .Add({.name = "zinter",
+            .arity = -3,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZInter})
+      .Add({.name = "zdiff",
+            .arity = -3,
+            .flags = kReadOnly,
+            .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(1),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = ZDiff})
+      .Add(
+          {.name = "zscan",
+           .arity = -3,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kSortedSet | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = ZScan});
 }
 
 }  // namespace petacore::commands

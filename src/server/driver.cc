@@ -6,7 +6,7 @@
 #include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
-#include "commands/txn_family.h"
+#include "commands/key_spec.h"
 #include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
@@ -41,28 +41,30 @@ Driver::~Driver() = default;
 
 bool Driver::Overlappable(const Session& session, std::span<const std::string_view> args) const {
   if (state_.config.standalone() || session.in_multi) return false;
-  const CommandSpec* spec = commands::Table().Find(args[0]);
+  const CommandSpec* spec = commands::Table().Resolve(args);
   if (spec == nullptr || !(spec->flags & commands::kWrite) ||
       (spec->flags & (commands::kBlocking | commands::kNoQueue)) || !spec->ArityOk(args.size())) {
     return false;
   }
-  return spec->first_key == 1 && spec->last_key == 1;  // exactly one key
+  thread_local std::vector<commands::KeyRef> refs;
+  return commands::ExtractKeys(*spec, args, &refs) && refs.size() == 1;  // exactly one key
 }
 
 bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
                      const std::shared_ptr<Executor>& executor, std::function<void()> resume) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   resp::ReplyWriter writer(out, session.protocol);
-  const CommandSpec* spec = commands::Table().Find(args[0]);
+  const CommandSpec* spec = commands::Table().Resolve(args);  // a subcommand's own spec
   if (spec == nullptr) {
     session.FlagTransaction();
-    writer.Error(UnknownCommandError(args));
+    writer.Error(commands::Table().Find(args[0]) ? commands::UnknownSubcommandError(args)
+                                                 : UnknownCommandError(args));
     return true;
   }
-  session.last_command.store(spec->name.data(), std::memory_order_relaxed);
+  session.last_command.store(spec->fullname.c_str(), std::memory_order_relaxed);
   if (!spec->ArityOk(args.size())) {
     session.FlagTransaction();
-    writer.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    writer.Error("ERR wrong number of arguments for '" + spec->fullname + "' command");
     return true;
   }
   if (!auth::Admit(state_.acl, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)

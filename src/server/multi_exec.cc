@@ -4,7 +4,6 @@
 
 #include "auth/access.h"
 #include "commands/context.h"
-#include "commands/txn_family.h"
 #include "server/job.h"
 #include "server/memory_limit.h"
 #include "server/read_fence.h"
@@ -21,10 +20,10 @@ void AppendQueuedWriteKeys(const Session& session, std::vector<std::string>* key
   std::vector<std::string_view> argv;
   for (const auto& cmd : session.queued) {
     argv.assign(cmd.begin(), cmd.end());
-    const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+    const CommandSpec* queued_spec = commands::Table().Resolve(argv);
     AppendWriteKeys(*queued_spec, argv, db, keys);
     int64_t selected;  // a queued SELECT moves the following commands' keys
-    if (queued_spec->name == "select" && commands::ParseInt64(argv[1], &selected) &&
+    if ((queued_spec->flags & commands::kSelectsDb) && commands::ParseInt64(argv[1], &selected) &&
         selected >= 0 && selected < keyspace::kNumDatabases) {
       db = static_cast<int>(selected);
     }
@@ -33,8 +32,10 @@ void AppendQueuedWriteKeys(const Session& session, std::vector<std::string>* key
 
 // Redis 7: EXEC is denyoom when a queued command is.
 bool QueueDeniedOnOom(const Session& session) {
+  std::vector<std::string_view> argv;
   for (const auto& cmd : session.queued) {
-    const CommandSpec* queued = commands::Table().Find(cmd[0]);
+    argv.assign(cmd.begin(), cmd.end());
+    const CommandSpec* queued = commands::Table().Resolve(argv);
     if (queued != nullptr && (queued->flags & commands::kDenyOom)) return true;
   }
   return false;
@@ -43,7 +44,7 @@ bool QueueDeniedOnOom(const Session& session) {
 }  // namespace
 
 bool EndsTransaction(const CommandSpec& spec, const Session& session) {
-  return spec.handler == commands::Exec && session.in_multi;
+  return (spec.flags & commands::kRunsQueue) && session.in_multi;
 }
 
 bool QueueIfInMulti(const CommandSpec& spec, Session& session,
@@ -83,7 +84,7 @@ void PrepareExec(Job& job, Session& session, bool with_keys) {
     std::vector<std::string_view> argv;
     for (const auto& cmd : s.queued) {
       argv.assign(cmd.begin(), cmd.end());
-      const CommandSpec* queued_spec = commands::Table().Find(argv[0]);
+      const CommandSpec* queued_spec = commands::Table().Resolve(argv);
       if (!auth::AdmitQueued(j.server->acl, s, *queued_spec, argv, w)) continue;
       commands::CommandContext ctx{argv, view, w, s, *j.server};
       queued_spec->handler(ctx);

@@ -10,8 +10,9 @@
 
 namespace petacore::server {
 
-/// Appends the store keys (database `db`) that `args` names at the key positions of `spec`
-/// (Redis's first/last/step), if `spec` is a write command; nothing otherwise. Pure.
+/// Appends the store keys (database `db`) of every key `args` names through `spec`'s key specs
+/// (commands::ExtractKeys: read keys too, so a write locks all it touches), if `spec` is a
+/// write command; nothing otherwise. Pure.
 void AppendWriteKeys(const commands::CommandSpec& spec, std::span<const std::string_view> args,
                      int db, std::vector<std::string>* keys);
 

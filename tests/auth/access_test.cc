@@ -74,6 +74,23 @@ TEST_F(AccessTest, CommandAndKeyPermissions) {
   EXPECT_EQ(c->Run({"get", "k1"}), Bulk("v"));
 }
 
+// Key permissions per key spec, as Redis 7.0: "access" keys need read permission, keys the
+// command inserts into, deletes from or updates need write permission.
+TEST_F(AccessTest, KeyPermissionsFollowKeySpecFlags) {
+  EXPECT_EQ(Run({"acl", "setuser", "rw", "on", ">pw", "%R~r*", "%W~w*", "+@all"}), kOK);
+  EXPECT_EQ(Run({"set", "r1", "v"}), kOK);
+  auto c = NewClient();
+  EXPECT_EQ(c->Run({"auth", "rw", "pw"}), kOK);
+  EXPECT_EQ(c->Run({"get", "r1"}), Bulk("v"));
+  EXPECT_EQ(c->Run({"set", "w1", "v"}), kOK);           // OW + update: write only
+  EXPECT_EQ(c->Run({"copy", "r1", "w2"}), Int(1));      // source RO + access, destination OW
+  EXPECT_EQ(c->Run({"copy", "w1", "r2"}).substr(0, 7), "-NOPERM");
+  EXPECT_EQ(c->Run({"set", "w1", "v", "get"}).substr(0, 7), "-NOPERM");  // GET: RW + access
+  EXPECT_EQ(c->Run({"get", "w1"}).substr(0, 7), "-NOPERM");
+  EXPECT_EQ(c->Run({"object", "encoding", "w1"}), Bulk("embstr"));  // RO, no access: any pattern
+  EXPECT_EQ(c->Run({"object", "encoding", "x"}).substr(0, 7), "-NOPERM");
+}
+
 TEST_F(AccessTest, ExecRechecksQueuedCommands) {
   EXPECT_EQ(Run({"acl", "setuser", "ex", "on", "nopass", "~*", "+@all"}), kOK);
   auto c = NewClient();
