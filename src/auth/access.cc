@@ -13,7 +13,7 @@ namespace {
 
 /// Reads the session's user again if any user changed since it last did. Returns false when
 /// the user no longer exists.
-bool Refresh(Registry& acl, server::Session& session) {
+bool Refresh(Registry& acl, client::Session& session) {
   uint64_t epoch = acl.epoch();
   if (session.acl_epoch == epoch && session.acl_user) return true;
   session.acl_user = acl.Find(session.user_name);
@@ -23,7 +23,7 @@ bool Refresh(Registry& acl, server::Session& session) {
 
 }  // namespace
 
-void InitSession(Registry& acl, server::Session& session) {
+void InitSession(Registry& acl, client::Session& session) {
   if (session.acl_ready) return;
   session.acl_ready = true;
   session.acl_epoch = acl.epoch();  // before the read: a later change is seen next time
@@ -32,7 +32,7 @@ void InitSession(Registry& acl, server::Session& session) {
   session.acl_user = def;
 }
 
-bool AuthRequired(const Registry& acl, const server::Session& session) {
+bool AuthRequired(const Registry& acl, const client::Session& session) {
   if (session.authenticated) return false;
   auto def = acl.Default();
   return !def->nopass() || !def->enabled();
@@ -75,7 +75,7 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
   return "NOPERM this user has no permissions to run the '" + name + "' command";
 }
 
-bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+bool Admit(Registry& acl, client::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (!session.acl_ready) InitSession(acl, session);
   if (!Refresh(acl, session)) {
@@ -93,7 +93,7 @@ bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec&
   return false;
 }
 
-bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+bool AdmitQueued(Registry& acl, client::Session& session, const commands::CommandSpec& spec,
                  std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (spec.flags & commands::kNoAuth) return true;
   Denial denial = Denial::kCommand;
@@ -111,7 +111,7 @@ bool AdmitQueued(Registry& acl, server::Session& session, const commands::Comman
   return false;
 }
 
-bool Authenticate(Registry& acl, std::mutex& clients_mu, server::Session& session,
+bool Authenticate(Registry& acl, std::mutex& clients_mu, client::Session& session,
                   std::string_view username, std::string_view password) {
   uint64_t epoch = acl.epoch();
   auto user = acl.Find(username);

@@ -26,21 +26,21 @@ inline constexpr std::string_view kErrWrongPass =
 /// Sets a new client's ACL fields as Redis's createClient: user "default" of `acl`,
 /// authenticated when that user needs no password and is enabled. Idempotent; on the
 /// connection's thread.
-void InitSession(Registry& acl, server::Session& session);
+void InitSession(Registry& acl, client::Session& session);
 
 /// The Driver's one check before a command runs (or is queued in MULTI): false when the
 /// command must not run, after writing the error reply (NOAUTH or NOPERM), or — when the
 /// client's user was deleted (ACL DELUSER, on any node) and the connection was not closed yet
 /// (ServerState's observer closes it) — after setting close_after_reply with no reply. Commands
 /// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis. `acl`: the server's users.
-bool Admit(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+bool Admit(Registry& acl, client::Session& session, const commands::CommandSpec& spec,
            std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// EXEC's re-check of one queued command, as Redis's execCommand (the ACL may have changed
 /// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
 /// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
 /// client is closed after the EXEC reply.
-bool AdmitQueued(Registry& acl, server::Session& session, const commands::CommandSpec& spec,
+bool AdmitQueued(Registry& acl, client::Session& session, const commands::CommandSpec& spec,
                  std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// Whether `user` may run `args` (spec = its table entry, a subcommand's or its container's):
@@ -59,12 +59,12 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
 /// authenticated. False (session unchanged) for an unknown or disabled user or a wrong
 /// password. `clients_mu` guards the listed fields of sessions (user_name is one, for CLIENT
 /// LIST); it is held while user_name changes.
-bool Authenticate(Registry& acl, std::mutex& clients_mu, server::Session& session,
+bool Authenticate(Registry& acl, std::mutex& clients_mu, client::Session& session,
                   std::string_view username, std::string_view password);
 
 /// Whether the client must authenticate before running commands other than kNoAuth ones
 /// (Redis's authRequired: the default user needs a password or is off, and the client has not
 /// authenticated).
-bool AuthRequired(const Registry& acl, const server::Session& session);
+bool AuthRequired(const Registry& acl, const client::Session& session);
 
 }  // namespace petacore::auth

@@ -39,7 +39,7 @@ bool ProtectedModeRefuses(bool protected_mode, bool default_nopass,
   return protected_mode && default_nopass && !IsLoopback(remote);
 }
 
-std::string_view OnConnect(Registry& acl, bool protected_mode, server::Session& session,
+std::string_view OnConnect(Registry& acl, bool protected_mode, client::Session& session,
                            const boost::asio::ip::address& remote) {
   InitSession(acl, session);
   if (ProtectedModeRefuses(protected_mode, acl.Default()->nopass(), remote)) {

@@ -27,7 +27,7 @@ bool ProtectedModeRefuses(bool protected_mode, bool default_nopass,
 /// At connection start: sets up the session's ACL fields from `acl` (InitSession) and returns
 /// the text to send before closing when protected mode (`protected_mode`: the server's
 /// --protected-mode) refuses `remote`, else "".
-std::string_view OnConnect(Registry& acl, bool protected_mode, server::Session& session,
+std::string_view OnConnect(Registry& acl, bool protected_mode, client::Session& session,
                            const boost::asio::ip::address& remote);
 
 }  // namespace petacore::auth

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-namespace petacore::server {
+namespace petacore::client {
 
 std::optional<ReadConsistency> ParseReadConsistency(std::string_view s) {
   auto is = [s](std::string_view name) {
@@ -19,4 +19,4 @@ std::optional<ReadConsistency> ParseReadConsistency(std::string_view s) {
   return std::nullopt;
 }
 
-}  // namespace petacore::server
+}  // namespace petacore::client

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-namespace petacore::server {
+namespace petacore::client {
 
 /// How a read (a command without writes) is served. See docs/consistency.md.
 enum class ReadConsistency {
@@ -26,4 +26,4 @@ constexpr std::string_view ReadConsistencyName(ReadConsistency c) {
 /// Parses "local" / "linearizable", ASCII case-insensitively; nullopt otherwise.
 std::optional<ReadConsistency> ParseReadConsistency(std::string_view s);
 
-}  // namespace petacore::server
+}  // namespace petacore::client

@@ -16,7 +16,7 @@ namespace petacore::auth {
 class User;
 }
 
-namespace petacore::server {
+namespace petacore::client {
 
 /// State of one client connection: selected db, name, MULTI queue, WATCHed keys.
 /// Owned by its Connection; touched only on that connection's io thread.
@@ -77,4 +77,4 @@ struct Session {
   }
 };
 
-}  // namespace petacore::server
+}  // namespace petacore::client

@@ -157,8 +157,7 @@ void DryRun(CommandContext& ctx) {
   }
   if (!spec) return ctx.out.Error("ERR Command '" + std::string(cmd[0]) + "' not found");
   if (!spec->ArityOk(cmd.size())) {
-    return ctx.out.Error("ERR wrong number of arguments for '" + std::string(spec->name) +
-                         "' command");
+    return ctx.out.Error(ErrWrongArgs(spec->name));
   }
   std::string_view key;
   switch (auth::Check(*user, *spec, cmd, &key)) {
@@ -216,19 +215,17 @@ void Acl(CommandContext& ctx) {
   }
   int argc = static_cast<int>(ctx.args.size());
   if (arity == 0) {
-    return ctx.out.Error("ERR unknown subcommand '" + std::string(ctx.args[1].substr(0, 128)) +
-                         "'. Try ACL HELP.");
+    return ctx.out.Error(ErrUnknownSubcommand(ctx.args[1], "ACL"));
   }
   if (arity > 0 ? argc != arity : argc < -arity) {
-    return ctx.out.Error("ERR wrong number of arguments for 'acl|" + sub + "' command");
+    return ctx.out.Error(ErrWrongArgs("acl|" + sub));
   }
   if (sub == "setuser") return SetUser(ctx);
   if (sub == "getuser") return GetUser(ctx);
   if (sub == "deluser") return DelUser(ctx);
   if ((sub == "cat" || sub == "genpass") && argc > 3) {
     // As Redis's addReplySubcommandSyntaxError (these subcommands check their own limit).
-    return ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                         std::string(ctx.args[1].substr(0, 128)) + "'. Try ACL HELP.");
+    return ctx.out.Error(ErrSubcommandSyntax(ctx.args[1], "ACL"));
   }
   if (sub == "cat") return Cat(ctx);
   if (sub == "genpass") return GenPass(ctx);

@@ -20,7 +20,7 @@
 namespace petacore::commands {
 namespace {
 
-using server::ConfigOption;
+using config::ConfigOption;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -47,15 +47,15 @@ void ConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> hits;
   {
     std::lock_guard lock(ctx.server.OptionsMutex());
-    const server::Config& c = ctx.server.Options();
-    for (const auto& o : server::ConfigOptions()) {
-      if (o.flags & (server::kConfigSecret | server::kConfigFlagOnly)) continue;
+    const config::Config& c = ctx.server.Options();
+    for (const auto& o : config::ConfigOptions()) {
+      if (o.flags & (config::kConfigSecret | config::kConfigFlagOnly)) continue;
       for (std::string_view name : {o.name, o.redis_alias}) {
         if (!name.empty() && matches(name)) hits.emplace_back(name, o.get(c));
       }
     }
   }
-  for (const auto& o : server::InertOptions()) {
+  for (const auto& o : config::InertOptions()) {
     if (matches(o.name)) hits.emplace_back(o.name, o.value);
   }
   ctx.out.MapHeader(hits.size());
@@ -68,7 +68,7 @@ void ConfigGet(CommandContext& ctx) {
 // CONFIG SET name value [name value ...]
 void ConfigSet(CommandContext& ctx) {
   if (ctx.args.size() < 4 || ctx.args.size() % 2 != 0) {
-    return ctx.out.Error("ERR wrong number of arguments for 'config|set' command");
+    return ctx.out.Error(ErrWrongArgs("config|set"));
   }
   struct Change {
     const ConfigOption* option;
@@ -77,13 +77,13 @@ void ConfigSet(CommandContext& ctx) {
   std::vector<Change> changes;
   std::set<std::string_view> seen;
   std::lock_guard lock(ctx.server.OptionsMutex());
-  server::Config probe = ctx.server.Options();
+  config::Config probe = ctx.server.Options();
   for (size_t i = 2; i < ctx.args.size(); i += 2) {
     std::string_view arg = ctx.args[i], value = ctx.args[i + 1];
-    const ConfigOption* o = server::FindConfigOption(arg);
+    const ConfigOption* o = config::FindConfigOption(arg);
     std::string_view name = o ? o->name : arg;
-    if (o == nullptr || (o->flags & server::kConfigFlagOnly)) {
-      const server::InertOption* inert = server::FindInertOption(arg);
+    if (o == nullptr || (o->flags & config::kConfigFlagOnly)) {
+      const config::InertOption* inert = config::FindInertOption(arg);
       if (inert == nullptr) {
         return ctx.out.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
                              std::string(arg) + "'");
@@ -95,7 +95,7 @@ void ConfigSet(CommandContext& ctx) {
       continue;
     }
     if (!seen.insert(name).second) return ctx.out.Error(SetFailed(arg, "duplicate parameter"));
-    if (o->flags & server::kConfigImmutable) {
+    if (o->flags & config::kConfigImmutable) {
       return ctx.out.Error(SetFailed(arg, "can't set immutable config"));
     }
     if (auto error = o->set(&probe, value); !error.empty()) {
@@ -104,9 +104,9 @@ void ConfigSet(CommandContext& ctx) {
     changes.push_back({o, arg});
   }
   for (const auto& ch : changes) {
-    if (ch.option->flags & server::kConfigCluster) {
+    if (ch.option->flags & config::kConfigCluster) {
       // Stored as its canonical text; applied on every node (this one too) from the store.
-      ctx.txn.Put(server::ClusterConfigKey(ch.option->name), ch.option->get(probe));
+      ctx.txn.Put(config::ClusterConfigKey(ch.option->name), ch.option->get(probe));
     } else {
       ch.option->set(&ctx.server.Options(), ch.option->get(probe));
       if (ch.option->name == "loglevel") {
@@ -123,7 +123,7 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigRewrite(CommandContext& ctx) {
-  server::Config current;
+  config::Config current;
   {
     std::lock_guard lock(ctx.server.OptionsMutex());
     current = ctx.server.Options();
@@ -131,7 +131,7 @@ void ConfigRewrite(CommandContext& ctx) {
   if (current.config_file.empty()) {
     return ctx.out.Error("ERR The server is running without a config file");
   }
-  if (auto error = server::RewriteConfigFile(current.config_file, current); !error.empty()) {
+  if (auto error = config::RewriteConfigFile(current.config_file, current); !error.empty()) {
     spdlog::warn("CONFIG REWRITE failed: {}", error);
     return ctx.out.Error("ERR Rewriting config file: " + error);
   }
@@ -170,13 +170,11 @@ void Config(CommandContext& ctx) {
     if (!EqualsIgnoreCase(sub, s.name)) continue;
     int argc = static_cast<int>(ctx.args.size());
     if (s.arity > 0 ? argc != s.arity : argc < -s.arity) {
-      return ctx.out.Error("ERR wrong number of arguments for 'config|" + std::string(s.name) +
-                           "' command");
+      return ctx.out.Error(ErrWrongArgs("config|" + std::string(s.name)));
     }
     return s.run(ctx);
   }
-  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
-                "'. Try CONFIG HELP.");
+  ctx.out.Error(ErrUnknownSubcommand(sub, "CONFIG"));
 }
 
 }  // namespace

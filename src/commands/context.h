@@ -31,7 +31,7 @@ struct CommandContext {
   std::span<const std::string_view> args;
   keyspace::TxnView& txn;
   resp::ReplyWriter& out;
-  server::Session& session;
+  client::Session& session;
   /// The server facts and registries admin commands need (INFO, CLIENT, CONFIG, ACL, ...).
   ServerView& server;
   /// Non-null when the command may block (never inside EXEC, where Redis's blocking commands

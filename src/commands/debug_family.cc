@@ -64,8 +64,7 @@ void Debug(CommandContext& ctx) {
     ctx.out.Integer(ctx.txn.revision());
     return ctx.out.Bulk(KeySpaceDigest(ctx.txn));
   }
-  ctx.out.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                std::string(sub.substr(0, 128)) + "'. Try DEBUG HELP.");
+  ctx.out.Error(ErrSubcommandSyntax(sub, "DEBUG"));
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ void Line(std::string& s, std::string_view name, const std::string& value) {
 }  // namespace
 
 void Info(CommandContext& ctx) {
-  const server::Config& config = ctx.server.Options();  // Live<> options and fixed ones
+  const config::Config& config = ctx.server.Options();  // Live<> options and fixed ones
   const ServerStats st = ctx.server.Stats();
   auto wants = [&](std::string_view section) {
     if (ctx.args.size() == 1) return true;
@@ -132,7 +132,7 @@ void Info(CommandContext& ctx) {
   if (wants("petacore")) {
     s += "# PetaCore\r\n";
     Line(s, "mode", config.standalone() ? "standalone" : "replicated");
-    Line(s, "txn_isolation", server::IsolationName(config.txn_isolation));
+    Line(s, "txn_isolation", config::IsolationName(config.txn_isolation));
     Line(s, "applied_revision", std::to_string(st.applied_revision));
     Line(s, "compacted_revision", std::to_string(st.compacted_revision));
     Line(s, "apply_waiters", std::to_string(st.apply_waiters));

@@ -15,9 +15,9 @@ namespace {
 void ReadConsistencyCmd(CommandContext& ctx) {
   if (ctx.args.size() == 2) {
     auto mode = ctx.session.read_consistency.value_or(ctx.server.Options().read_consistency);
-    return ctx.out.Bulk(server::ReadConsistencyName(mode));
+    return ctx.out.Bulk(client::ReadConsistencyName(mode));
   }
-  auto mode = server::ParseReadConsistency(ctx.args[2]);
+  auto mode = client::ParseReadConsistency(ctx.args[2]);
   if (!mode) return ctx.out.Error(kErrSyntax);
   ctx.session.read_consistency = *mode;
   ctx.out.Ok();
@@ -30,7 +30,7 @@ void Petacore(CommandContext& ctx) {
   size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "help")) {
     if (argc != 2)
-      return ctx.out.Error("ERR wrong number of arguments for 'petacore|help' command");
+      return ctx.out.Error(ErrWrongArgs("petacore|help"));
     static constexpr std::string_view kHelp[] = {
         "PETACORE <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "READCONSISTENCY [LOCAL|LINEARIZABLE]",
@@ -45,12 +45,11 @@ void Petacore(CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(sub, "readconsistency")) {
     if (argc > 3) {
-      return ctx.out.Error("ERR wrong number of arguments for 'petacore|readconsistency' command");
+      return ctx.out.Error(ErrWrongArgs("petacore|readconsistency"));
     }
     return ReadConsistencyCmd(ctx);
   }
-  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) +
-                "'. Try PETACORE HELP.");
+  ctx.out.Error(ErrUnknownSubcommand(sub, "PETACORE"));
 }
 
 }  // namespace

@@ -45,18 +45,16 @@ bool SubcommandOk(CommandContext& ctx,
     if (!EqualsIgnoreCase(sub, name)) continue;
     int argc = static_cast<int>(ctx.args.size());
     if (arity > 0 ? argc == arity : argc >= -arity) return true;
-    ctx.out.Error("ERR wrong number of arguments for '" + Lower(ctx.args[0]) + "|" +
-                  std::string(name) + "' command");
+    ctx.out.Error(ErrWrongArgs(Lower(ctx.args[0]) + "|" + std::string(name)));
     return false;
   }
-  ctx.out.Error("ERR unknown subcommand '" + std::string(sub.substr(0, 128)) + "'. Try " +
-                Upper(ctx.args[0]) + " HELP.");
+  ctx.out.Error(ErrUnknownSubcommand(sub, Upper(ctx.args[0])));
   return false;
 }
 
 void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
-    return ctx.out.Error("ERR wrong number of arguments for 'ping' command");
+    return ctx.out.Error(ErrWrongArgs("ping"));
   }
   if (ctx.args.size() == 2) return ctx.out.Bulk(ctx.args[1]);
   ctx.out.Simple("PONG");
@@ -120,7 +118,7 @@ void Hello(CommandContext& ctx) {
   if (set_name) {
     if (!ValidClientName(new_name)) {
       return ctx.out.Error(
-          "ERR Client names cannot contain spaces, newlines or special characters.");
+          kErrClientName);
     }
     SetName(ctx, new_name);
   }
@@ -141,7 +139,7 @@ void Hello(CommandContext& ctx) {
   ctx.out.ArrayHeader(0);
 }
 
-std::string ClientLine(const server::Session& s, int64_t now_ms) {
+std::string ClientLine(const client::Session& s, int64_t now_ms) {
   std::string line;
   line += "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
           " fd=0 name=" + s.name + " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
@@ -171,7 +169,7 @@ void Client(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "setname") && ctx.args.size() == 3) {
     if (!ValidClientName(ctx.args[2])) {
       return ctx.out.Error(
-          "ERR Client names cannot contain spaces, newlines or special characters.");
+          kErrClientName);
     }
     SetName(ctx, ctx.args[2]);
     return ctx.out.Ok();

@@ -42,7 +42,7 @@ class ServerView {
 
   /// The server's options. Live<> options may be read or set from any thread; the others
   /// (strings) only while holding OptionsMutex() (see config/config_registry.h).
-  virtual server::Config& Options() = 0;
+  virtual config::Config& Options() = 0;
   /// Guards the non-Live<> options of Options() (CONFIG GET/SET/REWRITE, the cluster-wide
   /// option observer).
   virtual std::mutex& OptionsMutex() = 0;
@@ -54,7 +54,7 @@ class ServerView {
   /// lib_ver, user_name): their owner changes them under it, other threads read them under it.
   virtual std::mutex& ClientsMutex() = 0;
   /// The connected clients by CLIENT ID. Only while holding ClientsMutex().
-  virtual const std::map<int64_t, server::Session*>& Clients() = 0;
+  virtual const std::map<int64_t, client::Session*>& Clients() = 0;
 
   /// INFO's counters and figures, now.
   virtual ServerStats Stats() = 0;

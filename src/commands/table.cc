@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "commands/errors.h"
+
 namespace petacore::commands {
 
 namespace {
@@ -102,8 +104,7 @@ const CommandSpec* CommandTable::FindFull(std::string_view fullname) const {
 std::string UnknownSubcommandError(std::span<const std::string_view> args) {
   std::string upper(args[0]);
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " + upper +
-         " HELP.";
+  return ErrUnknownSubcommand(args[1], upper);
 }
 
 const CommandTable& Table() {

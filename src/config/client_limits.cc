@@ -4,7 +4,7 @@
 #include <sstream>
 #include <vector>
 
-namespace petacore::server {
+namespace petacore::config {
 
 std::optional<uint64_t> ParseMemorySize(std::string_view text) {
   size_t digits = 0;
@@ -83,4 +83,4 @@ std::string FormatOutputBufferLimit(const OutputBufferLimit& limit) {
          " " + std::to_string(limit.soft_seconds);
 }
 
-}  // namespace petacore::server
+}  // namespace petacore::config

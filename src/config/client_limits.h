@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace petacore::server {
+namespace petacore::config {
 
 /// One client-output-buffer-limit class, as Redis: a client whose pending reply bytes reach
 /// `hard_bytes`, or stay at or above `soft_bytes` for `soft_seconds` in a row, is disconnected.
@@ -36,4 +36,4 @@ std::optional<OutputBufferLimit> ParseOutputBufferLimit(std::string_view text, s
 /// Formats a limit as Redis's CONFIG GET does for one class: "normal <hard> <soft> <seconds>".
 std::string FormatOutputBufferLimit(const OutputBufferLimit& limit);
 
-}  // namespace petacore::server
+}  // namespace petacore::config

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-namespace petacore::server {
+namespace petacore::config {
 
 namespace po = boost::program_options;
 
@@ -140,4 +140,4 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code) {
   return c;
 }
 
-}  // namespace petacore::server
+}  // namespace petacore::config

@@ -12,7 +12,7 @@
 #include "config/client_limits.h"
 #include "keyspace/txn_view.h"
 
-namespace petacore::server {
+namespace petacore::config {
 
 /// A setting that CONFIG SET may change while other threads read it: a relaxed atomic that
 /// copies like a plain value and reads as T. Options of other types that CONFIG SET changes
@@ -56,7 +56,7 @@ struct Config {
   std::string log_level = "info";  ///< spdlog's name (trace|debug|info|warn|error)
   /// Default read consistency of every connection (PETACORE READCONSISTENCY changes one
   /// connection's). Ignored in standalone mode, where every read is linearizable.
-  Live<ReadConsistency> read_consistency = ReadConsistency::kLocal;
+  Live<client::ReadConsistency> read_consistency = client::ReadConsistency::kLocal;
   // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
   Live<int> maxclients = 10000;              ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
   Live<uint64_t> client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input/client
@@ -111,4 +111,4 @@ std::optional<Config> ParseCommandLine(int argc, char** argv, int* exit_code);
 
 const char* IsolationName(keyspace::Isolation i);
 
-}  // namespace petacore::server
+}  // namespace petacore::config

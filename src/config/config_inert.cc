@@ -5,7 +5,7 @@
 // Redis Cluster. Regenerate by comparing with a real redis-server's CONFIG GET *.
 #include "config/config_registry.h"
 
-namespace petacore::server {
+namespace petacore::config {
 
 std::span<const InertOption> InertOptions() {
   static constexpr InertOption kInert[] = {
@@ -172,4 +172,4 @@ std::span<const InertOption> InertOptions() {
   return kInert;
 }
 
-}  // namespace petacore::server
+}  // namespace petacore::config

@@ -15,7 +15,7 @@
 
 #include "config/client_limits.h"
 
-namespace petacore::server {
+namespace petacore::config {
 namespace {
 
 using Setter = std::function<std::string(Config*, std::string_view)>;
@@ -385,12 +385,12 @@ std::vector<ConfigOption> BuildTable() {
       "read-consistency", 0,
       "reads: local (from this node's replica) | linearizable (wait for etcd's revision)",
       [](Config* c, std::string_view text) -> std::string {
-        auto rc = ParseReadConsistency(text);
+        auto rc = client::ParseReadConsistency(text);
         if (!rc) return "argument(s) must be one of the following: local, linearizable";
         c->read_consistency = *rc;
         return "";
       },
-      [](const Config& c) { return std::string(ReadConsistencyName(c.read_consistency)); }));
+      [](const Config& c) { return std::string(client::ReadConsistencyName(c.read_consistency)); }));
   t.push_back(Text("etcd-cacert", &Config::etcd_cacert, kImm,
                    "verify etcd's TLS certificate with this CA bundle (PEM); turns TLS on"));
   t.push_back(Text("etcd-cert", &Config::etcd_cert, kImm, "TLS client certificate for etcd (PEM)"));
@@ -550,4 +550,4 @@ void ClusterConfig::OnApplied(std::span<const mvcc::Mutation> batch) {
   }
 }
 
-}  // namespace petacore::server
+}  // namespace petacore::config

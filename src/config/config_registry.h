@@ -28,7 +28,7 @@
 #include "config/config.h"
 #include "mvcc/store.h"
 
-namespace petacore::server {
+namespace petacore::config {
 
 /// Option flags.
 enum ConfigFlags : uint32_t {
@@ -101,4 +101,4 @@ class ClusterConfig {
   std::mutex* mu_;
 };
 
-}  // namespace petacore::server
+}  // namespace petacore::config

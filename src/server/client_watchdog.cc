@@ -3,7 +3,7 @@
 namespace petacore::server {
 
 ClientWatchdog::ClientWatchdog(const boost::asio::any_io_executor& executor,
-                               const Config& config)
+                               const config::Config& config)
     : limit_(config.client_output_buffer_limit),
       timeout_(config.timeout_seconds),
       idle_timer_(executor),

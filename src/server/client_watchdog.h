@@ -33,7 +33,7 @@ class ClientWatchdog {
  public:
   using CloseFn = std::function<void(std::string_view reason)>;
 
-  ClientWatchdog(const boost::asio::any_io_executor& executor, const Config& config);
+  ClientWatchdog(const boost::asio::any_io_executor& executor, const config::Config& config);
 
   /// Arms the idle timer. `owner` (the connection) is kept alive by pending timers; `close`
   /// is called on the executor when the client must go, with "idle" or "output-buffer".
@@ -60,7 +60,7 @@ class ClientWatchdog {
   void ArmIdle(Clock::time_point at);
   void ArmSoft();
 
-  const OutputBufferLimit limit_;
+  const config::OutputBufferLimit limit_;
   const std::chrono::seconds timeout_;
   boost::asio::steady_timer idle_timer_;
   boost::asio::steady_timer soft_timer_;

@@ -54,7 +54,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<Executor> executor_;
   ServerState& state_;
   Driver& driver_;
-  Session session_;
+  client::Session session_;
   resp::Parser parser_;
   resp::Command command_;
   std::string in_;       // received bytes; [in_start_, in_end_) not yet consumed

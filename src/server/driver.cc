@@ -39,7 +39,7 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
 Driver::Driver(ServerState& state) : state_(state) {}
 Driver::~Driver() = default;
 
-bool Driver::Overlappable(const Session& session, std::span<const std::string_view> args) const {
+bool Driver::Overlappable(const client::Session& session, std::span<const std::string_view> args) const {
   if (state_.config.standalone() || session.in_multi) return false;
   const CommandSpec* spec = commands::Table().Resolve(args);
   if (spec == nullptr || !(spec->flags & commands::kWrite) ||
@@ -50,7 +50,7 @@ bool Driver::Overlappable(const Session& session, std::span<const std::string_vi
   return commands::ExtractKeys(*spec, args, &refs) && refs.size() == 1;  // exactly one key
 }
 
-bool Driver::Execute(Session& session, std::span<const std::string_view> args, std::string* out,
+bool Driver::Execute(client::Session& session, std::span<const std::string_view> args, std::string* out,
                      const std::shared_ptr<Executor>& executor, std::function<void()> resume) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   resp::ReplyWriter writer(out, session.protocol);
@@ -64,7 +64,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   session.last_command.store(spec->fullname.c_str(), std::memory_order_relaxed);
   if (!spec->ArityOk(args.size())) {
     session.FlagTransaction();
-    writer.Error("ERR wrong number of arguments for '" + spec->fullname + "' command");
+    writer.Error(commands::ErrWrongArgs(spec->fullname));
     return true;
   }
   if (!auth::Admit(state_.acl, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
@@ -83,7 +83,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
     if ((spec->flags & commands::kReadOnly) &&
-        EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable) {
+        EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
       ExecuteLinearizableRead(*spec, session, args, out, executor, std::move(resume));
       return false;
     }
@@ -109,7 +109,7 @@ bool Driver::Execute(Session& session, std::span<const std::string_view> args, s
   return false;
 }
 
-std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, Session& session,
+std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& session,
                                      std::span<const std::string_view> args, std::string* out,
                                      const std::shared_ptr<Executor>& executor) {
   auto job = std::make_shared<Job>();
@@ -120,7 +120,7 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, Session& session,
   job->start_db = session.db;
   job->kind = (spec.flags & commands::kBlocking) ? Job::Kind::kBlocking : Job::Kind::kWrite;
   if ((spec.flags & commands::kWrite) &&
-      EffectiveReadConsistency(state_, session) == ReadConsistency::kLinearizable) {
+      EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
     job->fence = Job::ReadFence::kWanted;
   }
   job->body = [&spec, args](Job& j, keyspace::TxnView& view, resp::ReplyWriter& w) {
@@ -137,7 +137,7 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, Session& session,
   return job;
 }
 
-void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
+void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::Session& session,
                                      std::span<const std::string_view> args, std::string* out,
                                      const std::shared_ptr<Executor>& executor,
                                      std::function<void()> resume) {

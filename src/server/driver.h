@@ -45,24 +45,24 @@ class Driver {
   /// untouched and alive until then; the connection owning them must not Close() its
   /// executor while a command is unanswered (callbacks that fire after the reply only reach
   /// the connection through `executor`, which drops them once closed: executor.h).
-  bool Execute(Session& session, std::span<const std::string_view> args, std::string* out,
+  bool Execute(client::Session& session, std::span<const std::string_view> args, std::string* out,
                const std::shared_ptr<Executor>& executor, std::function<void()> resume);
 
   /// Whether `args` may run while earlier commands of the same connection are still in
   /// flight: a single-key write outside MULTI in replicated mode. Such writes on one key are
   /// queued in order behind each other (folding), so a pipeline of them gives the replies and
   /// the final state of running them one by one, while sharing etcd Txns.
-  bool Overlappable(const Session& session, std::span<const std::string_view> args) const;
+  bool Overlappable(const client::Session& session, std::span<const std::string_view> args) const;
 
  private:
   /// A read-only command under linearizable reads: waits for etcd's current revision to be
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
-  void ExecuteLinearizableRead(const commands::CommandSpec& spec, Session& session,
+  void ExecuteLinearizableRead(const commands::CommandSpec& spec, client::Session& session,
                                std::span<const std::string_view> args, std::string* out,
                                const std::shared_ptr<Executor>& executor,
                                std::function<void()> resume);
   /// Builds the Job of a command that may write or block, or of EXEC (job.h).
-  std::shared_ptr<Job> MakeJob(const commands::CommandSpec& spec, Session& session,
+  std::shared_ptr<Job> MakeJob(const commands::CommandSpec& spec, client::Session& session,
                                std::span<const std::string_view> args, std::string* out,
                                const std::shared_ptr<Executor>& executor);
 

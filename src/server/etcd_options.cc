@@ -4,7 +4,7 @@
 
 namespace petacore::server {
 
-absl::StatusOr<etcdlink::ClientOptions> EtcdClientOptions(const Config& config) {
+absl::StatusOr<etcdlink::ClientOptions> EtcdClientOptions(const config::Config& config) {
   etcdlink::ClientOptions options;
   options.endpoints = config.etcd_endpoints;
   options.call_timeout = config.etcd_timeout;

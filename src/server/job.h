@@ -95,7 +95,7 @@ struct Job : std::enable_shared_from_this<Job> {
 
   // Set by the Driver before Start; not changed afterwards (`resume` excepted, see there).
   ServerState* server = nullptr;
-  Session* session = nullptr;
+  client::Session* session = nullptr;
   std::string* out = nullptr;
   std::shared_ptr<Executor> executor;
   /// Runs on the connection's thread after the reply was appended to *out. Empty while

@@ -7,7 +7,7 @@
 
 int main(int argc, char** argv) {
   int exit_code = 0;
-  auto config = petacore::server::ParseCommandLine(argc, argv, &exit_code);
+  auto config = petacore::config::ParseCommandLine(argc, argv, &exit_code);
   if (!config) return exit_code;
   spdlog::set_default_logger(spdlog::stderr_color_mt("petacore"));
   spdlog::set_level(spdlog::level::from_str(config->log_level));

@@ -10,7 +10,7 @@ bool OverMaxmemory(const ServerState& state) {
   return state.config.maxmemory > 0 && UsedMemory(state) > state.config.maxmemory;
 }
 
-bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
+bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, client::Session& session,
                            const ServerState& state, resp::ReplyWriter& out) {
   if (!(spec.flags & commands::kDenyOom) || !OverMaxmemory(state)) return false;
   session.FlagTransaction();

@@ -31,7 +31,7 @@ bool OverMaxmemory(const ServerState& state);
 /// transaction is decided by RejectExec (multi_exec.h): denyoom when a queued command is. In
 /// replicated mode each node checks its own replica. Runs on the connection's thread (touches
 /// `session`).
-bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, Session& session,
+bool RejectIfOverMaxmemory(const commands::CommandSpec& spec, client::Session& session,
                            const ServerState& state, resp::ReplyWriter& out);
 
 }  // namespace petacore::server

@@ -15,7 +15,7 @@ namespace {
 using commands::CommandSpec;
 
 // Store keys written by the queue, in the database each queued command will run in.
-void AppendQueuedWriteKeys(const Session& session, std::vector<std::string>* keys) {
+void AppendQueuedWriteKeys(const client::Session& session, std::vector<std::string>* keys) {
   int db = session.db;
   std::vector<std::string_view> argv;
   for (const auto& cmd : session.queued) {
@@ -31,7 +31,7 @@ void AppendQueuedWriteKeys(const Session& session, std::vector<std::string>* key
 }
 
 // Redis 7: EXEC is denyoom when a queued command is.
-bool QueueDeniedOnOom(const Session& session) {
+bool QueueDeniedOnOom(const client::Session& session) {
   std::vector<std::string_view> argv;
   for (const auto& cmd : session.queued) {
     argv.assign(cmd.begin(), cmd.end());
@@ -43,11 +43,11 @@ bool QueueDeniedOnOom(const Session& session) {
 
 }  // namespace
 
-bool EndsTransaction(const CommandSpec& spec, const Session& session) {
+bool EndsTransaction(const CommandSpec& spec, const client::Session& session) {
   return (spec.flags & commands::kRunsQueue) && session.in_multi;
 }
 
-bool QueueIfInMulti(const CommandSpec& spec, Session& session,
+bool QueueIfInMulti(const CommandSpec& spec, client::Session& session,
                     std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (!session.in_multi || (spec.flags & commands::kNoQueue)) return false;
   session.queued.emplace_back(args.begin(), args.end());
@@ -55,7 +55,7 @@ bool QueueIfInMulti(const CommandSpec& spec, Session& session,
   return true;
 }
 
-bool RejectExec(Session& session, const ServerState& state, resp::ReplyWriter& out) {
+bool RejectExec(client::Session& session, const ServerState& state, resp::ReplyWriter& out) {
   if (OverMaxmemory(state) && QueueDeniedOnOom(session)) {
     session.EndTransaction();
     out.Error("EXECABORT Transaction discarded because of: " + std::string(kOomError));
@@ -69,17 +69,17 @@ bool RejectExec(Session& session, const ServerState& state, resp::ReplyWriter& o
   return false;
 }
 
-void PrepareExec(Job& job, Session& session, bool with_keys) {
+void PrepareExec(Job& job, client::Session& session, bool with_keys) {
   session.in_multi = false;  // the queued commands run now, not re-queued
   job.kind = Job::Kind::kExec;
   job.guards = session.watched;
   // Fenced whatever EXEC's own flags: the queue may hold reads.
-  if (EffectiveReadConsistency(*job.server, session) == ReadConsistency::kLinearizable) {
+  if (EffectiveReadConsistency(*job.server, session) == client::ReadConsistency::kLinearizable) {
     job.fence = Job::ReadFence::kWanted;
   }
   if (with_keys) AppendQueuedWriteKeys(session, &job.keys);
   job.body = [](Job& j, keyspace::TxnView& view, resp::ReplyWriter& w) {
-    Session& s = *j.session;
+    client::Session& s = *j.session;
     w.ArrayHeader(s.queued.size());
     std::vector<std::string_view> argv;
     for (const auto& cmd : s.queued) {

@@ -23,19 +23,19 @@ struct Job;
 
 /// Whether `spec` run now ends `session`'s transaction: EXEC while inside MULTI (outside, EXEC
 /// is an ordinary command whose handler answers "ERR EXEC without MULTI").
-bool EndsTransaction(const commands::CommandSpec& spec, const Session& session);
+bool EndsTransaction(const commands::CommandSpec& spec, const client::Session& session);
 
 /// Inside MULTI, every command but MULTI, EXEC, DISCARD, WATCH (flag no-queue) is queued and
 /// answered +QUEUED, as Redis's queueMultiCommand; returns whether `args` was queued. Copies
 /// the arguments (they outlive the request buffer). Connection's thread.
-bool QueueIfInMulti(const commands::CommandSpec& spec, Session& session,
+bool QueueIfInMulti(const commands::CommandSpec& spec, client::Session& session,
                     std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// EXEC's checks before anything runs, as Redis 7: over maxmemory with a denyoom command
 /// queued, "EXECABORT Transaction discarded because of: OOM ..."; after a rejected queued
 /// command, "EXECABORT Transaction discarded because of previous errors.". Either answers
 /// `out`, ends the transaction and returns true. Precondition: EndsTransaction.
-bool RejectExec(Session& session, const ServerState& state, resp::ReplyWriter& out);
+bool RejectExec(client::Session& session, const ServerState& state, resp::ReplyWriter& out);
 
 /// Turns `job` into the EXEC of `session`'s queue: the WATCHed keys become its guards (and
 /// linearizable reads fence it, whatever its queue), its
@@ -44,7 +44,7 @@ bool RejectExec(Session& session, const ServerState& state, resp::ReplyWriter& o
 /// SELECT moves the following commands' database). Leaves MULTI (the queue runs now, it is
 /// not re-queued); the job's Finish ends the transaction (Session::EndTransaction). The queue must
 /// stay untouched until then (the connection runs nothing else meanwhile).
-void PrepareExec(Job& job, Session& session, bool with_keys);
+void PrepareExec(Job& job, client::Session& session, bool with_keys);
 
 /// Whether every WATCHed key still has the mod_revision it had when watched, in `snap`
 /// (0 = absent). True for no guards. A false means EXEC answers a null array at once.

@@ -9,8 +9,8 @@
 
 namespace petacore::server {
 
-ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session& session) {
-  if (state.read_barrier == nullptr) return ReadConsistency::kLocal;  // standalone
+client::ReadConsistency EffectiveReadConsistency(const ServerState& state, const client::Session& session) {
+  if (state.read_barrier == nullptr) return client::ReadConsistency::kLocal;  // standalone
   return session.read_consistency.value_or(state.config.read_consistency);
 }
 

@@ -17,7 +17,7 @@ namespace petacore::server {
 /// The mode in force on `session`: its own (PETACORE READCONSISTENCY) or the server's
 /// default (--read-consistency). Always kLocal in standalone mode, where the one copy of the
 /// data is the truth and every read is already linearizable.
-ReadConsistency EffectiveReadConsistency(const ServerState& state, const Session& session);
+client::ReadConsistency EffectiveReadConsistency(const ServerState& state, const client::Session& session);
 
 /// Fetches etcd's current revision R through state.read_barrier, waits until the store applied
 /// R, then runs `then("")` on `executor`. On an etcd error, or if the store does not reach R

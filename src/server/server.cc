@@ -79,7 +79,7 @@ asio::awaitable<void> Accept(tcp::acceptor& acceptor,
 
 }  // namespace
 
-int RunServer(const Config& config) {
+int RunServer(const config::Config& config) {
   auto started = std::chrono::steady_clock::now();
   ServerState state;
   state.config = config;
@@ -195,9 +195,9 @@ int RunServer(const Config& config) {
       "revision={} keys_loaded={} load_time={:.3f}s isolation={} read_consistency={}",
       PETACORE_VERSION, config.standalone() ? "standalone" : "replicated", config.bind,
       config.port, config.threads, endpoints.empty() ? "-" : endpoints, config.etcd_prefix,
-      state.store.applied_revision(), keys_loaded, load_s, IsolationName(config.txn_isolation),
+      state.store.applied_revision(), keys_loaded, load_s, config::IsolationName(config.txn_isolation),
       config.standalone() ? "linearizable (standalone)"
-                          : ReadConsistencyName(config.read_consistency));
+                          : client::ReadConsistencyName(config.read_consistency));
 
   std::vector<std::thread> threads;
   for (size_t i = 1; i < contexts.size(); ++i) {

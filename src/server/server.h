@@ -9,6 +9,6 @@
 namespace petacore::server {
 
 /// Runs a node until SIGINT/SIGTERM. Returns the process exit code.
-int RunServer(const Config& config);
+int RunServer(const config::Config& config);
 
 }  // namespace petacore::server

@@ -33,11 +33,11 @@ struct ServerState final : commands::ServerView {
   ServerState(const ServerState&) = delete;
   ServerState& operator=(const ServerState&) = delete;
 
-  Config config;
+  config::Config config;
   /// Guards the Config's options that are not Live<> (strings) while CONFIG GET/SET/REWRITE
   /// and the cluster-wide option observer read or change them (config_registry.h).
   std::mutex config_mu;
-  ClusterConfig cluster_config{&config, &config_mu};  // store observer: cluster-wide options
+  config::ClusterConfig cluster_config{&config, &config_mu};  // store observer: cluster-wide options
   BlockingRegistry blocking;   // store observer: wakes parked blocking commands
   expiry::Index expiry_index;  // store observer: keys with a TTL, for active expiry
   auth::Registry acl;          // store observer: the ACL users
@@ -63,18 +63,18 @@ struct ServerState final : commands::ServerView {
   /// strings written only by the owner — so CLIENT LIST copies under `clients_mu` and owners
   /// mutate listed fields under it too.
   std::mutex clients_mu;
-  std::map<int64_t, Session*> clients;
+  std::map<int64_t, client::Session*> clients;
 
   /// Replicated mode: batches the etcd revision fetches of linearizable reads
   /// (server/read_fence.h). Null in standalone mode. Set once at start-up.
   std::unique_ptr<replication::ReadBarrier> read_barrier;
 
   // commands::ServerView, for command handlers (thread-safe; see server_view.h).
-  Config& Options() override { return config; }
+  config::Config& Options() override { return config; }
   std::mutex& OptionsMutex() override { return config_mu; }
   auth::Registry& Acl() override { return acl; }
   std::mutex& ClientsMutex() override { return clients_mu; }
-  const std::map<int64_t, Session*>& Clients() override { return clients; }
+  const std::map<int64_t, client::Session*>& Clients() override { return clients; }
   commands::ServerStats Stats() override;
   void ResetStats() override;
   std::string InfoLines(std::string_view section) override;

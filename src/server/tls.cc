@@ -59,7 +59,7 @@ asio::awaitable<void> HandshakeAndServe(tcp::socket socket, ssl::context& tls, S
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(const Config& config) {
+absl::StatusOr<std::shared_ptr<ssl::context>> MakeServerTlsContext(const config::Config& config) {
   if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
     return absl::InvalidArgumentError("--tls-port needs --tls-cert-file and --tls-key-file");
   }
@@ -142,7 +142,7 @@ asio::awaitable<void> AcceptTls(tcp::acceptor& acceptor,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TlsListener>> TlsListener::Start(
-    const Config& config, std::vector<std::unique_ptr<asio::io_context>>& contexts,
+    const config::Config& config, std::vector<std::unique_ptr<asio::io_context>>& contexts,
     ServerState& state, Driver& driver) {
   auto tls = MakeServerTlsContext(config);
   if (!tls.ok()) return tls.status();

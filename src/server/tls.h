@@ -29,7 +29,7 @@ inline constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
 /// by the CA, "optional" verifies one if sent, "no" never asks. Errors: INVALID_ARGUMENT naming
 /// the file or setting at fault (read at start-up only: a later file change needs a restart).
 absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeServerTlsContext(
-    const Config& config);
+    const config::Config& config);
 
 /// The TLS port: its context and acceptor. Start() listens on --bind:--tls-port and accepts on
 /// contexts[0]; each accepted socket goes to the next io_context (round robin, as the plain
@@ -41,7 +41,7 @@ class TlsListener {
  public:
   /// Errors: MakeServerTlsContext's, or UNAVAILABLE when the port cannot be bound.
   static absl::StatusOr<std::unique_ptr<TlsListener>> Start(
-      const Config& config, std::vector<std::unique_ptr<boost::asio::io_context>>& contexts,
+      const config::Config& config, std::vector<std::unique_ptr<boost::asio::io_context>>& contexts,
       ServerState& state, Driver& driver);
 
  private:

@@ -11,9 +11,9 @@
 namespace petacore::testing {
 namespace {
 
-using server::OutputBufferLimit;
-using server::ParseMemorySize;
-using server::ParseOutputBufferLimit;
+using config::OutputBufferLimit;
+using config::ParseMemorySize;
+using config::ParseOutputBufferLimit;
 
 TEST(ParseMemorySizeTest, RedisUnits) {
   EXPECT_EQ(ParseMemorySize("0"), 0u);
@@ -49,7 +49,7 @@ TEST(ParseOutputBufferLimitTest, ClassesAndErrors) {
   ASSERT_TRUE(l) << error;
   EXPECT_EQ(l->hard_bytes, 10u << 20);
   EXPECT_EQ(l->soft_seconds, 7);
-  EXPECT_EQ(server::FormatOutputBufferLimit(*l), "normal 10485760 5242880 7");
+  EXPECT_EQ(config::FormatOutputBufferLimit(*l), "normal 10485760 5242880 7");
   EXPECT_FALSE(ParseOutputBufferLimit("normal 1mb 1mb", &error));
   EXPECT_FALSE(ParseOutputBufferLimit("master 1mb 1mb 1", &error));
   EXPECT_NE(error.find("invalid client class"), std::string::npos);

@@ -40,7 +40,7 @@ TEST(StoreObservers, OneBatchReachesEveryObserverWakeUpsLast) {
   const int64_t expire_at = keyspace::NowMs() - 1000;  // already due
   std::vector<Mutation> batch = {
       Put(auth::UserKey("alice"), "on nopass ~* +@all"),
-      Put(server::ClusterConfigKey("hash-max-listpack-entries"), "7"),
+      Put(config::ClusterConfigKey("hash-max-listpack-entries"), "7"),
       Put(keyspace::EncodeKey(0, "ttl-key"),
           keyspace::EncodeValue(keyspace::ValueType::kString, "v", expire_at)),
       Put(waited, keyspace::EncodeString("element")),
@@ -58,7 +58,7 @@ TEST(StoreObservers, OneBatchReachesEveryObserverWakeUpsLast) {
 TEST(StoreObservers, DeletedUserDisconnectsItsClients) {
   server::ServerState state;
   state.store.Apply(1, std::vector<Mutation>{Put(auth::UserKey("bob"), "on nopass ~* +@all")});
-  server::Session bob, other;
+  client::Session bob, other;
   bob.id = 1;
   bob.user_name = "bob";
   other.id = 2;

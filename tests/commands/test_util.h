@@ -68,11 +68,11 @@ class TestClient {
   /// Executes `args` (args[0] = command name) and returns the whole raw RESP reply.
   /// A reply that never completes fails the test and returns "<no reply>".
   std::string Run(std::vector<std::string> args);
-  server::Session& session() { return session_; }
+  client::Session& session() { return session_; }
 
  private:
   TestServer& server_;
-  server::Session session_;
+  client::Session session_;
 };
 
 /// Base fixture: a fresh server per test with a default client; Run() goes through it.

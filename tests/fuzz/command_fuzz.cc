@@ -86,7 +86,7 @@ struct Harness {
   server::ServerState state;
   server::Driver driver{state};
   std::shared_ptr<QueueExecutor> executor = std::make_shared<QueueExecutor>();
-  std::array<server::Session, 2> sessions;
+  std::array<client::Session, 2> sessions;
 
   Harness() {
     // Compact often, so compaction runs under live snapshots and WATCHed revisions.
@@ -104,7 +104,7 @@ struct Harness {
   }
 
   // Runs one command to its reply; aborts if it never comes.
-  void Run(server::Session& session, std::span<const std::string_view> args) {
+  void Run(client::Session& session, std::span<const std::string_view> args) {
     std::string out;
     bool resumed = false;
     bool done = driver.Execute(session, args, &out, executor, [&resumed] { resumed = true; });

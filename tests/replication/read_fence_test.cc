@@ -124,15 +124,15 @@ TEST_F(ReadFenceTest, EtcdDownFailsWithEtcdsMessage) {
 }
 
 TEST_F(ReadFenceTest, EffectiveModeIsLocalInStandalone) {
-  Session session;
-  session.read_consistency = ReadConsistency::kLinearizable;
-  EXPECT_EQ(EffectiveReadConsistency(state_, session), ReadConsistency::kLinearizable);
-  Session plain;
-  EXPECT_EQ(EffectiveReadConsistency(state_, plain), ReadConsistency::kLocal);
-  state_.config.read_consistency = ReadConsistency::kLinearizable;
-  EXPECT_EQ(EffectiveReadConsistency(state_, plain), ReadConsistency::kLinearizable);
+  client::Session session;
+  session.read_consistency = client::ReadConsistency::kLinearizable;
+  EXPECT_EQ(EffectiveReadConsistency(state_, session), client::ReadConsistency::kLinearizable);
+  client::Session plain;
+  EXPECT_EQ(EffectiveReadConsistency(state_, plain), client::ReadConsistency::kLocal);
+  state_.config.read_consistency = client::ReadConsistency::kLinearizable;
+  EXPECT_EQ(EffectiveReadConsistency(state_, plain), client::ReadConsistency::kLinearizable);
   ServerState standalone;  // no read barrier
-  EXPECT_EQ(EffectiveReadConsistency(standalone, session), ReadConsistency::kLocal);
+  EXPECT_EQ(EffectiveReadConsistency(standalone, session), client::ReadConsistency::kLocal);
 }
 
 }  // namespace
