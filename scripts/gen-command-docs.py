@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Writes src/commands/command_docs_data.inc: the COMMAND DOCS data (summary, since, group,
 complexity, doc flags, deprecation, history, arguments) of every command and subcommand
 PetaCore implements, as Redis 7.0.15 reports them.
@@ -18,6 +18,8 @@ import tempfile
 import time
 
 import redis
+
+from redis_reply import cstr, pairs, text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "src", "commands", "command_docs_data.inc")
@@ -43,22 +45,6 @@ def start(args, port):
         except redis.ConnectionError:
             time.sleep(0.05)
     raise SystemExit(f"{args[0]} did not start")
-
-
-def text(x):
-    if isinstance(x, bytes):
-        return x.decode()
-    if isinstance(x, list):
-        return [text(i) for i in x]
-    return x
-
-
-def pairs(flat):
-    return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
-
-
-def cstr(s):
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class Writer:

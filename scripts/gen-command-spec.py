@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Prints the CommandSpec of Redis commands, for pasting into a family's Register function:
 name, arity, flags, ACL categories, key specs and tips as redis-server 7.0.15 reports them
 (COMMAND INFO), with subcommands nested, written with designated initializers.
@@ -20,6 +20,8 @@ import time
 
 import redis
 
+from redis_reply import cstr, pairs, text
+
 FLAGS = {"write": "kWrite", "readonly": "kReadOnly", "denyoom": "kDenyOom", "admin": "kAdmin",
          "pubsub": "kPubSub", "noscript": "kNoScript", "blocking": "kBlocking",
          "loading": "kLoading", "stale": "kStale", "skip_monitor": "kSkipMonitor",
@@ -38,22 +40,6 @@ KEY_FLAGS = {"RO": "kKeyRO", "RW": "kKeyRW", "OW": "kKeyOW", "RM": "kKeyRM",
              "access": "kKeyAccess", "update": "kKeyUpdate", "insert": "kKeyInsert",
              "delete": "kKeyDelete", "not_key": "kKeyNotKey", "incomplete": "kKeyIncomplete",
              "variable_flags": "kKeyVariableFlags"}
-
-
-def text(x):
-    if isinstance(x, bytes):
-        return x.decode()
-    if isinstance(x, list):
-        return [text(i) for i in x]
-    return x
-
-
-def pairs(flat):
-    return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
-
-
-def cstr(s):
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def key_spec(flat):
