@@ -108,6 +108,43 @@ void ReplyWriter::MapHeader(size_t n) {
   }
 }
 
+void ReplyWriter::SetHeader(size_t n) {
+  char buf[kHeaderMax];
+  out_->append(buf, FormatHeader(buf, protocol_ >= 3 ? '~' : '*', n));
+}
+
+void ReplyWriter::PushHeader(size_t n) {
+  char buf[kHeaderMax];
+  out_->append(buf, FormatHeader(buf, protocol_ >= 3 ? '>' : '*', n));
+}
+
+void ReplyWriter::Boolean(bool b) {
+  if (protocol_ >= 3) {
+    out_->append(b ? "#t\r\n" : "#f\r\n", 4);
+  } else {
+    out_->append(b ? ":1\r\n" : ":0\r\n", 4);
+  }
+}
+
+void ReplyWriter::BigNumber(std::string_view digits) {
+  if (protocol_ < 3) return Bulk(digits);
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n", 2);
+}
+
+void ReplyWriter::Verbatim(std::string_view format, std::string_view text) {
+  if (protocol_ < 3) return Bulk(text);
+  char buf[kHeaderMax];
+  const size_t header = FormatHeader(buf, '=', format.size() + 1 + text.size());
+  out_->reserve(out_->size() + header + format.size() + 1 + text.size() + 2);
+  out_->append(buf, header);
+  out_->append(format);
+  out_->push_back(':');
+  out_->append(text);
+  out_->append("\r\n", 2);
+}
+
 // As Redis 7.0's addReplyDouble (the Redis Debian 12 ships): "%.17g", and "inf"/"-inf".
 // (Redis 7.2 switched to the shortest round-trip form; clients parse either.)
 void ReplyWriter::Double(double d) {

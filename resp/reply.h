@@ -41,13 +41,26 @@ class ReplyWriter {
   void NullArray();
   /// A map of n pairs: "%<n>" in RESP3, an array of 2n elements in RESP2.
   void MapHeader(size_t n);
-  /// A double as Redis >= 7.2's addReplyDouble (ZSCORE, ZINCRBY, GEODIST): a bulk string in
-  /// RESP2, ",<d>\r\n" in RESP3, the text as util.c's d2string: "nan", "inf"/"-inf", "0"/"-0",
-  /// an integral value within +-LLONG_MAX/2 as an integer ("3"), otherwise the shortest digits
-  /// that round-trip laid out as fpconv_dtoa ("1.5", "0.001", "1.5e-7", "1e+21"). Not for
-  /// INCRBYFLOAT, whose reply is long double "%.17Lf" with trailing zeros trimmed: format that
-  /// in the command and send it with Bulk.
+  /// A double as Redis 7.0's addReplyDouble (ZSCORE, ZINCRBY, GEODIST): the text is "%.17g"
+  /// ("1.5", "0.10000000000000001"), "inf"/"-inf"; a bulk string in RESP2, ",<text>\r\n" in
+  /// RESP3. Not for INCRBYFLOAT, whose reply is long double "%.17Lf" with trailing zeros
+  /// trimmed: format that in the command and send it with Bulk.
   void Double(double d);
+  /// A set of n elements: "~<n>" in RESP3 (SMEMBERS, SINTER, ...), an array in RESP2; the
+  /// caller then writes n replies.
+  void SetHeader(size_t n);
+  /// An out-of-band push of n elements: "><n>" in RESP3 (invalidate, message, ...), an array
+  /// in RESP2 (where only a subscribed connection receives pushes, as Redis's addReplyPushLen).
+  void PushHeader(size_t n);
+  /// A boolean: "#t"/"#f" in RESP3, ":1"/":0" in RESP2 (as Redis's addReplyBool).
+  void Boolean(bool b);
+  /// A big number given as its decimal digits (optional '-'): "(<digits>" in RESP3, a bulk
+  /// string in RESP2 (as Redis's addReplyBigNum).
+  void BigNumber(std::string_view digits);
+  /// A verbatim string: "=<len>\r\n<format>:<text>\r\n" in RESP3, where `format` is three
+  /// bytes ("txt", "mkd"); a bulk string of `text` alone in RESP2 (as Redis's
+  /// addReplyVerbatim: INFO, CLIENT LIST, CLIENT INFO, LATENCY DOCTOR).
+  void Verbatim(std::string_view format, std::string_view text);
   /// Appends raw, already-encoded RESP bytes.
   void Raw(std::string_view encoded) { out_->append(encoded); }
 

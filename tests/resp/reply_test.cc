@@ -159,5 +159,22 @@ TEST(ReplyTest, RepliesAppendToTheBuffer) {
   EXPECT_EQ(out, "+prior\r\n:1\r\n$1\r\nx\r\n");
 }
 
+TEST(ReplyTest, Resp3Types) {
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.SetHeader(2); }), "~2\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.SetHeader(2); }), "*2\r\n");
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.PushHeader(3); }), ">3\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.PushHeader(3); }), "*3\r\n");
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.Boolean(true); }), "#t\r\n");
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.Boolean(false); }), "#f\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.Boolean(true); }), ":1\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.Boolean(false); }), ":0\r\n");
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.BigNumber("-12345678901234567890"); }),
+            "(-12345678901234567890\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.BigNumber("123"); }), "$3\r\n123\r\n");
+  EXPECT_EQ(Encode(3, [](ReplyWriter& w) { w.Verbatim("txt", "a\r\nb"); }),
+            "=8\r\ntxt:a\r\nb\r\n");
+  EXPECT_EQ(Resp2([](ReplyWriter& w) { w.Verbatim("txt", "ab"); }), "$2\r\nab\r\n");
+}
+
 }  // namespace
 }  // namespace petacore::resp
