@@ -10,6 +10,7 @@ PKGS=(
   etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis
   libssl-dev openssl
   clang libclang-rt-14-dev
+  nodejs
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -20,6 +21,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# npm: Debian ships it as its own package; NodeSource's nodejs package bundles it (and
+# conflicts with Debian's npm), so it is installed only when no npm came with nodejs.
+if ! command -v npm >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends npm
 fi
 # Debian's redis-server and etcd-server packages start system services on install;
 # PetaCore's scripts start their own on free ports, so stop the system ones if they run.

@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/install-node-clients.sh  # npm clients for tests/clients (pinned lockfile)
 BUILD_DIR=build bash scripts/build.sh -DPETACORE_BUILD_TESTS=ON -DPETACORE_BUILD_BENCH=ON
 (cd build && ctest --output-on-failure --timeout 900 -j "${CTEST_JOBS:-2}")
 
