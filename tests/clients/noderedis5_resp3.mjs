@@ -6,7 +6,7 @@
 // two connections). Prints the JSON record of every step (common.mjs); exits non-zero if a
 // cache check fails (a cached value not invalidated, a read that should hit the cache missing).
 import { BasicClientSideCache, createClient } from 'redis';
-import { Record, check, endpoint, run, waitFor } from './common.mjs';
+import { Record, check, endpoint, normalise, run, waitFor } from './common.mjs';
 
 async function main() {
   const a = endpoint(process.argv[2]);
@@ -21,6 +21,12 @@ async function main() {
   const cache = new BasicClientSideCache({ ttl: 0, maxEntries: 0 });
   const reader = await connect(a, { clientSideCache: cache });
   const writer = await connect(b);
+  // An uncached connection to A: setup writes made on B are awaited there (a node serves
+  // reads from its own replica; B's acknowledgement says nothing about A having applied it).
+  const plainA = await connect(a);
+  const onA = (what, read, want) => waitFor(
+    async () => JSON.stringify(normalise(await read(plainA))) === JSON.stringify(want),
+    `${what} on node A`);
   const r = new Record();
 
   // The connection speaks RESP3: HELLO answers a map with proto 3; raw replies keep their
@@ -100,16 +106,19 @@ async function main() {
   };
 
   await writer.set('c:str', 'v1');
+  await onA('c:str', (c) => c.get('c:str'), 'v1');
   await readCached('string', () => reader.get('c:str'));
   await writeAndReread('string set', 'c:str', () => writer.set('c:str', 'v2'),
     () => reader.get('c:str'));
 
   await writer.hSet('c:hash', { f: 'old', g: '1' });
+  await onA('c:hash', (c) => c.hGetAll('c:hash'), { f: 'old', g: '1' });
   await readCached('hash', () => reader.hGetAll('c:hash'));
   await writeAndReread('hash field', 'c:hash', () => writer.hSet('c:hash', 'f', 'new'),
     () => reader.hGetAll('c:hash'));
 
   await writer.set('c:exp', 'soon', { PX: 600000 });
+  await onA('c:exp', (c) => c.get('c:exp'), 'soon');
   await readCached('expiring', () => reader.get('c:exp'));
   // PEXPIRE is itself a write (invalidates). Then node A must also invalidate when the key
   // expires: EXISTS is cached by node-redis, so the loop only sees 0 once A has pushed the
@@ -121,6 +130,7 @@ async function main() {
   await readCached('string again', () => reader.get('c:str'));
   await writeAndReread('del', 'c:str', () => writer.del('c:str'), () => reader.get('c:str'));
 
+  await onA('s:n', (c) => c.get('s:n'), '1');
   await readCached('before flushall', () => reader.get('s:n'));
   const inv = invalidated('');
   await writer.flushAll();
@@ -131,6 +141,7 @@ async function main() {
   r.print();
   await reader.close();
   await writer.close();
+  await plainA.close();
 }
 
 run(main);
