@@ -81,7 +81,7 @@ export function parseInfo(text) {
  * Runs main() with a hard time limit: the process exits 1 (with the error on stderr) on a
  * failure or after limitMs, so a hung server cannot hang ctest.
  */
-export function run(main, limitMs = 60000) {
+export function run(main, limitMs = 90000) {
   const timer = setTimeout(() => {
     process.stderr.write(`scenario did not finish within ${limitMs} ms\n`);
     process.exit(1);
