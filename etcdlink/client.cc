@@ -124,13 +124,15 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   // Keepalive pings find a member that is alive for TCP but answers nothing (a frozen
   // process): without them a watch stream on it waits forever, and the node stops applying
   // writes. etcd's ping policy (facts §4.7): at least 5 s apart and only during a call, or
-  // GOAWAY too_many_pings; so every 10 s, only while a call or stream is open, and not capped
-  // by data (an idle watch stream sends none). An unanswered ping closes the connection
+  // GOAWAY too_many_pings; so every ClientOptions::keepalive (10 s by default), only while a
+  // call or stream is open, and not capped by data (an idle watch stream sends none). An unanswered ping closes the connection
   // after 5 s; the watch then reconnects to another member.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  if (options.keepalive.count() > 0) {
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(options.keepalive.count()));
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
   auto credentials = internal::MakeChannelCredentials(options, &args);
   channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints), credentials, args);
   if (!options.user.empty()) {

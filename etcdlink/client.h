@@ -26,6 +26,11 @@ struct ClientOptions {
   std::vector<std::string> endpoints;
   /// Deadline of every unary call (ms). A call that cannot reach a member fails within it.
   std::chrono::milliseconds call_timeout{5000};
+  /// gRPC keepalive ping interval (0 = no pings). A ping unanswered for 5 s closes the
+  /// connection, so streams on a member that stopped answering (a frozen process) fail and
+  /// reconnect elsewhere. etcd answers pings closer than 5 s apart with GOAWAY too_many_pings
+  /// (facts §4.7): use 0 or at least 10 s.
+  std::chrono::milliseconds keepalive{10000};
   /// TLS towards etcd (see security.h); off = plaintext.
   ClientTls tls{};  // (`{}`s: positional ClientOptions{endpoints, timeout} stays warning-free)
   /// etcd v3 auth: when `user` is non-empty every call and watch stream carries a token from
@@ -47,9 +52,9 @@ struct ClientOptions {
 /// The receive size limit is lifted (etcd Range replies can exceed gRPC's 4 MiB default).
 /// KV and Lease calls carry the "hasleader" metadata, so a member that lost its leader answers
 /// UNAVAILABLE "etcdserver: no leader" at once instead of timing out; Status and serializable
-/// Ranges do not (they are meant to work on such a member). gRPC keepalive pings every 10 s
-/// while a call or stream is open (etcd's ping policy allows no less, facts §4.7) close a
-/// connection to a member that stopped answering (a frozen process) 5 s after a lost ping.
+/// Ranges do not (they are meant to work on such a member). gRPC keepalive pings (every
+/// ClientOptions::keepalive, only while a call or stream is open) close a connection to a
+/// member that stopped answering (a frozen process) 5 s after a lost ping.
 class Client {
  public:
   explicit Client(ClientOptions options);

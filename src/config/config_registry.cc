@@ -356,6 +356,17 @@ std::vector<ConfigOption> BuildTable() {
       },
       [](const Config& c) { return std::to_string(c.etcd_timeout.count()); }));
   t.push_back(Custom(
+      "etcd-keepalive-ms", kImm,
+      "gRPC keepalive ping interval towards etcd (0 = off; else >= 10000, etcd's ping policy)",
+      [](Config* c, std::string_view text) -> std::string {
+        int64_t v;
+        if (auto error = ParseInRange(text, 0, kIntMax, &v); !error.empty()) return error;
+        if (v != 0 && v < 10000) return "argument must be 0 or at least 10000";
+        c->etcd_keepalive = std::chrono::milliseconds(v);
+        return "";
+      },
+      [](const Config& c) { return std::to_string(c.etcd_keepalive.count()); }));
+  t.push_back(Custom(
       "txn-isolation", kImm, "MULTI/EXEC isolation: serializable | snapshot | read-committed",
       [](Config* c, std::string_view text) -> std::string {
         std::string v = Lower(text);

@@ -22,6 +22,7 @@ from harness import wait_for
 
 # Short etcd deadline so that faults resolve quickly; the ack bound uses it too.
 NODE_ARGS = ["--etcd-timeout-ms", "2000"]
+STALL_ARGS = ["--etcd-keepalive-ms", "0"]
 
 
 def report(name, load, faults, anomalies, **extra):
@@ -231,7 +232,9 @@ class LinkFaults(unittest.TestCase):
         for p in self.proxies:
             self.addCleanup(p.close)
         link = type("Link", (), {"endpoint": ",".join(p.endpoint for p in self.proxies)})
-        self.cut_node = harness.Node(link, extra_args=NODE_ARGS)
+        # Without keepalive pings a frozen proxy is a watch stalled while Txns pass (as a
+        # member whose watch lags but answers pings); with them the node would leave it.
+        self.cut_node = harness.Node(link, extra_args=NODE_ARGS + STALL_ARGS)
         self.addCleanup(self.cut_node.close)
         for n in self.nodes:
             self.addCleanup(n.close)

@@ -48,7 +48,9 @@ class StalledWatch(unittest.TestCase):
         for p in self.proxies:
             self.addCleanup(p.close)
         link = type("Link", (), {"endpoint": ",".join(p.endpoint for p in self.proxies)})
-        self.node = harness.Node(link, extra_args=NODE_ARGS)
+        # No keepalive pings: the frozen proxies then stall the watch for as long as the test
+        # needs (as a member whose watch lags while it answers pings), not ~15 s.
+        self.node = harness.Node(link, extra_args=NODE_ARGS + ["--etcd-keepalive-ms", "0"])
         self.addCleanup(self.node.close)
 
     def freeze_watch(self):
