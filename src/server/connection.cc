@@ -148,7 +148,7 @@ asio::awaitable<void> Connection::WaitWhilePaused() {
       if (held_) wake_.cancel();
     });
   };
-  while (state_.pause.Hold(may_write, keyspace::NowMs(), &until_ms, wake)) {
+  while (!killed_ && state_.pause.Hold(may_write, keyspace::NowMs(), &until_ms, wake)) {
     if (!in_flight_.empty()) {
       co_await DrainInFlight();  // may swallow the UNPAUSE wake-up: look again
       continue;
@@ -177,6 +177,10 @@ asio::awaitable<bool> Connection::ProcessInput() {
     in_start_ += result.consumed;  // the args stay valid: in_ is not moved before draining
     if (command_.args.empty()) continue;
     co_await WaitWhilePaused();
+    if (killed_) {  // CLIENT KILL: the rest of the input is not run
+      if (!in_flight_.empty()) co_await DrainInFlight();
+      co_return false;
+    }
     session_.last_command_ms.store(keyspace::NowMs(), std::memory_order_relaxed);
     // CLIENT REPLY SKIP drops the reply of the command after it (Redis's CLIENT_REPLY_SKIP).
     const bool skip_reply = std::exchange(session_.reply_skip_next, false);
@@ -243,7 +247,15 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
       asio::post(ex, [weak] {
         boost::system::error_code ignored;
-        if (auto c = weak.lock()) c->socket_.close(ignored);  // the read loop then ends
+        auto c = weak.lock();
+        if (!c) return;
+        c->killed_ = true;
+        c->socket_.close(ignored);  // the read loop then ends
+        // A parked blocking command ends without a reply (as Redis frees a blocked client),
+        // and a command held by CLIENT PAUSE is dropped.
+        auto abandon = c->session_.abandon_blocked;
+        if (abandon) abandon();
+        if (c->held_) c->wake_.cancel();
       });
     };
     session_.unblock = [weak = weak_from_this(), ex = socket_.get_executor()](bool error) {

@@ -47,6 +47,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// commands in flight) until the deadline or CLIENT UNPAUSE.
   boost::asio::awaitable<void> WaitWhilePaused();
   bool held_ = false;  ///< inside WaitWhilePaused's wait: an UNPAUSE wake-up may cancel wake_
+  /// Session::disconnect ran (CLIENT KILL, a deleted ACL user): a held command is dropped.
+  bool killed_ = false;
   /// Disconnects the client now (a limit was hit): pending reads and writes fail.
   void Close(std::string_view reason);
   /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.

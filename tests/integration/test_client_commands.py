@@ -253,6 +253,34 @@ class ClientCommandsTest(AgainstRedisTestCase):
         self.assertTrue(other.closed())
         self.assertEqual(me.call("PING"), b"+PONG\r\n")
 
+    def test_kill_ends_a_blocked_or_held_command(self):
+        self.pc.delete("kl", "kp")
+        blocked = self.raw(self.node.port)
+        bid = blocked.call("CLIENT", "ID")[1:-2].decode()
+        blocked.send(("BLPOP", "kl", "0"))
+        wait_for(lambda: "flags=b" in self.pc.execute_command("CLIENT", "LIST", "ID", bid).decode(),
+                 what="the client blocked")
+        self.assertEqual(self.pc.execute_command("CLIENT", "KILL", "ID", bid), 1)
+        self.assertTrue(blocked.closed())
+        wait_for(lambda: self.pc.execute_command("CLIENT", "LIST", "ID", bid) == b"",
+                 what="the killed client gone")
+        # The killed BLPOP takes nothing pushed afterwards.
+        self.pc.rpush("kl", "x")
+        self.assertEqual(self.pc.lrange("kl", 0, -1), [b"x"])
+        # A write held by CLIENT PAUSE is dropped with its client.
+        self.pc.execute_command("CLIENT", "PAUSE", "100000", "WRITE")
+        held = self.raw(self.node.port)
+        hid = held.call("CLIENT", "ID")[1:-2].decode()
+        held.send(("SET", "kp", "v"))
+        self.assertTrue(held.nothing_pending())
+        self.assertEqual(self.pc.execute_command("CLIENT", "KILL", "ID", hid), 1)
+        self.assertTrue(held.closed())
+        # Gone while the pause still holds: its SET can no longer run.
+        wait_for(lambda: self.pc.execute_command("CLIENT", "LIST", "ID", hid) == b"",
+                 what="the held client gone")
+        self.pc.execute_command("CLIENT", "UNPAUSE")
+        self.assertIsNone(self.pc.get("kp"))
+
     def test_pause_write_holds_writes_until_unpause(self):
         self.pc.delete("pk")
         self.assertTrue(self.pc.execute_command("CLIENT", "PAUSE", "100000", "WRITE"))
