@@ -202,6 +202,23 @@ class ClientCommandsTest(AgainstRedisTestCase):
         self.assertEqual(c.call("RESET"), b"+RESET\r\n")
         self.assertEqual(c.call("ACL", "WHOAMI"), b"$7\r\ndefault\r\n")
 
+    def test_reset_with_a_password_needs_auth_again_as_redis(self):
+        admins = []
+        for port in (self.node.port, self.redis.port):
+            admin = self.raw(port)
+            self.assertEqual(admin.call("ACL", "SETUSER", "default", ">pw"), b"+OK\r\n")
+            self.assertEqual(admin.call("AUTH", "pw"), b"+OK\r\n")
+            admins.append(admin)
+        try:
+            pc, rr = self.raw(self.node.port), self.raw(self.redis.port)
+            for args in [("PING",), ("AUTH", "pw"), ("PING",), ("RESET",), ("PING",),
+                         ("RESET",), ("AUTH", "default", "pw"), ("PING",), ("QUIT",)]:
+                with self.subTest(args=args):
+                    self.assertEqual(pc.call(*args), rr.call(*args))
+        finally:
+            for admin in admins:
+                self.assertEqual(admin.call("ACL", "SETUSER", "default", "nopass"), b"+OK\r\n")
+
     def test_reply_off_and_skip_as_redis(self):
         pipeline = [("CLIENT", "REPLY", "OFF"), ("SET", "rk", "1"), ("GET", "rk"),
                     ("NOSUCHCOMMAND",), ("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "ON"),
