@@ -26,7 +26,7 @@ void ClientPause::Unpause() {
 
 bool ClientPause::Hold(bool may_write, int64_t now_ms, int64_t* until_ms,
                        std::function<void()> on_unpause) {
-  if (!active_.load(std::memory_order_relaxed)) return false;
+  if (!active_.load()) return false;
   std::lock_guard lock(mu_);
   if (mode_ == Mode::kNone) return false;
   if (now_ms >= end_ms_) {  // the deadline passed: the pause is over

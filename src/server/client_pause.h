@@ -23,6 +23,8 @@ class ClientPause {
   void Pause(int64_t end_ms, Mode mode);
   /// CLIENT UNPAUSE: ends the pause and runs every waiter registered by Hold.
   void Unpause();
+  /// Whether a pause may be running (one atomic load, no lock): when false, Hold is false.
+  bool active() const { return active_.load(); }
   /// Whether a command is held now (`now_ms`): any command under ALL; under WRITE, one that
   /// may write (`may_write`: a write command, or EXEC of a transaction queuing one). When
   /// held, `*until_ms` is the deadline and `on_unpause` runs (on the UNPAUSE caller's thread;

@@ -176,7 +176,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     }
     in_start_ += result.consumed;  // the args stay valid: in_ is not moved before draining
     if (command_.args.empty()) continue;
-    co_await WaitWhilePaused();
+    if (state_.pause.active()) co_await WaitWhilePaused();  // no frame per command otherwise
     if (killed_) {  // CLIENT KILL: the rest of the input is not run
       if (!in_flight_.empty()) co_await DrainInFlight();
       co_return false;
