@@ -31,7 +31,18 @@ struct Session {
   /// For CLIENT LIST from other threads: atomics, so the owner never takes a lock per command.
   std::atomic<int64_t> last_command_ms{0};
   std::atomic<const char*> last_command{"NULL"};  ///< a command table name (static storage)
-  bool close_after_reply = false;  ///< QUIT
+  bool close_after_reply = false;  ///< QUIT, or CLIENT KILL of itself (reply first, then close)
+
+  // CLIENT REPLY (as Redis's CLIENT_REPLY_OFF / _SKIP_NEXT): the Connection drops the reply
+  // of a command when, once the command ran, `reply_off` is set or the command was the one
+  // after CLIENT REPLY SKIP (it takes `reply_skip_next` before running it).
+  bool reply_off = false;
+  bool reply_skip_next = false;
+  /// CLIENT NO-EVICT (a flag only: client eviction arrives later). Read by CLIENT LIST.
+  std::atomic<bool> no_evict{false};
+  /// A blocking command of this client is parked (BLPOP ...): set and cleared by the Driver on
+  /// the connection's thread, read by CLIENT UNBLOCK and CLIENT LIST from other threads.
+  std::atomic<bool> blocked{false};
 
   // MULTI/EXEC (as Redis multi.c): commands queued after MULTI run at EXEC as one commit.
   bool in_multi = false;
@@ -57,6 +68,13 @@ struct Session {
   /// hangs up meanwhile: the command ends without a reply and leaves the blocking registry,
   /// so it cannot take an element pushed later (as Redis frees a disconnected blocked client).
   std::function<void()> abandon_blocked;
+  /// Set with `abandon_blocked`, connection thread only: answers the parked command now, with
+  /// its timeout reply (false) or "-UNBLOCKED client unblocked via CLIENT UNBLOCK" (true).
+  std::function<void(bool error)> wake_blocked;
+  /// CLIENT UNBLOCK from any thread (set by Connection under clients_mu like `disconnect`;
+  /// null in in-process tests): posts `wake_blocked` to the connection's thread, where it does
+  /// nothing if the command was answered meanwhile.
+  std::function<void(bool error)> unblock;
 
   /// Leaves MULTI and drops the queue; the WATCHed keys stay.
   void ResetMulti() {

@@ -1,5 +1,6 @@
-// server_family.cc — connection and server commands: PING, ECHO, QUIT, HELLO, CLIENT,
-// COMMAND, CONFIG GET. INFO lives in info.cc.
+// server_family.cc — connection and server commands: PING, ECHO, QUIT, RESET, HELLO, CLIENT,
+// COMMAND, CONFIG GET. INFO lives in info.cc; most CLIENT subcommands and RESET in
+// client_commands.cc.
 #include <unistd.h>
 
 #include <bit>
@@ -10,11 +11,13 @@
 
 #include "auth/categories.h"
 #include "commands/acl_family.h"
+#include "commands/client_commands.h"
 #include "commands/command_docs.h"
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/info.h"
 #include "commands/table.h"
+#include "commands/tracking_specs.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
@@ -139,26 +142,9 @@ void Hello(CommandContext& ctx) {
   ctx.out.ArrayHeader(0);
 }
 
-std::string ClientLine(const client::Session& s, int64_t now_ms) {
-  std::string line;
-  line += "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
-          " fd=0 name=" + s.name + " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
-          " idle=" + std::to_string((now_ms - s.last_command_ms.load()) / 1000) + " flags=" +
-          (s.in_multi ? "x" : "N") + " db=" + std::to_string(s.db) +
-          " sub=0 psub=0 ssub=0 multi=" +
-          (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
-          " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-          "tot-mem=0 events=r cmd=" +
-          s.last_command.load() + " user=" + s.user_name +
-          " redir=-1 resp=" + std::to_string(s.protocol) + " lib-name=" + s.lib_name +
-          " lib-ver=" + s.lib_ver + "\n";
-  return line;
-}
-
 void Client(CommandContext& ctx) {
   auto sub = ctx.args[1];
-  if (!SubcommandOk(ctx, {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4},
-                          {"list", -2}, {"info", 2}})) {
+  if (!SubcommandOk(ctx, {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4}})) {
     return;
   }
   if (EqualsIgnoreCase(sub, "id") && ctx.args.size() == 2) return ctx.out.Integer(ctx.session.id);
@@ -185,16 +171,7 @@ void Client(CommandContext& ctx) {
     }
     return ctx.out.Ok();
   }
-  if ((EqualsIgnoreCase(sub, "list") && ctx.args.size() == 2) ||
-      (EqualsIgnoreCase(sub, "info") && ctx.args.size() == 2)) {
-    int64_t now = keyspace::NowMs();
-    if (EqualsIgnoreCase(sub, "info")) return ctx.out.Bulk(ClientLine(ctx.session, now));
-    std::string all;
-    std::lock_guard lock(ctx.server.ClientsMutex());
-    for (const auto& [id, s] : ctx.server.Clients()) all += ClientLine(*s, now);
-    return ctx.out.Bulk(all);
-  }
-  ctx.out.Error(kErrSyntax);  // CLIENT LIST TYPE/ID filters: not supported
+  ctx.out.Error(kErrSyntax);
 }
 
 // COMMAND entries in Redis 7's COMMAND INFO layout: name, arity, flags, first key, last key,
@@ -369,6 +346,12 @@ void Command(CommandContext& ctx) {
   ctx.out.Error(kErrSyntax);
 }
 
+// CLIENT's subcommands followed by client-side caching's (tracking_specs.h).
+std::vector<CommandSpec> WithTrackingSubcommands(std::vector<CommandSpec> subs) {
+  for (auto& spec : TrackingSubcommandSpecs()) subs.push_back(std::move(spec));
+  return subs;
+}
+
 }  // namespace
 
 void RegisterServerFamily(CommandTable& t) {
@@ -394,6 +377,11 @@ void RegisterServerFamily(CommandTable& t) {
             .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue,
             .acl = acl::kFast | acl::kConnection,
             .handler = Quit})
+      .Add({.name = "reset",
+            .arity = 1,
+            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue,
+            .acl = acl::kFast | acl::kConnection,
+            .handler = Reset})
       .Add({.name = "hello",
             .arity = -1,
             .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy,
@@ -403,7 +391,7 @@ void RegisterServerFamily(CommandTable& t) {
             .arity = -2,
             .flags = 0,
             .acl = acl::kSlow,
-            .subcommands = {{.name = "id",
+            .subcommands = WithTrackingSubcommands({{.name = "id",
                              .arity = 2,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
@@ -429,13 +417,43 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kAdmin | kNoScript | kLoading | kStale,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
                              .tips = {"nondeterministic_output"},
-                             .handler = Client},
+                             .handler = ClientList},
                             {.name = "info",
                              .arity = 2,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .tips = {"nondeterministic_output"},
-                             .handler = Client}}})
+                             .handler = ClientInfo},
+                            {.name = "kill",
+                             .arity = -3,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .handler = ClientKill},
+                            {.name = "pause",
+                             .arity = -3,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .handler = ClientPause},
+                            {.name = "unpause",
+                             .arity = 2,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .handler = ClientUnpause},
+                            {.name = "no-evict",
+                             .arity = 3,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .handler = ClientNoEvict},
+                            {.name = "reply",
+                             .arity = 3,
+                             .flags = kNoScript | kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = ClientReply},
+                            {.name = "unblock",
+                             .arity = -3,
+                             .flags = kAdmin | kNoScript | kLoading | kStale,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous | acl::kConnection,
+                             .handler = ClientUnblock}})})
       .Add({.name = "command",
             .arity = -1,
             .flags = kLoading | kStale,

@@ -56,6 +56,13 @@ class ServerView {
   /// The connected clients by CLIENT ID. Only while holding ClientsMutex().
   virtual const std::map<int64_t, client::Session*>& Clients() = 0;
 
+  /// CLIENT PAUSE: holds the commands of this node's clients until `end_ms` (ms since the
+  /// epoch) — every command when `all`, else those that may write — as Redis 7.0; a running
+  /// pause keeps the later deadline and the wider mode. Node-local (docs/consistency.md).
+  virtual void PauseClients(int64_t end_ms, bool all) = 0;
+  /// CLIENT UNPAUSE: ends the pause; held commands run at once.
+  virtual void UnpauseClients() = 0;
+
   /// INFO's counters and figures, now.
   virtual ServerStats Stats() = 0;
   /// CONFIG RESETSTAT: zeroes the counters that Redis resets (connections, commands,

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "auth/protected_mode.h"
+#include "commands/table.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::server {
@@ -120,9 +121,46 @@ asio::awaitable<void> Connection::DrainInFlight() {
     boost::system::error_code ignored;
     co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   }
-  for (auto& f : in_flight_) out_.append(f.reply);
+  for (auto& f : in_flight_) {
+    if (!f.suppressed) out_.append(f.reply);
+  }
   in_flight_.clear();
   watchdog_.SetBusy(false);
+}
+
+asio::awaitable<void> Connection::WaitWhilePaused() {
+  const commands::CommandSpec* spec = commands::Table().Resolve(command_.args);
+  auto writes = [](const commands::CommandSpec* s) {
+    return s != nullptr && (s->flags & commands::kWrite);
+  };
+  // As Redis's is_may_replicate_command: a write, or EXEC of a transaction that queued one.
+  bool may_write = writes(spec);
+  if (!may_write && spec != nullptr && (spec->flags & commands::kRunsQueue) && session_.in_multi) {
+    for (const auto& queued : session_.queued) {
+      std::vector<std::string_view> args(queued.begin(), queued.end());
+      may_write = may_write || writes(commands::Table().Resolve(args));
+    }
+  }
+  int64_t until_ms = 0;
+  // A late wake-up (UNPAUSE after this wait timed out) must not end another wait on wake_.
+  auto wake = [ex = executor_, this] {
+    ex->Post([this] {
+      if (held_) wake_.cancel();
+    });
+  };
+  while (!killed_ && state_.pause.Hold(may_write, keyspace::NowMs(), &until_ms, wake)) {
+    if (!in_flight_.empty()) {
+      co_await DrainInFlight();  // may swallow the UNPAUSE wake-up: look again
+      continue;
+    }
+    watchdog_.SetBusy(true);  // held, as blocked: never closed as idle
+    wake_.expires_after(std::chrono::milliseconds(std::max<int64_t>(until_ms - keyspace::NowMs(), 1)));
+    boost::system::error_code ignored;
+    held_ = true;
+    co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    held_ = false;
+    watchdog_.SetBusy(false);
+  }
 }
 
 asio::awaitable<bool> Connection::ProcessInput() {
@@ -138,10 +176,18 @@ asio::awaitable<bool> Connection::ProcessInput() {
     }
     in_start_ += result.consumed;  // the args stay valid: in_ is not moved before draining
     if (command_.args.empty()) continue;
+    if (state_.pause.active()) co_await WaitWhilePaused();  // no frame per command otherwise
+    if (killed_) {  // CLIENT KILL: the rest of the input is not run
+      if (!in_flight_.empty()) co_await DrainInFlight();
+      co_return false;
+    }
     session_.last_command_ms.store(keyspace::NowMs(), std::memory_order_relaxed);
+    // CLIENT REPLY SKIP drops the reply of the command after it (Redis's CLIENT_REPLY_SKIP).
+    const bool skip_reply = std::exchange(session_.reply_skip_next, false);
     if (driver_.Overlappable(session_, command_.args)) {
       auto& f = in_flight_.emplace_back();
       f.args = command_.args;
+      f.suppressed = skip_reply || session_.reply_off;
       ++outstanding_;
       bool done = driver_.Execute(session_, f.args, &f.reply, executor_, [this] {
         if (--outstanding_ == 0) wake_.cancel();
@@ -150,6 +196,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
       continue;
     }
     if (!in_flight_.empty()) co_await DrainInFlight();
+    const size_t reply_start = out_.size();
     bool done = driver_.Execute(session_, command_.args, &out_, executor_,
                                 [this] { wake_.cancel(); });
     if (!done) {
@@ -164,6 +211,8 @@ asio::awaitable<bool> Connection::ProcessInput() {
       if (blocking) socket_.socket().cancel(ignored);  // ends a pending WatchForHangUp
       watchdog_.SetBusy(false);
     }
+    // CLIENT REPLY OFF (its own reply included) or SKIP: the reply is not sent.
+    if (skip_reply || session_.reply_off) out_.resize(reply_start);
     if (watchdog_.OverHardLimit(out_.size())) {
       // As Redis: the client is dropped with its pending replies, not sent a partial batch.
       spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
@@ -198,7 +247,23 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
       asio::post(ex, [weak] {
         boost::system::error_code ignored;
-        if (auto c = weak.lock()) c->socket_.close(ignored);  // the read loop then ends
+        auto c = weak.lock();
+        if (!c) return;
+        c->killed_ = true;
+        c->socket_.close(ignored);  // the read loop then ends
+        // A parked blocking command ends without a reply (as Redis frees a blocked client),
+        // and a command held by CLIENT PAUSE is dropped.
+        auto abandon = c->session_.abandon_blocked;
+        if (abandon) abandon();
+        if (c->held_) c->wake_.cancel();
+      });
+    };
+    session_.unblock = [weak = weak_from_this(), ex = socket_.get_executor()](bool error) {
+      asio::post(ex, [weak, error] {
+        auto c = weak.lock();
+        if (!c) return;
+        auto wake = c->session_.wake_blocked;  // a copy: answering clears the session's
+        if (wake) wake(error);
       });
     };
   }

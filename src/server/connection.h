@@ -43,6 +43,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS
   /// (whose close_notify is data), is noticed only when the command ends.
   void WatchForHangUp();
+  /// CLIENT PAUSE: while this node's pause holds the command in command_, waits (after the
+  /// commands in flight) until the deadline or CLIENT UNPAUSE.
+  boost::asio::awaitable<void> WaitWhilePaused();
+  bool held_ = false;  ///< inside WaitWhilePaused's wait: an UNPAUSE wake-up may cancel wake_
+  /// Session::disconnect ran (CLIENT KILL, a deleted ACL user): a held command is dropped.
+  bool killed_ = false;
   /// Disconnects the client now (a limit was hit): pending reads and writes fail.
   void Close(std::string_view reason);
   /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.
@@ -72,6 +78,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct InFlight {
     std::vector<std::string_view> args;
     std::string reply;
+    bool suppressed = false;  ///< CLIENT REPLY OFF/SKIP: the reply is dropped
   };
   std::deque<InFlight> in_flight_;
   int outstanding_ = 0;

@@ -14,20 +14,34 @@ void Wake(const std::shared_ptr<Job>& job) {
   job->Attempt();
 }
 
+// Answers a parked job now with its timeout reply (a null array, as Redis for BLPOP, BZPOPMIN
+// ...) or CLIENT UNBLOCK's error; nothing if it is no longer parked.
+void AnswerParked(const std::shared_ptr<Job>& job, bool unblock_error) {
+  if (job->state != Job::State::kParked) return;
+  job->reply.clear();
+  resp::ReplyWriter writer(&job->reply, job->session->protocol);
+  if (unblock_error) {
+    writer.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    writer.NullArray();
+  }
+  job->Finish();  // leaves the registry
+}
+
 }  // namespace
 
 void Park(const std::shared_ptr<Job>& job, int64_t read_revision) {
   ParkSlot& slot = job->park;
   if (!slot.timer_armed && slot.block.timeout_ms > 0) {
     slot.timer_armed = true;
-    job->executor->PostAfter(std::chrono::milliseconds(slot.block.timeout_ms), [job] {
-      if (job->state != Job::State::kParked) return;
-      job->reply.clear();
-      resp::ReplyWriter(&job->reply, job->session->protocol).NullArray();
-      job->Finish();  // leaves the registry
-    });
+    job->executor->PostAfter(std::chrono::milliseconds(slot.block.timeout_ms),
+                             [job] { AnswerParked(job, /*unblock_error=*/false); });
   }
   job->state = Job::State::kParked;
+  job->session->blocked.store(true, std::memory_order_relaxed);
+  job->session->wake_blocked = [weak = std::weak_ptr<Job>(job)](bool error) {
+    if (auto parked = weak.lock()) AnswerParked(parked, error);
+  };
   job->session->abandon_blocked = [weak = std::weak_ptr<Job>(job)] {
     auto parked = weak.lock();
     if (!parked || parked->state != Job::State::kParked) return;
@@ -46,6 +60,8 @@ void LeaveParking(Job& job) {
   if (job.kind != Job::Kind::kBlocking) return;
   if (job.state == Job::State::kParked) job.server->blocking.Remove(job.park.token);
   job.session->abandon_blocked = nullptr;
+  job.session->wake_blocked = nullptr;
+  job.session->blocked.store(false, std::memory_order_relaxed);
 }
 
 }  // namespace petacore::server

@@ -21,14 +21,17 @@ struct ParkSlot {
 };
 
 /// Parks `job` (state kParked): registers it for job->park.block.keys, arms the timeout once
-/// (a null array reply at expiry, as Redis), and sets Session::abandon_blocked so a client
+/// (a null array reply at expiry, as Redis), sets Session::blocked and Session::wake_blocked
+/// (CLIENT UNBLOCK: the timeout reply, or the UNBLOCKED error, at once) and
+/// Session::abandon_blocked so a client
 /// that hangs up ends the job without a reply. A key changing wakes it to run again
 /// (kRunning); a change applied after `read_revision` (the snapshot the handler read) but
 /// before the registration wakes it at once. Callbacks hold the Job by shared_ptr and reach
 /// the connection only through its executor.
 void Park(const std::shared_ptr<Job>& job, int64_t read_revision);
 
-/// Removes a parked job from the registry and clears Session::abandon_blocked (from Finish).
+/// Removes a parked job from the registry and clears Session::abandon_blocked, wake_blocked
+/// and blocked (from Finish).
 /// No-op for a job that never parked.
 void LeaveParking(Job& job);
 

@@ -21,6 +21,7 @@
 #include "replication/committer.h"
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
+#include "server/client_pause.h"
 
 namespace petacore::server {
 
@@ -64,6 +65,8 @@ struct ServerState final : commands::ServerView {
   /// mutate listed fields under it too.
   std::mutex clients_mu;
   std::map<int64_t, client::Session*> clients;
+  /// CLIENT PAUSE / UNPAUSE: consulted by every connection before running a command.
+  ClientPause pause;
 
   /// Replicated mode: batches the etcd revision fetches of linearizable reads
   /// (server/read_fence.h). Null in standalone mode. Set once at start-up.
@@ -75,6 +78,10 @@ struct ServerState final : commands::ServerView {
   auth::Registry& Acl() override { return acl; }
   std::mutex& ClientsMutex() override { return clients_mu; }
   const std::map<int64_t, client::Session*>& Clients() override { return clients; }
+  void PauseClients(int64_t end_ms, bool all) override {
+    pause.Pause(end_ms, all ? ClientPause::Mode::kAll : ClientPause::Mode::kWrite);
+  }
+  void UnpauseClients() override { pause.Unpause(); }
   commands::ServerStats Stats() override;
   void ResetStats() override;
   std::string InfoLines(std::string_view section) override;
