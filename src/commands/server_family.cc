@@ -275,7 +275,7 @@ void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
     if (categories & (1u << i)) ctx.out.Simple("@" + std::string(names[i]));
   }
   ctx.out.SetHeader(spec.tips.size());
-  for (auto tip : spec.tips) ctx.out.Simple(tip);
+  for (auto tip : spec.tips) ctx.out.Bulk(tip);  // bulk strings, as Redis's addReplyCommandTips
   ctx.out.SetHeader(spec.key_specs.size());
   for (const auto& ks : spec.key_specs) KeySpecReply(ctx, ks);
   if (spec.subcommands.empty()) {
