@@ -74,7 +74,10 @@ LISTS = [
     ["LPOS", "l", "b"], ["LPOS", "l", "nope"], ["LPOS", "l", "b", "COUNT", "0"],
     ["LSET", "l", "0", "y"], ["LSET", "l", "99", "y"], ["LINSERT", "l", "BEFORE", "a", "q"],
     ["LREM", "l", "0", "q"], ["LTRIM", "l", "0", "2"], ["LPOP", "l"], ["RPOP", "l", "5"],
-    ["LPOP", "l"], ["LPOP", "l", "2"], ["RPOP", "nope", "2"], ["LPUSHX", "nope", "a"],
+    ["LPOP", "l"], ["LPOP", "l", "2"], ["RPUSH", "m", "a", "b", "a", "c", "a"],
+    ["LPOS", "m", "a", "COUNT", "2", "RANK", "-1"], ["LPOS", "m", "a", "MAXLEN", "1", "COUNT", "0"],
+    ["LPOS", "m", "a", "RANK", "0"], ["LRANGE", "m", "-2", "100"], ["LMOVE", "m", "m", "UP", "LEFT"],
+    ["LPOP", "m", "-1"], ["RPOP", "m", "0"], ["LINSERT", "m", "AFTER", "nope", "x"], ["RPOP", "nope", "2"], ["LPUSHX", "nope", "a"],
     ["RPUSH", "src", "1", "2"], ["LMOVE", "src", "dst", "LEFT", "RIGHT"],
     ["RPOPLPUSH", "src", "dst"], ["RPOPLPUSH", "src", "dst"], ["BLPOP", "empty", "0.01"],
     ["BRPOP", "empty", "0.01"], ["BLMOVE", "empty", "dst", "LEFT", "LEFT", "0.01"],
@@ -111,6 +114,10 @@ ZSETS = [
     ["BZPOPMIN", "w", "0"], ["BZPOPMAX", "w", "0"], ["BZPOPMIN", "w", "0.01"], ["ZREM", "z", "c", "x"],
     ["ZREMRANGEBYRANK", "z", "0", "0"], ["ZREMRANGEBYSCORE", "inf", "-inf", "inf"], ["ZREMRANGEBYLEX", "d", "-", "+"],
     ["ZADD", "z", "x", "a"], ["ZADD", "z", "NX", "XX", "1", "a"], ["ZINCRBY", "z", "x", "a"],
+    ["ZADD", "z", "GT", "CH", "5", "a", "0", "b"], ["ZADD", "z", "LT", "INCR", "10", "a"],
+    ["ZRANGE", "z", "[a", "(z", "BYLEX", "LIMIT", "0", "1"], ["ZMSCORE", "nope", "a"],
+    ["ZINTER", "2", "z", "w", "AGGREGATE", "MAX", "WITHSCORES"], ["ZRANGE", "z", "0", "-1", "REV", "WITHSCORES"],
+    ["ZRANGEBYSCORE", "z", "(1", "5", "LIMIT", "0", "1", "WITHSCORES"], ["ZINCRBY", "z", "-inf", "a"],
     ["ZADD", "p", "0.1", "a", "1e-5", "b", "123456789012345678", "c"], ["ZRANGE", "p", "0", "-1", "WITHSCORES"],
 ]
 
@@ -119,6 +126,9 @@ TRANSACTIONS = [
     ["GET", "nope"], ["EXEC"], ["EXEC"], ["DISCARD"], ["MULTI"], ["MULTI"], ["DISCARD"],
     ["WATCH", "a"], ["UNWATCH"], ["MULTI"], ["SET", "a"], ["EXEC"],
     ["MULTI"], ["INCR", "a"], ["LPUSH", "a", "x"], ["EXEC"],
+    ["MULTI"], ["ZADD", "z", "1.5", "m"], ["ZSCORE", "z", "m"], ["SADD", "s", "x"], ["SMEMBERS", "s"],
+    ["HSET", "h", "f", "v"], ["HGETALL", "h"], ["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+    ["BLPOP", "empty", "0"], ["EXEC"], ["WATCH", "a"], ["MULTI"], ["WATCH", "a"], ["DISCARD"],
 ]
 
 SERVER = [
@@ -130,7 +140,10 @@ SERVER = [
     ["COMMAND", "INFO", "get"], ["COMMAND", "DOCS", "get"], ["COMMAND", "DOCS", "set"],
     ["COMMAND", "DOCS", "rpoplpush"], ["COMMAND", "DOCS", "lpush"], ["COMMAND", "INFO", "config"],
     ["COMMAND", "INFO", "zadd", "client|id"], ["COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "LEFT"],
-    ["INFO", "keyspace"], ["COMMAND", "DOCS", "nope"],
+    ["INFO", "keyspace"], ["CLIENT", "GETNAME"], ["OBJECT", "HELP"], ["CONFIG", "HELP"],
+    ["COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"],
+    ["COMMAND", "GETKEYS", "PING"], ["CONFIG", "SET", "nope", "1"], ["ECHO"], ["PING", "a", "b"],
+    ["HELLO", "3", "SETNAME", "n2"], ["CLIENT", "GETNAME"], ["COMMAND", "DOCS", "nope"],
     ["COMMAND", "INFO", "nope"], ["NOSUCHCOMMAND"], ["CLIENT", "NOSUCH"], ["GET", "a", "b"],
 ]
 
