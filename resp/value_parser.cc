@@ -115,7 +115,10 @@ ValueParser::Result ValueParser::Parse(std::string_view buffer, Value* out) {
     }
     if (cr == std::string_view::npos) {
       scan_ = buffer.size() > pos_ ? buffer.size() - 1 : pos_;
-      if (buffer.size() - pos_ > limits_.max_inline_len) {
+      // The line so far, not counting a final '\r' that may start its CRLF: too long only if
+      // it would be too long with its terminator too (the result must not depend on splits).
+      const size_t so_far = buffer.size() - pos_ - (buffer.size() > pos_ && buffer.back() == '\r');
+      if (so_far > limits_.max_inline_len) {
         return Fail("Protocol error: too big line");
       }
       return {Status::kNeedMore, 0};

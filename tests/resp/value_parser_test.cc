@@ -177,6 +177,9 @@ TEST(ValueParserTest, Limits) {
   EXPECT_TRUE(Feed("+123456789", 0, limits).error);      // too long, no CRLF yet
   EXPECT_TRUE(Feed("+123456789\r\n", 0, limits).error);  // too long with its CRLF
   EXPECT_TRUE(Feed("*1\r\n*1\r\n*1\r\n:1\r\n", 0, {}, 2).error);
+  // A line of exactly the limit is fine however it is split, even cut between '\r' and '\n'.
+  EXPECT_FALSE(Feed("+1234567\r\n", 0, limits).error);
+  EXPECT_FALSE(Feed("+1234567\r\n", 1, limits).error);
   EXPECT_FALSE(Feed("*1\r\n*1\r\n:1\r\n", 0, {}, 2).error);
 }
 
