@@ -262,6 +262,39 @@ class Resp3DifferentialTest(AgainstRedisTestCase):
                 c.call("AUTH", "default", "")
                 c.call("ACL", "DELUSER", "u1")
 
+    def test_exec_aborted_by_watch(self):
+        """EXEC after a watched key changed: a RESP3 null on both."""
+        others = (Resp3Conn(self.node.port), Resp3Conn(self.redis.port))
+        try:
+            self.run_sequence([["SET", "w", "1"], ["WATCH", "w"]])
+            for other in others:
+                other.call("SET", "w", "2")
+            self.run_sequence([["MULTI"], ["GET", "w"], ["EXEC"], ["GET", "w"]])
+        finally:
+            for other in others:
+                other.close()
+
+    def test_blocking_pop_woken_by_another_client(self):
+        """A parked BLPOP / BZPOPMIN answers in RESP3 when another connection pushes."""
+        import threading
+        for pop, push in ((["BLPOP", "q", "5"], ["RPUSH", "q", "x"]),
+                          (["BZPOPMIN", "zq", "5"], ["ZADD", "zq", "2.5", "m"])):
+            replies = {}
+            for conn, port, key in ((self.pc, self.node.port, "pc"),
+                                    (self.rr, self.redis.port, "rr")):
+                t = threading.Thread(target=lambda c=conn, k=key: replies.__setitem__(
+                    k, c.call(*pop)[0]))
+                t.start()
+                pusher = Resp3Conn(port)
+                try:
+                    # Until the pop is parked the push may land first; then the pop still
+                    # answers at once with the same reply, so no waiting is asserted.
+                    pusher.call(*push)
+                finally:
+                    pusher.close()
+                t.join(10)
+            self.assertEqual(replies["pc"], replies["rr"], pop)
+
     def test_protocol_switch(self):
         """HELLO 2 goes back to RESP2 replies and HELLO 3 forward again."""
         self.run_sequence([["HSET", "h", "f", "v"], ["HELLO", "2"], ["HGETALL", "h"],
@@ -316,6 +349,7 @@ class Resp3RandomTest(Resp3DifferentialTest):
 
     # The fixed sequences already ran in the base class.
     test_expiry = test_transactions = test_server = test_acl = test_protocol_switch = None
+    test_exec_aborted_by_watch = test_blocking_pop_woken_by_another_client = None
 
 
 class HelloTest(AgainstRedisTestCase):
