@@ -1,4 +1,5 @@
-// resp/ — the Redis serialization protocol (RESP2, built to grow into RESP3).
+// resp/ — the Redis serialization protocol: requests (this file), replies in RESP2 or RESP3
+// (reply.h) and RESP2/RESP3 values read back (value_parser.h).
 //
 // This module owns turning bytes into commands and replies into bytes. It must never do
 // I/O, never know about storage, and never allocate one string per argument: a parsed

@@ -74,7 +74,7 @@ void GetUser(CommandContext& ctx) {
   ctx.out.MapHeader(6);
   ctx.out.Bulk("flags");
   auto flags = user->Flags();
-  ctx.out.ArrayHeader(flags.size());
+  ctx.out.SetHeader(flags.size());  // a set in RESP3, as Redis 7.0.15
   for (auto f : flags) ctx.out.Bulk(f);
   ctx.out.Bulk("passwords");
   ctx.out.ArrayHeader(user->password_hashes().size());

@@ -113,7 +113,7 @@ void ArgsReply(CommandContext& ctx, std::span<const ArgDoc> args) {
     field("deprecated_since", a.deprecated_since);
     if (a.flags != 0) {
       ctx.out.Bulk("flags");
-      ctx.out.ArrayHeader(std::popcount(a.flags));
+      ctx.out.SetHeader(std::popcount(a.flags));  // sets in RESP3, as Redis 7.0.15
       if (a.flags & kArgOptional) ctx.out.Simple("optional");
       if (a.flags & kArgMultiple) ctx.out.Simple("multiple");
       if (a.flags & kArgMultipleToken) ctx.out.Simple("multiple_token");
@@ -142,7 +142,7 @@ void DocReply(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.Bulk(d.complexity);
   if (d.doc_flags != 0) {
     ctx.out.Bulk("doc_flags");
-    ctx.out.ArrayHeader(std::popcount(d.doc_flags));
+    ctx.out.SetHeader(std::popcount(d.doc_flags));
     if (d.doc_flags & kDocDeprecated) ctx.out.Simple("deprecated");
     if (d.doc_flags & kDocSyscmd) ctx.out.Simple("syscmd");
   }
@@ -156,7 +156,7 @@ void DocReply(CommandContext& ctx, const CommandSpec& spec) {
   }
   if (!d.history.empty()) {
     ctx.out.Bulk("history");
-    ctx.out.ArrayHeader(d.history.size());
+    ctx.out.SetHeader(d.history.size());
     for (const auto& h : d.history) {
       ctx.out.ArrayHeader(2);
       ctx.out.Bulk(h.version);

@@ -140,7 +140,7 @@ void Info(CommandContext& ctx) {
     s += "\r\n";
   }
   if (!s.empty()) s.resize(s.size() - 2);  // no blank line after the last section
-  ctx.out.Bulk(s);
+  ctx.out.Verbatim("txt", s);  // a verbatim string in RESP3, as Redis's INFO
 }
 
 }  // namespace petacore::commands

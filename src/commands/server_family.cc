@@ -92,15 +92,21 @@ void SetName(CommandContext& ctx, std::string_view name) {
   ctx.session.name = std::string(name);
 }
 
-// HELLO [protover [AUTH username password] [SETNAME clientname]] — RESP2 only for now.
+// HELLO [protover [AUTH username password] [SETNAME clientname]] — switches the connection
+// to RESP2 or RESP3 (session.protocol) after a successful AUTH option, then replies, in the
+// new protocol, the map Redis 7.0.15 replies (server "redis", version, proto, id, mode,
+// role, modules). Without protover the protocol stays as it is. Errors as Redis 7.0.15:
+// "NOPROTO unsupported protocol version" for a version other than 2 and 3.
 void Hello(CommandContext& ctx) {
   size_t i = 1;
+  int64_t protocol = ctx.session.protocol;
   if (ctx.args.size() >= 2) {
     int64_t ver;
     if (!ParseInt64(ctx.args[1], &ver)) {
       return ctx.out.Error("ERR Protocol version is not an integer or out of range");
     }
-    if (ver != 2) return ctx.out.Error("NOPROTO unsupported protocol version");
+    if (ver != 2 && ver != 3) return ctx.out.Error("NOPROTO unsupported protocol version");
+    protocol = ver;
     i = 2;
   }
   std::string_view new_name;
@@ -125,13 +131,18 @@ void Hello(CommandContext& ctx) {
     }
     SetName(ctx, new_name);
   }
+  {
+    std::lock_guard lock(ctx.server.ClientsMutex());  // CLIENT LIST reads it (resp=)
+    ctx.session.protocol = static_cast<int>(protocol);
+  }
+  ctx.out.set_protocol(static_cast<int>(protocol));
   ctx.out.MapHeader(7);
   ctx.out.Bulk("server");
   ctx.out.Bulk("redis");
   ctx.out.Bulk("version");
   ctx.out.Bulk(kRedisVersion);
   ctx.out.Bulk("proto");
-  ctx.out.Integer(2);
+  ctx.out.Integer(protocol);
   ctx.out.Bulk("id");
   ctx.out.Integer(ctx.session.id);
   ctx.out.Bulk("mode");
@@ -178,7 +189,7 @@ void Client(CommandContext& ctx) {
 // step, ACL categories, tips, key specs, subcommands (each a full entry).
 void KeyFlagsReply(CommandContext& ctx, uint32_t flags) {
   auto names = KeyFlagNames(flags);
-  ctx.out.ArrayHeader(names.size());
+  ctx.out.SetHeader(names.size());  // a set in RESP3, as Redis 7.0.15
   for (auto n : names) ctx.out.Simple(n);
 }
 
@@ -226,7 +237,9 @@ void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.Bulk(spec.fullname);
   ctx.out.Integer(spec.arity);
   auto flags = spec.FlagNames();
-  ctx.out.ArrayHeader(flags.size());
+  // RESP3 types as Redis 7.0.15 (addReplyCommandInfo): flags, categories, tips and key specs
+  // are sets; subcommands an array, or an empty set when there are none.
+  ctx.out.SetHeader(flags.size());
   for (auto f : flags) ctx.out.Simple(f);
   ctx.out.Integer(spec.legacy.first);
   ctx.out.Integer(spec.legacy.last);
@@ -234,15 +247,19 @@ void CommandEntry(CommandContext& ctx, const CommandSpec& spec) {
   // ACL categories, as Redis ("@read", "@string", "@fast"; src/auth/categories.h).
   uint32_t categories = auth::CategoriesOf(spec);
   auto names = auth::CategoryNames();
-  ctx.out.ArrayHeader(std::popcount(categories));
+  ctx.out.SetHeader(std::popcount(categories));
   for (size_t i = 0; i < names.size(); ++i) {
     if (categories & (1u << i)) ctx.out.Simple("@" + std::string(names[i]));
   }
-  ctx.out.ArrayHeader(spec.tips.size());
-  for (auto tip : spec.tips) ctx.out.Simple(tip);
-  ctx.out.ArrayHeader(spec.key_specs.size());
+  ctx.out.SetHeader(spec.tips.size());
+  for (auto tip : spec.tips) ctx.out.Bulk(tip);  // bulk strings, as Redis's addReplyCommandTips
+  ctx.out.SetHeader(spec.key_specs.size());
   for (const auto& ks : spec.key_specs) KeySpecReply(ctx, ks);
-  ctx.out.ArrayHeader(spec.subcommands.size());
+  if (spec.subcommands.empty()) {
+    ctx.out.SetHeader(0);
+  } else {
+    ctx.out.ArrayHeader(spec.subcommands.size());
+  }
   for (const auto& sub : spec.subcommands) CommandEntry(ctx, sub);
 }
 

@@ -24,8 +24,9 @@ namespace types = keyspace::types;
 constexpr char kMemberTag = keyspace::kSetMemberTag;
 constexpr ValueType kSet = ValueType::kSet;
 
+// A set reply (SMEMBERS, SINTER, SUNION, SDIFF, SPOP with a count): "~" in RESP3, as Redis.
 void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) {
-  ctx.out.ArrayHeader(members.size());
+  ctx.out.SetHeader(members.size());
   for (const auto& m : members) ctx.out.Bulk(m);
 }
 
@@ -79,8 +80,8 @@ void SPop(CommandContext& ctx) {
   }
   auto s = ReadKey(ctx, ctx.args[1], kSet);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
-  if (s.missing()) return with_count ? ctx.out.ArrayHeader(0) : ctx.out.NullBulk();
-  if (count == 0) return ctx.out.ArrayHeader(0);
+  if (s.missing()) return with_count ? ctx.out.SetHeader(0) : ctx.out.NullBulk();
+  if (count == 0) return ctx.out.SetHeader(0);
   auto popped = types::SetPop(ctx.txn, s, count);
   if (!with_count) return ctx.out.Bulk(popped.empty() ? std::string() : popped.front());
   ReplyMembers(ctx, popped);

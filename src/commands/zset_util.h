@@ -34,8 +34,8 @@ inline bool ParseScore(std::string_view s, double* out) {
 }
 
 /// Redis formats scores with "%.17g" (7.0's addReplyDouble and d2string); ±inf as "inf".
-/// Note: ReplyWriter::Double follows Redis 7.2's shortest form ("0.1"), 7.0 says
-/// "0.10000000000000001", and 7.0 is what PetaCore answers like.
+/// For replies use ReplyScore (ReplyWriter::Double writes the same text); this is for
+/// scores stored or compared as text.
 inline std::string FormatScore(double d) {
   if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
   char buf[64];
@@ -43,15 +43,9 @@ inline std::string FormatScore(double d) {
   return std::string(buf, n);
 }
 
-/// A score reply: a bulk string in RESP2, a RESP3 double otherwise.
-inline void ReplyScore(CommandContext& ctx, double d) {
-  std::string s = FormatScore(d);
-  if (ctx.out.protocol() >= 3) {
-    ctx.out.Raw("," + s + "\r\n");
-  } else {
-    ctx.out.Bulk(s);
-  }
-}
+/// A score reply: a bulk string in RESP2, a RESP3 double (",1.5") otherwise, as Redis 7.0.15's
+/// addReplyDouble (ZSCORE, ZMSCORE, ZINCRBY, ZADD INCR, WITHSCORES, ZPOP*, BZPOP*).
+inline void ReplyScore(CommandContext& ctx, double d) { ctx.out.Double(d); }
 
 /// ZRANGE-style reply: members, or member/score pairs (flat in RESP2, nested in RESP3).
 inline void ReplyEntries(CommandContext& ctx, const std::vector<Entry>& entries, bool withscores) {

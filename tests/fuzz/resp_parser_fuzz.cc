@@ -4,7 +4,9 @@
 // byte stream. The stream is parsed whole and again in pieces, the way a connection receives
 // it (parse_driver.h: every Parse sees a fresh copy, so offsets, not pointers, must carry the
 // state). Both must give the same commands and the same error: the parser promises that its
-// result does not depend on how bytes are split. Sanitizers catch the memory errors.
+// result does not depend on how bytes are split. The same stream, read as RESP2/RESP3 values
+// (replies, pushes: resp::ValueParser), must likewise give the same values whole and split.
+// Sanitizers catch the memory errors.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +20,7 @@ namespace {
 
 using petacore::resp::Limits;
 using petacore::resp::testing::Feed;
+using petacore::resp::testing::FeedValues;
 using petacore::resp::testing::Outcome;
 
 // Small limits make the "too big" paths reachable with small inputs.
@@ -59,6 +62,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       whole.error != split.error || whole.error_text != split.error_text ||
       (!whole.error && whole.leftover != split.leftover)) {
     std::abort();  // the result depends on how the bytes were split
+  }
+  const size_t depth = control & 4 ? 3 : 64;
+  auto values_whole = FeedValues(stream, {}, limits, depth);
+  auto values_split = FeedValues(stream, PickCuts(control, stream.size()), limits, depth);
+  if (values_whole.values != values_split.values ||
+      values_whole.consumed != values_split.consumed ||
+      values_whole.error != values_split.error ||
+      values_whole.error_text != values_split.error_text ||
+      (!values_whole.error && values_whole.leftover != values_split.leftover)) {
+    std::abort();
   }
   return 0;
 }

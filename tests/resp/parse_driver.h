@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "resp/parser.h"
+#include "resp/value_parser.h"
 
 namespace petacore::resp::testing {
 
@@ -70,6 +71,47 @@ inline Outcome Feed(std::string_view stream, const std::vector<size_t>& cuts, Li
 
 inline Outcome FeedWhole(std::string_view stream, Limits limits = {}) {
   return Feed(stream, {}, limits);
+}
+
+/// What a ValueParser made of a stream: the values, the bytes each used, the error if any.
+struct ValueOutcome {
+  std::vector<Value> values;
+  std::vector<size_t> consumed;
+  bool error = false;
+  std::string error_text;
+  size_t leftover = 0;
+};
+
+/// As Feed, for resp::ValueParser (RESP2/RESP3 values instead of commands).
+inline ValueOutcome FeedValues(std::string_view stream, const std::vector<size_t>& cuts,
+                               Limits limits = {}, size_t max_depth = 64) {
+  ValueParser parser(limits, max_depth);
+  ValueOutcome result;
+  std::string buffer;
+  size_t fed = 0;
+  auto pieces = cuts;
+  pieces.push_back(stream.size());
+  for (size_t end : pieces) {
+    buffer.append(stream.substr(fed, end - fed));
+    fed = end;
+    while (true) {
+      const std::string moved = buffer;  // a different address on every call
+      Value value;
+      const ValueParser::Result r = parser.Parse(moved, &value);
+      if (r.status == ValueParser::Status::kNeedMore) break;
+      if (r.status == ValueParser::Status::kError) {
+        result.error = true;
+        result.error_text = parser.error();
+        result.leftover = buffer.size();
+        return result;
+      }
+      result.values.push_back(std::move(value));
+      result.consumed.push_back(r.consumed);
+      buffer.erase(0, r.consumed);
+    }
+  }
+  result.leftover = buffer.size();
+  return result;
 }
 
 }  // namespace petacore::resp::testing
