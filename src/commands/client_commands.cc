@@ -265,7 +265,6 @@ void Reset(CommandContext& ctx) {
   auto& s = ctx.session;
   s.EndTransaction();
   s.db = 0;
-  s.protocol = 2;
   s.reply_off = false;
   s.reply_skip_next = false;
   s.no_evict.store(false, std::memory_order_relaxed);
@@ -275,7 +274,9 @@ void Reset(CommandContext& ctx) {
     std::lock_guard lock(ctx.server.ClientsMutex());
     s.name.clear();
     s.user_name = "default";
+    s.protocol = 2;  // listed by CLIENT LIST (resp=), as HELLO sets it
   }
+  ctx.out.set_protocol(2);
   s.acl_ready = false;
   auth::InitSession(ctx.server.Acl(), s);
   ctx.out.Simple("RESET");
