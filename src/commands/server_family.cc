@@ -15,6 +15,7 @@
 #include "commands/glob.h"
 #include "commands/info.h"
 #include "commands/table.h"
+#include "commands/tracking_specs.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
@@ -92,12 +93,12 @@ void SetName(CommandContext& ctx, std::string_view name) {
 // HELLO [protover [AUTH username password] [SETNAME clientname]] — RESP2 only for now.
 void Hello(CommandContext& ctx) {
   size_t i = 1;
+  int64_t ver = ctx.session.protocol;  // H7 stand-in for H5's HELLO 3: merger takes H5's
   if (ctx.args.size() >= 2) {
-    int64_t ver;
     if (!ParseInt64(ctx.args[1], &ver)) {
       return ctx.out.Error("ERR Protocol version is not an integer or out of range");
     }
-    if (ver != 2) return ctx.out.Error("NOPROTO unsupported protocol version");
+    if (ver != 2 && ver != 3) return ctx.out.Error("NOPROTO unsupported protocol version");
     i = 2;
   }
   std::string_view new_name;
@@ -122,13 +123,15 @@ void Hello(CommandContext& ctx) {
     }
     SetName(ctx, new_name);
   }
+  ctx.session.protocol = static_cast<int>(ver);
+  ctx.out.set_protocol(ctx.session.protocol);
   ctx.out.MapHeader(7);
   ctx.out.Bulk("server");
   ctx.out.Bulk("redis");
   ctx.out.Bulk("version");
   ctx.out.Bulk(kRedisVersion);
   ctx.out.Bulk("proto");
-  ctx.out.Integer(2);
+  ctx.out.Integer(ctx.session.protocol);
   ctx.out.Bulk("id");
   ctx.out.Integer(ctx.session.id);
   ctx.out.Bulk("mode");
@@ -369,6 +372,11 @@ void Command(CommandContext& ctx) {
   ctx.out.Error(kErrSyntax);
 }
 
+std::vector<CommandSpec> Concat(std::vector<CommandSpec> a, std::vector<CommandSpec> b) {
+  for (auto& s : b) a.push_back(std::move(s));
+  return a;
+}
+
 }  // namespace
 
 void RegisterServerFamily(CommandTable& t) {
@@ -403,7 +411,7 @@ void RegisterServerFamily(CommandTable& t) {
             .arity = -2,
             .flags = 0,
             .acl = acl::kSlow,
-            .subcommands = {{.name = "id",
+            .subcommands = Concat({{.name = "id",
                              .arity = 2,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
@@ -435,7 +443,8 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .tips = {"nondeterministic_output"},
-                             .handler = Client}}})
+                             .handler = Client}},
+                                  TrackingSubcommandSpecs())})
       .Add({.name = "command",
             .arity = -1,
             .flags = kLoading | kStale,

@@ -43,6 +43,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS
   /// (whose close_notify is data), is noticed only when the command ends.
   void WatchForHangUp();
+  /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all)
+  /// to push_buf_ in the client's protocol, and writes it at once when the connection is idle.
+  void QueueInvalidation(const std::vector<std::string>* keys);
+  /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
+  void MaybeFlushPushes();
+  /// Writes push_buf_ while the connection awaits input; the read loop waits for it to end
+  /// before writing replies, so pushes never land inside a reply.
+  boost::asio::awaitable<void> WritePushes(std::shared_ptr<Connection> self);
   /// Disconnects the client now (a limit was hit): pending reads and writes fail.
   void Close(std::string_view reason);
   /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.
@@ -65,6 +73,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> DrainInFlight();
 
   std::string out_;      // replies waiting for the next write
+  // Invalidation pushes (CLIENT TRACKING) go out between replies: appended to out_ after a
+  // command's reply, or written by WritePushes while the connection awaits input.
+  std::string push_buf_;
+  bool reading_ = false;       // Run awaits input: no command, no reply being written
+  bool push_writing_ = false;  // WritePushes runs
+  boost::asio::steady_timer push_done_;  // cancelled when WritePushes ends
   boost::asio::steady_timer wake_;  // cancelled when an asynchronous command completes
   // Pipelined single-key writes run concurrently (so they can share an etcd Txn); each keeps
   // its own argument list and reply slot until the batch drains. Any other command waits

@@ -5,7 +5,26 @@
 
 namespace petacore::server {
 
-ServerState::ServerState() { SubscribeStoreObservers(*this); }
+ServerState::ServerState() {
+  tracking.SetDeliver([this](int64_t source, int64_t redirect,
+                             std::shared_ptr<const std::vector<std::string>> keys) {
+    std::lock_guard lock(clients_mu);
+    auto it = clients.find(redirect != 0 ? redirect : source);
+    // A REDIRECT target gone: nothing is sent (Redis's tracking-redir-broken push to the
+    // source is not sent yet).
+    if (it != clients.end() && it->second->push_invalidation) {
+      it->second->push_invalidation(std::move(keys));
+    }
+  });
+  SubscribeStoreObservers(*this);
+}
+
+void ServerState::TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,
+                             std::span<const std::string> prefixes) {
+  TrackingTable::Mode mode{.bcast = bcast, .noloop = noloop, .redirect = redirect,
+                           .prefixes = {prefixes.begin(), prefixes.end()}};
+  tracking.Enable(id, mode);
+}
 
 commands::ServerStats ServerState::Stats() {
   commands::ServerStats st;
