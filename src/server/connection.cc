@@ -283,6 +283,10 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
       boost::system::error_code ignored;
       co_await push_done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     }
+    if (!push_buf_.empty()) {  // pushes that came before this input go before its replies
+      out_.append(push_buf_);
+      push_buf_.clear();
+    }
     in_end_ += n;
     watchdog_.OnActivity();
     bool keep_open = co_await ProcessInput();
