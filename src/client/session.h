@@ -62,15 +62,19 @@ struct Session {
     bool noloop = false;  ///< NOLOOP: no invalidations for this connection's own writes
     bool caching = false; ///< CLIENT CACHING yes|no given, for the next command (not CLIENT)
     int64_t redirect = 0; ///< REDIRECT client id; 0 = this connection
+    bool broken_redirect = false;  ///< the REDIRECT target was gone when an invalidation came
     std::vector<std::string> prefixes;  ///< BCAST prefixes ("" = every key)
   } tracking;
   /// Delivers an invalidation message to this connection from any thread: the user keys, or
-  /// null for "invalidate everything" (FLUSHALL, a reload). Set by the Connection under the
+  /// null for "invalidate everything" (FLUSHALL, a reload); or, with `broken_redirect` != 0,
+  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone). Set by the Connection under the
   /// server's clients mutex, for its lifetime (null in in-process tests); the bytes are built
   /// and written on the connection's own thread, between replies, in its protocol (RESP3: a
   /// push; RESP2: nothing — Redis sends RESP2 clients only the pub/sub form, on
   /// __redis__:invalidate, which waits for the pub/sub issue).
-  std::function<void(std::shared_ptr<const std::vector<std::string>> keys)> push_invalidation;
+  std::function<void(std::shared_ptr<const std::vector<std::string>> keys,
+                     int64_t broken_redirect)>
+      push_invalidation;
   /// Set by the Driver while a blocking command (BLPOP ...) of this client is parked, cleared
   /// when it is answered; connection thread only. The connection calls it when the client
   /// hangs up meanwhile: the command ends without a reply and leaves the blocking registry,

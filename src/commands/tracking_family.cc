@@ -112,6 +112,7 @@ void Tracking(CommandContext& ctx) {
   t.optout = optout;
   t.noloop = noloop;
   t.redirect = redirect;
+  t.broken_redirect = false;
   ctx.server.TrackingOn(ctx.session.id, bcast, noloop, redirect, t.prefixes);
   ctx.out.Ok();
 }
@@ -160,6 +161,7 @@ void TrackingInfo(CommandContext& ctx) {
     if (t.optout) flags.push_back("optout");
     if (t.optout && t.caching) flags.push_back("caching-no");
     if (t.noloop) flags.push_back("noloop");
+    if (t.broken_redirect) flags.push_back("broken_redirect");
   }
   ctx.out.SetHeader(flags.size());
   for (auto f : flags) ctx.out.Bulk(f);

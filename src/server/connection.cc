@@ -99,16 +99,25 @@ void Connection::WatchForHangUp() {
       });
 }
 
-void Connection::QueueInvalidation(const std::vector<std::string>* keys) {
+void Connection::QueueInvalidation(const std::vector<std::string>* keys,
+                                   int64_t broken_redirect) {
+  if (broken_redirect != 0) {
+    if (!session_.tracking.on || session_.tracking.redirect != broken_redirect) return;  // stale
+    session_.tracking.broken_redirect = true;
+  }
   // RESP2: Redis sends the invalidation only to a client subscribed to __redis__:invalidate
   // (pub/sub is not built yet), so a RESP2 connection gets nothing, as an unsubscribed one.
   if (session_.protocol < 3) return;
   resp::ReplyWriter w(&push_buf_, 3);
   w.PushHeader(2);
-  w.Bulk("invalidate");
-  if (keys == nullptr) {
+  if (broken_redirect != 0) {
+    w.Bulk("tracking-redir-broken");
+    w.Integer(broken_redirect);
+  } else if (keys == nullptr) {
+    w.Bulk("invalidate");
     w.NullBulk();
   } else {
+    w.Bulk("invalidate");
     w.ArrayHeader(keys->size());
     for (const auto& k : *keys) w.Bulk(k);
   }
@@ -247,9 +256,10 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
       });
     };
     session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
-                                     std::shared_ptr<const std::vector<std::string>> keys) {
-      ex->Post([weak, keys = std::move(keys)] {
-        if (auto c = weak.lock()) c->QueueInvalidation(keys.get());
+                                     std::shared_ptr<const std::vector<std::string>> keys,
+                                     int64_t broken_redirect) {
+      ex->Post([weak, keys = std::move(keys), broken_redirect] {
+        if (auto c = weak.lock()) c->QueueInvalidation(keys.get(), broken_redirect);
       });
     };
   }

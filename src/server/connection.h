@@ -43,9 +43,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS
   /// (whose close_notify is data), is noticed only when the command ends.
   void WatchForHangUp();
-  /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all)
-  /// to push_buf_ in the client's protocol, and writes it at once when the connection is idle.
-  void QueueInvalidation(const std::vector<std::string>* keys);
+  /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all),
+  /// or a tracking-redir-broken one when `broken_redirect` != 0, to push_buf_ (RESP3 only),
+  /// and writes it at once when the connection is idle.
+  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect);
   /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
   void MaybeFlushPushes();
   /// Writes push_buf_ while the connection awaits input; the read loop waits for it to end

@@ -10,10 +10,15 @@ ServerState::ServerState() {
                              std::shared_ptr<const std::vector<std::string>> keys) {
     std::lock_guard lock(clients_mu);
     auto it = clients.find(redirect != 0 ? redirect : source);
-    // A REDIRECT target gone: nothing is sent (Redis's tracking-redir-broken push to the
-    // source is not sent yet).
+    if (it != clients.end()) {
+      if (it->second->push_invalidation) it->second->push_invalidation(std::move(keys), 0);
+      return;
+    }
+    // A REDIRECT target gone: the source is told (Redis's tracking-redir-broken).
+    if (redirect == 0) return;
+    it = clients.find(source);
     if (it != clients.end() && it->second->push_invalidation) {
-      it->second->push_invalidation(std::move(keys));
+      it->second->push_invalidation(nullptr, redirect);
     }
   });
   SubscribeStoreObservers(*this);

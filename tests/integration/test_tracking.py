@@ -137,6 +137,22 @@ class TrackingAcrossNodesTest(ReplicatedTestCase):
         finally:
             target.close()
 
+    def test_redirect_target_gone_reports_broken_redirect(self):
+        target = Resp3Client(self.a.port)
+        target_id = target.call("CLIENT", "ID")
+        self.assertEqual(self.ca.call("CLIENT", "TRACKING", "on", "REDIRECT", target_id), b"OK")
+        self.ca.call("GET", "rb")
+        target.close()
+        wait_for(lambda: all(not line.startswith(b"id=%d " % target_id) for line in
+                             self.a.client().execute_command("CLIENT", "LIST").splitlines()),
+                 what="target gone")
+        self.write_on_b("SET", "rb", "1")
+        # As Redis: the source is told, and CLIENT TRACKINGINFO shows broken_redirect.
+        self.assertEqual(self.ca.wait_push(), [b"tracking-redir-broken", target_id])
+        info = dict(self.ca.call("CLIENT", "TRACKINGINFO")[1])
+        self.assertEqual(info[b"flags"], ("set", [b"on", b"broken_redirect"]))
+        self.assertEqual(info[b"redirect"], target_id)
+
     def test_tracking_table_max_keys_evicts_and_invalidates(self):
         admin = self.a.client()
         admin.config_set("tracking-table-max-keys", 2)
