@@ -91,10 +91,13 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     keyspace::TxnView view(snap, /*track_reads=*/false);
     CommandContext ctx{args, view, writer, session, state_};
     spec->handler(ctx);
-    if (state_.tracking.active()) TrackRead(*spec, session, args);
+    if (state_.tracking.active()) RememberReadKeys(state_.tracking, *spec, session, args);
     return true;
   }
-  if (session.tracking.caching && !session.in_multi) session.tracking.caching = false;
+  // CLIENT CACHING's flag lasts one command; through MULTI it covers the whole transaction.
+  if (session.tracking.caching && !session.in_multi && spec->fullname != "multi") {
+    session.tracking.caching = false;
+  }
 
   std::shared_ptr<Job> job = MakeJob(*spec, session, args, out, executor);
   if (ends_transaction) PrepareExec(*job, session, /*with_keys=*/job->locks != nullptr);
@@ -153,28 +156,10 @@ void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::
                      keyspace::TxnView view(snap, /*track_reads=*/false);
                      CommandContext ctx{args, view, writer, session, state_};
                      spec.handler(ctx);
-                     if (state_.tracking.active()) TrackRead(spec, session, args);
+                     if (state_.tracking.active()) RememberReadKeys(state_.tracking, spec, session, args);
                    }
                    resume();
                  });
-}
-
-void Driver::TrackRead(const CommandSpec& spec, client::Session& session,
-                       std::span<const std::string_view> args) {
-  auto& t = session.tracking;
-  if (!t.on) return;
-  if (spec.container != nullptr && spec.container->name == "client") return;
-  const bool caching = t.caching;
-  if (!session.in_multi) t.caching = false;
-  if (t.bcast || !(spec.flags & commands::kReadOnly)) return;
-  if ((t.optin && !caching) || (t.optout && caching)) return;
-  thread_local std::vector<commands::KeyRef> refs;
-  thread_local std::vector<std::string_view> keys;
-  refs.clear();
-  if (!commands::ExtractKeys(spec, args, &refs) || refs.empty()) return;
-  keys.clear();
-  for (const auto& r : refs) keys.push_back(args[r.index]);
-  state_.tracking.Remember(session.id, keys);
 }
 
 }  // namespace petacore::server

@@ -55,11 +55,6 @@ class Driver {
   bool Overlappable(const client::Session& session, std::span<const std::string_view> args) const;
 
  private:
-  /// After a read-path command of a client that may track (CLIENT TRACKING, default mode):
-  /// remembers the keys of a readonly command (key specs), honouring OPTIN/OPTOUT and
-  /// CLIENT CACHING (whose flag lasts one command, CLIENT commands aside, as Redis).
-  void TrackRead(const commands::CommandSpec& spec, client::Session& session,
-                 std::span<const std::string_view> args);
   /// A read-only command under linearizable reads: waits for etcd's current revision to be
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
   void ExecuteLinearizableRead(const commands::CommandSpec& spec, client::Session& session,

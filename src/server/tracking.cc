@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "commands/key_spec.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::server {
@@ -139,6 +140,25 @@ void TrackingTable::OnApplied(std::span<const mvcc::Mutation> batch, bool flush)
 void TrackingTable::Send(std::vector<Message>& messages) {
   if (!deliver_) return;
   for (auto& m : messages) deliver_(m.source, m.redirect, std::move(m.keys));
+}
+
+void RememberReadKeys(TrackingTable& table, const commands::CommandSpec& spec,
+                      client::Session& session, std::span<const std::string_view> args,
+                      bool in_exec) {
+  auto& t = session.tracking;
+  if (!t.on) return;
+  if (spec.container != nullptr && spec.container->name == "client") return;
+  const bool caching = t.caching;
+  if (!session.in_multi && !in_exec) t.caching = false;
+  if (t.bcast || !(spec.flags & commands::kReadOnly)) return;
+  if ((t.optin && !caching) || (t.optout && caching)) return;
+  thread_local std::vector<commands::KeyRef> refs;
+  thread_local std::vector<std::string_view> keys;
+  refs.clear();
+  if (!commands::ExtractKeys(spec, args, &refs) || refs.empty()) return;
+  keys.clear();
+  for (const auto& r : refs) keys.push_back(args[r.index]);
+  table.Remember(session.id, keys);
 }
 
 size_t TrackingTable::keys() const {

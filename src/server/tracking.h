@@ -21,6 +21,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "client/session.h"
+#include "commands/table.h"
 #include "config/config.h"
 #include "mvcc/store.h"
 
@@ -104,6 +106,14 @@ class TrackingTable {
   std::unordered_map<std::string, int64_t> own_;  // NOLOOP: user key -> writing client
   std::mt19937_64 rng_{0x7261636b};
 };
+
+/// After a command of `session` ran, while `table.active()`: in CLIENT TRACKING's default
+/// mode, remembers the keys of a readonly command (key specs), honouring OPTIN/OPTOUT and
+/// CLIENT CACHING, whose flag lasts one command (CLIENT commands aside, and for the whole of
+/// an EXEC: `in_exec` keeps it), as Redis. The session's connection thread.
+void RememberReadKeys(TrackingTable& table, const commands::CommandSpec& spec,
+                      client::Session& session, std::span<const std::string_view> args,
+                      bool in_exec = false);
 
 /// The user keys a batch changes (meta keys and collection subkeys map to their key), each
 /// once, in first-seen order.

@@ -172,6 +172,9 @@ class TrackingAcrossNodesTest(ReplicatedTestCase):
         self.ca.call("GET", "gone")
         self.assertEqual(self.ca.call("CLIENT", "TRACKING", "off"), b"OK")
         self.write_on_b("SET", "gone", "1")
+        # Applied on A while off: nothing sent, and the key is forgotten (as Redis, which
+        # would still send it to a client that turned tracking on again before the change).
+        wait_for(lambda: self.a.client().get("gone") == b"1", what="gone on A")
         self.ca.call("CLIENT", "TRACKING", "on")
         self.ca.call("GET", "marker")
         self.write_on_b("SET", "marker", "1")
@@ -227,6 +230,15 @@ class TrackingDifferentialTest(AgainstRedisTestCase):
          ("a", "CLIENT", "TRACKING", "off"),
          ("a", "CLIENT", "TRACKING", "on", "BCAST"), ("b", "SET", "any", "1"),
          ("a", "SET", "mine", "1")],
+        # MULTI/EXEC: reads inside EXEC are remembered; CLIENT CACHING before MULTI covers
+        # the whole transaction; the flag lasts one command otherwise.
+        [("a", "CLIENT", "TRACKING", "on", "OPTIN"), ("a", "CLIENT", "CACHING", "yes"),
+         ("a", "MULTI"), ("a", "GET", "m1"), ("a", "GET", "m2"), ("a", "EXEC"),
+         ("a", "GET", "m3"), ("a", "CLIENT", "CACHING", "yes"), ("a", "GET", "m4"),
+         ("a", "GET", "m5"), ("b", "MSET", "m1", "1", "m2", "2", "m3", "3", "m4", "4", "m5", "5"),
+         ("a", "CLIENT", "TRACKING", "off"), ("a", "CLIENT", "TRACKING", "on"),
+         ("a", "MULTI"), ("a", "GET", "n1"), ("a", "SET", "n2", "x"), ("a", "EXEC"),
+         ("b", "SET", "n1", "1"), ("b", "SET", "n2", "1")],
         # FLUSHALL / FLUSHDB: a null invalidation to every tracking client.
         [("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "f"), ("b", "SET", "f", "1"),
          ("a", "GET", "f"), ("b", "FLUSHALL"), ("a", "GET", "f"), ("b", "SET", "f", "2"),
@@ -238,11 +250,19 @@ class TrackingDifferentialTest(AgainstRedisTestCase):
         try:
             clients["a"].call("FLUSHALL")
             out = []
+            in_multi = False
             for who, *args in steps:
                 c = clients[who]
                 reply = c.call(*args)
-                # Pushes for A arrive before A's next reply: a PING collects them in order.
-                clients["a"].call("PING")
+                name = " ".join(args[:2]).upper() if args[0].upper() == "CLIENT" else \
+                    args[0].upper()
+                if who == "a" and name in ("MULTI", "EXEC", "DISCARD"):
+                    in_multi = name == "MULTI"
+                # Pushes for A arrive before A's next reply: a PING collects them in order
+                # (not where a PING would change what is tested: inside MULTI, and right
+                # after CLIENT CACHING, whose flag lasts one command).
+                if not in_multi and not (who == "a" and name == "CLIENT CACHING"):
+                    clients["a"].call("PING")
                 pushes, clients["a"].pushes = clients["a"].pushes, []
                 out.append((who, args, reply, pushes))
             return out
