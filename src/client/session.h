@@ -67,11 +67,11 @@ struct Session {
   } tracking;
   /// Delivers an invalidation message to this connection from any thread: the user keys, or
   /// null for "invalidate everything" (FLUSHALL, a reload); or, with `broken_redirect` != 0,
-  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone). Set by the Connection under the
-  /// server's clients mutex, for its lifetime (null in in-process tests); the bytes are built
-  /// and written on the connection's own thread, between replies, in its protocol (RESP3: a
-  /// push; RESP2: nothing — Redis sends RESP2 clients only the pub/sub form, on
-  /// __redis__:invalidate, which waits for the pub/sub issue).
+  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone). Set by the
+  /// Connection under the server's clients mutex, for its lifetime (null in in-process
+  /// tests); the bytes are built and written on the connection's own thread, between replies,
+  /// in its protocol (RESP3: a push; RESP2: nothing — Redis sends RESP2 clients only the
+  /// pub/sub form, on __redis__:invalidate, which waits for the pub/sub issue).
   std::function<void(std::shared_ptr<const std::vector<std::string>> keys,
                      int64_t broken_redirect)>
       push_invalidation;

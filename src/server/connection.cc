@@ -121,6 +121,10 @@ void Connection::QueueInvalidation(const std::vector<std::string>* keys,
     w.ArrayHeader(keys->size());
     for (const auto& k : *keys) w.Bulk(k);
   }
+  if (watchdog_.OverHardLimit(push_buf_.size())) {  // a client that does not read its pushes
+    Close("output-buffer");
+    return;
+  }
   MaybeFlushPushes();
 }
 

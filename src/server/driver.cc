@@ -156,7 +156,9 @@ void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::
                      keyspace::TxnView view(snap, /*track_reads=*/false);
                      CommandContext ctx{args, view, writer, session, state_};
                      spec.handler(ctx);
-                     if (state_.tracking.active()) RememberReadKeys(state_.tracking, spec, session, args);
+                     if (state_.tracking.active()) {
+                       RememberReadKeys(state_.tracking, spec, session, args);
+                     }
                    }
                    resume();
                  });

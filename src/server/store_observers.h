@@ -20,8 +20,8 @@ namespace petacore::server {
 ///   5. the blocking registry (BlockingRegistry: wakes parked BLPOP/BZPOPMIN... clients).
 /// State first, wake-ups last: a blocking command woken by a batch runs again under the
 /// options and ACL users that batch set. Pub/sub and keyspace notifications belong here too
-/// when they come: after the state observers and before the blocking registry. Each observer must be short and must not call back
-/// into the store's writer side. Called once, by ServerState's constructor (all observed
+/// when they come: after the state observers and before the blocking registry. Each
+/// observer must be short and must not call back into the store's writer side. Called once, by ServerState's constructor (all observed
 /// members are built before `store`); not thread-safe.
 void SubscribeStoreObservers(ServerState& state);
 
