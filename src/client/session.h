@@ -63,6 +63,29 @@ struct Session {
   /// Closes the connection from any thread (set by Connection under clients_mu; null in
   /// in-process tests): how the clients of a deleted ACL user are dropped at once, as Redis.
   std::function<void()> disconnect;
+  /// CLIENT TRACKING (Redis 7.0's client-side caching); connection thread only. The keys a
+  /// client is sent invalidations for live in the server's tracking table (server/tracking.h).
+  struct Tracking {
+    bool on = false;
+    bool bcast = false;   ///< BCAST: every change of a key under `prefixes`
+    bool optin = false;   ///< OPTIN: only reads right after CLIENT CACHING yes are remembered
+    bool optout = false;  ///< OPTOUT: reads right after CLIENT CACHING no are not remembered
+    bool noloop = false;  ///< NOLOOP: no invalidations for this connection's own writes
+    bool caching = false; ///< CLIENT CACHING yes|no given, for the next command (not CLIENT)
+    int64_t redirect = 0; ///< REDIRECT client id; 0 = this connection
+    bool broken_redirect = false;  ///< the REDIRECT target was gone when an invalidation came
+    std::vector<std::string> prefixes;  ///< BCAST prefixes ("" = every key)
+  } tracking;
+  /// Delivers an invalidation message to this connection from any thread: the user keys, or
+  /// null for "invalidate everything" (FLUSHALL, a reload); or, with `broken_redirect` != 0,
+  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone). Set by the
+  /// Connection under the server's clients mutex, for its lifetime (null in in-process
+  /// tests); the bytes are built and written on the connection's own thread, between replies,
+  /// in its protocol (RESP3: a push; RESP2: nothing — Redis sends RESP2 clients only the
+  /// pub/sub form, on __redis__:invalidate, which waits for the pub/sub issue).
+  std::function<void(std::shared_ptr<const std::vector<std::string>> keys,
+                     int64_t broken_redirect)>
+      push_invalidation;
   /// Set by the Driver while a blocking command (BLPOP ...) of this client is parked, cleared
   /// when it is answered; connection thread only. The connection calls it when the client
   /// hangs up meanwhile: the command ends without a reply and leaves the blocking registry,

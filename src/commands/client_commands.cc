@@ -7,6 +7,7 @@
 
 #include "auth/access.h"
 #include "commands/errors.h"
+#include "commands/tracking_specs.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
@@ -269,7 +270,7 @@ void Reset(CommandContext& ctx) {
   s.reply_skip_next = false;
   s.no_evict.store(false, std::memory_order_relaxed);
   s.read_consistency.reset();
-  // RESET hook: client-side caching turns tracking off here (CLIENT TRACKING off).
+  TrackingOff(s, ctx.server);  // as CLIENT TRACKING off
   {
     std::lock_guard lock(ctx.server.ClientsMutex());
     s.name.clear();

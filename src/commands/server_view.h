@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,14 @@ class ServerView {
   /// Extra INFO lines ("name:value\r\n"...) that other layers add to a section: active
   /// expiry's to "stats" and "petacore", replication's to "petacore"; "" when none.
   virtual std::string InfoLines(std::string_view section) = 0;
+
+  /// CLIENT TRACKING on (server/tracking.h): client `id` is tracked in the given mode;
+  /// `prefixes`: all its BCAST prefixes ("" = every key; empty when not BCAST).
+  /// Called by the client's own connection thread, after checking the options as Redis.
+  virtual void TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,
+                          std::span<const std::string> prefixes) = 0;
+  /// CLIENT TRACKING off, RESET: client `id` no longer tracked. Idempotent.
+  virtual void TrackingOff(int64_t id) = 0;
 };
 
 }  // namespace petacore::commands

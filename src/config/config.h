@@ -65,6 +65,9 @@ struct Config {
   /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
   /// bounded so a client that never reads cannot grow the server without bound.
   OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  /// Redis tracking-table-max-keys: keys remembered for CLIENT TRACKING's default mode before
+  /// random ones are evicted (and invalidated); 0 = no limit. Node-local (server/tracking.h).
+  Live<int64_t> tracking_table_max_keys = 1000000;
   Live<int64_t> timeout_seconds = 0;         ///< Redis timeout: idle clients closed; 0 = never
   Live<uint64_t> maxmemory = 0;              ///< Redis maxmemory (bytes); 0 = no limit
   // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);

@@ -165,7 +165,6 @@ std::span<const InertOption> InertOptions() {
       {"tls-session-cache-size", "20480"},
       {"tls-session-cache-timeout", "300"},
       {"tls-session-caching", "yes"},
-      {"tracking-table-max-keys", "1000000"},
       {"unixsocket", ""},
       {"unixsocketperm", "0"},
   };

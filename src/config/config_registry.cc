@@ -236,6 +236,9 @@ std::vector<ConfigOption> BuildTable() {
         char buf[4096];
         return std::string(getcwd(buf, sizeof(buf)) ? buf : "");
       }));
+  t.push_back(Integer("tracking-table-max-keys", &Config::tracking_table_max_keys, 0, kInt64Max, 0,
+                      "keys CLIENT TRACKING remembers on this node before evicting random ones "
+                      "(their clients get an invalidation); 0 = no limit"));
   t.push_back(Integer("timeout", &Config::timeout_seconds, 0, kIntMax, 0,
                       "close a client idle for this many seconds (0 = never; clients connected "
                       "before a CONFIG SET keep the old value)"));

@@ -66,7 +66,9 @@ absl::StatusOr<int64_t> Sync::Load(bool reload) {
     }
     batch = std::move(diff);
   }
+  reloading_.store(reload, std::memory_order_release);
   store_.Apply(*revision, batch);
+  reloading_.store(false, std::memory_order_release);
   etcd_revision_.store(std::max(etcd_revision_.load(), *revision));
   return keys;
 }

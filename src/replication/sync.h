@@ -32,6 +32,10 @@ class Sync {
   /// INFO lines ("name:value\r\n") for the PetaCore section.
   std::string InfoLines() const;
 
+  /// True while a reload after compaction applies its batch (read by the store's apply
+  /// observer: client-side caching sends a null invalidation then). Thread-safe.
+  bool reloading() const { return reloading_.load(std::memory_order_acquire); }
+
  private:
   absl::StatusOr<int64_t> Load(bool reload);
   void StartWatch(int64_t from_revision);
@@ -54,6 +58,7 @@ class Sync {
 
   std::atomic<int64_t> etcd_revision_{0};  // newest etcd revision seen
   std::atomic<int64_t> reloads_{0};
+  std::atomic<bool> reloading_{false};
   std::atomic<int64_t> watch_errors_{0};
   std::atomic<int64_t> last_compaction_seen_{0};  // etcd's compact_revision at the last reload
 };

@@ -50,6 +50,7 @@ Connection::Connection(Stream socket, ServerState& state, Driver& driver)
       state_(state),
       driver_(driver),
       parser_(resp::Limits{.max_bulk_len = state.config.proto_max_bulk_len}),
+      push_done_(socket_.get_executor()),
       wake_(socket_.get_executor()),
       watchdog_(socket_.get_executor(), state.config) {
   boost::system::error_code ec;
@@ -67,6 +68,7 @@ Connection::Connection(Stream socket, ServerState& state, Driver& driver)
 
 Connection::~Connection() {
   executor_->Close();  // normally done at the end of Run already
+  state_.tracking.Disable(session_.id);
   std::lock_guard lock(state_.clients_mu);
   state_.clients.erase(session_.id);
 }
@@ -96,6 +98,54 @@ void Connection::WatchForHangUp() {
         if (ec == asio::error::would_block || (!ec && n > 0)) return;  // data, not a hang-up
         if (self->session_.abandon_blocked) self->session_.abandon_blocked();
       });
+}
+
+void Connection::QueueInvalidation(const std::vector<std::string>* keys,
+                                   int64_t broken_redirect) {
+  if (broken_redirect != 0) {
+    if (!session_.tracking.on || session_.tracking.redirect != broken_redirect) return;  // stale
+    session_.tracking.broken_redirect = true;
+  }
+  // RESP2: Redis sends the invalidation only to a client subscribed to __redis__:invalidate
+  // (pub/sub is not built yet), so a RESP2 connection gets nothing, as an unsubscribed one.
+  if (session_.protocol < 3) return;
+  resp::ReplyWriter w(&push_buf_, 3);
+  w.PushHeader(2);
+  if (broken_redirect != 0) {
+    w.Bulk("tracking-redir-broken");
+    w.Integer(broken_redirect);
+  } else if (keys == nullptr) {
+    w.Bulk("invalidate");
+    w.NullBulk();
+  } else {
+    w.Bulk("invalidate");
+    w.ArrayHeader(keys->size());
+    for (const auto& k : *keys) w.Bulk(k);
+  }
+  if (watchdog_.OverHardLimit(push_buf_.size())) {  // a client that does not read its pushes
+    Close("output-buffer");
+    return;
+  }
+  MaybeFlushPushes();
+}
+
+void Connection::MaybeFlushPushes() {
+  if (!reading_ || push_writing_ || push_buf_.empty()) return;
+  push_writing_ = true;
+  asio::co_spawn(socket_.get_executor(), WritePushes(shared_from_this()), asio::detached);
+}
+
+asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) {
+  while (!push_buf_.empty() && reading_) {
+    std::string buf;
+    buf.swap(push_buf_);
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, asio::buffer(buf),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  push_writing_ = false;
+  push_done_.cancel();
 }
 
 asio::awaitable<bool> Connection::WriteOutput() {
@@ -213,6 +263,12 @@ asio::awaitable<bool> Connection::ProcessInput() {
     }
     // CLIENT REPLY OFF (its own reply included) or SKIP: the reply is not sent.
     if (skip_reply || session_.reply_off) out_.resize(reply_start);
+    // Pushes are sent even with replies off (as Redis). Invalidations go after the reply
+    // that preceded them.
+    if (!push_buf_.empty()) {
+      out_.append(push_buf_);
+      push_buf_.clear();
+    }
     if (watchdog_.OverHardLimit(out_.size())) {
       // As Redis: the client is dropped with its pending replies, not sent a partial batch.
       spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
@@ -222,6 +278,10 @@ asio::awaitable<bool> Connection::ProcessInput() {
     if (session_.close_after_reply) co_return false;
   }
   if (!in_flight_.empty()) co_await DrainInFlight();
+  if (!push_buf_.empty()) {
+    out_.append(push_buf_);
+    push_buf_.clear();
+  }
   co_return !session_.close_after_reply;
 }
 
@@ -266,6 +326,13 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
         if (wake) wake(error);
       });
     };
+    session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
+                                     std::shared_ptr<const std::vector<std::string>> keys,
+                                     int64_t broken_redirect) {
+      ex->Post([weak, keys = std::move(keys), broken_redirect] {
+        if (auto c = weak.lock()) c->QueueInvalidation(keys.get(), broken_redirect);
+      });
+    };
   }
   for (;;) {
     if (in_start_ == in_end_) {
@@ -285,10 +352,22 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
       in_.resize(std::min(in_.size() * 2, query_limit));
     }
     boost::system::error_code ec;
+    reading_ = true;
+    MaybeFlushPushes();
     size_t n = co_await socket_.async_read_some(
         asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
         asio::redirect_error(asio::use_awaitable, ec));
+    reading_ = false;
     if (ec) break;
+    while (push_writing_) {  // a push being written: replies go after it
+      push_done_.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ignored;
+      co_await push_done_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    if (!push_buf_.empty()) {  // pushes that came before this input go before its replies
+      out_.append(push_buf_);
+      push_buf_.clear();
+    }
     in_end_ += n;
     watchdog_.OnActivity();
     bool keep_open = co_await ProcessInput();

@@ -49,6 +49,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool held_ = false;  ///< inside WaitWhilePaused's wait: an UNPAUSE wake-up may cancel wake_
   /// Session::disconnect ran (CLIENT KILL, a deleted ACL user): a held command is dropped.
   bool killed_ = false;
+  /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all),
+  /// or a tracking-redir-broken one when `broken_redirect` != 0, to push_buf_ (RESP3 only),
+  /// and writes it at once when the connection is idle.
+  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect);
+  /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
+  void MaybeFlushPushes();
+  /// Writes push_buf_ while the connection awaits input; the read loop waits for it to end
+  /// before writing replies, so pushes never land inside a reply.
+  boost::asio::awaitable<void> WritePushes(std::shared_ptr<Connection> self);
   /// Disconnects the client now (a limit was hit): pending reads and writes fail.
   void Close(std::string_view reason);
   /// "id=.. addr=.. laddr=.. name=..", for log lines about this client.
@@ -71,6 +80,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<void> DrainInFlight();
 
   std::string out_;      // replies waiting for the next write
+  // Invalidation pushes (CLIENT TRACKING) go out between replies: appended to out_ after a
+  // command's reply, or written by WritePushes while the connection awaits input.
+  std::string push_buf_;
+  bool reading_ = false;       // Run awaits input: no command, no reply being written
+  bool push_writing_ = false;  // WritePushes runs
+  boost::asio::steady_timer push_done_;  // cancelled when WritePushes ends
   boost::asio::steady_timer wake_;  // cancelled when an asynchronous command completes
   // Pipelined single-key writes run concurrently (so they can share an etcd Txn); each keeps
   // its own argument list and reply slot until the batch drains. Any other command waits

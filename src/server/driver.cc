@@ -91,7 +91,12 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     keyspace::TxnView view(snap, /*track_reads=*/false);
     CommandContext ctx{args, view, writer, session, state_};
     spec->handler(ctx);
+    if (state_.tracking.active()) RememberReadKeys(state_.tracking, *spec, session, args);
     return true;
+  }
+  // CLIENT CACHING's flag lasts one command; through MULTI it covers the whole transaction.
+  if (session.tracking.caching && !session.in_multi && spec->fullname != "multi") {
+    session.tracking.caching = false;
   }
 
   std::shared_ptr<Job> job = MakeJob(*spec, session, args, out, executor);
@@ -151,6 +156,9 @@ void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::
                      keyspace::TxnView view(snap, /*track_reads=*/false);
                      CommandContext ctx{args, view, writer, session, state_};
                      spec.handler(ctx);
+                     if (state_.tracking.active()) {
+                       RememberReadKeys(state_.tracking, spec, session, args);
+                     }
                    }
                    resume();
                  });

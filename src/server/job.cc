@@ -118,6 +118,14 @@ void Job::Attempt() {
                                                    : keyspace::Isolation::kSerializable);
   }
   for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
+  if (session->tracking.noloop && server->tracking.active()) {  // CLIENT TRACKING NOLOOP
+    std::vector<std::string> written;
+    for (const auto& w : request.writes) {
+      if (w.kind != replication::WriteOp::Kind::kDeleteRange) written.push_back(w.key);
+    }
+    server->tracking.NoteOwnWrites(session->id, written);
+    noted_own_writes = session->id;
+  }
   auto self = shared_from_this();
   state = State::kCommitCall;
   server->committer->Commit(std::move(request),
@@ -178,6 +186,10 @@ void Job::BoundConflictWait(int64_t revision) {
 // kCommitting, and hops back to the connection's thread (or finishes inline: Inline()).
 void Job::OnCommitted(CommitResult result) {
   auto self = shared_from_this();
+  if (noted_own_writes != 0 && result.status != CommitResult::Status::kCommitted) {
+    server->tracking.ForgetOwnWrites(noted_own_writes);
+    noted_own_writes = 0;
+  }
   switch (result.status) {
     case CommitResult::Status::kCommitted:
       if (result.revision == 0) return FinishFromAnyThread();

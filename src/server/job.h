@@ -110,6 +110,9 @@ struct Job : std::enable_shared_from_this<Job> {
   std::map<std::string, int64_t> guards;
   KeyLocks* locks = nullptr;      ///< set when the job must hold `keys` while it runs
   std::vector<std::string> keys;  ///< store keys the job writes, sorted, unique
+  /// CLIENT TRACKING NOLOOP: the client id whose own writes this commit's keys were noted as
+  /// (TrackingTable::NoteOwnWrites), to forget if the commit fails; 0 = none.
+  int64_t noted_own_writes = 0;
   FoldQueues* folds = nullptr;    ///< set when the job leads a fold group on fold_key
   std::string fold_key;
   /// Folded jobs whose handlers run after this one's on the same view, in the same commit.

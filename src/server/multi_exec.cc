@@ -7,6 +7,7 @@
 #include "server/job.h"
 #include "server/memory_limit.h"
 #include "server/read_fence.h"
+#include "server/tracking.h"
 #include "server/write_keys.h"
 
 namespace petacore::server {
@@ -88,8 +89,12 @@ void PrepareExec(Job& job, client::Session& session, bool with_keys) {
       if (!auth::AdmitQueued(j.server->acl, s, *queued_spec, argv, w)) continue;
       commands::CommandContext ctx{argv, view, w, s, *j.server};
       queued_spec->handler(ctx);
+      if (j.server->tracking.active()) {
+        RememberReadKeys(j.server->tracking, *queued_spec, s, argv, /*in_exec=*/true);
+      }
       view.EndCommand();
     }
+    s.tracking.caching = false;  // CLIENT CACHING before MULTI covered the transaction
   };
 }
 

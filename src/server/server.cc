@@ -130,6 +130,7 @@ int RunServer(const config::Config& config) {
                    loaded.status().ToString());
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
+    state.reloading = [s = sync.get()] { return s->reloading(); };
     state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
                               cl = client.get()] {
       auto line = [](std::string_view k, int64_t v) {

@@ -5,7 +5,31 @@
 
 namespace petacore::server {
 
-ServerState::ServerState() { SubscribeStoreObservers(*this); }
+ServerState::ServerState() {
+  tracking.SetDeliver([this](int64_t source, int64_t redirect,
+                             std::shared_ptr<const std::vector<std::string>> keys) {
+    std::lock_guard lock(clients_mu);
+    auto it = clients.find(redirect != 0 ? redirect : source);
+    if (it != clients.end()) {
+      if (it->second->push_invalidation) it->second->push_invalidation(std::move(keys), 0);
+      return;
+    }
+    // A REDIRECT target gone: the source is told (Redis's tracking-redir-broken).
+    if (redirect == 0) return;
+    it = clients.find(source);
+    if (it != clients.end() && it->second->push_invalidation) {
+      it->second->push_invalidation(nullptr, redirect);
+    }
+  });
+  SubscribeStoreObservers(*this);
+}
+
+void ServerState::TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,
+                             std::span<const std::string> prefixes) {
+  TrackingTable::Mode mode{.bcast = bcast, .noloop = noloop, .redirect = redirect,
+                           .prefixes = {prefixes.begin(), prefixes.end()}};
+  tracking.Enable(id, mode);
+}
 
 commands::ServerStats ServerState::Stats() {
   commands::ServerStats st;

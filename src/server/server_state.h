@@ -22,6 +22,7 @@
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/client_pause.h"
+#include "server/tracking.h"
 
 namespace petacore::server {
 
@@ -42,6 +43,10 @@ struct ServerState final : commands::ServerView {
   BlockingRegistry blocking;   // store observer: wakes parked blocking commands
   expiry::Index expiry_index;  // store observer: keys with a TTL, for active expiry
   auth::Registry acl;          // store observer: the ACL users
+  TrackingTable tracking{&config};  // store observer: CLIENT TRACKING's invalidations
+  /// Replicated mode: true while replication's reload after compaction applies its batch
+  /// (a null invalidation for tracking clients). Set once at start-up; null = never.
+  std::function<bool()> reloading;
   mvcc::Store store;
   std::unique_ptr<replication::Committer> committer;
   int64_t start_ms = 0;
@@ -85,6 +90,9 @@ struct ServerState final : commands::ServerView {
   commands::ServerStats Stats() override;
   void ResetStats() override;
   std::string InfoLines(std::string_view section) override;
+  void TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,
+                  std::span<const std::string> prefixes) override;
+  void TrackingOff(int64_t id) override { tracking.Disable(id); }
 };
 
 }  // namespace petacore::server

@@ -14,12 +14,14 @@ namespace petacore::server {
 ///   2. ACL users (auth::Registry), then the disconnection of the clients of deleted users,
 ///      as Redis does on ACL DELUSER;
 ///   3. the expiry index (expiry::Index: keys with a TTL, for active expiry);
-///   4. the blocking registry (BlockingRegistry: wakes parked BLPOP/BZPOPMIN... clients).
+///   4. client-side caching's tracking table (TrackingTable: CLIENT TRACKING invalidations,
+///      posted to the tracking connections; a batch that empties a database, or replication's
+///      reload after compaction, is a flush: a null invalidation);
+///   5. the blocking registry (BlockingRegistry: wakes parked BLPOP/BZPOPMIN... clients).
 /// State first, wake-ups last: a blocking command woken by a batch runs again under the
-/// options and ACL users that batch set. Pub/sub, keyspace notifications and client-side
-/// caching's tracking belong here too when they come: after the state observers and before
-/// the blocking registry, in that order. Each observer must be short and must not call back
-/// into the store's writer side. Called once, by ServerState's constructor (all observed
+/// options and ACL users that batch set. Pub/sub and keyspace notifications belong here too
+/// when they come: after the state observers and before the blocking registry. Each
+/// observer must be short and must not call back into the store's writer side. Called once, by ServerState's constructor (all observed
 /// members are built before `store`); not thread-safe.
 void SubscribeStoreObservers(ServerState& state);
 
