@@ -70,7 +70,8 @@ TEST_F(HashTypeTest, ExpireAtSurvivesACountRewrite) {
   auto raw = Contents().at(meta_);
   PutRaw(meta_, WithExpire(raw, NowMs() + 3'600'000));
   Set({"b", "2"});
-  auto v = DecodeValue(Contents().at(meta_));
+  auto contents = Contents();  // DecodeValue returns views into it
+  auto v = DecodeValue(contents.at(meta_));
   ASSERT_TRUE(v.has_value());
   EXPECT_GT(v->expire_at_ms, 0);
   EXPECT_EQ(v->payload, "2");
