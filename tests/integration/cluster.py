@@ -97,16 +97,29 @@ class EtcdCluster:
     """A 3-member (by default) etcd cluster on loopback."""
 
     def __init__(self, size=3):
-        self.dir = tempfile.mkdtemp(prefix="petacore-cluster-")
-        self.members = [Member(self, i + 1) for i in range(size)]
-        self.initial_cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
-        try:
-            for m in self.members:  # the first member alone has no quorum: do not wait
-                m.start(wait=False)
-            wait_for(self.healthy, timeout=30, interval=0.2, what="etcd cluster health")
-        except BaseException:
-            self.close()
-            raise
+        # Free ports are picked before etcd binds them, so a test running in parallel can take
+        # one first; the member then exits at start. Every member must be up and healthy, or
+        # the whole cluster starts again on new ports (a silently dead member would make a
+        # later stop/kill of it fail far from the cause).
+        for attempt in range(3):
+            self.dir = tempfile.mkdtemp(prefix="petacore-cluster-")
+            self.members = [Member(self, i + 1) for i in range(size)]
+            self.initial_cluster = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+            try:
+                for m in self.members:  # the first member alone has no quorum: do not wait
+                    m.start(wait=False)
+                wait_for(lambda: not all(m.alive() for m in self.members) or
+                         self.healthy(self.members), timeout=30, interval=0.2,
+                         what="etcd cluster health")
+                if all(m.alive() for m in self.members):
+                    return
+                dead = [m.name for m in self.members if not m.alive()]
+                self.close()
+                if attempt == 2:
+                    raise RuntimeError(f"etcd members {dead} exited at start, 3 times")
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def endpoints(self):
