@@ -32,29 +32,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-/// A container command's subcommand check with Redis 7's errors: "unknown subcommand 'x'.
-/// Try CLIENT HELP." or "wrong number of arguments for 'client|setname' command". `subs`
-/// holds each subcommand's arity in Redis's convention (the container name counting).
-bool SubcommandOk(CommandContext& ctx,
-                  std::initializer_list<std::pair<std::string_view, int>> subs) {
-  auto sub = ctx.args[1];
-  for (const auto& [name, arity] : subs) {
-    if (!EqualsIgnoreCase(sub, name)) continue;
-    int argc = static_cast<int>(ctx.args.size());
-    if (arity > 0 ? argc == arity : argc >= -arity) return true;
-    ctx.out.Error(ErrWrongArgs(Lower(ctx.args[0]) + "|" + std::string(name)));
-    return false;
-  }
-  ctx.out.Error(ErrUnknownSubcommand(sub, Upper(ctx.args[0])));
-  return false;
-}
-
 void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     return ctx.out.Error(ErrWrongArgs("ping"));
@@ -153,36 +130,31 @@ void Hello(CommandContext& ctx) {
   ctx.out.ArrayHeader(0);
 }
 
-void Client(CommandContext& ctx) {
-  auto sub = ctx.args[1];
-  if (!SubcommandOk(ctx, {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4}})) {
-    return;
+// CLIENT ID / GETNAME / SETNAME / SETINFO. The Driver resolved the subcommand and checked
+// its arity (Redis's errors) before calling these.
+void ClientId(CommandContext& ctx) { ctx.out.Integer(ctx.session.id); }
+
+void ClientGetName(CommandContext& ctx) {
+  if (ctx.session.name.empty()) return ctx.out.NullBulk();
+  ctx.out.Bulk(ctx.session.name);
+}
+
+void ClientSetName(CommandContext& ctx) {
+  if (!ValidClientName(ctx.args[2])) return ctx.out.Error(kErrClientName);
+  SetName(ctx, ctx.args[2]);
+  ctx.out.Ok();
+}
+
+void ClientSetInfo(CommandContext& ctx) {
+  std::lock_guard lock(ctx.server.ClientsMutex());
+  if (EqualsIgnoreCase(ctx.args[2], "lib-name")) {
+    ctx.session.lib_name = std::string(ctx.args[3]);
+  } else if (EqualsIgnoreCase(ctx.args[2], "lib-ver")) {
+    ctx.session.lib_ver = std::string(ctx.args[3]);
+  } else {
+    return ctx.out.Error("ERR Unrecognized option '" + std::string(ctx.args[2]) + "'");
   }
-  if (EqualsIgnoreCase(sub, "id") && ctx.args.size() == 2) return ctx.out.Integer(ctx.session.id);
-  if (EqualsIgnoreCase(sub, "getname") && ctx.args.size() == 2) {
-    if (ctx.session.name.empty()) return ctx.out.NullBulk();
-    return ctx.out.Bulk(ctx.session.name);
-  }
-  if (EqualsIgnoreCase(sub, "setname") && ctx.args.size() == 3) {
-    if (!ValidClientName(ctx.args[2])) {
-      return ctx.out.Error(
-          kErrClientName);
-    }
-    SetName(ctx, ctx.args[2]);
-    return ctx.out.Ok();
-  }
-  if (EqualsIgnoreCase(sub, "setinfo") && ctx.args.size() == 4) {
-    std::lock_guard lock(ctx.server.ClientsMutex());
-    if (EqualsIgnoreCase(ctx.args[2], "lib-name")) {
-      ctx.session.lib_name = std::string(ctx.args[3]);
-    } else if (EqualsIgnoreCase(ctx.args[2], "lib-ver")) {
-      ctx.session.lib_ver = std::string(ctx.args[3]);
-    } else {
-      return ctx.out.Error("ERR Unrecognized option '" + std::string(ctx.args[2]) + "'");
-    }
-    return ctx.out.Ok();
-  }
-  ctx.out.Error(kErrSyntax);
+  ctx.out.Ok();
 }
 
 // COMMAND entries in Redis 7's COMMAND INFO layout: name, arity, flags, first key, last key,
@@ -412,22 +384,22 @@ void RegisterServerFamily(CommandTable& t) {
                              .arity = 2,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
-                             .handler = Client},
+                             .handler = ClientId},
                             {.name = "getname",
                              .arity = 2,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
-                             .handler = Client},
+                             .handler = ClientGetName},
                             {.name = "setname",
                              .arity = 3,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
-                             .handler = Client},
+                             .handler = ClientSetName},
                             {.name = "setinfo",
                              .arity = 4,
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
-                             .handler = Client,
+                             .handler = ClientSetInfo,
                              .petacore_only = true},
                             {.name = "list",
                              .arity = -2,
