@@ -156,61 +156,42 @@ void ConfigHelp(CommandContext& ctx) {
   for (auto line : kLines) ctx.out.Simple(line);
 }
 
-void Config(CommandContext& ctx) {
-  struct Sub {
-    std::string_view name;
-    int arity;  // Redis's convention, the container counting
-    void (*run)(CommandContext&);
-  };
-  static constexpr Sub kSubs[] = {{"get", -3, ConfigGet},       {"set", -4, ConfigSet},
-                                  {"resetstat", 2, ConfigResetStat},
-                                  {"rewrite", 2, ConfigRewrite}, {"help", 2, ConfigHelp}};
-  auto sub = ctx.args[1];
-  for (const auto& s : kSubs) {
-    if (!EqualsIgnoreCase(sub, s.name)) continue;
-    int argc = static_cast<int>(ctx.args.size());
-    if (s.arity > 0 ? argc != s.arity : argc < -s.arity) {
-      return ctx.out.Error(ErrWrongArgs("config|" + std::string(s.name)));
-    }
-    return s.run(ctx);
-  }
-  ctx.out.Error(ErrUnknownSubcommand(sub, "CONFIG"));
-}
-
 }  // namespace
 
 void RegisterConfigFamily(CommandTable& t) {
-  // Runs as a Job (internal write): CONFIG SET of a cluster-wide option commits internal keys.
+  // CONFIG SET runs as a Job (internal write): a cluster-wide option commits internal keys.
+  // The other subcommands write nothing to etcd. The Driver resolved the subcommand and
+  // checked its arity before a handler runs.
   t.Add({.name = "config",
          .arity = -2,
          .flags = 0,
          .acl = acl::kSlow,
          .subcommands = {{.name = "get",
                           .arity = -3,
-                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .flags = kAdmin | kNoScript | kLoading | kStale,
                           .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
-                          .handler = Config},
+                          .handler = ConfigGet},
                          {.name = "set",
                           .arity = -4,
                           .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                           .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
                           .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"},
-                          .handler = Config},
+                          .handler = ConfigSet},
                          {.name = "resetstat",
                           .arity = 2,
-                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .flags = kAdmin | kNoScript | kLoading | kStale,
                           .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
-                          .handler = Config},
+                          .handler = ConfigResetStat},
                          {.name = "rewrite",
                           .arity = 2,
-                          .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                          .flags = kAdmin | kNoScript | kLoading | kStale,
                           .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
-                          .handler = Config},
+                          .handler = ConfigRewrite},
                          {.name = "help",
                           .arity = 2,
-                          .flags = kLoading | kStale | kInternalWrite,
+                          .flags = kLoading | kStale,
                           .acl = acl::kSlow,
-                          .handler = Config}}});
+                          .handler = ConfigHelp}}});
 }
 
 }  // namespace petacore::commands
