@@ -22,6 +22,7 @@ import test_strings
 import test_zset
 
 from differential import AgainstRedisTestCase
+from harness import Etcd, Node, RealRedis
 from resp3_client import Resp3Conn, canonical, canonical_unordered, shape
 
 # Commands whose reply order is a hash order in Redis: compared after sorting.
@@ -300,6 +301,23 @@ class Resp3DifferentialTest(AgainstRedisTestCase):
         self.run_sequence([["HSET", "h", "f", "v"], ["HELLO", "2"], ["HGETALL", "h"],
                            ["ZSCORE", "nope", "a"], ["HELLO", "3"], ["HGETALL", "h"],
                            ["GET", "nope"]])
+
+
+class Resp3ReplicatedDifferentialTest(Resp3DifferentialTest):
+    """The same sequences against a replicated node (on a real etcd): every write then goes
+    through an etcd Txn and the watch, and the RESP3 reply bytes must still be Redis's."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.node = Node(cls.etcd)
+        cls.redis = RealRedis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+        cls.redis.close()
+        cls.etcd.close()
 
 
 class Resp3RandomTest(Resp3DifferentialTest):

@@ -13,6 +13,10 @@ one passes); "no push" is checked by a later push arriving first (a marker write
 """
 import unittest
 
+import redis
+
+import cluster
+
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
 from resp3_push_client import Resp3Client
@@ -179,6 +183,51 @@ class TrackingAcrossNodesTest(ReplicatedTestCase):
         self.ca.call("GET", "marker")
         self.write_on_b("SET", "marker", "1")
         self.assertEqual(self.ca.wait_push(), invalidate("marker"))
+
+
+class TrackingUnderEtcdFaults(unittest.TestCase):
+    """Invalidations still arrive when an etcd member freezes or dies: node A's watch moves to
+    another member (keepalive, docs/consistency.md) and the write on B invalidates A's
+    client once A applied it. Each member is frozen in turn, so one round freezes the
+    member A's watch is on; then a follower is killed."""
+
+    def setUp(self):
+        self.etcd = cluster.EtcdCluster()
+        self.addCleanup(self.etcd.close)
+        self.a, self.b = cluster.start_nodes(self.etcd, 2)
+        self.addCleanup(self.a.close)
+        self.addCleanup(self.b.close)
+        self.ca = Resp3Client(self.a.port)
+        self.addCleanup(self.ca.close)
+        self.b.client().set("sentinel", "1")  # keeps the db non-empty (no flush semantics)
+
+    def write_on_b(self, key, value):
+        errors = []
+
+        def attempt():
+            try:
+                return self.b.client(socket_timeout=20).set(key, value)
+            except redis.ResponseError as e:
+                errors.append(str(e))  # refused while a new leader is elected
+                return False
+        wait_for(attempt, timeout=40, interval=0.2, what=f"SET {key} on node B")
+        self.assertTrue(all(e.startswith("etcd: ") for e in errors), errors)
+
+    def test_invalidation_with_each_member_frozen_then_one_killed(self):
+        self.assertEqual(self.ca.call("CLIENT", "TRACKING", "on"), b"OK")
+        rounds = [("frozen", m) for m in self.etcd.members]
+        rounds.append(("killed", self.etcd.followers()[0]))
+        for i, (fault, victim) in enumerate(rounds):
+            key = f"k{i}"
+            self.assertIsNone(self.ca.call("GET", key))  # now tracked on A
+            victim.stop() if fault == "frozen" else victim.kill()
+            self.write_on_b(key, f"v{i}")
+            self.assertEqual(self.ca.wait_push(timeout=60), invalidate(key), fault)
+            # After the push, A's replica has the write.
+            self.assertEqual(self.ca.call("GET", key), f"v{i}".encode())
+            victim.cont() if fault == "frozen" else victim.start(wait=True)
+            wait_for(lambda: self.etcd.healthy(), timeout=30, what="cluster healthy again")
+        cluster.wait_converged([self.a, self.b], self.etcd)
 
 
 class TrackingDifferentialTest(AgainstRedisTestCase):
