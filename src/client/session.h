@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,18 @@ class User;
 }
 
 namespace petacore::client {
+
+/// Pub/sub messages for one client, from one applied revision, in order.
+struct PubSubDelivery {
+  std::shared_ptr<const std::string> record;  ///< owns the bytes the views point into
+  struct Item {
+    char type;                 ///< 'm' message, 'p' pmessage, 's' smessage (as Redis)
+    std::string pattern;       ///< pmessage only
+    std::string_view channel;  ///< into `record`
+    std::string_view payload;  ///< into `record`
+  };
+  std::vector<Item> items;
+};
 
 /// State of one client connection: selected db, name, MULTI queue, WATCHed keys.
 /// Owned by its Connection; touched only on that connection's io thread.
@@ -98,6 +112,17 @@ struct Session {
   /// null in in-process tests): posts `wake_blocked` to the connection's thread, where it does
   /// nothing if the command was answered meanwhile.
   std::function<void(bool error)> unblock;
+
+  /// Pub/sub (as Redis's c->pubsub_channels, pubsub_patterns, pubsub_shard_channels): what
+  /// this client is subscribed to, as its subscription keys are committed (connection thread
+  /// only; CLIENT LIST reads the sizes under the clients mutex). A RESP2 client with any of
+  /// them is in subscribed mode.
+  std::set<std::string> channels, patterns, shard_channels;
+  size_t subscriptions() const { return channels.size() + patterns.size() + shard_channels.size(); }
+  /// Delivers pub/sub messages to this connection from any thread (set by the Connection
+  /// under the clients mutex; null in in-process tests). The bytes are built on the
+  /// connection's thread in its protocol (RESP2 array, RESP3 push).
+  std::function<void(std::shared_ptr<const PubSubDelivery> delivery)> push_messages;
 
   /// Leaves MULTI and drops the queue; the WATCHed keys stay.
   void ResetMulti() {

@@ -13,6 +13,17 @@ std::string CommandContext::Key(std::string_view user_key) const {
   return keyspace::EncodeKey(session.db, user_key);
 }
 
+void CommandContext::Notify(int type, std::string_view event, std::string_view user_key) const {
+  NotifyIn(session.db, type, event, user_key);
+}
+
+void CommandContext::NotifyIn(int db, int type, std::string_view event,
+                              std::string_view user_key) const {
+  int flags = server.Options().notify_keyspace_flags;
+  if (flags == 0) return;  // the common case: one relaxed load
+  keyspace::AppendKeyspaceEvent(txn.messages(), flags, type, event, db, user_key);
+}
+
 bool ParseInt64(std::string_view s, int64_t* out) {
   if (s.empty() || s.size() > 20) return false;
   size_t i = 0;

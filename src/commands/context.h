@@ -3,6 +3,7 @@
 // here, nor in any handler, includes a src/server/ header (the layering check enforces it).
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 #include "client/session.h"
 #include "commands/errors.h"  // the error texts handlers reply (kErrWrongType, ...)
 #include "commands/server_view.h"
+#include "keyspace/messages.h"  // keyspace::notify classes for Notify
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
 
@@ -38,8 +40,23 @@ struct CommandContext {
   /// answer at once).
   BlockRequest* block = nullptr;
 
+  /// Set only for a command that runs alone in a Job (not inside EXEC, not on the read
+  /// path): a handler may store a function here that writes the reply once the commit is
+  /// applied on this node, replacing what the handler wrote (PUBLISH's cluster-wide receiver
+  /// count, SUBSCRIBE's confirmations). Not run when the commit fails (the error is replied).
+  std::function<void(resp::ReplyWriter&)>* after_commit = nullptr;
+
   /// The store key of a user key in the selected database.
   std::string Key(std::string_view user_key) const;
+
+  /// Raises keyspace notification `event` (Redis's event name: "set", "hset", "expired", ...)
+  /// of class `type` (keyspace::notify::kString, ...) on `user_key` in the selected database,
+  /// as Redis's notifyKeyspaceEvent: when notify-keyspace-events enables the class, the
+  /// messages ride this command's commit and are delivered on every node in its revision.
+  /// Call it where Redis does, after the change, in Redis's order.
+  void Notify(int type, std::string_view event, std::string_view user_key) const;
+  /// The same for database `db` (MOVE, COPY ... DB, SWAPDB).
+  void NotifyIn(int db, int type, std::string_view event, std::string_view user_key) const;
 };
 
 /// Redis's string2ll: strict decimal (no spaces, no '+', no leading zeros), fits int64.

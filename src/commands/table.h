@@ -112,6 +112,12 @@ struct CommandSpec {
   /// Not in Redis 7.0.15 (a PetaCore command, or a later Redis subcommand such as CLIENT
   /// SETINFO): left out of the differential COMMAND test.
   bool petacore_only = false;
+  /// Which arguments are pub/sub channels, for ACL channel permissions (as Redis's
+  /// getChannelsFromCommand): kNone; kFirst: args[1] (PUBLISH, SPUBLISH); kAll: args[1..]
+  /// (SUBSCRIBE, SSUBSCRIBE); kAllPatterns: args[1..] as patterns (PSUBSCRIBE, which Redis
+  /// admits only for a pattern the user's channel list holds literally).
+  enum class ChannelArgs : uint8_t { kNone, kFirst, kAll, kAllPatterns };
+  ChannelArgs channels = ChannelArgs::kNone;
 
   // Filled by CommandTable::Add.
   std::string fullname = {};               ///< "get", "config|get" (static storage: a table's)

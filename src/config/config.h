@@ -104,7 +104,9 @@ struct Config {
   Live<int64_t> list_max_listpack_size = -2;
   Live<int64_t> busy_reply_threshold_ms = 5000;  ///< lua-time-limit; scripts: a later issue
   std::string maxmemory_policy = "noeviction";   ///< only noeviction until eviction lands
-  std::string notify_keyspace_events;  ///< as Redis's flags; notifications: a later issue
+  std::string notify_keyspace_events;  ///< as Redis's flags (normalized text)
+  /// notify-keyspace-events as keyspace::notify bits, set with the text (any thread reads it).
+  Live<int> notify_keyspace_flags = 0;
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

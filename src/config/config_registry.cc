@@ -1,6 +1,8 @@
 // config_registry.cc — the option table (see config_registry.h) and its typed entries.
 #include "config/config_registry.h"
 
+#include "keyspace/messages.h"
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -328,6 +330,7 @@ std::vector<ConfigOption> BuildTable() {
         auto v = NormalizeKeyspaceEvents(text);
         if (!v) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
         c->notify_keyspace_events = *v;
+        c->notify_keyspace_flags = keyspace::notify::ParseFlags(*v);
         return "";
       },
       [](const Config& c) { return c.notify_keyspace_events; }));

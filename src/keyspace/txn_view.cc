@@ -187,6 +187,8 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
   }
   writes_.clear();
   range_deletes_.clear();
+  req.messages = std::move(messages_);
+  messages_.clear();
   return req;
 }
 

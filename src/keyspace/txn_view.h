@@ -16,6 +16,7 @@
 
 #include "keyspace/encoding.h"
 #include "mvcc/store.h"
+#include "keyspace/messages.h"
 #include "replication/committer.h"
 
 namespace petacore::keyspace {
@@ -68,6 +69,17 @@ class TxnView {
   void GuardRange(std::string_view start, std::string_view end);
 
   bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
+
+  /// Buffers a pub/sub message (PUBLISH, SPUBLISH, a keyspace notification) to ride this
+  /// view's commit: delivered on every node in the commit's revision, and only if it commits
+  /// (keyspace/messages.h). A view whose command is run again (a conflict) starts empty.
+  void Publish(MessageKind kind, std::string_view channel, std::string_view payload) {
+    AppendMessage(&messages_, kind, channel, payload);
+  }
+  /// The framed messages buffered so far (keyspace/messages.h); appended to directly by
+  /// keyspace notifications.
+  std::string* messages() { return &messages_; }
+  bool has_messages() const { return !messages_.empty(); }
   int64_t revision() const { return snapshot_.revision(); }
 
   /// Ends the command that just ran: reads and writes so far are attributed to it (used by
@@ -99,6 +111,7 @@ class TxnView {
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
+  std::string messages_;  // framed pub/sub messages (keyspace/messages.h)
   std::vector<std::pair<std::string, std::string>> range_guards_;
   // kReadCommitted: keys a single command both read and wrote.
   std::map<std::string, int64_t, std::less<>> rmw_;

@@ -39,7 +39,7 @@ struct RangeRevision {
 
 /// A neutral read/write set: what must be unchanged and what to write, in no backend's shape.
 ///
-/// `writes` is never empty. Its single-key ops (kPut, kDelete) name distinct keys; its
+/// `writes` or `messages` is not empty. Its single-key ops (kPut, kDelete) name distinct keys; its
 /// kDeleteRange ops may overlap each other and those keys, and take effect before every
 /// single-key op (a key both range-deleted and put ends as the put says). Each Committer
 /// turns this into what its backend accepts (EtcdCommitter: etcd_txn_shape.h).
@@ -48,6 +48,11 @@ struct CommitRequest {
   std::vector<KeyRevision> compares;  ///< read/write set: a mismatch is kConflict
   std::vector<RangeRevision> range_compares;  ///< ranges read whole: a change is kConflict
   std::vector<WriteOp> writes;        ///< see above
+  /// Pub/sub messages riding this commit (framed as keyspace/messages.h says; opaque here):
+  /// the committer writes them, in the same Txn and only when the request commits, as the
+  /// value of a record key under its message record prefix (EtcdCommitter: one key per
+  /// batch for unconditional requests, one per conditional request; docs/encoding.md).
+  std::string messages;
 };
 
 struct CommitResult {

@@ -131,6 +131,7 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
   job->body = [&spec, args](Job& j, keyspace::TxnView& view, resp::ReplyWriter& w) {
     CommandContext ctx{args, view, w, *j.session, *j.server};
     if (j.kind == Job::Kind::kBlocking) ctx.block = &j.park.block;
+    ctx.after_commit = &j.after_commit;
     spec.handler(ctx);
   };
   if (!state_.config.standalone() && job->kind != Job::Kind::kBlocking) {

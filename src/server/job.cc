@@ -63,11 +63,22 @@ void Job::Finish() {
   state = State::kFinished;
   waits.Close(server->store);
   if (held_keys && locks != nullptr && !keys.empty()) locks->Unlock(keys);
+  if (committed && after_commit) {
+    reply.clear();
+    resp::ReplyWriter w(&reply, session->protocol);
+    after_commit(w);
+  }
   out->append(reply);
   if (kind == Kind::kExec) session->EndTransaction();
   for (auto& f : followers) {
     // Each follower's reply is complete; hand it back to its own connection's thread.
+    f->committed = committed;
     f->executor->Post([f] {
+      if (f->committed && f->after_commit) {
+        f->reply.clear();
+        resp::ReplyWriter w(&f->reply, f->session->protocol);
+        f->after_commit(w);
+      }
       f->state = State::kFinished;
       f->out->append(f->reply);
       f->resume();
@@ -91,6 +102,7 @@ void Job::Fail(std::string_view error) {
 void Job::Attempt() {
   state = State::kRunning;
   reply.clear();
+  after_commit = nullptr;
   park.block = {};
   session->db = start_db;
   replication::CommitRequest request;
@@ -102,6 +114,7 @@ void Job::Attempt() {
     for (auto& f : followers) {  // folded commands see the writes of those before them
       view.EndCommand();
       f->reply.clear();
+      f->after_commit = nullptr;
       resp::ReplyWriter fw(&f->reply, f->session->protocol);
       f->body(*f, view, fw);
     }
@@ -112,8 +125,9 @@ void Job::Attempt() {
     }
     if (park.block.requested && !view.has_writes())
       return Park(shared_from_this(), snap.revision());
-    if (!view.has_writes() && fence != ReadFence::kDone && WantsFence()) return Fence();
-    if (!view.has_writes()) return Finish();
+    const bool commits = view.has_writes() || view.has_messages();
+    if (!commits && fence != ReadFence::kDone && WantsFence()) return Fence();
+    if (!commits) return Finish();
     request = view.BuildCommit(kind == Kind::kExec ? server->config.txn_isolation
                                                    : keyspace::Isolation::kSerializable);
   }
@@ -192,6 +206,7 @@ void Job::OnCommitted(CommitResult result) {
   }
   switch (result.status) {
     case CommitResult::Status::kCommitted:
+      committed = true;  // read on the connection's thread after the hop (Finish)
       if (result.revision == 0) return FinishFromAnyThread();
       // The waiter outlives the reply when the bound answers first (watch stalled): then
       // Finish cancels it, and one already running only posts to the shared executor.

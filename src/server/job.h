@@ -124,6 +124,10 @@ struct Job : std::enable_shared_from_this<Job> {
   State state = State::kNew;
   int attempts = 0;
   std::string reply;
+  /// Set by the handler through CommandContext::after_commit (reset on each attempt): writes
+  /// the reply instead once the commit is applied here (PUBLISH, SUBSCRIBE).
+  std::function<void(resp::ReplyWriter&)> after_commit;
+  bool committed = false;  ///< the commit succeeded (after_commit then runs at Finish)
   ParkSlot park;  ///< the blocking request and its registration (kBlocking)
   ApplyWaits waits;
 
