@@ -107,7 +107,7 @@ class PubSubClusterTest(unittest.TestCase):
             pipe.publish("fan", i)
         counts += pipe.execute()
         self.assertEqual(counts, [5] * 500, "PUBLISH's receiver count, cluster-wide")
-        X
+        self.assertEqual(a.publish("fan:other", "x"), 3)  # sc's channel + sc's and sr's fa*
 
         for name, sub, kinds in (("B", sb, ("message", "f?n")), ("C", sc, ("message", "fa*")),
                                  ("C RESP3", sr, ("fa*",))):
