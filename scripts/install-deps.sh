@@ -7,7 +7,7 @@ PKGS=(
   libboost-dev libboost-system-dev libboost-program-options-dev
   libgrpc++-dev libabsl-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libfmt-dev libspdlog-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
-  etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis
+  etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis python3-celery python3-kombu
   libssl-dev openssl
   clang libclang-rt-14-dev
   nodejs
