@@ -6,6 +6,9 @@
   CHANNELS asked on A count B's and C's subscribers.
 - read-your-writes through pub/sub: A does SET order:i then PUBLISH orders i; B's subscriber,
   on receiving i, reads order:i on a second connection to B and sees it (every round).
+- keyspace notifications (notify-keyspace-events KEA) of writes on A, MULTI/EXEC and an
+  active expiry included, reach a psubscriber on B in order; a refused write sends none.
+- shard channels: SSUBSCRIBE on B, SPUBLISH and PUBSUB SHARDNUMSUB / SHARDCHANNELS on A.
 - unsubscribing (explicitly, or by closing the connection) removes the subscription on
   every node.
 - a subscriber's node killed (kill -9): its subscriptions vanish cluster-wide once its lease
@@ -200,6 +203,62 @@ class PubSubClusterTest(unittest.TestCase):
         self.assertEqual(channels(a, "leave:*"), [])
         # Out of subscribed mode: the connection takes ordinary commands again.
         self.assertEqual(s1.command("PING", frames=1), [b"PONG"])
+
+    def set_notify(self, value):
+        for node in self.nodes:
+            node.client().config_set("notify-keyspace-events", value)
+
+    def test_keyspace_notifications_of_writes_on_another_node(self):
+        self.set_notify("KEA")
+        self.addCleanup(self.set_notify, "")
+        s = self.subscriber(self.b)
+        s.psubscribe("__key*@0__:ks:*")  # only this test's keys
+        a = self.a.client()
+        a.set("ks:k", "v")
+        a.incr("ks:n")
+        a.delete("ks:k")
+        pipe = a.pipeline(transaction=True)  # MULTI/EXEC: its events in command order
+        pipe.set("ks:m", "1")
+        pipe.lpush("ks:l", "a")
+        pipe.execute()
+        with self.assertRaises(redis.ResponseError):
+            a.lpush("ks:n", "x")  # WRONGTYPE: no write, no event
+        a.set("ks:e", "v", px=300)
+
+        def ev(key, event):
+            return [pmessage("__key*@0__:ks:*", f"__keyspace@0__:{key}", event)]
+        want = (ev("ks:k", "set") + ev("ks:n", "incrby") + ev("ks:k", "del") +
+                ev("ks:m", "set") + ev("ks:l", "lpush") + ev("ks:e", "set") +
+                ev("ks:e", "expire") + ev("ks:e", "expired"))
+        # __keyevent@0__:<event> channels carry the key as payload; the pattern above only
+        # matches keyspace channels of ks:* keys, so only those are expected here.
+        self.assertEqual(s.messages(len(want)), want)
+
+        e = self.subscriber(self.c)
+        e.psubscribe("__keyevent@0__:*")
+        a.set("ks:x", "1")
+        self.assertEqual(e.messages(1), [pmessage("__keyevent@0__:*", "__keyevent@0__:set",
+                                                  "ks:x")])
+
+    def test_shard_channels_across_nodes(self):
+        s = self.subscriber(self.b)
+        self.assertEqual(s.command("SSUBSCRIBE", "shard:1", "shard:2"),
+                         [[b"ssubscribe", b"shard:1", 1], [b"ssubscribe", b"shard:2", 2]])
+        a = self.a.client()
+        self.assert_eventually(lambda: a.execute_command("PUBSUB", "SHARDNUMSUB", "shard:1",
+                                                         "none"),
+                               [b"shard:1", 1, b"none", 0], "SHARDNUMSUB on A")
+        self.assertEqual(sorted(a.execute_command("PUBSUB", "SHARDCHANNELS", "shard:*")),
+                         [b"shard:1", b"shard:2"])
+        self.assertEqual(a.execute_command("SPUBLISH", "shard:1", "hi"), 1)
+        self.assertEqual(a.execute_command("SPUBLISH", "shard:3", "nobody"), 0)
+        self.assertEqual(s.messages(1), [[b"smessage", b"shard:1", b"hi"]])
+        # A plain PUBLISH to the same name does not reach a shard subscriber.
+        self.assertEqual(a.publish("shard:1", "plain"), 0)
+        self.assertEqual(s.command("SUNSUBSCRIBE", frames=2),
+                         [[b"sunsubscribe", b"shard:1", 1], [b"sunsubscribe", b"shard:2", 0]])
+        self.assert_eventually(lambda: a.execute_command("PUBSUB", "SHARDCHANNELS", "shard:*"),
+                               [], "SHARDCHANNELS on A after SUNSUBSCRIBE")
 
     def test_killed_subscriber_node_subscriptions_expire_with_its_lease(self):
         extra = lease_ttl_args(LEASE_TTL_SECONDS)
