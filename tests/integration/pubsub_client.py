@@ -19,6 +19,7 @@ class Subscriber:
     def __init__(self, port, resp3=False):
         self.conn = Resp3Client(port, hello=resp3)
         self.resp3 = resp3
+        self.kinds = set()  # the RESP type bytes of every frame read (">" pushes, "*" arrays)
 
     def close(self):
         self.conn.close()
@@ -30,7 +31,9 @@ class Subscriber:
         sock = self.conn.sock
         sock.settimeout(timeout)
         try:
-            return self.conn._read()[1]
+            kind, value = self.conn._read()
+            self.kinds.add(kind)
+            return value
         except socket.timeout:
             return None
         finally:
