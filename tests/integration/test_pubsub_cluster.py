@@ -19,8 +19,6 @@
 
 No timing assertions: every wait is bounded and polled (a hung test fails, a slow one passes).
 """
-import re
-import subprocess
 import threading
 import time
 import unittest
@@ -33,19 +31,7 @@ from harness import wait_for
 from pubsub_client import Subscriber, channels, numpat, numsub, wait_value
 
 NODE_ARGS = ["--etcd-timeout-ms", "2000"]
-LEASE_TTL_SECONDS = 3
-
-
-def lease_ttl_args(seconds):
-    """The petacore-server flag that sets the node's own etcd lease TTL (its subscriptions
-    live under it), found in --help; [] when this binary has none (the default TTL then
-    applies, and the wait below is longer)."""
-    text = subprocess.run([harness.SERVER, "--help"], capture_output=True, text=True,
-                          timeout=30).stdout
-    for name in re.findall(r"--([a-z0-9-]*lease[a-z0-9-]*)", text):
-        if "expiry" not in name and "ttl" in name:
-            return [f"--{name}", str(seconds)]
-    return []
+LEASE_TTL_SECONDS = 3  # --pubsub-lease-ttl of the node killed in the lease test
 
 
 def message(channel, payload):
@@ -265,8 +251,8 @@ class PubSubClusterTest(unittest.TestCase):
                                [], "SHARDCHANNELS on A after SUNSUBSCRIBE")
 
     def test_killed_subscriber_node_subscriptions_expire_with_its_lease(self):
-        extra = lease_ttl_args(LEASE_TTL_SECONDS)
-        d = harness.Node(self.etcd, extra_args=NODE_ARGS + extra)
+        d = harness.Node(self.etcd, extra_args=NODE_ARGS + [
+            "--pubsub-lease-ttl", str(LEASE_TTL_SECONDS)])
         self.addCleanup(d.close)
         s = Subscriber(d.port)
         s.subscribe("doomed")
@@ -279,7 +265,7 @@ class PubSubClusterTest(unittest.TestCase):
         s.close()
         # The lease outlives the process by its TTL (plus etcd's lease checkpointing); bound
         # generously, never asserted as a duration.
-        bound = (LEASE_TTL_SECONDS if extra else 60) + 60
+        bound = LEASE_TTL_SECONDS + 60
         for node in (self.a, self.b, self.c):
             c = node.client()
             self.assert_eventually(lambda: numsub(c, "doomed"), 0,
