@@ -224,7 +224,7 @@ def set_cell(target, events, n):
             drain.expect(marker)
             subprocess.run(["redis-cli", "-p", str(target["pub_port"]), "SET", marker, "1"],
                            check=True, capture_output=True, timeout=60)
-            complete = drain.wait_all()
+            complete = drain.wait_all(timeout=60)
         cpu1 = cpu_seconds(target["pids"])
     finally:
         drain.close()
