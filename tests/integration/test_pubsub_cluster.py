@@ -12,13 +12,16 @@
 - unsubscribing (explicitly, or by closing the connection) removes the subscription on
   every node.
 - a subscriber's node killed (kill -9): its subscriptions vanish cluster-wide once its lease
-  expires (the node's lease TTL is set short by a flag; polled with a deadline).
+  expires (--pubsub-lease-ttl 3; polled with a deadline); a node frozen (SIGSTOP) past its
+  lease: its subscriptions vanish, and once it runs again it closes its subscribers'
+  connections and serves new ones; a node stopped (SIGTERM) revokes its lease at once.
 - an etcd member killed (kill -9), each member in turn, during a publish stream on A: B's
   subscriber gets every acknowledged message, in order, with no duplicate (exactly once in
   order across the watch's reconnect, while the node keeps its lease).
 
 No timing assertions: every wait is bounded and polled (a hung test fails, a slow one passes).
 """
+import signal
 import threading
 import time
 import unittest
@@ -274,6 +277,57 @@ class PubSubClusterTest(unittest.TestCase):
                                    f"PUBSUB CHANNELS on {node.port}", bound)
             self.assert_eventually(lambda: c.publish("doomed:x", "after"), 0,
                                    f"PUBLISH to the dead node's pattern on {node.port}", bound)
+
+
+    def test_frozen_node_past_its_lease_disconnects_its_subscribers(self):
+        d = harness.Node(self.etcd, extra_args=NODE_ARGS + [
+            "--pubsub-lease-ttl", str(LEASE_TTL_SECONDS)])
+        self.addCleanup(d.close)
+        s = Subscriber(d.port)
+        self.addCleanup(s.close)
+        s.subscribe("frozen")
+        a = self.a.client()
+        self.assert_eventually(lambda: numsub(a, "frozen"), 1, "NUMSUB frozen on A")
+        d.proc.send_signal(signal.SIGSTOP)  # no keep-alive: etcd expires the lease
+        try:
+            self.assert_eventually(lambda: numsub(a, "frozen"), 0,
+                                   "NUMSUB on A once the frozen node's lease expired",
+                                   LEASE_TTL_SECONDS + 60)
+            self.assertEqual(a.publish("frozen", "lost"), 0)
+        finally:
+            d.proc.send_signal(signal.SIGCONT)
+        # Its subscriptions exist nowhere now: the node closes the connection (a client then
+        # reconnects and subscribes again) rather than keep a subscriber that gets nothing.
+        # Anything read before the close must not be a message published after the expiry.
+        frames = []
+        try:
+            while True:
+                f = s.next(LEASE_TTL_SECONDS + 60)
+                self.assertIsNotNone(f, "the subscriber's connection is still open")
+                frames.append(f)
+        except ConnectionError:
+            pass
+        self.assertNotIn(message("frozen", "lost"), frames)
+        # The node serves new subscribers under its new lease.
+        s2 = self.subscriber(d)
+        s2.subscribe("frozen")
+        self.assert_eventually(lambda: numsub(a, "frozen"), 1, "NUMSUB after resubscribing")
+        self.assertEqual(a.publish("frozen", "again"), 1)
+        self.assertEqual(s2.messages(1), [message("frozen", "again")])
+
+    def test_stopped_node_revokes_its_subscriptions(self):
+        # A lease far longer than the wait below: only the shutdown's revoke removes the
+        # subscription in time.
+        d = harness.Node(self.etcd, extra_args=NODE_ARGS + ["--pubsub-lease-ttl", "300"])
+        self.addCleanup(d.close)
+        s = Subscriber(d.port)
+        self.addCleanup(s.close)
+        s.subscribe("leaving")
+        a = self.a.client()
+        self.assert_eventually(lambda: numsub(a, "leaving"), 1, "NUMSUB leaving on A")
+        d.kill(signal.SIGTERM)  # a clean shutdown revokes the lease
+        self.assert_eventually(lambda: numsub(a, "leaving"), 0,
+                               "NUMSUB on A after the node stopped (lease TTL 300 s)", 60)
 
 
 class PubSubEtcdMemberKillTest(unittest.TestCase):
