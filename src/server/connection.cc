@@ -151,6 +151,14 @@ void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
   const int protocol = session_.protocol;
   resp::ReplyWriter w(buf, protocol);
   for (const auto& item : delivery.items) {
+    // Only what the session is subscribed to: a SUBSCRIBE whose commit failed with an
+    // unknown outcome (an etcd error) may have left a key the session does not count, and a
+    // RESP2 client out of subscribed mode must never get a message.
+    const bool subscribed =
+        item.type == 'p'   ? session_.patterns.count(item.pattern) > 0
+        : item.type == 's' ? session_.shard_channels.count(std::string(item.channel)) > 0
+                           : session_.channels.count(std::string(item.channel)) > 0;
+    if (!subscribed) continue;
     const size_t n = item.type == 'p' ? 4 : 3;
     if (protocol >= 3) {
       w.PushHeader(n);
