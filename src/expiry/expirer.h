@@ -26,14 +26,21 @@
 namespace petacore::expiry {
 
 /// The delete of one due key: compare mod_revision(meta key) == key.mod_revision, then
-/// DeleteRange [meta key, KeyEnd(meta key)) (the meta key and every subkey).
-replication::CommitRequest DeleteRequest(const DueKey& key);
+/// DeleteRange [meta key, KeyEnd(meta key)) (the meta key and every subkey). With
+/// `notify_flags` (keyspace::notify bits of notify-keyspace-events) enabling class x, the
+/// request carries the key's "expired" keyspace notification (keyspace/messages.h), which is
+/// delivered on every node only if this delete commits: one "expired" per key cluster-wide
+/// (Redis's activeExpireCycle -> deleteExpiredKeyAndPropagate).
+replication::CommitRequest DeleteRequest(const DueKey& key, int notify_flags = 0);
 
 struct ExpirerOptions {
   std::chrono::milliseconds interval{100};  ///< pause between cycles with nothing (more) due
   /// Delete requests awaiting their commit at once. They share the committer's queue with
   /// client writes, so this bounds how far a burst of expiring keys delays those.
   size_t max_in_flight = 256;
+  /// The notify-keyspace-events flags in force (keyspace::notify bits), read once per cycle;
+  /// null = no notifications. Called on the expiry thread: it must be thread-safe.
+  std::function<int()> notify_flags;
 };
 
 /// The active expiry loop, on its own thread. `active` says whether this node should expire
