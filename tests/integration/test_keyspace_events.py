@@ -198,7 +198,7 @@ def script():
     ]
 
 
-SETTINGS = ["KEA", "KEAn", "Kg", "E$", "KEn", "Ex", "El", "Kh", "Esz", "KA"]
+SETTINGS = ["KEA", "g$lshzxKEn", "Kg", "E$", "KEn", "Ex", "El", "Kh", "Esz", "KA"]
 
 
 def run_script(client, sub):
@@ -323,7 +323,7 @@ class TestTwoNodes(unittest.TestCase):
         cls.etcd.close()
 
     def test_subscriber_on_other_node(self):
-        for setting in ["KEA", "KEAn"]:
+        for setting in ["KEA", "g$lshzxKEn"]:
             with self.subTest(setting=setting):
                 want = RedisReference.expected(setting)
                 got = events(self.a.port, self.b.port, setting)
