@@ -186,6 +186,18 @@ def script():
         ["ZRANGESTORE", "z8", "z3", "0", "-1"], ["ZRANGESTORE", "z8", "z3", "5", "6"],
         ["ZRANGESTORE", "z9", "nosuch", "0", "-1"], ["ZREMRANGEBYRANK", "z4", "0", "-1"],
         ["ZPOPMIN", "z3", "10"],
+        # type changes, no-ops and errors
+        ["HSET", "tx", "f", "v"], ["SET", "tx", "str"], ["RPUSH", "tx2", "a"],
+        ["SADD", "tx3", "a"], ["SINTERSTORE", "tx2", "tx3"], ["ZADD", "tx4", "1", "a"],
+        ["ZUNIONSTORE", "tx4", "1", "tx4", "WEIGHTS", "2"], ["GETDEL", "tx2"],
+        ["LPUSH", "tx", "a"], ["LPOP", "tx2", "0"], ["LPOP", "nol", "0"], ["ZPOPMIN", "tx4", "0"],
+        ["LTRIM", "nol", "0", "1"], ["ZREMRANGEBYSCORE", "nol", "0", "1"],
+        ["ZADD", "tx5", "+inf", "a"], ["ZINCRBY", "tx5", "-inf", "a"],
+        ["ZADD", "tx5", "GT", "1", "a"], ["ZADD", "tx5", "LT", "CH", "1", "a"],
+        ["SMOVE", "tx3", "tx", "a"], ["HSET", "tx6", "f", "v"], ["PEXPIRE", "tx6", "100000"],
+        ["COPY", "tx6", "tx7"], ["MOVE", "tx7", "2"], ["MOVE", "tx6", "2"], ["PERSIST", "tx6"],
+        ["SELECT", "2"], ["PERSIST", "tx7"], ["SELECT", "0"], ["RENAME", "tx6", "tx8"],
+        ["EXPIRE", "tx8", "0"],
         # transactions
         ["MULTI"], ["SET", "t1", "1"], ["INCR", "t1"], ["LPUSH", "t2", "a"], ["DEL", "t1", "t2"],
         ["EXEC"],
@@ -227,6 +239,48 @@ class Client(Subscriber):
         return self.read()
 
 
+def blocked_clients(client):
+    info = client.call("INFO", "clients")
+    for line in info.split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":")[1])
+    return -1
+
+
+def blocked_events(port):
+    """Blocking pops served later (by another client's push): the pusher's events, then the
+    served pop's, as Redis's serveClientsBlockedOn*. Returns what a subscriber received."""
+    a, b = Client(port), Client(port)
+    try:
+        assert a.call("FLUSHALL") == b"OK"
+        assert a.call("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"OK"
+        sub = Subscriber(port)
+        try:
+            for block, push in [
+                (["BLPOP", "bl", "10"], ["RPUSH", "bl", "a"]),
+                (["BLMOVE", "bl2", "bl3", "LEFT", "RIGHT", "10"], ["LPUSH", "bl2", "x", "y"]),
+                (["BRPOPLPUSH", "bl2", "bl2", "10"], ["RPUSH", "bl2", "z"]),
+                (["BZPOPMIN", "bz", "10"], ["ZADD", "bz", "1", "m"]),
+                (["BZPOPMAX", "bz", "10"], ["ZADD", "bz", "1", "m", "2", "n"]),
+            ]:
+                if block[0] == "BRPOPLPUSH":
+                    a.call("DEL", "bl2")
+                b.send(*block)
+                wait_for(lambda: blocked_clients(a) == 1, what="client blocked")
+                a.call(*push)
+                reply = b.read()
+                assert reply is not None, (block, reply)
+            a.send(b"PUBLISH", SENTINEL_CHANNEL, b"end")
+            a.read()
+            return sub.until_sentinel()
+        finally:
+            sub.close()
+            a.call("CONFIG", "SET", "notify-keyspace-events", "")
+    finally:
+        a.close()
+        b.close()
+
+
 def events(port, sub_port, setting):
     """Flushes, sets `setting` and runs the script with a subscriber on `sub_port`."""
     c = Client(port)
@@ -259,6 +313,12 @@ class RedisReference:
                 for ch, payload in cls.cache[setting]:
                     print(f"  {ch.decode(errors='replace')} {payload.decode(errors='replace')}")
         return cls.cache[setting]
+
+    @classmethod
+    def redis_port(cls):
+        if cls.redis is None:
+            cls.redis = RealRedis()
+        return cls.redis.port
 
     @classmethod
     def close(cls):
@@ -301,6 +361,11 @@ class TestAgainstRedis(unittest.TestCase):
                     self.assertGreater(len(want), 100)  # the script does raise events
                 got = events(self.node.port, self.node.port, setting)
                 compare(self, got, want, setting)
+
+    def test_blocked_pops_served_later(self):
+        want = blocked_events(RedisReference.redis_port())
+        self.assertIn((b"__keyevent@0__:zpopmax", b"bz"), want)
+        compare(self, blocked_events(self.node.port), want, "KEA (blocked clients)")
 
     def test_off_raises_nothing(self):
         got = events(self.node.port, self.node.port, "")
