@@ -22,6 +22,10 @@ void WithKeyEvents(CommandContext& ctx) {
   F(ctx);
 }
 
+/// Whether notifications are on for this command (WithKeyEvents armed the view): a handler
+/// skips the extra reads an event needs when they are off.
+inline bool Notifying(const CommandContext& ctx) { return ctx.txn.notify_flags() != 0; }
+
 /// Redis's dbAdd: "new" (class n) on `user_key` of the selected database. Call it when a
 /// write creates a key that did not exist, before the command's own event.
 inline void NotifyNew(const CommandContext& ctx, std::string_view user_key) {
@@ -37,7 +41,7 @@ inline void NotifyDel(const CommandContext& ctx, std::string_view user_key) {
 /// key) without elements — Redis deletes an emptied collection and says so.
 inline void NotifyDelIfGone(const CommandContext& ctx, std::string_view user_key,
                             std::string_view meta_key) {
-  if (!ctx.txn.Get(meta_key)) NotifyDel(ctx, user_key);
+  if (Notifying(ctx) && !ctx.txn.Get(meta_key)) NotifyDel(ctx, user_key);
 }
 
 /// A command that stores a result in `user_key` (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE ...)

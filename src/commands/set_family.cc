@@ -129,7 +129,7 @@ void SMove(CommandContext& ctx) {
   if (src.missing()) return ctx.out.Integer(0);
   if (src.wrong_type() || dst.wrong_type()) return ctx.out.Error(kErrWrongType);
   bool same = src.meta_key == dst.meta_key;
-  bool in_dst = !same && dst.ok() && types::SetIsMember(ctx.txn, dst, member);
+  bool in_dst = Notifying(ctx) && !same && dst.ok() && types::SetIsMember(ctx.txn, dst, member);
   bool moved = types::SetMove(ctx.txn, src, dst, member);
   if (moved && !same) {  // as Redis's smoveCommand: srem, del, new, sadd
     ctx.Notify(kSetEvents, "srem", ctx.args[1]);

@@ -248,8 +248,8 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   if (!r.missing() && !ParseInt64(r.value, &value)) return ctx.out.Error(kErrNotInteger);
   int64_t result;
   if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
-  NotifyWrite(ctx, WriteString(ctx.txn, key, std::to_string(result), /*keep_ttl=*/true),
-              "incrby", ctx.args[1]);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, std::to_string(result), /*keep_ttl=*/true), "incrby",
+              ctx.args[1]);
   ctx.out.Integer(result);
 }
 
@@ -342,8 +342,7 @@ void SetRange(CommandContext& ctx) {
   std::string value(r.value);
   if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');
   value.replace(offset, patch.size(), patch);
-  NotifyWrite(ctx, WriteString(ctx.txn, key, value, /*keep_ttl=*/true), "setrange",
-              ctx.args[1]);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, value, /*keep_ttl=*/true), "setrange", ctx.args[1]);
   ctx.out.Integer(static_cast<int64_t>(value.size()));
 }
 

@@ -367,11 +367,10 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
   int64_t removed = types::ZSetRemoveEntries(ctx.txn, key, selected);
   if (removed > 0) {
-    static constexpr std::string_view kEvents[] = {"zremrangebyrank", "zremrangebyscore",
-                                                   "zremrangebylex"};
-    ctx.Notify(kZSetEvents,
-               kEvents[type == RangeType::kRank ? 0 : type == RangeType::kScore ? 1 : 2],
-               ctx.args[1]);
+    std::string_view event = type == RangeType::kRank    ? "zremrangebyrank"
+                             : type == RangeType::kScore ? "zremrangebyscore"
+                                                         : "zremrangebylex";
+    ctx.Notify(kZSetEvents, event, ctx.args[1]);
     NotifyDelIfGone(ctx, ctx.args[1], key.meta_key);
   }
   ctx.out.Integer(removed);

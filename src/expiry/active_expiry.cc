@@ -20,7 +20,9 @@ ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
   // Until SetNotifyFlags: the stored cluster-wide option (config_registry.h's
   // ClusterConfigKey; config is a layer this one does not link), from this node's replica.
   notify_flags_ = [this] {
-    static const std::string kKey = std::string("\xff" "config/") + "notify-keyspace-events";
+    static const std::string kKey(
+        "\xff"
+        "config/notify-keyspace-events");
     auto kv = store_.Read().Get(kKey);
     if (!kv) return 0;
     int flags = keyspace::notify::ParseFlags(kv->value);
