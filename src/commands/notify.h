@@ -2,6 +2,13 @@
 // notifications (issue 13): arming the TxnView for lazy expiry's "expired", and the "new" of a
 // key a write creates. The events themselves go through CommandContext::Notify, called where
 // Redis calls notifyKeyspaceEvent (t_*.c, db.c, expire.c of Redis 7.0), in Redis's order.
+//
+// Where PetaCore differs from Redis 7.0:
+// - "keymiss" (class m) is never raised: read commands take the read path and commit nothing.
+// - "expired" of a key a write command finds expired but does not write (LPOP or DEL of an
+//   expired key) is not raised by that command: active expiry raises it when it deletes the
+//   key, so it comes later in the stream than in Redis, still once per key cluster-wide.
+// - "evicted" (class e) is never raised: PetaCore does not evict.
 #pragma once
 
 #include <string_view>
