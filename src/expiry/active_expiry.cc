@@ -28,9 +28,9 @@ ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
     int flags = keyspace::notify::ParseFlags(kv->value);
     return flags < 0 ? 0 : flags;
   };
-  expirer_options.notify_flags = [this] { return notify_flags_(); };
   expirer_ = std::make_unique<Expirer>(
       index_, committer, [this] { return active(); }, expirer_options);
+  expirer_->SetNotifyFlags([this] { return notify_flags_(); });
 }
 
 ActiveExpiry::~ActiveExpiry() { Stop(); }

@@ -74,7 +74,7 @@ size_t Expirer::SubmitDue(size_t limit) {
     std::lock_guard lock(mu_);
     in_flight_ += due.size();
   }
-  const int notify_flags = options_.notify_flags ? options_.notify_flags() : 0;
+  const int notify_flags = notify_flags_ ? notify_flags_() : 0;
   for (auto& key : due) {
     CommitRequest req = DeleteRequest(key, notify_flags);
     // LocalCommitter runs `done` before Commit returns, so mu_ must not be held here.

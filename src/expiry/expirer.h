@@ -19,6 +19,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "expiry/index.h"
 #include "replication/committer.h"
@@ -38,9 +39,6 @@ struct ExpirerOptions {
   /// Delete requests awaiting their commit at once. They share the committer's queue with
   /// client writes, so this bounds how far a burst of expiring keys delays those.
   size_t max_in_flight = 256;
-  /// The notify-keyspace-events flags in force (keyspace::notify bits), read once per cycle;
-  /// null = no notifications. Called on the expiry thread: it must be thread-safe.
-  std::function<int()> notify_flags;
 };
 
 /// The active expiry loop, on its own thread. `active` says whether this node should expire
@@ -53,6 +51,13 @@ class Expirer {
   ~Expirer();
   Expirer(const Expirer&) = delete;
   Expirer& operator=(const Expirer&) = delete;
+
+  /// Where each cycle reads the notify-keyspace-events flags in force (keyspace::notify
+  /// bits) for the "expired" notifications of its deletes (DeleteRequest); unset = none.
+  /// Called on the expiry thread: it must be thread-safe. Call before Start.
+  void SetNotifyFlags(std::function<int()> notify_flags) {
+    notify_flags_ = std::move(notify_flags);
+  }
 
   void Start();
   void Stop();
@@ -73,6 +78,7 @@ class Expirer {
   replication::Committer& committer_;
   std::function<bool()> active_;
   ExpirerOptions options_;
+  std::function<int()> notify_flags_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
