@@ -247,14 +247,15 @@ def blocked_clients(client):
     return -1
 
 
-def blocked_events(port):
+def blocked_events(port, sub_port=None):
     """Blocking pops served later (by another client's push): the pusher's events, then the
-    served pop's, as Redis's serveClientsBlockedOn*. Returns what a subscriber received."""
+    served pop's, as Redis's serveClientsBlockedOn*. Returns what a subscriber (on
+    `sub_port`, default `port`) received."""
     a, b = Client(port), Client(port)
     try:
         assert a.call("FLUSHALL") == b"OK"
         assert a.call("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"OK"
-        sub = Subscriber(port)
+        sub = Subscriber(sub_port or port)
         try:
             for block, push in [
                 (["BLPOP", "bl", "10"], ["RPUSH", "bl", "a"]),
@@ -363,6 +364,10 @@ class TestAgainstRedis(unittest.TestCase):
                 compare(self, got, want, setting)
 
     def test_blocked_pops_served_later(self):
+        # Fails at the time of writing: the commits are in Redis's order (push at revision R,
+        # the served pop at R+1) but the standalone node hands R+1's messages to the
+        # subscriber's connection before R's when the push ran on the subscriber's io thread
+        # (a Post from the owning thread is queued behind Posts from other threads).
         want = blocked_events(RedisReference.redis_port())
         self.assertIn((b"__keyevent@0__:zpopmax", b"bz"), want)
         compare(self, blocked_events(self.node.port), want, "KEA (blocked clients)")
@@ -393,6 +398,10 @@ class TestTwoNodes(unittest.TestCase):
                 want = RedisReference.expected(setting)
                 got = events(self.a.port, self.b.port, setting)
                 compare(self, got, want, setting)
+
+    def test_blocked_pops_served_later(self):
+        want = blocked_events(RedisReference.redis_port())
+        compare(self, blocked_events(self.a.port, self.b.port), want, "KEA (blocked clients)")
 
     def test_expired_once_per_key_cluster_wide(self):
         c = Client(self.a.port)
