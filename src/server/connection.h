@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all),
   /// or a tracking-redir-broken one when `broken_redirect` != 0, to push_buf_ (RESP3 only),
   /// and writes it at once when the connection is idle.
-  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect);
+  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect,
+                         bool redirected);
   /// Connection thread: appends pub/sub messages (RESP2 arrays, RESP3 pushes) — to out_ while
   /// a command waits for its commit (so they precede its reply: a message delivered before an
   /// UNSUBSCRIBE's confirmation is sent before it), else to push_buf_, written at once when
@@ -62,6 +64,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// soft: the watchdog's clock). False when the connection was closed.
   bool CheckPushLimits();
   bool awaiting_command_ = false;  ///< ProcessInput waits for a command's commit
+  /// Deliveries handed over by the store's writer, in revision order, until the connection's
+  /// thread takes them (TakeInbox): a post from the connection's own thread and one from
+  /// another thread may run in either order, the inbox keeps them in order.
+  std::mutex inbox_mu_;
+  std::vector<std::shared_ptr<const client::PubSubDelivery>> inbox_;
+  void TakeInbox();
   size_t push_inflight_ = 0;       ///< bytes WritePushes is writing now
   /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
   void MaybeFlushPushes();
