@@ -4,6 +4,9 @@
   messages published on A from one connection (sequential, then pipelined), in order, once;
   every PUBLISH answers the number of receivers cluster-wide; PUBSUB NUMSUB / NUMPAT /
   CHANNELS asked on A count B's and C's subscribers.
+- SUBSCRIBEs pipelined without waiting for their replies, PUBLISHes racing them from another
+  connection: each PUBLISH's count says whether its message is delivered, and no message
+  comes before its channel's subscribe confirmation.
 - read-your-writes through pub/sub: A does SET order:i then PUBLISH orders i; B's subscriber,
   on receiving i, reads order:i on a second connection to B and sees it (every round).
 - keyspace notifications (notify-keyspace-events KEA) of writes on A, MULTI/EXEC and an
@@ -131,6 +134,56 @@ class PubSubClusterTest(unittest.TestCase):
                                    f"NUMSUB on node {node.port}")
             self.assertEqual(c.publish("everywhere", node.port), 1)
         self.assertEqual(s.messages(3), [message("everywhere", n.port) for n in self.nodes])
+
+    def test_publish_racing_pipelined_subscribes_counts_what_it_delivers(self):
+        """SUBSCRIBEs sent without waiting for their replies (as Celery's result consumer
+        does), PUBLISHes to the same channels at once from another connection (on the same
+        node and on another node). Whenever they land, each PUBLISH's count must say whether
+        the message is delivered (1: it arrives, 0: it does not), and a channel's message never
+        comes before its subscribe confirmation."""
+        problems = []
+        for rnd in range(10):
+            for node in (self.b, self.a):
+                s = Subscriber(self.b.port)
+                try:
+                    c = node.client()
+                    chans = [f"race:{rnd}:{node.port}:{i}" for i in range(10)]
+                    for ch in chans:
+                        s.conn.send("SUBSCRIBE", ch)
+                    counts = [c.publish(ch, "x") for ch in chans]
+                    # A marker ends the stream: once its subscription is confirmed, its
+                    # message is published after every PUBLISH above, so delivered after them.
+                    marker = f"race:{rnd}:{node.port}:end"
+                    s.conn.send("SUBSCRIBE", marker)
+                    frames = []
+
+                    def read_until(frame):
+                        while frame not in frames:
+                            f = s.next(30)
+                            if f is None:
+                                raise AssertionError(f"round {rnd}: no {frame} in 30 s after "
+                                                     f"{frames}")
+                            frames.append(f)
+                    read_until([b"subscribe", marker.encode(), 11])
+                    c.publish(marker, "end")
+                    read_until(message(marker, "end"))
+                finally:
+                    s.close()
+                delivered = [f[1].decode() for f in frames if f[0] == b"message"]
+                for ch, n in zip(chans, counts):
+                    got = delivered.count(ch)
+                    if got != n:
+                        problems.append(f"publisher on {node.port}, {ch}: PUBLISH counted {n}, "
+                                        f"delivered {got}")
+                confirmed = set()
+                for f in frames:
+                    if f[0] == b"subscribe":
+                        confirmed.add(f[1])
+                    elif f[0] == b"message" and f[1] not in confirmed:
+                        problems.append(f"{f[1].decode()}: message before its subscribe "
+                                        "confirmation")
+        self.maxDiff = None
+        self.assertEqual(problems, [])
 
     def test_read_your_writes_through_pubsub(self):
         rounds = 1000
