@@ -106,8 +106,9 @@ class RedisPyPubSub:
         self.assertEqual([(m["type"], m["channel"], m["data"]) for m in confirmations],
                          [("subscribe", b"py:news", 1), ("subscribe", b"py:alerts", 2),
                           ("psubscribe", b"py:n*", 3)])
+        # Asked on A: a replica read, polled until A has applied B's subscriptions.
         self.wait_numsub(pub, "py:news", 1)
-        self.assertEqual(pub.pubsub_numpat(), 1)
+        wait_for(lambda: pub.pubsub_numpat() == 1, timeout=30, what="NUMPAT 1 on A")
         self.assertEqual(sorted(pub.pubsub_channels("py:*")), [b"py:alerts", b"py:news"])
 
         self.assertEqual(pub.publish("py:news", "n1"), 2)

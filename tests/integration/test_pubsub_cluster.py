@@ -292,8 +292,9 @@ class PubSubClusterTest(unittest.TestCase):
         self.assert_eventually(lambda: a.execute_command("PUBSUB", "SHARDNUMSUB", "shard:1",
                                                          "none"),
                                [b"shard:1", 1, b"none", 0], "SHARDNUMSUB on A")
-        self.assertEqual(sorted(a.execute_command("PUBSUB", "SHARDCHANNELS", "shard:*")),
-                         [b"shard:1", b"shard:2"])
+        self.assert_eventually(
+            lambda: sorted(a.execute_command("PUBSUB", "SHARDCHANNELS", "shard:*")),
+            [b"shard:1", b"shard:2"], "SHARDCHANNELS on A")
         self.assertEqual(a.execute_command("SPUBLISH", "shard:1", "hi"), 1)
         self.assertEqual(a.execute_command("SPUBLISH", "shard:3", "nobody"), 0)
         self.assertEqual(s.messages(1), [[b"smessage", b"shard:1", b"hi"]])
