@@ -259,7 +259,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
 asio::awaitable<void> Connection::WaitWhilePaused() {
   const commands::CommandSpec* spec = commands::Table().Resolve(command_.args);
   auto writes = [](const commands::CommandSpec* s) {
-    return s != nullptr && (s->flags & commands::kWrite);
+    return s != nullptr && (s->flags & (commands::kWrite | commands::kMayReplicate));
   };
   // As Redis's is_may_replicate_command: a write, or EXEC of a transaction that queued one.
   bool may_write = writes(spec);
