@@ -120,6 +120,10 @@ struct Session {
   /// only; CLIENT LIST reads the sizes under the clients mutex). A RESP2 client with any of
   /// them is in subscribed mode.
   std::set<std::string> channels, patterns, shard_channels;
+  /// Subscriptions whose key is committed but not yet confirmed to the client (kind byte
+  /// 'c'/'p'/'s' + name): a message that reaches them before the confirmation (the same
+  /// revision) is held by the connection until after the confirmation. Connection thread.
+  std::set<std::string> pending_subscriptions;
   /// A subscription key of this client may exist (a SUBSCRIBE was sent to the committer):
   /// the connection's end deletes its range.
   bool pubsub_keys = false;
