@@ -295,5 +295,27 @@ TEST(UserTest, CheckChannels) {
   EXPECT_EQ(Check(u, psubscribe, Args{"psubscribelike", "b*"}), Denial::kNone);
 }
 
+// A subscriber's channels, patterns and shard channels against its user's current rules.
+TEST(UserTest, SubscriptionsAllowed) {
+  Registry r;
+  std::vector<mvcc::Mutation> put = {
+      {mvcc::Mutation::Kind::kPut, UserKey("u"), "on nopass resetchannels &news.* &p* +@all"}};
+  r.OnApplied(put);
+  client::Session s;
+  s.user_name = "u";
+  EXPECT_TRUE(SubscriptionsAllowed(r, s));  // no subscriptions
+  s.channels = {"news.a", "news.b"};
+  s.patterns = {"p*"};
+  EXPECT_TRUE(SubscriptionsAllowed(r, s));
+  s.patterns.insert("p1*");  // not literally one of the user's patterns
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
+  s.patterns = {"p*"};
+  s.shard_channels = {"other"};
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
+  s.shard_channels.clear();
+  s.user_name = "deleted";
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
+}
+
 }  // namespace
 }  // namespace petacore::auth
