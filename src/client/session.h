@@ -22,7 +22,8 @@ namespace petacore::client {
 
 /// Pub/sub messages for one client, from one applied revision, in order.
 struct PubSubDelivery {
-  std::shared_ptr<const std::string> record;  ///< owns the bytes the views point into
+  /// Own the bytes the views point into (the message records of the revision).
+  std::vector<std::shared_ptr<const std::string>> records;
   struct Item {
     char type;                 ///< 'm' message, 'p' pmessage, 's' smessage (as Redis)
     std::string pattern;       ///< pmessage only
@@ -124,6 +125,17 @@ struct Session {
   /// only; CLIENT LIST reads the sizes under the clients mutex). A RESP2 client with any of
   /// them is in subscribed mode.
   std::set<std::string> channels, patterns, shard_channels;
+  /// A subscription key of this client may exist (a SUBSCRIBE was sent to the committer):
+  /// the connection's end deletes its range.
+  bool pubsub_keys = false;
+  /// The sizes of the sets, for CLIENT LIST from other threads (CountSubscriptions).
+  std::atomic<int> sub_count{0}, psub_count{0}, ssub_count{0};
+  /// Publishes the sets' sizes to the counters above (after a change; connection thread).
+  void CountSubscriptions() {
+    sub_count.store(static_cast<int>(channels.size()), std::memory_order_relaxed);
+    psub_count.store(static_cast<int>(patterns.size()), std::memory_order_relaxed);
+    ssub_count.store(static_cast<int>(shard_channels.size()), std::memory_order_relaxed);
+  }
   size_t subscriptions() const { return channels.size() + patterns.size() + shard_channels.size(); }
   /// Delivers pub/sub messages to this connection from any thread (set by the Connection
   /// under the clients mutex; null in in-process tests). The bytes are built on the

@@ -49,7 +49,9 @@ std::string ClientLine(const client::Session& s, int64_t now_ms) {
   line += "id=" + std::to_string(s.id) + " addr=" + s.addr + " laddr=" + s.laddr +
           " fd=0 name=" + s.name + " age=" + std::to_string((now_ms - s.created_ms) / 1000) +
           " idle=" + std::to_string((now_ms - s.last_command_ms.load()) / 1000) +
-          " flags=" + Flags(s) + " db=" + std::to_string(s.db) + " sub=0 psub=0 ssub=0 multi=" +
+          " flags=" + Flags(s) + " db=" + std::to_string(s.db) + " sub=" + std::to_string(s.sub_count.load(std::memory_order_relaxed)) +
+          " psub=" + std::to_string(s.psub_count.load(std::memory_order_relaxed)) +
+          " ssub=" + std::to_string(s.ssub_count.load(std::memory_order_relaxed)) + " multi=" +
           (s.in_multi ? std::to_string(s.queued.size()) : std::string("-1")) +
           " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
           "tot-mem=0 events=r cmd=" +
@@ -271,6 +273,7 @@ void Reset(CommandContext& ctx) {
   s.no_evict.store(false, std::memory_order_relaxed);
   s.read_consistency.reset();
   TrackingOff(s, ctx.server);  // as CLIENT TRACKING off
+  ctx.server.DropSubscriptions(s);  // as Redis's pubsubUnsubscribeAll*
   {
     std::lock_guard lock(ctx.server.ClientsMutex());
     s.name.clear();

@@ -36,6 +36,12 @@ void Ping(CommandContext& ctx) {
   if (ctx.args.size() > 2) {
     return ctx.out.Error(ErrWrongArgs("ping"));
   }
+  if (ctx.session.protocol == 2 && ctx.session.subscriptions() > 0) {
+    // RESP2 subscribed mode: ["pong", message or ""], as Redis's pingCommand.
+    ctx.out.ArrayHeader(2);
+    ctx.out.Bulk("pong");
+    return ctx.out.Bulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+  }
   if (ctx.args.size() == 2) return ctx.out.Bulk(ctx.args[1]);
   ctx.out.Simple("PONG");
 }
@@ -346,7 +352,7 @@ std::vector<CommandSpec> WithTrackingSubcommands(std::vector<CommandSpec> subs) 
 void RegisterServerFamily(CommandTable& t) {
   t.Add({.name = "ping",
          .arity = -1,
-         .flags = kFast,
+         .flags = kFast | kSubscribedOk,
          .acl = acl::kFast | acl::kConnection,
          .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
          .handler = Ping})
@@ -363,12 +369,14 @@ void RegisterServerFamily(CommandTable& t) {
             .handler = Time})
       .Add({.name = "quit",
             .arity = -1,
-            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue,
+            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue |
+                     kSubscribedOk,
             .acl = acl::kFast | acl::kConnection,
             .handler = Quit})
       .Add({.name = "reset",
             .arity = 1,
-            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue,
+            .flags = kNoScript | kLoading | kStale | kFast | kNoAuth | kAllowBusy | kNoQueue |
+                     kSubscribedOk,
             .acl = acl::kFast | acl::kConnection,
             .handler = Reset})
       .Add({.name = "hello",

@@ -8,8 +8,10 @@
 #include <map>
 #include <mutex>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/registry.h"
 #include "client/session.h"
@@ -80,6 +82,23 @@ class ServerView {
                           std::span<const std::string> prefixes) = 0;
   /// CLIENT TRACKING off, RESET: client `id` no longer tracked. Idempotent.
   virtual void TrackingOff(int64_t id) = 0;
+
+  // Pub/sub across the cluster (server/pubsub.h); thread-safe.
+  /// This server process's id in subscription keys (keyspace::SubscriptionKey).
+  virtual uint64_t PubSubProcess() = 0;
+  /// PUBLISH / SPUBLISH's reply: receivers of `channel` cluster-wide now.
+  virtual int64_t PubSubReceivers(bool shard, std::string_view channel) = 0;
+  /// PUBSUB CHANNELS / SHARDCHANNELS [pattern], cluster-wide.
+  virtual std::vector<std::string> PubSubChannels(bool shard,
+                                                  std::optional<std::string_view> pattern) = 0;
+  /// PUBSUB NUMSUB / SHARDNUMSUB of one channel, cluster-wide.
+  virtual int64_t PubSubNumSub(bool shard, std::string_view channel) = 0;
+  /// PUBSUB NUMPAT: distinct patterns, cluster-wide.
+  virtual int64_t PubSubNumPat() = 0;
+  /// RESET (and the connection's end): forgets every subscription of `session` (its
+  /// connection thread) and deletes their keys with a commit in the background (retried while
+  /// etcd fails; the node's lease bounds how long a failed delete can linger).
+  virtual void DropSubscriptions(client::Session& session) = 0;
 };
 
 }  // namespace petacore::commands

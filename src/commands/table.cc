@@ -124,6 +124,7 @@ const CommandTable& Table() {
     RegisterPetacoreFamily(t);
     RegisterDebugFamily(t);
     RegisterAclFamily(t);
+    RegisterPubSubFamily(t);
     return t;
   }();
   return table;

@@ -59,6 +59,9 @@ enum CommandFlag : uint32_t {
   /// The command changes the selected database to args[1] (SELECT): inside EXEC, the keys of
   /// the following queued commands are in that database.
   kSelectsDb = 1 << 25,
+  /// Allowed to a RESP2 client in subscribed mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
+  /// QUIT, RESET), as Redis's processCommand.
+  kSubscribedOk = 1 << 26,
 };
 
 /// Redis 7.0's ACL categories, one bit each, in the order ACL CAT lists them. In specs:
@@ -178,5 +181,6 @@ void RegisterGenericFamily(CommandTable& t);   // RENAME, COPY, SCAN, ... (gener
 void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (petacore_family.cc)
 void RegisterDebugFamily(CommandTable& t);     // DEBUG DIGEST, DIGEST-REVISION (debug_family.cc)
 void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
+void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
 
 }  // namespace petacore::commands

@@ -42,22 +42,22 @@ std::optional<uint64_t> ParseMemorySize(std::string_view text) {
   return n * mul;
 }
 
-std::optional<OutputBufferLimit> ParseOutputBufferLimit(std::string_view text,
-                                                        std::string* error) {
+bool ParseOutputBufferLimits(std::string_view text, OutputBufferLimit* normal,
+                             OutputBufferLimit* pubsub, std::string* error) {
   std::vector<std::string> words;
   std::istringstream in{std::string(text)};
   for (std::string w; in >> w;) words.push_back(w);
   if (words.size() == 3) words.insert(words.begin(), "normal");
   if (words.empty() || words.size() % 4 != 0) {
     *error = "wrong number of arguments: expected [normal] <hard> <soft> <seconds>";
-    return std::nullopt;
+    return false;
   }
-  std::optional<OutputBufferLimit> normal;
+  OutputBufferLimit new_normal = *normal, new_pubsub = *pubsub;
   for (size_t i = 0; i < words.size(); i += 4) {
     const std::string& cls = words[i];
     if (cls != "normal" && cls != "replica" && cls != "slave" && cls != "pubsub") {
       *error = "invalid client class '" + cls + "'";
-      return std::nullopt;
+      return false;
     }
     auto hard = ParseMemorySize(words[i + 1]);
     auto soft = ParseMemorySize(words[i + 2]);
@@ -65,22 +65,24 @@ std::optional<OutputBufferLimit> ParseOutputBufferLimit(std::string_view text,
     if (!hard || !soft || !secs || words[i + 3].find_first_not_of("0123456789") !=
                                        std::string::npos) {
       *error = "invalid hard/soft limit or seconds in '" + std::string(text) + "'";
-      return std::nullopt;
+      return false;
     }
-    if (cls == "normal") {
-      normal = OutputBufferLimit{*hard, *soft, static_cast<int64_t>(*secs)};
-    }
+    OutputBufferLimit limit{*hard, *soft, static_cast<int64_t>(*secs)};
+    if (cls == "normal") new_normal = limit;
+    if (cls == "pubsub") new_pubsub = limit;
   }
-  if (!normal) {
-    *error = "no limit for the normal client class";
-    return std::nullopt;
-  }
-  return normal;
+  *normal = new_normal;
+  *pubsub = new_pubsub;
+  return true;
 }
 
-std::string FormatOutputBufferLimit(const OutputBufferLimit& limit) {
-  return "normal " + std::to_string(limit.hard_bytes) + " " + std::to_string(limit.soft_bytes) +
-         " " + std::to_string(limit.soft_seconds);
+std::string FormatOutputBufferLimits(const OutputBufferLimit& normal,
+                                     const OutputBufferLimit& pubsub) {
+  auto one = [](std::string_view cls, const OutputBufferLimit& l) {
+    return std::string(cls) + " " + std::to_string(l.hard_bytes) + " " +
+           std::to_string(l.soft_bytes) + " " + std::to_string(l.soft_seconds);
+  };
+  return one("normal", normal) + " " + one("pubsub", pubsub);
 }
 
 }  // namespace petacore::config

@@ -26,14 +26,17 @@ struct OutputBufferLimit {
 /// Returns nullopt on anything else (negative, empty, unknown unit, overflow).
 std::optional<uint64_t> ParseMemorySize(std::string_view text);
 
-/// Parses a client-output-buffer-limit value for the "normal" class: "<hard> <soft> <seconds>"
-/// or, as in redis.conf, "normal <hard> <soft> <seconds>" (several classes may follow each
-/// other on one line; only "normal" applies to PetaCore — "replica"/"slave"/"pubsub" are
-/// accepted and ignored: PetaCore has neither replicas nor Pub/Sub clients).
-/// Returns nullopt with *error set on a malformed value.
-std::optional<OutputBufferLimit> ParseOutputBufferLimit(std::string_view text, std::string* error);
+/// Parses a client-output-buffer-limit value, as Redis's CONFIG SET: one or more
+/// "<class> <hard> <soft> <seconds>" groups (or, alone, "<hard> <soft> <seconds>" for the
+/// normal class). Classes: "normal", "pubsub" (a client with a subscription, as Redis's
+/// getClientType), "replica"/"slave" (accepted and ignored: PetaCore has no replicas). Sets
+/// only the classes named; on a malformed value returns false with *error set and changes
+/// nothing.
+bool ParseOutputBufferLimits(std::string_view text, OutputBufferLimit* normal,
+                             OutputBufferLimit* pubsub, std::string* error);
 
-/// Formats a limit as Redis's CONFIG GET does for one class: "normal <hard> <soft> <seconds>".
-std::string FormatOutputBufferLimit(const OutputBufferLimit& limit);
+/// Formats the limits as CONFIG GET shows them: "normal <hard> <soft> <seconds> pubsub ...".
+std::string FormatOutputBufferLimits(const OutputBufferLimit& normal,
+                                     const OutputBufferLimit& pubsub);
 
 }  // namespace petacore::config

@@ -65,6 +65,8 @@ struct Config {
   /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
   /// bounded so a client that never reads cannot grow the server without bound.
   OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  /// The pubsub class (a client with a subscription): Redis's default 32mb 8mb 60.
+  OutputBufferLimit client_output_buffer_limit_pubsub{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60};
   /// Redis tracking-table-max-keys: keys remembered for CLIENT TRACKING's default mode before
   /// random ones are evicted (and invalidated); 0 = no limit. Node-local (server/tracking.h).
   Live<int64_t> tracking_table_max_keys = 1000000;
@@ -88,6 +90,7 @@ struct Config {
   std::string node_id;                       ///< election value; "" = "<hostname>:<port>"
   bool active_expiry = true;                 ///< false: keys expire only lazily (on access)
   int64_t expiry_lease_ttl_s = 3;            ///< lease of the expiry leader (s)
+  int64_t pubsub_lease_ttl_s = 10;           ///< lease of this node's subscription keys (s)
   size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
   std::string requirepass;     ///< the default user's password until ACL SETUSER default
   Live<bool> protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)

@@ -250,16 +250,20 @@ std::vector<ConfigOption> BuildTable() {
                      "is closed"));
   t.push_back(Custom(
       "client-output-buffer-limit", kImm,
-      "'[normal] <hard> <soft> <seconds>': pending reply bytes over <hard>, or over <soft> for "
-      "<seconds>, close the client (0 = no limit)",
+      "'<class> <hard> <soft> <seconds>'... (class normal or pubsub): pending reply bytes over "
+      "<hard>, or over <soft> for <seconds>, close the client (0 = no limit)",
       [](Config* c, std::string_view text) -> std::string {
         std::string error;
-        auto limit = ParseOutputBufferLimit(text, &error);
-        if (!limit) return error;
-        c->client_output_buffer_limit = *limit;
+        if (!ParseOutputBufferLimits(text, &c->client_output_buffer_limit,
+                                     &c->client_output_buffer_limit_pubsub, &error)) {
+          return error;
+        }
         return "";
       },
-      [](const Config& c) { return FormatOutputBufferLimit(c.client_output_buffer_limit); }));
+      [](const Config& c) {
+        return FormatOutputBufferLimits(c.client_output_buffer_limit,
+                                        c.client_output_buffer_limit_pubsub);
+      }));
   t.push_back(Memory("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, 0,
                      "largest bulk string a client may send (bytes)"));
   t.push_back(Memory("maxmemory", &Config::maxmemory, 0, 0,
@@ -446,6 +450,9 @@ std::vector<ConfigOption> BuildTable() {
                    "this node's name in the expiry election (default <hostname>:<port>)"));
   t.push_back(YesNo("active-expiry", &Config::active_expiry, kImm,
                     "delete expired keys in the background (yes/no); no = only on access"));
+  t.push_back(Integer("pubsub-lease-ttl", &Config::pubsub_lease_ttl_s, 2, kIntMax, kImm,
+                      "TTL (s) of the etcd lease of this node's pub/sub subscriptions: how long "
+                      "a dead node's subscribers are still counted"));
   t.push_back(Integer("expiry-lease-ttl", &Config::expiry_lease_ttl_s, 1, kIntMax, kImm,
                       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader "
                       "blocks takeover"));

@@ -15,9 +15,24 @@ using etcdlink::Op;
 
 constexpr size_t kOpOverheadBytes = 24;  // per op: tags, lengths, revision fields
 
+/// Whether a request commits whenever its batch does (no guards, no compares).
+bool Unconditional(const CommitRequest& req) {
+  return req.guards.empty() && req.compares.empty() && req.range_compares.empty();
+}
+
+/// How one Txn is built: the etcd prefix, the leased keys, and the request's own message
+/// record key ("" = its messages travel in the batch's shared record).
+struct TxnShape {
+  const std::string& prefix;
+  const GroupCommitOptions& options;
+  int64_t lease = 0;
+  std::string record_key;
+};
+
 /// Compares plus writes, and the failure branch that reads back the compared keys.
-std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
-                                                    CommitRequest& req, bool move_values) {
+std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, CommitRequest& req,
+                                                    bool move_values) {
+  const std::string& prefix = shape.prefix;
   auto txn = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& c : req.compares) {
     txn->compare.push_back(Compare::ModEquals(prefix + c.key, c.mod_revision));
@@ -34,10 +49,15 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
   }
   for (auto& w : req.writes) {
     switch (w.kind) {
-      case WriteOp::Kind::kPut:
-        txn->success.push_back(
-            Op::Put(prefix + w.key, move_values ? std::move(w.value) : std::string(w.value)));
+      case WriteOp::Kind::kPut: {
+        int64_t lease = !shape.options.leased_prefix.empty() &&
+                                w.key.starts_with(shape.options.leased_prefix)
+                            ? shape.lease
+                            : 0;
+        txn->success.push_back(Op::Put(
+            prefix + w.key, move_values ? std::move(w.value) : std::string(w.value), lease));
         break;
+      }
       case WriteOp::Kind::kDelete:
         txn->success.push_back(Op::Delete(prefix + w.key));
         break;
@@ -46,13 +66,18 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const std::string& prefix,
         break;
     }
   }
+  if (!shape.record_key.empty() && !req.messages.empty()) {
+    txn->success.push_back(Op::Put(prefix + shape.record_key,
+                                   move_values ? std::move(req.messages) : req.messages));
+  }
   return txn;
 }
 
 /// The Txn of one request: guarded requests nest their write Txn under the guards.
-std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const std::string& prefix,
-                                                      CommitRequest& req, bool move_values) {
-  auto inner = BuildWriteTxn(prefix, req, move_values);
+std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const TxnShape& shape, CommitRequest& req,
+                                                      bool move_values) {
+  const std::string& prefix = shape.prefix;
+  auto inner = BuildWriteTxn(shape, req, move_values);
   if (req.guards.empty()) return inner;
   auto outer = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& g : req.guards) {
@@ -148,8 +173,9 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),
-                        request.writes.size());
-  p.bytes = prefix_.size() * (request.compares.size() * 2 + request.guards.size());
+                        request.writes.size() + 1);  // + its message record
+  p.bytes = request.messages.size() + kOpOverheadBytes;
+  p.bytes += prefix_.size() * (request.compares.size() * 2 + request.guards.size());
   for (const auto& w : request.writes) {
     p.bytes += kOpOverheadBytes + prefix_.size() + w.key.size() + w.value.size() +
                w.range_end.size();
@@ -189,7 +215,7 @@ EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
     Pending& next = queue_.front();
     if (!batch.empty()) {
       if (next.solo || batch.front().solo) break;
-      size_t count = batch.size() + 1;
+      size_t count = batch.size() + 2;  // + the batch's shared message record
       size_t new_longest = std::max(longest, next.max_list);
       if (count + new_longest > options_.max_txn_ops) break;
       if (bytes + next.bytes > options_.max_request_bytes) break;
@@ -207,13 +233,29 @@ EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
 void EtcdCommitter::Send(Batch batch) {
   txns_.fetch_add(1, std::memory_order_relaxed);
   etcdlink::TxnRequest txn;
+  const int64_t lease = options_.lease ? options_.lease() : 0;
+  auto record = [this](int slot) { return options_.message_record_prefix + std::to_string(slot); };
   if (batch.size() == 1) {
     // Alone, the values can move into the Txn: a refused single request is not re-sent.
-    txn = std::move(*BuildRequestTxn(prefix_, batch[0].request, /*move_values=*/true));
+    TxnShape shape{prefix_, options_, lease, record(0)};
+    txn = std::move(*BuildRequestTxn(shape, batch[0].request, /*move_values=*/true));
   } else {
     // In a batch, values are copied: a refused batch re-sends its requests one by one.
+    std::string shared_messages;
+    int slot = 0;
     for (auto& p : batch) {
-      txn.success.push_back(Op::Nested(BuildRequestTxn(prefix_, p.request, false)));
+      TxnShape shape{prefix_, options_, lease, {}};
+      if (!p.request.messages.empty()) {
+        if (Unconditional(p.request)) {
+          shared_messages += p.request.messages;
+        } else {
+          shape.record_key = record(++slot);
+        }
+      }
+      txn.success.push_back(Op::Nested(BuildRequestTxn(shape, p.request, false)));
+    }
+    if (!shared_messages.empty()) {
+      txn.success.push_back(Op::Put(prefix_ + record(0), std::move(shared_messages)));
     }
   }
   auto shared = std::make_shared<Batch>(std::move(batch));

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,6 +22,13 @@ struct GroupCommitOptions {
   size_t max_request_bytes = 1536 * 1024;
   /// Txns in flight at once; requests arriving meanwhile wait and leave together in the next.
   int max_in_flight = 1;
+  /// Store key prefix of this node's message records (keyspace/messages.h): a request's
+  /// CommitRequest::messages are written as the value of prefix + slot, in its Txn.
+  std::string message_record_prefix;
+  /// Puts of store keys under `leased_prefix` carry the lease `lease()` returns (0 = none):
+  /// the node's pub/sub subscriptions, which vanish with the node.
+  std::string leased_prefix;
+  std::function<int64_t()> lease;
 };
 
 /// Sends CommitRequests to etcd as Txns (with --etcd-prefix added to every key).
@@ -34,6 +42,12 @@ struct GroupCommitOptions {
 /// so a failed WATCH (outer compare) and a conflict (inner compare) are told apart, and a
 /// conflict reply carries the conflicting keys' mod_revisions (waiting for the largest to be
 /// applied locally makes the retry read fresh data).
+///
+/// Messages (pub/sub): a request's messages ride its own Txn as a put of a record key
+/// (message_record_prefix + slot). In a batch, the requests without guards or compares (which
+/// commit whenever the batch does: PUBLISH) share one record, slot 0, put last in the outer
+/// Txn; a conditional request writes its own slot (1, 2, ...) inside its nested Txn, so its
+/// messages exist only if it commits. Watchers see the records in the Txn's order.
 ///
 /// Group commit: while max_in_flight Txns are out, new requests queue; the next Txn carries
 /// every queued request that fits, each as its own nested Txn in the success branch of an

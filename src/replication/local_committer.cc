@@ -73,6 +73,10 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
         result.revision = snap.revision();
       } else {
         batch = Mutations(snap, request.writes);
+        if (!request.messages.empty()) {
+          batch.push_back({mvcc::Mutation::Kind::kPut, message_record_key_,
+                           std::move(request.messages)});
+        }
       }
     }
     if (result.status == CommitResult::Status::kError) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 
 #include "mvcc/store.h"
 #include "replication/committer.h"
@@ -15,13 +16,18 @@ namespace petacore::replication {
 /// snapshot needs): every `compact_every` revisions, to applied - compact_every.
 class LocalCommitter : public Committer {
  public:
-  explicit LocalCommitter(mvcc::Store& store, int64_t compact_every = 10000)
-      : store_(store), compact_every_(compact_every) {}
+  /// `message_record_prefix`: where a request's messages are written (its prefix + "0", in
+  /// the request's revision; keyspace/messages.h).
+  explicit LocalCommitter(mvcc::Store& store, int64_t compact_every = 10000,
+                          std::string message_record_prefix = {})
+      : store_(store), compact_every_(compact_every),
+        message_record_key_(std::move(message_record_prefix) + "0") {}
   void Commit(CommitRequest request, std::function<void(CommitResult)> done) override;
 
  private:
   mvcc::Store& store_;
   int64_t compact_every_;
+  std::string message_record_key_;
   std::mutex mu_;
 };
 

@@ -5,6 +5,7 @@ namespace petacore::server {
 ClientWatchdog::ClientWatchdog(const boost::asio::any_io_executor& executor,
                                const config::Config& config)
     : limit_(config.client_output_buffer_limit),
+      pubsub_limit_(config.client_output_buffer_limit_pubsub),
       timeout_(config.timeout_seconds),
       idle_timer_(executor),
       soft_timer_(executor) {}
@@ -36,8 +37,9 @@ void ClientWatchdog::ArmIdle(Clock::time_point at) {
 }
 
 void ClientWatchdog::OnPending(size_t pending) {
-  if (limit_.soft_bytes == 0 || limit_.soft_seconds == 0 || stopped_) return;
-  if (pending < limit_.soft_bytes) {
+  const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+  if (limit.soft_bytes == 0 || limit.soft_seconds == 0 || stopped_) return;
+  if (pending < limit.soft_bytes) {
     if (soft_since_) {
       soft_since_.reset();
       soft_timer_.cancel();
@@ -50,11 +52,15 @@ void ClientWatchdog::OnPending(size_t pending) {
 }
 
 void ClientWatchdog::ArmSoft() {
-  soft_timer_.expires_at(*soft_since_ + std::chrono::seconds(limit_.soft_seconds));
+  const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+  soft_timer_.expires_at(*soft_since_ + std::chrono::seconds(limit.soft_seconds));
   soft_timer_.async_wait([this, keep = owner_](const boost::system::error_code& ec) {
     if (ec || stopped_ || !soft_since_) return;
     // A late handler of an older wait: the clock restarted since.
-    if (Clock::now() - *soft_since_ < std::chrono::seconds(limit_.soft_seconds)) return;
+    if (Clock::now() - *soft_since_ <
+        std::chrono::seconds((pubsub_ ? pubsub_limit_ : limit_).soft_seconds)) {
+      return;
+    }
     close_("output-buffer");
   });
 }

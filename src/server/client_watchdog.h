@@ -50,8 +50,12 @@ class ClientWatchdog {
   }
   /// True when `pending` reply bytes reach the hard limit: the owner closes at once.
   bool OverHardLimit(size_t pending) const {
-    return limit_.hard_bytes > 0 && pending >= limit_.hard_bytes;
+    const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+    return limit.hard_bytes > 0 && pending >= limit.hard_bytes;
   }
+  /// The client has a subscription (or no longer has one): the pubsub class's limits apply
+  /// instead of the normal class's, as Redis's getClientType.
+  void SetPubSub(bool pubsub) { pubsub_ = pubsub; }
   /// Reports the reply bytes not yet written; starts or resets the soft-limit clock.
   void OnPending(size_t pending);
 
@@ -61,6 +65,8 @@ class ClientWatchdog {
   void ArmSoft();
 
   const config::OutputBufferLimit limit_;
+  const config::OutputBufferLimit pubsub_limit_;
+  bool pubsub_ = false;
   const std::chrono::seconds timeout_;
   boost::asio::steady_timer idle_timer_;
   boost::asio::steady_timer soft_timer_;

@@ -130,6 +130,47 @@ void Connection::QueueInvalidation(const std::vector<std::string>* keys,
   MaybeFlushPushes();
 }
 
+void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
+  std::string* buf = awaiting_command_ ? &out_ : &push_buf_;
+  const int protocol = session_.protocol;
+  resp::ReplyWriter w(buf, protocol);
+  for (const auto& item : delivery.items) {
+    const size_t n = item.type == 'p' ? 4 : 3;
+    if (protocol >= 3) {
+      w.PushHeader(n);
+    } else {
+      w.ArrayHeader(n);
+    }
+    switch (item.type) {
+      case 'p':
+        w.Bulk("pmessage");
+        w.Bulk(item.pattern);
+        break;
+      case 's':
+        w.Bulk("smessage");
+        break;
+      default:
+        w.Bulk("message");
+    }
+    w.Bulk(item.channel);
+    w.Bulk(item.payload);
+  }
+  if (!CheckPushLimits()) return;
+  if (!awaiting_command_) MaybeFlushPushes();
+}
+
+bool Connection::CheckPushLimits() {
+  const size_t pending = push_buf_.size() + push_inflight_;
+  if (watchdog_.OverHardLimit(pending)) {  // a client that does not read its messages
+    state_.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
+    Close("output-buffer");
+    push_buf_.clear();
+    return false;
+  }
+  watchdog_.OnPending(pending);
+  return true;
+}
+
 void Connection::MaybeFlushPushes() {
   if (!reading_ || push_writing_ || push_buf_.empty()) return;
   push_writing_ = true;
@@ -140,10 +181,14 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
   while (!push_buf_.empty() && reading_) {
     std::string buf;
     buf.swap(push_buf_);
+    push_inflight_ = buf.size();
     boost::system::error_code ec;
     co_await asio::async_write(socket_, asio::buffer(buf),
                                asio::redirect_error(asio::use_awaitable, ec));
+    push_inflight_ = 0;
     if (ec) break;
+    watchdog_.OnActivity();
+    watchdog_.OnPending(push_buf_.size());
   }
   push_writing_ = false;
   push_done_.cancel();
@@ -258,10 +303,15 @@ asio::awaitable<bool> Connection::ProcessInput() {
       if (blocking) WatchForHangUp();
       wake_.expires_at(asio::steady_timer::time_point::max());
       boost::system::error_code ignored;
+      awaiting_command_ = true;
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      awaiting_command_ = false;
       if (blocking) socket_.socket().cancel(ignored);  // ends a pending WatchForHangUp
       watchdog_.SetBusy(false);
     }
+    // A client with a subscription is of Redis's pubsub class (output buffer limits).
+    watchdog_.SetPubSub(session_.subscriptions() > 0);
+    session_.CountSubscriptions();
     // CLIENT REPLY OFF (its own reply included) or SKIP: the reply is not sent.
     if (skip_reply || session_.reply_off) out_.resize(reply_start);
     // Pushes are sent even with replies off (as Redis). Invalidations go after the reply
@@ -337,6 +387,12 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
         if (wake) wake(error);
       });
     };
+    session_.push_messages = [weak = weak_from_this(),
+                              ex = executor_](std::shared_ptr<const client::PubSubDelivery> d) {
+      ex->Post([weak, d = std::move(d)] {
+        if (auto c = weak.lock()) c->QueueMessages(*d);
+      });
+    };
     session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
                                      std::shared_ptr<const std::vector<std::string>> keys,
                                      int64_t broken_redirect) {
@@ -399,6 +455,7 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     }
   }
   watchdog_.Stop();
+  state_.DropSubscriptions(session_);  // its subscription keys are deleted cluster-wide
   // Every command has its reply (ProcessInput drains before returning): from here on a late
   // callback (an ack waiter whose bound answered, a conflict retry) must find nothing to do.
   executor_->Close();

@@ -53,6 +53,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// or a tracking-redir-broken one when `broken_redirect` != 0, to push_buf_ (RESP3 only),
   /// and writes it at once when the connection is idle.
   void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect);
+  /// Connection thread: appends pub/sub messages (RESP2 arrays, RESP3 pushes) — to out_ while
+  /// a command waits for its commit (so they precede its reply: a message delivered before an
+  /// UNSUBSCRIBE's confirmation is sent before it), else to push_buf_, written at once when
+  /// idle. A client over client-output-buffer-limit pubsub is disconnected (as Redis).
+  void QueueMessages(const client::PubSubDelivery& delivery);
+  /// Pub/sub output limits: the pending push bytes against the pubsub class (hard: close now;
+  /// soft: the watchdog's clock). False when the connection was closed.
+  bool CheckPushLimits();
+  bool awaiting_command_ = false;  ///< ProcessInput waits for a command's commit
+  size_t push_inflight_ = 0;       ///< bytes WritePushes is writing now
   /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
   void MaybeFlushPushes();
   /// Writes push_buf_ while the connection awaits input; the read loop waits for it to end

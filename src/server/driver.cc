@@ -76,8 +76,18 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     if (RejectExec(session, state_, writer)) return true;  // EXECABORT
   } else {
     if (RejectIfOverMaxmemory(*spec, session, state_, writer)) return true;  // maxmemory
-    if (QueueIfInMulti(*spec, session, args, writer)) return true;           // +QUEUED
   }
+  // A RESP2 client in subscribed mode runs only the pub/sub commands, PING, QUIT and RESET
+  // (as Redis's processCommand; RESP3 mixes replies and pushes on one connection).
+  if (session.protocol == 2 && session.subscriptions() > 0 &&
+      !(spec->flags & commands::kSubscribedOk)) {
+    session.FlagTransaction();
+    writer.Error("ERR Can't execute '" + spec->fullname +
+                 "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+                 "in this context");
+    return true;
+  }
+  if (!ends_transaction && QueueIfInMulti(*spec, session, args, writer)) return true;  // +QUEUED
   if (!(spec->flags &
         (commands::kWrite | commands::kNoQueue | commands::kBlocking | commands::kInternalWrite))) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,

@@ -20,6 +20,7 @@
 #include "etcdlink/client.h"
 #include "expiry/active_expiry.h"
 #include "keyspace/encoding.h"
+#include "keyspace/messages.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "replication/sync.h"
@@ -27,6 +28,7 @@
 #include "server/driver.h"
 #include "server/etcd_options.h"
 #include "server/fd_limit.h"
+#include "server/pubsub_lease.h"
 #include "server/tls.h"
 
 namespace petacore::server {
@@ -94,8 +96,11 @@ int RunServer(const config::Config& config) {
   std::unique_ptr<replication::Sync> sync;
   replication::EtcdCommitter* etcd_committer = nullptr;
   int64_t keys_loaded = 0;
+  const std::string record_prefix = keyspace::MessageRecordPrefix(config.node_id);
+  std::unique_ptr<PubSubLease> pubsub_lease;
   if (config.standalone()) {
-    state.committer = std::make_unique<replication::LocalCommitter>(state.store);
+    state.committer =
+        std::make_unique<replication::LocalCommitter>(state.store, 10000, record_prefix);
   } else {
     auto client_options = EtcdClientOptions(config);
     if (!client_options.ok()) {
@@ -103,10 +108,25 @@ int RunServer(const config::Config& config) {
       return 1;
     }
     client = std::make_unique<etcdlink::Client>(std::move(*client_options));
+    // This node's subscriptions live under a lease of its own (server/pubsub_lease.h).
+    pubsub_lease = std::make_unique<PubSubLease>(
+        *client, config.pubsub_lease_ttl_s,
+        [&state] {
+          std::lock_guard lock(state.clients_mu);
+          for (auto& [id, s] : state.clients) {
+            if (s->sub_count + s->psub_count + s->ssub_count > 0 && s->disconnect) s->disconnect();
+          }
+        },
+        [&state] { state.RetrySubscriptionDrops(); });
     auto committer = std::make_unique<replication::EtcdCommitter>(
         *client, config.etcd_prefix,
-        replication::GroupCommitOptions{config.etcd_max_txn_ops, config.etcd_max_request_bytes,
-                                        config.etcd_max_inflight_txns});
+        replication::GroupCommitOptions{
+            .max_txn_ops = config.etcd_max_txn_ops,
+            .max_request_bytes = config.etcd_max_request_bytes,
+            .max_in_flight = config.etcd_max_inflight_txns,
+            .message_record_prefix = record_prefix,
+            .leased_prefix = std::string(keyspace::kSubscriptionPrefix),
+            .lease = [l = pubsub_lease.get()] { return l->id(); }});
     etcd_committer = committer.get();
     state.committer = std::move(committer);
     sync = std::make_unique<replication::Sync>(*client, state.store, config.etcd_prefix);
@@ -131,6 +151,7 @@ int RunServer(const config::Config& config) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     state.reloading = [s = sync.get()] { return s->reloading(); };
+    pubsub_lease->Start();
     state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
                               cl = client.get()] {
       auto line = [](std::string_view k, int64_t v) {
@@ -213,6 +234,7 @@ int RunServer(const config::Config& config) {
   }
   for (auto& t : threads) t.join();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
+  if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once
   // Connections still suspended hold Jobs pointing at them; leave them to process exit.
   std::quick_exit(0);
 }

@@ -3,6 +3,10 @@
 
 #include "server/store_observers.h"
 
+#include <utility>
+
+#include "keyspace/messages.h"
+
 namespace petacore::server {
 
 ServerState::ServerState() {
@@ -21,7 +25,44 @@ ServerState::ServerState() {
       it->second->push_invalidation(nullptr, redirect);
     }
   });
+  pubsub.SetDeliver([this](PubSubHub::Deliveries& deliveries) {
+    std::lock_guard lock(clients_mu);
+    for (auto& [id, delivery] : deliveries) {
+      auto it = clients.find(id);
+      if (it != clients.end() && it->second->push_messages) {
+        it->second->push_messages(std::move(delivery));
+      }
+    }
+  });
   SubscribeStoreObservers(*this);
+}
+
+void ServerState::DropSubscriptions(client::Session& session) {
+  session.channels.clear();
+  session.patterns.clear();
+  session.shard_channels.clear();
+  if (!std::exchange(session.pubsub_keys, false)) return;
+  CommitDrop(keyspace::ClientSubscriptionsStart(pubsub.process(), session.id),
+             keyspace::ClientSubscriptionsEnd(pubsub.process(), session.id));
+}
+
+void ServerState::CommitDrop(std::string start, std::string end) {
+  replication::CommitRequest req;
+  req.writes.push_back({replication::WriteOp::Kind::kDeleteRange, start, {}, end});
+  committer->Commit(std::move(req), [this, start, end](replication::CommitResult r) {
+    if (r.status == replication::CommitResult::Status::kCommitted) return;
+    std::lock_guard lock(drops_mu_);
+    failed_drops_.emplace_back(start, end);
+  });
+}
+
+void ServerState::RetrySubscriptionDrops() {
+  std::vector<std::pair<std::string, std::string>> drops;
+  {
+    std::lock_guard lock(drops_mu_);
+    drops.swap(failed_drops_);
+  }
+  for (auto& [start, end] : drops) CommitDrop(std::move(start), std::move(end));
 }
 
 void ServerState::TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,

@@ -22,6 +22,7 @@
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/client_pause.h"
+#include "server/pubsub.h"
 #include "server/tracking.h"
 
 namespace petacore::server {
@@ -44,6 +45,7 @@ struct ServerState final : commands::ServerView {
   expiry::Index expiry_index;  // store observer: keys with a TTL, for active expiry
   auth::Registry acl;          // store observer: the ACL users
   TrackingTable tracking{&config};  // store observer: CLIENT TRACKING's invalidations
+  PubSubHub pubsub{NewProcessId()};  // store observer: subscriptions and message delivery
   /// Replicated mode: true while replication's reload after compaction applies its batch
   /// (a null invalidation for tracking clients). Set once at start-up; null = never.
   std::function<bool()> reloading;
@@ -63,6 +65,9 @@ struct ServerState final : commands::ServerView {
   std::atomic<int64_t> rejected_connections{0};
   /// Writes acknowledged after --etcd-timeout-ms although not yet applied here (driver.cc).
   std::atomic<int64_t> acks_before_visible{0};
+  /// Clients disconnected for client-output-buffer-limit (INFO
+  /// client_output_buffer_limit_disconnections).
+  std::atomic<int64_t> output_limit_disconnections{0};
 
   /// Connected clients, for CLIENT LIST and INFO clients. Sessions are registered by their
   /// connection for their lifetime; reading one from another thread is a benign race on
@@ -93,6 +98,29 @@ struct ServerState final : commands::ServerView {
   void TrackingOn(int64_t id, bool bcast, bool noloop, int64_t redirect,
                   std::span<const std::string> prefixes) override;
   void TrackingOff(int64_t id) override { tracking.Disable(id); }
+  uint64_t PubSubProcess() override { return pubsub.process(); }
+  int64_t PubSubReceivers(bool shard, std::string_view channel) override {
+    return pubsub.Receivers(shard, channel);
+  }
+  std::vector<std::string> PubSubChannels(bool shard,
+                                          std::optional<std::string_view> pattern) override {
+    return pubsub.Channels(shard, pattern);
+  }
+  int64_t PubSubNumSub(bool shard, std::string_view channel) override {
+    return pubsub.NumSub(shard, channel);
+  }
+  int64_t PubSubNumPat() override { return pubsub.NumPat(); }
+  void DropSubscriptions(client::Session& session) override;
+  /// Sends again the subscription deletes whose commit failed (etcd down); called
+  /// periodically by the pub/sub lease keeper. Thread-safe.
+  void RetrySubscriptionDrops();
+
+ private:
+  void CommitDrop(std::string start, std::string end);
+  std::mutex drops_mu_;
+  std::vector<std::pair<std::string, std::string>> failed_drops_;
+
+ public:
 };
 
 }  // namespace petacore::server

@@ -57,6 +57,7 @@ void SubscribeStoreObservers(ServerState& state) {
       bool flush = (state.reloading && state.reloading()) || EmptiesADatabase(state.store, batch);
       state.tracking.OnApplied(batch, flush);
     }
+    state.pubsub.OnApplied(batch, state.reloading && state.reloading());
     state.blocking.Notify(batch);
   });
 }

@@ -13,7 +13,7 @@ namespace {
 
 using config::OutputBufferLimit;
 using config::ParseMemorySize;
-using config::ParseOutputBufferLimit;
+using config::ParseOutputBufferLimits;
 
 TEST(ParseMemorySizeTest, RedisUnits) {
   EXPECT_EQ(ParseMemorySize("0"), 0u);
@@ -36,26 +36,34 @@ TEST(ParseMemorySizeTest, RedisUnits) {
 
 TEST(ParseOutputBufferLimitTest, ClassesAndErrors) {
   std::string error;
-  auto l = ParseOutputBufferLimit("normal 1gb 64mb 60", &error);
-  ASSERT_TRUE(l) << error;
-  EXPECT_EQ(l->hard_bytes, 1u << 30);
-  EXPECT_EQ(l->soft_bytes, 64u << 20);
-  EXPECT_EQ(l->soft_seconds, 60);
-  l = ParseOutputBufferLimit("0 0 0", &error);  // the class may be left out
-  ASSERT_TRUE(l) << error;
-  EXPECT_EQ(l->hard_bytes, 0u);
-  // redis.conf style: several classes on one line; only "normal" applies.
-  l = ParseOutputBufferLimit("replica 256mb 64mb 60 normal 10mb 5mb 7 pubsub 32mb 8mb 60", &error);
-  ASSERT_TRUE(l) << error;
-  EXPECT_EQ(l->hard_bytes, 10u << 20);
-  EXPECT_EQ(l->soft_seconds, 7);
-  EXPECT_EQ(config::FormatOutputBufferLimit(*l), "normal 10485760 5242880 7");
-  EXPECT_FALSE(ParseOutputBufferLimit("normal 1mb 1mb", &error));
-  EXPECT_FALSE(ParseOutputBufferLimit("master 1mb 1mb 1", &error));
+  config::OutputBufferLimit n, p{32u << 20, 8u << 20, 60};
+  ASSERT_TRUE(ParseOutputBufferLimits("normal 1gb 64mb 60", &n, &p, &error)) << error;
+  EXPECT_EQ(n.hard_bytes, 1u << 30);
+  EXPECT_EQ(n.soft_bytes, 64u << 20);
+  EXPECT_EQ(n.soft_seconds, 60);
+  EXPECT_EQ(p.hard_bytes, 32u << 20);  // a class not named keeps its limits
+  ASSERT_TRUE(ParseOutputBufferLimits("0 0 0", &n, &p, &error)) << error;  // class left out
+  EXPECT_EQ(n.hard_bytes, 0u);
+  // redis.conf style: several classes on one line; "replica" is accepted and ignored.
+  ASSERT_TRUE(ParseOutputBufferLimits("replica 256mb 64mb 60 normal 10mb 5mb 7 pubsub 1mb 0 0",
+                                      &n, &p, &error))
+      << error;
+  EXPECT_EQ(n.hard_bytes, 10u << 20);
+  EXPECT_EQ(n.soft_seconds, 7);
+  EXPECT_EQ(p.hard_bytes, 1u << 20);
+  EXPECT_EQ(config::FormatOutputBufferLimits(n, p),
+            "normal 10485760 5242880 7 pubsub 1048576 0 0");
+  ASSERT_TRUE(ParseOutputBufferLimits("pubsub 2mb 1mb 1", &n, &p, &error)) << error;
+  EXPECT_EQ(n.hard_bytes, 10u << 20);
+  EXPECT_EQ(p.hard_bytes, 2u << 20);
+  const auto before = p;
+  EXPECT_FALSE(ParseOutputBufferLimits("normal 1mb 1mb", &n, &p, &error));
+  EXPECT_FALSE(ParseOutputBufferLimits("master 1mb 1mb 1", &n, &p, &error));
   EXPECT_NE(error.find("invalid client class"), std::string::npos);
-  EXPECT_FALSE(ParseOutputBufferLimit("normal 1mbs 1mb 1", &error));
-  EXPECT_FALSE(ParseOutputBufferLimit("normal 1mb 1mb 1s", &error));
-  EXPECT_FALSE(ParseOutputBufferLimit("pubsub 1mb 1mb 1", &error));  // no normal class
+  EXPECT_FALSE(ParseOutputBufferLimits("normal 1mbs 1mb 1", &n, &p, &error));
+  // A bad group leaves every class as it was, even one named before it.
+  EXPECT_FALSE(ParseOutputBufferLimits("pubsub 5mb 0 0 normal 1mb 1mb 1s", &n, &p, &error));
+  EXPECT_EQ(p.hard_bytes, before.hard_bytes);
 }
 
 class MaxmemoryTest : public CommandTest {

@@ -153,7 +153,8 @@ class OutputBufferTest(unittest.TestCase):
         self.assertLess(len(read_until_closed(s)), self.VALUE * self.GETS)
         wait_for(lambda: c.info("clients")["connected_clients"] == 1, what="client gone")
         self.assertEqual(c.config_get("client-output-buffer-limit"),
-                         {"client-output-buffer-limit": f"normal {1 << 20} 0 0"})
+                         {"client-output-buffer-limit":
+                          f"normal {1 << 20} 0 0 pubsub {32 << 20} {8 << 20} 60"})
 
     def test_soft_limit_closes_client_after_its_seconds(self):
         node = Node(extra_args=["--client-output-buffer-limit", "normal 0 512kb 1"])
