@@ -59,6 +59,8 @@ def closed_by_server(sock):
         data = sock.recv(4096)
     except ConnectionResetError:
         return True
+    except TimeoutError:
+        return False
     return data == b""
 
 
