@@ -99,13 +99,14 @@ struct Session {
   } tracking;
   /// Delivers an invalidation message to this connection from any thread: the user keys, or
   /// null for "invalidate everything" (FLUSHALL, a reload); or, with `broken_redirect` != 0,
-  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone). Set by the
+  /// Redis's `tracking-redir-broken` push (this client's REDIRECT target is gone).
+  /// `redirected`: this client is the REDIRECT target of another tracking client. Set by the
   /// Connection under the server's clients mutex, for its lifetime (null in in-process
   /// tests); the bytes are built and written on the connection's own thread, between replies,
-  /// in its protocol (RESP3: a push; RESP2: nothing — Redis sends RESP2 clients only the
-  /// pub/sub form, on __redis__:invalidate, which waits for the pub/sub issue).
+  /// in its protocol (RESP3: a push; RESP2: only to a redirect target in subscribed mode, as
+  /// a message on `__redis__:invalidate`, as Redis's sendTrackingMessage).
   std::function<void(std::shared_ptr<const std::vector<std::string>> keys,
-                     int64_t broken_redirect)>
+                     int64_t broken_redirect, bool redirected)>
       push_invalidation;
   /// Set by the Driver while a blocking command (BLPOP ...) of this client is parked, cleared
   /// when it is answered; connection thread only. The connection calls it when the client

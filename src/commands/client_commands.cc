@@ -32,6 +32,7 @@ std::string UnknownType(std::string_view name) {
 // Redis's client flags letters, in its order, for what applies here ("N" when none).
 std::string Flags(const client::Session& s) {
   std::string flags;
+  if (s.sub_count + s.psub_count + s.ssub_count > 0) flags += 'P';
   if (s.in_multi) flags += 'x';
   if (s.blocked.load(std::memory_order_relaxed)) flags += 'b';
   // Tracking ('t', 'R', 'B') is added with CLIENT TRACKING.

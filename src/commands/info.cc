@@ -107,6 +107,12 @@ void Info(CommandContext& ctx) {
     Line(s, "rejected_connections", std::to_string(st.rejected_connections));
     Line(s, "commit_retries", std::to_string(st.commit_retries));
     Line(s, "acks_before_visible", std::to_string(st.acks_before_visible));
+    // Cluster-wide, as PUBSUB CHANNELS / NUMPAT / SHARDCHANNELS count them.
+    Line(s, "pubsub_channels", std::to_string(ctx.server.PubSubChannels(false, {}).size()));
+    Line(s, "pubsub_patterns", std::to_string(ctx.server.PubSubNumPat()));
+    Line(s, "pubsubshard_channels", std::to_string(ctx.server.PubSubChannels(true, {}).size()));
+    Line(s, "client_output_buffer_limit_disconnections",
+         std::to_string(st.output_limit_disconnections));
     s += ctx.server.InfoLines("stats");
     s += "\r\n";
   }

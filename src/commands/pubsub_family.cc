@@ -161,10 +161,11 @@ void ChannelsOf(CommandContext& ctx, bool shard) {
   for (const auto& n : names) ctx.out.Bulk(n);
 }
 
-// PUBSUB NUMSUB / SHARDNUMSUB [channel ...]: a map in RESP3, a flat array in RESP2.
+// PUBSUB NUMSUB / SHARDNUMSUB [channel ...]: a flat array [channel, count, ...] in RESP2 and
+// in RESP3 alike (Redis 7.0.15 sends no map here).
 void NumSubOf(CommandContext& ctx, bool shard) {
   const size_t n = ctx.args.size() - 2;
-  ctx.out.MapHeader(n);
+  ctx.out.ArrayHeader(2 * n);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     ctx.out.Bulk(ctx.args[i]);
     ctx.out.Integer(ctx.server.PubSubNumSub(shard, ctx.args[i]));

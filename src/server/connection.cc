@@ -84,6 +84,7 @@ void Connection::Close(std::string_view reason) {
     spdlog::debug("Closing idle client {}", Describe());  // as Redis, at verbose level
   } else {
     spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
+    state_.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
   }
   boost::system::error_code ignored;
   socket_.close(ignored);  // the pending read or write completes with an error
@@ -102,14 +103,30 @@ void Connection::WatchForHangUp() {
 }
 
 void Connection::QueueInvalidation(const std::vector<std::string>* keys,
-                                   int64_t broken_redirect) {
+                                   int64_t broken_redirect, bool redirected) {
   if (broken_redirect != 0) {
     if (!session_.tracking.on || session_.tracking.redirect != broken_redirect) return;  // stale
     session_.tracking.broken_redirect = true;
   }
-  // RESP2: Redis sends the invalidation only to a client subscribed to __redis__:invalidate
-  // (pub/sub is not built yet), so a RESP2 connection gets nothing, as an unsubscribed one.
-  if (session_.protocol < 3) return;
+  if (session_.protocol < 3) {
+    // RESP2: only a REDIRECT target in subscribed mode gets it, as a pub/sub message on
+    // __redis__:invalidate whose payload is the array of keys (null: everything), as Redis's
+    // sendTrackingMessage. A broken redirect is not reported in RESP2.
+    if (!redirected || broken_redirect != 0 || session_.subscriptions() == 0) return;
+    std::string* buf = awaiting_command_ ? &out_ : &push_buf_;
+    resp::ReplyWriter w(buf, 2);
+    w.ArrayHeader(3);
+    w.Bulk("message");
+    w.Bulk("__redis__:invalidate");
+    if (keys == nullptr) {
+      w.NullBulk();
+    } else {
+      w.ArrayHeader(keys->size());
+      for (const auto& k : *keys) w.Bulk(k);
+    }
+    if (CheckPushLimits() && !awaiting_command_) MaybeFlushPushes();
+    return;
+  }
   resp::ReplyWriter w(&push_buf_, 3);
   w.PushHeader(2);
   if (broken_redirect != 0) {
@@ -135,6 +152,14 @@ void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
   const int protocol = session_.protocol;
   resp::ReplyWriter w(buf, protocol);
   for (const auto& item : delivery.items) {
+    // Only what the session is subscribed to: a SUBSCRIBE whose commit failed with an
+    // unknown outcome (an etcd error) may have left a key the session does not count, and a
+    // RESP2 client out of subscribed mode must never get a message.
+    const bool subscribed =
+        item.type == 'p'   ? session_.patterns.count(item.pattern) > 0
+        : item.type == 's' ? session_.shard_channels.count(std::string(item.channel)) > 0
+                           : session_.channels.count(std::string(item.channel)) > 0;
+    if (!subscribed) continue;
     const size_t n = item.type == 'p' ? 4 : 3;
     if (protocol >= 3) {
       w.PushHeader(n);
@@ -162,7 +187,6 @@ void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
 bool Connection::CheckPushLimits() {
   const size_t pending = push_buf_.size() + push_inflight_;
   if (watchdog_.OverHardLimit(pending)) {  // a client that does not read its messages
-    state_.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
     Close("output-buffer");
     push_buf_.clear();
     return false;
@@ -323,6 +347,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
     if (watchdog_.OverHardLimit(out_.size())) {
       // As Redis: the client is dropped with its pending replies, not sent a partial batch.
       spdlog::warn("Client {} closed for overcoming of output buffer limits.", Describe());
+      state_.output_limit_disconnections.fetch_add(1, std::memory_order_relaxed);
       out_.clear();
       co_return false;
     }
@@ -395,9 +420,9 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     };
     session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
                                      std::shared_ptr<const std::vector<std::string>> keys,
-                                     int64_t broken_redirect) {
-      ex->Post([weak, keys = std::move(keys), broken_redirect] {
-        if (auto c = weak.lock()) c->QueueInvalidation(keys.get(), broken_redirect);
+                                     int64_t broken_redirect, bool redirected) {
+      ex->Post([weak, keys = std::move(keys), broken_redirect, redirected] {
+        if (auto c = weak.lock()) c->QueueInvalidation(keys.get(), broken_redirect, redirected);
       });
     };
   }

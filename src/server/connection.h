@@ -52,7 +52,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Connection thread: appends an invalidation message (CLIENT TRACKING; `keys` null = all),
   /// or a tracking-redir-broken one when `broken_redirect` != 0, to push_buf_ (RESP3 only),
   /// and writes it at once when the connection is idle.
-  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect);
+  void QueueInvalidation(const std::vector<std::string>* keys, int64_t broken_redirect,
+                         bool redirected);
   /// Connection thread: appends pub/sub messages (RESP2 arrays, RESP3 pushes) — to out_ while
   /// a command waits for its commit (so they precede its reply: a message delivered before an
   /// UNSUBSCRIBE's confirmation is sent before it), else to push_buf_, written at once when

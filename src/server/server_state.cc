@@ -15,14 +15,14 @@ ServerState::ServerState() {
     std::lock_guard lock(clients_mu);
     auto it = clients.find(redirect != 0 ? redirect : source);
     if (it != clients.end()) {
-      if (it->second->push_invalidation) it->second->push_invalidation(std::move(keys), 0);
+      if (it->second->push_invalidation) it->second->push_invalidation(std::move(keys), 0, redirect != 0);
       return;
     }
     // A REDIRECT target gone: the source is told (Redis's tracking-redir-broken).
     if (redirect == 0) return;
     it = clients.find(source);
     if (it != clients.end() && it->second->push_invalidation) {
-      it->second->push_invalidation(nullptr, redirect);
+      it->second->push_invalidation(nullptr, redirect, false);
     }
   });
   pubsub.SetDeliver([this](PubSubHub::Deliveries& deliveries) {
@@ -85,6 +85,7 @@ commands::ServerStats ServerState::Stats() {
   st.rejected_connections = rejected_connections.load();
   st.commit_retries = commit_retries.load();
   st.acks_before_visible = acks_before_visible.load();
+  st.output_limit_disconnections = output_limit_disconnections.load();
   st.store = store.stats();
   st.applied_revision = store.applied_revision();
   st.compacted_revision = store.compacted_revision();
@@ -94,7 +95,7 @@ commands::ServerStats ServerState::Stats() {
 
 void ServerState::ResetStats() {
   for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
-                        &acks_before_visible}) {
+                        &acks_before_visible, &output_limit_disconnections}) {
     counter->store(0, std::memory_order_relaxed);
   }
 }
