@@ -134,6 +134,9 @@ Denial Check(const User& user, const commands::CommandSpec& spec,
   std::vector<commands::KeyRef> keys;
   commands::ExtractKeys(*run, args, &keys);
   for (const auto& k : keys) {
+    // Not a key (SSUBSCRIBE's and SPUBLISH's shard channel): Redis's key-spec search for
+    // ACL skips it; the channel check below covers it.
+    if (k.flags & commands::kKeyNotKey) continue;
     bool read = (k.flags & commands::kKeyAccess) != 0;
     bool write =
         (k.flags & (commands::kKeyInsert | commands::kKeyDelete | commands::kKeyUpdate)) != 0;

@@ -163,9 +163,17 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
             self.same("ACL", "DRYRUN", "dr", *cmd)
         self.same("ACL", "SETUSER", "dr", "allchannels")
         self.same("ACL", "DRYRUN", "dr", "psubscribe", "b*")
-        self.same("ACL", "SETUSER", "nc", "on", "nopass", "-@all", "+publish", "&*")
+        self.same("ACL", "SETUSER", "nc", "on", "nopass", "-@all", "+publish", "+spublish",
+                  "+ssubscribe", "&*")
         self.same("ACL", "DRYRUN", "nc", "publish", "any", "m")
         self.same("ACL", "DRYRUN", "nc", "subscribe", "any")
+        # A shard channel is no key: a user with no key patterns may use it.
+        self.same("ACL", "DRYRUN", "nc", "spublish", "any", "m")
+        self.same("ACL", "DRYRUN", "nc", "ssubscribe", "any")
+        self.same("ACL", "SETUSER", "nc", "resetchannels", "&s*")
+        self.same("ACL", "DRYRUN", "nc", "spublish", "s1", "m")
+        self.same("ACL", "DRYRUN", "nc", "spublish", "x1", "m")
+        self.same("ACL", "DRYRUN", "nc", "ssubscribe", "s1", "x1")
 
     def test_publish_subscribe_refused_or_admitted(self):
         self.require_pubsub()
@@ -174,10 +182,13 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
             ("AUTH", "ps", "pw"), ("PUBLISH", "baz", "m"), ("PUBLISH", "bar1", "m"),
             ("SUBSCRIBE", "foo", "baz"), ("PSUBSCRIBE", "b*"), ("PSUBSCRIBE", "bar1"),
             ("PSUBSCRIBE", "bar*"), ("SUBSCRIBE", "foo", "bar2"), ("UNSUBSCRIBE", "nosuch"),
+            ("SUBSCRIBE", "baz"), ("SSUBSCRIBE", "qux"), ("SSUBSCRIBE", "bar3"),
+            ("PING",),
         ])
         self.assertEqual(
             [(e[b"reason"], e[b"object"], e[b"count"]) for e in log_entries(self.pc)],
-            [(b"channel", b"bar1", 1), (b"channel", b"b*", 1), (b"channel", b"baz", 2)])
+            [(b"channel", b"qux", 1), (b"channel", b"baz", 3), (b"channel", b"bar1", 1),
+             (b"channel", b"b*", 1)])
         self.assertEqual(log_entries(self.pc), log_entries(self.rr))
 
     def test_exec_rechecks_channels(self):
@@ -227,9 +238,11 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
         for port, admin in ((self.node.port, self.pc), (self.redis.port, self.rr)):
             admin.execute_command("ACL", "SETUSER", "sub", "on", "nopass", "+@all", "&a", "&b*")
             with socket.create_connection(("127.0.0.1", port), timeout=30) as lose, \
+                    socket.create_connection(("127.0.0.1", port), timeout=30) as slose, \
                     socket.create_connection(("127.0.0.1", port), timeout=30) as keep:
                 readers = {}
                 for s, cmds in ((lose, [("AUTH", "sub", "x"), ("SUBSCRIBE", "a")]),
+                                (slose, [("AUTH", "sub", "x"), ("SSUBSCRIBE", "a")]),
                                 (keep, [("AUTH", "sub", "x"), ("PSUBSCRIBE", "b*")])):
                     readers[s] = RespReader(s)
                     for cmd in cmds:
@@ -239,6 +252,7 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
                 admin.execute_command("ACL", "SETUSER", "sub", "&c")
                 admin.execute_command("ACL", "SETUSER", "sub", "resetchannels", "&b*", "&c")
                 self.assertTrue(closed_by_server(lose), f"port {port}")
+                self.assertTrue(closed_by_server(slose), f"port {port}: shard channel")
                 keep.sendall(encode(("PING",)))
                 self.assertEqual(readers[keep].reply(), [b"pong", b""])
 
