@@ -71,9 +71,9 @@ std::vector<std::string> Registry::OnApplied(std::span<const mvcc::Mutation> bat
     if (user) {
       if (narrowed != nullptr) {
         auto it = stored_.find(name);
-        const User* before = it != stored_.end()              ? it->second.get()
-                             : name == "default"              ? config_default_.get()
-                                                              : nullptr;
+        const User* before = it != stored_.end() ? it->second.get()
+                             : name == "default" ? config_default_.get()
+                                                 : nullptr;
         if (before != nullptr && User::ChannelsNarrowed(*before, *user)) {
           narrowed->push_back(name);
         }

@@ -316,8 +316,8 @@ std::string User::Describe() const {
 }
 
 void User::Seal() {
-  unrestricted_ =
-      all_keys_ && all_channels_ && std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
+  unrestricted_ = all_keys_ && all_channels_ &&
+                  std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
 }
 
 bool User::CheckPassword(std::string_view password) const {

@@ -1,7 +1,7 @@
 // acl_family.cc — AUTH, HELLO's AUTH option, and ACL SETUSER / GETUSER / DELUSER / LIST /
-// USERS / WHOAMI / CAT / GENPASS / DRYRUN / LOG / HELP, as Redis 7.0 (src/acl.c). Users are stored as
-// internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
-// TxnView, so the Driver commits them like data and acks once this node applied them.
+// USERS / WHOAMI / CAT / GENPASS / DRYRUN / LOG / HELP, as Redis 7.0 (src/acl.c). Users are
+// stored as internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the
+// command's TxnView, so the Driver commits them like data and acks once this node applied them.
 #include "commands/acl_family.h"
 
 #include <openssl/rand.h>
