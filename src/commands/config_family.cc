@@ -106,7 +106,8 @@ void ConfigSet(CommandContext& ctx) {
   for (const auto& ch : changes) {
     if (ch.option->flags & config::kConfigCluster) {
       // Stored as its canonical text; applied on every node (this one too) from the store.
-      ctx.txn.Put(config::ClusterConfigKey(ch.option->name), ch.option->get(probe));
+      ctx.txn.Put(config::ClusterConfigKey(ch.option->name),
+                  ch.option->store ? ch.option->store(probe) : ch.option->get(probe));
     } else {
       ch.option->set(&ctx.server.Options(), ch.option->get(probe));
       if (ch.option->name == "loglevel") {

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "commands/context.h"
+#include "commands/notify.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 #include "keyspace/types/key.h"
@@ -62,8 +63,10 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds, std::string
   if (gt && (current == -1 || when <= current)) return ctx.out.Integer(0);
   if (lt && current != -1 && when >= current) return ctx.out.Integer(0);
   // A time in the past (when <= now) deletes the key whole, as Redis does.
-  if (when <= now) when = now;
+  bool past = when <= now;
+  if (past) when = now;
   types::SetExpireAt(ctx.txn, key, when);
+  ctx.Notify(keyspace::notify::kGeneric, past ? "del" : "expire", ctx.args[1]);
   ctx.out.Integer(1);
 }
 
@@ -92,6 +95,7 @@ void Persist(CommandContext& ctx) {
   auto at = types::ReadExpireAt(ctx.txn, key);
   if (!at || *at == 0) return ctx.out.Integer(0);
   types::SetExpireAt(ctx.txn, key, 0);
+  ctx.Notify(keyspace::notify::kGeneric, "persist", ctx.args[1]);
   ctx.out.Integer(1);
 }
 
@@ -103,28 +107,28 @@ void RegisterExpireFamily(CommandTable& t) {
          .flags = kWrite | kFast,
          .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
          .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-         .handler = Expire})
+         .handler = WithKeyEvents<Expire>})
       .Add(
           {.name = "pexpire",
            .arity = -3,
            .flags = kWrite | kFast,
            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = PExpire})
+           .handler = WithKeyEvents<PExpire>})
       .Add(
           {.name = "expireat",
            .arity = -3,
            .flags = kWrite | kFast,
            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = ExpireAt})
+           .handler = WithKeyEvents<ExpireAt>})
       .Add(
           {.name = "pexpireat",
            .arity = -3,
            .flags = kWrite | kFast,
            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = PExpireAt})
+           .handler = WithKeyEvents<PExpireAt>})
       .Add(
           {.name = "ttl",
            .arity = 2,
@@ -161,7 +165,7 @@ void RegisterExpireFamily(CommandTable& t) {
            .flags = kWrite | kFast,
            .acl = acl::kKeyspace | acl::kWrite | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = Persist});
+           .handler = WithKeyEvents<Persist>});
 }
 
 }  // namespace petacore::commands

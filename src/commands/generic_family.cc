@@ -15,6 +15,7 @@
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -29,6 +30,7 @@ using keyspace::ValueType;
 using keyspace::types::DeleteKey;
 using keyspace::types::KeyType;
 using keyspace::types::ScanSubkeys;
+constexpr int kGenericEvents = keyspace::notify::kGeneric;
 
 /// SWAPDB rewrites both databases in one Txn: a put per store key plus a delete per key not
 /// overwritten, and a compare per key read. 5,000 store keys keep that within etcd's
@@ -69,6 +71,10 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
+  // As Redis: the destination is deleted and added again, so it is "new" even when it existed.
+  NotifyNew(ctx, ctx.args[2]);
+  ctx.Notify(kGenericEvents, "rename_from", ctx.args[1]);
+  ctx.Notify(kGenericEvents, "rename_to", ctx.args[2]);
   nx ? ctx.out.Integer(1) : ctx.out.Ok();
 }
 
@@ -97,6 +103,8 @@ void Copy(CommandContext& ctx) {
     DeleteKey(ctx.txn, dst);
   }
   keyspace::types::CopyKey(ctx.txn, src, dst);
+  ctx.NotifyIn(db, keyspace::notify::kNew, "new", ctx.args[2]);
+  ctx.NotifyIn(db, kGenericEvents, "copy_to", ctx.args[2]);
   ctx.out.Integer(1);
 }
 
@@ -110,6 +118,9 @@ void Move(CommandContext& ctx) {
   if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
   keyspace::types::CopyKey(ctx.txn, src, dst);
   DeleteKeyRange(ctx, src);
+  ctx.NotifyIn(db, keyspace::notify::kNew, "new", ctx.args[1]);
+  ctx.Notify(kGenericEvents, "move_from", ctx.args[1]);
+  ctx.NotifyIn(db, kGenericEvents, "move_to", ctx.args[1]);
   ctx.out.Integer(1);
 }
 
@@ -357,7 +368,7 @@ void RegisterGenericFamily(CommandTable& t) {
                         .begin = Index(1),
                         .find = Range(0, 1, 0)},
                        {.flags = kKeyOW | kKeyUpdate, .begin = Index(2), .find = Range(0, 1, 0)}},
-         .handler = Rename})
+         .handler = WithKeyEvents<Rename>})
       .Add(
           {.name = "renamenx",
            .arity = 3,
@@ -367,7 +378,7 @@ void RegisterGenericFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyOW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = RenameNx})
+           .handler = WithKeyEvents<RenameNx>})
       .Add(
           {.name = "copy",
            .arity = -3,
@@ -375,7 +386,7 @@ void RegisterGenericFamily(CommandTable& t) {
            .acl = acl::kKeyspace | acl::kWrite | acl::kSlow,
            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)},
                          {.flags = kKeyOW | kKeyUpdate, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = Copy})
+           .handler = WithKeyEvents<Copy>})
       .Add({.name = "move",
             .arity = 3,
             .flags = kWrite | kFast,
@@ -383,12 +394,12 @@ void RegisterGenericFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = Move})
+            .handler = WithKeyEvents<Move>})
       .Add({.name = "swapdb",
             .arity = 3,
             .flags = kWrite | kFast,
             .acl = acl::kKeyspace | acl::kWrite | acl::kFast | acl::kDangerous,
-            .handler = SwapDb})
+            .handler = WithKeyEvents<SwapDb>})
       .Add({.name = "randomkey",
             .arity = 1,
             .flags = kReadOnly,

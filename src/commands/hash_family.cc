@@ -9,6 +9,7 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/random_count.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
@@ -34,6 +35,8 @@ void HSetImpl(CommandContext& ctx, std::string_view name, bool reply_ok) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
   int64_t added = types::HashSet(ctx.txn, h, ctx.args.subspan(2));
+  if (h.missing()) NotifyNew(ctx, ctx.args[1]);
+  ctx.Notify(keyspace::notify::kHash, "hset", ctx.args[1]);
   if (reply_ok) return ctx.out.Ok();
   ctx.out.Integer(added);
 }
@@ -44,7 +47,12 @@ void HMSet(CommandContext& ctx) { HSetImpl(ctx, "hmset", true); }
 void HSetNx(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(types::HashSetNx(ctx.txn, h, ctx.args[2], ctx.args[3]) ? 1 : 0);
+  bool set = types::HashSetNx(ctx.txn, h, ctx.args[2], ctx.args[3]);
+  if (set) {
+    if (h.missing()) NotifyNew(ctx, ctx.args[1]);
+    ctx.Notify(keyspace::notify::kHash, "hset", ctx.args[1]);
+  }
+  ctx.out.Integer(set ? 1 : 0);
 }
 
 void HGet(CommandContext& ctx) {
@@ -92,7 +100,12 @@ void HVals(CommandContext& ctx) { ReplyAll(ctx, false, true); }
 void HDel(CommandContext& ctx) {
   auto h = ReadKey(ctx, ctx.args[1], kHash);
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(types::HashDelete(ctx.txn, h, ctx.args.subspan(2)));
+  int64_t deleted = types::HashDelete(ctx.txn, h, ctx.args.subspan(2));
+  if (deleted > 0) {
+    ctx.Notify(keyspace::notify::kHash, "hdel", ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], h.meta_key);
+  }
+  ctx.out.Integer(deleted);
 }
 
 void HExists(CommandContext& ctx) {
@@ -127,6 +140,8 @@ void HIncrBy(CommandContext& ctx) {
   std::string s = std::to_string(result);
   std::string_view pair[] = {ctx.args[2], s};
   types::HashSet(ctx.txn, h, pair);
+  if (h.missing()) NotifyNew(ctx, ctx.args[1]);
+  ctx.Notify(keyspace::notify::kHash, "hincrby", ctx.args[1]);
   ctx.out.Integer(result);
 }
 
@@ -144,6 +159,8 @@ void HIncrByFloat(CommandContext& ctx) {
   std::string s = types::FormatLongDouble(result);
   std::string_view pair[] = {ctx.args[2], s};
   types::HashSet(ctx.txn, h, pair);
+  if (h.missing()) NotifyNew(ctx, ctx.args[1]);
+  ctx.Notify(keyspace::notify::kHash, "hincrbyfloat", ctx.args[1]);
   ctx.out.Bulk(s);
 }
 
@@ -197,21 +214,21 @@ void RegisterHashFamily(CommandTable& t) {
          .flags = kWrite | kDenyOom | kFast,
          .acl = acl::kWrite | acl::kHash | acl::kFast,
          .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-         .handler = HSet})
+         .handler = WithKeyEvents<HSet>})
       .Add(
           {.name = "hmset",
            .arity = -4,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kHash | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = HMSet})
+           .handler = WithKeyEvents<HMSet>})
       .Add(
           {.name = "hsetnx",
            .arity = 4,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kHash | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = HSetNx})
+           .handler = WithKeyEvents<HSetNx>})
       .Add(
           {.name = "hget",
            .arity = 3,
@@ -256,7 +273,7 @@ void RegisterHashFamily(CommandTable& t) {
            .flags = kWrite | kFast,
            .acl = acl::kWrite | acl::kHash | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = HDel})
+           .handler = WithKeyEvents<HDel>})
       .Add({.name = "hexists",
             .arity = 3,
             .flags = kReadOnly | kFast,
@@ -282,7 +299,7 @@ void RegisterHashFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = HIncrBy})
+            .handler = WithKeyEvents<HIncrBy>})
       .Add({.name = "hincrbyfloat",
             .arity = 4,
             .flags = kWrite | kDenyOom | kFast,
@@ -290,7 +307,7 @@ void RegisterHashFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = HIncrByFloat})
+            .handler = WithKeyEvents<HIncrByFloat>})
       .Add(
           {.name = "hrandfield",
            .arity = -2,

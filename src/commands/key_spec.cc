@@ -82,6 +82,9 @@ bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args
     }
   }
   for (const auto& ks : spec.key_specs) {
+    // A not_key spec (SPUBLISH's shard channel) names no key: left out, as Redis's
+    // GET_KEYSPEC_DEFAULT search does for ACL key checks and COMMAND GETKEYS.
+    if (ks.flags & kKeyNotKey) continue;
     if (!AppendSpecKeys(ks, args, out)) {
       out->clear();
       return false;

@@ -99,7 +99,8 @@ using KeysFunction = bool (*)(std::span<const std::string_view> args, std::vecto
 /// a spec, duplicates kept. Returns false (out cleared) when a spec cannot be applied — a
 /// numkeys that is not a number or is negative, keys past the end, zero keys from a keynum —
 /// as Redis's getKeysFromCommandWithSpecs with the default search flags; the command itself
-/// then reports the error. A spec with kKeyVariableFlags defers to spec.keys_function.
+/// then reports the error. A spec with kKeyVariableFlags defers to spec.keys_function; a
+/// kKeyNotKey spec (a shard channel) is skipped, as the default search flags do.
 /// Pure function of its arguments; thread-safe.
 bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args,
                  std::vector<KeyRef>* out);

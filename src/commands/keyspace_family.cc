@@ -7,6 +7,7 @@
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -22,7 +23,10 @@ using keyspace::types::KeyType;
 void Del(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    if (DeleteKey(ctx.txn, ctx.Key(ctx.args[i]))) ++n;
+    if (DeleteKey(ctx.txn, ctx.Key(ctx.args[i]))) {
+      NotifyDel(ctx, ctx.args[i]);
+      ++n;
+    }
   }
   ctx.out.Integer(n);
 }
@@ -110,7 +114,7 @@ void RegisterKeyspaceFamily(CommandTable& t) {
          .acl = acl::kKeyspace | acl::kWrite | acl::kSlow,
          .key_specs = {{.flags = kKeyRM | kKeyDelete, .begin = Index(1), .find = Range(-1, 1, 0)}},
          .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
-         .handler = Del})
+         .handler = WithKeyEvents<Del>})
       .Add({.name = "unlink",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -119,7 +123,7 @@ void RegisterKeyspaceFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(-1, 1, 0)}},
             .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
-            .handler = Del})
+            .handler = WithKeyEvents<Del>})
       .Add({.name = "exists",
             .arity = -2,
             .flags = kReadOnly | kFast,
@@ -150,13 +154,13 @@ void RegisterKeyspaceFamily(CommandTable& t) {
             .flags = kWrite,
             .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
             .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
-            .handler = FlushDb})
+            .handler = WithKeyEvents<FlushDb>})
       .Add({.name = "flushall",
             .arity = -1,
             .flags = kWrite,
             .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
             .tips = {"request_policy:all_shards", "response_policy:all_succeeded"},
-            .handler = FlushAll})
+            .handler = WithKeyEvents<FlushAll>})
       .Add({.name = "select",
             .arity = 2,
             .flags = kLoading | kStale | kFast | kSelectsDb,

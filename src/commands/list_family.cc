@@ -12,6 +12,7 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 #include "keyspace/types/list.h"
@@ -21,7 +22,10 @@ namespace {
 
 using keyspace::types::ListEnd;
 using keyspace::types::ListHandle;
+constexpr int kListEvents = keyspace::notify::kList;
 
+std::string_view PushEvent(ListEnd end) { return end == ListEnd::kHead ? "lpush" : "rpush"; }
+std::string_view PopEvent(ListEnd end) { return end == ListEnd::kHead ? "lpop" : "rpop"; }
 
 void ReplyArray(CommandContext& ctx, const std::vector<std::string>& elements) {
   ctx.out.ArrayHeader(elements.size());
@@ -67,8 +71,11 @@ void Push(CommandContext& ctx, ListEnd end, bool only_existing) {
   ListHandle list(ctx.txn, ctx.Key(ctx.args[1]));
   if (list.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (only_existing && !list.exists()) return ctx.out.Integer(0);
+  bool created = !list.exists();
   for (size_t i = 2; i < ctx.args.size(); ++i) list.Push(end, ctx.args[i]);
   list.Flush();
+  if (created) NotifyNew(ctx, ctx.args[1]);
+  ctx.Notify(kListEvents, PushEvent(end), ctx.args[1]);
   ctx.out.Integer(list.size());
 }
 
@@ -92,6 +99,8 @@ void Pop(CommandContext& ctx, ListEnd end, std::string_view name) {
   if (has_count && count == 0) return ctx.out.ArrayHeader(0);
   auto popped = list.Pop(end, count);
   list.Flush();
+  ctx.Notify(kListEvents, PopEvent(end), ctx.args[1]);
+  if (!list.exists()) NotifyDel(ctx, ctx.args[1]);
   if (has_count) return ReplyArray(ctx, popped);
   ctx.out.Bulk(popped.front());
 }
@@ -142,6 +151,7 @@ void LSet(CommandContext& ctx) {
   if (index < 0 || index >= list.size()) return ctx.out.Error(kErrIndexOutOfRange);
   list.Set(index, ctx.args[3]);
   list.Flush();
+  ctx.Notify(kListEvents, "lset", ctx.args[1]);
   ctx.out.Ok();
 }
 
@@ -175,6 +185,8 @@ void LRem(CommandContext& ctx) {
   }
   list.Replace(old, updated);
   list.Flush();
+  ctx.Notify(kListEvents, "lrem", ctx.args[1]);
+  if (!list.exists()) NotifyDel(ctx, ctx.args[1]);
   ctx.out.Integer(removed);
 }
 
@@ -197,6 +209,8 @@ void LTrim(CommandContext& ctx) {
     if (start > 0 || end < len - 1) list.Trim(start, end + 1);
   }
   list.Flush();
+  ctx.Notify(kListEvents, "ltrim", ctx.args[1]);
+  if (!list.exists()) NotifyDel(ctx, ctx.args[1]);
   ctx.out.Ok();
 }
 
@@ -221,6 +235,7 @@ void LInsert(CommandContext& ctx) {
                  std::string(ctx.args[4]));
   list.Replace(old, updated);
   list.Flush();
+  ctx.Notify(kListEvents, "linsert", ctx.args[1]);
   ctx.out.Integer(list.size());
 }
 
@@ -291,14 +306,22 @@ void Move(CommandContext& ctx, std::string_view src_key, std::string_view dst_ke
     std::string value = src.Pop(from, 1).front();
     src.Push(to, value);
     src.Flush();
+    // Redis's lmoveHandlePush then the pop's event (t_list.c lmoveGenericCommand).
+    ctx.Notify(kListEvents, PushEvent(to), dst_key);
+    ctx.Notify(kListEvents, PopEvent(from), src_key);
     return ctx.out.Bulk(value);
   }
   ListHandle dst(ctx.txn, ctx.Key(dst_key));
   if (dst.wrong_type()) return ctx.out.Error(kErrWrongType);
+  bool created = !dst.exists();
   std::string value = src.Pop(from, 1).front();
   dst.Push(to, value);
   src.Flush();
   dst.Flush();
+  if (created) NotifyNew(ctx, dst_key);
+  ctx.Notify(kListEvents, PushEvent(to), dst_key);
+  ctx.Notify(kListEvents, PopEvent(from), src_key);
+  if (!src.exists()) NotifyDel(ctx, src_key);
   ctx.out.Bulk(value);
 }
 
@@ -337,6 +360,8 @@ void BlockingPop(CommandContext& ctx, ListEnd end) {
     if (!list.exists()) continue;
     auto popped = list.Pop(end, 1);
     list.Flush();
+    ctx.Notify(kListEvents, PopEvent(end), key);
+    if (!list.exists()) NotifyDel(ctx, key);
     ctx.out.ArrayHeader(2);
     ctx.out.Bulk(key);
     return ctx.out.Bulk(popped.front());
@@ -378,28 +403,28 @@ void RegisterListFamily(CommandTable& t) {
          .flags = kWrite | kDenyOom | kFast,
          .acl = acl::kWrite | acl::kList | acl::kFast,
          .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-         .handler = LPush})
+         .handler = WithKeyEvents<LPush>})
       .Add(
           {.name = "rpush",
            .arity = -3,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kList | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = RPush})
+           .handler = WithKeyEvents<RPush>})
       .Add(
           {.name = "lpushx",
            .arity = -3,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kList | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = LPushX})
+           .handler = WithKeyEvents<LPushX>})
       .Add(
           {.name = "rpushx",
            .arity = -3,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kList | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = RPushX})
+           .handler = WithKeyEvents<RPushX>})
       .Add({.name = "lpop",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -407,7 +432,7 @@ void RegisterListFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = LPop})
+            .handler = WithKeyEvents<LPop>})
       .Add({.name = "rpop",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -415,7 +440,7 @@ void RegisterListFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = RPop})
+            .handler = WithKeyEvents<RPop>})
       .Add({.name = "llen",
             .arity = 2,
             .flags = kReadOnly | kFast,
@@ -442,28 +467,28 @@ void RegisterListFamily(CommandTable& t) {
            .flags = kWrite | kDenyOom,
            .acl = acl::kWrite | acl::kList | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = LSet})
+           .handler = WithKeyEvents<LSet>})
       .Add(
           {.name = "lrem",
            .arity = 4,
            .flags = kWrite,
            .acl = acl::kWrite | acl::kList | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = LRem})
+           .handler = WithKeyEvents<LRem>})
       .Add(
           {.name = "ltrim",
            .arity = 4,
            .flags = kWrite,
            .acl = acl::kWrite | acl::kList | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = LTrim})
+           .handler = WithKeyEvents<LTrim>})
       .Add(
           {.name = "linsert",
            .arity = 5,
            .flags = kWrite | kDenyOom,
            .acl = acl::kWrite | acl::kList | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = LInsert})
+           .handler = WithKeyEvents<LInsert>})
       .Add(
           {.name = "lpos",
            .arity = -3,
@@ -480,7 +505,7 @@ void RegisterListFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = LMove})
+           .handler = WithKeyEvents<LMove>})
       .Add(
           {.name = "rpoplpush",
            .arity = 3,
@@ -490,7 +515,7 @@ void RegisterListFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = RPopLPush})
+           .handler = WithKeyEvents<RPopLPush>})
       // Blocking commands take no KeyLocks (the Driver skips kBlocking), so a parked client
       // never keeps out the push that should wake it.
       .Add({.name = "blpop",
@@ -500,7 +525,7 @@ void RegisterListFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(-2, 1, 0)}},
-            .handler = BLPop})
+            .handler = WithKeyEvents<BLPop>})
       .Add({.name = "brpop",
             .arity = -3,
             .flags = kWrite | kNoScript | kBlocking,
@@ -508,7 +533,7 @@ void RegisterListFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(-2, 1, 0)}},
-            .handler = BRPop})
+            .handler = WithKeyEvents<BRPop>})
       .Add(
           {.name = "blmove",
            .arity = 6,
@@ -518,7 +543,7 @@ void RegisterListFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = BLMove})
+           .handler = WithKeyEvents<BLMove>})
       .Add(
           {.name = "brpoplpush",
            .arity = 4,
@@ -528,7 +553,7 @@ void RegisterListFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = BRPopLPush});
+           .handler = WithKeyEvents<BRPopLPush>});
 }
 
 }  // namespace petacore::commands

@@ -242,13 +242,13 @@ void RegisterPubSubFamily(CommandTable& t) {
             .handler = SUnsubscribe})
       .Add({.name = "publish",
             .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite,
+            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
             .acl = acl::kPubSub | acl::kFast,
             .handler = Publish,
             .channels = CA::kFirst})
       .Add({.name = "spublish",
             .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite,
+            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
             .acl = acl::kPubSub | acl::kFast,
             .key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(0, 1, 0)}},
             .handler = SPublish,

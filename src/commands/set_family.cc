@@ -9,6 +9,7 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/random_count.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
@@ -23,6 +24,7 @@ namespace types = keyspace::types;
 
 constexpr char kMemberTag = keyspace::kSetMemberTag;
 constexpr ValueType kSet = ValueType::kSet;
+constexpr int kSetEvents = keyspace::notify::kSet;
 
 // A set reply (SMEMBERS, SINTER, SUNION, SDIFF, SPOP with a count): "~" in RESP3, as Redis.
 void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) {
@@ -33,13 +35,23 @@ void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) 
 void SAdd(CommandContext& ctx) {
   auto s = ReadKey(ctx, ctx.args[1], kSet);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(types::SetAdd(ctx.txn, s, ctx.args.subspan(2)));
+  int64_t added = types::SetAdd(ctx.txn, s, ctx.args.subspan(2));
+  if (added > 0) {
+    if (s.missing()) NotifyNew(ctx, ctx.args[1]);
+    ctx.Notify(kSetEvents, "sadd", ctx.args[1]);
+  }
+  ctx.out.Integer(added);
 }
 
 void SRem(CommandContext& ctx) {
   auto s = ReadKey(ctx, ctx.args[1], kSet);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(types::SetRemove(ctx.txn, s, ctx.args.subspan(2)));
+  int64_t removed = types::SetRemove(ctx.txn, s, ctx.args.subspan(2));
+  if (removed > 0) {
+    ctx.Notify(kSetEvents, "srem", ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], s.meta_key);
+  }
+  ctx.out.Integer(removed);
 }
 
 void SMembers(CommandContext& ctx) {
@@ -83,6 +95,8 @@ void SPop(CommandContext& ctx) {
   if (s.missing()) return with_count ? ctx.out.SetHeader(0) : ctx.out.NullBulk();
   if (count == 0) return ctx.out.SetHeader(0);
   auto popped = types::SetPop(ctx.txn, s, count);
+  ctx.Notify(kSetEvents, "spop", ctx.args[1]);
+  NotifyDelIfGone(ctx, ctx.args[1], s.meta_key);
   if (!with_count) return ctx.out.Bulk(popped.empty() ? std::string() : popped.front());
   ReplyMembers(ctx, popped);
 }
@@ -114,7 +128,16 @@ void SMove(CommandContext& ctx) {
   std::string_view member = ctx.args[3];
   if (src.missing()) return ctx.out.Integer(0);
   if (src.wrong_type() || dst.wrong_type()) return ctx.out.Error(kErrWrongType);
-  ctx.out.Integer(types::SetMove(ctx.txn, src, dst, member) ? 1 : 0);
+  bool same = src.meta_key == dst.meta_key;
+  bool in_dst = Notifying(ctx) && !same && dst.ok() && types::SetIsMember(ctx.txn, dst, member);
+  bool moved = types::SetMove(ctx.txn, src, dst, member);
+  if (moved && !same) {  // as Redis's smoveCommand: srem, del, new, sadd
+    ctx.Notify(kSetEvents, "srem", ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], src.meta_key);
+    if (dst.missing()) NotifyNew(ctx, ctx.args[2]);
+    if (!in_dst) ctx.Notify(kSetEvents, "sadd", ctx.args[2]);
+  }
+  ctx.out.Integer(moved ? 1 : 0);
 }
 
 // --- SINTER, SUNION, SDIFF and their STORE / CARD forms ---------------------------------
@@ -161,7 +184,11 @@ void SetOpStore(CommandContext& ctx, SetOp op) {
   if (!OpenSets(ctx, ctx.args.subspan(2), &sets)) return;
   auto result = Compute(ctx, op, sets);
   std::string dst = ctx.Key(ctx.args[1]);
+  bool existed = ctx.txn.Get(dst).has_value();
   types::SetStore(ctx.txn, dst, result);
+  static constexpr std::string_view kEvents[] = {"sinterstore", "sunionstore", "sdiffstore"};
+  NotifyStore(ctx, kSetEvents, kEvents[static_cast<int>(op)], ctx.args[1], existed,
+              !result.empty());
   ctx.out.Integer(static_cast<int64_t>(result.size()));
 }
 
@@ -208,14 +235,14 @@ void RegisterSetFamily(CommandTable& t) {
          .flags = kWrite | kDenyOom | kFast,
          .acl = acl::kWrite | acl::kSet | acl::kFast,
          .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-         .handler = SAdd})
+         .handler = WithKeyEvents<SAdd>})
       .Add(
           {.name = "srem",
            .arity = -3,
            .flags = kWrite | kFast,
            .acl = acl::kWrite | acl::kSet | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = SRem})
+           .handler = WithKeyEvents<SRem>})
       .Add(
           {.name = "smembers",
            .arity = 2,
@@ -251,7 +278,7 @@ void RegisterSetFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
             .tips = {"nondeterministic_output"},
-            .handler = SPop})
+            .handler = WithKeyEvents<SPop>})
       .Add(
           {.name = "srandmember",
            .arity = -2,
@@ -269,7 +296,7 @@ void RegisterSetFamily(CommandTable& t) {
                           .begin = Index(1),
                           .find = Range(0, 1, 0)},
                          {.flags = kKeyRW | kKeyInsert, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = SMove})
+           .handler = WithKeyEvents<SMove>})
       .Add({.name = "sinter",
             .arity = -2,
             .flags = kReadOnly,
@@ -313,7 +340,7 @@ void RegisterSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = Range(-1, 1, 0)}},
-            .handler = SInterStore})
+            .handler = WithKeyEvents<SInterStore>})
       .Add({.name = "sunionstore",
             .arity = -3,
             .flags = kWrite | kDenyOom,
@@ -322,7 +349,7 @@ void RegisterSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = Range(-1, 1, 0)}},
-            .handler = SUnionStore})
+            .handler = WithKeyEvents<SUnionStore>})
       .Add({.name = "sdiffstore",
             .arity = -3,
             .flags = kWrite | kDenyOom,
@@ -331,7 +358,7 @@ void RegisterSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = Range(-1, 1, 0)}},
-            .handler = SDiffStore})
+            .handler = WithKeyEvents<SDiffStore>})
       .Add(
           {.name = "sscan",
            .arity = -3,

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "commands/context.h"
+#include "commands/notify.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
 #include "keyspace/types/string.h"
@@ -20,6 +21,15 @@ using keyspace::types::WriteString;
 using keyspace::types::WriteStringExpire;
 
 constexpr int64_t kMaxStringLen = 512ll * 1024 * 1024;
+constexpr int kStringEvents = keyspace::notify::kString;
+constexpr int kGenericEvents = keyspace::notify::kGeneric;
+
+// The events of a string write as Redis's setKey + notify: "new" when `created`, then `event`.
+void NotifyWrite(CommandContext& ctx, bool created, std::string_view event,
+                 std::string_view user_key) {
+  if (created) NotifyNew(ctx, user_key);
+  ctx.Notify(kStringEvents, event, user_key);
+}
 
 void Get(CommandContext& ctx) {
   auto r = ReadString(ctx.txn, ctx.Key(ctx.args[1]));
@@ -103,11 +113,10 @@ void Set(CommandContext& ctx) {
   }
   bool allowed = !(nx && exists) && !(xx && !exists);
   if (allowed) {
-    if (keepttl) {
-      WriteString(ctx.txn, key, ctx.args[2], /*keep_ttl=*/true);
-    } else {
-      WriteStringExpire(ctx.txn, key, ctx.args[2], expire_at);
-    }
+    bool created = keepttl ? WriteString(ctx.txn, key, ctx.args[2], /*keep_ttl=*/true)
+                           : WriteStringExpire(ctx.txn, key, ctx.args[2], expire_at);
+    NotifyWrite(ctx, created, "set", ctx.args[1]);
+    if (expire_at != 0) ctx.Notify(kGenericEvents, "expire", ctx.args[1]);
   }
   if (get) {
     if (old_missing) return ctx.out.NullBulk();
@@ -121,7 +130,9 @@ void Set(CommandContext& ctx) {
 void SetExGeneric(CommandContext& ctx, ExpireUnit unit, std::string_view name) {
   int64_t expire_at = 0;
   if (!ExpireAtOrReply(ctx, ctx.args[2], unit, name, &expire_at)) return;
-  WriteStringExpire(ctx.txn, ctx.Key(ctx.args[1]), ctx.args[3], expire_at);
+  bool created = WriteStringExpire(ctx.txn, ctx.Key(ctx.args[1]), ctx.args[3], expire_at);
+  NotifyWrite(ctx, created, "set", ctx.args[1]);
+  ctx.Notify(kGenericEvents, "expire", ctx.args[1]);
   ctx.out.Ok();
 }
 void SetEx(CommandContext& ctx) { SetExGeneric(ctx, kEx, "setex"); }
@@ -153,8 +164,10 @@ void GetEx(CommandContext& ctx) {
   std::string value(r.value);
   if (unit != kNoExpire) {
     keyspace::types::SetExpireAt(ctx.txn, key, expire_at);  // in the past: deleted
+    ctx.Notify(kGenericEvents, expire_at <= ctx.txn.now_ms() ? "del" : "expire", ctx.args[1]);
   } else if (persist && keyspace::types::CurrentExpireAt(ctx.txn, key) != 0) {
     keyspace::types::SetExpireAt(ctx.txn, key, 0);
+    ctx.Notify(kGenericEvents, "persist", ctx.args[1]);
   }
   ctx.out.Bulk(value);
 }
@@ -162,7 +175,7 @@ void GetEx(CommandContext& ctx) {
 void SetNx(CommandContext& ctx) {
   std::string key = ctx.Key(ctx.args[1]);
   if (ctx.txn.Get(key)) return ctx.out.Integer(0);
-  WriteString(ctx.txn, key, ctx.args[2]);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, ctx.args[2]), "set", ctx.args[1]);
   ctx.out.Integer(1);
 }
 
@@ -175,7 +188,7 @@ void GetSet(CommandContext& ctx) {
   } else {
     ctx.out.Bulk(r.value);
   }
-  WriteString(ctx.txn, key, ctx.args[2]);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, ctx.args[2]), "set", ctx.args[1]);
 }
 
 void GetDel(CommandContext& ctx) {
@@ -185,6 +198,7 @@ void GetDel(CommandContext& ctx) {
   if (r.missing()) return ctx.out.NullBulk();
   ctx.out.Bulk(r.value);
   keyspace::types::DeleteKey(ctx.txn, key);
+  NotifyDel(ctx, ctx.args[1]);
 }
 
 void MGet(CommandContext& ctx) {
@@ -208,7 +222,8 @@ bool MSetArityOk(CommandContext& ctx, std::string_view name) {
 void MSet(CommandContext& ctx) {
   if (!MSetArityOk(ctx, "mset")) return;
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
-    WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+    NotifyWrite(ctx, WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]), "set",
+                ctx.args[i]);
   }
   ctx.out.Ok();
 }
@@ -219,7 +234,8 @@ void MSetNx(CommandContext& ctx) {
     if (ctx.txn.Get(ctx.Key(ctx.args[i]))) return ctx.out.Integer(0);
   }
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
-    WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]);
+    NotifyWrite(ctx, WriteString(ctx.txn, ctx.Key(ctx.args[i]), ctx.args[i + 1]), "set",
+                ctx.args[i]);
   }
   ctx.out.Integer(1);
 }
@@ -232,7 +248,8 @@ void IncrBy(CommandContext& ctx, int64_t by) {
   if (!r.missing() && !ParseInt64(r.value, &value)) return ctx.out.Error(kErrNotInteger);
   int64_t result;
   if (__builtin_add_overflow(value, by, &result)) return ctx.out.Error(kErrOverflow);
-  WriteString(ctx.txn, key, std::to_string(result), /*keep_ttl=*/true);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, std::to_string(result), /*keep_ttl=*/true), "incrby",
+              ctx.args[1]);
   ctx.out.Integer(result);
 }
 
@@ -268,7 +285,7 @@ void IncrByFloat(CommandContext& ctx) {
     return ctx.out.Error(kErrIncrNaNOrInfinity);
   }
   std::string s = FormatLongDouble(result);
-  WriteString(ctx.txn, key, s, /*keep_ttl=*/true);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, s, /*keep_ttl=*/true), "incrbyfloat", ctx.args[1]);
   ctx.out.Bulk(s);
 }
 
@@ -282,7 +299,7 @@ void Append(CommandContext& ctx) {
   }
   std::string value(r.value);
   value.append(ctx.args[2]);
-  WriteString(ctx.txn, key, value, /*keep_ttl=*/true);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, value, /*keep_ttl=*/true), "append", ctx.args[1]);
   ctx.out.Integer(total);
 }
 
@@ -325,7 +342,7 @@ void SetRange(CommandContext& ctx) {
   std::string value(r.value);
   if (value.size() < offset + patch.size()) value.resize(offset + patch.size(), '\0');
   value.replace(offset, patch.size(), patch);
-  WriteString(ctx.txn, key, value, /*keep_ttl=*/true);
+  NotifyWrite(ctx, WriteString(ctx.txn, key, value, /*keep_ttl=*/true), "setrange", ctx.args[1]);
   ctx.out.Integer(static_cast<int64_t>(value.size()));
 }
 
@@ -355,7 +372,7 @@ void RegisterStringFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(0, 1, 0),
                            .notes = "RW and ACCESS due to the optional `GET` argument"}},
-            .handler = Set,
+            .handler = WithKeyEvents<Set>,
             .keys_function = kSetKeys})
       .Add(
           {.name = "setex",
@@ -363,14 +380,14 @@ void RegisterStringFamily(CommandTable& t) {
            .flags = kWrite | kDenyOom,
            .acl = acl::kWrite | acl::kString | acl::kSlow,
            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = SetEx})
+           .handler = WithKeyEvents<SetEx>})
       .Add(
           {.name = "psetex",
            .arity = 4,
            .flags = kWrite | kDenyOom,
            .acl = acl::kWrite | acl::kString | acl::kSlow,
            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = PSetEx})
+           .handler = WithKeyEvents<PSetEx>})
       .Add({.name = "getex",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -379,14 +396,14 @@ void RegisterStringFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(0, 1, 0),
                            .notes = "RW and UPDATE because it changes the TTL"}},
-            .handler = GetEx})
+            .handler = WithKeyEvents<GetEx>})
       .Add(
           {.name = "setnx",
            .arity = 3,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kString | acl::kFast,
            .key_specs = {{.flags = kKeyOW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = SetNx})
+           .handler = WithKeyEvents<SetNx>})
       .Add({.name = "getset",
             .arity = 3,
             .flags = kWrite | kDenyOom | kFast,
@@ -394,7 +411,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = GetSet})
+            .handler = WithKeyEvents<GetSet>})
       .Add({.name = "getdel",
             .arity = 2,
             .flags = kWrite | kFast,
@@ -402,7 +419,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = GetDel})
+            .handler = WithKeyEvents<GetDel>})
       .Add({.name = "mget",
             .arity = -2,
             .flags = kReadOnly | kFast,
@@ -420,7 +437,7 @@ void RegisterStringFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(-1, 2, 0)}},
             .tips = {"request_policy:multi_shard", "response_policy:all_succeeded"},
-            .handler = MSet})
+            .handler = WithKeyEvents<MSet>})
       .Add({.name = "msetnx",
             .arity = -3,
             .flags = kWrite | kDenyOom,
@@ -429,7 +446,7 @@ void RegisterStringFamily(CommandTable& t) {
                            .begin = Index(1),
                            .find = Range(-1, 2, 0)}},
             .tips = {"request_policy:multi_shard", "response_policy:agg_min"},
-            .handler = MSetNx})
+            .handler = WithKeyEvents<MSetNx>})
       .Add({.name = "incr",
             .arity = 2,
             .flags = kWrite | kDenyOom | kFast,
@@ -437,7 +454,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = Incr})
+            .handler = WithKeyEvents<Incr>})
       .Add({.name = "decr",
             .arity = 2,
             .flags = kWrite | kDenyOom | kFast,
@@ -445,7 +462,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = Decr})
+            .handler = WithKeyEvents<Decr>})
       .Add({.name = "incrby",
             .arity = 3,
             .flags = kWrite | kDenyOom | kFast,
@@ -453,7 +470,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = IncrByCmd})
+            .handler = WithKeyEvents<IncrByCmd>})
       .Add({.name = "decrby",
             .arity = 3,
             .flags = kWrite | kDenyOom | kFast,
@@ -461,7 +478,7 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = DecrByCmd})
+            .handler = WithKeyEvents<DecrByCmd>})
       .Add({.name = "incrbyfloat",
             .arity = 3,
             .flags = kWrite | kDenyOom | kFast,
@@ -469,14 +486,14 @@ void RegisterStringFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = IncrByFloat})
+            .handler = WithKeyEvents<IncrByFloat>})
       .Add(
           {.name = "append",
            .arity = 3,
            .flags = kWrite | kDenyOom | kFast,
            .acl = acl::kWrite | acl::kString | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyInsert, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = Append})
+           .handler = WithKeyEvents<Append>})
       .Add({.name = "strlen",
             .arity = 2,
             .flags = kReadOnly | kFast,
@@ -503,7 +520,7 @@ void RegisterStringFamily(CommandTable& t) {
            .flags = kWrite | kDenyOom,
            .acl = acl::kWrite | acl::kString | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = SetRange});
+           .handler = WithKeyEvents<SetRange>});
 }
 
 }  // namespace petacore::commands

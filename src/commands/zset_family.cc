@@ -12,6 +12,7 @@
 
 #include "commands/context.h"
 #include "commands/key_access.h"
+#include "commands/notify.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "commands/zset_setops.h"
@@ -28,6 +29,7 @@ using zset::Entry;
 using zset::ReplyEntries;
 using zset::SetOp;
 using zset::SetOpGeneric;
+constexpr int kZSetEvents = keyspace::notify::kZSet;
 
 // ---- ZADD / ZINCRBY -----------------------------------------------------------------------
 
@@ -60,6 +62,10 @@ void AddGeneric(CommandContext& ctx, AddFlags f, size_t scoreidx) {
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   types::ZAddFlags flags{.nx = f.nx, .xx = f.xx, .gt = f.gt, .lt = f.lt, .incr = f.incr};
   auto r = types::ZSetAdd(ctx.txn, key, flags, scores, members);
+  if (r.added + r.updated > 0) {  // as Redis's zaddGenericCommand
+    if (key.missing()) NotifyNew(ctx, ctx.args[1]);
+    ctx.Notify(kZSetEvents, f.incr ? "zincr" : "zadd", ctx.args[1]);
+  }
   if (r.nan) return ctx.out.Error(kErrScoreNaN);
   if (f.incr) {
     if (r.processed > 0) return zset::ReplyScore(ctx, r.last_score);
@@ -106,7 +112,12 @@ void ZRem(CommandContext& ctx) {
   if (key.missing()) return ctx.out.Integer(0);
   std::vector<Entry> entries;
   for (size_t i = 2; i < ctx.args.size(); ++i) entries.push_back({std::string(ctx.args[i]), 0});
-  ctx.out.Integer(types::ZSetRemoveEntries(ctx.txn, key, entries));
+  int64_t removed = types::ZSetRemoveEntries(ctx.txn, key, entries);
+  if (removed > 0) {
+    ctx.Notify(kZSetEvents, "zrem", ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], key.meta_key);
+  }
+  ctx.out.Integer(removed);
 }
 
 void ZScore(CommandContext& ctx) {
@@ -301,7 +312,10 @@ void RangeGeneric(CommandContext& ctx, size_t src, bool store, RangeType type, D
     result = Select(std::move(all), spec);
   }
   if (!store) return ReplyEntries(ctx, result, withscores);
-  types::ZSetStore(ctx.txn, ctx.Key(ctx.args[1]), result);
+  std::string dst = ctx.Key(ctx.args[1]);
+  bool existed = ctx.txn.Get(dst).has_value();
+  types::ZSetStore(ctx.txn, dst, result);
+  NotifyStore(ctx, kZSetEvents, "zrangestore", ctx.args[1], existed, !result.empty());
   ctx.out.Integer(static_cast<int64_t>(result.size()));
 }
 
@@ -351,7 +365,15 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
   auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
-  ctx.out.Integer(types::ZSetRemoveEntries(ctx.txn, key, selected));
+  int64_t removed = types::ZSetRemoveEntries(ctx.txn, key, selected);
+  if (removed > 0) {
+    std::string_view event = type == RangeType::kRank    ? "zremrangebyrank"
+                             : type == RangeType::kScore ? "zremrangebyscore"
+                                                         : "zremrangebylex";
+    ctx.Notify(kZSetEvents, event, ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], key.meta_key);
+  }
+  ctx.out.Integer(removed);
 }
 
 void ZRemRangeByRank(CommandContext& ctx) { RemRangeGeneric(ctx, RangeType::kRank); }
@@ -370,6 +392,10 @@ void PopGeneric(CommandContext& ctx, bool max) {
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing() || count == 0) return ctx.out.ArrayHeader(0);
   auto taken = types::ZSetPop(ctx.txn, key, max, count < 0 ? 1 : count);
+  if (!taken.empty()) {
+    ctx.Notify(kZSetEvents, max ? "zpopmax" : "zpopmin", ctx.args[1]);
+    NotifyDelIfGone(ctx, ctx.args[1], key.meta_key);
+  }
   bool nested = ctx.out.protocol() >= 3 && count != -1;
   ctx.out.ArrayHeader(nested ? taken.size() : taken.size() * 2);
   for (const auto& e : taken) {
@@ -394,6 +420,8 @@ void BlockingPopGeneric(CommandContext& ctx, bool max) {
     if (key.ok()) {
       auto taken = types::ZSetPop(ctx.txn, key, max, 1);
       if (!taken.empty()) {
+        ctx.Notify(kZSetEvents, max ? "zpopmax" : "zpopmin", ctx.args[i]);
+        NotifyDelIfGone(ctx, ctx.args[i], key.meta_key);
         ctx.out.ArrayHeader(3);
         ctx.out.Bulk(ctx.args[i]);
         ctx.out.Bulk(taken[0].member);
@@ -437,7 +465,7 @@ void RegisterZSetFamily(CommandTable& t) {
          .flags = kWrite | kDenyOom | kFast,
          .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
          .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
-         .handler = ZAdd})
+         .handler = WithKeyEvents<ZAdd>})
       .Add({.name = "zincrby",
             .arity = 4,
             .flags = kWrite | kDenyOom | kFast,
@@ -445,14 +473,14 @@ void RegisterZSetFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = ZIncrBy})
+            .handler = WithKeyEvents<ZIncrBy>})
       .Add(
           {.name = "zrem",
            .arity = -3,
            .flags = kWrite | kFast,
            .acl = acl::kWrite | acl::kSortedSet | acl::kFast,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = ZRem})
+           .handler = WithKeyEvents<ZRem>})
       .Add(
           {.name = "zscore",
            .arity = 3,
@@ -515,7 +543,7 @@ void RegisterZSetFamily(CommandTable& t) {
            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
            .key_specs = {{.flags = kKeyOW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)},
                          {.flags = kKeyRO | kKeyAccess, .begin = Index(2), .find = Range(0, 1, 0)}},
-           .handler = ZRangeStore})
+           .handler = WithKeyEvents<ZRangeStore>})
       .Add(
           {.name = "zrevrange",
            .arity = -4,
@@ -557,21 +585,21 @@ void RegisterZSetFamily(CommandTable& t) {
            .flags = kWrite,
            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = ZRemRangeByRank})
+           .handler = WithKeyEvents<ZRemRangeByRank>})
       .Add(
           {.name = "zremrangebyscore",
            .arity = 4,
            .flags = kWrite,
            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = ZRemRangeByScore})
+           .handler = WithKeyEvents<ZRemRangeByScore>})
       .Add(
           {.name = "zremrangebylex",
            .arity = 4,
            .flags = kWrite,
            .acl = acl::kWrite | acl::kSortedSet | acl::kSlow,
            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
-           .handler = ZRemRangeByLex})
+           .handler = WithKeyEvents<ZRemRangeByLex>})
       .Add({.name = "zpopmin",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -579,7 +607,7 @@ void RegisterZSetFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = ZPopMin})
+            .handler = WithKeyEvents<ZPopMin>})
       .Add({.name = "zpopmax",
             .arity = -2,
             .flags = kWrite | kFast,
@@ -587,7 +615,7 @@ void RegisterZSetFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(0, 1, 0)}},
-            .handler = ZPopMax})
+            .handler = WithKeyEvents<ZPopMax>})
       .Add({.name = "bzpopmin",
             .arity = -3,
             .flags = kWrite | kNoScript | kBlocking | kFast,
@@ -595,7 +623,7 @@ void RegisterZSetFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(-2, 1, 0)}},
-            .handler = BZPopMin})
+            .handler = WithKeyEvents<BZPopMin>})
       .Add({.name = "bzpopmax",
             .arity = -3,
             .flags = kWrite | kNoScript | kBlocking | kFast,
@@ -603,7 +631,7 @@ void RegisterZSetFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyDelete,
                            .begin = Index(1),
                            .find = Range(-2, 1, 0)}},
-            .handler = BZPopMax})
+            .handler = WithKeyEvents<BZPopMax>})
       .Add({.name = "zunionstore",
             .arity = -4,
             .flags = kWrite | kDenyOom,
@@ -612,7 +640,7 @@ void RegisterZSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = KeyNum(0, 1, 1)}},
-            .handler = ZUnionStore})
+            .handler = WithKeyEvents<ZUnionStore>})
       .Add({.name = "zinterstore",
             .arity = -4,
             .flags = kWrite | kDenyOom,
@@ -621,7 +649,7 @@ void RegisterZSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = KeyNum(0, 1, 1)}},
-            .handler = ZInterStore})
+            .handler = WithKeyEvents<ZInterStore>})
       .Add({.name = "zdiffstore",
             .arity = -4,
             .flags = kWrite | kDenyOom,
@@ -630,7 +658,7 @@ void RegisterZSetFamily(CommandTable& t) {
                           {.flags = kKeyRO | kKeyAccess,
                            .begin = Index(2),
                            .find = KeyNum(0, 1, 1)}},
-            .handler = ZDiffStore})
+            .handler = WithKeyEvents<ZDiffStore>})
       .Add({.name = "zunion",
             .arity = -3,
             .flags = kReadOnly,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "commands/context.h"
+#include "commands/notify.h"
 #include "commands/zset_util.h"
 
 namespace petacore::commands::zset {
@@ -139,7 +140,11 @@ inline void SetOpGeneric(CommandContext& ctx, size_t numkeys_index, bool store, 
   }
   auto result = Combine(src, op, agg);
   if (!store) return ReplyEntries(ctx, result, withscores);
-  keyspace::types::ZSetStore(ctx.txn, ctx.Key(ctx.args[1]), result);
+  std::string dst = ctx.Key(ctx.args[1]);
+  bool existed = ctx.txn.Get(dst).has_value();
+  keyspace::types::ZSetStore(ctx.txn, dst, result);
+  // Redis's event names: "zunionstore", "zinterstore", "zdiffstore" (the command's name).
+  NotifyStore(ctx, keyspace::notify::kZSet, name, ctx.args[1], existed, !result.empty());
   ctx.out.Integer(static_cast<int64_t>(result.size()));
 }
 

@@ -334,10 +334,28 @@ std::vector<ConfigOption> BuildTable() {
         auto v = NormalizeKeyspaceEvents(text);
         if (!v) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
         c->notify_keyspace_events = *v;
-        c->notify_keyspace_flags = keyspace::notify::ParseFlags(*v);
+        // From the text as given: Redis shows "KEAn" as "AKE" but keeps n.
+        c->notify_keyspace_flags = keyspace::notify::ParseFlags(text);
         return "";
       },
       [](const Config& c) { return c.notify_keyspace_events; }));
+  t.back().store = [](const Config& c) {
+    // Every class spelled out, so n survives the trip through etcd.
+    std::string text;
+    const int flags = c.notify_keyspace_flags;
+    static constexpr std::pair<char, int> kLetters[] = {
+        {'g', keyspace::notify::kGeneric}, {'$', keyspace::notify::kString},
+        {'l', keyspace::notify::kList},    {'s', keyspace::notify::kSet},
+        {'h', keyspace::notify::kHash},    {'z', keyspace::notify::kZSet},
+        {'x', keyspace::notify::kExpired}, {'e', keyspace::notify::kEvicted},
+        {'t', keyspace::notify::kStream},  {'d', keyspace::notify::kModule},
+        {'n', keyspace::notify::kNew},     {'K', keyspace::notify::kKeyspace},
+        {'E', keyspace::notify::kKeyevent}, {'m', keyspace::notify::kKeyMiss}};
+    for (auto [letter, bit] : kLetters) {
+      if (flags & bit) text += letter;
+    }
+    return text;
+  };
   t.push_back(Custom(
       "acl-pubsub-default", kCl, "channels of new ACL users: resetchannels | allchannels",
       [](Config* c, std::string_view text) -> std::string {

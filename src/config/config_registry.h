@@ -50,6 +50,10 @@ struct ConfigOption {
   std::function<std::string(Config* config, std::string_view value)> set;
   /// The value as CONFIG GET shows it (and the command line would take it).
   std::function<std::string(const Config& config)> get;
+  /// Cluster-wide options: the text stored in etcd for the other nodes to `set`, when `get`
+  /// loses information (notify-keyspace-events shows "AKE" for "KEAn", as Redis, yet keeps
+  /// n); null = `get`.
+  std::function<std::string(const Config& config)> store = nullptr;
 };
 
 /// A Redis 7.0 parameter PetaCore has no use for, and the value CONFIG GET answers.

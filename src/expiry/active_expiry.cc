@@ -3,24 +3,41 @@
 #include <cstdio>
 
 #include "keyspace/encoding.h"
+#include "keyspace/messages.h"
 
 namespace petacore::expiry {
 
 ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
                            const mvcc::Store& store, etcdlink::Client* client,
                            ActiveExpiryOptions options)
-    : index_(index), options_(std::move(options)) {
+    : index_(index), options_(std::move(options)), store_(store) {
   if (client != nullptr) {
     elector_ = std::make_unique<Elector>(
         *client, store, ElectorOptions{options_.prefix, options_.node_id, options_.lease_ttl_s});
   }
   ExpirerOptions expirer_options;
   expirer_options.max_in_flight = options_.max_in_flight;
+  // Until SetNotifyFlags: the stored cluster-wide option (config_registry.h's
+  // ClusterConfigKey; config is a layer this one does not link), from this node's replica.
+  notify_flags_ = [this] {
+    static const std::string kKey(
+        "\xff"
+        "config/notify-keyspace-events");
+    auto kv = store_.Read().Get(kKey);
+    if (!kv) return 0;
+    int flags = keyspace::notify::ParseFlags(kv->value);
+    return flags < 0 ? 0 : flags;
+  };
   expirer_ = std::make_unique<Expirer>(
       index_, committer, [this] { return active(); }, expirer_options);
+  expirer_->SetNotifyFlags([this] { return notify_flags_(); });
 }
 
 ActiveExpiry::~ActiveExpiry() { Stop(); }
+
+void ActiveExpiry::SetNotifyFlags(std::function<int()> notify_flags) {
+  if (notify_flags) notify_flags_ = std::move(notify_flags);
+}
 
 void ActiveExpiry::Start() {
   if (!options_.enabled) return;

@@ -2,6 +2,7 @@
 // Elector in replicated mode (always on in standalone mode), and its INFO lines.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +36,13 @@ class ActiveExpiry {
   void Start();
   void Stop();
 
+  /// Where the expiry loop reads the notify-keyspace-events bits (keyspace::notify) for the
+  /// "expired" notification of each delete; thread-safe, called on the expiry thread. Call
+  /// before Start. Unset: the cluster-wide value CONFIG SET stored in the replica
+  /// ("\xff" "config/notify-keyspace-events"), so a setting given only on a node's command
+  /// line is seen once the server passes its live Config value here.
+  void SetNotifyFlags(std::function<int()> notify_flags);
+
   /// Whether this node deletes expired keys now.
   bool active() const;
 
@@ -47,6 +55,8 @@ class ActiveExpiry {
   ActiveExpiryOptions options_;
   std::unique_ptr<Elector> elector_;  // null in standalone mode
   std::unique_ptr<Expirer> expirer_;
+  const mvcc::Store& store_;
+  std::function<int()> notify_flags_;  // see SetNotifyFlags
 };
 
 }  // namespace petacore::expiry

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "keyspace/encoding.h"
+#include "keyspace/messages.h"
 
 namespace petacore::expiry {
 
@@ -10,11 +11,17 @@ using replication::CommitRequest;
 using replication::CommitResult;
 using replication::WriteOp;
 
-CommitRequest DeleteRequest(const DueKey& key) {
+CommitRequest DeleteRequest(const DueKey& key, int notify_flags) {
   CommitRequest req;
   req.compares.push_back({key.meta_key, key.mod_revision});
   req.writes.push_back(
       {WriteOp::Kind::kDeleteRange, key.meta_key, {}, keyspace::KeyEnd(key.meta_key)});
+  if (notify_flags != 0) {
+    if (auto decoded = keyspace::DecodeKey(key.meta_key)) {
+      keyspace::AppendKeyspaceEvent(&req.messages, notify_flags, keyspace::notify::kExpired,
+                                    "expired", decoded->db, decoded->user_key);
+    }
+  }
   return req;
 }
 
@@ -67,8 +74,9 @@ size_t Expirer::SubmitDue(size_t limit) {
     std::lock_guard lock(mu_);
     in_flight_ += due.size();
   }
+  const int notify_flags = notify_flags_ ? notify_flags_() : 0;
   for (auto& key : due) {
-    CommitRequest req = DeleteRequest(key);
+    CommitRequest req = DeleteRequest(key, notify_flags);
     // LocalCommitter runs `done` before Commit returns, so mu_ must not be held here.
     committer_.Commit(std::move(req), [this, key = std::move(key)](CommitResult r) {
       switch (r.status) {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "expiry/index.h"
 #include "replication/committer.h"
@@ -26,8 +27,12 @@
 namespace petacore::expiry {
 
 /// The delete of one due key: compare mod_revision(meta key) == key.mod_revision, then
-/// DeleteRange [meta key, KeyEnd(meta key)) (the meta key and every subkey).
-replication::CommitRequest DeleteRequest(const DueKey& key);
+/// DeleteRange [meta key, KeyEnd(meta key)) (the meta key and every subkey). With
+/// `notify_flags` (keyspace::notify bits of notify-keyspace-events) enabling class x, the
+/// request carries the key's "expired" keyspace notification (keyspace/messages.h), which is
+/// delivered on every node only if this delete commits: one "expired" per key cluster-wide
+/// (Redis's activeExpireCycle -> deleteExpiredKeyAndPropagate).
+replication::CommitRequest DeleteRequest(const DueKey& key, int notify_flags = 0);
 
 struct ExpirerOptions {
   std::chrono::milliseconds interval{100};  ///< pause between cycles with nothing (more) due
@@ -46,6 +51,13 @@ class Expirer {
   ~Expirer();
   Expirer(const Expirer&) = delete;
   Expirer& operator=(const Expirer&) = delete;
+
+  /// Where each cycle reads the notify-keyspace-events flags in force (keyspace::notify
+  /// bits) for the "expired" notifications of its deletes (DeleteRequest); unset = none.
+  /// Called on the expiry thread: it must be thread-safe. Call before Start.
+  void SetNotifyFlags(std::function<int()> notify_flags) {
+    notify_flags_ = std::move(notify_flags);
+  }
 
   void Start();
   void Stop();
@@ -66,6 +78,7 @@ class Expirer {
   replication::Committer& committer_;
   std::function<bool()> active_;
   ExpirerOptions options_;
+  std::function<int()> notify_flags_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -62,6 +62,14 @@ void TxnView::PurgeExpired(std::string_view key) {
   std::string m = std::move(*it);
   expired_.erase(it);
   DeleteRange(m, KeyEnd(m));
+  // Redis's deleteExpiredKeyAndPropagate: the key's "expired" event comes before whatever the
+  // write that found it does (its "new", its own event).
+  if (notify_flags_ != 0) {
+    if (auto decoded = DecodeKey(m)) {
+      AppendKeyspaceEvent(&messages_, notify_flags_, notify::kExpired, "expired", decoded->db,
+                          decoded->user_key);
+    }
+  }
 }
 
 int64_t TxnView::ModRevision(std::string_view key) {

@@ -80,6 +80,13 @@ class TxnView {
   /// keyspace notifications.
   std::string* messages() { return &messages_; }
   bool has_messages() const { return !messages_.empty(); }
+
+  /// The notify-keyspace-events flags (keyspace::notify bits) for the event the view raises
+  /// itself: "expired" (class x) when a write purges a key that had expired (lazy expiry on
+  /// the write path, as Redis's expireIfNeeded in lookupKeyWrite). 0 (the default) raises
+  /// nothing. Set by the write handlers before they run (commands/notify.h).
+  void set_notify_flags(int flags) { notify_flags_ = flags; }
+  int notify_flags() const { return notify_flags_; }
   int64_t revision() const { return snapshot_.revision(); }
 
   /// Ends the command that just ran: reads and writes so far are attributed to it (used by
@@ -112,6 +119,7 @@ class TxnView {
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
   std::string messages_;  // framed pub/sub messages (keyspace/messages.h)
+  int notify_flags_ = 0;  // keyspace::notify bits for the "expired" of PurgeExpired
   std::vector<std::pair<std::string, std::string>> range_guards_;
   // kReadCommitted: keys a single command both read and wrote.
   std::map<std::string, int64_t, std::less<>> rmw_;

@@ -147,6 +147,15 @@ void Connection::QueueInvalidation(const std::vector<std::string>* keys,
   MaybeFlushPushes();
 }
 
+void Connection::TakeInbox() {
+  std::vector<std::shared_ptr<const client::PubSubDelivery>> inbox;
+  {
+    std::lock_guard lock(inbox_mu_);
+    inbox.swap(inbox_);
+  }
+  for (const auto& d : inbox) QueueMessages(*d);
+}
+
 void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
   std::string* buf = awaiting_command_ ? &out_ : &push_buf_;
   const int protocol = session_.protocol;
@@ -251,7 +260,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
 asio::awaitable<void> Connection::WaitWhilePaused() {
   const commands::CommandSpec* spec = commands::Table().Resolve(command_.args);
   auto writes = [](const commands::CommandSpec* s) {
-    return s != nullptr && (s->flags & commands::kWrite);
+    return s != nullptr && (s->flags & (commands::kWrite | commands::kMayReplicate));
   };
   // As Redis's is_may_replicate_command: a write, or EXEC of a transaction that queued one.
   bool may_write = writes(spec);
@@ -414,9 +423,19 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     };
     session_.push_messages = [weak = weak_from_this(),
                               ex = executor_](std::shared_ptr<const client::PubSubDelivery> d) {
-      ex->Post([weak, d = std::move(d)] {
-        if (auto c = weak.lock()) c->QueueMessages(*d);
-      });
+      auto c = weak.lock();
+      if (!c) return;
+      bool first;
+      {
+        std::lock_guard lock(c->inbox_mu_);
+        first = c->inbox_.empty();
+        c->inbox_.push_back(std::move(d));
+      }
+      if (first) {
+        ex->Post([weak] {
+          if (auto c = weak.lock()) c->TakeInbox();
+        });
+      }
     };
     session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
                                      std::shared_ptr<const std::vector<std::string>> keys,

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// soft: the watchdog's clock). False when the connection was closed.
   bool CheckPushLimits();
   bool awaiting_command_ = false;  ///< ProcessInput waits for a command's commit
+  /// Deliveries handed over by the store's writer, in revision order, until the connection's
+  /// thread takes them (TakeInbox): a post from the connection's own thread and one from
+  /// another thread may run in either order, the inbox keeps them in order.
+  std::mutex inbox_mu_;
+  std::vector<std::shared_ptr<const client::PubSubDelivery>> inbox_;
+  void TakeInbox();
   size_t push_inflight_ = 0;       ///< bytes WritePushes is writing now
   /// Idle (awaiting input) with pushes pending: writes them (WritePushes) unless already.
   void MaybeFlushPushes();

@@ -18,13 +18,13 @@ StringRead ReadString(TxnView& txn, std::string_view store_key) {
   return r;
 }
 
-void WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
+bool WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
                  bool keep_ttl) {
   int64_t expire_at = keep_ttl ? CurrentExpireAt(txn, store_key) : 0;
-  WriteStringExpire(txn, store_key, value, expire_at);
+  return WriteStringExpire(txn, store_key, value, expire_at);
 }
 
-void WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
+bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
                        int64_t expire_at_ms) {
   // SET over a collection replaces it: its subkeys must go too, or they would resurface when
   // the key becomes a collection again. Reading the type also makes the write compare the
@@ -32,6 +32,7 @@ void WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_v
   auto type = KeyType(txn, store_key);
   if (type && *type != ValueType::kString) txn.DeleteRange(store_key, KeyEnd(store_key));
   txn.Put(store_key, EncodeValue(ValueType::kString, value, expire_at_ms));
+  return !type.has_value();
 }
 
 std::string FormatLongDouble(long double v) {

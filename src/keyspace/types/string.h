@@ -26,11 +26,13 @@ StringRead ReadString(TxnView& txn, std::string_view store_key);
 
 /// Buffers `value` as the new string at `store_key`: clearing any TTL, as Redis SET does, or
 /// with `keep_ttl` keeping the current one (INCR, APPEND, SETRANGE modify in place). A
-/// collection stored under the same key is replaced whole (its subkeys deleted).
-void WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
+/// collection stored under the same key is replaced whole (its subkeys deleted). Returns
+/// whether the key did not exist before (Redis's dbAdd rather than dbOverwrite: the "new"
+/// keyspace notification).
+bool WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
                  bool keep_ttl = false);
 /// As WriteString, with the expire-at `expire_at_ms` (Unix ms, 0 = none).
-void WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
+bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
                        int64_t expire_at_ms);
 
 /// A long double as Redis stores and replies INCRBYFLOAT and HINCRBYFLOAT results ("%.17Lf"
