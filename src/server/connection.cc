@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "auth/access.h"  // SubscriptionsAllowed (ACL channel revocation)
 #include "auth/protected_mode.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -430,6 +431,16 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   }
   {
     std::lock_guard lock(state_.clients_mu);
+    // ACL channel revocation (Session::recheck_channels): on this thread, a subscriber whose
+    // user no longer allows all its subscriptions is disconnected.
+    session_.recheck_channels = [weak = weak_from_this(), ex = socket_.get_executor()] {
+      asio::post(ex, [weak] {
+        auto c = weak.lock();
+        if (!c || auth::SubscriptionsAllowed(c->state_.acl, c->session_)) return;
+        auto disconnect = c->session_.disconnect;
+        if (disconnect) disconnect();
+      });
+    };
     session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
       asio::post(ex, [weak] {
         boost::system::error_code ignored;
