@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
 #include "keyspace/messages.h"
@@ -84,13 +85,19 @@ void SubscribeTo(CommandContext& ctx, SubscriptionKind kind) {
     ctx.session.pending_subscriptions.insert(static_cast<char>(kind) + name);
   }
   if (!fresh.empty()) ctx.session.pubsub_keys = true;
-  auto confirm = [names = std::move(names), kind, &session = ctx.session](resp::ReplyWriter& w,
-                                                                          int64_t) {
+  auto confirm = [names = std::move(names), kind, &session = ctx.session, &server = ctx.server,
+                  epoch = ctx.server.Acl().epoch()](resp::ReplyWriter& w, int64_t) {
     auto& s = SetOf(session, kind);
     for (const auto& name : names) {
       session.pending_subscriptions.erase(static_cast<char>(kind) + name);
       s.insert(name);
       Confirm(w, SubscribeVerb(kind), &name, CountFor(session, kind));
+    }
+    // An ACL change applied while the subscription committed was checked against the
+    // subscriptions before it: check this client again (as the revocation does).
+    if (server.Acl().epoch() != epoch && !auth::SubscriptionsAllowed(server.Acl(), session) &&
+        session.disconnect) {
+      session.disconnect();
     }
   };
   if (fresh.empty() || ctx.after_commit == nullptr) return confirm(ctx.out, 0);  // EXEC: now
