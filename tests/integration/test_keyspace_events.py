@@ -19,7 +19,8 @@ import os
 import time
 import unittest
 
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import ReplicatedTestCase
+from harness import Node, RealRedis, wait_for
 from resp3_push_client import Resp3Client
 
 PATTERN = b"__key*__:*"
@@ -344,20 +345,8 @@ class TestAgainstRedis(unittest.TestCase):
         self.assertEqual(got, [])
 
 
-class TestTwoNodes(unittest.TestCase):
-    """Two PetaCore nodes on one etcd: writes on A, subscribers on A and B."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
+class TestTwoNodes(ReplicatedTestCase):
+    """Two PetaCore nodes on one etcd (self.a, self.b): writes on A, subscribers on A and B."""
 
     def test_subscriber_on_other_node(self):
         for setting in ["KEA", "g$lshzxKEn"]:
