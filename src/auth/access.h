@@ -29,7 +29,8 @@ inline constexpr std::string_view kErrWrongPass =
 void InitSession(Registry& acl, client::Session& session);
 
 /// The Driver's one check before a command runs (or is queued in MULTI): false when the
-/// command must not run, after writing the error reply (NOAUTH or NOPERM), or — when the
+/// command must not run, after writing the error reply (NOAUTH or NOPERM; a NOPERM is also
+/// added to the ACL LOG, context "toplevel", or "multi" while queueing), or — when the
 /// client's user was deleted (ACL DELUSER, on any node) and the connection was not closed yet
 /// (ServerState's observer closes it) — after setting close_after_reply with no reply. Commands
 /// with kNoAuth (AUTH, HELLO, QUIT) always pass, as in Redis. `acl`: the server's users.
@@ -38,22 +39,35 @@ bool Admit(Registry& acl, client::Session& session, const commands::CommandSpec&
 
 /// EXEC's re-check of one queued command, as Redis's execCommand (the ACL may have changed
 /// since it was queued): false after writing "-NOPERM ACLs rules changed between ..." with
-/// Redis's reason, in place of the command's reply. A deleted user is refused here too and the
-/// client is closed after the EXEC reply.
+/// Redis's reason, in place of the command's reply (and an ACL LOG entry, context "multi"). A
+/// deleted user is refused here too and the client is closed after the EXEC reply.
 bool AdmitQueued(Registry& acl, client::Session& session, const commands::CommandSpec& spec,
                  std::span<const std::string_view> args, resp::ReplyWriter& out);
 
 /// Whether `user` may run `args` (spec = its table entry, a subcommand's or its container's):
 /// kNone, or the first failing check (the command, then each key it names, found by
-/// commands::ExtractKeys). As Redis 7: a key whose key spec has the access flag needs read
-/// permission, one with insert/delete/update write permission. On kKey, *denied_key (when
-/// given) is the first refused key.
+/// commands::ExtractKeys, then each channel CommandSpec::channels names), as Redis 7.0's
+/// ACLSelectorCheckCmd. A key whose key spec has the access flag needs read permission, one
+/// with insert/delete/update write permission; a channel must be allowed by
+/// User::CanAccessChannel (PSUBSCRIBE's as a pattern). On kKey / kChannel, *denied_arg (when
+/// given) is the first refused key / channel.
 Denial Check(const User& user, const commands::CommandSpec& spec,
-             std::span<const std::string_view> args, std::string_view* denied_key = nullptr);
+             std::span<const std::string_view> args, std::string_view* denied_arg = nullptr);
 
 /// The NOPERM error text of a denial, as Redis 7.0 ("... run the 'acl|whoami' command").
 std::string DenialText(Denial denial, const commands::CommandSpec& spec,
                        std::span<const std::string_view> args);
+
+/// Adds a denial to the node's ACL LOG (Registry::Log), as Redis's addACLLogEntry: `reason`
+/// "command", "key", "channel" or "auth"; context "multi" when `multi`, else "toplevel";
+/// `username` the user refused; the client's info line taken now. On the connection's thread.
+void LogDenial(Registry& acl, const client::Session& session, std::string_view reason,
+               bool multi, std::string_view object, std::string_view username);
+
+/// Whether every channel, pattern and shard channel `session` is subscribed to is still
+/// allowed by the current definition of its user (a deleted user allows none): Redis 7.0's
+/// per-client test of ACLKillPubsubClientsIfNeeded. On the session's connection thread.
+bool SubscriptionsAllowed(const Registry& acl, const client::Session& session);
 
 /// AUTH [username] password and HELLO ... AUTH: on success the session acts as `username`,
 /// authenticated. False (session unchanged) for an unknown or disabled user or a wrong

@@ -58,7 +58,8 @@ void Registry::Configure(std::string_view requirepass) {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-std::vector<std::string> Registry::OnApplied(std::span<const mvcc::Mutation> batch) {
+std::vector<std::string> Registry::OnApplied(std::span<const mvcc::Mutation> batch,
+                                             std::vector<std::string>* narrowed) {
   std::vector<std::string> gone;
   bool changed = false;
   for (const auto& m : batch) {
@@ -68,6 +69,15 @@ std::vector<std::string> Registry::OnApplied(std::span<const mvcc::Mutation> bat
     if (m.kind == mvcc::Mutation::Kind::kPut) user = ParseStoredUser(name, m.value);
     std::unique_lock lock(mu_);
     if (user) {
+      if (narrowed != nullptr) {
+        auto it = stored_.find(name);
+        const User* before = it != stored_.end() ? it->second.get()
+                             : name == "default" ? config_default_.get()
+                                                 : nullptr;
+        if (before != nullptr && User::ChannelsNarrowed(*before, *user)) {
+          narrowed->push_back(name);
+        }
+      }
       stored_[name] = std::move(user);
     } else if (stored_.erase(name) > 0 && name != "default") {
       gone.push_back(name);
@@ -95,6 +105,38 @@ std::vector<std::shared_ptr<const User>> Registry::All() const {
   std::sort(all.begin(), all.end(),
             [](const auto& a, const auto& b) { return a->name() < b->name(); });
   return all;
+}
+
+void AclLog::Add(AclLogEntry entry) {
+  std::lock_guard lock(mu_);
+  size_t scan = std::min<size_t>(10, entries_.size());
+  for (size_t i = 0; i < scan; ++i) {
+    AclLogEntry& e = entries_[i];
+    if (e.reason == entry.reason && e.context == entry.context && e.object == entry.object &&
+        e.username == entry.username && entry.ctime_ms - e.ctime_ms <= kGroupingMs) {
+      AclLogEntry merged = std::move(e);
+      merged.count++;
+      merged.ctime_ms = entry.ctime_ms;
+      merged.client_info = std::move(entry.client_info);
+      entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+      entries_.push_front(std::move(merged));
+      return;
+    }
+  }
+  entry.count = 1;
+  entries_.push_front(std::move(entry));
+  while (entries_.size() > kMaxLen) entries_.pop_back();
+}
+
+std::vector<AclLogEntry> AclLog::Newest(size_t count) const {
+  std::lock_guard lock(mu_);
+  count = std::min(count, entries_.size());
+  return {entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(count)};
+}
+
+void AclLog::Reset() {
+  std::lock_guard lock(mu_);
+  entries_.clear();
 }
 
 }  // namespace petacore::auth

@@ -71,7 +71,11 @@ std::string PasswordHash(std::string_view password) {
   return hex;
 }
 
-User::User(std::string name) : name_(std::move(name)), allowed_(Units().size(), false) {}
+User::User(std::string name, bool all_channels)
+    : name_(std::move(name)),
+      all_channels_(all_channels),
+      pubsub_default_all_(all_channels),
+      allowed_(Units().size(), false) {}
 
 void User::SetUnit(int unit, bool allow) {
   allowed_[unit] = allow;
@@ -143,10 +147,10 @@ std::string User::ApplyRule(std::string_view rule) {
   } else if (word == "clearselectors") {
     // Selectors are not supported, so there are none to clear.
   } else if (word == "reset") {
-    for (std::string_view r :
-         {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "-@all"}) {
-      ApplyRule(r);
-    }
+    // As Redis 7.0: resetchannels, then allchannels when acl-pubsub-default says so.
+    for (std::string_view r : {"resetpass", "resetkeys", "resetchannels"}) ApplyRule(r);
+    if (pubsub_default_all_) ApplyRule("allchannels");
+    for (std::string_view r : {"off", "sanitize-payload", "-@all"}) ApplyRule(r);
   } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '#')) {
     std::string hash;
     if (rule[0] == '>') {
@@ -312,8 +316,8 @@ std::string User::Describe() const {
 }
 
 void User::Seal() {
-  unrestricted_ =
-      all_keys_ && std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
+  unrestricted_ = all_keys_ && all_channels_ &&
+                  std::all_of(allowed_.begin(), allowed_.end(), [](bool b) { return b; });
 }
 
 bool User::CheckPassword(std::string_view password) const {
@@ -337,6 +341,25 @@ bool User::CanAccessKey(std::string_view key, bool read, bool write) const {
   for (const auto& k : keys_) {
     if ((read && !k.read) || (write && !k.write)) continue;
     if (commands::GlobMatch(k.pattern, key)) return true;
+  }
+  return false;
+}
+
+bool User::CanAccessChannel(std::string_view channel, bool is_pattern) const {
+  if (all_channels_) return true;
+  for (const auto& p : channels_) {
+    if (is_pattern ? p == channel : commands::GlobMatch(p, channel)) return true;
+  }
+  return false;
+}
+
+bool User::ChannelsNarrowed(const User& before, const User& after) {
+  if (after.all_channels_) return false;
+  if (before.all_channels_) return true;
+  for (const auto& p : before.channels_) {
+    if (std::find(after.channels_.begin(), after.channels_.end(), p) == after.channels_.end()) {
+      return true;
+    }
   }
   return false;
 }

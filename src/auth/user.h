@@ -26,13 +26,20 @@ struct KeyPattern {
   std::string pattern;
 };
 
-/// Where a permission check failed.
-enum class Denial : uint8_t { kNone, kCommand, kKey };
+/// Where a permission check failed (Redis's ACL_DENIED_CMD / _KEY / _CHANNEL).
+enum class Denial : uint8_t { kNone, kCommand, kKey, kChannel };
 
 class User {
  public:
-  /// A new user as Redis creates one: off, no passwords, no keys, no channels, no commands.
-  explicit User(std::string name);
+  /// A new user as Redis creates one: off, no passwords, no keys, no commands, and no
+  /// channels — or every channel when `all_channels` (acl-pubsub-default allchannels, which
+  /// Redis 7.0 applies to the users it creates). `all_channels` is also what "reset" gives.
+  explicit User(std::string name, bool all_channels = false);
+
+  /// What the "reset" rule does to channels from now on: allchannels when `all`, else
+  /// resetchannels (Redis 7.0 reads acl-pubsub-default when it applies "reset"). Set it on a
+  /// copy before ApplyRules; it is not part of Describe.
+  void SetPubsubDefault(bool all) { pubsub_default_all_ = all; }
 
   /// Applies one rule word, as ACL SETUSER does (case-insensitive keywords). On failure the
   /// user may be half-changed: apply rules to a copy. Returns "" or Redis's reason text (the
@@ -62,10 +69,18 @@ class User {
   bool CanRun(int unit, std::string_view first_arg) const;
   /// Whether `key` is covered by a pattern granting read (`read`) and/or write (`write`).
   bool CanAccessKey(std::string_view key, bool read, bool write) const;
+  /// Whether the channel rules allow `channel` (Redis 7.0's ACLCheckChannelAgainstList):
+  /// always under allchannels; else a channel must match one of the "&" patterns (glob), and
+  /// a pattern (`is_pattern`: PSUBSCRIBE's argument) must equal one of them literally.
+  bool CanAccessChannel(std::string_view channel, bool is_pattern) const;
+  /// Whether `after`'s channel rules drop something `before` allowed (Redis 7.0's test in
+  /// ACLKillPubsubClientsIfNeeded): allchannels lost, or one of `before`'s "&" patterns is
+  /// not in `after`'s list. Only then may a subscriber of the user have lost a channel.
+  static bool ChannelsNarrowed(const User& before, const User& after);
 
   /// Computes unrestricted(); call once the user is final, before sharing it.
   void Seal();
-  /// Every command on every key (the checks can be skipped). False until Seal().
+  /// Every command on every key and channel (the checks can be skipped). False until Seal().
   bool unrestricted() const { return unrestricted_; }
 
   const std::string& name() const { return name_; }
@@ -88,7 +103,8 @@ class User {
   bool all_keys_ = false;
   std::vector<KeyPattern> keys_;
   bool all_channels_ = false;
-  std::vector<std::string> channels_;
+  std::vector<std::string> channels_;  ///< "&" patterns, in insertion order, no duplicates
+  bool pubsub_default_all_ = false;    ///< "reset" gives allchannels (acl-pubsub-default)
   /// Command permissions: one bit per unit; `all_commands_` also allows units added later
   /// (Redis's +@all "future commands" bit).
   std::vector<bool> allowed_;

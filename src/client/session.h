@@ -78,6 +78,12 @@ struct Session {
   /// Closes the connection from any thread (set by Connection under clients_mu; null in
   /// in-process tests): how the clients of a deleted ACL user are dropped at once, as Redis.
   std::function<void()> disconnect;
+  /// From any thread: posts to the connection's thread a check that the user's current channel
+  /// rules still allow every subscription (auth::SubscriptionsAllowed), and disconnects the
+  /// client when not, as Redis 7.0's ACLKillPubsubClientsIfNeeded. The store observer calls it
+  /// for the clients of a user whose channel rules an applied ACL SETUSER narrowed (on any
+  /// node). Set by the Connection under clients_mu like `disconnect`; null in in-process tests.
+  std::function<void()> recheck_channels;
   /// CLIENT TRACKING (Redis 7.0's client-side caching); connection thread only. The keys a
   /// client is sent invalidations for live in the server's tracking table (server/tracking.h).
   struct Tracking {
@@ -120,6 +126,10 @@ struct Session {
   /// only; CLIENT LIST reads the sizes under the clients mutex). A RESP2 client with any of
   /// them is in subscribed mode.
   std::set<std::string> channels, patterns, shard_channels;
+  /// Subscriptions whose key is committed but not yet confirmed to the client (kind byte
+  /// 'c'/'p'/'s' + name): a message that reaches them before the confirmation (the same
+  /// revision) is held by the connection until after the confirmation. Connection thread.
+  std::set<std::string> pending_subscriptions;
   /// A subscription key of this client may exist (a SUBSCRIBE was sent to the committer):
   /// the connection's end deletes its range.
   bool pubsub_keys = false;

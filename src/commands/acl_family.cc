@@ -1,12 +1,13 @@
 // acl_family.cc — AUTH, HELLO's AUTH option, and ACL SETUSER / GETUSER / DELUSER / LIST /
-// USERS / WHOAMI / CAT / GENPASS / DRYRUN / HELP, as Redis 7.0 (src/acl.c). Users are stored as
-// internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the command's
-// TxnView, so the Driver commits them like data and acks once this node applied them.
+// USERS / WHOAMI / CAT / GENPASS / DRYRUN / LOG / HELP, as Redis 7.0 (src/acl.c). Users are
+// stored as internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the
+// command's TxnView, so the Driver commits them like data and acks once this node applied them.
 #include "commands/acl_family.h"
 
 #include <openssl/rand.h>
 
 #include <cctype>
+#include <chrono>
 
 #include "auth/access.h"
 #include "auth/categories.h"
@@ -38,19 +39,22 @@ void Auth(CommandContext& ctx) {
   }
   if (!auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(), ctx.session, username,
                           ctx.args.back())) {
+    auth::LogDenial(ctx.server.Acl(), ctx.session, "auth", ctx.session.in_multi, ctx.args[0],
+                    username);
     return ctx.out.Error(auth::kErrWrongPass);
   }
   ctx.out.Ok();
 }
 
 /// The user's stored definition on this view, or the published one (the configured default
-/// user has no stored key until it is first changed), or a new user.
+/// user has no stored key until it is first changed), or a new user (with every channel when
+/// acl-pubsub-default is allchannels, as Redis's ACLCreateUser).
 auth::User CurrentUser(CommandContext& ctx, std::string_view name) {
   if (auto stored = ctx.txn.Get(auth::UserKey(name))) {
     if (auto user = auth::ParseStoredUser(name, *stored)) return *user;
   }
   if (name == "default") return *ctx.server.Acl().Default();
-  return auth::User(std::string(name));
+  return auth::User(std::string(name), ctx.server.Options().acl_pubsub_allchannels);
 }
 
 void SetUser(CommandContext& ctx) {
@@ -59,6 +63,7 @@ void SetUser(CommandContext& ctx) {
     return ctx.out.Error("ERR Usernames can't contain spaces or null characters");
   }
   auth::User user = CurrentUser(ctx, name);
+  user.SetPubsubDefault(ctx.server.Options().acl_pubsub_allchannels);  // for "reset"
   std::string failed;
   std::string err = user.ApplyRules(ctx.args.subspan(3), &failed);
   if (!err.empty()) {
@@ -159,7 +164,7 @@ void DryRun(CommandContext& ctx) {
   if (!spec->ArityOk(cmd.size())) {
     return ctx.out.Error(ErrWrongArgs(spec->name));
   }
-  std::string_view key;
+  std::string_view key;  // or channel
   switch (auth::Check(*user, *spec, cmd, &key)) {
     case auth::Denial::kNone:
       return ctx.out.Ok();
@@ -169,6 +174,45 @@ void DryRun(CommandContext& ctx) {
     case auth::Denial::kKey:
       return ctx.out.Bulk("This user has no permissions to access the '" + std::string(key) +
                           "' key");
+    case auth::Denial::kChannel:
+      return ctx.out.Bulk("This user has no permissions to access the '" + std::string(key) +
+                          "' channel");
+  }
+}
+
+// ACL LOG [count | RESET]: the node's newest denials (10 by default), as Redis 7.0.15.
+void Log(CommandContext& ctx) {
+  auto& log = ctx.server.Acl().Log();
+  int64_t count = 10;
+  if (ctx.args.size() == 3) {
+    if (EqualsIgnoreCase(ctx.args[2], "reset")) {
+      log.Reset();
+      return ctx.out.Ok();
+    }
+    if (!ParseInt64(ctx.args[2], &count)) return ctx.out.Error(kErrNotInteger);
+    if (count < 0) count = 0;
+  }
+  auto entries = log.Newest(static_cast<size_t>(count));
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  ctx.out.ArrayHeader(entries.size());
+  for (const auto& e : entries) {
+    ctx.out.MapHeader(7);
+    ctx.out.Bulk("count");
+    ctx.out.Integer(e.count);
+    ctx.out.Bulk("reason");
+    ctx.out.Bulk(e.reason);
+    ctx.out.Bulk("context");
+    ctx.out.Bulk(e.context);
+    ctx.out.Bulk("object");
+    ctx.out.Bulk(e.object);
+    ctx.out.Bulk("username");
+    ctx.out.Bulk(e.username);
+    ctx.out.Bulk("age-seconds");
+    ctx.out.Double(static_cast<double>(now - e.ctime_ms) / 1000);
+    ctx.out.Bulk("client-info");
+    ctx.out.Bulk(e.client_info);
   }
 }
 
@@ -189,6 +233,8 @@ void Help(CommandContext& ctx) {
       "    be used to specify a different size.",
       "LIST",
       "    Show users details in config file format.",
+      "LOG [<count> | RESET]",
+      "    Show the ACL log entries.",
       "SETUSER <username> <attribute> [<attribute> ...]",
       "    Create or modify a user with the specified attributes.",
       "USERS",
@@ -207,6 +253,7 @@ void Acl(CommandContext& ctx) {
   static constexpr std::pair<std::string_view, int> kSubs[] = {
       {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2}, {"users", 2},
       {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2}, {"dryrun", -4},
+      {"log", -2},
   };
   std::string sub = Lower(ctx.args[1]);
   int arity = 0;
@@ -223,7 +270,7 @@ void Acl(CommandContext& ctx) {
   if (sub == "setuser") return SetUser(ctx);
   if (sub == "getuser") return GetUser(ctx);
   if (sub == "deluser") return DelUser(ctx);
-  if ((sub == "cat" || sub == "genpass") && argc > 3) {
+  if ((sub == "cat" || sub == "genpass" || sub == "log") && argc > 3) {
     // As Redis's addReplySubcommandSyntaxError (these subcommands check their own limit).
     return ctx.out.Error(ErrSubcommandSyntax(ctx.args[1], "ACL"));
   }
@@ -232,6 +279,7 @@ void Acl(CommandContext& ctx) {
   if (sub == "whoami") return ctx.out.Bulk(ctx.session.user_name);
   if (sub == "help") return Help(ctx);
   if (sub == "dryrun") return DryRun(ctx);
+  if (sub == "log") return Log(ctx);
   auto users = ctx.server.Acl().All();
   ctx.out.ArrayHeader(users.size());
   for (const auto& u : users) {
@@ -245,6 +293,8 @@ bool HelloAuthenticate(CommandContext& ctx, const std::string_view* credentials)
   auth::InitSession(ctx.server.Acl(), ctx.session);
   if (credentials != nullptr && !auth::Authenticate(ctx.server.Acl(), ctx.server.ClientsMutex(),
                                                     ctx.session, credentials[0], credentials[1])) {
+    auth::LogDenial(ctx.server.Acl(), ctx.session, "auth", ctx.session.in_multi, ctx.args[0],
+                    credentials[0]);
     ctx.out.Error(auth::kErrWrongPass);
     return false;
   }
@@ -316,6 +366,11 @@ void RegisterAclFamily(CommandTable& t) {
                              .handler = Acl},
                             {.name = "dryrun",
                              .arity = -4,
+                             .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                             .handler = Acl},
+                            {.name = "log",
+                             .arity = -2,
                              .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
                              .handler = Acl}}});

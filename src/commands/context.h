@@ -44,7 +44,8 @@ struct CommandContext {
   /// path): a handler may store a function here that writes the reply once the commit is
   /// applied on this node, replacing what the handler wrote (PUBLISH's cluster-wide receiver
   /// count, SUBSCRIBE's confirmations). Not run when the commit fails (the error is replied).
-  std::function<void(resp::ReplyWriter&)>* after_commit = nullptr;
+  /// `revision`: the commit's etcd revision (0 when it changed nothing).
+  std::function<void(resp::ReplyWriter&, int64_t revision)>* after_commit = nullptr;
 
   /// The store key of a user key in the selected database.
   std::string Key(std::string_view user_key) const;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/access.h"
 #include "commands/context.h"
 #include "commands/table.h"
 #include "keyspace/messages.h"
@@ -79,16 +80,27 @@ void SubscribeTo(CommandContext& ctx, SubscriptionKind kind) {
     if (set.count(name) || !fresh.insert(name).second) continue;
     ctx.txn.Put(keyspace::SubscriptionKey(ctx.server.PubSubProcess(), ctx.session.id, kind, name),
                 "");
+    // A message of the revision that commits the key may reach the connection before the
+    // confirmation: it is held until after it (Connection::QueueMessages).
+    ctx.session.pending_subscriptions.insert(static_cast<char>(kind) + name);
   }
   if (!fresh.empty()) ctx.session.pubsub_keys = true;
-  auto confirm = [names = std::move(names), kind, &session = ctx.session](resp::ReplyWriter& w) {
+  auto confirm = [names = std::move(names), kind, &session = ctx.session, &server = ctx.server,
+                  epoch = ctx.server.Acl().epoch()](resp::ReplyWriter& w, int64_t) {
     auto& s = SetOf(session, kind);
     for (const auto& name : names) {
+      session.pending_subscriptions.erase(static_cast<char>(kind) + name);
       s.insert(name);
       Confirm(w, SubscribeVerb(kind), &name, CountFor(session, kind));
     }
+    // An ACL change applied while the subscription committed was checked against the
+    // subscriptions before it: check this client again (as the revocation does).
+    if (server.Acl().epoch() != epoch && !auth::SubscriptionsAllowed(server.Acl(), session) &&
+        session.disconnect) {
+      session.disconnect();
+    }
   };
-  if (fresh.empty() || ctx.after_commit == nullptr) return confirm(ctx.out);  // EXEC: now
+  if (fresh.empty() || ctx.after_commit == nullptr) return confirm(ctx.out, 0);  // EXEC: now
   *ctx.after_commit = std::move(confirm);
 }
 
@@ -103,7 +115,8 @@ void UnsubscribeFrom(CommandContext& ctx, SubscriptionKind kind) {
     wrote |= ctx.txn.Delete(
         keyspace::SubscriptionKey(ctx.server.PubSubProcess(), ctx.session.id, kind, name));
   }
-  auto confirm = [names = std::move(names), kind, &session = ctx.session](resp::ReplyWriter& w) {
+  auto confirm = [names = std::move(names), kind, &session = ctx.session](resp::ReplyWriter& w,
+                                                                          int64_t) {
     auto& s = SetOf(session, kind);
     if (names.empty()) return Confirm(w, UnsubscribeVerb(kind), nullptr, CountFor(session, kind));
     for (const auto& name : names) {
@@ -111,7 +124,7 @@ void UnsubscribeFrom(CommandContext& ctx, SubscriptionKind kind) {
       Confirm(w, UnsubscribeVerb(kind), &name, CountFor(session, kind));
     }
   };
-  if (!wrote || ctx.after_commit == nullptr) return confirm(ctx.out);
+  if (!wrote || ctx.after_commit == nullptr) return confirm(ctx.out, 0);
   *ctx.after_commit = std::move(confirm);
 }
 
@@ -140,11 +153,14 @@ void PublishTo(CommandContext& ctx, bool shard) {
   ctx.txn.Publish(shard ? keyspace::MessageKind::kShard : keyspace::MessageKind::kChannel,
                   channel, message);
   if (ctx.after_commit == nullptr) {
-    return ctx.out.Integer(ctx.server.PubSubReceivers(shard, channel));
+    return ctx.out.Integer(ctx.server.PubSubReceivers(shard, channel, 0));
   }
   ctx.out.Integer(0);  // replaced once the commit is applied
+  // Counted as of the message's own revision: the subscribers every node delivers it to.
   *ctx.after_commit = [&server = ctx.server, shard, ch = std::string(channel)](
-                          resp::ReplyWriter& w) { w.Integer(server.PubSubReceivers(shard, ch)); };
+                          resp::ReplyWriter& w, int64_t revision) {
+    w.Integer(server.PubSubReceivers(shard, ch, revision));
+  };
 }
 
 void Publish(CommandContext& ctx) { PublishTo(ctx, false); }
@@ -242,13 +258,13 @@ void RegisterPubSubFamily(CommandTable& t) {
             .handler = SUnsubscribe})
       .Add({.name = "publish",
             .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite,
+            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
             .acl = acl::kPubSub | acl::kFast,
             .handler = Publish,
             .channels = CA::kFirst})
       .Add({.name = "spublish",
             .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite,
+            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
             .acl = acl::kPubSub | acl::kFast,
             .key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(0, 1, 0)}},
             .handler = SPublish,

@@ -87,8 +87,9 @@ class ServerView {
   // Pub/sub across the cluster (server/pubsub.h); thread-safe.
   /// This server process's id in subscription keys (keyspace::SubscriptionKey).
   virtual uint64_t PubSubProcess() = 0;
-  /// PUBLISH / SPUBLISH's reply: receivers of `channel` cluster-wide now.
-  virtual int64_t PubSubReceivers(bool shard, std::string_view channel) = 0;
+  /// PUBLISH / SPUBLISH's reply: receivers of `channel` cluster-wide as of `revision` (the
+  /// publish's own revision, applied here; 0 = now).
+  virtual int64_t PubSubReceivers(bool shard, std::string_view channel, int64_t revision) = 0;
   /// PUBSUB CHANNELS / SHARDCHANNELS [pattern], cluster-wide.
   virtual std::vector<std::string> PubSubChannels(bool shard,
                                                   std::optional<std::string_view> pattern) = 0;

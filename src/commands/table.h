@@ -62,6 +62,9 @@ enum CommandFlag : uint32_t {
   /// Allowed to a RESP2 client in subscribed mode ((P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
   /// QUIT, RESET), as Redis's processCommand.
   kSubscribedOk = 1 << 26,
+  /// Redis's CMD_MAY_REPLICATE (not shown by COMMAND INFO): not a write, yet held by CLIENT
+  /// PAUSE WRITE as one (PUBLISH, SPUBLISH; scripts later).
+  kMayReplicate = 1 << 27,
 };
 
 /// Redis 7.0's ACL categories, one bit each, in the order ACL CAT lists them. In specs:

@@ -110,6 +110,9 @@ struct Config {
   std::string notify_keyspace_events;  ///< as Redis's flags (normalized text)
   /// notify-keyspace-events as keyspace::notify bits, set with the text (any thread reads it).
   Live<int> notify_keyspace_flags = 0;
+  /// acl-pubsub-default (Redis 7.0): true = allchannels, false = resetchannels (the default).
+  /// The channels of users created afterwards and what ACL rule "reset" leaves.
+  Live<bool> acl_pubsub_allchannels = false;
 
   bool standalone() const { return etcd_endpoints.empty(); }
 };

@@ -356,6 +356,19 @@ std::vector<ConfigOption> BuildTable() {
     }
     return text;
   };
+  t.push_back(Custom(
+      "acl-pubsub-default", kCl, "channels of new ACL users: resetchannels | allchannels",
+      [](Config* c, std::string_view text) -> std::string {
+        std::string v = Lower(text);
+        if (v != "allchannels" && v != "resetchannels") {
+          return "argument(s) must be one of the following: allchannels, resetchannels";
+        }
+        c->acl_pubsub_allchannels = v == "allchannels";
+        return "";
+      },
+      [](const Config& c) -> std::string {
+        return c.acl_pubsub_allchannels ? "allchannels" : "resetchannels";
+      }));
   // --- PetaCore's own: the etcd link, transactions, expiry ---
   t.push_back(Custom(
       "etcd-endpoints", kImm, "HOST:PORT[,HOST:PORT...] of etcd; none = standalone mode",

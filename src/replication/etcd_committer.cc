@@ -107,7 +107,9 @@ CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& re
     result.status = CommitResult::Status::kCommitted;
     // A Txn whose writes all were deletes of absent keys makes no revision (etcd §3.2);
     // then there is nothing to wait for.
-    bool changed = false;
+    // A request whose messages went into the batch's shared record wrote in this revision
+    // too: its reply must wait until the revision is applied here.
+    bool changed = !req.messages.empty();
     for (const auto& r : write->responses) {
       if (r.kind == Op::Kind::kPut || r.deleted > 0) changed = true;
     }

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "auth/access.h"  // SubscriptionsAllowed (ACL channel revocation)
 #include "auth/protected_mode.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -152,44 +153,85 @@ void Connection::TakeInbox() {
     std::lock_guard lock(inbox_mu_);
     inbox.swap(inbox_);
   }
-  for (const auto& d : inbox) QueueMessages(*d);
+  for (const auto& d : inbox) QueueMessages(*d, d);
 }
 
-void Connection::QueueMessages(const client::PubSubDelivery& delivery) {
+void Connection::WriteMessage(resp::ReplyWriter& w, int protocol,
+                              const client::PubSubDelivery::Item& item) {
+  const size_t n = item.type == 'p' ? 4 : 3;
+  if (protocol >= 3) {
+    w.PushHeader(n);
+  } else {
+    w.ArrayHeader(n);
+  }
+  switch (item.type) {
+    case 'p':
+      w.Bulk("pmessage");
+      w.Bulk(item.pattern);
+      break;
+    case 's':
+      w.Bulk("smessage");
+      break;
+    default:
+      w.Bulk("message");
+  }
+  w.Bulk(item.channel);
+  w.Bulk(item.payload);
+}
+
+namespace {
+
+/// The session's subscription an item was delivered for: kind byte + name.
+std::string SubscriptionOf(const client::PubSubDelivery::Item& item) {
+  if (item.type == 'p') return 'p' + item.pattern;
+  return (item.type == 's' ? 's' : 'c') + std::string(item.channel);
+}
+
+bool Subscribed(const client::Session& s, const client::PubSubDelivery::Item& item) {
+  if (item.type == 'p') return s.patterns.count(item.pattern) > 0;
+  const std::string channel(item.channel);
+  return item.type == 's' ? s.shard_channels.count(channel) > 0 : s.channels.count(channel) > 0;
+}
+
+}  // namespace
+
+void Connection::QueueMessages(const client::PubSubDelivery& delivery,
+                               const std::shared_ptr<const client::PubSubDelivery>& owner) {
   std::string* buf = awaiting_command_ ? &out_ : &push_buf_;
   const int protocol = session_.protocol;
   resp::ReplyWriter w(buf, protocol);
   for (const auto& item : delivery.items) {
     // Only what the session is subscribed to: a SUBSCRIBE whose commit failed with an
     // unknown outcome (an etcd error) may have left a key the session does not count, and a
-    // RESP2 client out of subscribed mode must never get a message.
-    const bool subscribed =
-        item.type == 'p'   ? session_.patterns.count(item.pattern) > 0
-        : item.type == 's' ? session_.shard_channels.count(std::string(item.channel)) > 0
-                           : session_.channels.count(std::string(item.channel)) > 0;
-    if (!subscribed) continue;
-    const size_t n = item.type == 'p' ? 4 : 3;
-    if (protocol >= 3) {
-      w.PushHeader(n);
-    } else {
-      w.ArrayHeader(n);
+    // RESP2 client out of subscribed mode must never get a message. A subscription not yet
+    // confirmed holds its message until the confirmation is written (FlushDeferred).
+    if (!Subscribed(session_, item)) {
+      if (session_.pending_subscriptions.count(SubscriptionOf(item))) {
+        deferred_.push_back(item);
+        if (deferred_owners_.empty() || deferred_owners_.back() != owner) {
+          deferred_owners_.push_back(owner);
+        }
+      }
+      continue;
     }
-    switch (item.type) {
-      case 'p':
-        w.Bulk("pmessage");
-        w.Bulk(item.pattern);
-        break;
-      case 's':
-        w.Bulk("smessage");
-        break;
-      default:
-        w.Bulk("message");
-    }
-    w.Bulk(item.channel);
-    w.Bulk(item.payload);
+    WriteMessage(w, protocol, item);
   }
   if (!CheckPushLimits()) return;
   if (!awaiting_command_) MaybeFlushPushes();
+}
+
+void Connection::FlushDeferred() {
+  if (deferred_.empty()) {
+    session_.pending_subscriptions.clear();
+    return;
+  }
+  resp::ReplyWriter w(&out_, session_.protocol);
+  for (const auto& item : deferred_) {
+    if (Subscribed(session_, item)) WriteMessage(w, session_.protocol, item);
+  }
+  deferred_.clear();
+  deferred_owners_.clear();
+  session_.pending_subscriptions.clear();
 }
 
 bool Connection::CheckPushLimits() {
@@ -259,7 +301,7 @@ asio::awaitable<void> Connection::DrainInFlight() {
 asio::awaitable<void> Connection::WaitWhilePaused() {
   const commands::CommandSpec* spec = commands::Table().Resolve(command_.args);
   auto writes = [](const commands::CommandSpec* s) {
-    return s != nullptr && (s->flags & commands::kWrite);
+    return s != nullptr && (s->flags & (commands::kWrite | commands::kMayReplicate));
   };
   // As Redis's is_may_replicate_command: a write, or EXEC of a transaction that queued one.
   bool may_write = writes(spec);
@@ -341,6 +383,7 @@ asio::awaitable<bool> Connection::ProcessInput() {
       if (blocking) socket_.socket().cancel(ignored);  // ends a pending WatchForHangUp
       watchdog_.SetBusy(false);
     }
+    FlushDeferred();  // messages that came before this command's subscribe confirmation
     // A client with a subscription is of Redis's pubsub class (output buffer limits).
     watchdog_.SetPubSub(session_.subscriptions() > 0);
     session_.CountSubscriptions();
@@ -388,6 +431,16 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
   }
   {
     std::lock_guard lock(state_.clients_mu);
+    // ACL channel revocation (Session::recheck_channels): on this thread, a subscriber whose
+    // user no longer allows all its subscriptions is disconnected.
+    session_.recheck_channels = [weak = weak_from_this(), ex = socket_.get_executor()] {
+      asio::post(ex, [weak] {
+        auto c = weak.lock();
+        if (!c || auth::SubscriptionsAllowed(c->state_.acl, c->session_)) return;
+        auto disconnect = c->session_.disconnect;
+        if (disconnect) disconnect();
+      });
+    };
     session_.disconnect = [weak = weak_from_this(), ex = socket_.get_executor()] {
       asio::post(ex, [weak] {
         boost::system::error_code ignored;

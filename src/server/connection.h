@@ -59,10 +59,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// a command waits for its commit (so they precede its reply: a message delivered before an
   /// UNSUBSCRIBE's confirmation is sent before it), else to push_buf_, written at once when
   /// idle. A client over client-output-buffer-limit pubsub is disconnected (as Redis).
-  void QueueMessages(const client::PubSubDelivery& delivery);
+  void QueueMessages(const client::PubSubDelivery& delivery,
+                     const std::shared_ptr<const client::PubSubDelivery>& owner);
   /// Pub/sub output limits: the pending push bytes against the pubsub class (hard: close now;
   /// soft: the watchdog's clock). False when the connection was closed.
   bool CheckPushLimits();
+  /// Messages that reached a subscription before its SUBSCRIBE was confirmed (committed in
+  /// the same revision): written after the command's reply, if it was confirmed (else
+  /// dropped). Connection thread.
+  std::vector<client::PubSubDelivery::Item> deferred_;
+  std::vector<std::shared_ptr<const client::PubSubDelivery>> deferred_owners_;
+  void FlushDeferred();
+  /// Appends one message in the session's protocol.
+  static void WriteMessage(resp::ReplyWriter& w, int protocol,
+                           const client::PubSubDelivery::Item& item);
   bool awaiting_command_ = false;  ///< ProcessInput waits for a command's commit
   /// Deliveries handed over by the store's writer, in revision order, until the connection's
   /// thread takes them (TakeInbox): a post from the connection's own thread and one from

@@ -66,18 +66,19 @@ void Job::Finish() {
   if (committed && after_commit) {
     reply.clear();
     resp::ReplyWriter w(&reply, session->protocol);
-    after_commit(w);
+    after_commit(w, commit_revision);
   }
   out->append(reply);
   if (kind == Kind::kExec) session->EndTransaction();
   for (auto& f : followers) {
     // Each follower's reply is complete; hand it back to its own connection's thread.
     f->committed = committed;
+    f->commit_revision = commit_revision;
     f->executor->Post([f] {
       if (f->committed && f->after_commit) {
         f->reply.clear();
         resp::ReplyWriter w(&f->reply, f->session->protocol);
-        f->after_commit(w);
+        f->after_commit(w, f->commit_revision);
       }
       f->state = State::kFinished;
       f->out->append(f->reply);
@@ -207,6 +208,7 @@ void Job::OnCommitted(CommitResult result) {
   switch (result.status) {
     case CommitResult::Status::kCommitted:
       committed = true;  // read on the connection's thread after the hop (Finish)
+      commit_revision = result.revision;
       if (result.revision == 0) return FinishFromAnyThread();
       // The waiter outlives the reply when the bound answers first (watch stalled): then
       // Finish cancels it, and one already running only posts to the shared executor.

@@ -126,8 +126,9 @@ struct Job : std::enable_shared_from_this<Job> {
   std::string reply;
   /// Set by the handler through CommandContext::after_commit (reset on each attempt): writes
   /// the reply instead once the commit is applied here (PUBLISH, SUBSCRIBE).
-  std::function<void(resp::ReplyWriter&)> after_commit;
+  std::function<void(resp::ReplyWriter&, int64_t revision)> after_commit;
   bool committed = false;  ///< the commit succeeded (after_commit then runs at Finish)
+  int64_t commit_revision = 0;  ///< its revision (0: it changed nothing)
   ParkSlot park;  ///< the blocking request and its registration (kBlocking)
   ApplyWaits waits;
 

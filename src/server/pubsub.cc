@@ -26,7 +26,7 @@ int PubSubHub::Index(SubscriptionKind kind) {
   return 0;
 }
 
-void PubSubHub::ApplySubscription(const mvcc::Mutation& m) {
+void PubSubHub::ApplySubscription(int64_t revision, const mvcc::Mutation& m) {
   auto d = keyspace::DecodeSubscriptionKey(m.key);
   if (!d.ok) return;
   const int i = Index(d.kind);
@@ -34,10 +34,14 @@ void PubSubHub::ApplySubscription(const mvcc::Mutation& m) {
   if (m.kind == mvcc::Mutation::Kind::kPut) {
     if (!keys_.insert(m.key).second) return;  // already counted
     ++totals_[i][name];
+    recent_.push_back({revision, i, name, +1});
+    if (recent_.size() > kRecentChanges) recent_.pop_front();
     if (d.process == process_) local_[i][name].insert(d.client_id);
     return;
   }
   if (keys_.erase(m.key) == 0) return;
+  recent_.push_back({revision, i, name, -1});
+  if (recent_.size() > kRecentChanges) recent_.pop_front();
   if (auto it = totals_[i].find(name); it != totals_[i].end() && --it->second <= 0) {
     totals_[i].erase(it);
   }
@@ -89,7 +93,8 @@ void PubSubHub::Collect(std::string_view record,
   });
 }
 
-void PubSubHub::OnApplied(std::span<const mvcc::Mutation> batch, bool reloading) {
+void PubSubHub::OnApplied(int64_t revision, std::span<const mvcc::Mutation> batch,
+                          bool reloading) {
   std::unordered_map<int64_t, std::shared_ptr<client::PubSubDelivery>> deliveries;
   std::vector<int64_t> order;
   {
@@ -97,7 +102,7 @@ void PubSubHub::OnApplied(std::span<const mvcc::Mutation> batch, bool reloading)
     for (const auto& m : batch) {
       if (m.key.empty() || static_cast<unsigned char>(m.key[0]) != 0xff) continue;
       if (m.key.starts_with(keyspace::kSubscriptionPrefix)) {
-        ApplySubscription(m);
+        ApplySubscription(revision, m);
       } else if (!reloading && m.kind == mvcc::Mutation::Kind::kPut &&
                  m.key.starts_with(keyspace::kMessageRecordPrefix)) {
         // Subscriptions earlier in this batch are in effect for its messages: the batch is
@@ -113,17 +118,26 @@ void PubSubHub::OnApplied(std::span<const mvcc::Mutation> batch, bool reloading)
   deliver_(out);
 }
 
-int64_t PubSubHub::Receivers(bool shard, std::string_view channel) const {
+int64_t PubSubHub::Receivers(bool shard, std::string_view channel, int64_t revision) const {
   std::lock_guard lock(mu_);
   const std::string name(channel);
+  int64_t n = 0;
   if (shard) {
     auto it = totals_[2].find(name);
-    return it == totals_[2].end() ? 0 : it->second;
+    n = it == totals_[2].end() ? 0 : it->second;
+  } else {
+    if (auto it = totals_[0].find(name); it != totals_[0].end()) n += it->second;
+    for (const auto& [pattern, count] : totals_[1]) {
+      if (commands::GlobMatch(pattern, channel)) n += count;
+    }
   }
-  int64_t n = 0;
-  if (auto it = totals_[0].find(name); it != totals_[0].end()) n += it->second;
-  for (const auto& [pattern, count] : totals_[1]) {
-    if (commands::GlobMatch(pattern, channel)) n += count;
+  if (revision <= 0) return n;
+  // Take back what changed after `revision` (a subscription committed later is not counted).
+  for (auto it = recent_.rbegin(); it != recent_.rend() && it->revision > revision; ++it) {
+    const bool counts = shard ? (it->index == 2 && it->name == name)
+                              : (it->index == 0 && it->name == name) ||
+                                    (it->index == 1 && commands::GlobMatch(it->name, channel));
+    if (counts) n -= it->delta;
   }
   return n;
 }

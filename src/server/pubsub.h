@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,12 +53,14 @@ class PubSubHub {
   /// tables, then delivers the messages of its message records to this process's matching
   /// subscribers, in the batch's order. `reloading`: a reload after compaction, whose records
   /// are old messages (not delivered again: docs/consistency.md).
-  void OnApplied(std::span<const mvcc::Mutation> batch, bool reloading);
+  void OnApplied(int64_t revision, std::span<const mvcc::Mutation> batch, bool reloading);
 
   /// PUBLISH's reply: the subscribers cluster-wide that receive a message on `channel` now —
   /// one per subscription of the channel plus one per (client, pattern) matching it (as
   /// Redis counts); SPUBLISH (`shard`): the shard channel's subscribers.
-  int64_t Receivers(bool shard, std::string_view channel) const;
+  /// `revision` > 0: as of that revision (applied here): the changes of the subscription
+  /// table after it are taken back (the last kRecentChanges are kept; older = now).
+  int64_t Receivers(bool shard, std::string_view channel, int64_t revision = 0) const;
   /// PUBSUB CHANNELS / SHARDCHANNELS: channels with a subscriber anywhere, matching
   /// `pattern` when given.
   std::vector<std::string> Channels(bool shard, std::optional<std::string_view> pattern) const;
@@ -72,7 +75,16 @@ class PubSubHub {
   using Table = std::unordered_map<std::string, int64_t>;
   using Local = std::unordered_map<std::string, std::unordered_set<int64_t>>;
   static int Index(keyspace::SubscriptionKind kind);
-  void ApplySubscription(const mvcc::Mutation& m);
+  void ApplySubscription(int64_t revision, const mvcc::Mutation& m);
+  /// One change of totals_, for Receivers as of a past revision.
+  struct Change {
+    int64_t revision;
+    int index;  // 0 channel, 1 pattern, 2 shard
+    std::string name;
+    int delta;
+  };
+  static constexpr size_t kRecentChanges = 65536;
+  std::deque<Change> recent_;
   void Collect(std::string_view record,
                std::unordered_map<int64_t, std::shared_ptr<client::PubSubDelivery>>* out,
                std::vector<int64_t>* order);

@@ -170,6 +170,8 @@ int RunServer(const config::Config& config) {
       state.expiry_index, *state.committer, state.store, client.get(),
       {config.active_expiry, config.etcd_prefix, config.node_id, config.expiry_lease_ttl_s,
        config.expiry_max_inflight});
+  // Active expiry's "expired" notifications follow notify-keyspace-events as this node has it.
+  active_expiry.SetNotifyFlags([&state] { return state.config.notify_keyspace_flags.get(); });
   active_expiry.Start();
   state.expiry_info = [&active_expiry](std::string_view section) {
     return active_expiry.InfoLines(section);

@@ -99,8 +99,8 @@ struct ServerState final : commands::ServerView {
                   std::span<const std::string> prefixes) override;
   void TrackingOff(int64_t id) override { tracking.Disable(id); }
   uint64_t PubSubProcess() override { return pubsub.process(); }
-  int64_t PubSubReceivers(bool shard, std::string_view channel) override {
-    return pubsub.Receivers(shard, channel);
+  int64_t PubSubReceivers(bool shard, std::string_view channel, int64_t revision) override {
+    return pubsub.Receivers(shard, channel, revision);
   }
   std::vector<std::string> PubSubChannels(bool shard,
                                           std::optional<std::string_view> pattern) override {

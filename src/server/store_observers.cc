@@ -38,10 +38,18 @@ bool EmptiesADatabase(const mvcc::Store& store, std::span<const mvcc::Mutation> 
 void SubscribeStoreObservers(ServerState& state) {
   state.store.SetApplyObserver([&state](int64_t revision, std::span<const mvcc::Mutation> batch) {
     state.cluster_config.OnApplied(batch);
-    for (const auto& name : state.acl.OnApplied(batch)) {
+    std::vector<std::string> narrowed;  // users whose channel rules lost a pattern
+    for (const auto& name : state.acl.OnApplied(batch, &narrowed)) {
       std::lock_guard lock(state.clients_mu);
       for (auto& [id, s] : state.clients) {
         if (s->user_name == name && s->disconnect) s->disconnect();
+      }
+    }
+    // ACL channel revocation: their subscribers are re-checked on their own threads.
+    for (const auto& name : narrowed) {
+      std::lock_guard lock(state.clients_mu);
+      for (auto& [id, s] : state.clients) {
+        if (s->user_name == name && s->recheck_channels) s->recheck_channels();
       }
     }
     state.expiry_index.Observe(revision, batch);
@@ -49,7 +57,7 @@ void SubscribeStoreObservers(ServerState& state) {
       bool flush = (state.reloading && state.reloading()) || EmptiesADatabase(state.store, batch);
       state.tracking.OnApplied(batch, flush);
     }
-    state.pubsub.OnApplied(batch, state.reloading && state.reloading());
+    state.pubsub.OnApplied(revision, batch, state.reloading && state.reloading());
     state.blocking.Notify(batch);
   });
 }

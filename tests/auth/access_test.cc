@@ -147,5 +147,29 @@ TEST_F(AccessTest, AclUsersAreInvisibleToKeyCommands) {
   EXPECT_EQ(Run({"acl", "users"}), Array({Bulk("default"), Bulk("u")}));
 }
 
+// Channel permissions through the Driver (issue 13): PUBLISH refused with Redis's text and an
+// ACL LOG entry, also when queued in MULTI; a pattern must be one of the user's literally.
+TEST_F(AccessTest, ChannelPermissions) {
+  const std::string kNoChannel =
+      Err("NOPERM this user has no permissions to access one of the channels used as arguments");
+  EXPECT_EQ(Run({"acl", "setuser", "ch", "on", ">pw", "+@all", "~*", "&news.*"}), kOK);
+  auto c = NewClient();
+  EXPECT_EQ(c->Run({"auth", "ch", "pw"}), kOK);
+  EXPECT_EQ(c->Run({"publish", "news.a", "m"}), Int(0));
+  EXPECT_EQ(c->Run({"publish", "other", "m"}), kNoChannel);
+  EXPECT_EQ(c->Run({"psubscribe", "news*"}), kNoChannel);
+  EXPECT_EQ(c->Run({"multi"}), kOK);
+  EXPECT_EQ(c->Run({"publish", "other", "m"}), kNoChannel);
+  EXPECT_EQ(c->Run({"discard"}), kOK);
+  std::string log = Run({"acl", "log"});
+  EXPECT_EQ(log.substr(0, 4), "*3\r\n");
+  for (std::string_view want : {"$7\r\nchannel\r\n", "$5\r\nother\r\n", "$5\r\nmulti\r\n",
+                                "$5\r\nnews*\r\n", "$2\r\nch\r\n"}) {
+    EXPECT_NE(log.find(want), std::string::npos) << want;
+  }
+  EXPECT_EQ(Run({"acl", "log", "reset"}), kOK);
+  EXPECT_EQ(Run({"acl", "log"}), Array({}));
+}
+
 }  // namespace
 }  // namespace petacore::testing

@@ -70,5 +70,66 @@ TEST(RegistryTest, InvalidStoredLineIsIgnored) {
   EXPECT_EQ(r.Find("eve"), nullptr);
 }
 
+// OnApplied reports the users whose channel rules lost a pattern (their subscribers are then
+// re-checked), not those that only gained some or changed other rules.
+TEST(RegistryTest, ReportsNarrowedChannels) {
+  Registry r;
+  std::vector<mvcc::Mutation> create = {Put("u", "on nopass resetchannels &a &b +@all"),
+                                        Put("v", "on nopass &* +@all")};
+  std::vector<std::string> narrowed;
+  r.OnApplied(create, &narrowed);
+  EXPECT_TRUE(narrowed.empty());  // new users narrow nothing
+  std::vector<mvcc::Mutation> widen = {Put("u", "on nopass resetchannels &a &b &c -@all")};
+  r.OnApplied(widen, &narrowed);
+  EXPECT_TRUE(narrowed.empty());
+  std::vector<mvcc::Mutation> narrow = {Put("u", "on nopass resetchannels &c +@all"),
+                                        Put("v", "on nopass resetchannels &x +@all")};
+  r.OnApplied(narrow, &narrowed);
+  EXPECT_EQ(narrowed, (std::vector<std::string>{"u", "v"}));
+  // The configured default user (allchannels) narrowed by its first stored definition.
+  narrowed.clear();
+  std::vector<mvcc::Mutation> def = {Put("default", "on nopass ~* resetchannels +@all")};
+  r.OnApplied(def, &narrowed);
+  EXPECT_EQ(narrowed, std::vector<std::string>{"default"});
+}
+
+AclLogEntry Entry(std::string reason, std::string object, std::string user, int64_t ms) {
+  AclLogEntry e;
+  e.reason = std::move(reason);
+  e.context = "toplevel";
+  e.object = std::move(object);
+  e.username = std::move(user);
+  e.ctime_ms = ms;
+  e.client_info = "id=" + std::to_string(ms);
+  return e;
+}
+
+// ACL LOG as Redis's addACLLogEntry: equal denials within 60 s are counted in one entry that
+// moves to the front; others are new entries; at most 128 are kept.
+TEST(RegistryTest, AclLogGroupsAndBounds) {
+  AclLog log;
+  log.Add(Entry("channel", "baz", "u", 1000));
+  log.Add(Entry("command", "get", "u", 1001));
+  log.Add(Entry("channel", "baz", "u", 2000));  // same as the first: counted there
+  auto e = log.Newest(10);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].object, "baz");
+  EXPECT_EQ(e[0].count, 2);
+  EXPECT_EQ(e[0].ctime_ms, 2000);
+  EXPECT_EQ(e[0].client_info, "id=2000");
+  EXPECT_EQ(e[1].object, "get");
+  log.Add(Entry("channel", "baz", "other", 2001));  // another user: a new entry
+  log.Add(Entry("channel", "baz", "u", 2000 + AclLog::kGroupingMs + 1));  // too late
+  e = log.Newest(10);
+  ASSERT_EQ(e.size(), 4u);
+  EXPECT_EQ(e[0].count, 1);
+  EXPECT_EQ(log.Newest(1).size(), 1u);
+  for (int i = 0; i < 300; ++i) log.Add(Entry("key", "k" + std::to_string(i), "u", 5000 + i));
+  EXPECT_EQ(log.Newest(1000).size(), AclLog::kMaxLen);
+  EXPECT_EQ(log.Newest(1)[0].object, "k299");
+  log.Reset();
+  EXPECT_TRUE(log.Newest(10).empty());
+}
+
 }  // namespace
 }  // namespace petacore::auth

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "auth/access.h"
 #include "auth/categories.h"
 #include "auth/registry.h"
+#include "commands/table.h"
 
 namespace petacore::auth {
 namespace {
@@ -208,6 +210,111 @@ TEST(UserTest, RandomRulesRoundTripThroughTheStoredForm) {
       }
     }
   }
+}
+
+// Channel rules as Redis 7.0's ACLCheckChannelAgainstList: channels match the "&" globs, a
+// PSUBSCRIBE pattern must equal one of them literally.
+TEST(UserTest, ChannelPermissions) {
+  User u("u");
+  ASSERT_EQ(Apply(u, "&news.* &chat"), "");
+  EXPECT_TRUE(u.CanAccessChannel("news.sport", false));
+  EXPECT_TRUE(u.CanAccessChannel("chat", false));
+  EXPECT_FALSE(u.CanAccessChannel("chats", false));
+  EXPECT_TRUE(u.CanAccessChannel("news.*", true));
+  EXPECT_FALSE(u.CanAccessChannel("news.s*", true));  // a narrower pattern is not literal
+  EXPECT_FALSE(u.CanAccessChannel("chat*", true));
+  ASSERT_EQ(Apply(u, "allchannels"), "");
+  EXPECT_TRUE(u.CanAccessChannel("anything", false));
+  EXPECT_TRUE(u.CanAccessChannel("any*", true));
+  ASSERT_EQ(Apply(u, "resetchannels"), "");
+  EXPECT_FALSE(u.CanAccessChannel("news.sport", false));
+}
+
+// acl-pubsub-default: what a new user and "reset" get (Redis 7.0.15: "user u2 on &* -@all").
+TEST(UserTest, PubsubDefault) {
+  EXPECT_EQ(User("n", true).Describe(), "off &* -@all");
+  EXPECT_EQ(User("n", false).Describe(), "off resetchannels -@all");
+  User u("u");
+  ASSERT_EQ(Apply(u, "on &a"), "");
+  u.SetPubsubDefault(true);
+  ASSERT_EQ(Apply(u, "reset"), "");
+  EXPECT_EQ(u.Describe(), "off sanitize-payload &* -@all");
+  u.SetPubsubDefault(false);
+  ASSERT_EQ(Apply(u, "reset"), "");
+  EXPECT_EQ(u.Describe(), "off sanitize-payload resetchannels -@all");
+}
+
+// Whether an ACL SETUSER removed a channel pattern (Redis's ACLKillPubsubClientsIfNeeded).
+TEST(UserTest, ChannelsNarrowed) {
+  auto user = [](std::string_view rules) {
+    User u("u");
+    EXPECT_EQ(Apply(u, rules), "");
+    return u;
+  };
+  EXPECT_FALSE(User::ChannelsNarrowed(user("&a &b"), user("&a &b &c")));
+  EXPECT_FALSE(User::ChannelsNarrowed(user("&a &b"), user("&b &a +get")));
+  EXPECT_TRUE(User::ChannelsNarrowed(user("&a &b"), user("&a")));
+  EXPECT_TRUE(User::ChannelsNarrowed(user("allchannels"), user("&a")));
+  EXPECT_FALSE(User::ChannelsNarrowed(user("&a"), user("allchannels")));
+  EXPECT_FALSE(User::ChannelsNarrowed(user("resetchannels"), user("&x")));
+  // A wider glob replacing a pattern still counts as a removal, as in Redis.
+  EXPECT_TRUE(User::ChannelsNarrowed(user("&a1"), user("&a*")));
+}
+
+// auth::Check on a spec naming channels: the command, then the keys, then the channels.
+TEST(UserTest, CheckChannels) {
+  commands::CommandSpec publish{.name = "publishlike", .arity = 3};
+  publish.channels = commands::CommandSpec::ChannelArgs::kFirst;
+  commands::CommandSpec subscribe{.name = "subscribelike", .arity = -2};
+  subscribe.channels = commands::CommandSpec::ChannelArgs::kAll;
+  commands::CommandSpec psubscribe{.name = "psubscribelike", .arity = -2};
+  psubscribe.channels = commands::CommandSpec::ChannelArgs::kAllPatterns;
+  User u("u");
+  ASSERT_EQ(Apply(u, "on nopass +@all ~* &foo &bar*"), "");
+  u.Seal();
+  EXPECT_FALSE(u.unrestricted());  // every command and key, but not every channel
+  using Args = std::vector<std::string_view>;
+  std::string_view denied;
+  EXPECT_EQ(Check(u, publish, Args{"publishlike", "bar1", "baz"}), Denial::kNone);
+  EXPECT_EQ(Check(u, publish, Args{"publishlike", "baz", "bar1"}, &denied), Denial::kChannel);
+  EXPECT_EQ(denied, "baz");
+  EXPECT_EQ(Check(u, subscribe, Args{"subscribelike", "foo", "bar2"}), Denial::kNone);
+  EXPECT_EQ(Check(u, subscribe, Args{"subscribelike", "foo", "baz", "qux"}, &denied),
+            Denial::kChannel);
+  EXPECT_EQ(denied, "baz");
+  EXPECT_EQ(Check(u, psubscribe, Args{"psubscribelike", "bar*"}), Denial::kNone);
+  EXPECT_EQ(Check(u, psubscribe, Args{"psubscribelike", "bar*", "b*"}, &denied),
+            Denial::kChannel);
+  EXPECT_EQ(denied, "b*");
+  EXPECT_EQ(DenialText(Denial::kChannel, publish, Args{"publishlike", "baz", "m"}),
+            "NOPERM this user has no permissions to access one of the channels used as "
+            "arguments");
+  ASSERT_EQ(Apply(u, "allchannels"), "");
+  u.Seal();
+  EXPECT_TRUE(u.unrestricted());
+  EXPECT_EQ(Check(u, psubscribe, Args{"psubscribelike", "b*"}), Denial::kNone);
+}
+
+// A subscriber's channels, patterns and shard channels against its user's current rules.
+TEST(UserTest, SubscriptionsAllowed) {
+  Registry r;
+  std::vector<mvcc::Mutation> put = {
+      {mvcc::Mutation::Kind::kPut, UserKey("u"), "on nopass resetchannels &news.* &p* +@all"}};
+  r.OnApplied(put);
+  client::Session s;
+  s.user_name = "u";
+  EXPECT_TRUE(SubscriptionsAllowed(r, s));  // no subscriptions
+  s.channels = {"news.a", "news.b"};
+  s.patterns = {"p*"};
+  EXPECT_TRUE(SubscriptionsAllowed(r, s));
+  s.patterns.insert("p1*");  // not literally one of the user's patterns
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
+  s.patterns = {"p*"};
+  s.shard_channels = {"other"};
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
+  s.shard_channels.clear();
+  s.user_name = "deleted";
+  EXPECT_FALSE(SubscriptionsAllowed(r, s));
 }
 
 }  // namespace

@@ -80,5 +80,37 @@ TEST(StoreObservers, DeletedUserDisconnectsItsClients) {
   state.clients.clear();
 }
 
+// An applied ACL SETUSER that takes channel patterns away has the user's clients re-check their
+// subscriptions (Session::recheck_channels); one that only adds rules does not, nor are other
+// users' clients asked (issue 13, Redis 7.0's ACLKillPubsubClientsIfNeeded).
+TEST(StoreObservers, NarrowedChannelsRecheckTheUsersClients) {
+  server::ServerState state;
+  state.store.Apply(1, std::vector<Mutation>{
+                           Put(auth::UserKey("u"), "on nopass resetchannels &a &b +@all"),
+                           Put(auth::UserKey("v"), "on nopass resetchannels &a +@all")});
+  client::Session u, v;
+  u.id = 1;
+  u.user_name = "u";
+  v.id = 2;
+  v.user_name = "v";
+  int u_checks = 0, v_checks = 0;
+  u.recheck_channels = [&] { ++u_checks; };
+  v.recheck_channels = [&] { ++v_checks; };
+  {
+    std::lock_guard lock(state.clients_mu);
+    state.clients[u.id] = &u;
+    state.clients[v.id] = &v;
+  }
+  state.store.Apply(2, std::vector<Mutation>{
+                           Put(auth::UserKey("u"), "on nopass resetchannels &a &b &c -@all")});
+  EXPECT_EQ(u_checks, 0);
+  state.store.Apply(3, std::vector<Mutation>{
+                           Put(auth::UserKey("u"), "on nopass resetchannels &c -@all")});
+  EXPECT_EQ(u_checks, 1);
+  EXPECT_EQ(v_checks, 0);
+  std::lock_guard lock(state.clients_mu);
+  state.clients.clear();
+}
+
 }  // namespace
 }  // namespace petacore

@@ -80,10 +80,13 @@ class StalledWatch(unittest.TestCase):
         self.node.client().set("k", "0")
         streams = self.freeze_watch()
         acked = []
-        for i in range(1, 31):  # round robin: some Txns go through the frozen proxies
+        # Round robin: some Txns go through the frozen proxies. A frozen proxy may still carry
+        # a request to etcd and hold back only the answer, so each attempt writes a key of its
+        # own (a later SET of the same key would conflict with that unseen write).
+        for i in range(1, 31):
             r = self.node.client(socket_timeout=15)
             try:
-                r.set("k", i)
+                r.set(f"k{i}", i)
                 acked.append(i)
             except redis.ResponseError:
                 pass  # this Txn went through a frozen proxy (etcd deadline)
@@ -94,7 +97,7 @@ class StalledWatch(unittest.TestCase):
         self.assertGreaterEqual(info_field(self.node, "stats", "acks_before_visible"), 1)
         # Each acked write's waiter was dropped when the bound answered it.
         self.assertEqual(info_field(self.node, "petacore", "apply_waiters"), 0)
-        self.resume_and_check(streams, "k", str(acked[-1]).encode())
+        self.resume_and_check(streams, f"k{acked[-1]}", str(acked[-1]).encode())
 
     def test_conflict_bound_then_client_gone(self):
         self.node.client().set("n", "0")

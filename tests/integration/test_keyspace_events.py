@@ -16,67 +16,30 @@ nothing, so they raise no notification.
 KEYSPACE_EVENTS_DUMP=1 prints Redis's sequence of each setting (for reading the expectations).
 """
 import os
-import socket
 import time
 import unittest
 
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import ReplicatedTestCase
+from harness import Node, RealRedis, wait_for
+from resp3_push_client import Resp3Client
 
 PATTERN = b"__key*__:*"
 SENTINEL_CHANNEL = b"__keyevent@0__:zz-end-of-script"
 
 
-class Subscriber:
-    """A raw RESP2 connection in PSUBSCRIBE mode on PATTERN; collects the pmessages."""
+class Subscriber(Resp3Client):
+    """A raw RESP2 connection in PSUBSCRIBE mode on PATTERN; collects the pmessages (the
+    parsing is resp3_push_client's, which reads RESP2 as well)."""
 
     def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buf = b""
+        super().__init__(port, hello=False)
         self.send(b"PSUBSCRIBE", PATTERN)
         reply = self.read()
         assert reply == [b"psubscribe", PATTERN, 1], reply
 
-    def close(self):
-        self.sock.close()
-
-    def send(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.sock.sendall(out)
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def _exact(self, n):
-        while len(self.buf) < n + 2:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        data, self.buf = self.buf[:n], self.buf[n + 2:]
-        return data
-
     def read(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind == b"*":
-            return [self.read() for _ in range(int(rest))]
-        if kind == b"$":
-            n = int(rest)
-            return None if n < 0 else self._exact(n)
-        if kind == b":":
-            return int(rest)
-        if kind == b"-":
-            return ("error", rest)
-        return rest
+        """The next value (RESP2 arrays of a subscribed client: the pmessages)."""
+        return self._read()[1]
 
     def collect(self, n, timeout=60.0):
         """The next `n` (channel, payload) pmessages (bounded wait)."""
@@ -227,16 +190,14 @@ def run_script(client, sub):
     return sub.until_sentinel()
 
 
-class Client(Subscriber):
-    """A raw RESP2 connection for commands (same parser, no subscription)."""
+class Client(Resp3Client):
+    """A raw RESP2 connection for commands (resp3_push_client's parser, no subscription)."""
 
-    def __init__(self, port):  # pylint: disable=super-init-not-called
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buf = b""
+    def __init__(self, port):
+        super().__init__(port, hello=False)
 
-    def call(self, *args):
-        self.send(*args)
-        return self.read()
+    def read(self):
+        return self._read()[1]
 
 
 def blocked_clients(client):
@@ -384,20 +345,8 @@ class TestAgainstRedis(unittest.TestCase):
         self.assertEqual(got, [])
 
 
-class TestTwoNodes(unittest.TestCase):
-    """Two PetaCore nodes on one etcd: writes on A, subscribers on A and B."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
+class TestTwoNodes(ReplicatedTestCase):
+    """Two PetaCore nodes on one etcd (self.a, self.b): writes on A, subscribers on A and B."""
 
     def test_subscriber_on_other_node(self):
         for setting in ["KEA", "g$lshzxKEn"]:

@@ -13,6 +13,7 @@ import socket
 import time
 import unittest
 
+from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import Etcd, Node, RealRedis, wait_for
 from pubsub_wire import WireConn
 
@@ -120,16 +121,8 @@ def run_script(servers, protocol, script, settle=None):
     return out
 
 
-class AgainstRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.redis = RealRedis()
-        cls.node = Node()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
+class AgainstRedis(AgainstRedisTestCase):
+    """A standalone node (self.node) and a real Redis (self.redis)."""
 
     def compare(self, protocol):
         ours = run_script([self.node.port] * 3, protocol, SCRIPT)
@@ -146,7 +139,7 @@ class AgainstRedis(unittest.TestCase):
         self.compare(3)
 
 
-class TwoNodesAgainstRedis(unittest.TestCase):
+class TwoNodesAgainstRedis(ReplicatedTestCase):
     """The subscriber on node B, the publisher and Q on node A; Redis with all three on one
     server. A PUBLISH's reply comes once node A applied it; node B may deliver a moment
     later, so each publishing step first commits a PUBLISH of its own on node B: its reply
@@ -155,16 +148,12 @@ class TwoNodesAgainstRedis(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
+        super().setUpClass()  # self.etcd, self.a, self.b
         cls.redis = RealRedis()
 
     @classmethod
     def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
+        super().tearDownClass()
         cls.redis.close()
 
     def settle(self):
