@@ -238,7 +238,7 @@ int RedisGenericCall(lua_State* L, bool raise) {
           err = "The user executing the script can't run this command or subcommand";
         } else if (d == auth::Denial::kKey) {
           err = "The user executing the script can't access at least one of the keys "
-                "mentioned in the command";
+                "mentioned in the command arguments";
         }
       }
       if (err.empty()) {
@@ -441,6 +441,19 @@ local sandbox = setmetatable({}, {
 })
 protected[sandbox] = true
 G._G = sandbox
+-- pcall as Redis's: a failure whose error is a table with a string err field (redis.call's
+-- errors) returns that string.
+local pcall = pcall
+local function pcall_result(ok, ...)
+  if ok then return ok, ... end
+  local e = ...
+  if type(e) == 'table' then
+    local text = rawget(e, 'err')
+    if type(text) == 'string' then return false, text end
+  end
+  return false, e
+end
+G.pcall = function(...) return pcall_result(pcall(...)) end
 -- load(reader): the pieces are joined and go through the sandbox's loadstring (no bytecode).
 local loadstring, concat, type = G.loadstring, table.concat, type
 G.load = function(reader, name)
