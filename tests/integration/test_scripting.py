@@ -44,18 +44,18 @@ class RawConn:
     def _value_end(self, pos):
         end = self._line(pos)
         kind, head = self.buf[pos:pos + 1], self.buf[pos + 1:end]
-        if kind in (b"+", b"-", b":"):
+        if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
             return end + 2
         n = int(head)
-        if kind == b"$":
+        if kind in (b"$", b"=", b"!"):
             if n < 0:
                 return end + 2
             while len(self.buf) < end + 2 + n + 2:
                 self._fill()
             return end + 2 + n + 2
-        if kind == b"*":
+        if kind in (b"*", b"~", b">", b"%"):
             pos = end + 2
-            for _ in range(max(n, 0)):
+            for _ in range(max(n, 0) * (2 if kind == b"%" else 1)):
                 pos = self._value_end(pos)
             return pos
         raise AssertionError(f"unexpected RESP type {kind!r}")
@@ -286,6 +286,16 @@ class ScriptingAgainstRedis(AgainstRedisTestCase):
         finally:
             for c in (self.pc, self.rr):
                 c.call("ACL", "DELUSER", "scripter")
+
+    def test_resp3_client(self):
+        # The script itself speaks RESP2 (redis.setresp(3) is not in this slice); its reply
+        # reaches a RESP3 client in RESP3 (nil as _), as Redis's.
+        for c in (self.pc, self.rr):
+            c.call("HELLO", "3")
+        self.run_scripts(["return nil", "return {1, 'a', {ok='x'}, false, true}",
+                          "redis.call('hset', 'h3', 'a', '1'); return redis.call('hgetall', 'h3')",
+                          "return redis.call('get', 'nokey')", "return {err='x'}",
+                          "return redis.call('nosuch')"])
 
     def test_select_inside_a_script_ends_with_it(self):
         self.same("EVAL", "redis.call('select', 2); return redis.call('set', 'db2key', 'v')", 0)
