@@ -426,6 +426,11 @@ local hidden = {}
 for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'redis', 'coroutine'}) do
   hidden[name] = readonly(G[name])
 end
+-- The string metatable (("x"):upper()) reaches the read-only string proxy, and is itself
+-- read-only to scripts.
+local string_mt = getmetatable('')
+string_mt.__index = hidden.string
+string_mt.__metatable = readonly(string_mt)
 local sandbox = setmetatable({}, {
   __index = function(_, k)
     local v = hidden[k]
@@ -437,9 +442,15 @@ local sandbox = setmetatable({}, {
     return v
   end,
   __newindex = function() error('Attempt to modify a readonly table', 2) end,
-  __metatable = false,
+  __metatable = readonly({}),
 })
 protected[sandbox] = true
+-- setmetatable refuses the read-only tables (Redis raises from C: no position).
+local orig_setmetatable = setmetatable
+G.setmetatable = function(t, mt)
+  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  return orig_setmetatable(t, mt)
+end
 G._G = sandbox
 -- pcall as Redis's: a failure whose error is a table with a string err field (redis.call's
 -- errors) returns that string.

@@ -125,6 +125,11 @@ SANDBOX = [
     "return loadstring('return 7')()", "return type(_G)", "return type(coroutine)",
     "return (function() local z = undefined_thing end)()", "return type(unpack)",
     "return unpack({1, 2})", "return type(math.random)", "return type(rawget)",
+    "getmetatable('').__index = nil", "getmetatable('').__index.rep = nil",
+    "return ('abc'):upper()", "return type(getmetatable(''))",
+    "return getmetatable('').__index == string", "cjson.encode = nil", "bit.band = nil",
+    "table.insert = nil", "math.floor = nil", "local s = setmetatable({}, {}) return type(s)",
+    "setmetatable(_G, nil)", "return getmetatable(_G)",
 ]
 LIBRARIES = [
     "return cjson.encode({1, 2, 3})", "return cjson.encode({a = {1, 2}})",
