@@ -67,7 +67,10 @@ const UnitTable& TheUnits() {
 std::span<const std::string_view> CategoryNames() { return kCategoryNames; }
 
 uint32_t CategoriesOf(const commands::CommandSpec& spec) {
-  return spec.acl | ImplicitCategories(spec.flags);
+  uint32_t implicit = ImplicitCategories(spec.flags);
+  // As Redis: a read-only scripting command (EVAL_RO, EVALSHA_RO) is not in @read.
+  if (spec.acl & kScripting) implicit &= ~kRead;
+  return spec.acl | implicit;
 }
 
 uint32_t CategoryByName(std::string_view name) {

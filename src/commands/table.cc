@@ -125,6 +125,7 @@ const CommandTable& Table() {
     RegisterDebugFamily(t);
     RegisterAclFamily(t);
     RegisterPubSubFamily(t);
+    RegisterScriptFamily(t);
     return t;
   }();
   return table;

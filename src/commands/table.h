@@ -185,5 +185,6 @@ void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (peta
 void RegisterDebugFamily(CommandTable& t);     // DEBUG DIGEST, DIGEST-REVISION (debug_family.cc)
 void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
 void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
+void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (script_family.cc)
 
 }  // namespace petacore::commands

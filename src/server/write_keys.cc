@@ -7,7 +7,9 @@ namespace petacore::server {
 
 void AppendWriteKeys(const commands::CommandSpec& spec, std::span<const std::string_view> args,
                      int db, std::vector<std::string>* keys) {
-  if (!(spec.flags & commands::kWrite)) return;
+  // kInternalWrite: EVAL / EVALSHA lock their declared KEYS, so scripts on the same keys of
+  // one node take turns instead of conflicting (commands without key specs add nothing).
+  if (!(spec.flags & (commands::kWrite | commands::kInternalWrite))) return;
   thread_local std::vector<commands::KeyRef> refs;
   commands::ExtractKeys(spec, args, &refs);
   for (const auto& k : refs) keys->push_back(keyspace::EncodeKey(db, args[k.index]));

@@ -1,0 +1,49 @@
+// src/commands/lua_engine.h — the Lua 5.1 engine behind EVAL and friends (script_family.cc):
+// one Lua state per thread (thread_local, created on first use), Redis 7.0's scripting
+// environment in it (the redis.* API, cjson, bit, string, table, math; no os/io/loadfile/
+// dofile/print; read-only globals), the compiled scripts cached per SHA1 (named f_<sha>, as
+// Redis does), and Redis's conversion rules between Lua values and RESP2 replies.
+//
+// A script's redis.call runs the called command's handler on the caller's TxnView, so the
+// whole script is one transaction: its reads are recorded, its writes buffered and committed
+// once with the caller's command (a conflict re-runs the whole script). Behaviour and error
+// texts follow Redis 7.0.15 (script_lua.c, eval.c, script.c), checked against the real server
+// by tests/integration/test_scripting.py. Not thread-safe across threads by design: every
+// function works on the calling thread's own state.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "commands/context.h"
+
+namespace petacore::commands::lua {
+
+/// Lower-case hex SHA1 of `body` (40 characters), as Redis's sha1hex (OpenSSL).
+std::string Sha1Hex(std::string_view body);
+
+/// Whether `sha` (40 lower-case hex digits) names a function compiled in this thread's state.
+bool IsCompiled(std::string_view sha);
+
+/// Compiles `body` as the function f_<sha> in this thread's state unless it already is.
+/// Returns "" on success, else Redis's error text ("Error compiling script (new function):
+/// user_script:1: ..."), to reply with ReplyWriter::Error. Bytecode bodies are refused.
+std::string Compile(std::string_view sha, std::string_view body);
+
+/// Forgets every compiled function of this thread's state (SCRIPT FLUSH). Other threads keep
+/// theirs; a compiled function is only a cache of a body named by its own SHA1, so a stale
+/// entry can never run a different body (EVALSHA checks the cluster-wide cache first).
+void ForgetCompiled();
+
+/// Runs the compiled function f_<sha> (Compile first) with KEYS = `keys` and ARGV = `argv`,
+/// and writes its reply (or its error, "... script: <sha>, on @user_script:<line>.") to
+/// ctx.out in RESP2. `read_only`: EVAL_RO / EVALSHA_RO — write commands are refused inside.
+/// redis.call / redis.pcall run the called command on ctx.txn as the caller's session (ACL,
+/// selected database — restored afterwards, as Redis). A script that has not written is
+/// stopped with an error once it runs longer than 10 × busy-reply-threshold (PetaCore has no
+/// SCRIPT KILL yet); one that has written runs to its end, as Redis's unkillable scripts.
+void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_view> keys,
+         std::span<const std::string_view> argv, bool read_only);
+
+}  // namespace petacore::commands::lua

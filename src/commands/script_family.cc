@@ -1,0 +1,245 @@
+// script_family.cc — EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD / EXISTS / FLUSH /
+// KILL / HELP, as Redis 7.0 (eval.c). The Lua side is lua_engine.h.
+//
+// The script cache is cluster-wide: EVAL and SCRIPT LOAD store the body as the internal key
+// "\xff" "script/<sha1>" through the command's own commit, so every node's replica has it and
+// EVALSHA on any node finds it (reading it records the read: a concurrent SCRIPT FLUSH makes
+// the EVALSHA re-run and answer NOSCRIPT). EVAL / EVALSHA run as one Job (kInternalWrite):
+// every redis.call inside runs on the same TxnView, and the script commits once.
+// EVAL_RO / EVALSHA_RO run on the read path: no commit, write commands refused; EVAL_RO does
+// not add its script to the cluster-wide cache (it cannot commit).
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "commands/context.h"
+#include "commands/lua_engine.h"
+#include "commands/table.h"
+
+namespace petacore::commands {
+namespace {
+
+constexpr std::string_view kScriptPrefix = "\xff" "script/";
+constexpr std::string_view kScriptPrefixEnd = "\xff" "script0";  // '/' + 1
+constexpr std::string_view kErrNoScript = "-NOSCRIPT No matching script. Please use EVAL.";
+
+std::string ScriptKey(std::string_view sha) {
+  std::string key(kScriptPrefix);
+  key.append(sha);
+  return key;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Stores `body` under its sha unless the view already has it (an unchanged cache writes
+// nothing, so a read-only EVAL of a known script commits nothing).
+void StoreScript(CommandContext& ctx, std::string_view sha, std::string_view body) {
+  std::string key = ScriptKey(sha);
+  if (!ctx.txn.Get(key)) ctx.txn.Put(key, std::string(body));
+}
+
+// evalGenericCommand's numkeys checks; false after replying the error.
+bool ParseNumKeys(CommandContext& ctx, int64_t* numkeys) {
+  if (!ParseInt64(ctx.args[2], numkeys)) {
+    ctx.out.Error(kErrNotInteger);
+    return false;
+  }
+  if (*numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    ctx.out.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*numkeys < 0) {
+    ctx.out.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  return true;
+}
+
+void RunScript(CommandContext& ctx, std::string_view sha, int64_t numkeys, bool read_only) {
+  auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  lua::Run(ctx, sha, keys, argv, read_only);
+}
+
+void EvalGeneric(CommandContext& ctx, bool read_only) {
+  int64_t numkeys;
+  if (!ParseNumKeys(ctx, &numkeys)) return;
+  std::string_view body = ctx.args[1];
+  std::string sha = lua::Sha1Hex(body);
+  std::string err = lua::Compile(sha, body);
+  if (!err.empty()) {
+    ctx.out.Error(err);
+    return;
+  }
+  RunScript(ctx, sha, numkeys, read_only);
+  // After the run, so that a script that has not written is still recognisable as such
+  // while it runs (lua_engine.h's time limit).
+  if (!read_only) StoreScript(ctx, sha, body);
+}
+
+void EvalShaGeneric(CommandContext& ctx, bool read_only) {
+  if (ctx.args[1].size() != 40) {
+    ctx.out.Error(kErrNoScript);
+    return;
+  }
+  int64_t numkeys;
+  if (!ParseNumKeys(ctx, &numkeys)) return;
+  std::string sha = Lower(ctx.args[1]);
+  auto body = ctx.txn.Get(ScriptKey(sha));  // the cluster-wide cache decides
+  if (!body) {
+    ctx.out.Error(kErrNoScript);
+    return;
+  }
+  if (!lua::IsCompiled(sha)) {
+    std::string err = lua::Compile(sha, *body);
+    if (!err.empty()) {
+      ctx.out.Error(err);
+      return;
+    }
+  }
+  RunScript(ctx, sha, numkeys, read_only);
+}
+
+void Eval(CommandContext& ctx) { EvalGeneric(ctx, false); }
+void EvalRo(CommandContext& ctx) { EvalGeneric(ctx, true); }
+void EvalSha(CommandContext& ctx) { EvalShaGeneric(ctx, false); }
+void EvalShaRo(CommandContext& ctx) { EvalShaGeneric(ctx, true); }
+
+void ScriptLoad(CommandContext& ctx) {
+  std::string_view body = ctx.args[2];
+  std::string sha = lua::Sha1Hex(body);
+  std::string err = lua::Compile(sha, body);
+  if (!err.empty()) {
+    ctx.out.Error(err);
+    return;
+  }
+  StoreScript(ctx, sha, body);
+  ctx.out.Bulk(sha);
+}
+
+void ScriptExists(CommandContext& ctx) {
+  ctx.out.ArrayHeader(ctx.args.size() - 2);
+  for (size_t i = 2; i < ctx.args.size(); ++i) {
+    bool found = ctx.args[i].size() == 40 && ctx.txn.Get(ScriptKey(Lower(ctx.args[i])));
+    ctx.out.Integer(found ? 1 : 0);
+  }
+}
+
+void ScriptFlush(CommandContext& ctx) {
+  if (ctx.args.size() > 3 ||
+      (ctx.args.size() == 3 && !EqualsIgnoreCase(ctx.args[2], "sync") &&
+       !EqualsIgnoreCase(ctx.args[2], "async"))) {
+    ctx.out.Error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    return;
+  }
+  ctx.txn.DeleteRange(kScriptPrefix, kScriptPrefixEnd);
+  lua::ForgetCompiled();  // this thread's compiled copies; others are keyed by body hash
+  ctx.out.Ok();
+}
+
+void ScriptKill(CommandContext& ctx) {
+  // No script runs while this client's thread runs a command: PetaCore has no busy scripts
+  // yet (lua_engine.h stops runaway ones by itself).
+  ctx.out.Error("-NOTBUSY No scripts in execution right now.");
+}
+
+void ScriptHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "EXISTS <sha1> [<sha1> ...]",
+      "    Return information about the existence of the scripts in the script cache.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Flush the Lua scripts cache. Very dangerous on replicas.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the scripts cache.",
+      "    * SYNC: Synchronously flush the scripts cache.",
+      "KILL",
+      "    Kill the currently executing Lua script.",
+      "LOAD <script>",
+      "    Load a script into the scripts cache without executing it.",
+      "HELP",
+      "    Prints this help."};
+  ctx.out.ArrayHeader(std::size(kLines));
+  for (auto line : kLines) ctx.out.Simple(line);
+}
+
+}  // namespace
+
+void RegisterScriptFamily(CommandTable& t) {
+  // EVAL / EVALSHA run as Jobs (kInternalWrite: the commit path, one commit per script);
+  // the _RO variants stay on the read path. SCRIPT LOAD / FLUSH write the cache's keys.
+  t.Add({.name = "eval",
+         .arity = -3,
+         .flags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kInternalWrite,
+         .acl = acl::kSlow | acl::kScripting,
+         .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                        .begin = Index(2),
+                        .find = KeyNum(0, 1, 1),
+                        .notes = "We cannot tell how the keys will be used so we assume the "
+                                 "worst, RW and UPDATE"}},
+         .handler = Eval})
+      .Add({.name = "evalsha",
+            .arity = -3,
+            .flags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kInternalWrite,
+            .acl = acl::kSlow | acl::kScripting,
+            .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
+                           .begin = Index(2),
+                           .find = KeyNum(0, 1, 1)}},
+            .handler = EvalSha})
+      .Add({.name = "eval_ro",
+            .arity = -3,
+            .flags = kReadOnly | kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys,
+            .acl = acl::kSlow | acl::kScripting,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Index(2),
+                           .find = KeyNum(0, 1, 1),
+                           .notes = "We cannot tell how the keys will be used so we assume the "
+                                    "worst, RO and ACCESS"}},
+            .handler = EvalRo})
+      .Add({.name = "evalsha_ro",
+            .arity = -3,
+            .flags = kReadOnly | kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys,
+            .acl = acl::kSlow | acl::kScripting,
+            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(2), .find = KeyNum(0, 1, 1)}},
+            .handler = EvalShaRo})
+      .Add({.name = "script",
+            .arity = -2,
+            .flags = 0,
+            .acl = acl::kSlow,
+            .subcommands = {{.name = "exists",
+                             .arity = -3,
+                             .flags = kNoScript,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .tips = {"request_policy:all_shards", "response_policy:agg_logical_and"},
+                             .handler = ScriptExists},
+                            {.name = "flush",
+                             .arity = -2,
+                             .flags = kNoScript | kInternalWrite,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"},
+                             .handler = ScriptFlush},
+                            {.name = "help",
+                             .arity = 2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .handler = ScriptHelp},
+                            {.name = "kill",
+                             .arity = 2,
+                             .flags = kNoScript | kAllowBusy,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .tips = {"request_policy:all_shards", "response_policy:one_succeeded"},
+                             .handler = ScriptKill},
+                            {.name = "load",
+                             .arity = 3,
+                             .flags = kNoScript | kStale | kInternalWrite,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .tips = {"request_policy:all_nodes", "response_policy:all_succeeded"},
+                             .handler = ScriptLoad}}});
+}
+
+}  // namespace petacore::commands
