@@ -50,7 +50,9 @@ class StalledWatch(unittest.TestCase):
         link = type("Link", (), {"endpoint": ",".join(p.endpoint for p in self.proxies)})
         # No keepalive pings: the frozen proxies then stall the watch for as long as the test
         # needs (as a member whose watch lags while it answers pings), not ~15 s.
-        self.node = harness.Node(link, extra_args=NODE_ARGS + ["--etcd-keepalive-ms", "0"])
+        # Nor the pub/sub lease's keep-alives (every TTL/3): only the watch gets bytes at rest.
+        self.node = harness.Node(link, extra_args=NODE_ARGS + ["--etcd-keepalive-ms", "0",
+                                                               "--pubsub-lease-ttl", "900"])
         self.addCleanup(self.node.close)
 
     def freeze_watch(self):
