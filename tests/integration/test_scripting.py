@@ -8,7 +8,6 @@ Not covered by this slice (so not tested): cmsgpack / struct, RESP3 from scripts
 (redis.setresp(3)), FUNCTION / FCALL, busy scripts (BUSY replies) and SCRIPT KILL of a
 running script; RunawayScripts checks the stop-gap time limit instead.
 """
-import socket
 import threading
 import unittest
 
@@ -16,59 +15,16 @@ import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
+from pubsub_wire import WireConn
 
 
-class RawConn:
-    """One connection that sends commands and returns each reply's raw RESP bytes."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        self.buf += data
-
-    def _line(self, pos):
-        while True:
-            end = self.buf.find(b"\r\n", pos)
-            if end >= 0:
-                return end
-            self._fill()
-
-    def _value_end(self, pos):
-        end = self._line(pos)
-        kind, head = self.buf[pos:pos + 1], self.buf[pos + 1:end]
-        if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
-            return end + 2
-        n = int(head)
-        if kind in (b"$", b"=", b"!"):
-            if n < 0:
-                return end + 2
-            while len(self.buf) < end + 2 + n + 2:
-                self._fill()
-            return end + 2 + n + 2
-        if kind in (b"*", b"~", b">", b"%"):
-            pos = end + 2
-            for _ in range(max(n, 0) * (2 if kind == b"%" else 1)):
-                pos = self._value_end(pos)
-            return pos
-        raise AssertionError(f"unexpected RESP type {kind!r}")
+class RawConn(WireConn):
+    """One connection that sends commands and returns each reply's raw RESP bytes
+    (pubsub_wire's reader)."""
 
     def call(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else (b"%d" % a if isinstance(a, int) else a)
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        self.sock.sendall(out)
-        end = self._value_end(0)
-        reply, self.buf = self.buf[:end], self.buf[end:]
-        return reply
+        self.send(*args)
+        return self.read_value()
 
 
 # Scripts run on both servers with EVAL ... 0 (no keys, no arguments); replies must be the
