@@ -10,7 +10,8 @@ proves the scenario itself) and against two PetaCore nodes on one etcd (node A a
   CHANNELS through redis-py's own methods.
 - Celery: a worker (started by the test: loopback, solo pool, bounded, stopped at the end)
   consumes from the broker on A (BRPOP, kombu's fanout = PUBLISH/PSUBSCRIBE for the
-  remote-control ping; kombu's ack emulation is off: it needs EVALSHA) and stores results on B (SETEX + PUBLISH; the caller's
+  remote-control ping; kombu's ack emulation on, whose lock is released by EVALSHA) and
+  stores results on B (SETEX + PUBLISH; the caller's
   AsyncResult.get() waits on a SUBSCRIBE to the task's channel on B). Skipped, with the
   reason, when the celery module is missing (scripts/install-deps.sh installs it).
 
@@ -175,12 +176,9 @@ from celery import Celery
 app = Celery("petacore_pubsub_test", broker=os.environ["PETACORE_CELERY_BROKER"],
              backend=os.environ["PETACORE_CELERY_BACKEND"])
 app.conf.update(task_serializer="json", result_serializer="json", accept_content=["json"],
-                broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
-                # kombu's ack emulation (the visibility timeout) releases its unacked_mutex,
-                # a redis-py Lock, with a Lua script: PetaCore has no EVAL/EVALSHA, so the
-                # worker stops with "unknown command 'EVALSHA'". Off here (the broker's
-                # queues, BRPOP and the fanout exchange over PUBLISH/PSUBSCRIBE stay).
-                broker_transport_options={"ack_emulation": False})
+                broker_connection_retry_on_startup=True, worker_hijack_root_logger=False)
+# kombu's ack emulation is on (its default): unacked messages wait in a hash and a sorted set,
+# and its unacked_mutex, a redis-py Lock, is released with a Lua script (EVALSHA).
 
 
 @app.task
