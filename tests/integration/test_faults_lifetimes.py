@@ -50,9 +50,10 @@ class StalledWatch(unittest.TestCase):
         link = type("Link", (), {"endpoint": ",".join(p.endpoint for p in self.proxies)})
         # No keepalive pings: the frozen proxies then stall the watch for as long as the test
         # needs (as a member whose watch lags while it answers pings), not ~15 s.
-        # Nor the pub/sub lease's keep-alives (every TTL/3): only the watch gets bytes at rest.
-        self.node = harness.Node(link, extra_args=NODE_ARGS + ["--etcd-keepalive-ms", "0",
-                                                               "--pubsub-lease-ttl", "900"])
+        # Nor an active-expiry leader's lease refreshes (every second) or the pub/sub lease's
+        # keep-alives (every TTL/3): only the watch gets bytes at rest.
+        self.node = harness.Node(link, extra_args=NODE_ARGS + [
+            "--etcd-keepalive-ms", "0", "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
         self.addCleanup(self.node.close)
 
     def freeze_watch(self):
