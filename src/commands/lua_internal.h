@@ -1,0 +1,60 @@
+// src/commands/lua_internal.h — what the Lua engine's files share (not a public header:
+// only lua_*.cc include it). The engine is split by concept: lua_state.cc builds a thread's
+// Lua state and its sandbox, lua_convert.cc converts between RESP and Lua values,
+// lua_redis_api.cc is the redis.* table, lua_engine.cc compiles and runs scripts.
+// Everything here works on the calling thread's own state and is not thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+extern "C" {
+#include <lua.h>
+}
+
+#include "commands/context.h"
+#include "resp/value_parser.h"
+
+namespace petacore::commands::lua {
+
+// Registry keys of this engine's tables.
+inline constexpr const char* kFunctionsKey = "petacore.functions";  // "f_<sha>" -> function
+inline constexpr const char* kSandboxKey = "petacore.sandbox";      // the scripts' global proxy
+inline constexpr const char* kErrHandlerKey = "petacore.errhandler";
+inline constexpr const char* kProtectedKey = "petacore.protected";  // weak set of read-only proxies
+
+/// What a running script's redis.call needs: the caller's command and the script's mode.
+struct Frame {
+  CommandContext* ctx = nullptr;
+  bool read_only = false;
+  bool started_with_writes = false;
+  std::chrono::steady_clock::time_point deadline{};
+  bool has_deadline = false;
+};
+
+/// The running script's frame on this thread (null outside a script). Set by Run.
+extern thread_local Frame* current_frame;
+
+/// This thread's Lua state, built on first use (lua_state.cc); closed when the thread ends.
+lua_State* State();
+
+/// Sets the global `redis` table: redis.call / pcall / log / ... and Redis 7.0's constants.
+void OpenRedisLib(lua_State* L);
+
+/// Pushes Redis's error table {err = "<CODE> <msg>"} (as Redis's luaPushErrorBuff): a text
+/// starting with '-' carries its code up to the first space; any other text gets "ERR ".
+void PushError(lua_State* L, std::string_view text);
+
+/// Raises Redis's error table; the error handler adds source and line. Never returns (a Lua
+/// error unwinds as a C++ exception under liblua5.1-c++).
+[[noreturn]] void RaiseError(lua_State* L, std::string_view text);
+
+/// Pushes a command's reply as a Lua value (Redis's redisProtocolToLuaType, RESP2 rules).
+void PushValue(lua_State* L, const resp::Value& v);
+
+/// Writes the Lua value at `idx` as a reply (Redis's luaReplyToRedisReply, RESP2 rules).
+/// `depth`: nesting so far (past 200: "reached lua stack limit", as Redis).
+void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth);
+
+}  // namespace petacore::commands::lua
