@@ -4,7 +4,6 @@ one, with a bounded wait.
 
 Not a test_*.py file: the test runner does not run it on its own.
 """
-import socket
 import time
 
 from resp3_push_client import Resp3Client
@@ -25,19 +24,14 @@ class Subscriber:
         self.conn.close()
 
     def _frame(self, timeout):
-        """The next frame, or None when nothing complete arrived within `timeout` seconds.
-        A timeout in the middle of a frame leaves the connection unusable (the test is failing
-        then anyway)."""
-        sock = self.conn.sock
-        sock.settimeout(timeout)
-        try:
-            kind, value = self.conn._read()
-            self.kinds.add(kind)
-            return value
-        except socket.timeout:
+        """The next frame, or None when nothing complete arrived within `timeout` seconds
+        (a partial frame stays buffered for the next read)."""
+        got = self.conn.read_frame(time.monotonic() + timeout)
+        if got is None:
             return None
-        finally:
-            sock.settimeout(30)
+        kind, value = got
+        self.kinds.add(kind)
+        return value
 
     def command(self, *args, frames=None):
         """Sends one command and returns its confirmation frames: one per channel/pattern

@@ -39,7 +39,7 @@ class Subscriber(Resp3Client):
 
     def read(self):
         """The next value (RESP2 arrays of a subscribed client: the pmessages)."""
-        return self._read()[1]
+        return self.read_frame()[1]
 
     def collect(self, n, timeout=60.0):
         """The next `n` (channel, payload) pmessages (bounded wait)."""
@@ -197,7 +197,7 @@ class Client(Resp3Client):
         super().__init__(port, hello=False)
 
     def read(self):
-        return self._read()[1]
+        return self.read_frame()[1]
 
 
 def blocked_clients(client):

@@ -15,7 +15,7 @@ import unittest
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import Etcd, Node, RealRedis, wait_for
-from pubsub_wire import WireConn
+from resp_wire import WireConn
 
 # Steps: (connection, command...). "S" subscribes, "P" publishes, "Q" is a third client.
 # Each step's bytes are compared; steps marked UNORDERED compare their values sorted (Redis

@@ -15,12 +15,12 @@ import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
-from pubsub_wire import WireConn
+from resp_wire import WireConn
 
 
 class RawConn(WireConn):
     """One connection that sends commands and returns each reply's raw RESP bytes
-    (pubsub_wire's reader)."""
+    (resp_wire's reader)."""
 
     def call(self, *args):
         self.send(*args)

@@ -1,5 +1,12 @@
-"""Raw RESP2/RESP3 connections for the pub/sub tests: each value read is kept as its exact
-bytes, so replies and messages can be compared with a real Redis byte for byte.
+"""The raw RESP2/RESP3 reader every test client here is built on (resp3_client.py,
+resp3_push_client.py, pubsub_client.py and the tests that talk RESP directly): each value read
+is kept as its exact bytes, so replies and messages can be compared with a real Redis byte for
+byte, and parse() turns those bytes into a typed tree, so no type is erased.
+
+A tree node is a tuple (type byte, value): value is bytes for simple/blob/verbatim strings,
+errors, numbers, doubles, big numbers and booleans (their text as sent), None for null (and
+RESP2's null bulk / null array), and a list of nodes for arrays, sets, pushes and maps (a
+map's list holds key, value, key, ...).
 
 Not a test_*.py file: the test runner does not run it on its own.
 """
@@ -32,7 +39,32 @@ def value_end(buf, pos):
     return end  # + - : _ , # ( one line
 
 
+def parse(buf, pos=0):
+    """The tree of the complete value at `pos` and the offset just past it."""
+    eol = buf.index(b"\r\n", pos)
+    kind, head = buf[pos:pos + 1], buf[pos + 1:eol]
+    end = eol + 2
+    if kind in (b"$", b"=", b"!"):
+        n = int(head)
+        if n < 0:
+            return (kind, None), end
+        return (kind, buf[end:end + n]), end + n + 2
+    if kind in AGGREGATES:
+        n = int(head)
+        if n < 0:
+            return (kind, None), end
+        items = []
+        for _ in range(n * AGGREGATES[kind]):
+            item, end = parse(buf, end)
+            items.append(item)
+        return (kind, items), end
+    if kind == b"_":
+        return (kind, None), end
+    return (kind, head), end  # + - : , ( #
+
+
 def encode(args):
+    """A command (str, bytes or int arguments) as a RESP multibulk request."""
     out = b"*%d\r\n" % len(args)
     for a in args:
         a = a if isinstance(a, bytes) else str(a).encode()
@@ -41,10 +73,12 @@ def encode(args):
 
 
 class WireConn:
-    """One connection; `protocol` 3 sends HELLO 3 first (its reply is dropped)."""
+    """One connection; `protocol` 3 sends HELLO 3 first (its reply is dropped). Not
+    thread-safe: one thread reads a connection."""
 
-    def __init__(self, port, protocol=2):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    def __init__(self, port, protocol=2, timeout=30):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.timeout = timeout
         self.buf = b""
         self.token = 0
         if protocol == 3:
@@ -74,10 +108,20 @@ class WireConn:
             except socket.timeout:
                 return None
             finally:
-                self.sock.settimeout(30)
+                self.sock.settimeout(self.timeout)
             if not data:
                 raise ConnectionError("connection closed")
             self.buf += data
+
+    def read_tree(self, deadline=None):
+        """The next value as (raw bytes, tree), or None after `deadline`."""
+        raw = self.read_value(deadline)
+        return None if raw is None else (raw, parse(raw)[0])
+
+    def call(self, *args):
+        """Sends one command; returns its reply as (raw bytes, tree)."""
+        self.send(*args)
+        return self.read_tree()
 
     def drain(self):
         """Every value that arrives before the reply to a PING sent now (the PING's reply is
