@@ -216,93 +216,72 @@ void PubSubHelp(CommandContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+using CA = CommandSpec::ChannelArgs;
+
+// SUBSCRIBE and its kin: they commit through etcd (kInternalWrite, the subscription keys),
+// and a RESP2 client in subscribed mode may run them (kSubscribedOk). The shard variants
+// name their channels in a key spec that is not a key (kKeyNotKey), as Redis.
+CommandSpec Subscription(std::string_view name, int arity, Handler handler, CA channels,
+                         bool shard) {
+  CommandSpec spec{
+      .name = name,
+      .arity = arity,
+      .flags = kPubSub | kNoScript | kLoading | kStale | kInternalWrite | kSubscribedOk,
+      .acl = acl::kPubSub | acl::kSlow,
+      .handler = handler,
+      .channels = channels};
+  if (shard) spec.key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(-1, 1, 0)}};
+  return spec;
+}
+
+// PUBLISH / SPUBLISH: the message rides the command's commit (kInternalWrite).
+CommandSpec Publication(std::string_view name, Handler handler, bool shard) {
+  CommandSpec spec{.name = name,
+                   .arity = 3,
+                   .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
+                   .acl = acl::kPubSub | acl::kFast,
+                   .handler = handler,
+                   .channels = CA::kFirst};
+  if (shard) spec.key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(0, 1, 0)}};
+  return spec;
+}
+
+// PUBSUB's introspection subcommands (HELP is not a pub/sub command).
+CommandSpec Introspection(std::string_view name, int arity, Handler handler) {
+  return {.name = name,
+          .arity = arity,
+          .flags = kPubSub | kLoading | kStale,
+          .acl = acl::kPubSub | acl::kSlow,
+          .handler = handler};
+}
+
+}  // namespace
+
 void RegisterPubSubFamily(CommandTable& t) {
-  // Subscriptions and publishes commit through etcd (kInternalWrite); a RESP2 client in
-  // subscribed mode may run the (un)subscribe commands (kSubscribedOk).
-  constexpr uint32_t kSub = kPubSub | kNoScript | kLoading | kStale | kInternalWrite | kSubscribedOk;
-  using CA = CommandSpec::ChannelArgs;
-  t.Add({.name = "subscribe",
-         .arity = -2,
-         .flags = kSub,
-         .acl = acl::kPubSub | acl::kSlow,
-         .handler = Subscribe,
-         .channels = CA::kAll})
-      .Add({.name = "unsubscribe",
-            .arity = -1,
-            .flags = kSub,
-            .acl = acl::kPubSub | acl::kSlow,
-            .handler = Unsubscribe})
-      .Add({.name = "psubscribe",
-            .arity = -2,
-            .flags = kSub,
-            .acl = acl::kPubSub | acl::kSlow,
-            .handler = PSubscribe,
-            .channels = CA::kAllPatterns})
-      .Add({.name = "punsubscribe",
-            .arity = -1,
-            .flags = kSub,
-            .acl = acl::kPubSub | acl::kSlow,
-            .handler = PUnsubscribe})
-      .Add({.name = "ssubscribe",
-            .arity = -2,
-            .flags = kSub,
-            .acl = acl::kPubSub | acl::kSlow,
-            .key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(-1, 1, 0)}},
-            .handler = SSubscribe,
-            .channels = CA::kAll})
-      .Add({.name = "sunsubscribe",
-            .arity = -1,
-            .flags = kSub,
-            .acl = acl::kPubSub | acl::kSlow,
-            .key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(-1, 1, 0)}},
-            .handler = SUnsubscribe})
-      .Add({.name = "publish",
-            .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
-            .acl = acl::kPubSub | acl::kFast,
-            .handler = Publish,
-            .channels = CA::kFirst})
-      .Add({.name = "spublish",
-            .arity = 3,
-            .flags = kPubSub | kLoading | kStale | kFast | kInternalWrite | kMayReplicate,
-            .acl = acl::kPubSub | acl::kFast,
-            .key_specs = {{.flags = kKeyNotKey, .begin = Index(1), .find = Range(0, 1, 0)}},
-            .handler = SPublish,
-            .channels = CA::kFirst})
+  t.Add(Subscription("subscribe", -2, Subscribe, CA::kAll, false))
+      .Add(Subscription("unsubscribe", -1, Unsubscribe, CA::kNone, false))
+      .Add(Subscription("psubscribe", -2, PSubscribe, CA::kAllPatterns, false))
+      .Add(Subscription("punsubscribe", -1, PUnsubscribe, CA::kNone, false))
+      .Add(Subscription("ssubscribe", -2, SSubscribe, CA::kAll, true))
+      .Add(Subscription("sunsubscribe", -1, SUnsubscribe, CA::kNone, true))
+      .Add(Publication("publish", Publish, false))
+      .Add(Publication("spublish", SPublish, true))
       .Add({.name = "pubsub",
             .arity = -2,
             .flags = 0,
             .acl = acl::kSlow,
-            .subcommands = {{.name = "channels",
-                             .arity = -2,
-                             .flags = kPubSub | kLoading | kStale,
-                             .acl = acl::kPubSub | acl::kSlow,
-                             .handler = PubSubChannels},
+            .subcommands = {Introspection("channels", -2, PubSubChannels),
                             {.name = "help",
                              .arity = 2,
                              .flags = kLoading | kStale,
                              .acl = acl::kSlow,
                              .handler = PubSubHelp},
-                            {.name = "numpat",
-                             .arity = 2,
-                             .flags = kPubSub | kLoading | kStale,
-                             .acl = acl::kPubSub | acl::kSlow,
-                             .handler = PubSubNumPat},
-                            {.name = "numsub",
-                             .arity = -2,
-                             .flags = kPubSub | kLoading | kStale,
-                             .acl = acl::kPubSub | acl::kSlow,
-                             .handler = PubSubNumSub},
-                            {.name = "shardchannels",
-                             .arity = -2,
-                             .flags = kPubSub | kLoading | kStale,
-                             .acl = acl::kPubSub | acl::kSlow,
-                             .handler = PubSubShardChannels},
-                            {.name = "shardnumsub",
-                             .arity = -2,
-                             .flags = kPubSub | kLoading | kStale,
-                             .acl = acl::kPubSub | acl::kSlow,
-                             .handler = PubSubShardNumSub}}});
+                            Introspection("numpat", 2, PubSubNumPat),
+                            Introspection("numsub", -2, PubSubNumSub),
+                            Introspection("shardchannels", -2, PubSubShardChannels),
+                            Introspection("shardnumsub", -2, PubSubShardNumSub)}});
 }
 
 }  // namespace petacore::commands
