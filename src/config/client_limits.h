@@ -5,6 +5,7 @@
 // (client_watchdog.h), the accept loop (maxclients) and the Driver (maxmemory).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,33 @@ struct OutputBufferLimit {
   uint64_t hard_bytes = 0;
   uint64_t soft_bytes = 0;
   int64_t soft_seconds = 0;
+};
+
+/// An OutputBufferLimit that CONFIG SET changes while connections on other threads read it:
+/// three relaxed atomics. A check that races with a CONFIG SET may combine an old and a new
+/// field once, which only moves that one check to the other setting. Copies as a value.
+class LiveOutputBufferLimit {
+ public:
+  LiveOutputBufferLimit(OutputBufferLimit v = {}) { store(v); }  // NOLINT: reads as a value
+  LiveOutputBufferLimit(const LiveOutputBufferLimit& o) { store(o.load()); }
+  LiveOutputBufferLimit& operator=(const LiveOutputBufferLimit& o) {
+    store(o.load());
+    return *this;
+  }
+  OutputBufferLimit load() const {
+    return {hard_.load(std::memory_order_relaxed), soft_.load(std::memory_order_relaxed),
+            seconds_.load(std::memory_order_relaxed)};
+  }
+  void store(const OutputBufferLimit& v) {
+    hard_.store(v.hard_bytes, std::memory_order_relaxed);
+    soft_.store(v.soft_bytes, std::memory_order_relaxed);
+    seconds_.store(v.soft_seconds, std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<uint64_t> hard_{0};
+  std::atomic<uint64_t> soft_{0};
+  std::atomic<int64_t> seconds_{0};
 };
 
 /// Parses a memory size as Redis's memtoull: a plain number of bytes, or a number followed by

@@ -62,11 +62,12 @@ struct Config {
   // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
   Live<int> maxclients = 10000;              ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
   Live<uint64_t> client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input/client
-  /// Pending reply bytes per client. Redis's default for normal clients is unlimited; ours is
+  /// Pending reply bytes per client; CONFIG SET applies to connected clients too, as Redis.
+  /// Redis's default for normal clients is unlimited; ours is
   /// bounded so a client that never reads cannot grow the server without bound.
-  OutputBufferLimit client_output_buffer_limit{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60};
+  LiveOutputBufferLimit client_output_buffer_limit{{1024ull * 1024 * 1024, 64ull * 1024 * 1024, 60}};
   /// The pubsub class (a client with a subscription): Redis's default 32mb 8mb 60.
-  OutputBufferLimit client_output_buffer_limit_pubsub{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60};
+  LiveOutputBufferLimit client_output_buffer_limit_pubsub{{32ull * 1024 * 1024, 8ull * 1024 * 1024, 60}};
   /// Redis tracking-table-max-keys: keys remembered for CLIENT TRACKING's default mode before
   /// random ones are evicted (and invalidated); 0 = no limit. Node-local (server/tracking.h).
   Live<int64_t> tracking_table_max_keys = 1000000;

@@ -249,20 +249,21 @@ std::vector<ConfigOption> BuildTable() {
                      "unparsed input of one client (bytes, or 1gb/512mb...); over it the client "
                      "is closed"));
   t.push_back(Custom(
-      "client-output-buffer-limit", kImm,
+      "client-output-buffer-limit", 0,
       "'<class> <hard> <soft> <seconds>'... (class normal or pubsub): pending reply bytes over "
       "<hard>, or over <soft> for <seconds>, close the client (0 = no limit)",
       [](Config* c, std::string_view text) -> std::string {
         std::string error;
-        if (!ParseOutputBufferLimits(text, &c->client_output_buffer_limit,
-                                     &c->client_output_buffer_limit_pubsub, &error)) {
-          return error;
-        }
+        OutputBufferLimit normal = c->client_output_buffer_limit.load();
+        OutputBufferLimit pubsub = c->client_output_buffer_limit_pubsub.load();
+        if (!ParseOutputBufferLimits(text, &normal, &pubsub, &error)) return error;
+        c->client_output_buffer_limit.store(normal);
+        c->client_output_buffer_limit_pubsub.store(pubsub);
         return "";
       },
       [](const Config& c) {
-        return FormatOutputBufferLimits(c.client_output_buffer_limit,
-                                        c.client_output_buffer_limit_pubsub);
+        return FormatOutputBufferLimits(c.client_output_buffer_limit.load(),
+                                        c.client_output_buffer_limit_pubsub.load());
       }));
   t.push_back(Memory("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, 0,
                      "largest bulk string a client may send (bytes)"));

@@ -37,7 +37,7 @@ void ClientWatchdog::ArmIdle(Clock::time_point at) {
 }
 
 void ClientWatchdog::OnPending(size_t pending) {
-  const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+  const config::OutputBufferLimit limit = Limit();
   if (limit.soft_bytes == 0 || limit.soft_seconds == 0 || stopped_) return;
   if (pending < limit.soft_bytes) {
     if (soft_since_) {
@@ -52,14 +52,16 @@ void ClientWatchdog::OnPending(size_t pending) {
 }
 
 void ClientWatchdog::ArmSoft() {
-  const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+  const config::OutputBufferLimit limit = Limit();
   soft_timer_.expires_at(*soft_since_ + std::chrono::seconds(limit.soft_seconds));
   soft_timer_.async_wait([this, keep = owner_](const boost::system::error_code& ec) {
     if (ec || stopped_ || !soft_since_) return;
-    // A late handler of an older wait: the clock restarted since.
-    if (Clock::now() - *soft_since_ <
-        std::chrono::seconds((pubsub_ ? pubsub_limit_ : limit_).soft_seconds)) {
-      return;
+    const config::OutputBufferLimit now_limit = Limit();  // CONFIG SET may have changed it
+    if (now_limit.soft_bytes == 0 || now_limit.soft_seconds == 0) return;
+    // Not yet over for long enough (a late handler of an older wait, or a longer limit set
+    // since): wait again until the current deadline.
+    if (Clock::now() - *soft_since_ < std::chrono::seconds(now_limit.soft_seconds)) {
+      return ArmSoft();
     }
     close_("output-buffer");
   });

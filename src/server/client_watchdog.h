@@ -50,7 +50,7 @@ class ClientWatchdog {
   }
   /// True when `pending` reply bytes reach the hard limit: the owner closes at once.
   bool OverHardLimit(size_t pending) const {
-    const auto& limit = pubsub_ ? pubsub_limit_ : limit_;
+    const config::OutputBufferLimit limit = Limit();
     return limit.hard_bytes > 0 && pending >= limit.hard_bytes;
   }
   /// The client has a subscription (or no longer has one): the pubsub class's limits apply
@@ -64,8 +64,11 @@ class ClientWatchdog {
   void ArmIdle(Clock::time_point at);
   void ArmSoft();
 
-  const config::OutputBufferLimit limit_;
-  const config::OutputBufferLimit pubsub_limit_;
+  // The class's current limits (CONFIG SET changes them for connected clients too).
+  config::OutputBufferLimit Limit() const { return (pubsub_ ? pubsub_limit_ : limit_).load(); }
+
+  const config::LiveOutputBufferLimit& limit_;         // the server's Config outlives us
+  const config::LiveOutputBufferLimit& pubsub_limit_;
   bool pubsub_ = false;
   const std::chrono::seconds timeout_;
   boost::asio::steady_timer idle_timer_;

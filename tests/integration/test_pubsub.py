@@ -16,6 +16,7 @@ import unittest
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import Etcd, Node, RealRedis, wait_for
 from resp_wire import WireConn
+import redis
 
 # Steps: (connection, command...). "S" subscribes, "P" publishes, "Q" is a third client.
 # Each step's bytes are compared; steps marked UNORDERED compare their values sorted (Redis
@@ -230,6 +231,73 @@ class Limits(unittest.TestCase):
             s.close()
         finally:
             node.close()
+
+
+    def soft_limit_drop(self, port):
+        """A subscriber that never reads, on a server whose pubsub class has only a soft limit
+        (256 KiB held for 1 s): publishes continue (bounded) until it is dropped. Returns the
+        number of subscribers left."""
+        s = socket.create_connection(("127.0.0.1", port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nsoft\r\n")
+        c = redis_client(port)
+        wait_for(lambda: c.pubsub_numsub("soft") == [(b"soft", 1)], what="subscribed")
+        payload = b"p" * 65536
+        for _ in range(600):  # at most 60 s of publishing: a bound, not a timing assertion
+            c.publish("soft", payload)
+            if c.pubsub_numsub("soft") == [(b"soft", 0)]:
+                break
+            time.sleep(0.1)
+        left = c.pubsub_numsub("soft")
+        s.close()
+        return left
+
+    def test_soft_limit_drops_a_subscriber_that_stays_over_it(self):
+        redis_server = RealRedis()
+        node = Node()
+        try:
+            for port in (redis_server.port, node.port):
+                redis_client(port).config_set("client-output-buffer-limit", "pubsub 0 256kb 1")
+            self.assertEqual(self.soft_limit_drop(redis_server.port), [(b"soft", 0)])
+            self.assertEqual(self.soft_limit_drop(node.port), [(b"soft", 0)])
+            self.assertIn("closed for overcoming of output buffer limits", node.log_text())
+            stats = redis_client(node.port).info("stats")
+            self.assertEqual(int(stats["client_output_buffer_limit_disconnections"]), 1)
+        finally:
+            node.close()
+            redis_server.close()
+
+    def paused_publish(self, port):
+        """CLIENT PAUSE WRITE holds PUBLISH (Redis 7: a may-replicate command) and the commands
+        pipelined behind it; CLIENT UNPAUSE releases them. Returns what the publisher got
+        while paused (None: nothing) and after."""
+        admin, pub = WireConn(port), WireConn(port)
+        admin.send("CLIENT", "PAUSE", "20000", "WRITE")
+        admin.drain()
+        pub.send("PUBLISH", "paused", "m")
+        pub.send("GET", "k")
+        held = pub.read_value(time.monotonic() + 1.0)
+        admin.send("CLIENT", "UNPAUSE")
+        admin.drain()
+        after = [pub.read_value(time.monotonic() + 30), pub.read_value(time.monotonic() + 30)]
+        admin.close()
+        pub.close()
+        return held, after
+
+    def test_client_pause_write_holds_publish(self):
+        redis_server = RealRedis()
+        node = Node()
+        try:
+            expected = self.paused_publish(redis_server.port)
+            self.assertEqual(expected, (None, [b":0\r\n", b"$-1\r\n"]))
+            self.assertEqual(self.paused_publish(node.port), expected)
+        finally:
+            node.close()
+            redis_server.close()
+
+
+def redis_client(port):
+    return redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
 
 
 class TrackingRedirectRESP2(unittest.TestCase):
