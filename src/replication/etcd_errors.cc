@@ -11,6 +11,19 @@ std::string CommitErrorReply(const absl::Status& status) {
            "disarmed";
   }
   std::string error = "ERR etcd: " + message;
+  // The two limits a single command can reach (a script or a MULTI/EXEC writing thousands of
+  // keys, a huge value): name the settings, on both sides, that bound it.
+  if (message.find(kEtcdTooManyOps) != std::string::npos) {
+    return error + " (the command's one etcd Txn has more operations than the etcd cluster's "
+                   "--max-txn-ops allows; nothing of it was applied. Raise etcd's "
+                   "--max-txn-ops and PetaCore's etcd-max-txn-ops, or split the work)";
+  }
+  if (message.find(kEtcdTooLarge) != std::string::npos) {
+    return error + " (the command's one etcd Txn is larger than the etcd cluster's "
+                   "--max-request-bytes allows; nothing of it was applied. Raise etcd's "
+                   "--max-request-bytes and PetaCore's etcd-max-request-bytes, or split the "
+                   "work)";
+  }
   if (message.empty()) error += absl::StatusCodeToString(status.code());
   return error;
 }

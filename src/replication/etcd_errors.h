@@ -13,10 +13,16 @@ namespace petacore::replication {
 /// compacts, defragments and disarms the alarm (`etcdctl alarm disarm`).
 inline constexpr std::string_view kEtcdNoSpace = "etcdserver: mvcc: database space exceeded";
 
+/// etcd v3's error texts for a Txn over --max-txn-ops operations in one list, and over
+/// --max-request-bytes: the commit is refused whole.
+inline constexpr std::string_view kEtcdTooManyOps = "etcdserver: too many operations in txn request";
+inline constexpr std::string_view kEtcdTooLarge = "etcdserver: request is too large";
+
 /// The Redis error reply (without '-' and CRLF) for a commit etcd answered with `status`.
 /// NOSPACE becomes an "OOM ..." error — Redis's class for "writes refused for lack of space,
 /// reads go on", which is what happens: reads are served by the local replica — naming the
-/// etcd alarm and what clears it; anything else is "ERR etcd: <etcd's message>".
+/// etcd alarm and what clears it; the Txn-size limits get etcd's message and the settings
+/// that bound it; anything else is "ERR etcd: <etcd's message>".
 std::string CommitErrorReply(const absl::Status& status);
 
 }  // namespace petacore::replication
