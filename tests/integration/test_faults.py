@@ -19,6 +19,7 @@ import harness
 import tcpproxy
 from faultload import Load, phase
 from harness import wait_for
+from resp_wire import WireConn
 
 # Short etcd deadline so that faults resolve quickly; the ack bound uses it too.
 NODE_ARGS = ["--etcd-timeout-ms", "2000"]
@@ -307,6 +308,36 @@ class LinkFaults(unittest.TestCase):
         wait_for(lambda: r.get(f"k{acked[-1]}") == str(acked[-1]).encode(), timeout=30,
                  what="the stalled node catches up")
         cluster.wait_converged(self.all_nodes, self.etcd)
+
+
+    def test_subscribe_with_unknown_outcome_delivers_nothing(self):
+        """SUBSCRIBE's commit reaches etcd but its answer does not (frozen links): the client
+        gets an etcd error, the subscription key is committed all the same and counted
+        cluster-wide, yet the connection is not subscribed: it gets no message, stays out of
+        RESP2's subscribed mode, and its disconnection removes the key."""
+        sub = WireConn(self.cut_node.port)
+        for p in self.proxies:
+            p.freeze()
+        try:
+            sub.send("SUBSCRIBE", "doubt")
+            reply = sub.read_value(time.monotonic() + 60)
+        finally:
+            for p in self.proxies:
+                p.thaw()
+        self.assertIsNotNone(reply, "no answer to SUBSCRIBE within 60 s")
+        self.assertTrue(reply.startswith(b"-ERR etcd"), reply)
+        other = self.nodes[0].client()
+        wait_for(lambda: other.pubsub_numsub("doubt") == [(b"doubt", 1)], timeout=30,
+                 what="the committed subscription key counted on another node")
+        self.assertEqual(other.publish("doubt", "not for you"), 1)
+        wait_for(lambda: cluster.applied_revision(self.cut_node) >= self.etcd.revision(),
+                 timeout=30, what="the proxied node applied the publish")
+        self.assertEqual(sub.drain(), [])  # no message; PING answered as outside subscribed mode
+        sub.send("GET", "k")
+        self.assertEqual(sub.read_value(time.monotonic() + 30), b"$-1\r\n")
+        sub.close()
+        wait_for(lambda: other.pubsub_numsub("doubt") == [(b"doubt", 0)], timeout=30,
+                 what="the key dropped with its connection")
 
 
 if __name__ == "__main__":
