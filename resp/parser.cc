@@ -172,6 +172,10 @@ bool Parser::FindLineEnd(std::string_view buffer, char term, const char* too_big
   const void* hit = from < buffer.size()
                         ? std::memchr(buffer.data() + from, term, buffer.size() - from)
                         : nullptr;
+  scanned_bytes_ += (hit == nullptr ? buffer.size()
+                                     : static_cast<size_t>(static_cast<const char*>(hit) -
+                                                           buffer.data()) + 1) -
+                    std::min(from, buffer.size());
   if (hit == nullptr) {
     scan_ = buffer.size();
     if (buffer.size() - pos_ > limits_.max_inline_len) Fail(too_big);

@@ -74,6 +74,11 @@ class Parser {
   /// Forgets any partial progress (e.g. after the caller dropped its buffer).
   void Reset();
 
+  /// Bytes examined by line-terminator searches since construction: the parser's work
+  /// measured in bytes, independent of the machine's speed (tests assert it is linear in the
+  /// input, however the input is split). Bulk payloads are never searched.
+  size_t scanned_bytes() const { return scanned_bytes_; }
+
  private:
   Result Fail(std::string text);
   Result ParseInline(std::string_view buffer, Command* out);
@@ -92,6 +97,7 @@ class Parser {
   int64_t pending_bulk_len_ = -1;  // payload length of the next arg; -1 until "$<n>" is parsed
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of complete args
   std::string scratch_;                           // unescaped quoted inline args (see Command)
+  size_t scanned_bytes_ = 0;                      // see scanned_bytes()
 };
 
 }  // namespace petacore::resp
