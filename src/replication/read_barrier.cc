@@ -44,6 +44,11 @@ int64_t ReadBarrier::readers() const {
   return readers_;
 }
 
+int64_t ReadBarrier::waiting() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int64_t>(current_.size() + next_.size());
+}
+
 ReadBarrier::Fetch EtcdRevisionFetch(etcdlink::Client& client, std::string key) {
   etcdlink::TxnRequest request;
   etcdlink::Op range = etcdlink::Op::Get(std::move(key));

@@ -45,6 +45,8 @@ class ReadBarrier {
   int64_t fetches() const;
   /// Readers answered so far.
   int64_t readers() const;
+  /// Readers registered and not answered yet (waiting for the in-flight or the next fetch).
+  int64_t waiting() const;
 
  private:
   void StartFetch(std::unique_lock<std::mutex>& lock);

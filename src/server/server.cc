@@ -161,6 +161,7 @@ int RunServer(const config::Config& config) {
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
              line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers()) +
+             line("read_barrier_waiting", b->waiting()) +
              line("etcd_auth_refreshes", cl->auth_refreshes());
     };
   }

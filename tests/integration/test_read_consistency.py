@@ -6,6 +6,7 @@ import unittest
 
 import redis
 
+import tcpproxy
 from harness import Etcd, Node, wait_for
 
 
@@ -107,31 +108,47 @@ class ReadConsistency(unittest.TestCase):
         self.assertEqual(cb.get("foreign"), b"w")
 
     def test_concurrent_linearizable_readers_share_fetches(self):
-        self.a.client().set("shared", "v")
-        before_fetch = info_field(self.b.client(), "read_barrier_fetches")
-        before_read = info_field(self.b.client(), "read_barrier_readers")
-        errors = []
+        # Node C reaches etcd through a proxy that the test freezes (requests go up, answers
+        # are held): the first reader's fetch stays in flight while the 7 others register,
+        # so they must all share ONE next fetch: 2 fetches for 8 readers. Without batching
+        # it would take 8.
+        proxy = tcpproxy.TcpProxy([self.etcd.endpoint])
+        link = type("Link", (), {"endpoint": proxy.endpoint})
+        node = Node(link, extra_args=["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
+                                      "--read-consistency", "linearizable",
+                                      "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
+        try:
+            self.a.client().set("shared", "v")
+            cc = node.client(socket_timeout=90)
+            self.assertEqual(cc.get("shared"), b"v")
+            before_fetch = info_field(cc, "read_barrier_fetches")
+            before_read = info_field(cc, "read_barrier_readers")
+            got, errors = [], []
 
-        def reader():
-            c = self.b.client()
+            def reader():
+                try:
+                    got.append(node.client(socket_timeout=90).get("shared"))
+                except Exception as e:  # surfaced below
+                    errors.append(e)
+
+            proxy.freeze()
+            threads = [threading.Thread(target=reader) for _ in range(8)]
             try:
-                for _ in range(200):
-                    if c.get("shared") != b"v":
-                        errors.append("wrong value")
-            except Exception as e:  # surfaced below
-                errors.append(e)
-
-        threads = [threading.Thread(target=reader) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(errors, [])
-        cb = self.b.client()
-        self.assertEqual(info_field(cb, "read_barrier_readers") - before_read, 1600)
-        fetches = info_field(cb, "read_barrier_fetches") - before_fetch
-        self.assertGreater(fetches, 0)
-        self.assertLessEqual(fetches, 1600)
+                for t in threads:
+                    t.start()
+                wait_for(lambda: info_field(cc, "read_barrier_waiting") == 8, timeout=60,
+                         what="8 linearizable readers waiting")
+            finally:
+                proxy.thaw()
+            for t in threads:
+                t.join(timeout=90)
+            self.assertEqual(errors, [])
+            self.assertEqual(got, [b"v"] * 8)
+            self.assertEqual(info_field(cc, "read_barrier_readers") - before_read, 8)
+            self.assertEqual(info_field(cc, "read_barrier_fetches") - before_fetch, 2)
+        finally:
+            node.close()
+            proxy.close()
 
     def test_etcd_down_linearizable_read_fails_local_read_serves(self):
         # Last by name order: it restarts etcd.
