@@ -25,8 +25,10 @@ namespace {
 constexpr const char* kEnvFactoryKey = "petacore.function_env";  // () -> env, end_load
 constexpr std::chrono::milliseconds kLoadTimeout{500};           // Redis's LOAD_TIMEOUT_MS
 
-// The load-time environment. `redis` holds only what Redis 7.0's library API holds; any
-// other name, global or in `redis`, is an error; nothing may be assigned. When the load ends,
+// The load-time environment (its chunk is named "=sandbox" like the scripts' sandbox, so the
+// error handler reports the user's frame, not this one). `redis` holds only what Redis 7.0's
+// library API holds; any other name, global or in `redis`, is an error; nothing may be
+// assigned. When the load ends,
 // the environment falls through to the scripts' sandbox, which the registered functions
 // then see (closures keep the environment of the chunk that made them).
 constexpr const char* kEnvSource = R"lua(
@@ -210,7 +212,7 @@ void PushEnvFactory(lua_State* L) {
   lua_getfield(L, LUA_REGISTRYINDEX, kEnvFactoryKey);
   if (lua_isfunction(L, -1)) return;
   lua_pop(L, 1);
-  if (luaL_loadbuffer(L, kEnvSource, std::strlen(kEnvSource), "=function_env") != 0) {
+  if (luaL_loadbuffer(L, kEnvSource, std::strlen(kEnvSource), "=sandbox") != 0) {
     spdlog::critical("lua function environment: {}", lua_tostring(L, -1));
     std::abort();
   }
