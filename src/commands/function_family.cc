@@ -255,16 +255,35 @@ void FunctionRestore(CommandContext& ctx) {
   size_t pos = 0;
   while (data.size() - pos > 10) {
     const auto type = static_cast<uint8_t>(data[pos++]);
-    if (type == rdb::kOpcodeFunctionPreGa) {
-      ctx.out.Error("ERR Pre-GA function format not supported");
-      return;
-    }
-    if (type != rdb::kOpcodeFunction2) {
+    if (type != rdb::kOpcodeFunction2 && type != rdb::kOpcodeFunctionPreGa) {
       ctx.out.Error("ERR given type is not a function");
       return;
     }
+    // Strings are read from the whole payload, footer included, as Redis's rio does.
     std::string code;
-    if (!rdb::ReadString(data.substr(0, data.size() - 10), &pos, &code)) {
+    if (type == rdb::kOpcodeFunctionPreGa) {
+      // Redis 7.0 rc1/rc2: name, engine, an optional description, then the code, which
+      // becomes "#!<engine> name=<name>\n<code>".
+      std::string name, engine, desc, blob;
+      uint64_t has_desc;
+      const char* err = nullptr;
+      if (!rdb::ReadString(data, &pos, &name)) {
+        err = "ERR Failed loading library name";
+      } else if (!rdb::ReadString(data, &pos, &engine)) {
+        err = "ERR Failed loading engine name";
+      } else if (!rdb::ReadLength(data, &pos, &has_desc)) {
+        err = "ERR Failed loading library description indicator";
+      } else if (has_desc && !rdb::ReadString(data, &pos, &desc)) {
+        err = "ERR Failed loading library description";
+      } else if (!rdb::ReadString(data, &pos, &blob)) {
+        err = "ERR Failed loading library blob";
+      }
+      if (err != nullptr) {
+        ctx.out.Error(err);
+        return;
+      }
+      code = "#!" + engine + " name=" + name + "\n" + blob;
+    } else if (!rdb::ReadString(data, &pos, &code)) {
       ctx.out.Error("ERR Failed loading library payload");
       return;
     }

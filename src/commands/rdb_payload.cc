@@ -99,6 +99,11 @@ bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
 
 }  // namespace
 
+bool ReadLength(std::string_view in, size_t* pos, uint64_t* len) {
+  bool encoded;
+  return ReadLength(in, pos, len, &encoded) && !encoded;
+}
+
 void AppendString(std::string* out, std::string_view s) {
   AppendLength(out, s.size());
   out->append(s);

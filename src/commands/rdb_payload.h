@@ -16,12 +16,16 @@ namespace petacore::commands::rdb {
 inline constexpr uint16_t kRdbVersion = 10;
 /// RDB opcode of a function library in a payload (Redis 7.0 GA: the library's code only).
 inline constexpr uint8_t kOpcodeFunction2 = 245;
-/// The pre-GA opcode (name, engine, description, code), which Redis 7.0 refuses to load.
+/// The pre-GA opcode (Redis 7.0 rc1/rc2: name, engine, description, code).
 inline constexpr uint8_t kOpcodeFunctionPreGa = 246;
 
 /// Appends `s` as an RDB string: its length (RDB length encoding) then its bytes,
 /// uncompressed (every Redis version reads that).
 void AppendString(std::string* out, std::string_view s);
+
+/// Reads an RDB length at `*pos` (not a special encoding) and advances `*pos`; false when
+/// the bytes are not a length.
+bool ReadLength(std::string_view in, size_t* pos, uint64_t* len);
 
 /// Reads an RDB string at `*pos` of `in` (plain, integer-encoded or LZF-compressed) into
 /// `*out` and advances `*pos`; false when the bytes are not a valid string.
