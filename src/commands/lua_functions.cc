@@ -236,12 +236,21 @@ void PushEnvFactory(lua_State* L) {
 // The libraries this thread compiled, and which library each function name belonged to when
 // compiled (a hint, checked against the stored code before use).
 struct Cache {
+  lua_State* state = nullptr;  // the state the references below belong to
   std::map<std::string, std::unique_ptr<Library>, std::less<>> libraries;
   std::unordered_map<std::string, std::string> function_library;
 };
 
+// This thread's cache; emptied if the thread's Lua state is not the one it was built in (a
+// state replaced by another takes its references with it).
 Cache& ThreadCache() {
   thread_local Cache cache;
+  lua_State* L = State();
+  if (cache.state != L) {
+    cache.libraries.clear();
+    cache.function_library.clear();
+    cache.state = L;
+  }
   return cache;
 }
 
