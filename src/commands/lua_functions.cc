@@ -3,13 +3,13 @@
 // each thread's compiled libraries.
 #include "commands/lua_functions.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <lauxlib.h>
@@ -95,7 +95,8 @@ bool ReadFlags(lua_State* L, uint32_t* flags) {
     if (!name) return false;
     bool found = false;
     for (const auto& f : kScriptFlagNames) {
-      if (f.name.size() == name->size() && strncasecmp(f.name.data(), name->data(), name->size()) == 0) {
+      if (f.name.size() == name->size() &&
+          strncasecmp(f.name.data(), name->data(), name->size()) == 0) {
         out |= f.flag;
         found = true;
         break;
@@ -119,7 +120,8 @@ int RegisterFunction(lua_State* L) {
     RegisterError(L, "redis.register_function can only be called on FUNCTION LOAD command");
   }
   const int argc = lua_gettop(L);
-  if (argc < 1 || argc > 2) RegisterError(L, "wrong number of arguments to redis.register_function");
+  if (argc < 1 || argc > 2)
+    RegisterError(L, "wrong number of arguments to redis.register_function");
   FunctionInfo fn;
   std::optional<std::string> name;
   if (argc == 2) {
@@ -132,8 +134,9 @@ int RegisterFunction(lua_State* L) {
     fn.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   } else {
     if (!lua_istable(L, 1)) {
-      RegisterError(L, "calling redis.register_function with a single argument is only "
-                       "applicable to Lua table (representing named arguments).");
+      RegisterError(L,
+                    "calling redis.register_function with a single argument is only "
+                    "applicable to Lua table (representing named arguments).");
     }
     const char* err = nullptr;
     lua_pushnil(L);
@@ -164,8 +167,9 @@ int RegisterFunction(lua_State* L) {
         }
       } else if (strcasecmp(key.c_str(), "flags") == 0) {
         if (!lua_istable(L, -1)) {
-          err = "flags argument to redis.register_function must be a table representing "
-                "function flags";
+          err =
+              "flags argument to redis.register_function must be a table representing "
+              "function flags";
         } else if (!ReadFlags(L, &fn.flags)) {
           err = "unknown flag given";
         }
@@ -175,7 +179,8 @@ int RegisterFunction(lua_State* L) {
       lua_pop(L, 1);  // the value
     }
     if (err == nullptr && !name) err = "redis.register_function must get a function name argument";
-    if (err == nullptr && fn.ref == LUA_NOREF) err = "redis.register_function must get a callback argument";
+    if (err == nullptr && fn.ref == LUA_NOREF)
+      err = "redis.register_function must get a callback argument";
     if (err != nullptr) {
       Unref(L, fn.ref);
       RegisterError(L, err);
@@ -184,8 +189,9 @@ int RegisterFunction(lua_State* L) {
   // functionLibCreateFunction (its name error names libraries, as Redis 7.0's does).
   const char* err = nullptr;
   if (!ValidName(*name)) {
-    err = "Library names can only contain letters, numbers, or underscores(_) and must be at "
-          "least one character long";
+    err =
+        "Library names can only contain letters, numbers, or underscores(_) and must be at "
+        "least one character long";
   } else if (lib->Find(*name) != nullptr) {
     err = "Function already exists in the library";
   }
@@ -194,8 +200,9 @@ int RegisterFunction(lua_State* L) {
     RegisterError(L, err);
   }
   fn.name = std::move(*name);
-  auto pos = std::lower_bound(lib->functions.begin(), lib->functions.end(), fn.name,
-                              [](const FunctionInfo& f, const std::string& n) { return f.name < n; });
+  auto pos =
+      std::lower_bound(lib->functions.begin(), lib->functions.end(), fn.name,
+                       [](const FunctionInfo& f, const std::string& n) { return f.name < n; });
   lib->functions.insert(pos, std::move(fn));
   return 0;
 }
@@ -254,7 +261,8 @@ Cache& ThreadCache() {
   return cache;
 }
 
-void Forget(Cache& cache, std::map<std::string, std::unique_ptr<Library>, std::less<>>::iterator it) {
+void Forget(Cache& cache,
+            std::map<std::string, std::unique_ptr<Library>, std::less<>>::iterator it) {
   Release(*it->second);
   for (const auto& fn : it->second->functions) {
     auto hint = cache.function_library.find(fn.name);
@@ -404,9 +412,9 @@ std::vector<const Library*> StoredLibraries(keyspace::TxnView& txn) {
   txn.GuardRange(kLibraryPrefix, kLibraryPrefixEnd);
   Cache& cache = ThreadCache();
   for (auto it = cache.libraries.begin(); it != cache.libraries.end();) {
-    bool still = std::binary_search(
-        stored.begin(), stored.end(), std::make_pair(it->first, std::string()),
-        [](const auto& a, const auto& b) { return a.first < b.first; });
+    bool still =
+        std::binary_search(stored.begin(), stored.end(), std::make_pair(it->first, std::string()),
+                           [](const auto& a, const auto& b) { return a.first < b.first; });
     auto next = std::next(it);
     if (!still) Forget(cache, it);
     it = next;

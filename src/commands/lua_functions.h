@@ -24,8 +24,12 @@
 namespace petacore::commands::lua {
 
 /// The internal keys of the libraries: kLibraryPrefix + library name -> library code.
-inline constexpr std::string_view kLibraryPrefix = "\xff" "function/";
-inline constexpr std::string_view kLibraryPrefixEnd = "\xff" "function0";  // '/' + 1
+inline constexpr std::string_view kLibraryPrefix =
+    "\xff"
+    "function/";
+inline constexpr std::string_view kLibraryPrefixEnd =
+    "\xff"
+    "function0";  // '/' + 1
 
 /// The store key of library `name`.
 std::string LibraryKey(std::string_view name);
@@ -41,7 +45,7 @@ struct FunctionInfo {
 /// A library compiled in this thread's state.
 struct Library {
   std::string name;
-  std::string code;  ///< the whole code, metadata line included (what is stored)
+  std::string code;                     ///< the whole code, metadata line included (what is stored)
   std::vector<FunctionInfo> functions;  ///< sorted by name
   const FunctionInfo* Find(std::string_view fn) const;
 };

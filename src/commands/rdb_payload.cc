@@ -88,7 +88,8 @@ bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
       len += static_cast<uint8_t>(in[ip++]);
     }
     if (ip >= in.size()) return false;
-    size_t distance = ((static_cast<size_t>(ctrl & 0x1f) << 8) | static_cast<uint8_t>(in[ip++])) + 1;
+    size_t distance =
+        ((static_cast<size_t>(ctrl & 0x1f) << 8) | static_cast<uint8_t>(in[ip++])) + 1;
     len += 2;
     if (distance > out->size() || out->size() + len > out_len) return false;
     size_t from = out->size() - distance;
@@ -126,10 +127,12 @@ bool ReadString(std::string_view in, size_t* pos, std::string* out) {
       size_t bytes = len == kEncInt8 ? 1 : len == kEncInt16 ? 2 : 4;
       if (in.size() - *pos < bytes) return false;
       uint32_t v = 0;
-      for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
+      for (size_t i = 0; i < bytes; ++i)
+        v |= static_cast<uint32_t>(static_cast<uint8_t>(in[*pos + i])) << (8 * i);
       *pos += bytes;
-      int64_t value = bytes == 1 ? static_cast<int8_t>(v) : bytes == 2 ? static_cast<int16_t>(v)
-                                                                        : static_cast<int32_t>(v);
+      int64_t value = bytes == 1   ? static_cast<int8_t>(v)
+                      : bytes == 2 ? static_cast<int16_t>(v)
+                                   : static_cast<int32_t>(v);
       *out = std::to_string(value);
       return true;
     }

@@ -38,12 +38,24 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* words) {
         } else if (c == '\\' && i + 1 < line.size()) {
           char e = line[++i];
           switch (e) {
-            case 'n': word.push_back('\n'); break;
-            case 'r': word.push_back('\r'); break;
-            case 't': word.push_back('\t'); break;
-            case 'b': word.push_back('\b'); break;
-            case 'a': word.push_back('\a'); break;
-            default: word.push_back(e); break;
+            case 'n':
+              word.push_back('\n');
+              break;
+            case 'r':
+              word.push_back('\r');
+              break;
+            case 't':
+              word.push_back('\t');
+              break;
+            case 'b':
+              word.push_back('\b');
+              break;
+            case 'a':
+              word.push_back('\a');
+              break;
+            default:
+              word.push_back(e);
+              break;
           }
         } else if (c == '"') {
           // A closing quote must be followed by a space or the end.
@@ -106,9 +118,8 @@ std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* shebang
     size_t start = 0;
     while (!list.empty()) {
       size_t comma = list.find(',', start);
-      std::string_view name = list.substr(start, comma == std::string_view::npos
-                                                     ? std::string_view::npos
-                                                     : comma - start);
+      std::string_view name = list.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       bool found = false;
       for (const auto& f : kScriptFlagNames) {
         if (f.name == name) {  // case-sensitive, as Redis's strcmp
