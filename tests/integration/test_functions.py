@@ -5,6 +5,7 @@ match exactly; FUNCTION LIST compared without Redis's dictionary order), FUNCTIO
 payloads moved both ways between Redis and PetaCore, and on two nodes of one etcd: libraries
 are cluster-wide and survive a restart.
 """
+import threading
 import unittest
 
 import redis
@@ -318,6 +319,26 @@ class FunctionsAgainstRedis(AgainstRedisTestCase):
         self.same("CONFIG", "SET", "maxmemory", "0")
         self.same("GET", "x")
 
+    def test_resp3_replies(self):
+        """FUNCTION LIST / STATS are maps (flags a set, a missing description null) in
+        RESP3; FCALL replies as RESP2 (functions do not call redis.setresp here)."""
+        pc3, rr3 = RawConn(self.node.port, protocol=3), RawConn(self.redis.port, protocol=3)
+        try:
+            for c in (pc3, rr3):
+                c.call("HELLO", "3")
+            lib = library("r3", "redis.register_function{function_name='f', callback="
+                                "function() return {1, 'x', {ok='y'}} end, "
+                                "flags={'no-writes', 'allow-oom'}}")
+            for args in [("FUNCTION", "LOAD", lib), ("FUNCTION", "LIST"),
+                         ("FUNCTION", "LIST", "WITHCODE"), ("FUNCTION", "STATS"),
+                         ("FCALL", "f", 0), ("FCALL_RO", "f", 0), ("FCALL", "nosuch", 0)]:
+                with self.subTest(args=args):
+                    want, got = rr3.call(*args), pc3.call(*args)
+                    self.assertEqual(got, want, f"{args!r}")
+        finally:
+            pc3.close()
+            rr3.close()
+
     def test_dump_restore_between_servers(self):
         big = library("big", "\n".join(
             f"redis.register_function('f{i}', function(keys, args) return {i} end)"
@@ -422,6 +443,58 @@ class FunctionsReplicated(ReplicatedTestCase):
         wait_for(lambda: self.fcall(a, "hello", 0, "x") == "error: Function not found",
                  what="deleted on A")
         self.assertEqual(a.client().function_list(), [])
+
+    def test_replaced_while_compiled_on_other_threads(self):
+        """Connections on both io threads of each node compiled the old library; after a
+        REPLACE on another node, none of them runs the old code."""
+        conns = [n.client(single_connection_client=True) for n in (self.a, self.b)
+                 for _ in range(4)]
+        try:
+            self.a.client().function_load(self.LIB)
+            for c in conns:
+                wait_for(lambda: c.fcall("hello", 0, "x") == b"v1:x", what="v1 everywhere")
+            self.b.client().function_load(self.LIB.replace("v1:", "v2:"), replace=True)
+            for c in conns:
+                wait_for(lambda: c.fcall("hello", 0, "x") == b"v2:x", what="v2 everywhere")
+            # Once v2 was seen on a connection, v1 never comes back there.
+            for c in conns:
+                self.assertEqual(c.fcall("hello", 0, "y"), b"v2:y")
+        finally:
+            for c in conns:
+                c.close()
+
+    def test_concurrent_loads_of_one_function_name(self):
+        """Two libraries registering the same function, loaded at once on A and B: exactly
+        one commits; the other answers Redis's collision error."""
+        results = []
+        for round_ in range(5):
+            self.a.client().function_flush()
+            wait_for(lambda: self.b.client().function_list() == [], what="flushed")
+            libs = [library(f"l{round_}{side}", "redis.register_function('same', "
+                                                f"function() return '{side}' end)")
+                    for side in "ab"]
+            out = {}
+
+            def load(node, code, side):
+                try:
+                    out[side] = node.client().function_load(code)
+                except redis.ResponseError as e:
+                    out[side] = str(e)
+
+            threads = [threading.Thread(target=load, args=(n, code, side))
+                       for n, code, side in ((self.a, libs[0], "a"), (self.b, libs[1], "b"))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+            ok = [side for side in "ab" if isinstance(out.get(side), bytes)]
+            self.assertEqual(len(ok), 1, out)
+            loser = "b" if ok == ["a"] else "a"
+            self.assertIn(out[loser], ("Function same already exists",))
+            wait_for(lambda: self.fcall(self.a, "same", 0) == ok[0].encode()
+                     and self.fcall(self.b, "same", 0) == ok[0].encode(), what="winner")
+            results.append(ok[0])
+        self.assertEqual(len(results), 5)
 
     def test_flush_and_restore_cluster_wide(self):
         a, b = self.a, self.b
