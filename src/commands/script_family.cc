@@ -62,8 +62,10 @@ bool ParseNumKeys(CommandContext& ctx, int64_t* numkeys) {
 }
 
 // Compiles `body` (its shebang line left out, its line feed kept) unless compiled, checks
-// its flags (script_flags.h) and runs it. `ro`: EVAL_RO / EVALSHA_RO.
-void RunScript(CommandContext& ctx, std::string_view sha, std::string_view body,
+// its flags (script_flags.h) and runs it. `ro`: EVAL_RO / EVALSHA_RO. Returns false when the
+// script was refused before running — it does not compile (a bad shebang or Lua syntax) or
+// its flags refuse it over maxmemory (Redis's processCommand) — and is not to be cached.
+bool RunScript(CommandContext& ctx, std::string_view sha, std::string_view body,
                int64_t numkeys, bool ro) {
   uint32_t flags;
   size_t shebang_len;
@@ -71,9 +73,9 @@ void RunScript(CommandContext& ctx, std::string_view sha, std::string_view body,
   if (err.empty() && !lua::IsCompiled(sha)) err = lua::Compile(sha, body.substr(shebang_len));
   if (!err.empty()) {
     ctx.out.Error(err);
-    return;
+    return false;
   }
-  if (!CheckScriptStart(ctx, flags, ro)) return;
+  if (!CheckScriptStart(ctx, flags, ro)) return false;
   auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
   lua::RunOptions opts;
@@ -81,6 +83,7 @@ void RunScript(CommandContext& ctx, std::string_view sha, std::string_view body,
   opts.read_only = ScriptReadOnly(flags, ro);
   opts.allow_oom = ScriptAllowsOom(flags);
   lua::Run(ctx, keys, argv, opts);
+  return true;
 }
 
 void EvalGeneric(CommandContext& ctx, bool read_only) {
@@ -88,7 +91,7 @@ void EvalGeneric(CommandContext& ctx, bool read_only) {
   if (!ParseNumKeys(ctx, &numkeys)) return;
   std::string_view body = ctx.args[1];
   std::string sha = lua::Sha1Hex(body);
-  RunScript(ctx, sha, body, numkeys, read_only);
+  if (!RunScript(ctx, sha, body, numkeys, read_only)) return;
   // After the run, so that a script that has not written is still recognisable as such
   // while it runs (lua_engine.h's time limit).
   if (!read_only) StoreScript(ctx, sha, body);
@@ -107,7 +110,8 @@ void EvalShaGeneric(CommandContext& ctx, bool read_only) {
     ctx.out.Error(kErrNoScript);
     return;
   }
-  RunScript(ctx, sha, std::string(*body), numkeys, read_only);
+  RunScript(ctx, sha, *body, numkeys, read_only);  // the view outlives the run: scripts
+                                                   // cannot write the script cache
 }
 
 void Eval(CommandContext& ctx) { EvalGeneric(ctx, false); }

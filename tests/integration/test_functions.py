@@ -293,6 +293,9 @@ class FunctionsAgainstRedis(AgainstRedisTestCase):
             with self.subTest(args=args):
                 self.same(*args)
         self.same("GET", "x")
+        # Scripts that do not compile are not cached.
+        self.same("SCRIPT", "EXISTS", "355ab451ce9a7a3b164e09bc2be3e23d9533838f",
+                  "f76d38084aec569ee9cdabc39bd668be29465a92")
 
     def test_maxmemory_and_flags(self):
         """Over maxmemory: scripts that may write are refused at start unless allow-oom; a
@@ -316,6 +319,10 @@ class FunctionsAgainstRedis(AgainstRedisTestCase):
         ]:
             with self.subTest(args=args):
                 self.same(*args)
+        # A script refused at start over maxmemory is not cached (Redis refuses it before
+        # EVAL runs); one that ran is.
+        self.same("SCRIPT", "EXISTS", "cb70127618f0b0be70c53cf6bfcfa54a29d9b0c0",
+                  "4cb91861d207e5689edc816618ab68f9d6de3b44")
         self.same("CONFIG", "SET", "maxmemory", "0")
         self.same("GET", "x")
 
