@@ -53,7 +53,8 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* words);
 std::string ParseShebang(std::string_view body, uint32_t* flags, size_t* shebang_len);
 
 /// Whether maxmemory is set and the node's used memory (the store's bytes, as INFO's
-/// used_memory and the Driver's check) is above it.
+/// used_memory and the Driver's check) is above it. Free when maxmemory is 0; otherwise it
+/// reads ServerView::Stats (which briefly takes the clients mutex).
 bool OverMaxmemory(ServerView& server);
 
 /// The checks before a script with `flags` runs (scriptPrepareForRun, and processCommand's
