@@ -20,6 +20,7 @@ extern "C" {
 }
 
 #include "commands/lua_internal.h"
+#include "commands/script_flags.h"
 #include "config/config.h"
 
 namespace petacore::commands::lua {
@@ -108,27 +109,36 @@ void ForgetCompiled() {
   lua_gc(L, LUA_GCCOLLECT, 0);
 }
 
-void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_view> keys,
-         std::span<const std::string_view> argv, bool read_only) {
+void Run(CommandContext& ctx, std::span<const std::string_view> keys,
+         std::span<const std::string_view> argv, const RunOptions& opts) {
+  const std::string_view sha = opts.sha;
+  const bool is_function = opts.function_ref != LUA_NOREF;
   lua_State* L = State();
   const int base = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
   const int handler = lua_gettop(L);
-  PushFunction(L, sha);
+  if (is_function) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, opts.function_ref);
+  } else {
+    PushFunction(L, sha);
+  }
   if (!lua_isfunction(L, -1)) {
     lua_settop(L, base);
-    ctx.out.Error("-NOSCRIPT No matching script. Please use EVAL.");
+    ctx.out.Error(is_function ? "ERR Function not found"
+                              : "-NOSCRIPT No matching script. Please use EVAL.");
     return;
   }
+  // EVAL: KEYS and ARGV are globals; FCALL: the function's two arguments.
   PushArray(L, keys);
-  lua_setglobal(L, "KEYS");
+  if (!is_function) lua_setglobal(L, "KEYS");
   PushArray(L, argv);
-  lua_setglobal(L, "ARGV");
+  if (!is_function) lua_setglobal(L, "ARGV");
 
   Frame frame;
   frame.ctx = &ctx;
-  frame.read_only = read_only;
+  frame.read_only = opts.read_only;
   frame.started_with_writes = ctx.txn.has_writes();
+  frame.deny_oom = !opts.allow_oom && OverMaxmemory(ctx.server);  // Redis's pre-command state
   {
     const int64_t threshold_ms = ctx.server.Options().busy_reply_threshold_ms.get();
     if (threshold_ms > 0) {
@@ -140,7 +150,7 @@ void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_
   current_frame = &frame;
   const int saved_db = ctx.session.db;
   lua_sethook(L, Hook, LUA_MASKCOUNT, 100000);
-  int rc = lua_pcall(L, 0, 1, handler);
+  int rc = lua_pcall(L, is_function ? 2 : 0, 1, handler);
   lua_sethook(L, nullptr, 0, 0);
   current_frame = saved;
   ctx.session.db = saved_db;  // a SELECT inside the script ends with it, as Redis
@@ -157,14 +167,16 @@ void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_
     lua_getfield(L, -1, "source");
     lua_getfield(L, -2, "line");
     if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-      msg += " script: " + std::string(sha) + ", on " + lua_tostring(L, -2) + ":" +
+      msg += " script: " + std::string(is_function ? opts.function_name : sha) + ", on " +
+             lua_tostring(L, -2) + ":" +
              lua_tostring(L, -1) + ".";
     }
     lua_pop(L, 2);
     ctx.out.Error(msg);
   } else {
     const char* s = lua_tostring(L, -1);
-    ctx.out.Error("Error running script f_" + std::string(sha) + ", " +
+    ctx.out.Error("Error running script " +
+                  (is_function ? std::string(opts.function_name) : "f_" + std::string(sha)) + ", " +
                   std::string(s ? s : "execution failure").substr(0, 100));
   }
   lua_settop(L, base);

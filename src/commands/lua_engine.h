@@ -36,14 +36,41 @@ std::string Compile(std::string_view sha, std::string_view body);
 /// entry can never run a different body (EVALSHA checks the cluster-wide cache first).
 void ForgetCompiled();
 
-/// Runs the compiled function f_<sha> (Compile first) with KEYS = `keys` and ARGV = `argv`,
-/// and writes its reply (or its error, "... script: <sha>, on @user_script:<line>.") to
-/// ctx.out in RESP2. `read_only`: EVAL_RO / EVALSHA_RO — write commands are refused inside.
+/// What Run calls and under which script flags (script_flags.h).
+struct RunOptions {
+  /// EVAL / EVALSHA: the compiled function f_<sha> (Compile first); KEYS and ARGV are globals.
+  std::string_view sha;
+  /// FCALL / FCALL_RO (lua_functions.h): the registry reference of the library function to
+  /// call with (keys, args) as its two arguments; LUA_NOREF (-2) for EVAL.
+  int function_ref = -2;
+  /// The name error texts give the function ("... script: <name>, on @user_function:3.");
+  /// empty for EVAL (the sha is used).
+  std::string_view function_name;
+  /// Write commands are refused inside ("Write commands are not allowed from read-only
+  /// scripts."): EVAL_RO / EVALSHA_RO / FCALL_RO, and no-writes scripts.
+  bool read_only = false;
+  /// allow-oom: deny-oom commands run even over maxmemory. Otherwise, as Redis's
+  /// scriptVerifyOOM, a deny-oom command is refused with the OOM error when the node was over
+  /// maxmemory as the script started and the script has not written yet.
+  bool allow_oom = false;
+};
+
+/// Runs a script (opts says which) with `keys` and `argv`, and writes its reply (or its error,
+/// "... script: <sha or name>, on @user_script:<line>.") to ctx.out in RESP2.
 /// redis.call / redis.pcall run the called command on ctx.txn as the caller's session (ACL,
 /// selected database — restored afterwards, as Redis). A script that has not written is
 /// stopped with an error once it runs longer than 10 × busy-reply-threshold (PetaCore has no
 /// SCRIPT KILL yet); one that has written runs to its end, as Redis's unkillable scripts.
-void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_view> keys,
-         std::span<const std::string_view> argv, bool read_only);
+void Run(CommandContext& ctx, std::span<const std::string_view> keys,
+         std::span<const std::string_view> argv, const RunOptions& opts);
+
+/// Run of the compiled function f_<sha> with no flags but `read_only` (EVAL_RO / EVALSHA_RO).
+inline void Run(CommandContext& ctx, std::string_view sha, std::span<const std::string_view> keys,
+                std::span<const std::string_view> argv, bool read_only) {
+  RunOptions opts;
+  opts.sha = sha;
+  opts.read_only = read_only;
+  Run(ctx, keys, argv, opts);
+}
 
 }  // namespace petacore::commands::lua

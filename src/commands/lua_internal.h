@@ -29,6 +29,9 @@ struct Frame {
   CommandContext* ctx = nullptr;
   bool read_only = false;
   bool started_with_writes = false;
+  /// Deny-oom commands are refused until the script writes (over maxmemory at its start,
+  /// not allow-oom): Redis's scriptVerifyOOM.
+  bool deny_oom = false;
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
 };

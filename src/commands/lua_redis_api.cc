@@ -63,6 +63,9 @@ int RedisGenericCall(lua_State* L, bool raise) {
       err = "This Redis command is not allowed from script";
     } else if (frame->read_only && (spec->flags & (kWrite | kInternalWrite))) {
       err = "Write commands are not allowed from read-only scripts.";
+    } else if (frame->deny_oom && (spec->flags & kDenyOom) &&
+               !(frame->ctx->txn.has_writes() && !frame->started_with_writes)) {
+      err = "-OOM command not allowed when used memory > 'maxmemory'.";
     } else {
       CommandContext& ctx = *frame->ctx;
       if (ctx.session.acl_user) {

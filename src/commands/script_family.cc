@@ -7,13 +7,15 @@
 // the EVALSHA re-run and answer NOSCRIPT). EVAL / EVALSHA run as one Job (kInternalWrite):
 // every redis.call inside runs on the same TxnView, and the script commits once.
 // EVAL_RO / EVALSHA_RO run on the read path: no commit, write commands refused; EVAL_RO does
-// not add its script to the cluster-wide cache (it cannot commit).
+// not add its script to the cluster-wide cache (it cannot commit). A shebang line
+// ("#!lua flags=no-writes,allow-oom") sets the script's flags: script_flags.h.
 #include <algorithm>
 #include <cctype>
 #include <string>
 
 #include "commands/context.h"
 #include "commands/lua_engine.h"
+#include "commands/script_flags.h"
 #include "commands/table.h"
 
 namespace petacore::commands {
@@ -59,10 +61,29 @@ bool ParseNumKeys(CommandContext& ctx, int64_t* numkeys) {
   return true;
 }
 
-void RunScript(CommandContext& ctx, std::string_view sha, int64_t numkeys, bool read_only) {
+// Compiles `body` (its shebang line left out, its line feed kept) unless compiled, checks
+// its flags (script_flags.h) and runs it. `ro`: EVAL_RO / EVALSHA_RO. Returns false when the
+// script was refused before running — it does not compile (a bad shebang or Lua syntax) or
+// its flags refuse it over maxmemory (Redis's processCommand) — and is not to be cached.
+bool RunScript(CommandContext& ctx, std::string_view sha, std::string_view body,
+               int64_t numkeys, bool ro) {
+  uint32_t flags;
+  size_t shebang_len;
+  std::string err = ParseShebang(body, &flags, &shebang_len);
+  if (err.empty() && !lua::IsCompiled(sha)) err = lua::Compile(sha, body.substr(shebang_len));
+  if (!err.empty()) {
+    ctx.out.Error(err);
+    return false;
+  }
+  if (!CheckScriptStart(ctx, flags, ro)) return false;
   auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  lua::Run(ctx, sha, keys, argv, read_only);
+  lua::RunOptions opts;
+  opts.sha = sha;
+  opts.read_only = ScriptReadOnly(flags, ro);
+  opts.allow_oom = ScriptAllowsOom(flags);
+  lua::Run(ctx, keys, argv, opts);
+  return true;
 }
 
 void EvalGeneric(CommandContext& ctx, bool read_only) {
@@ -70,12 +91,7 @@ void EvalGeneric(CommandContext& ctx, bool read_only) {
   if (!ParseNumKeys(ctx, &numkeys)) return;
   std::string_view body = ctx.args[1];
   std::string sha = lua::Sha1Hex(body);
-  std::string err = lua::Compile(sha, body);
-  if (!err.empty()) {
-    ctx.out.Error(err);
-    return;
-  }
-  RunScript(ctx, sha, numkeys, read_only);
+  if (!RunScript(ctx, sha, body, numkeys, read_only)) return;
   // After the run, so that a script that has not written is still recognisable as such
   // while it runs (lua_engine.h's time limit).
   if (!read_only) StoreScript(ctx, sha, body);
@@ -94,14 +110,8 @@ void EvalShaGeneric(CommandContext& ctx, bool read_only) {
     ctx.out.Error(kErrNoScript);
     return;
   }
-  if (!lua::IsCompiled(sha)) {
-    std::string err = lua::Compile(sha, *body);
-    if (!err.empty()) {
-      ctx.out.Error(err);
-      return;
-    }
-  }
-  RunScript(ctx, sha, numkeys, read_only);
+  RunScript(ctx, sha, *body, numkeys, read_only);  // the view outlives the run: scripts
+                                                   // cannot write the script cache
 }
 
 void Eval(CommandContext& ctx) { EvalGeneric(ctx, false); }
@@ -112,7 +122,10 @@ void EvalShaRo(CommandContext& ctx) { EvalShaGeneric(ctx, true); }
 void ScriptLoad(CommandContext& ctx) {
   std::string_view body = ctx.args[2];
   std::string sha = lua::Sha1Hex(body);
-  std::string err = lua::Compile(sha, body);
+  uint32_t flags;
+  size_t shebang_len;
+  std::string err = ParseShebang(body, &flags, &shebang_len);
+  if (err.empty()) err = lua::Compile(sha, body.substr(shebang_len));
   if (!err.empty()) {
     ctx.out.Error(err);
     return;
