@@ -75,7 +75,16 @@ int RedisGenericCall(lua_State* L, bool raise) {
         }
       }
       if (err.empty()) {
-        resp::ReplyWriter w(&reply, 2);
+        // The command replies in the script's protocol (redis.setresp), not the caller's:
+        // Redis runs it on the Lua client, whose resp the script sets. Handlers that look at
+        // the session's protocol see it too, for the duration of the call.
+        resp::ReplyWriter w(&reply, script_resp);
+        struct ProtocolScope {
+          client::Session& session;
+          int saved;
+          ~ProtocolScope() { session.protocol = saved; }
+        } scope{ctx.session, ctx.session.protocol};
+        ctx.session.protocol = script_resp;
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
         spec->handler(sub);  // block stays null: blocking commands answer at once
       }
@@ -97,7 +106,7 @@ int RedisGenericCall(lua_State* L, bool raise) {
     RaiseError(L, "PetaCore: unparsable reply from a command called by a script");
   }
   const bool is_error = value.type == resp::Value::Type::kError;
-  PushValue(L, value);
+  PushValue(L, value, script_resp);
   if (raise && is_error) lua_error(L);
   return 1;
 }
@@ -119,9 +128,7 @@ int RedisErrorReply(lua_State* L) {
     PushError(L, "wrong number or type of arguments");
     return 1;
   }
-  size_t len;
-  const char* s = lua_tolstring(L, 1, &len);
-  std::string text(s, len);
+  std::string text = lua_tostring(L, 1);  // up to a NUL, as Redis
   if (text.empty() || text[0] != '-') text = "-" + text;
   PushError(L, text);
   return 1;
@@ -158,11 +165,17 @@ int RedisLog(lua_State* L) {
   return 0;
 }
 
+// redis.setresp(2|3): the protocol of the replies redis.call returns to this run (and of its
+// booleans in the script's own reply); each run starts at 2.
 int RedisSetResp(lua_State* L) {
-  if (lua_gettop(L) != 1) RaiseError(L, "redis.setresp() requires one argument.");
-  int resp = static_cast<int>(lua_tonumber(L, 1));
+  if (current_frame == nullptr) {
+    RaiseError(L, "redis.setresp can only be called inside a script invocation");
+  }
+  const int argc = lua_gettop(L);
+  if (argc != 1) RaiseError(L, "redis.setresp() requires one argument.");
+  const int resp = static_cast<int>(lua_tonumber(L, -argc));
   if (resp != 2 && resp != 3) RaiseError(L, "RESP version must be 2 or 3.");
-  if (resp == 3) RaiseError(L, "PetaCore does not support RESP3 replies in scripts yet.");
+  script_resp = resp;
   return 0;
 }
 

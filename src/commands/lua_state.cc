@@ -1,5 +1,5 @@
 // lua_state.cc — a thread's Lua state: the libraries (base, table, string, math, cjson,
-// bit), the redis table, the sandbox (read-only globals and library tables, no os / io /
+// bit, struct, cmsgpack; math.random is Redis's), the redis table, the sandbox (read-only globals and library tables, no os / io /
 // loadfile / dofile / print), the error handler every run uses, and the compiled-function
 // table. Built on first use on each thread.
 #include <cstdlib>
@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "commands/lua_internal.h"
+#include "commands/lua_libs.h"
 
 namespace petacore::commands::lua {
 namespace {
@@ -91,7 +92,8 @@ local function readonly(t)
   return p
 end
 local hidden = {}
-for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'redis', 'coroutine'}) do
+for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'struct', 'cmsgpack', 'redis',
+                       'coroutine'}) do
   hidden[name] = readonly(G[name])
 end
 -- The string metatable (("x"):upper()) reaches the read-only string proxy, and is itself
@@ -178,6 +180,9 @@ lua_State* NewState() {
   OpenLib(L, luaopen_debug, LUA_DBLIBNAME);
   OpenLib(L, luaopen_cjson, "cjson");
   OpenLib(L, luaopen_bit, "bit");
+  OpenStruct(L);
+  OpenCmsgpack(L);
+  OpenRandom(L);
 
   OpenRedisLib(L);
 

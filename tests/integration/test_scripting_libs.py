@@ -1,0 +1,378 @@
+"""Lua scripting (issue 14): the libraries Redis 7.0 gives scripts beyond Lua's own — cmsgpack,
+struct, Redis's deterministic math.random — redis.setresp(3) (RESP3 replies inside scripts
+and RESP3 tables in a script's reply, downgraded for RESP2 callers), and the edges of the
+redis.* surface, cjson and bit. Differential: every case runs on redis-server 7.0.15 and on
+PetaCore and the replies are compared as raw RESP bytes (pubsub_wire's reader), so types
+(map / set / double / big number / verbatim / boolean / null) must match, not only values.
+"""
+import unittest
+
+from differential import AgainstRedisTestCase
+from pubsub_wire import WireConn
+
+
+class RawConn(WireConn):
+    """One connection returning each reply's raw RESP bytes."""
+
+    def call(self, *args):
+        self.send(*args)
+        return self.read_value()
+
+
+CMSGPACK = [
+    # Encodings of every kind of value (the packed bytes are the reply).
+    "return cmsgpack.pack(0, 1, 127, 128, 255, 256, 65535, 65536, 4294967295, 4294967296)",
+    "return cmsgpack.pack(-1, -32, -33, -128, -129, -32768, -32769, -2147483648, -2147483649)",
+    "return cmsgpack.pack(2^53, -2^53, 2^63, -2^63, 2^64, 1e300, -1e300)",
+    "return cmsgpack.pack(1.5, -0.25, 0.1, 3.14159, 1/0, -1/0, 1e-300)",
+    "return cmsgpack.pack(0/0) == cmsgpack.pack(0/0)",
+    "return cmsgpack.pack('', 'a', string.rep('x', 31), string.rep('y', 32))",
+    "return cmsgpack.pack(string.rep('z', 255), string.rep('w', 256))",
+    "return #cmsgpack.pack(string.rep('v', 65535)) .. ',' .. #cmsgpack.pack(string.rep('v', 65536))",
+    "return cmsgpack.pack(true, false, nil, 'after nil')",
+    "return cmsgpack.pack({}, {1, 2, 3}, {'a', {'b', {'c'}}})",
+    "return cmsgpack.pack({a = 1})", "return cmsgpack.pack({[1] = 'x', [3] = 'z'})",
+    "return cmsgpack.pack({[0] = 'zero', [1] = 'one'})", "return cmsgpack.pack({[1.5] = 'f'})",
+    "return cmsgpack.pack({[-1] = 'neg'})", "return cmsgpack.pack({[2] = 'b', [1] = 'a'})",
+    "local t = {} for i = 1, 16 do t[i] = i end return cmsgpack.pack(t)",
+    "local t = {} for i = 1, 70000 do t[i] = i % 7 end return #cmsgpack.pack(t)",
+    "local t = {} for i = 1, 20 do t['k' .. i] = i end return #cmsgpack.pack(t)",
+    "local t = {} for i = 1, 20 do t['k' .. i] = i end "
+    "local u = cmsgpack.unpack(cmsgpack.pack(t)) local n = 0 "
+    "for k, v in pairs(u) do n = n + 1 assert(t[k] == v) end return n",
+    "local t = {b = 2, a = 1, c = {x = 'y'}} return cmsgpack.pack(t)",
+    "local t = {} t.self = t return cmsgpack.pack(t)",
+    "local t = {} local c = t for i = 1, 20 do c[1] = {} c = c[1] end return cmsgpack.pack(t)",
+    "return cmsgpack.pack(function() end, print)",
+    "return cmsgpack.pack(cjson.null)",
+    "return cmsgpack.pack()",
+    "return cmsgpack.pack({1, nil, 3})",
+    # Unpacking.
+    "return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, 4}, {five = 5}))}",
+    "local a, b = cmsgpack.unpack(cmsgpack.pack({x = {y = {z = 'deep'}}}, 7)) return {a.x.y.z, b}",
+    "return cmsgpack.unpack(cmsgpack.pack(1.5))",
+    "return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))",
+    "return tostring(cmsgpack.unpack(cmsgpack.pack(2^63)))",
+    "return tostring(cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255'))",
+    "return tostring(cmsgpack.unpack('\\211\\128\\0\\0\\0\\0\\0\\0\\0'))",
+    "return {cmsgpack.unpack('\\209\\255\\128', '\\208\\128', '\\224')}",
+    "return {cmsgpack.unpack('\\209\\255\\128\\208\\128\\224\\255\\204\\200')}",
+    "return cmsgpack.unpack('\\202\\63\\192\\0\\0')",
+    "return select('#', cmsgpack.unpack(''))",
+    "return cmsgpack.unpack('\\192') == nil",
+    "return {cmsgpack.unpack('\\195\\194')}",
+    "return cmsgpack.unpack('\\145')", "return cmsgpack.unpack('\\146\\1')",
+    "return cmsgpack.unpack('\\196\\1a')", "return cmsgpack.unpack('\\193')",
+    "return cmsgpack.unpack('\\146\\196')", "return cmsgpack.unpack('\\213\\1\\2\\3')",
+    "return cmsgpack.unpack('\\217\\5abc')", "return cmsgpack.unpack('\\221\\255\\255\\255\\255')",
+    "return cmsgpack.unpack('\\223\\255\\255\\255\\255\\1')",
+    "return cmsgpack.unpack('\\129\\192\\1')", "return cmsgpack.unpack('\\129\\1\\192')",
+    "return cmsgpack.unpack({})", "return cmsgpack.unpack()", "return cmsgpack.unpack(12)",
+    "local t = cmsgpack.unpack('\\148\\1\\192\\3\\192') return {#t, t[1], t[3]}",
+    "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}",
+    "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, 1)}",
+    "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, 2)}",
+    "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, 3)}",
+    "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, 4)}",
+    "local s = cmsgpack.pack(1, 2, 3) return {cmsgpack.unpack_one(s, -1)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s, 1)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s, 5)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s, 1, 3)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s, 0)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s, -1)}",
+    "local s = cmsgpack.pack('ab', 'cd') return {cmsgpack.unpack_limit(s)}",
+    "return {cmsgpack.unpack_one('')}", "return {cmsgpack.unpack_one('\\1', 'x')}",
+    "local t = {} for i = 1, 9000 do t[i] = i end "
+    "return select('#', cmsgpack.unpack(cmsgpack.pack(unpack(t, 1, 7000))))",
+    "return {cmsgpack._NAME, cmsgpack._VERSION, cmsgpack._COPYRIGHT, cmsgpack._DESCRIPTION}",
+    "return type(cmsgpack_safe)", "cmsgpack.pack = nil",
+    # A job-options-like table round-trips byte for byte (BullMQ's use).
+    "local opts = {attempts = 3, backoff = {type = 'exponential', delay = 1000}, "
+    "removeOnComplete = true, delay = 0, priority = 0, jobId = 'abc', timestamp = 1700000000123,"
+    " lifo = false, rate = 0.5} "
+    "local p = cmsgpack.pack(opts) return {p, p == cmsgpack.pack(cmsgpack.unpack(p))}",
+]
+
+STRUCT = [
+    "return struct.pack('b', -1)", "return struct.pack('B', 255)", "return struct.pack('B', 256)",
+    "return struct.pack('>h', 258)", "return struct.pack('<h', 258)", "return struct.pack('H', -1)",
+    "return struct.pack('>l', 1)", "return struct.pack('<L', 2^40 + 5)", "return struct.pack('T', 7)",
+    "return struct.pack('i', -2)", "return struct.pack('>i3', 65536 + 2)",
+    "return struct.pack('<I8', 2^53)", "return struct.pack('>i16', -1)",
+    "return struct.pack('i33', 1)", "return struct.pack('i0', 1)",
+    "return struct.pack('f', 1.5)", "return struct.pack('>d', -0.1)", "return struct.pack('<f', 0.1)",
+    "return struct.pack('s', 'abc')", "return struct.pack('c', 'xyz')",
+    "return struct.pack('c2', 'xyz')", "return struct.pack('c0', 'whole')",
+    "return struct.pack('c5', 'abc')", "return struct.pack('x', 1)",
+    "return struct.pack('b x h', 1, 2)", "return struct.pack('!4 b i', 1, 2)",
+    "return struct.pack('!b h', 1, 2)", "return struct.pack('!8 b d', 1, 2)",
+    "return struct.pack('!2 b l', 1, 2)", "return struct.pack('!3 b', 1)",
+    "return struct.pack('!4 b i3 b', 1, 2, 3)", "return struct.pack('>!4 c b i', 'q', 1, 2)",
+    "return struct.pack('z', 1)", "return struct.pack('b')", "return struct.pack('bb', 1)",
+    "return struct.pack('bbb', 1)", "return struct.pack('c0 b', string.rep('x', 10000))",
+    "return #struct.pack('c0 c0', string.rep('x', 10000), string.rep('y', 9000))", "return struct.pack('b', 'x')",
+    "return struct.pack('b', '12')", "return struct.pack()", "return struct.pack('')",
+    "return struct.pack('i99999999999', 1)", "return struct.pack('B', -1)",
+    "return struct.pack('>I', 2^32 + 1)", "return struct.pack('l', 2^64)",
+    "return struct.pack('l', -2^63)", "return struct.pack('l', 0/0)",
+    "return {struct.unpack('b', '\\255')}", "return {struct.unpack('B', '\\255')}",
+    "return {struct.unpack('>h', '\\1\\2')}", "return {struct.unpack('<H', '\\255\\255')}",
+    "return {struct.unpack('>i3', '\\255\\255\\254')}", "return {struct.unpack('<I3', '\\1\\0\\0')}",
+    "return {struct.unpack('>l', struct.pack('>l', -5))}",
+    "return {struct.unpack('<i9', string.rep('\\255', 9))}",
+    "return {struct.unpack('>I16', string.rep('\\1', 16))}",
+    "return {tostring(struct.unpack('f', struct.pack('f', 0.1)))}",
+    "return {tostring(struct.unpack('>d', struct.pack('>d', 3.25)))}",
+    "return {struct.unpack('s', 'abc\\0def\\0')}", "return {struct.unpack('ss', 'abc\\0def\\0')}",
+    "return {struct.unpack('s', 'abc')}", "return {struct.unpack('c3', 'abcdef')}",
+    "return {struct.unpack('c3', 'ab')}", "return {struct.unpack('b c0', '\\3xyzw')}",
+    "return {struct.unpack('c0', 'abc')}", "return {struct.unpack('s c0', 'x\\0y')}",
+    "return {struct.unpack('b c0', '\\9xyz')}",
+    "return {struct.unpack('c2', 'abcdef', 3)}", "return {struct.unpack('c2', 'abcdef', 0)}",
+    "return {struct.unpack('c2', 'abcdef', -1)}", "return {struct.unpack('c2', 'abcdef', 6)}",
+    "return {struct.unpack('c2', 'abcdef', 7)}", "return {struct.unpack('c2', 'abcdef', 8)}",
+    "return {struct.unpack('!4 b i', struct.pack('!4 b i', 7, -9))}",
+    "return {struct.unpack('x b', '\\1\\2')}", "return {struct.unpack('q', 'a')}",
+    "return {struct.unpack('i', 'ab')}", "return {struct.unpack('i')}",
+    "return {struct.unpack('i', 12345)}", "return {struct.unpack('', 'abc')}",
+    "return {struct.unpack('<b>h', '\\1\\0\\2')}",
+    "return struct.size('b h l T i I2 f d x c4')", "return struct.size('!4 b i')",
+    "return struct.size('!8 b d')", "return struct.size('s')", "return struct.size('c0')",
+    "return struct.size('c')", "return struct.size('q')", "return struct.size('!')",
+    "return struct.size('!5 i')", "return struct.size('?')", "return struct.size('')",
+    "return struct.size()", "return type(struct)", "struct.pack = nil",
+]
+
+RANDOM = [
+    "return {tostring(math.random()), math.random(100), math.random(5, 10)}",
+    "return {tostring(math.random()), math.random(100), math.random(5, 10)}",
+    "math.randomseed(7) return {tostring(math.random()), math.random(100)}",
+    "return tostring(math.random())",
+    "math.randomseed(-123456789) return {math.random(1, 2^31 - 1), math.random(-5, -1)}",
+    "math.randomseed(2^33 + 3) return math.random(1000)",
+    "return math.random(0)", "return math.random(3, 2)", "return math.random(1, 2, 3)",
+    "return math.random('x')", "return math.randomseed()", "return math.randomseed('x')",
+    "return math.random(-2^31, 2^31 - 1)", "return math.random(2.9)",
+    "return tostring(math.random())",
+]
+
+# Under redis.setresp(3): what redis.call's RESP3 replies look like in Lua.
+RESP3_IN_LUA = [
+    "redis.setresp(3) redis.call('hset', 'h', 'a', '1') local r = redis.call('hgetall', 'h') "
+    "return {type(r), type(r.map), r.map.a}",
+    "redis.setresp(3) redis.call('sadd', 's', 'x', 'y') local r = redis.call('smembers', 's') "
+    "return {type(r.set), r.set.x, r.set.y, r.set.z}",
+    "redis.setresp(3) redis.call('zadd', 'z', 1.5, 'm') local r = redis.call('zscore', 'z', 'm') "
+    "return {type(r), type(r.double), tostring(r.double)}",
+    "redis.setresp(3) local r = redis.call('get', 'missing') return {r == nil, type(r)}",
+    "redis.setresp(2) local r = redis.call('get', 'missing') return {r == false, type(r)}",
+    "redis.setresp(3) local r = redis.call('info', 'server') "
+    "return {type(r.verbatim_string), r.verbatim_string.format, "
+    "type(r.verbatim_string.string)}",
+    "redis.setresp(3) return redis.call('zadd', 'z', 2, 'n')",
+    "redis.setresp(3) return redis.call('set', 'k', 'v')",
+    "redis.setresp(3) return redis.pcall('lpush', 'k', 'x')",
+    "redis.setresp(3) return redis.call('lrange', 'nolist', 0, -1)",
+    "redis.setresp(3) redis.call('rpush', 'l', 'a') return redis.call('lrange', 'l', 0, -1)",
+    "redis.setresp(3) return redis.call('zscore', 'z', 'm')",
+    "redis.setresp(3) return redis.call('hgetall', 'h')",
+    "redis.setresp(3) return redis.call('smembers', 's')",
+    "redis.setresp(3) return redis.call('zrange', 'z', 0, -1, 'withscores')",
+    "redis.setresp(3) return redis.call('get', 'missing')",
+    "redis.setresp(3) return redis.call('hget', 'h', 'missing')",
+    "redis.setresp(3) redis.setresp(2) return redis.call('hgetall', 'h')",
+    "redis.setresp(3) return redis.call('hrandfield', 'h', 1, 'withvalues')",
+]
+
+# RESP3 tables and booleans in a script's own reply (to a RESP2 and to a RESP3 caller).
+RESP3_REPLIES = [
+    "return {double = 1.5}", "return {double = 3}", "return {double = 0.1}",
+    "return {double = 1/0}", "return {double = -1/0}", "return {double = '1.5'}",
+    "return {big_number = '123456789012345678901234567890'}", "return {big_number = 12}",
+    "return {big_number = 'a\\r\\nb'}",
+    "return {verbatim_string = {format = 'txt', string = 'hello'}}",
+    "return {verbatim_string = {format = 'mkd', string = ''}}",
+    "return {verbatim_string = {format = 'x', string = 'short format'}}",
+    "return {verbatim_string = {format = 'toolong', string = 'x'}}",
+    "return {verbatim_string = {string = 'no format'}}", "return {verbatim_string = 'str'}",
+    "return {map = {a = 1}}", "return {map = {}}", "return {map = {[1] = 'x', [2] = true}}",
+    "return {map = {k = {1, 2}, n = {map = {x = 'y'}}}}", "return {map = 'str'}",
+    "return {set = {a = true}}", "return {set = {}}", "return {set = {x = false, [7] = 1}}",
+    "return {set = {'first'}}",
+    "return {map = {a = 1}, set = {b = true}}", "return {ok = 'x', map = {a = 1}}",
+    "return {err = 'E x', double = 1}", "return {double = 2, big_number = '3'}",
+    "return {1, {double = 2.5}, {map = {z = false}}, {set = {q = true}}}",
+    "return true", "return false", "return {true, false}",
+    "redis.setresp(3) return true", "redis.setresp(3) return false",
+    "redis.setresp(3) return {true, false, nil, 1}", "redis.setresp(3) return nil",
+    "redis.setresp(3) return {map = {a = true, b = false}}",
+    "redis.setresp(3) redis.setresp(2) return false",
+    "return redis.setresp(3)", "return redis.setresp('3')", "return redis.setresp(3, 2)",
+    "return redis.setresp(2.5)", "return redis.setresp(1)", "return redis.setresp({})",
+    "return type(redis.setresp)",
+]
+
+SURFACE = [
+    # redis.log levels and errors.
+    "return redis.log(redis.LOG_DEBUG, 'd')", "return redis.log(0, 'a', 1, {}, nil, 'b')",
+    "return redis.log(-1, 'x')", "return redis.log(4, 'x')", "return redis.log('3', 'x')",
+    "return redis.log({}, 'x')", "return redis.log(3.9, 'x')", "return redis.log(1)",
+    "return pcall(redis.log, 9, 'x')",
+    # error_reply / status_reply.
+    "return redis.error_reply('')", "return redis.error_reply('-')",
+    "return redis.error_reply('-X')", "return redis.error_reply('-X y')",
+    "return redis.error_reply('X \\nfoo\\r\\n')", "return redis.error_reply('-CODE \\r\\nmsg')",
+    "return redis.error_reply('nocode')", "return redis.error_reply(12)",
+    "return redis.error_reply('a', 'b')", "return redis.error_reply('a\\0b')",
+    "return redis.status_reply('')", "return redis.status_reply('a\\r\\nb')",
+    "return redis.status_reply('a\\0b')", "return redis.status_reply(1)",
+    "return redis.status_reply()", "return {redis.status_reply('x')}",
+    "return redis.error_reply('x').err", "return redis.status_reply('x').ok",
+    "return {err = 'E1'}", "return {err = 'E\\r\\nx'}", "return {err = 12}",
+    "return {ok = 12}", "return {ok = 'a\\0b'}", "return {err = 'a\\0b'}",
+    "return {1, {err = 'inner'}, 3}", "return {{err = 'a'}, {ok = 'b'}}",
+    "return setmetatable({}, {__index = {err = 'meta'}})",
+    # sha1hex.
+    "return redis.sha1hex(1)", "return redis.sha1hex(1.5)", "return redis.sha1hex(2^53)",
+    "return redis.sha1hex(nil)", "return redis.sha1hex({})", "return redis.sha1hex('a', 'b')",
+    # REDIS_VERSION.
+    "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}",
+    # redis.call arguments: tables, nil, numbers.
+    "return redis.call('echo', nil)", "return redis.pcall('echo', nil)",
+    "return redis.call('echo', {})", "return redis.call('echo', true)",
+    "return redis.call('echo', 1.5)", "return redis.call('echo', 0.1)",
+    "return redis.call('echo', 2^53)", "return redis.call('echo', 2^63)",
+    "return redis.call('echo', 1e300)", "return redis.call('echo', -0.0)",
+    "return redis.call('echo', 1/0)", "return redis.call('echo', 100000000000000)",
+    "return redis.call('set', 'n', 1e20)", "return redis.call('set', 'n', 12345678901234567)",
+    "return redis.call('echo', 'a', nil)",
+    # Numbers in replies.
+    "return 2^53", "return 2^63", "return -2^63", "return 2^64", "return 1e308 * 10",
+    "return 0/0", "return -0.9", "return {0.5, -0.5, 1e15 + 0.5}", "return 9007199254740993",
+    "return {1, nil, 3}", "return {nil, 2}", "return {1, {2, nil, 4}, 5}",
+    "return {[1] = 'a', [2] = 'b', [4] = 'd'}", "return {a = 1, 2}",
+    # cjson edges.
+    "return cjson.encode(cjson.null)", "return cjson.encode({cjson.null, 1})",
+    "return type(cjson.null)", "return cjson.null == cjson.decode('null')",
+    "return cjson.encode(cjson.decode('[1,2,null]'))",
+    "return cjson.decode('12345678901234567890')",
+    "return tostring(cjson.decode('12345678901234567890'))",
+    "return tostring(cjson.decode('1e400'))", "return tostring(cjson.decode('-0'))",
+    "return cjson.encode(2^53)", "return cjson.encode(0.1)", "return cjson.encode(1/3)",
+    "return cjson.encode(1/0)", "return cjson.encode({[1] = 1, [3] = 3})",
+    "return cjson.encode({a = {b = {c = {}}}})", "return cjson.encode('\\0\\1/\"')",
+    "return cjson.encode_keep_buffer(true)", "return type(cjson.encode_keep_buffer)",
+    "return cjson.decode('{\"a\":1,\"a\":2}').a", "return cjson.decode('[')",
+    "return cjson.decode('\"\\\\u00e9\"')", "return cjson.decode('[1,2,3]')[2]",
+    "return cjson.encode(function() end)", "return cjson.decode(1)",
+    "return cjson.encode_sparse_array(true)", "return cjson.encode_max_depth(2)",
+    "return cjson.decode_max_depth(2)", "return cjson.encode_number_precision(3)",
+    "return cjson.encode_invalid_numbers(true)", "return cjson.decode_invalid_numbers(false)",
+    "return type(cjson.new)", "return cjson._NAME", "return cjson._VERSION",
+    # bit.
+    "return bit.tohex(255)", "return bit.tohex(-1)", "return bit.tohex(255, 2)",
+    "return bit.tohex(255, -4)", "return bit.tohex(2^32 + 1)", "return bit.tobit(2^32 + 5)",
+    "return bit.arshift(-256, 4)", "return bit.rol(1, 33)", "return bit.bswap(0x12345678)",
+    "return bit.tohex(1.5)", "return bit.band()", "return bit.tohex('x')",
+    # string.format and friends.
+    "return string.format('%d', 2^53)", "return string.format('%d', 2^31)",
+    "return string.format('%d', -2^63)", "return string.format('%.3f', 1/3)",
+    "return string.format('%5.1s|', 'abc')", "return string.format('%q', 'a\\0b\\n')",
+    "return string.format('%x', 255)", "return string.format('%g', 2^63)",
+    "return tostring(2^53)", "return tostring(0.1)", "return tostring(1e100)",
+    "return tonumber('0x10')", "return tonumber('1e2')", "return tonumber(' 12 ')",
+    "return #tostring(12345.678)", "return math.huge", "return tostring(-math.huge)",
+    "return math.fmod(7, 3)", "return math.pi", "return tostring(math.pi)",
+]
+
+
+class LibrariesAgainstRedis(AgainstRedisTestCase):
+    """Every reply, byte for byte, against redis-server 7.0.15."""
+
+    def setUp(self):
+        self.pc = RawConn(self.node.port)
+        self.rr = RawConn(self.redis.port)
+        for c in (self.pc, self.rr):
+            c.call("FLUSHALL")
+
+    def tearDown(self):
+        self.pc.close()
+        self.rr.close()
+
+    def same(self, *args, conns=None):
+        pc, rr = conns or (self.pc, self.rr)
+        want = rr.call(*args)
+        got = pc.call(*args)
+        self.assertEqual(got, want, f"{args!r}")
+        return got
+
+    def run_scripts(self, scripts, conns=None):
+        for body in scripts:
+            with self.subTest(script=body):
+                self.same("EVAL", body, 0, conns=conns)
+
+    def test_cmsgpack(self):
+        self.run_scripts(CMSGPACK)
+
+    def test_cmsgpack_round_trip_through_a_key(self):
+        # Packed by one script, stored, unpacked by another: BullMQ's pattern.
+        body = ("local p = cmsgpack.pack({name = ARGV[1], n = tonumber(ARGV[2]), tags = {'a', 'b'}})"
+                " redis.call('set', KEYS[1], p) return p")
+        self.same("EVAL", body, 1, "job", "email", "42")
+        self.same("GET", "job")
+        self.same("EVAL", "local t = cmsgpack.unpack(redis.call('get', KEYS[1])) "
+                  "return {t.name, t.n, t.tags[2]}", 1, "job")
+
+    def test_struct(self):
+        self.run_scripts(STRUCT)
+
+    def test_resp3_inside_scripts(self):
+        self.run_scripts(RESP3_IN_LUA)
+
+    def test_resp3_tables_to_a_resp2_caller(self):
+        self.run_scripts(RESP3_REPLIES)
+        self.run_scripts(RESP3_IN_LUA)
+
+    def test_resp3_tables_to_a_resp3_caller(self):
+        pc, rr = RawConn(self.node.port, protocol=3), RawConn(self.redis.port, protocol=3)
+        try:
+            self.run_scripts(RESP3_REPLIES, conns=(pc, rr))
+            self.run_scripts(RESP3_IN_LUA, conns=(pc, rr))
+            self.run_scripts(["return redis.call('get', 'missing')", "return nil",
+                              "return {1, false}", "return redis.call('hgetall', 'h')"],
+                             conns=(pc, rr))
+        finally:
+            pc.close()
+            rr.close()
+
+    def test_setresp_does_not_outlive_its_script(self):
+        self.same("HSET", "h", "f", "v")
+        self.same("EVAL", "redis.setresp(3) return redis.call('hgetall', 'h')", 0)
+        self.same("EVAL", "return redis.call('hgetall', 'h')", 0)
+        self.same("EVAL", "return false", 0)
+        self.same("EVAL", "redis.setresp(3) error('fails in RESP3')", 0)
+        self.same("EVAL", "return {false, redis.call('get', 'missing')}", 0)
+
+    def test_redis_surface(self):
+        self.run_scripts(SURFACE)
+
+
+class RandomAgainstRedis(AgainstRedisTestCase):
+    """math.random on fresh servers: Redis's rand48 sequence, not reseeded between scripts, so
+    consecutive EVALs continue it (a class of its own: fresh servers, nothing ran before)."""
+
+    def test_random_sequences(self):
+        pc, rr = RawConn(self.node.port), RawConn(self.redis.port)
+        try:
+            for body in RANDOM:
+                with self.subTest(script=body):
+                    want = rr.call("EVAL", body, 0)
+                    got = pc.call("EVAL", body, 0)
+                    self.assertEqual(got, want, body)
+        finally:
+            pc.close()
+            rr.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
