@@ -193,7 +193,16 @@ std::string NoNewlines(std::string_view s) {
 }
 
 // The map / set forms: writes them and returns true when the table at idx is one.
-bool WriteAggregateTable(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
+void WriteValue(lua_State* L, int idx, resp::ReplyWriter& out, int slots);
+
+// Redis converts a reply with the values on its Lua stack and fails a value (only that value:
+// its aggregate goes on) with "reached lua stack limit" once its stack would pass Lua's
+// LUAI_MAXCSTACK (8000). `slots` counts what Redis's stack holds at that value, the value
+// included (2 for a script's reply: the error handler and the reply), so the same value fails
+// here as there: an array's element adds 1, a map's key 4 and value 3, a set's member 3.
+constexpr int kLuaMaxCStack = 8000;
+
+bool WriteAggregateTable(lua_State* L, int idx, resp::ReplyWriter& out, int slots) {
   if (RawField(L, idx, "map") == LUA_TTABLE) {
     const int map = lua_gettop(L);
     size_t n = 0;
@@ -205,8 +214,8 @@ bool WriteAggregateTable(lua_State* L, int idx, resp::ReplyWriter& out, int dept
     out.MapHeader(n);
     lua_pushnil(L);
     while (lua_next(L, map) != 0) {  // map, key, value
-      WriteReply(L, -2, out, depth + 1);
-      WriteReply(L, -1, out, depth + 1);
+      WriteValue(L, -2, out, slots + 4);
+      WriteValue(L, -1, out, slots + 3);
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -225,7 +234,7 @@ bool WriteAggregateTable(lua_State* L, int idx, resp::ReplyWriter& out, int dept
     lua_pushnil(L);
     while (lua_next(L, set) != 0) {  // set, member, (any value)
       lua_pop(L, 1);
-      WriteReply(L, -1, out, depth + 1);
+      WriteValue(L, -1, out, slots + 3);
     }
     lua_pop(L, 1);
     return true;
@@ -282,10 +291,13 @@ bool WriteFieldTable(lua_State* L, int idx, resp::ReplyWriter& out) {
   return false;
 }
 
-}  // namespace
-
-void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
+void WriteValue(lua_State* L, int idx, resp::ReplyWriter& out, int slots) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  // Our own stack holds no more than Redis's at the same value (the check is a safety net).
+  if (slots + 4 > kLuaMaxCStack || !lua_checkstack(L, 4)) {
+    out.Error("-ERR reached lua stack limit");
+    return;
+  }
   switch (lua_type(L, idx)) {
     case LUA_TSTRING: {
       size_t len;
@@ -306,12 +318,8 @@ void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
       out.Integer(Truncate(lua_tonumber(L, idx)));
       return;
     case LUA_TTABLE: {
-      if (depth > 200 || !lua_checkstack(L, 6)) {  // Redis: "reached lua stack limit"
-        out.Error("-ERR reached lua stack limit");
-        return;
-      }
       if (WriteFieldTable(L, idx, out)) return;
-      if (WriteAggregateTable(L, idx, out, depth)) return;
+      if (WriteAggregateTable(L, idx, out, slots)) return;
       // An array up to the first nil.
       size_t n = 0;
       while (true) {
@@ -324,7 +332,7 @@ void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
       out.ArrayHeader(n);
       for (size_t i = 1; i <= n; ++i) {
         lua_rawgeti(L, idx, static_cast<int>(i));
-        WriteReply(L, -1, out, depth + 1);
+        WriteValue(L, -1, out, slots + 1);
         lua_pop(L, 1);
       }
       return;
@@ -333,6 +341,12 @@ void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
       out.NullBulk();
       return;
   }
+}
+
+}  // namespace
+
+void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth) {
+  WriteValue(L, idx, out, 2 + depth);
 }
 
 }  // namespace petacore::commands::lua

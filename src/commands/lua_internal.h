@@ -67,7 +67,8 @@ void PushValue(lua_State* L, const resp::Value& v, int resp = 2);
 /// luaReplyToRedisReply: tables {err=}, {ok=}, {double=}, {big_number=}, {verbatim_string=},
 /// {map=}, {set=} and arrays; booleans by script_resp (RESP2 script: true is 1, false null;
 /// RESP3 script: a boolean, downgraded to 1/0 for a RESP2 caller).
-/// `depth`: nesting so far (past 200: "reached lua stack limit").
+/// `depth`: 0 for a script's reply. A value nested so deep that Redis's Lua stack would
+/// overflow converting it (about 8000 array levels) is replied as "reached lua stack limit".
 void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth);
 
 }  // namespace petacore::commands::lua

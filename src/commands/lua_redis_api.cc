@@ -1,7 +1,7 @@
 // lua_redis_api.cc — the `redis` table scripts see: redis.call / pcall (the called command
 // runs on the script's TxnView as the caller's session), error_reply, status_reply,
-// sha1hex, log, setresp, set_repl, replicate_commands, breakpoint, debug, and Redis 7.0's
-// constants. Texts as Redis 7.0.15's script_lua.c.
+// sha1hex, log, setresp, set_repl, replicate_commands, breakpoint, debug, acl_check_cmd, and
+// Redis 7.0's constants. Texts as Redis 7.0.15's script_lua.c.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -145,6 +145,39 @@ int RedisStatusReply(lua_State* L) {
   return 1;
 }
 
+// redis.acl_check_cmd(command, args...): whether the script's caller may run that command
+// with those arguments (Redis 7.0's luaRedisAclCheckCmdPermissionsCommand). Arguments convert
+// as redis.call's; an unknown command or subcommand raises an error.
+int RedisAclCheckCmd(lua_State* L) {
+  Frame* frame = current_frame;
+  if (frame == nullptr) {
+    RaiseError(L, "redis.acl_check_cmd can only be called inside a script invocation");
+  }
+  const int argc = lua_gettop(L);
+  if (argc == 0) RaiseError(L, "Please specify at least one argument for this redis lib call");
+  std::vector<std::string> strings;
+  strings.reserve(argc);
+  for (int i = 1; i <= argc; ++i) {
+    if (lua_type(L, i) == LUA_TNUMBER) {
+      char buf[64];
+      const int len = std::snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, i));
+      strings.emplace_back(buf, len);
+    } else if (lua_type(L, i) == LUA_TSTRING) {
+      size_t len;
+      const char* s = lua_tolstring(L, i, &len);
+      strings.emplace_back(s, len);
+    } else {
+      RaiseError(L, "Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  std::vector<std::string_view> argv(strings.begin(), strings.end());
+  const CommandSpec* spec = Table().Resolve(argv);
+  if (spec == nullptr) RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+  const auto& user = frame->ctx->session.acl_user;
+  lua_pushboolean(L, !user || auth::Check(*user, *spec, argv) == auth::Denial::kNone);
+  return 1;
+}
+
 int RedisLog(lua_State* L) {
   int argc = lua_gettop(L);
   if (argc < 2) RaiseError(L, "redis.log() requires two arguments or more.");
@@ -218,6 +251,7 @@ void OpenRedisLib(lua_State* L) {
   Register(L, "replicate_commands", RedisReplicateCommands);
   Register(L, "breakpoint", RedisBreakpoint);
   Register(L, "debug", RedisDebug);
+  Register(L, "acl_check_cmd", RedisAclCheckCmd);
   struct {
     const char* name;
     int value;

@@ -5,6 +5,7 @@ redis.* surface, cjson and bit. Differential: every case runs on redis-server 7.
 PetaCore and the replies are compared as raw RESP bytes (pubsub_wire's reader), so types
 (map / set / double / big number / verbatim / boolean / null) must match, not only values.
 """
+import sys
 import unittest
 
 from differential import AgainstRedisTestCase
@@ -235,6 +236,15 @@ SURFACE = [
     # sha1hex.
     "return redis.sha1hex(1)", "return redis.sha1hex(1.5)", "return redis.sha1hex(2^53)",
     "return redis.sha1hex(nil)", "return redis.sha1hex({})", "return redis.sha1hex('a', 'b')",
+    # acl_check_cmd (the default user may run everything).
+    "return redis.acl_check_cmd('get', 'x')", "return redis.acl_check_cmd('config')",
+    "return redis.acl_check_cmd('config', 'get', 'x')", "return redis.acl_check_cmd('nosuch')",
+    "return redis.acl_check_cmd('config', 'nosuch')", "return redis.acl_check_cmd('get')",
+    "return redis.acl_check_cmd()", "return redis.acl_check_cmd({})",
+    "return redis.acl_check_cmd('get', nil)", "return redis.acl_check_cmd('echo', 1.5)",
+    # Errors of commands keep Redis's extra field.
+    "redis.call('set', 'k', 'v') local t = redis.pcall('lpush', 'k', 'x') "
+    "return {t.err, t.ignore_error_stats_update}",
     # REDIS_VERSION.
     "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}",
     # redis.call arguments: tables, nil, numbers.
@@ -355,6 +365,42 @@ class LibrariesAgainstRedis(AgainstRedisTestCase):
 
     def test_redis_surface(self):
         self.run_scripts(SURFACE)
+
+    def test_acl_check_cmd_for_a_restricted_caller(self):
+        for c in (self.pc, self.rr):
+            c.call("ACL", "SETUSER", "limited", "on", "nopass", "~allowed*", "+@all", "-set")
+        pc, rr = RawConn(self.node.port), RawConn(self.redis.port)
+        try:
+            for c in (pc, rr):
+                c.call("AUTH", "limited", "x")
+            self.run_scripts(["return redis.acl_check_cmd('get', 'allowed1')",
+                              "return redis.acl_check_cmd('get', 'other')",
+                              "return redis.acl_check_cmd('set', 'allowed1', 'v')",
+                              "return redis.acl_check_cmd('del', 'allowed1', 'other')",
+                              "return redis.acl_check_cmd('ping')"], conns=(pc, rr))
+        finally:
+            pc.close()
+            rr.close()
+            for c in (self.pc, self.rr):
+                c.call("ACL", "DELUSER", "limited")
+
+    def test_deeply_nested_replies(self):
+        # Redis fails the one value at which its Lua stack would pass 8000 slots ("reached lua
+        # stack limit") and goes on with the rest: the same value must fail here.
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 60000))  # the raw reader recurses
+        arrays = "local t = {} local c = t for i = 1, %d do c[1] = {} c = c[1] end return t"
+        maps = ("local t = {} local c = t for i = 1, %d do local m = {} c.map = {k = m} c = m end"
+                " return t")
+        sets = ("local t = {} local c = t for i = 1, %d do local m = {} c.set = {[m] = true} "
+                "c = m end return #tostring(t)")
+        mixed = ("local t = {} local c = t for i = 1, %d do local m = {} "
+                 "c[1] = {map = {[i] = {set = {x = true}}, k = m}} c = m end return t")
+        bodies = [arrays % n for n in (100, 300, 7993, 7994, 7995, 7996, 9000)]
+        bodies += [maps % n for n in (1330, 1331, 1332, 1333, 2000)]
+        bodies += [sets % n for n in (10, 2000)]
+        bodies += [mixed % n for n in (1000, 1500, 1999, 2000, 2001, 3000)]
+        bodies += ["local t = {} t[1] = t return t", "local t = {} t.map = {k = t} return t"]
+        self.run_scripts(bodies)
 
 
 class RandomAgainstRedis(AgainstRedisTestCase):
