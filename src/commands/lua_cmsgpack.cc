@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <msgpack.h>
 
@@ -160,7 +161,9 @@ int Pack(lua_State* L) {
 
 // ---- Unpacking ----
 
-enum class Scan { kOk, kMissingBytes, kBadFormat };
+// What reading one value would do: succeed, or fail first with one of lua-cmsgpack's errors
+// (truncated input, a byte it does not know, a map key it cannot store).
+enum class Scan { kOk, kMissingBytes, kBadFormat, kNilKey, kNanKey };
 
 uint64_t BigEndian(const unsigned char* p, int n) {
   uint64_t v = 0;
@@ -168,33 +171,78 @@ uint64_t BigEndian(const unsigned char* p, int n) {
   return v;
 }
 
-// Checks that one whole value lua-cmsgpack can read starts at p (left bytes), in its reading
-// order so that the first problem decides the error as it would there; sets *used. Iterative
-// (no depth limit) and linear in the bytes: an aggregate's claimed count never allocates.
+// Whether the float32 / float64 at p (big-endian) is a NaN (a map key Lua refuses).
+bool IsNan(const unsigned char* p, bool is_double) {
+  const uint64_t bits = BigEndian(p, is_double ? 8 : 4);
+  if (is_double) {
+    return ((bits >> 52) & 0x7ff) == 0x7ff && (bits & ((uint64_t{1} << 52) - 1)) != 0;
+  }
+  return ((bits >> 23) & 0xff) == 0xff && (bits & 0x7fffff) != 0;
+}
+
+// Checks one whole value starting at p (left bytes) in lua-cmsgpack's reading order, so the
+// first problem there is the one reported here: it stores a map's pair once the value is
+// read, so a nil or NaN key fails only after its value. Sets *used on kOk. Iterative (no depth
+// limit) and linear in the bytes: an aggregate's claimed count never allocates anything.
 Scan ScanValue(const unsigned char* p, size_t left, size_t* used) {
+  struct Open {
+    uint64_t items;  // still to read (a map's count doubled)
+    bool map;
+    bool at_value = false;      // map: the next item is a value
+    Scan bad_key = Scan::kOk;   // map: the pending key cannot be stored
+  };
+  std::vector<Open> open;
   const unsigned char* start = p;
-  uint64_t pending = 1;
-  while (pending > 0) {
+  // An item ends (a scalar, or a container whose last item ended): records it in the open
+  // containers; true when the top-level value is complete.
+  auto end_item = [&](Scan key_problem, Scan* failure) {
+    while (!open.empty()) {
+      Open& o = open.back();
+      if (o.map && !o.at_value) {
+        o.bad_key = key_problem;
+        o.at_value = true;
+      } else if (o.map) {
+        if (o.bad_key != Scan::kOk) {
+          *failure = o.bad_key;
+          return true;
+        }
+        o.at_value = false;
+      }
+      if (--o.items > 0) return false;
+      open.pop_back();
+      key_problem = Scan::kOk;
+    }
+    return true;
+  };
+  while (true) {
     if (left == 0) return Scan::kMissingBytes;
     const unsigned char b = p[0];
-    size_t header = 1;    // type byte and length field
+    size_t header = 1;     // type byte and length field
     uint64_t payload = 0;  // bytes after the header
-    uint64_t children = 0;
+    uint64_t items = 0;    // a container's items (a map's doubled)
+    bool container = false;
+    Scan key_problem = Scan::kOk;
     auto need = [&](size_t n) { return left >= n; };
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-      // fixint, nil, booleans
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc2 || b == 0xc3) {
+      // fixint, booleans
+    } else if (b == 0xc0) {
+      key_problem = Scan::kNilKey;
     } else if ((b & 0xe0) == 0xa0) {
       payload = b & 0x1f;
-    } else if ((b & 0xf0) == 0x90) {
-      children = b & 0x0f;
-    } else if ((b & 0xf0) == 0x80) {
-      children = 2 * uint64_t{b & 0x0fu};
+    } else if ((b & 0xf0) == 0x90 || (b & 0xf0) == 0x80) {
+      container = true;
+      items = uint64_t{b & 0x0fu} * ((b & 0xf0) == 0x80 ? 2 : 1);
     } else {
       switch (b) {
         case 0xcc: case 0xd0: header = 2; break;
         case 0xcd: case 0xd1: header = 3; break;
-        case 0xce: case 0xd2: case 0xca: header = 5; break;
-        case 0xcf: case 0xd3: case 0xcb: header = 9; break;
+        case 0xce: case 0xd2: header = 5; break;
+        case 0xcf: case 0xd3: header = 9; break;
+        case 0xca:
+        case 0xcb:
+          header = b == 0xca ? 5 : 9;
+          if (need(header) && IsNan(p + 1, b == 0xcb)) key_problem = Scan::kNanKey;
+          break;
         case 0xd9:
           if (!need(2)) return Scan::kMissingBytes;
           header = 2;
@@ -214,13 +262,15 @@ Scan ScanValue(const unsigned char* p, size_t left, size_t* used) {
         case 0xde:
           if (!need(3)) return Scan::kMissingBytes;
           header = 3;
-          children = BigEndian(p + 1, 2) * (b == 0xde ? 2 : 1);
+          container = true;
+          items = BigEndian(p + 1, 2) * (b == 0xde ? 2 : 1);
           break;
         case 0xdd:
         case 0xdf:
           if (!need(5)) return Scan::kMissingBytes;
           header = 5;
-          children = BigEndian(p + 1, 4) * (b == 0xdf ? 2 : 1);
+          container = true;
+          items = BigEndian(p + 1, 4) * (b == 0xdf ? 2 : 1);
           break;
         default:  // bin, ext, fixext, 0xc1: unknown to lua-cmsgpack
           return Scan::kBadFormat;
@@ -230,10 +280,17 @@ Scan ScanValue(const unsigned char* p, size_t left, size_t* used) {
     const size_t step = header + static_cast<size_t>(payload);
     p += step;
     left -= step;
-    pending = pending - 1 + children;
+    if (container && items > 0) {
+      open.push_back(Open{items, (b & 0xf0) == 0x80 || b == 0xde || b == 0xdf});
+      continue;
+    }
+    Scan failure = Scan::kOk;
+    if (end_item(key_problem, &failure)) {
+      if (failure != Scan::kOk) return failure;
+      *used = static_cast<size_t>(p - start);
+      return Scan::kOk;
+    }
   }
-  *used = static_cast<size_t>(p - start);
-  return Scan::kOk;
 }
 
 void PushObject(lua_State* L, const msgpack_object& o) {
@@ -313,6 +370,10 @@ int UnpackFull(lua_State* L, lua_Integer limit, lua_Integer offset) {
     const Scan scan = ScanValue(data + pos, len - pos, &used);
     if (scan == Scan::kMissingBytes) return luaL_error(L, "Missing bytes in input.");
     if (scan == Scan::kBadFormat) return luaL_error(L, "Bad data format in input.");
+    if (scan != Scan::kOk) {  // Lua's own error for the key (it carries no position)
+      lua_pushstring(L, scan == Scan::kNilKey ? "table index is nil" : "table index is NaN");
+      return lua_error(L);
+    }
     size_t off = 0;
     const msgpack_unpack_return rc = msgpack_unpack_next(&result, s + pos, used, &off);
     // Only msgpack-c's own nesting limit (32 levels) can refuse a scanned value.
