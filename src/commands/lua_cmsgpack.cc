@@ -4,18 +4,25 @@
 // lua-cmsgpack's, so data packed by PetaCore and by Redis is byte for byte the same (BullMQ
 // stores job options this way).
 //
+// Reading a value is two steps: ScanValue walks its bytes in lua-cmsgpack's order and finds
+// the error lua-cmsgpack would raise first (truncation, an unknown type byte such as bin/ext,
+// a nil or NaN map key), then msgpack_unpack_next decodes it and PushObject builds the Lua
+// value. msgpack-c refuses more than 32 nested containers, which lua-cmsgpack reads: such a
+// value is built from its scanned bytes by PushScanned instead.
+//
 // Packing: a string is a msgpack str; a boolean; a number that is an integral int64 is the
 // smallest integer encoding, any other number a float32 when the float holds it exactly, else
 // a float64; a table whose keys are exactly 1..n is an array, any other table a map (in
 // lua_next order); past 16 nested tables, and for any other Lua type, nil.
 // Unpacking: every msgpack type lua-cmsgpack knows (not bin / ext, which are "Bad data
 // format"), integers as Lua numbers (uint64 past 2^63 wraps negative, as lua-cmsgpack).
+#include <msgpack.h>
+
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
-
-#include <msgpack.h>
 
 extern "C" {
 #include <lauxlib.h>
@@ -103,9 +110,9 @@ void PackTable(lua_State* L, msgpack_packer* pk, int level) {
   msgpack_pack_map(pk, pairs);
   lua_pushnil(L);
   while (lua_next(L, -2) != 0) {  // ... key value
-    lua_pushvalue(L, -2);          // ... key value key
-    PackValue(L, pk, level + 1);   // the key (popped)
-    PackValue(L, pk, level + 1);   // the value (popped)
+    lua_pushvalue(L, -2);         // ... key value key
+    PackValue(L, pk, level + 1);  // the key (popped)
+    PackValue(L, pk, level + 1);  // the value (popped)
   }
 }
 
@@ -188,8 +195,8 @@ Scan ScanValue(const unsigned char* p, size_t left, size_t* used) {
   struct Open {
     uint64_t items;  // still to read (a map's count doubled)
     bool map;
-    bool at_value = false;      // map: the next item is a value
-    Scan bad_key = Scan::kOk;   // map: the pending key cannot be stored
+    bool at_value = false;     // map: the next item is a value
+    Scan bad_key = Scan::kOk;  // map: the pending key cannot be stored
   };
   std::vector<Open> open;
   const unsigned char* start = p;
@@ -234,10 +241,22 @@ Scan ScanValue(const unsigned char* p, size_t left, size_t* used) {
       items = uint64_t{b & 0x0fu} * ((b & 0xf0) == 0x80 ? 2 : 1);
     } else {
       switch (b) {
-        case 0xcc: case 0xd0: header = 2; break;
-        case 0xcd: case 0xd1: header = 3; break;
-        case 0xce: case 0xd2: header = 5; break;
-        case 0xcf: case 0xd3: header = 9; break;
+        case 0xcc:
+        case 0xd0:
+          header = 2;
+          break;
+        case 0xcd:
+        case 0xd1:
+          header = 3;
+          break;
+        case 0xce:
+        case 0xd2:
+          header = 5;
+          break;
+        case 0xcf:
+        case 0xd3:
+          header = 9;
+          break;
         case 0xca:
         case 0xcb:
           header = b == 0xca ? 5 : 9;
@@ -340,6 +359,131 @@ void PushObject(lua_State* L, const msgpack_object& o) {
   }
 }
 
+// Reads one value ScanValue accepted, with PushObject's pushes and stack checks (so a value
+// too deep for Lua's stack fails as in lua-cmsgpack); advances *p past it. Only for values
+// nested deeper than msgpack-c reads.
+void PushScanned(lua_State* L, const unsigned char** p) {
+  luaL_checkstack(L, 1, kStackMessage);
+  const unsigned char* b = *p;
+  const unsigned char t = b[0];
+  auto read_table = [&](uint64_t n, bool map, size_t header) {
+    *p += header;
+    lua_newtable(L);
+    if (!map) luaL_checkstack(L, 1, "in function mp_decode_to_lua_array");
+    for (uint64_t i = 0; i < n; ++i) {
+      if (map) {
+        PushScanned(L, p);
+      } else {
+        lua_pushnumber(L, static_cast<lua_Number>(i + 1));
+      }
+      PushScanned(L, p);
+      lua_settable(L, -3);
+    }
+  };
+  auto read_string = [&](uint64_t len, size_t header) {
+    lua_pushlstring(L, reinterpret_cast<const char*>(b + header), static_cast<size_t>(len));
+    *p += header + len;
+  };
+  if (t <= 0x7f) {
+    lua_pushnumber(L, t);
+    *p += 1;
+  } else if (t >= 0xe0) {
+    lua_pushnumber(L, static_cast<signed char>(t));
+    *p += 1;
+  } else if ((t & 0xe0) == 0xa0) {
+    read_string(t & 0x1f, 1);
+  } else if ((t & 0xf0) == 0x90) {
+    read_table(t & 0x0f, false, 1);
+  } else if ((t & 0xf0) == 0x80) {
+    read_table(t & 0x0f, true, 1);
+  } else {
+    switch (t) {
+      case 0xc0:
+        lua_pushnil(L);
+        *p += 1;
+        break;
+      case 0xc2:
+        lua_pushboolean(L, 0);
+        *p += 1;
+        break;
+      case 0xc3:
+        lua_pushboolean(L, 1);
+        *p += 1;
+        break;
+      case 0xcc:
+        lua_pushnumber(L, b[1]);
+        *p += 2;
+        break;
+      case 0xcd:
+        lua_pushnumber(L, static_cast<lua_Number>(BigEndian(b + 1, 2)));
+        *p += 3;
+        break;
+      case 0xce:
+        lua_pushnumber(L, static_cast<lua_Number>(BigEndian(b + 1, 4)));
+        *p += 5;
+        break;
+      case 0xcf:
+      case 0xd3:
+        lua_pushnumber(L, static_cast<lua_Number>(static_cast<int64_t>(BigEndian(b + 1, 8))));
+        *p += 9;
+        break;
+      case 0xd0:
+        lua_pushnumber(L, static_cast<int8_t>(b[1]));
+        *p += 2;
+        break;
+      case 0xd1:
+        lua_pushnumber(L, static_cast<int16_t>(BigEndian(b + 1, 2)));
+        *p += 3;
+        break;
+      case 0xd2:
+        lua_pushnumber(L, static_cast<int32_t>(BigEndian(b + 1, 4)));
+        *p += 5;
+        break;
+      case 0xca: {
+        const uint32_t bits = static_cast<uint32_t>(BigEndian(b + 1, 4));
+        float f;
+        std::memcpy(&f, &bits, 4);
+        lua_pushnumber(L, f);
+        *p += 5;
+        break;
+      }
+      case 0xcb: {
+        const uint64_t bits = BigEndian(b + 1, 8);
+        double d;
+        std::memcpy(&d, &bits, 8);
+        lua_pushnumber(L, d);
+        *p += 9;
+        break;
+      }
+      case 0xd9:
+        read_string(b[1], 2);
+        break;
+      case 0xda:
+        read_string(BigEndian(b + 1, 2), 3);
+        break;
+      case 0xdb:
+        read_string(BigEndian(b + 1, 4), 5);
+        break;
+      case 0xdc:
+        read_table(BigEndian(b + 1, 2), false, 3);
+        break;
+      case 0xdd:
+        read_table(BigEndian(b + 1, 4), false, 5);
+        break;
+      case 0xde:
+        read_table(BigEndian(b + 1, 2), true, 3);
+        break;
+      case 0xdf:
+        read_table(BigEndian(b + 1, 4), true, 5);
+        break;
+      default:
+        lua_pushnil(L);
+        *p += 1;
+        break;  // not reached: ScanValue refused it
+    }
+  }
+}
+
 // Unpacks up to `limit` values from byte `offset` of argument 1 (limit 0 and offset 0: all,
 // without the next-offset result), as lua-cmsgpack's mp_unpack_full.
 int UnpackFull(lua_State* L, lua_Integer limit, lua_Integer offset) {
@@ -352,8 +496,8 @@ int UnpackFull(lua_State* L, lua_Integer limit, lua_Integer offset) {
                       static_cast<int>(offset), static_cast<int>(len));
   }
   if (static_cast<size_t>(offset) > len) {
-    return luaL_error(L, "Start offset %d greater than input length %d.",
-                      static_cast<int>(offset), static_cast<int>(len));
+    return luaL_error(L, "Start offset %d greater than input length %d.", static_cast<int>(offset),
+                      static_cast<int>(len));
   }
   if (all) limit = INT_MAX;
   const auto* data = reinterpret_cast<const unsigned char*>(s);
@@ -376,12 +520,15 @@ int UnpackFull(lua_State* L, lua_Integer limit, lua_Integer offset) {
     }
     size_t off = 0;
     const msgpack_unpack_return rc = msgpack_unpack_next(&result, s + pos, used, &off);
-    // Only msgpack-c's own nesting limit (32 levels) can refuse a scanned value.
-    if (rc != MSGPACK_UNPACK_SUCCESS || off != used) {
-      return luaL_error(L, "Bad data format in input.");
+    if (rc == MSGPACK_UNPACK_SUCCESS && off == used) {
+      luaL_checkstack(L, 1, kStackMessage);
+      PushObject(L, result.data);
+    } else {
+      // Only msgpack-c's nesting limit (MSGPACK_EMBED_STACK_SIZE, 32 open containers) refuses
+      // a scanned value; lua-cmsgpack reads deeper ones (until Lua's stack is full).
+      const unsigned char* p = data + pos;
+      PushScanned(L, &p);
     }
-    luaL_checkstack(L, 1, kStackMessage);
-    PushObject(L, result.data);
     pos += used;
   }
   if (!all) {
@@ -412,10 +559,8 @@ int UnpackLimit(lua_State* L) {
 
 void OpenCmsgpack(lua_State* L) {
   lua_newtable(L);
-  const luaL_Reg functions[] = {{"pack", Pack},
-                                {"unpack", Unpack},
-                                {"unpack_one", UnpackOne},
-                                {"unpack_limit", UnpackLimit}};
+  const luaL_Reg functions[] = {
+      {"pack", Pack}, {"unpack", Unpack}, {"unpack_one", UnpackOne}, {"unpack_limit", UnpackLimit}};
   for (const auto& f : functions) {
     lua_pushcfunction(L, f.func);
     lua_setfield(L, -2, f.name);

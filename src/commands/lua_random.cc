@@ -51,8 +51,8 @@ int MathRandom(lua_State* L) {
   if (current_frame == nullptr) {
     return luaL_error(L, "math.random can only be called inside a script invocation");
   }
-  const lua_Number r = static_cast<lua_Number>(NextLrand48() % kLrand48Max) /
-                       static_cast<lua_Number>(kLrand48Max);
+  const lua_Number r =
+      static_cast<lua_Number>(NextLrand48() % kLrand48Max) / static_cast<lua_Number>(kLrand48Max);
   switch (lua_gettop(L)) {
     case 0:
       lua_pushnumber(L, r);
@@ -68,8 +68,8 @@ int MathRandom(lua_State* L) {
       const int upper = luaL_checkint(L, 2);
       luaL_argcheck(L, lower <= upper, 2, "interval is empty");
       // The width is C int arithmetic in Redis (wrapping on x86-64 for the widest ranges).
-      const int width = static_cast<int>(static_cast<uint32_t>(upper) -
-                                         static_cast<uint32_t>(lower) + 1U);
+      const int width =
+          static_cast<int>(static_cast<uint32_t>(upper) - static_cast<uint32_t>(lower) + 1U);
       lua_pushnumber(L, std::floor(r * width) + lower);
       return 1;
     }

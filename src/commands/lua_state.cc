@@ -1,7 +1,7 @@
 // lua_state.cc — a thread's Lua state: the libraries (base, table, string, math, cjson,
-// bit, struct, cmsgpack; math.random is Redis's), the redis table, the sandbox (read-only globals and library tables, no os / io /
-// loadfile / dofile / print), the error handler every run uses, and the compiled-function
-// table. Built on first use on each thread.
+// bit, struct, cmsgpack; math.random is Redis's), the redis table, the sandbox (read-only
+// globals and library tables, no os / io / loadfile / dofile / print), the error handler
+// every run uses, and the compiled-function table. Built on first use on each thread.
 #include <cstdlib>
 #include <cstring>
 

@@ -29,7 +29,8 @@ CMSGPACK = [
     "return cmsgpack.pack(0/0) == cmsgpack.pack(0/0)",
     "return cmsgpack.pack('', 'a', string.rep('x', 31), string.rep('y', 32))",
     "return cmsgpack.pack(string.rep('z', 255), string.rep('w', 256))",
-    "return #cmsgpack.pack(string.rep('v', 65535)) .. ',' .. #cmsgpack.pack(string.rep('v', 65536))",
+    "return #cmsgpack.pack(string.rep('v', 65535)) .. ',' .. "
+    "#cmsgpack.pack(string.rep('v', 65536))",
     "return cmsgpack.pack(true, false, nil, 'after nil')",
     "return cmsgpack.pack({}, {1, 2, 3}, {'a', {'b', {'c'}}})",
     "return cmsgpack.pack({a = 1})", "return cmsgpack.pack({[1] = 'x', [3] = 'z'})",
@@ -75,6 +76,17 @@ CMSGPACK = [
     "return cmsgpack.unpack('\\129\\202\\127\\192\\0\\0\\1')",
     "return cmsgpack.unpack('\\129\\145\\192\\1')",
     "return cmsgpack.unpack('\\129\\129\\192\\1\\1')",
+    # Deeper than msgpack-c's unpacker reads (32), up to Lua's stack limit.
+    "local v = cmsgpack.unpack(string.rep('\\145', 40) .. '\\7') "
+    "for i = 1, 40 do v = v[1] end return v",
+    "local v = cmsgpack.unpack(string.rep('\\129\\161k', 40) .. '\\7') "
+    "for i = 1, 40 do v = v.k end return v",
+    "local v = cmsgpack.unpack(string.rep('\\145', 40) .. '\\192') return type(v)",
+    "return cmsgpack.unpack(string.rep('\\145', 40))",
+    "return cmsgpack.unpack(string.rep('\\145', 40) .. '\\193')",
+    "return cmsgpack.unpack(string.rep('\\145', 5000) .. '\\1')",
+    "return cmsgpack.unpack(string.rep('\\129\\1', 5000) .. '\\1')",
+    "return #cmsgpack.pack(cmsgpack.unpack(string.rep('\\145', 40) .. '\\1'))",
     "return cmsgpack.unpack({})", "return cmsgpack.unpack()", "return cmsgpack.unpack(12)",
     "local t = cmsgpack.unpack('\\148\\1\\192\\3\\192') return {#t, t[1], t[3]}",
     "return {cmsgpack.unpack_one(cmsgpack.pack(1, 2, 3))}",
@@ -104,11 +116,13 @@ CMSGPACK = [
 STRUCT = [
     "return struct.pack('b', -1)", "return struct.pack('B', 255)", "return struct.pack('B', 256)",
     "return struct.pack('>h', 258)", "return struct.pack('<h', 258)", "return struct.pack('H', -1)",
-    "return struct.pack('>l', 1)", "return struct.pack('<L', 2^40 + 5)", "return struct.pack('T', 7)",
+    "return struct.pack('>l', 1)", "return struct.pack('<L', 2^40 + 5)",
+    "return struct.pack('T', 7)",
     "return struct.pack('i', -2)", "return struct.pack('>i3', 65536 + 2)",
     "return struct.pack('<I8', 2^53)", "return struct.pack('>i16', -1)",
     "return struct.pack('i33', 1)", "return struct.pack('i0', 1)",
-    "return struct.pack('f', 1.5)", "return struct.pack('>d', -0.1)", "return struct.pack('<f', 0.1)",
+    "return struct.pack('f', 1.5)", "return struct.pack('>d', -0.1)",
+    "return struct.pack('<f', 0.1)",
     "return struct.pack('s', 'abc')", "return struct.pack('c', 'xyz')",
     "return struct.pack('c2', 'xyz')", "return struct.pack('c0', 'whole')",
     "return struct.pack('c5', 'abc')", "return struct.pack('x', 1)",
@@ -118,14 +132,16 @@ STRUCT = [
     "return struct.pack('!4 b i3 b', 1, 2, 3)", "return struct.pack('>!4 c b i', 'q', 1, 2)",
     "return struct.pack('z', 1)", "return struct.pack('b')", "return struct.pack('bb', 1)",
     "return struct.pack('bbb', 1)", "return struct.pack('c0 b', string.rep('x', 10000))",
-    "return #struct.pack('c0 c0', string.rep('x', 10000), string.rep('y', 9000))", "return struct.pack('b', 'x')",
+    "return #struct.pack('c0 c0', string.rep('x', 10000), string.rep('y', 9000))",
+    "return struct.pack('b', 'x')",
     "return struct.pack('b', '12')", "return struct.pack()", "return struct.pack('')",
     "return struct.pack('i99999999999', 1)", "return struct.pack('B', -1)",
     "return struct.pack('>I', 2^32 + 1)", "return struct.pack('l', 2^64)",
     "return struct.pack('l', -2^63)", "return struct.pack('l', 0/0)",
     "return {struct.unpack('b', '\\255')}", "return {struct.unpack('B', '\\255')}",
     "return {struct.unpack('>h', '\\1\\2')}", "return {struct.unpack('<H', '\\255\\255')}",
-    "return {struct.unpack('>i3', '\\255\\255\\254')}", "return {struct.unpack('<I3', '\\1\\0\\0')}",
+    "return {struct.unpack('>i3', '\\255\\255\\254')}",
+    "return {struct.unpack('<I3', '\\1\\0\\0')}",
     "return {struct.unpack('>l', struct.pack('>l', -5))}",
     "return {struct.unpack('<i9', string.rep('\\255', 9))}",
     "return {struct.unpack('>I16', string.rep('\\1', 16))}",
@@ -333,7 +349,8 @@ class LibrariesAgainstRedis(AgainstRedisTestCase):
 
     def test_cmsgpack_round_trip_through_a_key(self):
         # Packed by one script, stored, unpacked by another: BullMQ's pattern.
-        body = ("local p = cmsgpack.pack({name = ARGV[1], n = tonumber(ARGV[2]), tags = {'a', 'b'}})"
+        body = ("local p = cmsgpack.pack({name = ARGV[1], n = tonumber(ARGV[2]), "
+                "tags = {'a', 'b'}})"
                 " redis.call('set', KEYS[1], p) return p")
         self.same("EVAL", body, 1, "job", "email", "42")
         self.same("GET", "job")
