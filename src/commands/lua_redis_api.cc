@@ -76,15 +76,10 @@ int RedisGenericCall(lua_State* L, bool raise) {
       }
       if (err.empty()) {
         // The command replies in the script's protocol (redis.setresp), not the caller's:
-        // Redis runs it on the Lua client, whose resp the script sets. Handlers that look at
-        // the session's protocol see it too, for the duration of the call.
+        // Redis runs it on the Lua client, whose resp the script sets. (The session keeps the
+        // caller's protocol: no command a script may call answers by it but PING, whose
+        // subscribed-mode reply must not apply here.)
         resp::ReplyWriter w(&reply, script_resp);
-        struct ProtocolScope {
-          client::Session& session;
-          int saved;
-          ~ProtocolScope() { session.protocol = saved; }
-        } scope{ctx.session, ctx.session.protocol};
-        ctx.session.protocol = script_resp;
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
         spec->handler(sub);  // block stays null: blocking commands answer at once
       }

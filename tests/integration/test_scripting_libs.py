@@ -379,6 +379,17 @@ class LibrariesAgainstRedis(AgainstRedisTestCase):
             pc.close()
             rr.close()
 
+    def test_ping_from_a_subscribed_resp3_caller(self):
+        # The script's PING is the Lua client's, not in the caller's subscribed mode.
+        pc, rr = RawConn(self.node.port, protocol=3), RawConn(self.redis.port, protocol=3)
+        try:
+            self.assertEqual(pc.call("SUBSCRIBE", "ch"), rr.call("SUBSCRIBE", "ch"))
+            self.run_scripts(["return redis.call('ping')", "redis.setresp(3) "
+                              "return redis.call('ping', 'x')"], conns=(pc, rr))
+        finally:
+            pc.close()
+            rr.close()
+
     def test_setresp_does_not_outlive_its_script(self):
         self.same("HSET", "h", "f", "v")
         self.same("EVAL", "redis.setresp(3) return redis.call('hgetall', 'h')", 0)
