@@ -294,13 +294,10 @@ SURFACE = [
     "return cjson.encode(2^53)", "return cjson.encode(0.1)", "return cjson.encode(1/3)",
     "return cjson.encode(1/0)", "return cjson.encode({[1] = 1, [3] = 3})",
     "return cjson.encode({a = {b = {c = {}}}})", "return cjson.encode('\\0\\1/\"')",
-    "return cjson.encode_keep_buffer(true)", "return type(cjson.encode_keep_buffer)",
+    "return type(cjson.encode_keep_buffer)",
     "return cjson.decode('{\"a\":1,\"a\":2}').a", "return cjson.decode('[')",
     "return cjson.decode('\"\\\\u00e9\"')", "return cjson.decode('[1,2,3]')[2]",
     "return cjson.encode(function() end)", "return cjson.decode(1)",
-    "return cjson.encode_sparse_array(true)", "return cjson.encode_max_depth(2)",
-    "return cjson.decode_max_depth(2)", "return cjson.encode_number_precision(3)",
-    "return cjson.encode_invalid_numbers(true)", "return cjson.decode_invalid_numbers(false)",
     "return type(cjson.new)", "return cjson._NAME", "return cjson._VERSION",
     # bit.
     "return bit.tohex(255)", "return bit.tohex(-1)", "return bit.tohex(255, 2)",
@@ -316,6 +313,111 @@ SURFACE = [
     "return tonumber('0x10')", "return tonumber('1e2')", "return tonumber(' 12 ')",
     "return #tostring(12345.678)", "return math.huge", "return tostring(-math.huge)",
     "return math.fmod(7, 3)", "return math.pi", "return tostring(math.pi)",
+]
+
+# Lua's own library as scripts see it (Redis's Lua 5.1.5 and Debian's are the same release), and
+# the read-only tables read through rawget / next / pairs / ipairs as Redis's real tables.
+LUA_BUILTINS = [
+    "return type(string.dump)", "return _VERSION", "return type(gcinfo)",
+    "return type(collectgarbage)", "return collectgarbage('count') > 0",
+    "return string.format('%5.2f', 3.14159)", "return string.format('%c%c', 65, 66)",
+    "return string.format('%o', 8)", "return string.format('%e', 12345.6789)",
+    "return string.format('%-5d|', 3)", "return string.format('%+d', 3)",
+    "return string.format('%i', 3.7)", "return string.format('%d', -0.5)",
+    "return string.format('%d', 1e100)", "return string.format('%x', -1)",
+    "return string.format('%s', 1.5)", "return string.format('%10.3s|', 'abcdef')",
+    "return string.format('%%')", "return string.format('%z', 1)", "return string.format('%d')",
+    "return string.format('%s')", "return tostring(1e15)", "return tostring(1e16)",
+    "return tostring(123456789012)", "return tostring(-1/0)", "return tostring(0/0)",
+    "return 1e15", "return 123456789.99", "return -0.0", "return tostring(2^63)",
+    "return string.byte('abc', 1, -1)", "return {string.byte('abc', 1, -1)}",
+    "return string.char(256)", "return string.rep('x', -1)", "return ('x'):rep(3, ',')",
+    "return string.find('abc', 'b', 1, true)", "return {string.find('a.c', '.', 1, true)}",
+    "return string.gsub('hello', 'l', 'L')", "return {string.gsub('hello', 'l', 'L')}",
+    "return string.match('key:123', '(%a+):(%d+)')",
+    "return {string.match('key:123', '(%a+):(%d+)')}", "return string.upper('aé')",
+    "return #string.format('%99d', 1)", "return string.format('%100d', 1)",
+    "return table.concat({1, 'a', 2.5})", "return table.concat({{}})",
+    "local t = {3, 1, 2} table.sort(t) return t",
+    "local t = {3, 1, 2} table.sort(t, function(a, b) return a > b end) return t",
+    "return table.getn({1, 2})", "return table.maxn({1, 2, [10] = 3})",
+    "local t = {1,2,3} table.remove(t, 1) return t",
+    "local t = {} table.insert(t, 'a') table.insert(t, 1, 'b') return t",
+    "return {unpack({1, 2, 3}, 2)}", "return select('#', 1, nil, 3)",
+    "return {select(2, 'a', 'b', 'c')}", "return select(-1, 'a', 'b')", "return tonumber('z', 36)",
+    "return tonumber('10', 2)", "return tonumber('', 10)", "return tonumber(nil)",
+    "return math.floor(-3.5)", "return math.ceil(-3.5)", "return math.abs(-2^63)",
+    "return math.sqrt(-1)", "return tostring(math.sqrt(-1))", "return math.min()",
+    "return math.max(1, 'x')", "return math.mod(7, 3)", "return math.pow(2, 10)",
+    "return math.ldexp(1, 10)", "return {math.frexp(8)}", "return math.modf(3.7)",
+    "return {math.modf(-3.7)}", "return math.log10(1000)", "return math.exp(0)",
+    "return tostring(math.log(0))", "return coroutine.wrap(function() coroutine.yield(1) end)()",
+    "return type(coroutine.running())",
+    "local co = coroutine.create(function() error('in co') end) return {coroutine.resume(co)}",
+    "return assert(false, 'assert msg')", "return assert(nil)", "return assert(1, 2)",
+    "return error('lvl', 2)", "return error('lvl0', 0)", "return pcall(error)",
+    "return {pcall(error, {code = 1})}",
+    "return {xpcall(function() error('x') end, function(e) return 'handled: ' .. e end)}",
+    "return rawequal('a', 'a')", "return rawget(_G, 'redis') ~= nil",
+    "return getmetatable('').__index == string", "return #arg", "return next({})",
+    "return {next({5})}", "return type(ipairs({}))", "return tostring(nil)",
+    "return tostring(true)", "return string.len(string.format('%q', string.char(0, 1, 2, 200)))",
+    "return string.format('%q', 1/3)", "return string.reverse('abc')",
+    "return string.sub('hello', -3)", "return string.sub('hello', 2, 100)",
+    "return ('%d'):format(7)", "return #('x'):rep(1000000)", "return loadstring('return 1 +')",
+    "return {loadstring('return 1 +')}", "return loadstring('return ...')(5)",
+    "local f = function(...) return select('#', ...) end return f(nil, nil)",
+    "return string.format('%s %s', 1, 2, 3)",
+    "local t = {} for k in pairs(_G) do t[#t + 1] = k end table.sort(t) return t",
+    "local t = {} for k in pairs(string) do t[#t + 1] = k end table.sort(t) return t",
+    "local t = {} for k in pairs(redis) do t[#t + 1] = k end table.sort(t) return t",
+    "local t = {} for k in pairs(cmsgpack) do t[#t + 1] = k end table.sort(t) return t",
+    "local t = {} for k in pairs(struct) do t[#t + 1] = k end table.sort(t) return t",
+    "local n = 0 for k, v in pairs(math) do n = n + 1 end return n",
+    "for k, v in pairs(_G) do if k == 'string' then v.x = 1 end end",
+    "for k, v in pairs(_G) do if type(v) == 'table' and k ~= '_G' and k ~= 'KEYS' and "
+    "k ~= 'ARGV' then rawset(v, 'x', 1) end end",
+    "return rawget(string, 'format') == string.format", "return rawget(_G, 'redis') == redis",
+    "return rawget(_G, 'nosuch')", "return rawget(nil, 1)", "return rawget({})", "return rawget()",
+    "return next(nil)", "return next()", "return pairs(nil)", "return pairs()", "return ipairs(1)",
+    "return type(next(_G))", "return next(string, 'nosuchkey')",
+    "local n = 0 for i, v in ipairs(_G) do n = n + 1 end return n",
+    "local t = {} for i, v in ipairs({'a', 'b', nil, 'd'}) do t[i] = v end return t",
+    "return type(__redis__err__handler)", "return __redis__err__handler('x').err",
+    "local n = 0 for k, v in pairs({a = 1, b = 2, 3}) do n = n + 1 end return n",
+]
+CJSON = [
+    "return cjson.encode({1, 2, nil, 4})", "return cjson.encode({[1]=1, [20]=2})",
+    "return cjson.encode({[1]=1, a=2})", "return cjson.encode({[1.5]=1})",
+    "return cjson.encode({[true]=1})", "return cjson.encode(0/0)", "return cjson.encode(-1/0)",
+    "local t = {} local c = t for i=1,1100 do c[1] = {} c = c[1] end return cjson.encode(t)",
+    "return cjson.decode(string.rep('[', 1100) .. string.rep(']', 1100))",
+    "return cjson.decode('[1e309]')", "return cjson.decode('NaN')", "return cjson.decode('nan')",
+    "return cjson.decode('Infinity')", "return cjson.decode('0x10')",
+    "return cjson.decode('[1,]')", 'return cjson.decode(\'{"a":1,}\')',
+    'return cjson.decode(\'"\\\\ud800"\')', 'return cjson.decode(\'"\\\\u0000"\')',
+    "return cjson.encode('\\128\\255')", "return cjson.encode({['\\0']=1})",
+    "return cjson.encode(12345678901234567890)", "return cjson.encode(1e-7)",
+    "return cjson.encode(123456789012345)", "return cjson.encode(-0.0)",
+    "return cjson.encode(3.14159265358979)", "return cjson.encode({})",
+    "return cjson.decode('{}')[1]", "return cjson.decode('[]')[1]",
+    "return cjson.encode(cjson.decode('{}'))", "return cjson.encode(cjson.decode('[]'))",
+    "return cjson.decode(' 1 ')", "return cjson.decode('')", "return cjson.decode('1 2')",
+    "return cjson.decode('true')", 'return cjson.decode(\'["a\\\\/b"]\')[1]',
+    "return cjson.encode('a/b')", "return cjson.encode_number_precision()",
+    "return cjson.encode_max_depth()", "return cjson.encode_sparse_array()",
+    "return cjson.encode_invalid_numbers()", "return cjson.decode_invalid_numbers()",
+    "return cjson.encode(1, 2)", "return cjson.encode()", "return cjson.decode()",
+    "return cjson.decode({})", "return type(cjson.new())",
+    'return cjson.decode(\'{"a":[1,2,{"b":null}]}\').a[3].b == cjson.null',
+    "return cjson.decode('-12345678901234567890')",
+    "return tostring(cjson.decode('123456789012345678'))", "return cjson.decode('1.5e3')",
+    "return cjson.decode('[1.0]')[1]", "return cjson.encode(2^63)", "return cjson.encode(2^31)",
+    "return #cjson.encode(string.rep('x', 100000))", "return cjson.encode({[1]=1,[2]=2,[4]=4})",
+    "return cjson.encode({[1]=1,[2]=2,[5]=4,[6]=1,[7]=1,[8]=1,[9]=1,[10]=1,[11]=1,[12]=1,"
+    "[13]=1,[30]=1})",
+    'return cjson.decode(\'"\\\\u00e9\\\\u4e2d\\\\ud83d\\\\ude00"\')',
+    'return cjson.decode(\'["\\t"]\')', 'return cjson.decode(\'["\\\\x"]\')',
 ]
 
 
@@ -400,6 +502,40 @@ class LibrariesAgainstRedis(AgainstRedisTestCase):
 
     def test_redis_surface(self):
         self.run_scripts(SURFACE)
+
+    def test_cjson(self):
+        self.run_scripts(CJSON)
+
+    def test_cjson_configuration(self):
+        # The settings live in the Lua state (one per io thread here, one per server in Redis):
+        # read them, change them on this connection's state, then put them back.
+        getters = ["encode_keep_buffer", "encode_sparse_array", "encode_max_depth",
+                   "decode_max_depth", "encode_number_precision", "encode_invalid_numbers",
+                   "decode_invalid_numbers"]
+        read = "return {" + ", ".join(f"{{cjson.{g}()}}" for g in getters) + "}"
+        self.same("EVAL", read, 0)
+        try:
+            self.run_scripts([
+                "return cjson.encode_keep_buffer(false)", "return cjson.encode_keep_buffer('on')",
+                "return {cjson.encode_sparse_array(true, 2, 3)}",
+                "return cjson.encode({[1] = 1, [5] = 5})", "return cjson.encode_max_depth(2)",
+                "return cjson.encode({{{1}}})", "return cjson.decode_max_depth(2)",
+                "return cjson.decode('[[[1]]]')", "return cjson.encode_number_precision(3)",
+                "return cjson.encode(1/3)", "return cjson.encode_number_precision(15)",
+                "return cjson.encode_number_precision(0)",
+                "return cjson.encode_invalid_numbers('null')", "return cjson.encode(1/0)",
+                "return cjson.encode_invalid_numbers(true)", "return cjson.encode(-1/0)",
+                "return cjson.decode_invalid_numbers(false)", "return cjson.decode('NaN')",
+                read])
+        finally:
+            self.same("EVAL", "cjson.encode_keep_buffer(true) cjson.encode_sparse_array(false, 2, "
+                      "10) cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) "
+                      "cjson.encode_number_precision(14) cjson.encode_invalid_numbers(false) "
+                      "cjson.decode_invalid_numbers(true)", 0)
+        self.same("EVAL", read, 0)
+
+    def test_lua_builtins(self):
+        self.run_scripts(LUA_BUILTINS)
 
     def test_acl_check_cmd_for_a_restricted_caller(self):
         for c in (self.pc, self.rr):
