@@ -208,6 +208,25 @@ RESP3_IN_LUA = [
     "redis.setresp(3) return redis.call('hrandfield', 'h', 1, 'withvalues')",
 ]
 
+# Commands whose RESP3 replies have types of their own, called with and without
+# redis.setresp(3) (after SETUP_RESP3), their replies returned as they reach Lua.
+SETUP_RESP3 = ("redis.call('zadd', 'z', 1.5, 'a', 2, 'b') redis.call('hset', 'h', 'f', 'v') "
+               "redis.call('sadd', 's', 'm') redis.call('rpush', 'l', 'x', 'y') "
+               "redis.call('set', 'str', '1') ")
+RESP3_COMMANDS = [
+    "'zincrby', 'z', 1, 'a'", "'zadd', 'z', 'incr', 1, 'b'", "'zmscore', 'z', 'a', 'nosuch'",
+    "'zrange', 'z', 0, -1, 'withscores'", "'zpopmin', 'z'", "'zscore', 'z', 'nosuch'",
+    "'zrangebyscore', 'z', '-inf', '+inf', 'withscores'", "'zrevrange', 'z', 0, -1, 'withscores'",
+    "'zrank', 'z', 'a'", "'hgetall', 'h'", "'hmget', 'h', 'f', 'nosuch'", "'mget', 'str', 'nosuch'",
+    "'smembers', 's'", "'sinter', 's'", "'sunion', 's', 'nosuch'", "'sdiff', 's'",
+    "'incrbyfloat', 'str', '0.5'", "'lpos', 'l', 'y'", "'lpos', 'l', 'nosuch'",
+    "'hscan', 'h', 0", "'sscan', 's', 0", "'zscan', 'z', 0", "'config', 'get', 'maxmemory'",
+    "'zunion', 1, 'z', 'withscores'",
+    "'zinter', 1, 'z', 'withscores'", "'smismember', 's', 'm', 'x'", "'sismember', 's', 'm'",
+    "'lrange', 'nosuch', 0, -1", "'blpop', 'nosuch', 1", "'bzpopmin', 'nosuch', 1",
+    "'hincrbyfloat', 'h', 'n', 1.5", "'expiretime', 'h'", "'getex', 'str'", "'sintercard', 1, 's'",
+]
+
 # RESP3 tables and booleans in a script's own reply (to a RESP2 and to a RESP3 caller).
 RESP3_REPLIES = [
     "return {double = 1.5}", "return {double = 3}", "return {double = 0.1}",
@@ -480,6 +499,21 @@ class LibrariesAgainstRedis(AgainstRedisTestCase):
         finally:
             pc.close()
             rr.close()
+
+    def test_resp3_command_replies(self):
+        resp3 = (RawConn(self.node.port, protocol=3), RawConn(self.redis.port, protocol=3))
+        try:
+            for conns in ((self.pc, self.rr), resp3):
+                for mode in ("", "redis.setresp(3) "):
+                    for args in RESP3_COMMANDS:
+                        body = f"{SETUP_RESP3}{mode}return redis.pcall({args})"
+                        with self.subTest(script=body, protocol=conns is resp3 and 3 or 2):
+                            for c in conns:
+                                c.call("FLUSHALL")
+                            self.same("EVAL", body, 0, conns=conns)
+        finally:
+            for c in resp3:
+                c.close()
 
     def test_ping_from_a_subscribed_resp3_caller(self):
         # The script's PING is the Lua client's, not in the caller's subscribed mode.
