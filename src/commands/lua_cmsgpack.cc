@@ -18,6 +18,7 @@
 // format"), integers as Lua numbers (uint64 past 2^63 wraps negative, as lua-cmsgpack).
 #include <msgpack.h>
 
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
