@@ -24,8 +24,14 @@ inline constexpr const char* kSandboxKey = "petacore.sandbox";      // the scrip
 inline constexpr const char* kErrHandlerKey = "petacore.errhandler";
 inline constexpr const char* kProtectedKey = "petacore.protected";  // weak set of read-only proxies
 
+/// The RESP version redis.setresp chose in the running (or just finished) script of this
+/// thread: 2 or 3. Every Frame's construction resets it to 2, so each run starts in RESP2 (as
+/// Redis's prepareLuaClient), and it stays readable while the finished run's reply is written.
+extern thread_local int script_resp;
+
 /// What a running script's redis.call needs: the caller's command and the script's mode.
 struct Frame {
+  Frame() { script_resp = 2; }
   CommandContext* ctx = nullptr;
   bool read_only = false;
   bool started_with_writes = false;
@@ -53,11 +59,19 @@ void PushError(lua_State* L, std::string_view text);
 /// error unwinds as a C++ exception under liblua5.1-c++).
 [[noreturn]] void RaiseError(lua_State* L, std::string_view text);
 
-/// Pushes a command's reply as a Lua value (Redis's redisProtocolToLuaType, RESP2 rules).
-void PushValue(lua_State* L, const resp::Value& v);
+/// Pushes a command's reply as a Lua value (Redis's redisProtocolToLuaType): `resp` is the
+/// protocol the command replied in (script_resp). RESP2: null is false, a status {ok=},
+/// an error {err=}. RESP3 adds: null is nil, map {map={k=v}}, set {set={m=true}}, double
+/// {double=n}, big number {big_number=s}, verbatim {verbatim_string={format=,string=}},
+/// booleans true/false.
+void PushValue(lua_State* L, const resp::Value& v, int resp = 2);
 
-/// Writes the Lua value at `idx` as a reply (Redis's luaReplyToRedisReply, RESP2 rules).
-/// `depth`: nesting so far (past 200: "reached lua stack limit", as Redis).
+/// Writes the Lua value at `idx` as a reply in out's protocol (the caller's), as Redis's
+/// luaReplyToRedisReply: tables {err=}, {ok=}, {double=}, {big_number=}, {verbatim_string=},
+/// {map=}, {set=} and arrays; booleans by script_resp (RESP2 script: true is 1, false null;
+/// RESP3 script: a boolean, downgraded to 1/0 for a RESP2 caller).
+/// `depth`: 0 for a script's reply. A value nested so deep that Redis's Lua stack would
+/// overflow converting it (about 8000 array levels) is replied as "reached lua stack limit".
 void WriteReply(lua_State* L, int idx, resp::ReplyWriter& out, int depth);
 
 }  // namespace petacore::commands::lua

@@ -1,7 +1,7 @@
 // lua_redis_api.cc — the `redis` table scripts see: redis.call / pcall (the called command
 // runs on the script's TxnView as the caller's session), error_reply, status_reply,
-// sha1hex, log, setresp, set_repl, replicate_commands, breakpoint, debug, and Redis 7.0's
-// constants. Texts as Redis 7.0.15's script_lua.c.
+// sha1hex, log, setresp, set_repl, replicate_commands, breakpoint, debug, acl_check_cmd, and
+// Redis 7.0's constants. Texts as Redis 7.0.15's script_lua.c.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -78,7 +78,11 @@ int RedisGenericCall(lua_State* L, bool raise) {
         }
       }
       if (err.empty()) {
-        resp::ReplyWriter w(&reply, 2);
+        // The command replies in the script's protocol (redis.setresp), not the caller's:
+        // Redis runs it on the Lua client, whose resp the script sets. (The session keeps the
+        // caller's protocol: no command a script may call answers by it but PING, whose
+        // subscribed-mode reply must not apply here.)
+        resp::ReplyWriter w(&reply, script_resp);
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
         spec->handler(sub);  // block stays null: blocking commands answer at once
       }
@@ -100,7 +104,7 @@ int RedisGenericCall(lua_State* L, bool raise) {
     RaiseError(L, "PetaCore: unparsable reply from a command called by a script");
   }
   const bool is_error = value.type == resp::Value::Type::kError;
-  PushValue(L, value);
+  PushValue(L, value, script_resp);
   if (raise && is_error) lua_error(L);
   return 1;
 }
@@ -122,9 +126,7 @@ int RedisErrorReply(lua_State* L) {
     PushError(L, "wrong number or type of arguments");
     return 1;
   }
-  size_t len;
-  const char* s = lua_tolstring(L, 1, &len);
-  std::string text(s, len);
+  std::string text = lua_tostring(L, 1);  // up to a NUL, as Redis
   if (text.empty() || text[0] != '-') text = "-" + text;
   PushError(L, text);
   return 1;
@@ -138,6 +140,39 @@ int RedisStatusReply(lua_State* L) {
   lua_newtable(L);
   lua_pushvalue(L, 1);
   lua_setfield(L, -2, "ok");
+  return 1;
+}
+
+// redis.acl_check_cmd(command, args...): whether the script's caller may run that command
+// with those arguments (Redis 7.0's luaRedisAclCheckCmdPermissionsCommand). Arguments convert
+// as redis.call's; an unknown command or subcommand raises an error.
+int RedisAclCheckCmd(lua_State* L) {
+  Frame* frame = current_frame;
+  if (frame == nullptr) {
+    RaiseError(L, "redis.acl_check_cmd can only be called inside a script invocation");
+  }
+  const int argc = lua_gettop(L);
+  if (argc == 0) RaiseError(L, "Please specify at least one argument for this redis lib call");
+  std::vector<std::string> strings;
+  strings.reserve(argc);
+  for (int i = 1; i <= argc; ++i) {
+    if (lua_type(L, i) == LUA_TNUMBER) {
+      char buf[64];
+      const int len = std::snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, i));
+      strings.emplace_back(buf, len);
+    } else if (lua_type(L, i) == LUA_TSTRING) {
+      size_t len;
+      const char* s = lua_tolstring(L, i, &len);
+      strings.emplace_back(s, len);
+    } else {
+      RaiseError(L, "Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  std::vector<std::string_view> argv(strings.begin(), strings.end());
+  const CommandSpec* spec = Table().Resolve(argv);
+  if (spec == nullptr) RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+  const auto& user = frame->ctx->session.acl_user;
+  lua_pushboolean(L, !user || auth::Check(*user, *spec, argv) == auth::Denial::kNone);
   return 1;
 }
 
@@ -161,11 +196,17 @@ int RedisLog(lua_State* L) {
   return 0;
 }
 
+// redis.setresp(2|3): the protocol of the replies redis.call returns to this run (and of its
+// booleans in the script's own reply); each run starts at 2.
 int RedisSetResp(lua_State* L) {
-  if (lua_gettop(L) != 1) RaiseError(L, "redis.setresp() requires one argument.");
-  int resp = static_cast<int>(lua_tonumber(L, 1));
+  if (current_frame == nullptr) {
+    RaiseError(L, "redis.setresp can only be called inside a script invocation");
+  }
+  const int argc = lua_gettop(L);
+  if (argc != 1) RaiseError(L, "redis.setresp() requires one argument.");
+  const int resp = static_cast<int>(lua_tonumber(L, -argc));
   if (resp != 2 && resp != 3) RaiseError(L, "RESP version must be 2 or 3.");
-  if (resp == 3) RaiseError(L, "PetaCore does not support RESP3 replies in scripts yet.");
+  script_resp = resp;
   return 0;
 }
 
@@ -208,6 +249,7 @@ void OpenRedisLib(lua_State* L) {
   Register(L, "replicate_commands", RedisReplicateCommands);
   Register(L, "breakpoint", RedisBreakpoint);
   Register(L, "debug", RedisDebug);
+  Register(L, "acl_check_cmd", RedisAclCheckCmd);
   struct {
     const char* name;
     int value;

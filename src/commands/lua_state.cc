@@ -1,7 +1,7 @@
 // lua_state.cc — a thread's Lua state: the libraries (base, table, string, math, cjson,
-// bit), the redis table, the sandbox (read-only globals and library tables, no os / io /
-// loadfile / dofile / print), the error handler every run uses, and the compiled-function
-// table. Built on first use on each thread.
+// bit, struct, cmsgpack; math.random is Redis's), the redis table, the sandbox (read-only
+// globals and library tables, no os / io / loadfile / dofile / print), the error handler
+// every run uses, and the compiled-function table. Built on first use on each thread.
 #include <cstdlib>
 #include <cstring>
 
@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "commands/lua_internal.h"
+#include "commands/lua_libs.h"
 
 namespace petacore::commands::lua {
 namespace {
@@ -79,7 +80,7 @@ end
 // absent one is an error) and whose writes are refused; the library tables are read-only
 // proxies too. `_G` in scripts is the proxy.
 constexpr const char* kSandboxSource = R"lua(
-local G, protected = ...
+local G, protected, shown, hidden = ...
 local rawget, setmetatable, error, tostring = rawget, setmetatable, error, tostring
 local function readonly(t)
   local p = setmetatable({}, {
@@ -88,10 +89,11 @@ local function readonly(t)
     __metatable = false,
   })
   protected[p] = true
+  shown[p] = t
   return p
 end
-local hidden = {}
-for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'redis', 'coroutine'}) do
+for _, name in ipairs({'string', 'table', 'math', 'cjson', 'bit', 'struct', 'cmsgpack', 'redis',
+                       'coroutine'}) do
   hidden[name] = readonly(G[name])
 end
 -- The string metatable (("x"):upper()) reaches the read-only string proxy, and is itself
@@ -113,6 +115,7 @@ local sandbox = setmetatable({}, {
   __metatable = readonly({}),
 })
 protected[sandbox] = true
+shown[sandbox] = G
 -- setmetatable refuses the read-only tables (Redis raises from C: no position).
 local orig_setmetatable = setmetatable
 G.setmetatable = function(t, mt)
@@ -148,6 +151,128 @@ end
 return sandbox
 )lua";
 
+// ---- Reading through the read-only proxies ----
+// Redis's read-only tables are the real tables, so rawget, next, pairs and ipairs see their
+// contents; here scripts hold proxies. These C replacements (C, as Lua's own: a call in a
+// script's tail position keeps the script's line in errors) read a proxy through the table it
+// shows — the globals showing the library proxies, never the writable library tables.
+
+constexpr const char* kShownKey = "petacore.shown";    // weak: proxy -> the table it shows
+constexpr const char* kHiddenKey = "petacore.hidden";  // library name -> its read-only proxy
+
+// Pushes what the table at `idx` shows when it is a proxy, else nil.
+void PushShown(lua_State* L, int idx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kShownKey);
+  lua_pushvalue(L, idx);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+}
+
+// The value on top was read from `shown_idx` under the key at `key_idx`: a library table read
+// from the globals becomes its read-only proxy.
+void ProxyLibrary(lua_State* L, int shown_idx, int key_idx) {
+  if (!lua_rawequal(L, shown_idx, LUA_GLOBALSINDEX) || lua_isnil(L, key_idx)) return;
+  lua_getfield(L, LUA_REGISTRYINDEX, kHiddenKey);
+  lua_pushvalue(L, key_idx);
+  lua_rawget(L, -2);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 2);
+    return;
+  }
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+}
+
+int SandboxRawGet(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  PushShown(L, 1);  // 3
+  if (lua_isnil(L, 3)) {
+    lua_pop(L, 1);
+    lua_rawget(L, 1);
+    return 1;
+  }
+  lua_pushvalue(L, 2);
+  lua_rawget(L, 3);
+  ProxyLibrary(L, 3, 2);
+  return 1;
+}
+
+int SandboxNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  PushShown(L, 1);  // 3
+  const int target = lua_isnil(L, 3) ? 1 : 3;
+  lua_pushvalue(L, 2);
+  if (lua_next(L, target) != 0) {  // 4: key, 5: value
+    if (target == 3) ProxyLibrary(L, 3, 4);
+    return 2;
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+bool IsProxy(lua_State* L, int idx) {
+  PushShown(L, idx);
+  const bool proxy = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return proxy;
+}
+
+// pairs: Lua's own next (upvalue 1) for a plain table, SandboxNext for a proxy.
+int SandboxPairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (IsProxy(L, 1)) {
+    lua_pushcfunction(L, SandboxNext);
+  } else {
+    lua_pushvalue(L, lua_upvalueindex(1));
+  }
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+int SandboxIpairsStep(lua_State* L) {
+  const int i = luaL_checkint(L, 2) + 1;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  PushShown(L, 1);
+  const int target = lua_isnil(L, -1) ? 1 : lua_gettop(L);
+  lua_pushinteger(L, i);
+  lua_rawgeti(L, target, i);
+  return lua_isnil(L, -1) ? 0 : 2;
+}
+
+// ipairs: Lua's own step function (upvalue 1) for a plain table, SandboxIpairsStep for a
+// proxy.
+int SandboxIpairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (IsProxy(L, 1)) {
+    lua_pushcfunction(L, SandboxIpairsStep);
+  } else {
+    lua_pushvalue(L, lua_upvalueindex(1));
+  }
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, 0);
+  return 3;
+}
+
+// Installs the four replacements (after the sandbox's setup captured the originals).
+void InstallProxyReaders(lua_State* L) {
+  lua_pushcfunction(L, SandboxRawGet);
+  lua_setglobal(L, "rawget");
+  lua_getglobal(L, "next");
+  lua_pushcclosure(L, SandboxPairs, 1);
+  lua_setglobal(L, "pairs");
+  lua_pushcfunction(L, SandboxNext);
+  lua_setglobal(L, "next");
+  lua_getglobal(L, "ipairs");  // ipairs({}) returns Lua's step function
+  lua_newtable(L);
+  lua_call(L, 1, 1);
+  lua_pushcclosure(L, SandboxIpairs, 1);
+  lua_setglobal(L, "ipairs");
+}
+
 void OpenLib(lua_State* L, lua_CFunction open, const char* name) {
   lua_pushcfunction(L, open);
   lua_pushstring(L, name);
@@ -178,6 +303,9 @@ lua_State* NewState() {
   OpenLib(L, luaopen_debug, LUA_DBLIBNAME);
   OpenLib(L, luaopen_cjson, "cjson");
   OpenLib(L, luaopen_bit, "bit");
+  OpenStruct(L);
+  OpenCmsgpack(L);
+  OpenRandom(L);
 
   OpenRedisLib(L);
 
@@ -185,6 +313,9 @@ lua_State* NewState() {
   lua_getglobal(L, LUA_DBLIBNAME);
   RunSetup(L, kErrHandlerSource, 1, "=errhandler");
   lua_setfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  // Redis keeps its error handler as a global too (scripts can see it).
+  lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
+  lua_setglobal(L, "__redis__err__handler");
 
   // Replace loadstring/load/rawset with the sandbox's versions; remove what Redis removes.
   lua_pushcfunction(L, SafeLoadString);
@@ -207,8 +338,17 @@ lua_State* NewState() {
   lua_setfield(L, LUA_REGISTRYINDEX, kProtectedKey);  // stack: protected
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_insert(L, -2);  // stack: G, protected
-  RunSetup(L, kSandboxSource, 2, "=sandbox");
+  lua_newtable(L);    // shown, weak-keyed as protected
+  lua_getmetatable(L, -2);
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kShownKey);
+  lua_newtable(L);  // hidden
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kHiddenKey);  // stack: G, protected, shown, hidden
+  RunSetup(L, kSandboxSource, 4, "=sandbox");
   lua_setfield(L, LUA_REGISTRYINDEX, kSandboxKey);
+  InstallProxyReaders(L);
 
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kFunctionsKey);

@@ -12,10 +12,7 @@ import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
-try:
-    from resp_wire import WireConn  # main's name since the readers were merged
-except ImportError:
-    from pubsub_wire import WireConn
+from resp_wire import WireConn
 
 
 class RawConn(WireConn):
