@@ -38,6 +38,7 @@ class Worker(threading.Thread):
         self.ops = []
         self.read_errors = 0
         self.write_errors = 0
+        self.unexpected = []  # exceptions of no expected kind (run_workers fails on any)
         self.conn = None
 
     def connect(self):
@@ -54,6 +55,11 @@ class Worker(threading.Thread):
                     self.conn = None
                     time.sleep(0.05)
                     continue
+                except Exception as e:  # noqa: BLE001 - recorded, fails the run
+                    self.unexpected.append(f"connect: {type(e).__name__}: {e}")
+                    self.conn = None
+                    time.sleep(0.05)
+                    continue
             key = self.rng.choice(self.keys)
             if self.rng.random() < self.write_ratio:
                 seq += 1
@@ -66,6 +72,10 @@ class Worker(threading.Thread):
                     t1 = INFINITY
                     self.write_errors += 1
                     self.after_error(e)
+                except Exception as e:  # noqa: BLE001 - recorded, fails the run
+                    t1 = INFINITY
+                    self.unexpected.append(f"SET: {type(e).__name__}: {e}")
+                    self.after_error(e)
                 self.ops.append(Op(key, "w", value, t0, t1, self.client_id, self.node_index,
                                    self.mode))
             else:
@@ -75,6 +85,10 @@ class Worker(threading.Thread):
                     t1 = now_ms()
                 except redis.RedisError as e:
                     self.read_errors += 1
+                    self.after_error(e)
+                    continue
+                except Exception as e:  # noqa: BLE001 - recorded, fails the run
+                    self.unexpected.append(f"GET: {type(e).__name__}: {e}")
                     self.after_error(e)
                     continue
                 self.ops.append(Op(key, "r", None if got is None else got.decode(), t0, t1,
@@ -96,7 +110,8 @@ class Worker(threading.Thread):
 
 def run_workers(nodes, clients_per_node, keys, mode, fault_schedule, seed=1):
     """Runs the workload on every node while fault_schedule(stop_event) runs in this thread;
-    stops the workers when it returns. Returns (ops, stats)."""
+    stops the workers when it returns. Returns (ops, stats). Raises AssertionError when a
+    worker met an exception of no expected kind or did not stop."""
     stop = threading.Event()
     workers = [Worker(node, ni, ci, keys, mode, stop, seed=seed * 1000 + ni * 10 + ci)
                for ni, node in enumerate(nodes) for ci in range(clients_per_node)]
@@ -108,6 +123,10 @@ def run_workers(nodes, clients_per_node, keys, mode, fault_schedule, seed=1):
         stop.set()
         for w in workers:
             w.join(timeout=30)
+    stuck = [w.client_id for w in workers if w.is_alive()]
+    unexpected = [f"{w.client_id}: {u}" for w in workers for u in w.unexpected]
+    if stuck or unexpected:
+        raise AssertionError(f"workers did not stop: {stuck}; unexpected errors: {unexpected[:5]}")
     ops = [op for w in workers for op in w.ops]
     stats = {
         "ops": len(ops),

@@ -16,6 +16,7 @@ import unittest
 import redis
 
 import cluster
+import harness
 from faultload import LONG, phase
 from harness import wait_for
 
@@ -32,6 +33,7 @@ class Worker(threading.Thread):
         self.stop_flag = threading.Event()
         self.transfers = self.aborted = self.in_doubt = self.audits = 0
         self.anomalies = []
+        self.unexpected = []  # exceptions no fault explains: each one fails the test
 
     def run(self):
         r = None
@@ -49,12 +51,20 @@ class Worker(threading.Thread):
             except redis.ResponseError:
                 self.in_doubt += 1  # etcd error: the EXEC happened entirely or not at all
                 time.sleep(0.02)
+            except Exception as e:  # noqa: BLE001 - anything else is a finding, not noise
+                self.unexpected.append(f"{type(e).__name__}: {e}")
+                r = None
+                time.sleep(0.05)
 
     def do_audit(self, r):
         p = r.pipeline(transaction=True)
         p.mget(ACCOUNTS)
-        balances = [int(b) for b in p.execute()[0]]
+        raw = p.execute()[0]
         self.audits += 1
+        if None in raw:  # a vanished balance
+            self.anomalies.append(("missing balance", raw))
+            return
+        balances = [int(b) for b in raw]
         if sum(balances) != TOTAL or min(balances) < 0:
             self.anomalies.append(balances)
 
@@ -63,7 +73,12 @@ class Worker(threading.Thread):
         amount = self.rng.randint(1, 30)
         with r.pipeline(transaction=True) as p:
             p.watch(a, b)
-            balance = int(p.get(a))
+            raw = p.get(a)
+            if raw is None:  # a vanished balance
+                self.anomalies.append(("missing balance", a))
+                p.unwatch()
+                return
+            balance = int(raw)
             if balance < amount:
                 p.unwatch()
                 return
@@ -90,9 +105,13 @@ class BankTest(unittest.TestCase):
             w.start()
 
         def progress(n=30):
+            """Transfers and audits both go on (after every fault, audits must run again)."""
             start = sum(w.transfers for w in workers)
+            audits = sum(w.audits for w in workers)
             wait_for(lambda: sum(w.transfers for w in workers) >= start + n, timeout=60,
                      what="transfers progressing")
+            wait_for(lambda: sum(w.audits for w in workers) >= audits + 3, timeout=60,
+                     what="audits progressing")
 
         faults = 0
         # CI: one round of the four faults; long run: rounds for 25 s x PETACORE_LONG_FACTOR.
@@ -136,6 +155,8 @@ class BankTest(unittest.TestCase):
             self.assertGreaterEqual(min(balances), 0, balances)
         anomalies = [a for w in workers for a in w.anomalies]
         self.assertEqual(anomalies, [])
+        self.assertEqual([u for w in workers for u in w.unexpected], [])
+        self.assertFalse(any(w.is_alive() for w in workers), "a worker did not stop")
         self.assertGreater(sum(w.audits for w in workers), 0)
         self.assertGreater(sum(w.transfers for w in workers), 0)
         path = os.environ.get("PETACORE_FAULTS_REPORT")
@@ -151,6 +172,45 @@ class BankTest(unittest.TestCase):
               f"aborted {sum(w.aborted for w in workers)}, in doubt "
               f"{sum(w.in_doubt for w in workers)}, audits {sum(w.audits for w in workers)}, "
               f"anomalies {len(anomalies)}")
+
+
+
+class BankWorkerSelfTest(unittest.TestCase):
+    """The bank test's workers report what they cannot explain: a vanished balance is an
+    anomaly, an exception of an unexpected kind is recorded (and fails the bank test)."""
+
+    def run_worker(self, worker, until):
+        worker.start()
+        try:
+            wait_for(until, timeout=30, what="the worker noticed")
+        finally:
+            worker.stop_flag.set()
+            worker.join(timeout=30)
+
+    def test_vanished_balance_and_injected_exception(self):
+        node = harness.Node()
+        try:
+            c = node.client()
+            c.mset({a: INITIAL for a in ACCOUNTS})
+            c.delete("acct:3")
+            auditor = Worker(node, 1, audit=True)
+            self.run_worker(auditor, lambda: auditor.anomalies)
+            self.assertEqual(auditor.anomalies[0][0], "missing balance")
+            self.assertEqual(auditor.unexpected, [])
+
+            transfers = Worker(node, 2, audit=False)
+            self.run_worker(transfers, lambda: any(a == ("missing balance", "acct:3")
+                                                   for a in transfers.anomalies))
+
+            class Broken(Worker):
+                def do_transfer(self, r):
+                    raise RuntimeError("injected")
+
+            broken = Broken(node, 3, audit=False)
+            self.run_worker(broken, lambda: broken.unexpected)
+            self.assertEqual(broken.unexpected[0], "RuntimeError: injected")
+        finally:
+            node.close()
 
 
 if __name__ == "__main__":
