@@ -14,6 +14,7 @@ extern "C" {
 }
 
 #include "commands/context.h"
+#include "commands/lua_busy.h"
 #include "resp/value_parser.h"
 
 namespace petacore::commands::lua {
@@ -24,13 +25,23 @@ inline constexpr const char* kSandboxKey = "petacore.sandbox";      // the scrip
 inline constexpr const char* kErrHandlerKey = "petacore.errhandler";
 inline constexpr const char* kProtectedKey = "petacore.protected";  // weak set of read-only proxies
 
-/// What a running script's redis.call needs: the caller's command and the script's mode.
+/// What a running script's redis.call needs: the caller's command and the script's mode;
+/// and what its hook needs (lua_engine.cc): when it becomes busy, its entry in the node's
+/// busy registry (lua_busy.h), whether it was killed.
 struct Frame {
   CommandContext* ctx = nullptr;
   bool read_only = false;
+  /// The view had writes before the script started (a script inside EXEC after writes):
+  /// those are not the script's, so they neither make it unkillable nor are discarded.
   bool started_with_writes = false;
+  /// When the script becomes busy (start + busy-reply-threshold).
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
+  BusyScript busy;           ///< registered in the busy registry while `registered`
+  bool registered = false;
+  bool killed = false;       ///< the hook raised kKilledError once: it raises on every line
+  int64_t instructions = 0;  ///< counted by the hook, for the test instruction limit
+  int hook_interval = 0;     ///< instructions between two hook calls
 };
 
 /// The running script's frame on this thread (null outside a script). Set by Run.
