@@ -7,7 +7,8 @@ each) on one etcd.
 - Busy scripts: past busy-reply-threshold every other client of the node — on both io
   threads — gets Redis's BUSY reply, SCRIPT KILL (sent from a connection on the busy
   script's own io thread, or on the other) stops a script that has not written, one that has
-  written is UNKILLABLE, and SIGTERM still stops a node whose busy script cannot be killed.
+  written is UNKILLABLE, and SIGTERM still stops a node whose busy script cannot be killed;
+  the same with --threads 1 (BusyScriptOneThread).
 - Linearizable scripts: under `linearizable` read consistency a script's reads are fenced
   like a linearizable GET (EVAL_RO, EVALSHA_RO, and EVAL / EVALSHA that write nothing).
 
@@ -16,12 +17,14 @@ spreads connections over its io threads round-robin, so consecutive connections 
 between the two threads.
 """
 import signal
+import subprocess
 import threading
 import time
 import unittest
 
 import redis
 
+import harness
 from harness import Etcd, Node, wait_for
 from pubsub_wire import WireConn
 
@@ -325,29 +328,58 @@ class ScriptsAcrossNodes(unittest.TestCase):
         self.assertGreaterEqual(fetches() - before, 400)
 
 
-class BusyScriptStandalone(unittest.TestCase):
-    """SIGTERM stops a node whose busy script has written (the only way out, as Redis's
-    SHUTDOWN NOSAVE; PetaCore has no SHUTDOWN command)."""
+class SingleThreadNode(Node):
+    """A standalone node with --threads 1: every connection shares the busy script's thread,
+    which serves them only through its event pump."""
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([harness.SERVER, "--port", str(self.port), "--threads", "1"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: self.client().ping(), what=f"petacore on {self.port}")
+
+
+class BusyScriptOneThread(unittest.TestCase):
+    """--threads 1: BUSY replies and SCRIPT KILL reach the clients of the busy script's own
+    (only) thread; SIGTERM stops a node whose busy script has written (the only way out, as
+    Redis's SHUTDOWN NOSAVE; PetaCore has no SHUTDOWN command)."""
+
+    def setUp(self):
+        self.node = SingleThreadNode()
+        self.node.client().config_set("busy-reply-threshold", 50)
+
+    def tearDown(self):
+        self.node.close()
+
+    def start_busy(self, body):
+        runner, other = WireConn(self.node.port), WireConn(self.node.port)
+        script = ScriptThread(runner, "EVAL", body, 1, "k")
+        script.start()
+        deadline = time.monotonic() + 30
+        while call(other, "PING") != BUSY:
+            self.assertLess(time.monotonic(), deadline, "the script never became busy")
+            time.sleep(0.02)
+        return runner, other, script
+
+    def test_script_kill_on_one_thread(self):
+        runner, other, script = self.start_busy("while true do end")
+        third = WireConn(self.node.port)
+        self.assertEqual(call(third, "GET", "k"), BUSY)
+        self.assertEqual(call(other, "SCRIPT", "KILL"), b"+OK\r\n")
+        script.join(timeout=60)
+        self.assertTrue(script.reply.startswith(b"-ERR Script killed by user with SCRIPT KILL"),
+                        script.reply)
+        self.assertEqual(call(third, "PING"), b"+PONG\r\n")
+        for c in (runner, other, third):
+            c.close()
 
     def test_sigterm_stops_a_node_with_an_unkillable_script(self):
-        node = Node()
-        try:
-            node.client().config_set("busy-reply-threshold", 50)
-            runner, other = WireConn(node.port), WireConn(node.port)
-            script = ScriptThread(runner, "EVAL",
-                                  "redis.call('SET', KEYS[1], 'v') while true do end", 1, "k")
-            script.start()
-            deadline = time.monotonic() + 30
-            while call(other, "PING") != BUSY:
-                self.assertLess(time.monotonic(), deadline, "the script never became busy")
-                time.sleep(0.02)
-            self.assertEqual(call(other, "SCRIPT", "KILL"), UNKILLABLE)
-            node.proc.send_signal(signal.SIGTERM)
-            node.proc.wait(timeout=30)  # raises if the node does not stop
-            runner.close()
-            other.close()
-        finally:
-            node.close()
+        runner, other, script = self.start_busy("redis.call('SET', KEYS[1], 'v') while true do end")
+        self.assertEqual(call(other, "SCRIPT", "KILL"), UNKILLABLE)
+        self.node.proc.send_signal(signal.SIGTERM)
+        self.node.proc.wait(timeout=30)  # raises if the node does not stop
+        runner.close()
+        other.close()
 
 
 if __name__ == "__main__":
