@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <functional>
@@ -86,7 +87,8 @@ struct Harness {
     state.clients.clear();
   }
 
-  // Runs one command to its reply; aborts if it never comes.
+  // Runs one command to its reply; aborts if it never comes. EVAL_FUZZ_PRINT=1 prints each
+  // command and its reply (to look at what the grammar produces).
   void Run(const std::vector<std::string>& owned) {
     std::vector<std::string_view> args(owned.begin(), owned.end());
     std::string out;
@@ -94,7 +96,13 @@ struct Harness {
     bool done = driver.Execute(session, args, &out, executor, [&resumed] { resumed = true; });
     executor->RunUntilIdle();
     if ((!done && !resumed) || out.empty()) std::abort();
+    if (print) {
+      for (const auto& a : owned) std::fprintf(stderr, "%s | ", a.c_str());
+      std::fprintf(stderr, "\n=> %s\n", out.c_str());
+    }
   }
+
+  const bool print = std::getenv("EVAL_FUZZ_PRINT") != nullptr;
 };
 
 constexpr std::array<const char*, 6> kKeys = {"k1", "k2", "h", "l", "z", "s"};
@@ -210,7 +218,9 @@ class ScriptBuilder {
 
   void Block(std::string* out, int depth) {
     const int statements = Pick(depth == 0 ? 6 : 3) + 1;
+    const int outer_vars = vars_;  // locals declared in this block end with it
     for (int i = 0; i < statements && in_.remaining_bytes() > 0; ++i) Statement(out, depth);
+    if (depth > 0) vars_ = outer_vars;  // the top level's stay for the final return
   }
 
   void Statement(std::string* out, int depth) {
@@ -224,7 +234,10 @@ class ScriptBuilder {
         *out += Call(depth) + "\n";
         break;
       case 2:
-        *out += "if " + Var() + " then " + Var() + "[1] = " + Expr(depth) + " end\n";
+        if (vars_ > 0) {  // a table field set (errors when the local is not a table)
+          const std::string v = Var();
+          *out += "if type(" + v + ") == 'table' then " + v + "[1] = " + Expr(depth) + " end\n";
+        }
         break;
       case 3:
         if (Pick(4) == 0) *out += "return " + Expr(depth) + "\n";
@@ -259,7 +272,13 @@ class ScriptBuilder {
                 Expr(depth) + ")\n";
         break;
       case 10:
-        *out += "global_" + std::to_string(Pick(3)) + " = " + Expr(depth) + "\n";  // refused
+        if (Pick(8) == 0) {  // refused: "Script attempted to create global variable"
+          *out += "global_" + std::to_string(Pick(3)) + " = " + Expr(depth) + "\n";
+        } else {
+          *out += "local t" + std::to_string(depth) + " = {} for j = 1, " +
+                  std::to_string(Pick(10)) + " do t" + std::to_string(depth) + "[j] = " +
+                  Expr(depth) + " end\n";
+        }
         break;
       default:
         *out += "redis.log(redis.LOG_DEBUG, " + Expr(depth) + ")\n";
@@ -268,7 +287,7 @@ class ScriptBuilder {
   }
 
   FuzzedDataProvider& in_;
-  int vars_ = 0;
+  int vars_ = 0;  ///< locals v0 .. v<vars_-1> are in scope
 };
 
 std::vector<std::string> EvalCommand(FuzzedDataProvider& in, std::string verb, std::string body) {
