@@ -120,8 +120,10 @@ class ScriptsAcrossNodes(unittest.TestCase):
 
         errors = run_workers([worker(n) for n in (self.a, self.b) for _ in range(conns_per_node)])
         self.assertEqual(errors, [])
-        self.assertEqual(self.a.client().get("counter"), b"1000")
-        wait_for(lambda: self.b.client().get("counter") == b"1000", what="counter on B")
+        # Each node's replica may lag the other's last commits (local reads): wait for them.
+        for node in (self.a, self.b):
+            c = node.client()
+            wait_for(lambda: c.get("counter") == b"1000", what=f"counter on port {node.port}")
 
     def test_script_on_a_and_exec_on_b_never_interleave(self):
         # Invariant: x == y. The script on A and the transaction on B each read both and
@@ -178,8 +180,11 @@ class ScriptsAcrossNodes(unittest.TestCase):
         self.assertEqual(seen, [])
         total = done["script"] + done["exec"]
         self.assertEqual(total, 2 * rounds)
-        a = self.a.client()
-        self.assertEqual(a.mget("x", "y"), [str(total).encode()] * 2)
+        # A's replica may not have applied B's last EXEC yet (local reads): wait for it.
+        for node in (self.a, self.b):
+            c = node.client()
+            wait_for(lambda: c.mget("x", "y") == [str(total).encode()] * 2,
+                     what=f"x == y == {total} on port {node.port}")
 
     def test_keys_not_in_keys_are_covered_by_the_commit(self):
         # The scripts declare no key; node B INCRs the same key meanwhile. A script read that
@@ -218,7 +223,9 @@ class ScriptsAcrossNodes(unittest.TestCase):
         errors = run_workers([scripts(self.a), scripts(self.b), incrs])
         self.assertEqual(errors, [])
         self.assertGreater(len(acked), n)
-        self.assertEqual(self.a.client().get("undeclared"), str(len(acked)).encode())
+        c = self.a.client()
+        wait_for(lambda: c.get("undeclared") == str(len(acked)).encode(),
+                 what=f"undeclared == {len(acked)} on A")
 
     # -- busy scripts -------------------------------------------------------------------------
 
