@@ -8,7 +8,8 @@ each) on one etcd.
   threads — gets Redis's BUSY reply, SCRIPT KILL (sent from a connection on the busy
   script's own io thread, or on the other) stops a script that has not written, one that has
   written is UNKILLABLE, and SIGTERM still stops a node whose busy script cannot be killed;
-  the same with --threads 1 (BusyScriptOneThread).
+  the same with --threads 1 (BusyScriptOneThread); the replies of a busy session are compared
+  byte for byte with redis-server 7.0.15's (BusyAgainstRedis).
 - Linearizable scripts: under `linearizable` read consistency a script's reads are fenced
   like a linearizable GET (EVAL_RO, EVALSHA_RO, and EVAL / EVALSHA that write nothing).
 
@@ -25,7 +26,7 @@ import unittest
 import redis
 
 import harness
-from harness import Etcd, Node, wait_for
+from harness import Etcd, Node, RealRedis, wait_for
 from pubsub_wire import WireConn
 
 INCR_SCRIPT = ("local v = redis.call('GET', KEYS[1]) or '0'\n"
@@ -333,6 +334,59 @@ class ScriptsAcrossNodes(unittest.TestCase):
             self.assertEqual(cb.execute_command("EVAL", get, 1, "lin"), want, f"round {i}")
             self.assertEqual(cb.execute_command("EVALSHA", sha, 1, "lin"), want, f"round {i}")
         self.assertGreaterEqual(fetches() - before, 400)
+
+
+class BusyAgainstRedis(unittest.TestCase):
+    """The same busy-script session on redis-server 7.0.15 and on a standalone PetaCore node:
+    every reply (BUSY, MULTI and EXECABORT, SCRIPT KILL, the killed script's error, NOTBUSY,
+    UNKILLABLE) must be the same bytes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RealRedis()
+        cls.node = Node()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.redis.close()
+        cls.node.close()
+
+    def session(self, port, body, kill_first):
+        runner, other, third = WireConn(port), WireConn(port), WireConn(port)
+        call(other, "CONFIG", "SET", "busy-reply-threshold", "50")
+        script = ScriptThread(runner, "EVAL", body, 1, "w")
+        script.start()
+        deadline = time.monotonic() + 30
+        while call(other, "PING") != BUSY:
+            self.assertLess(time.monotonic(), deadline, "the script never became busy")
+            time.sleep(0.02)
+        # (FUNCTION KILL joins when FUNCTION lands: lua::KillBusy(true) answers as Redis.)
+        replies = [call(third, "GET", "w"), call(third, "MULTI"), call(third, "SET", "w", "x")]
+        if kill_first:
+            replies.append(call(other, "SCRIPT", "KILL"))
+        script.join(timeout=60)
+        self.assertFalse(script.is_alive())
+        replies += [script.reply, call(third, "EXEC"), call(other, "SCRIPT", "KILL"),
+                    call(other, "GET", "w")]
+        call(other, "CONFIG", "SET", "busy-reply-threshold", "5000")
+        for c in (runner, other, third):
+            c.close()
+        return replies
+
+    def test_a_killed_read_only_script(self):
+        body = "local v = redis.call('GET', KEYS[1]) while true do end"
+        self.assertEqual(self.session(self.node.port, body, True),
+                         self.session(self.redis.port, body, True))
+
+    def test_an_unkillable_script(self):
+        # Writes, then spins for 3 s of server time; SCRIPT KILL meanwhile is UNKILLABLE.
+        body = ("redis.call('SET', KEYS[1], 'written')\n"
+                "local stop = tonumber(redis.call('TIME')[1]) + 3\n"
+                "while tonumber(redis.call('TIME')[1]) < stop do end\n"
+                "return 'done'")
+        ours = self.session(self.node.port, body, True)
+        self.assertEqual(ours, self.session(self.redis.port, body, True))
+        self.assertIn(UNKILLABLE, ours)
 
 
 class SingleThreadNode(Node):
