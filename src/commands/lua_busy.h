@@ -35,9 +35,9 @@ inline constexpr std::string_view kKilledError = "Script killed by user with SCR
 /// script's frame (lua_engine.cc); registered with BusyEnter, removed with BusyLeave.
 /// Thread-safety: `wrote` is stored by the script's thread, `kill` by a killer's thread.
 struct BusyScript {
-  bool function = false;            ///< FCALL (FUNCTION KILL) rather than EVAL (SCRIPT KILL)
-  std::atomic<bool> wrote{false};   ///< has buffered writes: UNKILLABLE
-  std::atomic<bool> kill{false};    ///< a kill was accepted: the hook raises kKilledError
+  bool function = false;           ///< FCALL (FUNCTION KILL) rather than EVAL (SCRIPT KILL)
+  std::atomic<bool> wrote{false};  ///< has buffered writes: UNKILLABLE
+  std::atomic<bool> kill{false};   ///< a kill was accepted: the hook raises kKilledError
 };
 
 /// Registers `script` as busy (the node refuses non-allow-busy commands from now on).

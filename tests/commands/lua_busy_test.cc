@@ -2,10 +2,11 @@
 // answers (Redis 7.0.15's scriptKill), the Driver's BUSY replies and allow-busy commands, and
 // a busy script serving another client of its own thread through the thread's event pump —
 // the path a --threads 1 server takes — including a SCRIPT KILL that arrives that way.
+#include "commands/lua_busy.h"
+
 #include <string>
 #include <vector>
 
-#include "commands/lua_busy.h"
 #include "commands/lua_engine.h"
 #include "test_util.h"
 
@@ -106,8 +107,7 @@ TEST_F(BusyScriptTest, ABusyScriptServesItsThreadAndIsKilledFromThere) {
     return true;
   });
   std::string reply = Run({"EVAL", "local n = 0 while true do n = n + 1 end", "0"});
-  EXPECT_EQ(reply.rfind("-ERR Script killed by user with SCRIPT KILL... script: ", 0), 0u)
-      << reply;
+  EXPECT_EQ(reply.rfind("-ERR Script killed by user with SCRIPT KILL... script: ", 0), 0u) << reply;
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0], kBusy);
   EXPECT_EQ(seen[1], kBusy);
@@ -134,9 +134,13 @@ TEST_F(BusyScriptTest, AKilledScriptHasNoEffectAndAWrittenOneIsUnkillable) {
   EXPECT_EQ(Run({"GET", "w"}), kNil);
   // pcall cannot keep a killed script alive, even on one line.
   lua::SetInstructionLimitForTesting(50000);
-  reply = Run({"EVAL", "local ok = pcall(function() while true do end end) return 'survived'", "0"});
+  reply =
+      Run({"EVAL", "local ok = pcall(function() while true do end end) return 'survived'", "0"});
   EXPECT_EQ(reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0), 0u) << reply;
-  reply = Run({"EVAL", "redis.call('SET', 'w', '2') while true do pcall(function() while true do end end) end", "0"});
+  reply =
+      Run({"EVAL",
+           "redis.call('SET', 'w', '2') while true do pcall(function() while true do end end) end",
+           "0"});
   EXPECT_EQ(reply.rfind("-ERR Script killed by user with SCRIPT KILL...", 0), 0u) << reply;
   EXPECT_EQ(Run({"GET", "w"}), kNil);
   EXPECT_EQ(Run({"EVAL", "return 'ok'", "0"}), Bulk("ok"));

@@ -6,8 +6,8 @@
 // commands (some refused in scripts, some blocking, unknown ones), redis.error_reply /
 // status_reply / sha1hex, cjson encode/decode, bit, string and table functions, and returns
 // of every Lua type. Sometimes the rest of the input is compiled as a script's bytes as they
-// are (SCRIPT LOAD: syntax errors, bytecode). Each input runs up to kMaxCommands commands on one session:
-// EVAL, EVALSHA of an earlier script, EVAL_RO, EVAL inside MULTI/EXEC, SCRIPT LOAD/FLUSH,
+// are (SCRIPT LOAD: syntax errors, bytecode). Each input runs up to kMaxCommands commands on one
+// session: EVAL, EVALSHA of an earlier script, EVAL_RO, EVAL inside MULTI/EXEC, SCRIPT LOAD/FLUSH,
 // and data-setting commands on the keys scripts use.
 //
 // No crash, no sanitizer finding, no leak, no hang: every script is stopped after
@@ -106,8 +106,8 @@ struct Harness {
 };
 
 constexpr std::array<const char*, 6> kKeys = {"k1", "k2", "h", "l", "z", "s"};
-constexpr std::array<const char*, 8> kValues = {"1", "-7", "3.5", "", "abc", "\\0x", "{}",
-                                                "[1,2,{\"a\":null}]"};
+constexpr std::array<const char*, 8> kValues = {"1",   "-7",   "3.5", "",
+                                                "abc", "\\0x", "{}",  "[1,2,{\"a\":null}]"};
 
 /// Builds a script from the grammar; every choice comes from the fuzzer's bytes.
 class ScriptBuilder {
@@ -148,9 +148,9 @@ class ScriptBuilder {
 
   std::string Call(int depth) {
     static constexpr std::array<const char*, 26> kCommands = {
-        "GET", "SET", "INCR", "DEL", "HSET", "HGETALL", "LPUSH", "LRANGE", "ZADD",
-        "ZRANGE", "SADD", "SMEMBERS", "EXISTS", "TYPE", "EXPIRE", "TTL", "MGET",
-        "APPEND", "PING", "EVAL", "BLPOP", "NOPE", "SELECT", "SCRIPT", "MULTI", "INFO"};
+        "GET",    "SET",  "INCR",     "DEL",    "HSET",   "HGETALL", "LPUSH", "LRANGE", "ZADD",
+        "ZRANGE", "SADD", "SMEMBERS", "EXISTS", "TYPE",   "EXPIRE",  "TTL",   "MGET",   "APPEND",
+        "PING",   "EVAL", "BLPOP",    "NOPE",   "SELECT", "SCRIPT",  "MULTI", "INFO"};
     std::string call = in_.ConsumeBool() ? "redis.call(" : "redis.pcall(";
     call += std::string("'") + kCommands[Pick(kCommands.size())] + "'";
     const int args = Pick(4);
@@ -276,8 +276,8 @@ class ScriptBuilder {
           *out += "global_" + std::to_string(Pick(3)) + " = " + Expr(depth) + "\n";
         } else {
           *out += "local t" + std::to_string(depth) + " = {} for j = 1, " +
-                  std::to_string(Pick(10)) + " do t" + std::to_string(depth) + "[j] = " +
-                  Expr(depth) + " end\n";
+                  std::to_string(Pick(10)) + " do t" + std::to_string(depth) +
+                  "[j] = " + Expr(depth) + " end\n";
         }
         break;
       default:
@@ -295,10 +295,13 @@ std::vector<std::string> EvalCommand(FuzzedDataProvider& in, std::string verb, s
   const int keys = in.ConsumeIntegralInRange<int>(0, 3);
   const int args = in.ConsumeIntegralInRange<int>(0, 3);
   cmd.push_back(std::to_string(keys));
-  for (int i = 0; i < keys; ++i) cmd.push_back(kKeys[in.ConsumeIntegralInRange<size_t>(0, kKeys.size() - 1)]);
+  for (int i = 0; i < keys; ++i)
+    cmd.push_back(kKeys[in.ConsumeIntegralInRange<size_t>(0, kKeys.size() - 1)]);
   for (int i = 0; i < args; ++i) {
-    cmd.push_back(in.ConsumeBool() ? std::string(kValues[in.ConsumeIntegralInRange<size_t>(0, kValues.size() - 1)])
-                                   : in.ConsumeRandomLengthString(16));
+    cmd.push_back(
+        in.ConsumeBool()
+            ? std::string(kValues[in.ConsumeIntegralInRange<size_t>(0, kValues.size() - 1)])
+            : in.ConsumeRandomLengthString(16));
   }
   return cmd;
 }
