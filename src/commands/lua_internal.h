@@ -37,7 +37,7 @@ struct Frame {
   /// When the script becomes busy (start + busy-reply-threshold).
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
-  BusyScript busy;           ///< registered in the busy registry while `registered`
+  BusyScript busy;  ///< registered in the busy registry while `registered`
   bool registered = false;
   bool killed = false;       ///< the hook raised kKilledError once: it raises on every line
   int64_t instructions = 0;  ///< counted by the hook, for the test instruction limit

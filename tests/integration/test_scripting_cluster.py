@@ -379,9 +379,9 @@ class BusyAgainstRedis(unittest.TestCase):
                          self.session(self.redis.port, body, True))
 
     def test_an_unkillable_script(self):
-        # Writes, then spins for 3 s of server time; SCRIPT KILL meanwhile is UNKILLABLE.
+        # Writes, then spins for 5 s of server time; SCRIPT KILL meanwhile is UNKILLABLE.
         body = ("redis.call('SET', KEYS[1], 'written')\n"
-                "local stop = tonumber(redis.call('TIME')[1]) + 3\n"
+                "local stop = tonumber(redis.call('TIME')[1]) + 5\n"
                 "while tonumber(redis.call('TIME')[1]) < stop do end\n"
                 "return 'done'")
         ours = self.session(self.node.port, body, True)
