@@ -41,8 +41,8 @@ fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPETACORE_FUZZ=ON -DPETACORE_BUILD_BENCH=OFF >/dev/null
-  ninja -C build-fuzz -j "$(nproc)" resp_parser_fuzz command_fuzz
-  for target in resp_parser_fuzz command_fuzz; do
+  ninja -C build-fuzz -j "$(nproc)" resp_parser_fuzz command_fuzz eval_fuzz
+  for target in resp_parser_fuzz command_fuzz eval_fuzz; do
     corpus=$(mktemp -d)
     cp tests/fuzz/corpus/$target/* "$corpus"/
     # Any crash, sanitizer report, leak, timeout (25 s per input) or OOM exits non-zero;

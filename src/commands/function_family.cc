@@ -17,6 +17,7 @@
 #include "commands/context.h"
 #include "commands/glob.h"
 #include "commands/lua_engine.h"
+#include "commands/lua_busy.h"
 #include "commands/lua_functions.h"
 #include "commands/rdb_payload.h"
 #include "commands/script_flags.h"
@@ -343,15 +344,26 @@ void FunctionRestore(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
-// FUNCTION STATS: no script runs while another command of this node's thread runs, so
-// running_script is always nil here.
+// FUNCTION STATS (allow-busy): running_script is a busy function of this node (lua_busy.h;
+// a function that has not yet run past busy-reply-threshold is not listed).
 void FunctionStats(CommandContext& ctx) {
   std::vector<const lua::Library*> libs = lua::StoredLibraries(ctx.txn);
   size_t functions = 0;
   for (const auto* lib : libs) functions += lib->functions.size();
   ctx.out.MapHeader(2);
   ctx.out.Bulk("running_script");
-  ctx.out.NullBulk();
+  if (auto running = lua::BusyFunction()) {
+    ctx.out.MapHeader(3);
+    ctx.out.Bulk("name");
+    ctx.out.Bulk(running->name);
+    ctx.out.Bulk("command");
+    ctx.out.ArrayHeader(running->command.size());
+    for (const auto& arg : running->command) ctx.out.Bulk(arg);
+    ctx.out.Bulk("duration_ms");
+    ctx.out.Integer(running->duration_ms);
+  } else {
+    ctx.out.NullBulk();
+  }
   ctx.out.Bulk("engines");
   ctx.out.MapHeader(1);
   ctx.out.Bulk("LUA");
@@ -363,7 +375,12 @@ void FunctionStats(CommandContext& ctx) {
 }
 
 void FunctionKill(CommandContext& ctx) {
-  ctx.out.Error("-NOTBUSY No scripts in execution right now.");
+  std::string err = lua::KillBusy(/*function=*/true);
+  if (err.empty()) {
+    ctx.out.Ok();
+  } else {
+    ctx.out.Error(err);
+  }
 }
 
 void FunctionHelp(CommandContext& ctx) {

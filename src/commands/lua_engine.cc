@@ -5,6 +5,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +23,7 @@ extern "C" {
 #include "commands/lua_internal.h"
 #include "commands/script_flags.h"
 #include "config/config.h"
+#include "keyspace/txn_view.h"
 
 namespace petacore::commands::lua {
 
@@ -37,16 +39,59 @@ void PushFunction(lua_State* L, std::string_view sha) {
   lua_remove(L, -2);
 }
 
-// Stops a script that has run past its deadline, unless it has written.
+constexpr int kHookInterval = 100000;  // Lua instructions between two hook calls, as Redis
+
+void Hook(lua_State* L, lua_Debug*);
+
+// Whether the script's view holds writes of the script's own (lua_busy.h: UNKILLABLE).
+bool ScriptWrote(const Frame& frame) {
+  return !frame.started_with_writes && frame.ctx->txn.has_writes();
+}
+
+// Stops the script: the error now, and again on every line from now on, so that a pcall loop
+// cannot outlive the kill (as Redis's luaMaskCountHook). Run discards what it buffered.
+[[noreturn]] void Kill(lua_State* L, Frame* frame) {
+  frame->killed = true;
+  lua_sethook(L, Hook, LUA_MASKLINE, 0);
+  RaiseError(L, kKilledError);
+}
+
+// Every kHookInterval instructions: past busy-reply-threshold the script registers as busy
+// (the node answers BUSY), serves its io thread's other connections (the thread's event
+// pump: SCRIPT KILL and BUSY replies reach them), and dies when killed or when the server
+// stops. docs/architecture.md "Busy scripts".
 void Hook(lua_State* L, lua_Debug*) {
   Frame* frame = current_frame;
-  if (frame == nullptr || !frame->has_deadline) return;
-  if (std::chrono::steady_clock::now() < frame->deadline) return;
-  if (!frame->started_with_writes && frame->ctx->txn.has_writes()) return;  // unkillable
-  lua_sethook(L, Hook, LUA_MASKLINE, 0);  // fail fast from now on, even under pcall loops
-  RaiseError(L, "-BUSY Script killed: it ran longer than 10 x busy-reply-threshold without "
-                "writing (PetaCore has no SCRIPT KILL yet)");
+  if (frame == nullptr) return;
+  if (frame->killed) RaiseError(L, kKilledError);
+  frame->instructions += frame->hook_interval;
+  const int64_t limit = InstructionLimitForTesting();
+  if (limit > 0 && frame->instructions >= limit) Kill(L, frame);
+  if (!frame->registered) {
+    if (!frame->has_deadline || std::chrono::steady_clock::now() < frame->deadline) return;
+    frame->busy.wrote.store(ScriptWrote(*frame), std::memory_order_release);
+    BusyEnter(&frame->busy);
+    frame->registered = true;
+    spdlog::warn("Slow script detected: still in execution after {} milliseconds. You can try "
+                 "killing the script using the {} command.",
+                 frame->ctx->server.Options().busy_reply_threshold_ms.get(),
+                 frame->busy.function ? "FUNCTION KILL" : "SCRIPT KILL");
+  } else {
+    // Before pumping: a SCRIPT KILL served by the pump decides on it.
+    frame->busy.wrote.store(ScriptWrote(*frame), std::memory_order_release);
+  }
+  if (!PumpThreadEvents()) Kill(L, frame);  // the server is stopping
+  if (frame->busy.kill.load(std::memory_order_acquire)) Kill(L, frame);
 }
+
+// Takes a busy script out of the registry however Run leaves (lua_pcall catches Lua errors,
+// but not a C++ exception from outside Lua).
+struct BusyGuard {
+  Frame* frame;
+  ~BusyGuard() {
+    if (frame->registered) BusyLeave(&frame->busy);
+  }
+};
 
 void PushArray(lua_State* L, std::span<const std::string_view> items) {
   lua_createtable(L, static_cast<int>(items.size()), 0);
@@ -79,6 +124,9 @@ bool IsCompiled(std::string_view sha) {
 }
 
 std::string Compile(std::string_view sha, std::string_view body) {
+  // A retried EVAL of another connection run by a busy script's event pump: the state is
+  // the busy script's (lua_busy.h InsideEventPump).
+  if (InsideEventPump()) return std::string(BusyError().empty() ? kBusyEvalError : BusyError());
   if (IsCompiled(sha)) return "";
   lua_State* L = State();
   if (!body.empty() && body[0] == LUA_SIGNATURE[0]) {
@@ -113,6 +161,10 @@ void Run(CommandContext& ctx, std::span<const std::string_view> keys,
          std::span<const std::string_view> argv, const RunOptions& opts) {
   const std::string_view sha = opts.sha;
   const bool is_function = opts.function_ref != LUA_NOREF;
+  if (InsideEventPump() || current_frame != nullptr) {  // see Compile
+    ctx.out.Error(BusyError().empty() ? kBusyEvalError : BusyError());
+    return;
+  }
   lua_State* L = State();
   const int base = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, kErrHandlerKey);
@@ -137,24 +189,53 @@ void Run(CommandContext& ctx, std::span<const std::string_view> keys,
   Frame frame;
   frame.ctx = &ctx;
   frame.read_only = opts.read_only;
+  frame.busy.function = is_function;  // FUNCTION KILL, not SCRIPT KILL, stops it
+  frame.busy.name = opts.function_name;
+  frame.busy.command = ctx.args;
+  frame.busy.started = std::chrono::steady_clock::now();
   frame.started_with_writes = ctx.txn.has_writes();
   frame.deny_oom = !opts.allow_oom && OverMaxmemory(ctx.server);  // Redis's pre-command state
   {
+    // As Redis's scriptInterrupt: busy once the run is older than the threshold (0: from the
+    // first hook call).
     const int64_t threshold_ms = ctx.server.Options().busy_reply_threshold_ms.get();
-    if (threshold_ms > 0) {
-      frame.has_deadline = true;
-      frame.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(threshold_ms * 10);
-    }
+    frame.has_deadline = true;
+    frame.deadline = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(std::max<int64_t>(threshold_ms, 0));
+  }
+  frame.hook_interval = kHookInterval;
+  if (const int64_t limit = InstructionLimitForTesting(); limit > 0 && limit < kHookInterval) {
+    frame.hook_interval = static_cast<int>(limit);
   }
   Frame* saved = current_frame;
   current_frame = &frame;
   const int saved_db = ctx.session.db;
-  lua_sethook(L, Hook, LUA_MASKCOUNT, 100000);
-  int rc = lua_pcall(L, is_function ? 2 : 0, 1, handler);
-  lua_sethook(L, nullptr, 0, 0);
+  int rc;
+  {
+    BusyGuard guard{&frame};
+    lua_sethook(L, Hook, LUA_MASKCOUNT, frame.hook_interval);
+    rc = lua_pcall(L, is_function ? 2 : 0, 1, handler);
+    lua_sethook(L, nullptr, 0, 0);
+  }
   current_frame = saved;
   ctx.session.db = saved_db;  // a SELECT inside the script ends with it, as Redis
 
+  if (frame.killed) {
+    // A killed script has no effect: what it buffered is dropped (Redis kills only scripts
+    // that have not written; here a write just before the kill, or a server stop, is
+    // undone too). Writes from before the script (EXEC) are not its own and stay.
+    if (!frame.started_with_writes) (void)ctx.txn.BuildCommit(keyspace::Isolation::kSerializable);
+    if (rc == 0) {  // the kill error was caught by pcall and the script returned on its line
+      lua_settop(L, base);
+      lua_pushnil(L);
+      lua_setglobal(L, "KEYS");
+      lua_pushnil(L);
+      lua_setglobal(L, "ARGV");
+      ctx.out.Error(std::string(kKilledError) + " script: " +
+                    std::string(is_function ? opts.function_name : sha));
+      return;
+    }
+  }
   if (rc == 0) {
     WriteReply(L, -1, ctx.out, 0);
   } else if (lua_istable(L, -1)) {

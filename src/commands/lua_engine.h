@@ -28,7 +28,8 @@ bool IsCompiled(std::string_view sha);
 
 /// Compiles `body` as the function f_<sha> in this thread's state unless it already is.
 /// Returns "" on success, else Redis's error text ("Error compiling script (new function):
-/// user_script:1: ..."), to reply with ReplyWriter::Error. Bytecode bodies are refused.
+/// user_script:1: ..."), to reply with ReplyWriter::Error. Bytecode bodies are refused. Inside
+/// the thread's event pump (a busy script of this thread, lua_busy.h) returns the BUSY error.
 std::string Compile(std::string_view sha, std::string_view body);
 
 /// Forgets every compiled function of this thread's state (SCRIPT FLUSH). Other threads keep
@@ -58,9 +59,11 @@ struct RunOptions {
 /// Runs a script (opts says which) with `keys` and `argv`, and writes its reply (or its error,
 /// "... script: <sha or name>, on @user_script:<line>.") to ctx.out in RESP2.
 /// redis.call / redis.pcall run the called command on ctx.txn as the caller's session (ACL,
-/// selected database — restored afterwards, as Redis). A script that has not written is
-/// stopped with an error once it runs longer than 10 × busy-reply-threshold (PetaCore has no
-/// SCRIPT KILL yet); one that has written runs to its end, as Redis's unkillable scripts.
+/// selected database — restored afterwards, as Redis). Past busy-reply-threshold the script
+/// is busy (lua_busy.h): the node answers BUSY, the script serves its io thread's other
+/// connections from its hook, and SCRIPT KILL / FUNCTION KILL stops it unless it has written
+/// (a killed script's buffered writes are dropped; it fails with "ERR Script killed by user
+/// with SCRIPT KILL..."). Refuses to start (BUSY) inside the thread's event pump.
 void Run(CommandContext& ctx, std::span<const std::string_view> keys,
          std::span<const std::string_view> argv, const RunOptions& opts);
 

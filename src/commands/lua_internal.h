@@ -14,6 +14,7 @@ extern "C" {
 }
 
 #include "commands/context.h"
+#include "commands/lua_busy.h"
 #include "resp/value_parser.h"
 
 namespace petacore::commands::lua {
@@ -29,17 +30,27 @@ inline constexpr const char* kProtectedKey = "petacore.protected";  // weak set 
 /// Redis's prepareLuaClient), and it stays readable while the finished run's reply is written.
 extern thread_local int script_resp;
 
-/// What a running script's redis.call needs: the caller's command and the script's mode.
+/// What a running script's redis.call needs: the caller's command and the script's mode;
+/// and what its hook needs (lua_engine.cc): when it becomes busy, its entry in the node's
+/// busy registry (lua_busy.h), whether it was killed.
 struct Frame {
   Frame() { script_resp = 2; }
   CommandContext* ctx = nullptr;
   bool read_only = false;
+  /// The view had writes before the script started (a script inside EXEC after writes):
+  /// those are not the script's, so they neither make it unkillable nor are discarded.
   bool started_with_writes = false;
   /// Deny-oom commands are refused until the script writes (over maxmemory at its start,
   /// not allow-oom): Redis's scriptVerifyOOM.
   bool deny_oom = false;
+  /// When the script becomes busy (start + busy-reply-threshold).
   std::chrono::steady_clock::time_point deadline{};
   bool has_deadline = false;
+  BusyScript busy;  ///< registered in the busy registry while `registered`
+  bool registered = false;
+  bool killed = false;       ///< the hook raised kKilledError once: it raises on every line
+  int64_t instructions = 0;  ///< counted by the hook, for the test instruction limit
+  int hook_interval = 0;     ///< instructions between two hook calls
 };
 
 /// The running script's frame on this thread (null outside a script). Set by Run.

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "commands/context.h"
+#include "commands/lua_busy.h"
 #include "commands/lua_engine.h"
 #include "commands/script_flags.h"
 #include "commands/table.h"
@@ -154,10 +155,15 @@ void ScriptFlush(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// As Redis's scriptKill (lua_busy.h): marks the busy scripts that have not written; each
+// raises "Script killed by user with SCRIPT KILL..." at its next hook call.
 void ScriptKill(CommandContext& ctx) {
-  // No script runs while this client's thread runs a command: PetaCore has no busy scripts
-  // yet (lua_engine.h stops runaway ones by itself).
-  ctx.out.Error("-NOTBUSY No scripts in execution right now.");
+  std::string err = lua::KillBusy(/*function=*/false);
+  if (err.empty()) {
+    ctx.out.Ok();
+  } else {
+    ctx.out.Error(err);
+  }
 }
 
 void ScriptHelp(CommandContext& ctx) {

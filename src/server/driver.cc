@@ -7,6 +7,7 @@
 #include "commands/context.h"
 #include "commands/table.h"
 #include "commands/key_spec.h"
+#include "commands/lua_busy.h"
 #include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
 #include "resp/reply.h"
@@ -71,6 +72,15 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     session.FlagTransaction();
     return true;
   }
+  // A busy script on this node (commands/lua_busy.h): only allow-busy commands run, as
+  // Redis's processCommand (which also flags an open MULTI, so its EXEC aborts).
+  if (!(spec->flags & commands::kAllowBusy)) {
+    if (std::string_view busy = commands::lua::BusyError(); !busy.empty()) {
+      session.FlagTransaction();
+      writer.Error(busy);
+      return true;
+    }
+  }
   const bool ends_transaction = EndsTransaction(*spec, session);
   if (ends_transaction) {
     if (RejectExec(session, state_, writer)) return true;  // EXECABORT
@@ -134,7 +144,13 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
   job->executor = executor;
   job->start_db = session.db;
   job->kind = (spec.flags & commands::kBlocking) ? Job::Kind::kBlocking : Job::Kind::kWrite;
-  if ((spec.flags & commands::kWrite) &&
+  // Under linearizable reads, a write command that ends up writing nothing is fenced like a
+  // read (job.cc), and so is a script (EVAL, EVALSHA, FCALL: kInternalWrite, scripting) whose
+  // run wrote nothing: it answers from reads that no commit re-checks.
+  const bool may_answer_from_reads =
+      (spec.flags & commands::kWrite) ||
+      ((spec.flags & commands::kInternalWrite) && (spec.acl & commands::acl::kScripting));
+  if (may_answer_from_reads &&
       EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
     job->fence = Job::ReadFence::kWanted;
   }

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "commands/lua_busy.h"
 #include "commands/table.h"
 #include "etcdlink/client.h"
 #include "expiry/active_expiry.h"
@@ -77,6 +78,18 @@ asio::awaitable<void> Accept(tcp::acceptor& acceptor,
     auto conn = std::make_shared<Connection>(std::move(socket), state, driver);
     asio::co_spawn(ctx, conn->Run(conn), asio::detached);
   }
+}
+
+/// Lets a busy script on this io thread serve the thread's other connections from its hook
+/// (commands/lua_busy.h, docs/architecture.md "Busy scripts"): runs up to 64 ready handlers
+/// of `ctx` — Boost.Asio's scheduler supports poll_one nested in a handler of the same
+/// io_context — and reports whether `ctx` is still running.
+void InstallBusyScriptPump(asio::io_context& ctx) {
+  commands::lua::SetThreadEventPump([&ctx] {
+    for (int i = 0; i < 64 && ctx.poll_one() > 0; ++i) {
+    }
+    return !ctx.stopped();
+  });
 }
 
 }  // namespace
@@ -228,11 +241,13 @@ int RunServer(const config::Config& config) {
   for (size_t i = 1; i < contexts.size(); ++i) {
     threads.emplace_back([&ctx = *contexts[i]] {
       auto guard = asio::make_work_guard(ctx);
+      InstallBusyScriptPump(ctx);
       ctx.run();
     });
   }
   {
     auto guard = asio::make_work_guard(*contexts[0]);
+    InstallBusyScriptPump(*contexts[0]);
     contexts[0]->run();
   }
   for (auto& t : threads) t.join();

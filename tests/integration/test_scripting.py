@@ -5,8 +5,8 @@ etcd: scripts are atomic read-modify-write transactions, and the script cache is
 cluster-wide (SCRIPT LOAD on A, EVALSHA on B).
 
 Not covered by this slice (so not tested): cmsgpack / struct, RESP3 from scripts
-(redis.setresp(3)), FUNCTION / FCALL, busy scripts (BUSY replies) and SCRIPT KILL of a
-running script; RunawayScripts checks the stop-gap time limit instead.
+(redis.setresp(3)), FUNCTION / FCALL. Busy scripts (BUSY replies, SCRIPT KILL of a running
+script) are in test_scripting_cluster.py.
 """
 import threading
 import unittest
@@ -264,30 +264,6 @@ class ScriptingAgainstRedis(AgainstRedisTestCase):
         self.same("SELECT", 2)
         self.same("GET", "db2key")
         self.same("SELECT", 0)
-
-
-class RunawayScripts(AgainstRedisTestCase):
-    """PetaCore has no SCRIPT KILL yet: a script that has not written is stopped once it
-    runs past 10 x busy-reply-threshold, so it cannot hang its io thread forever."""
-
-    def setUp(self):
-        self.c = self.node.client()
-        self.c.config_set("busy-reply-threshold", 20)
-
-    def tearDown(self):
-        self.c.config_set("busy-reply-threshold", 5000)
-        self.c.close()
-
-    def test_an_endless_read_only_script_is_stopped(self):
-        for body in ["while true do end",
-                     "while true do pcall(function() while true do end end) end",
-                     "local x = redis.call('get', 'k') while true do end"]:
-            with self.subTest(script=body):
-                with self.assertRaises(redis.exceptions.ResponseError) as ctx:
-                    self.c.execute_command("EVAL", body, 0)
-                self.assertIn("Script killed", str(ctx.exception))
-        self.assertEqual(self.c.execute_command("EVAL", "return 'still serving'", 0),
-                         b"still serving")
 
 
 class ScriptingReplicated(ReplicatedTestCase):
