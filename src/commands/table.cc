@@ -126,6 +126,7 @@ const CommandTable& Table() {
     RegisterAclFamily(t);
     RegisterPubSubFamily(t);
     RegisterScriptFamily(t);
+    RegisterBitmapFamily(t);
     return t;
   }();
   return table;

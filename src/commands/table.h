@@ -186,5 +186,6 @@ void RegisterDebugFamily(CommandTable& t);     // DEBUG DIGEST, DIGEST-REVISION 
 void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
 void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
 void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (script_family.cc)
+void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_family.cc)
 
 }  // namespace petacore::commands
