@@ -127,6 +127,8 @@ const CommandTable& Table() {
     RegisterPubSubFamily(t);
     RegisterScriptFamily(t);
     RegisterBitmapFamily(t);
+    RegisterLcsFamily(t);
+    RegisterZSetSampleFamily(t);
     return t;
   }();
   return table;
