@@ -129,6 +129,7 @@ const CommandTable& Table() {
     RegisterBitmapFamily(t);
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
+    RegisterMpopFamily(t);
     return t;
   }();
   return table;

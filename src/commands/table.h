@@ -189,5 +189,6 @@ void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (sc
 void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_family.cc)
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
+void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
 
 }  // namespace petacore::commands
