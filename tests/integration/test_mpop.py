@@ -2,6 +2,9 @@
 every error text and the replies of the non-blocking paths, keyspace events, MULTI and scripts
 (where the blocking forms answer at once), a blocked client woken by another client compared
 with Redis, and two PetaCore nodes: BLMPOP / BZMPOP parked on B woken by a write on A."""
+import os
+import random
+import sys
 import time
 import unittest
 
@@ -9,6 +12,10 @@ from harness import Etcd, Node, RealRedis
 from resp_wire import WireConn
 
 WAIT = 20  # seconds: the bound of every wait for a blocked reply
+DEFAULT_SEEDS = [16, 7000]  # PETACORE_MPOP_SEEDS=1,2 to rerun others
+OPS_PER_SEED = 1200
+LKEYS = ["l1", "l2", "l3"]
+ZKEYS = ["z1", "z2", "z3"]
 
 
 class MpopAgainstRedis(unittest.TestCase):
@@ -155,6 +162,60 @@ class MpopAgainstRedis(unittest.TestCase):
             self.assertEqual(got, want)
             self.assertIsNotNone(got)
             self.same("DEL", "q2")
+
+    def gen(self, rng):
+        def count():
+            return [] if rng.random() < 0.4 else ["COUNT", rng.choice(["1", "2", "3", "10", "0", "x"])]
+        def keys(pool):
+            ks = [rng.choice(pool + ["str"]) for _ in range(rng.randint(1, 3))]
+            n = len(ks) if rng.random() < 0.95 else rng.choice([0, len(ks) + 1])
+            return [str(n)] + ks
+        c = rng.random()
+        if c < 0.2:
+            return ["RPUSH", rng.choice(LKEYS)] + [rng.choice("abcdef") for _ in range(rng.randint(1, 4))]
+        if c < 0.4:
+            args = ["ZADD", rng.choice(ZKEYS)]
+            for _ in range(rng.randint(1, 4)):
+                args += [str(rng.randint(-5, 5)), rng.choice("abcdef")]
+            return args
+        if c < 0.55:
+            return ["LMPOP"] + keys(LKEYS) + [rng.choice(["LEFT", "RIGHT", "right", "UP"])] + count()
+        if c < 0.7:
+            return ["ZMPOP"] + keys(ZKEYS) + [rng.choice(["MIN", "MAX", "max", "LEFT"])] + count()
+        if c < 0.77:
+            return ["BLMPOP", "0.01"] + keys(LKEYS) + [rng.choice(["LEFT", "RIGHT"])] + count()
+        if c < 0.84:
+            return ["BZMPOP", "0.01"] + keys(ZKEYS) + [rng.choice(["MIN", "MAX"])] + count()
+        if c < 0.95:
+            args = ["ZINTERCARD"] + keys(ZKEYS + ["s"])
+            if rng.random() < 0.5:
+                args += ["LIMIT", rng.choice(["0", "1", "2", "-1"])]
+            return args
+        if c < 0.98:
+            return ["SADD", "s"] + [rng.choice("abcdef") for _ in range(3)]
+        return ["SET", "str", "v"]
+
+    def test_random_sequences(self):
+        """A seeded mix of pushes, adds, the MPOP family (blocking forms with data or a short
+        timeout) and ZINTERCARD, reply by reply, then the final lists and sets compared."""
+        env = os.environ.get("PETACORE_MPOP_SEEDS")
+        for seed in [int(s) for s in env.split(",")] if env else DEFAULT_SEEDS:
+            with self.subTest(seed=seed):
+                print(f"\n[test_mpop] seed={seed} ops={OPS_PER_SEED}", file=sys.stderr)
+                self.both("FLUSHALL")
+                rng = random.Random(seed)
+                history = []
+                for i in range(OPS_PER_SEED):
+                    args = self.gen(rng)
+                    history.append(args)
+                    got, want = self.both(*args)
+                    if got != want:
+                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
+                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
+                for k in LKEYS:
+                    self.same("LRANGE", k, "0", "-1")
+                for k in ZKEYS:
+                    self.same("ZRANGE", k, "0", "-1", "WITHSCORES")
 
     def test_command_info(self):
         for name in ["lmpop", "blmpop", "zmpop", "bzmpop"]:
