@@ -178,6 +178,20 @@ class BitmapsAgainstRedis(unittest.TestCase):
         for args in cases:
             self.same(*args)
 
+    def test_resp3(self):
+        pc, rr = WireConn(self.node.port, 3), WireConn(self.redis.port, 3)
+        try:
+            for args in [("BITFIELD", "k", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "9",
+                          "SET", "i8", "0", "-5", "GET", "u8", "0"),
+                         ("BITFIELD_RO", "k", "GET", "i8", "0"), ("BITFIELD_RO", "none", "GET", "i8", "0"),
+                         ("SETBIT", "k", "3", "1"), ("GETBIT", "k", "3"), ("BITCOUNT", "k"),
+                         ("BITPOS", "k", "1"), ("BITOP", "OR", "d", "k")]:
+                got, want = pc.call(*args)[0], rr.call(*args)[0]
+                self.assertEqual(got, want, f"{args!r}")
+        finally:
+            pc.close()
+            rr.close()
+
     def test_keyspace_events(self):
         """The events of each bitmap write, as Redis's (setbit only when something changed;
         new before it; BITOP's set / del)."""
