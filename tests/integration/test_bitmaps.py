@@ -178,6 +178,20 @@ class BitmapsAgainstRedis(unittest.TestCase):
         for args in cases:
             self.same(*args)
 
+    def test_offsets_bounded_by_proto_max_bulk_len(self):
+        self.same("CONFIG", "SET", "proto-max-bulk-len", "1mb")
+        try:
+            for args in [("SETBIT", "k", str(8 * 1024 * 1024), "1"),
+                         ("SETBIT", "k", str(8 * 1024 * 1024 - 1), "1"), ("STRLEN", "k"),
+                         ("GETBIT", "k", str(8 * 1024 * 1024)), ("BITCOUNT", "k"),
+                         ("BITFIELD", "k", "GET", "u8", "#1048576"),
+                         ("BITFIELD", "k", "SET", "u8", "#1048575", "3"),
+                         ("BITFIELD", "k", "GET", "i64", str(8 * 1024 * 1024 - 60)),
+                         ("BITPOS", "k", "1", "-1"), ("BITPOS", "k", "0", "-1", "-1")]:
+                self.same(*args)
+        finally:
+            self.same("CONFIG", "SET", "proto-max-bulk-len", "512mb")
+
     def test_resp3(self):
         pc, rr = WireConn(self.node.port, 3), WireConn(self.redis.port, 3)
         try:
