@@ -52,8 +52,7 @@ bool BitOffsetOrReply(CommandContext& ctx, std::string_view arg, int bits, uint6
 
 // The string a bit write starts from, and whether the key existed (Redis's
 // lookupStringForBitCommand); false after replying WRONGTYPE.
-bool ReadForWrite(CommandContext& ctx, const std::string& key, std::string* value,
-                  bool* existed) {
+bool ReadForWrite(CommandContext& ctx, const std::string& key, std::string* value, bool* existed) {
   auto r = ReadString(ctx.txn, key);
   if (r.wrong_type()) {
     ctx.out.Error(kErrWrongType);

@@ -78,7 +78,9 @@ bool ParseMpop(CommandContext& ctx, size_t numkeys_idx, WhereOk where_ok, MpopAr
 bool IsListEnd(std::string_view w) {
   return EqualsIgnoreCase(w, "left") || EqualsIgnoreCase(w, "right");
 }
-bool IsMinMax(std::string_view w) { return EqualsIgnoreCase(w, "min") || EqualsIgnoreCase(w, "max"); }
+bool IsMinMax(std::string_view w) {
+  return EqualsIgnoreCase(w, "min") || EqualsIgnoreCase(w, "max");
+}
 
 // Parks the command on `keys` (outside MULTI and scripts) or answers a null array.
 void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t timeout_ms) {
@@ -152,9 +154,8 @@ void BZMpop(CommandContext& ctx) { ZSetMpop(ctx, true); }
 
 void RegisterMpopFamily(CommandTable& t) {
   constexpr auto kKeys = [](int begin) {
-    return KeySpec{.flags = kKeyRW | kKeyAccess | kKeyDelete,
-                   .begin = Index(begin),
-                   .find = KeyNum(0, 1, 1)};
+    return KeySpec{
+        .flags = kKeyRW | kKeyAccess | kKeyDelete, .begin = Index(begin), .find = KeyNum(0, 1, 1)};
   };
   t.Add({.name = "lmpop",
          .arity = -4,

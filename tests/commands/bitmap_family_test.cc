@@ -45,9 +45,9 @@ TEST_F(BitmapFamilyTest, CountPosAndOp) {
 }
 
 TEST_F(BitmapFamilyTest, Bitfield) {
-  EXPECT_EQ(Run({"bitfield", "k", "set", "u8", "#0", "255", "incrby", "u8", "0", "10",
-                 "overflow", "sat", "incrby", "i8", "#1", "-200", "overflow", "fail",
-                 "incrby", "u8", "0", "250"}),
+  EXPECT_EQ(Run({"bitfield", "k",    "set",      "u8",  "#0",     "255", "incrby", "u8",
+                 "0",        "10",   "overflow", "sat", "incrby", "i8",  "#1",     "-200",
+                 "overflow", "fail", "incrby",   "u8",  "0",      "250"}),
             Array({Int(0), Int(9), Int(-128), kNil}));
   EXPECT_EQ(Run({"get", "k"}), Bulk(std::string("\x09\x80", 2)));
   EXPECT_EQ(Run({"bitfield_ro", "k", "get", "i16", "0"}), Array({Int(0x0980)}));
@@ -78,8 +78,9 @@ TEST_F(BitmapFamilyTest, Mpop) {
             Array({Bulk("l"), Array({Bulk("c"), Bulk("b")})}));
   EXPECT_EQ(Run({"lmpop", "1", "x", "left"}), kNilArray);
   EXPECT_EQ(Run({"zadd", "z", "1", "a", "2", "b"}), Int(2));
-  EXPECT_EQ(Run({"zmpop", "1", "z", "max", "count", "5"}),
-            Array({Bulk("z"), Array({Array({Bulk("b"), Bulk("2")}), Array({Bulk("a"), Bulk("1")})})}));
+  EXPECT_EQ(
+      Run({"zmpop", "1", "z", "max", "count", "5"}),
+      Array({Bulk("z"), Array({Array({Bulk("b"), Bulk("2")}), Array({Bulk("a"), Bulk("1")})})}));
   EXPECT_EQ(Run({"exists", "z"}), Int(0));
   EXPECT_EQ(Run({"zmpop", "0", "z", "min"}), Err("ERR numkeys should be greater than 0"));
   EXPECT_EQ(Run({"lmpop", "1", "l", "left", "count", "0"}),

@@ -74,8 +74,8 @@ int64_t PopCount(std::string_view bytes) {
   return n;
 }
 
-int64_t BitCount(std::string_view bytes, std::optional<int64_t> start,
-                 std::optional<int64_t> end, bool bit_unit) {
+int64_t BitCount(std::string_view bytes, std::optional<int64_t> start, std::optional<int64_t> end,
+                 bool bit_unit) {
   int64_t len = static_cast<int64_t>(bytes.size());
   Range r{0, len - 1};
   if (start && end) {
@@ -184,8 +184,7 @@ void SetField(std::string& bytes, uint64_t offset, int bits, uint64_t value) {
   }
 }
 
-int CheckUnsignedOverflow(uint64_t value, int64_t incr, int bits, Overflow mode,
-                          uint64_t* result) {
+int CheckUnsignedOverflow(uint64_t value, int64_t incr, int bits, Overflow mode, uint64_t* result) {
   uint64_t max = bits == 64 ? std::numeric_limits<uint64_t>::max() : (uint64_t{1} << bits) - 1;
   auto maxincr = static_cast<int64_t>(max - value);
   auto minincr = static_cast<int64_t>(-value);
@@ -215,8 +214,7 @@ int CheckSignedOverflow(int64_t value, int64_t incr, int bits, Overflow mode, in
   auto maxincr = static_cast<int64_t>(static_cast<uint64_t>(max) - static_cast<uint64_t>(value));
   auto minincr = static_cast<int64_t>(static_cast<uint64_t>(min) - static_cast<uint64_t>(value));
   int direction = 0;
-  if (value > max || (bits != 64 && incr > maxincr) ||
-      (value >= 0 && incr > 0 && incr > maxincr)) {
+  if (value > max || (bits != 64 && incr > maxincr) || (value >= 0 && incr > 0 && incr > maxincr)) {
     direction = 1;
   } else if (value < min || (bits != 64 && incr < minincr) ||
              (value < 0 && incr < 0 && incr < minincr)) {

@@ -26,8 +26,8 @@ int64_t PopCount(std::string_view bytes);
 /// BITCOUNT's range over `bytes`: `start`/`end` are byte indexes (or bit indexes when
 /// `bit_unit`), negative from the end, clamped as Redis 7.0's bitcountCommand. No range: the
 /// whole string. Returns the number of set bits in the range (0 for an empty range).
-int64_t BitCount(std::string_view bytes, std::optional<int64_t> start,
-                 std::optional<int64_t> end, bool bit_unit);
+int64_t BitCount(std::string_view bytes, std::optional<int64_t> start, std::optional<int64_t> end,
+                 bool bit_unit);
 
 /// BITPOS's search over an existing string: the position (in bits from the string's start) of
 /// the first bit equal to `bit` in the range, as Redis 7.0's bitposCommand. Without an `end`,
@@ -68,8 +68,7 @@ void SetField(std::string& bytes, uint64_t offset, int bits, uint64_t value);
 /// to store under `mode` (WRAP: wrapped around; SAT: the limit; FAIL: untouched). For an
 /// unsigned field `value` is the field's unsigned value cast to int64.
 int CheckSignedOverflow(int64_t value, int64_t incr, int bits, Overflow mode, int64_t* result);
-int CheckUnsignedOverflow(uint64_t value, int64_t incr, int bits, Overflow mode,
-                          uint64_t* result);
+int CheckUnsignedOverflow(uint64_t value, int64_t incr, int bits, Overflow mode, uint64_t* result);
 
 /// One BITFIELD SET or INCRBY on `bytes` (already long enough): the reply value (the old
 /// value for SET, the new one for INCRBY), or nullopt when OVERFLOW FAIL refused the change
