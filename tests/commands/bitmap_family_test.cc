@@ -1,5 +1,4 @@
-// Bitmap commands, LCS, TOUCH and the MPOP family through the Driver, checked against Redis
-// 7.0's exact replies (the cases Redis's own unit tests and documentation use).
+// Bitmap commands through the Driver, checked against Redis 7.0's exact replies.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -57,36 +56,6 @@ TEST_F(BitmapFamilyTest, Bitfield) {
             Err("ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not "
                 "supported but i64 is."));
   EXPECT_EQ(Run({"bitfield", "k", "overflow", "x"}), Err("ERR Invalid OVERFLOW type specified"));
-}
-
-TEST_F(BitmapFamilyTest, LcsAndTouch) {
-  EXPECT_EQ(Run({"mset", "a", "ohmytext", "b", "mynewtext"}), kOK);
-  EXPECT_EQ(Run({"lcs", "a", "b"}), Bulk("mytext"));
-  EXPECT_EQ(Run({"lcs", "a", "b", "len"}), Int(6));
-  EXPECT_EQ(Run({"lcs", "a", "b", "idx", "minmatchlen", "4", "withmatchlen"}),
-            Array({Bulk("matches"),
-                   Array({Array({Array({Int(4), Int(7)}), Array({Int(5), Int(8)}), Int(4)})}),
-                   Bulk("len"), Int(6)}));
-  EXPECT_EQ(Run({"lcs", "a", "b", "len", "idx"}),
-            Err("ERR If you want both the length and indexes, please just use IDX."));
-  EXPECT_EQ(Run({"touch", "a", "b", "c", "a"}), Int(3));
-}
-
-TEST_F(BitmapFamilyTest, Mpop) {
-  EXPECT_EQ(Run({"rpush", "l", "a", "b", "c"}), Int(3));
-  EXPECT_EQ(Run({"lmpop", "2", "x", "l", "right", "count", "2"}),
-            Array({Bulk("l"), Array({Bulk("c"), Bulk("b")})}));
-  EXPECT_EQ(Run({"lmpop", "1", "x", "left"}), kNilArray);
-  EXPECT_EQ(Run({"zadd", "z", "1", "a", "2", "b"}), Int(2));
-  EXPECT_EQ(
-      Run({"zmpop", "1", "z", "max", "count", "5"}),
-      Array({Bulk("z"), Array({Array({Bulk("b"), Bulk("2")}), Array({Bulk("a"), Bulk("1")})})}));
-  EXPECT_EQ(Run({"exists", "z"}), Int(0));
-  EXPECT_EQ(Run({"zmpop", "0", "z", "min"}), Err("ERR numkeys should be greater than 0"));
-  EXPECT_EQ(Run({"lmpop", "1", "l", "left", "count", "0"}),
-            Err("ERR count should be greater than 0"));
-  EXPECT_EQ(Run({"zintercard", "0", "z"}),
-            Err("ERR at least 1 input key is needed for 'zintercard' command"));
 }
 
 }  // namespace
