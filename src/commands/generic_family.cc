@@ -357,6 +357,17 @@ void Object(CommandContext& ctx) {
       "adjust.");
 }
 
+// TOUCH key [key ...] — the number of the keys that exist (a key named twice counts twice, as
+// Redis). Redis also updates their access time; PetaCore does not track access times (OBJECT
+// IDLETIME answers 0), so TOUCH is a read.
+void Touch(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (ctx.txn.Get(ctx.Key(ctx.args[i]))) ++n;
+  }
+  ctx.out.Integer(n);
+}
+
 }  // namespace
 
 void RegisterGenericFamily(CommandTable& t) {
@@ -400,6 +411,13 @@ void RegisterGenericFamily(CommandTable& t) {
             .flags = kWrite | kFast,
             .acl = acl::kKeyspace | acl::kWrite | acl::kFast | acl::kDangerous,
             .handler = WithKeyEvents<SwapDb>})
+      .Add({.name = "touch",
+            .arity = -2,
+            .flags = kReadOnly | kFast,
+            .acl = acl::kKeyspace | acl::kRead | acl::kFast,
+            .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(-1, 1, 0)}},
+            .tips = {"request_policy:multi_shard", "response_policy:agg_sum"},
+            .handler = Touch})
       .Add({.name = "randomkey",
             .arity = 1,
             .flags = kReadOnly,

@@ -127,6 +127,10 @@ const CommandTable& Table() {
     RegisterPubSubFamily(t);
     RegisterScriptFamily(t);
     RegisterFunctionFamily(t);
+    RegisterBitmapFamily(t);
+    RegisterLcsFamily(t);
+    RegisterZSetSampleFamily(t);
+    RegisterMpopFamily(t);
     return t;
   }();
   return table;

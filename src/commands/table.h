@@ -187,5 +187,9 @@ void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
 void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
 void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (script_family.cc)
 void RegisterFunctionFamily(CommandTable& t);  // FUNCTION, FCALL, FCALL_RO (function_family.cc)
+void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_family.cc)
+void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
+void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
+void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
 
 }  // namespace petacore::commands

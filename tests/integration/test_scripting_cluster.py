@@ -13,7 +13,7 @@ each) on one etcd.
 - Linearizable scripts: under `linearizable` read consistency a script's reads are fenced
   like a linearizable GET (EVAL_RO, EVALSHA_RO, and EVAL / EVALSHA that write nothing).
 
-Connections are raw sockets (pubsub_wire.WireConn) opened one after another: the server
+Connections are raw sockets (resp_wire.WireConn) opened one after another: the server
 spreads connections over its io threads round-robin, so consecutive connections alternate
 between the two threads.
 """

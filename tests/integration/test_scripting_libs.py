@@ -2,7 +2,7 @@
 struct, Redis's deterministic math.random — redis.setresp(3) (RESP3 replies inside scripts
 and RESP3 tables in a script's reply, downgraded for RESP2 callers), and the edges of the
 redis.* surface, cjson and bit. Differential: every case runs on redis-server 7.0.15 and on
-PetaCore and the replies are compared as raw RESP bytes (pubsub_wire's reader), so types
+PetaCore and the replies are compared as raw RESP bytes (resp_wire's reader), so types
 (map / set / double / big number / verbatim / boolean / null) must match, not only values.
 """
 import sys
