@@ -468,6 +468,13 @@ void FcallGeneric(CommandContext& ctx, bool ro) {
   lua::Run(ctx, keys, argv, opts);
 }
 
+// CommandSpec::read_only_call of FCALL: the function declares no-writes.
+bool FcallReadOnlyCall(std::span<const std::string_view> args, keyspace::TxnView& view) {
+  if (args.size() < 3) return false;
+  auto found = lua::FindFunction(view, args[1]);
+  return found && ScriptReadOnly(found->function->flags, false);
+}
+
 void Fcall(CommandContext& ctx) { FcallGeneric(ctx, false); }
 void FcallRo(CommandContext& ctx) { FcallGeneric(ctx, true); }
 
@@ -486,7 +493,8 @@ void RegisterFunctionFamily(CommandTable& t) {
                         .find = KeyNum(0, 1, 1),
                         .notes = "We cannot tell how the keys will be used so we assume the "
                                  "worst, RW and UPDATE"}},
-         .handler = Fcall})
+         .handler = Fcall,
+         .read_only_call = FcallReadOnlyCall})
       .Add({.name = "fcall_ro",
             .arity = -3,
             .flags = kReadOnly | kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys,

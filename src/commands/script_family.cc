@@ -115,6 +115,28 @@ void EvalShaGeneric(CommandContext& ctx, bool read_only) {
                                                    // cannot write the script cache
 }
 
+// CommandSpec::read_only_call of EVALSHA: the cached script declares no-writes.
+bool EvalShaReadOnlyCall(std::span<const std::string_view> args, keyspace::TxnView& view) {
+  if (args.size() < 3 || args[1].size() != 40) return false;
+  auto body = view.Get(ScriptKey(Lower(args[1])));
+  if (!body) return false;
+  uint32_t flags;
+  size_t shebang_len;
+  return ParseShebang(*body, &flags, &shebang_len).empty() && ScriptReadOnly(flags, false);
+}
+
+// CommandSpec::read_only_call of EVAL: the script declares no-writes and is cached already
+// (an EVAL adds its script to the cluster-wide cache, which needs the write path).
+bool EvalReadOnlyCall(std::span<const std::string_view> args, keyspace::TxnView& view) {
+  if (args.size() < 3 || !args[1].starts_with("#!")) return false;
+  uint32_t flags;
+  size_t shebang_len;
+  if (!ParseShebang(args[1], &flags, &shebang_len).empty() || !ScriptReadOnly(flags, false)) {
+    return false;
+  }
+  return view.Get(ScriptKey(lua::Sha1Hex(args[1]))).has_value();
+}
+
 void Eval(CommandContext& ctx) { EvalGeneric(ctx, false); }
 void EvalRo(CommandContext& ctx) { EvalGeneric(ctx, true); }
 void EvalSha(CommandContext& ctx) { EvalShaGeneric(ctx, false); }
@@ -201,7 +223,8 @@ void RegisterScriptFamily(CommandTable& t) {
                         .find = KeyNum(0, 1, 1),
                         .notes = "We cannot tell how the keys will be used so we assume the "
                                  "worst, RW and UPDATE"}},
-         .handler = Eval})
+         .handler = Eval,
+         .read_only_call = EvalReadOnlyCall})
       .Add({.name = "evalsha",
             .arity = -3,
             .flags = kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys | kInternalWrite,
@@ -209,7 +232,8 @@ void RegisterScriptFamily(CommandTable& t) {
             .key_specs = {{.flags = kKeyRW | kKeyAccess | kKeyUpdate,
                            .begin = Index(2),
                            .find = KeyNum(0, 1, 1)}},
-            .handler = EvalSha})
+            .handler = EvalSha,
+            .read_only_call = EvalShaReadOnlyCall})
       .Add({.name = "eval_ro",
             .arity = -3,
             .flags = kReadOnly | kNoScript | kStale | kSkipMonitor | kNoMandatoryKeys,

@@ -17,10 +17,17 @@
 
 #include "commands/key_spec.h"
 
+namespace petacore::keyspace {
+class TxnView;
+}  // namespace petacore::keyspace
+
 namespace petacore::commands {
 
 struct CommandContext;
 using Handler = void (*)(CommandContext&);
+/// See CommandSpec::read_only_call.
+using ReadOnlyCallFunction = bool (*)(std::span<const std::string_view> args,
+                                      keyspace::TxnView& view);
 
 /// Command flags: Redis's command flags (COMMAND INFO shows them, by FlagNames), then
 /// PetaCore-internal flags that tell the Driver what it must know about a command without
@@ -124,6 +131,13 @@ struct CommandSpec {
   /// admits only for a pattern the user's channel list holds literally).
   enum class ChannelArgs : uint8_t { kNone, kFirst, kAll, kAllPatterns };
   ChannelArgs channels = ChannelArgs::kNone;
+  /// For a command that may write but whose call may be known not to (EVAL / EVALSHA / FCALL
+  /// of a script declared `no-writes`, as Redis's evalGetCommandFlags / fcallGetCommandFlags):
+  /// true when this call cannot write, so the Driver runs it on the read path (a snapshot, no
+  /// Job, no commit; fenced under linearizable reads like a read-only command). Reads `view`
+  /// (a snapshot of the node's replica); runs on the connection's thread. nullptr: the flags
+  /// decide.
+  ReadOnlyCallFunction read_only_call = nullptr;
 
   // Filled by CommandTable::Add.
   std::string fullname = {};               ///< "get", "config|get" (static storage: a table's)

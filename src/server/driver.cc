@@ -98,11 +98,18 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     return true;
   }
   if (!ends_transaction && QueueIfInMulti(*spec, session, args, writer)) return true;  // +QUEUED
-  if (!(spec->flags &
-        (commands::kWrite | commands::kNoQueue | commands::kBlocking | commands::kInternalWrite))) {
+  bool read_path = !(spec->flags & (commands::kWrite | commands::kNoQueue |
+                                    commands::kBlocking | commands::kInternalWrite));
+  bool read_only_call = false;  // a may-write command whose call cannot write (no-writes)
+  if (!read_path && spec->read_only_call != nullptr) {
+    mvcc::Snapshot snap = state_.store.Read();
+    keyspace::TxnView view(snap, /*track_reads=*/false);
+    read_only_call = read_path = spec->read_only_call(args, view);
+  }
+  if (read_path) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
-    if ((spec->flags & commands::kReadOnly) &&
+    if (((spec->flags & commands::kReadOnly) || read_only_call) &&
         EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
       ExecuteLinearizableRead(*spec, session, args, out, executor, std::move(resume));
       return false;

@@ -14,7 +14,8 @@ import unittest
 import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
-from harness import wait_for
+import tcpproxy
+from harness import Etcd, Node, wait_for
 from resp_wire import WireConn
 
 
@@ -340,6 +341,47 @@ class ScriptingReplicated(ReplicatedTestCase):
         sum_all = ("local s = 0 for i = 1, 3000 do s = s + tonumber(redis.call('GET', 'w' .. i)) "
                    "end redis.call('SET', 'sum', s) return s")
         self.assertEqual(a.execute_command("EVAL", sum_all, 0), 3000 * 3001 // 2)
+
+
+class NoWritesScriptsTakeTheReadPath(unittest.TestCase):
+    """A script declared no-writes (EVAL / EVALSHA shebang, a no-writes function by FCALL)
+    runs on the read path, as EVAL_RO does: on a snapshot, without waiting for the key lock
+    of a write in flight on its key. The write is held by a frozen proxy to etcd; the
+    scripts answer meanwhile (on the write path they would wait until the thaw)."""
+
+    def test_no_writes_scripts_answer_while_a_write_on_their_key_is_in_flight(self):
+        etcd = Etcd()
+        self.addCleanup(etcd.close)
+        proxy = tcpproxy.TcpProxy([etcd.endpoint])
+        self.addCleanup(proxy.close)
+        link = type("Link", (), {"endpoint": proxy.endpoint})
+        node = Node(link, extra_args=["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
+                                      "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
+        self.addCleanup(node.close)
+        c = node.client(socket_timeout=20)
+        c.set("k", "1")
+        body = "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])"
+        sha = c.execute_command("SCRIPT", "LOAD", body).decode()
+        c.execute_command("FUNCTION", "LOAD", "#!lua name=ro\nredis.register_function{"
+                          "function_name='getk', callback=function(keys) "
+                          "return redis.call('GET', keys[1]) end, flags={'no-writes'}}")
+        writer = node.client(socket_timeout=90)
+        done = []
+        proxy.freeze()
+        try:
+            t = threading.Thread(target=lambda: done.append(writer.execute_command("INCR", "k")))
+            t.start()
+            wait_for(lambda: any(x["cmd"] == "incr" for x in c.client_list()), timeout=30,
+                     what="the INCR in flight")
+            self.assertEqual(c.execute_command("EVALSHA", sha, 1, "k"), b"1")
+            self.assertEqual(c.execute_command("EVAL", body, 1, "k"), b"1")
+            self.assertEqual(c.execute_command("FCALL", "getk", 1, "k"), b"1")
+            self.assertEqual(done, [])  # the write was still held
+        finally:
+            proxy.thaw()
+        t.join(timeout=60)
+        self.assertEqual(done, [2])
+        self.assertEqual(c.execute_command("EVALSHA", sha, 1, "k"), b"2")
 
 
 if __name__ == "__main__":
