@@ -126,6 +126,8 @@ const CommandTable& Table() {
     RegisterAclFamily(t);
     RegisterPubSubFamily(t);
     RegisterScriptFamily(t);
+    RegisterStreamFamily(t);
+    RegisterStreamGroupFamily(t);
     return t;
   }();
   return table;

@@ -186,5 +186,7 @@ void RegisterDebugFamily(CommandTable& t);     // DEBUG DIGEST, DIGEST-REVISION 
 void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
 void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
 void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (script_family.cc)
+void RegisterStreamFamily(CommandTable& t);    // XADD, XRANGE, XREAD, ... (stream_family.cc)
+void RegisterStreamGroupFamily(CommandTable& t);  // XGROUP, XREADGROUP, XACK, ... (stream_group_family.cc)
 
 }  // namespace petacore::commands

@@ -38,6 +38,7 @@ enum class ValueType : char {
   kList = 'l',
   kSet = 'S',
   kZSet = 'z',
+  kStream = 'x',
 };
 
 /// Redis's TYPE name of a value type ("string", "hash", ...).
@@ -103,6 +104,15 @@ inline constexpr char kZSetMemberTag = 'm';
 inline constexpr char kZSetScoreTag = 's';
 /// List: meta + kListItemTag + SortableInt(index) -> element.
 inline constexpr char kListItemTag = 'i';
+/// Stream entry: meta + kStreamEntryTag + ms(8) + seq(8), big-endian -> field/value pairs.
+inline constexpr char kStreamEntryTag = 'e';
+/// Stream consumer group: meta + kStreamGroupTag + group name -> last-delivered ID,
+/// entries-read (keyspace/types/stream_group.h).
+inline constexpr char kStreamGroupTag = 'g';
+/// Stream PEL entry: meta + kStreamPelTag + len(4) + group + ID(16) -> consumer, delivery.
+inline constexpr char kStreamPelTag = 'p';
+/// Stream consumer: meta + kStreamConsumerTag + len(4) + group + consumer -> seen-time.
+inline constexpr char kStreamConsumerTag = 'c';
 
 /// meta_key + tag + element.
 std::string SubKey(std::string_view meta_key, char tag, std::string_view element);

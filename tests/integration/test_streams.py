@@ -1,0 +1,316 @@
+"""Streams (issue 15, first slice): XADD, XRANGE, XREVRANGE, XLEN, XDEL, XTRIM, XSETID, XREAD
+(with BLOCK) and the consumer-group commands, differentially against redis-server 7.0.15:
+replies compared as raw RESP bytes (RESP2 and RESP3), so error texts and reply shapes must
+match exactly. Generated IDs (`*`) are compared structurally: the random sequences use
+explicit and `<ms>-*` IDs, which both servers resolve the same way.
+
+Not compared (PetaCore differs on purpose, docs/encoding.md "Streams"): how many entries an
+approximate trim (`~`) keeps — Redis removes whole 100-entry nodes, PetaCore trims exactly,
+at most LIMIT entries; both keep at least what was asked, which is checked here.
+"""
+import random
+import re
+import time
+import unittest
+
+from differential import AgainstRedisTestCase
+from pubsub_wire import WireConn
+
+
+class RawConn(WireConn):
+    """One connection that returns each reply's raw RESP bytes."""
+
+    def call(self, *args):
+        self.send(*args)
+        return self.read_value()
+
+
+ID_RE = re.compile(rb"^\$\d+\r\n(\d+)-(\d+)\r\n$")
+
+
+class StreamsAgainstRedis(AgainstRedisTestCase):
+    def setUp(self):
+        self.pc = RawConn(self.node.port)
+        self.rr = RawConn(self.redis.port)
+        self.both("FLUSHALL")
+
+    def tearDown(self):
+        self.pc.close()
+        self.rr.close()
+
+    def both(self, *args):
+        return self.pc.call(*args), self.rr.call(*args)
+
+    def same(self, *args):
+        got, want = self.both(*args)
+        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
+        return got
+
+    def test_basics_and_errors(self):
+        script = [
+            ("XADD", "s", "1-1", "a", "1", "b", "2"), ("XADD", "s", "1-*", "c", "3"),
+            ("XADD", "s", "1", "c", "3"), ("XADD", "s", "1-2", "c", "3"),
+            ("XADD", "s", "0-0", "c", "3"), ("XADD", "s", "0-*", "c", "3"),
+            ("XADD", "s", "2-5", "x", "y"), ("XADD", "s", "2-5", "x"),
+            ("XADD", "s", "3-x", "x", "y"), ("XADD", "s", "-", "x", "y"),
+            ("XADD", "s", "+", "x", "y"), ("XADD", "s", "1-2-3", "x", "y"),
+            ("XADD", "s", "007-1", "x", "y"), ("XADD", "s"), ("XADD", "s", "*"),
+            ("XADD", "s", "MAXLEN", "x", "*", "a", "b"),
+            ("XADD", "s", "MAXLEN", "-1", "*", "a", "b"),
+            ("XADD", "s", "MAXLEN", "1", "MINID", "1", "*", "a", "b"),
+            ("XADD", "s", "MAXLEN", "=", "1", "LIMIT", "5", "*", "a", "b"),
+            ("XADD", "s", "MAXLEN", "~", "1", "LIMIT", "-5", "*", "a", "b"),
+            ("XADD", "s", "MINID", "+", "*", "a", "b"),
+            ("XADD", "nokey", "NOMKSTREAM", "*", "a", "b"), ("EXISTS", "nokey"),
+            ("XLEN", "s"), ("XLEN", "nokey"),
+            ("XRANGE", "s", "-", "+"), ("XRANGE", "s", "(1-1", "+"), ("XRANGE", "s", "-", "(2-5"),
+            ("XRANGE", "s", "1", "1"), ("XRANGE", "s", "(-", "+"), ("XRANGE", "s", "-", "(+"),
+            ("XRANGE", "s", "(18446744073709551615-18446744073709551615", "+"),
+            ("XRANGE", "s", "-", "(0-0"),
+            ("XRANGE", "s", "-", "+", "COUNT", "2"), ("XRANGE", "s", "-", "+", "COUNT", "0"),
+            ("XRANGE", "s", "-", "+", "COUNT", "-3"), ("XRANGE", "s", "-", "+", "COUNT"),
+            ("XRANGE", "s", "-", "+", "LIMIT", "1"), ("XRANGE", "s", "x", "+"),
+            ("XRANGE", "nokey", "-", "+"), ("XREVRANGE", "s", "+", "-"),
+            ("XREVRANGE", "s", "+", "-", "COUNT", "1"), ("XREVRANGE", "s", "(2-5", "-"),
+            ("XREVRANGE", "s", "1-2", "1-1"), ("XREVRANGE", "nokey", "+", "-"),
+            ("SET", "str", "v"), ("XADD", "str", "*", "a", "b"), ("XLEN", "str"),
+            ("XRANGE", "str", "-", "+"), ("XDEL", "str", "1-1"), ("XTRIM", "str", "MAXLEN", "0"),
+            ("XSETID", "str", "1-1"), ("XREAD", "STREAMS", "str", "0"),
+            ("TYPE", "s"), ("OBJECT", "ENCODING", "s"),
+            ("XDEL", "s", "1-2", "9-9"), ("XDEL", "s", "bad"), ("XDEL", "nokey", "bad"),
+            ("XDEL", "s", "1-1", "bad"), ("XRANGE", "s", "-", "+"),
+            ("XTRIM", "s"), ("XTRIM", "s", "MAXLEN"), ("XTRIM", "s", "FOO", "1"),
+            ("XTRIM", "s", "LIMIT", "1"), ("XTRIM", "s", "MAXLEN", "5", "LIMIT", "1"),
+            ("XTRIM", "nokey", "MAXLEN", "0"), ("XTRIM", "s", "MAXLEN", "10"),
+            ("XTRIM", "s", "MINID", "2-0"), ("XRANGE", "s", "-", "+"),
+            ("XSETID", "s", "1-0"), ("XSETID", "s", "2-5"), ("XSETID", "nokey", "1-1"),
+            ("XSETID", "s", "9-0", "ENTRIESADDED", "-1"),
+            ("XSETID", "s", "9-0", "ENTRIESADDED", "0"),
+            ("XSETID", "s", "9-0", "MAXDELETEDID", "10-0"),
+            ("XSETID", "s", "9-0", "MAXDELETEDID", "x"), ("XSETID", "s", "9-0", "FOO", "1"),
+            ("XSETID", "s", "-"), ("XSETID", "s", "9-0", "ENTRIESADDED", "12",
+                                    "MAXDELETEDID", "4-0"),
+            ("XADD", "s", "9-*", "a", "b"), ("XADD", "s", "9-0", "a", "b"),
+            ("XADD", "s", "10-*", "a", "b"),
+            ("XREAD", "STREAMS", "s", "0"), ("XREAD", "COUNT", "1", "STREAMS", "s", "0"),
+            ("XREAD", "STREAMS", "s", "nokey", "0", "0"), ("XREAD", "STREAMS", "s", "$"),
+            ("XREAD", "STREAMS", "s", "nokey", "$", "$"), ("XREAD", "STREAMS", "s"),
+            ("XREAD", "STREAMS", "s", ">"), ("XREAD", "STREAMS", "s", "+"),
+            ("XREAD", "COUNT", "x", "STREAMS", "s", "0"), ("XREAD", "BLOCK", "x", "STREAMS",
+                                                           "s", "0"),
+            ("XREAD", "BLOCK", "-1", "STREAMS", "s", "0"), ("XREAD", "FOO", "STREAMS", "s", "0"),
+            ("XREAD", "GROUP", "g", "c", "STREAMS", "s", "0"),
+            ("XREAD", "NOACK", "STREAMS", "s", "0"), ("XREAD", "COUNT", "1", "s"),
+            ("XREAD", "STREAMS", "s", "10-0"),
+            ("XSETID", "s", "18446744073709551615-18446744073709551615"),
+            ("XADD", "s", "*", "a", "b"),
+        ]
+        for args in script:
+            self.same(*args)
+
+    def test_resp3_shapes(self):
+        pc3, rr3 = RawConn(self.node.port, 3), RawConn(self.redis.port, 3)
+        try:
+            for conn in (pc3, rr3):
+                conn.call("XADD", "s", "1-1", "a", "1")
+                conn.call("XADD", "t", "2-1", "b", "2")
+            for args in [("XREAD", "STREAMS", "s", "t", "0", "0"), ("XREAD", "STREAMS", "s", "$"),
+                         ("XRANGE", "s", "-", "+"), ("XRANGE", "s", "-", "+", "COUNT", "0"),
+                         ("XREAD", "BLOCK", "10", "STREAMS", "s", "$")]:
+                self.assertEqual(pc3.call(*args), rr3.call(*args), args)
+        finally:
+            pc3.close()
+            rr3.close()
+
+    def test_random_sequences(self):
+        """Seeded random XADD / XDEL / XTRIM / XRANGE / XREVRANGE / XREAD / XSETID on a few
+        keys, with explicit and <ms>-* IDs; every reply compared."""
+        keys = ["s1", "s2", "s3"]
+        for seed in range(1, 6):
+            with self.subTest(seed=seed):
+                self.both("FLUSHALL")
+                rng = random.Random(seed)
+                history = []
+
+                def rid(maxms=40):
+                    r = rng.random()
+                    if r < 0.1:
+                        return rng.choice(["-", "+", "0", "x-1", "(1-1"])
+                    ms = rng.randint(0, maxms)
+                    return f"{ms}-{rng.randint(0, 3)}" if rng.random() < 0.7 else str(ms)
+
+                def bound():
+                    b = rid()
+                    return "(" + b if rng.random() < 0.2 and b not in "-+" else b
+
+                for i in range(300):
+                    k = rng.choice(keys)
+                    op = rng.random()
+                    if op < 0.35:
+                        args = ["XADD", k]
+                        if rng.random() < 0.1:
+                            args.append("NOMKSTREAM")
+                        if rng.random() < 0.15:
+                            args += rng.choice([["MAXLEN", str(rng.randint(0, 6))],
+                                                ["MAXLEN", "=", str(rng.randint(0, 6))],
+                                                ["MINID", rid()]])
+                        args.append(rng.choice([rid(), f"{rng.randint(0, 40)}-*"]))
+                        for _ in range(rng.randint(1, 3)):
+                            args += [rng.choice("abc"), str(rng.randint(0, 9))]
+                    elif op < 0.45:
+                        args = ["XDEL", k] + [rid() for _ in range(rng.randint(1, 3))]
+                    elif op < 0.5:
+                        args = ["XTRIM", k, rng.choice(["MAXLEN", "MINID"])]
+                        args.append(str(rng.randint(0, 6)) if args[2] == "MAXLEN" else rid())
+                    elif op < 0.65:
+                        args = ["XRANGE", k, bound(), bound()]
+                        if rng.random() < 0.4:
+                            args += ["COUNT", str(rng.randint(-1, 4))]
+                    elif op < 0.8:
+                        args = ["XREVRANGE", k, bound(), bound()]
+                        if rng.random() < 0.4:
+                            args += ["COUNT", str(rng.randint(-1, 4))]
+                    elif op < 0.9:
+                        ks = rng.sample(keys, rng.randint(1, 3))
+                        args = ["XREAD"]
+                        if rng.random() < 0.5:
+                            args += ["COUNT", str(rng.randint(0, 3))]
+                        args += ["STREAMS"] + ks + [rng.choice([rid(), "$"]) for _ in ks]
+                    elif op < 0.94:
+                        args = ["XSETID", k, rid(60)]
+                        if rng.random() < 0.3:
+                            args += ["ENTRIESADDED", str(rng.randint(0, 30))]
+                        if rng.random() < 0.3:
+                            args += ["MAXDELETEDID", rid()]
+                    elif op < 0.97:
+                        args = ["XLEN", k]
+                    else:
+                        args = [rng.choice(["DEL", "TYPE", "EXISTS"]), k]
+                    history.append(args)
+                    got, want = self.both(*args)
+                    self.assertEqual(got, want, f"seed {seed} op {i}: {args!r}\n"
+                                     f"  petacore {got!r}\n  redis    {want!r}\n"
+                                     f"  last: {history[-6:]!r}")
+                for k in keys:
+                    self.same("XRANGE", k, "-", "+")
+                    self.same("XLEN", k)
+
+    def test_generated_ids(self):
+        """`*` IDs: the node's clock, increasing; past the clock (XSETID into the future, as
+        after a clock step back) the next sequence of the last ID — the same as Redis."""
+        before = int(time.time() * 1000)
+        ids = []
+        for _ in range(20):
+            m = ID_RE.match(self.pc.call("XADD", "s", "*", "f", "v"))
+            self.assertIsNotNone(m)
+            ids.append((int(m.group(1)), int(m.group(2))))
+        self.assertEqual(ids, sorted(set(ids)))
+        self.assertGreaterEqual(ids[0][0], before - 1000)
+        self.assertLessEqual(ids[-1][0], int(time.time() * 1000) + 1000)
+        self.both("DEL", "s")
+        self.same("XADD", "s", "99999999999999-5", "f", "v")
+        self.same("XADD", "s", "*", "f", "v")
+        self.same("XADD", "s", "*", "f", "v")
+        self.same("XADD", "s", "99999999999999-*", "f", "v")
+        self.same("XSETID", "s", "99999999999999-18446744073709551615")
+        self.same("XADD", "s", "*", "f", "v")
+        self.same("XADD", "s", "99999999999999-*", "f", "v")
+        self.same("XRANGE", "s", "-", "+")
+
+    def test_approximate_trim_keeps_at_least_what_was_asked(self):
+        for i in range(1, 251):
+            self.both("XADD", "s", f"{i}-1", "f", str(i))
+        self.pc.call("XTRIM", "s", "MAXLEN", "~", "100")
+        self.rr.call("XTRIM", "s", "MAXLEN", "~", "100")
+        for conn in (self.pc, self.rr):
+            n = int(conn.call("XLEN", "s")[1:-2])
+            self.assertGreaterEqual(n, 100)
+        self.assertEqual(self.pc.call("XLEN", "s"), b":100\r\n")
+        # LIMIT bounds what one call removes.
+        self.assertEqual(self.pc.call("XTRIM", "s", "MINID", "~", "200-0", "LIMIT", "30"),
+                         b":30\r\n")
+        self.assertTrue(self.pc.call("XRANGE", "s", "-", "+", "COUNT", "1").startswith(
+            b"*1\r\n*2\r\n$5\r\n181-1\r\n"))
+        # A large exact trim is one range delete.
+        for i in range(251, 3251):
+            self.pc.send("XADD", "s", f"{i}-1", "f", "v")
+        for _ in range(251, 3251):
+            self.pc.read_value()
+        self.assertEqual(self.pc.call("XTRIM", "s", "MAXLEN", "10"), b":3060\r\n")
+        self.assertTrue(self.pc.call("XRANGE", "s", "-", "+", "COUNT", "1").startswith(
+            b"*1\r\n*2\r\n$6\r\n3241-1\r\n"))
+
+    def test_generic_commands(self):
+        self.same("XADD", "s", "1-1", "a", "1")
+        self.same("XADD", "s", "2-1", "b", "2")
+        self.same("XDEL", "s", "2-1")
+        for args in [("TYPE", "s"), ("OBJECT", "ENCODING", "s"), ("SCAN", "0", "TYPE", "stream"),
+                     ("COPY", "s", "c"), ("XRANGE", "c", "-", "+"), ("XLEN", "c"),
+                     ("XADD", "c", "2-1", "x", "y"), ("XADD", "c", "2-2", "x", "y"),
+                     ("RENAME", "c", "d"), ("XRANGE", "d", "-", "+"), ("EXISTS", "c"),
+                     ("EXPIRE", "d", "100"), ("TTL", "d"), ("PERSIST", "d"), ("TTL", "d"),
+                     ("DEL", "d"), ("EXISTS", "d"), ("XDEL", "s", "1-1"), ("XLEN", "s"),
+                     ("EXISTS", "s"), ("TYPE", "s"), ("XADD", "s", "1-1", "a", "1"),
+                     ("XRANGE", "s", "-", "+")]:
+            self.same(*args)
+
+    def test_multi_exec(self):
+        for args in [("MULTI",), ("XADD", "s", "1-1", "a", "1"), ("XLEN", "s"),
+                     ("XREAD", "BLOCK", "0", "STREAMS", "s", "$"), ("XRANGE", "s", "-", "+"),
+                     ("EXEC",)]:
+            self.same(*args)
+
+    def test_keyspace_events(self):
+        self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        subs = [WireConn(self.node.port), WireConn(self.redis.port)]
+        try:
+            for sub in subs:
+                sub.send("PSUBSCRIBE", "__key*__:*")
+                sub.read_value()
+            for args in [("XADD", "s", "1-1", "a", "1"), ("XADD", "s", "MAXLEN", "1", "2-1", "b",
+                                                          "2"),
+                         ("XDEL", "s", "9-9"), ("XDEL", "s", "2-1"), ("XSETID", "s", "5-0"),
+                         ("XADD", "s", "6-1", "a", "1"), ("XTRIM", "s", "MAXLEN", "0"),
+                         ("XTRIM", "s", "MAXLEN", "0")]:
+                self.same(*args)
+            got, want = subs[0].drain(), subs[1].drain()
+            self.assertEqual(got, want)
+            self.assertTrue(any(b"xsetid" in m for m in got))
+        finally:
+            for sub in subs:
+                sub.close()
+            self.both("CONFIG", "SET", "notify-keyspace-events", "")
+
+    def test_xread_block(self):
+        """XREAD BLOCK: woken by an XADD from another connection with the entries after
+        what `$` meant when it blocked; a timeout answers a null array; BLOCK 0 waits."""
+        self.same("XADD", "s", "1-1", "a", "1")
+        for port, conn in ((self.node.port, self.pc), (self.redis.port, self.rr)):
+            waiter = RawConn(port)
+            try:
+                waiter.send("XREAD", "BLOCK", "0", "STREAMS", "s", "nokey", "$", "$")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("XADD", "other", "1-1", "a", "1")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("XADD", "s", "2-1", "b", "2")
+                conn.call("XADD", "s", "3-1", "c", "3")
+                got = waiter.read_value(time.monotonic() + 20)
+                self.assertIn(got, (b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n"
+                                    b"$1\r\nb\r\n$1\r\n2\r\n",
+                                    b"*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n2-1\r\n*2\r\n"
+                                    b"$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\n3-1\r\n*2\r\n$1\r\nc"
+                                    b"\r\n$1\r\n3\r\n"))
+                self.assertEqual(waiter.call("XREAD", "BLOCK", "50", "STREAMS", "s", "$"),
+                                 b"*-1\r\n")
+                waiter.send("XREAD", "BLOCK", "0", "STREAMS", "nokey", "0")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("XADD", "nokey", "5-5", "k", "v")
+                self.assertEqual(waiter.read_value(time.monotonic() + 20),
+                                 b"*1\r\n*2\r\n$5\r\nnokey\r\n*1\r\n*2\r\n$3\r\n5-5\r\n*2\r\n"
+                                 b"$1\r\nk\r\n$1\r\nv\r\n")
+            finally:
+                waiter.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
