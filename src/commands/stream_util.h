@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "commands/context.h"
+#include "commands/table.h"
 #include "keyspace/types/stream.h"
 
 namespace petacore::commands {
@@ -64,6 +65,18 @@ inline bool ParseBlockMs(CommandContext& ctx, std::string_view arg, int64_t* ms)
     return false;
   }
   return true;
+}
+
+/// Registration of the group commands kept in their own files, called by
+/// RegisterStreamGroupFamily: XPENDING, XCLAIM, XAUTOCLAIM (stream_pending_family.cc) and
+/// XINFO (stream_info_family.cc).
+void AddStreamPendingCommands(CommandTable& t);
+void AddStreamInfoCommands(CommandTable& t);
+
+/// "-NOGROUP No such key '<key>' or consumer group '<group>'" (XPENDING, XCLAIM, XAUTOCLAIM).
+inline std::string ErrNoGroup(std::string_view key, std::string_view group) {
+  return "-NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
+         std::string(group) + "'";
 }
 
 }  // namespace petacore::commands
