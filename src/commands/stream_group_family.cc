@@ -46,7 +46,7 @@ void XGroupHelp(CommandContext& ctx) {
       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
       "    Set the current group ID and entries_read counter.",
       "HELP",
-      "    Print this help."};
+      "    Prints this help."};
   ctx.out.ArrayHeader(std::size(kLines));
   for (auto line : kLines) ctx.out.Simple(line);
 }

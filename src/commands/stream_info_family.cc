@@ -35,7 +35,7 @@ void XInfoHelp(CommandContext& ctx) {
       "STREAM <key> [FULL [COUNT <count>]",
       "    Show information about the stream.",
       "HELP",
-      "    Print this help."};
+      "    Prints this help."};
   ctx.out.ArrayHeader(std::size(kLines));
   for (auto line : kLines) ctx.out.Simple(line);
 }

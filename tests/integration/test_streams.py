@@ -28,6 +28,71 @@ class RawConn(WireConn):
 ID_RE = re.compile(rb"^\$\d+\r\n(\d+)-(\d+)\r\n$")
 
 
+def parse(raw):
+    """A raw RESP2/RESP3 reply as Python values (aggregates as lists, maps flattened,
+    errors as ("error", text)), for the comparisons that mask time-dependent fields."""
+    def value(pos):
+        eol = raw.index(b"\r\n", pos)
+        kind, head, pos = raw[pos:pos + 1], raw[pos + 1:eol], eol + 2
+        if kind in (b"$", b"=", b"!"):
+            n = int(head)
+            if n < 0:
+                return None, pos
+            return raw[pos:pos + n], pos + n + 2
+        if kind in (b"*", b"%", b"~", b">"):
+            n = int(head)
+            if n < 0:
+                return None, pos
+            out = []
+            for _ in range(n * (2 if kind == b"%" else 1)):
+                v, pos = value(pos)
+                out.append(v)
+            return out, pos
+        if kind == b":":
+            return int(head), pos
+        if kind == b"-":
+            return ("error", head), pos
+        if kind == b"_":
+            return None, pos
+        return head, pos
+    return value(0)[0]
+
+
+TIME = "<time>"
+
+
+def mask_times(args, reply):
+    """`reply` (parsed) with the fields that depend on the clock replaced by TIME: idle times
+    (XPENDING extended, XINFO CONSUMERS), delivery and seen times (XINFO STREAM FULL), and
+    XINFO STREAM's radix-tree sizes (Redis's memory layout)."""
+    name = args[0].upper()
+    if not isinstance(reply, list):
+        return reply
+    if name == "XPENDING" and len(args) > 3:
+        return [[i[0], i[1], TIME, i[3]] for i in reply]
+    if name == "XINFO":
+
+        def walk(v):
+            if not isinstance(v, list):
+                return v
+            out = list(v)
+            for k in range(0, len(out) - 1):
+                if out[k] in (b"idle", b"seen-time", b"radix-tree-keys", b"radix-tree-nodes"):
+                    out[k + 1] = TIME
+            for k, item in enumerate(out):
+                if isinstance(item, list):
+                    if len(item) in (3, 4) and all(isinstance(x, (bytes, int)) for x in item) \
+                            and isinstance(item[0], bytes) and b"-" in item[0]:
+                        item = list(item)
+                        item[-2] = TIME  # a PEL entry's delivery time
+                        out[k] = item
+                    else:
+                        out[k] = walk(item)
+            return out
+        return walk(reply)
+    return reply
+
+
 class StreamsAgainstRedis(AgainstRedisTestCase):
     def setUp(self):
         self.pc = RawConn(self.node.port)
@@ -310,6 +375,160 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                                  b"$1\r\nk\r\n$1\r\nv\r\n")
             finally:
                 waiter.close()
+
+
+    def same_masked(self, *args):
+        got, want = self.both(*args)
+        got, want = mask_times(args, parse(got)), mask_times(args, parse(want))
+        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
+        return got
+
+    def test_consumer_groups(self):
+        raw = [
+            ("XGROUP", "CREATE", "s", "g", "$"), ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"),
+            ("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"), ("XGROUP", "CREATE", "s", "h", "0",
+                                                             "ENTRIESREAD", "-2"),
+            ("XGROUP", "CREATE", "s", "h", "x"), ("XGROUP", "CREATE", "s", "h", "0", "FOO"),
+            ("XGROUP", "CREATE", "s", "h", "0", "ENTRIESREAD", "0"),
+            ("XGROUP", "SETID", "s", "nog", "0"), ("XGROUP", "SETID", "s", "h", "0", "MKSTREAM"),
+            ("XGROUP", "CREATECONSUMER", "s", "nog", "c"), ("XGROUP", "DELCONSUMER", "nokey", "g",
+                                                            "c"),
+            ("XGROUP", "DESTROY", "s", "nog"), ("XGROUP", "HELP"), ("XGROUP", "FOO"),
+            ("XGROUP", "DESTROY", "s", "g", "x"), ("SET", "str", "v"),
+            ("XGROUP", "CREATE", "str", "g", "$"), ("XREADGROUP", "GROUP", "g", "c", "STREAMS",
+                                                    "str", ">"),
+            ("XADD", "s", "1-1", "a", "1"), ("XADD", "s", "2-1", "b", "2"),
+            ("XADD", "s", "3-1", "c", "3"),
+            ("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">"),
+            ("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"),
+            ("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "$"),
+            ("XREADGROUP", "GROUP", "nog", "alice", "STREAMS", "s", ">"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "nokey", ">"),
+            ("XREADGROUP", "STREAMS", "s", ">"), ("XREADGROUP", "GROUP", "g", "a", "STREAMS", "s"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "bad"),
+            ("XREADGROUP", "GROUP", "h", "zed", "NOACK", "STREAMS", "s", ">"),
+            ("XPENDING", "s", "g"), ("XPENDING", "s", "h"), ("XPENDING", "s", "nog"),
+            ("XPENDING", "s", "g", "-", "+"), ("XPENDING", "s", "g", "x", "+", "1"),
+            ("XPENDING", "s", "g", "-", "+", "x"), ("XPENDING", "s", "g", "IDLE", "x", "-", "+",
+                                                    "1"),
+            ("XPENDING", "s", "g", "IDLE", "0", "-", "+"), ("XPENDING", "s", "g", "-", "+", "0"),
+            ("XPENDING", "s", "g", "-", "+", "10", "nobody"),
+            ("XINFO", "GROUPS", "s"), ("XINFO", "GROUPS", "nokey"), ("XINFO", "GROUPS", "str"),
+            ("XINFO", "CONSUMERS", "s", "nog"), ("XINFO", "HELP"), ("XINFO", "FOO", "s"),
+            ("XINFO", "STREAM", "s", "FULL", "x"), ("XINFO", "STREAM", "s", "FOO"),
+            ("XACK", "s", "g", "1-1", "9-9"), ("XACK", "s", "g", "bad"), ("XACK", "s", "nog", "1-1"),
+            ("XACK", "nokey", "g", "1-1"), ("XACK", "str", "g", "1-1"),
+            ("XDEL", "s", "2-1"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"),
+            ("XINFO", "GROUPS", "s"), ("XGROUP", "CREATECONSUMER", "s", "g", "carol"),
+            ("XGROUP", "CREATECONSUMER", "s", "g", "carol"),
+            ("XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "10", "JUSTID"),
+            ("XAUTOCLAIM", "s", "g", "carol", "x", "0"), ("XAUTOCLAIM", "s", "g", "carol", "0", "x"),
+            ("XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "0"),
+            ("XAUTOCLAIM", "s", "g", "carol", "0", "0", "FOO"),
+            ("XAUTOCLAIM", "s", "nog", "carol", "0", "0"), ("XPENDING", "s", "g"),
+            ("XCLAIM", "s", "g", "dave", "0", "3-1", "1-1", "FORCE", "RETRYCOUNT", "7", "JUSTID"),
+            ("XCLAIM", "s", "g", "dave", "x", "3-1"), ("XCLAIM", "s", "nog", "dave", "0", "3-1"),
+            ("XCLAIM", "s", "g", "dave", "0", "3-1", "FOO"),
+            ("XCLAIM", "s", "g", "dave", "0", "3-1", "IDLE", "x"),
+            ("XCLAIM", "s", "g", "dave", "0", "3-1", "LASTID", "x"),
+            ("XCLAIM", "s", "g", "erin", "0", "3-1", "TIME", "1"),
+            ("XCLAIM", "s", "g", "erin", "100000000", "3-1"),
+            ("XCLAIM", "s", "g", "frank", "0", "1-1", "FORCE"),
+            ("XCLAIM", "s", "g", "frank", "0", "9-9", "FORCE", "LASTID", "9-9"),
+            ("XINFO", "GROUPS", "s"), ("XPENDING", "s", "g"),
+            ("XAUTOCLAIM", "s", "g", "gina", "100000000", "0"),
+            ("XAUTOCLAIM", "s", "g", "gina", "0", "(1-1", "COUNT", "1"),
+            ("XGROUP", "DELCONSUMER", "s", "g", "carol"), ("XGROUP", "DELCONSUMER", "s", "g", "x"),
+            ("XGROUP", "SETID", "s", "g", "0", "ENTRIESREAD", "0"), ("XINFO", "GROUPS", "s"),
+            ("XADD", "s", "4-1", "d", "4"), ("XDEL", "s", "1-1"), ("XINFO", "GROUPS", "s"),
+            ("XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"), ("XINFO", "GROUPS", "s"),
+            ("XGROUP", "SETID", "s", "g", "$"), ("XINFO", "GROUPS", "s"),
+            ("XGROUP", "DESTROY", "s", "g"), ("XGROUP", "DESTROY", "s", "g"),
+            ("XINFO", "STREAM", "nokey"),
+        ]
+        masked = {"XINFO", "XPENDING"}
+        for args in raw:
+            if args[0] in masked and (args[0] == "XINFO" and args[1] in ("STREAM", "CONSUMERS")
+                                      or args[0] == "XPENDING" and len(args) > 3):
+                self.same_masked(*args)
+            else:
+                self.same(*args)
+        for args in [("XINFO", "STREAM", "s"), ("XINFO", "STREAM", "s", "FULL"),
+                     ("XINFO", "STREAM", "s", "FULL", "COUNT", "1"),
+                     ("XINFO", "CONSUMERS", "s", "h"), ("XPENDING", "s", "h", "-", "+", "5")]:
+            self.same_masked(*args)
+
+    def test_consumer_groups_random(self):
+        """Seeded random sequences over one stream with two groups: XADD, XDEL, XTRIM,
+        XREADGROUP (new and history, NOACK, COUNT), XACK, XCLAIM / XAUTOCLAIM (min-idle 0,
+        or huge after TIME 1), XGROUP SETID / CREATECONSUMER / DELCONSUMER, and the
+        deterministic views (XPENDING summary, XINFO GROUPS, XPENDING extended and XINFO
+        CONSUMERS with their idle times masked)."""
+        consumers = ["c1", "c2", "c3"]
+        for seed in range(1, 5):
+            with self.subTest(seed=seed):
+                self.both("FLUSHALL")
+                rng = random.Random(seed)
+                self.same("XGROUP", "CREATE", "s", "g1", "$", "MKSTREAM")
+                self.same("XGROUP", "CREATE", "s", "g2", "0")
+                next_ms = 1
+                history = []
+
+                def some_id():
+                    return f"{rng.randint(1, max(next_ms, 2))}-{rng.randint(0, 1)}"
+
+                for i in range(250):
+                    g, c = rng.choice(["g1", "g2"]), rng.choice(consumers)
+                    op = rng.random()
+                    if op < 0.25:
+                        args = ["XADD", "s", f"{next_ms}-{rng.randint(0, 1)}", "f", str(i)]
+                        next_ms += rng.randint(0, 2)
+                    elif op < 0.3:
+                        args = ["XDEL", "s", some_id()]
+                    elif op < 0.32:
+                        args = ["XTRIM", "s", "MAXLEN", str(rng.randint(2, 8))]
+                    elif op < 0.5:
+                        args = ["XREADGROUP", "GROUP", g, c]
+                        if rng.random() < 0.5:
+                            args += ["COUNT", str(rng.randint(1, 3))]
+                        if rng.random() < 0.1:
+                            args.append("NOACK")
+                        args += ["STREAMS", "s", ">" if rng.random() < 0.75 else "0"]
+                    elif op < 0.62:
+                        args = ["XACK", "s", g] + [some_id() for _ in range(rng.randint(1, 3))]
+                    elif op < 0.68:
+                        args = ["XCLAIM", "s", g, c, rng.choice(["0", "100000000"])]
+                        args += [some_id() for _ in range(rng.randint(1, 3))]
+                        args += rng.choice([[], ["JUSTID"], ["TIME", "1"], ["FORCE"],
+                                            ["RETRYCOUNT", "3"], ["LASTID", some_id()]])
+                    elif op < 0.73:
+                        args = ["XAUTOCLAIM", "s", g, c, rng.choice(["0", "100000000"]),
+                                rng.choice(["0", "-", some_id()]), "COUNT",
+                                str(rng.randint(1, 4))]
+                        if rng.random() < 0.3:
+                            args.append("JUSTID")
+                    elif op < 0.76:
+                        args = ["XGROUP", "SETID", "s", g, rng.choice(["0", "$", some_id()])]
+                    elif op < 0.78:
+                        args = ["XGROUP", rng.choice(["CREATECONSUMER", "DELCONSUMER"]), "s", g, c]
+                    elif op < 0.86:
+                        args = ["XPENDING", "s", g]
+                    elif op < 0.92:
+                        args = ["XINFO", "GROUPS", "s"]
+                    elif op < 0.96:
+                        args = ["XPENDING", "s", g, "-", "+", "10"] + ([c] if rng.random() < 0.5
+                                                                       else [])
+                    else:
+                        args = ["XINFO", "CONSUMERS", "s", g]
+                    history.append(args)
+                    got, want = self.both(*args)
+                    got, want = mask_times(args, parse(got)), mask_times(args, parse(want))
+                    self.assertEqual(got, want, f"seed {seed} op {i}: {args!r}\n"
+                                     f"  petacore {got!r}\n  redis    {want!r}\n"
+                                     f"  last: {history[-6:]!r}")
 
 
 if __name__ == "__main__":
