@@ -4,9 +4,11 @@
 //
 // A group, its PEL and its consumers are subkeys of the stream (keyspace/types/
 // stream_group.h). XREADGROUP `>` writes the group's new last-delivered ID, the PEL entries
-// and the consumer in one commit that also rewrites the stream's meta key; the commit compares
-// the meta key as read, so two nodes serving the same group concurrently conflict and one
-// re-runs on the newer snapshot: an entry is handed out once. A blocked XREADGROUP parks like
+// and the consumer in one commit that compares the group subkey as read, so two nodes serving
+// the same group concurrently conflict and one re-runs on the newer snapshot: an entry is
+// handed out once. XREADGROUP and XACK are the exception to "every change rewrites the meta
+// key" (stream.h): they leave it alone (as Redis, they do not invalidate a WATCH of the
+// stream), so producers and consumers of one stream do not conflict. A blocked XREADGROUP parks like
 // BLPOP and re-runs when the stream changes on any node.
 #include <optional>
 #include <string>
@@ -184,15 +186,20 @@ void XReadGroup(CommandContext& ctx) {
   }
   if (streams_arg == 0) return ctx.out.Error(kErrSyntax);
   if (!group) return ctx.out.Error("ERR Missing GROUP option for XREADGROUP");
-  std::vector<KeyRead> streams;
+  // The stream's meta key is peeked, not compared (stream.h PeekStream): deliveries are
+  // ordered by the group subkey (read, compared, rewritten), so concurrent readers of one
+  // group conflict there while producers do not conflict with them.
+  std::vector<std::string> keys;
+  std::vector<types::StreamPeek> streams;
   std::vector<types::StreamGroup> groups;
   std::vector<std::optional<StreamId>> after(n);  // nullopt: ">"
   for (size_t k = 0; k < n; ++k) {
     std::string_view key = args[streams_arg + k];
-    streams.push_back(ReadKey(ctx, key, ValueType::kStream));
+    keys.push_back(ctx.Key(key));
+    streams.push_back(types::PeekStream(ctx.txn, keys.back()));
     if (streams.back().wrong_type()) return ctx.out.Error(kErrWrongType);
     std::optional<types::StreamGroup> g;
-    if (streams.back().ok()) g = types::GetGroup(ctx.txn, streams.back().meta_key, *group);
+    if (streams.back().ok()) g = types::GetGroup(ctx.txn, keys.back(), *group);
     if (!g) {
       return ctx.out.Error("-NOGROUP No such key '" + std::string(key) +
                            "' or consumer group '" + std::string(*group) +
@@ -214,8 +221,8 @@ void XReadGroup(CommandContext& ctx) {
   const int64_t now = ctx.txn.now_ms();
   std::vector<Served> served;
   for (size_t k = 0; k < n; ++k) {
-    const std::string& meta_key = streams[k].meta_key;
-    types::StreamMeta meta = types::StreamMetaOf(streams[k]);
+    const std::string& meta_key = keys[k];
+    const types::StreamMeta& meta = streams[k].meta;
     types::StreamGroup& g = groups[k];
     Served out{k, {}};
     if (after[k]) {
@@ -232,6 +239,8 @@ void XReadGroup(CommandContext& ctx) {
       for (auto& p : mine) {
         auto e = types::StreamGetEntry(ctx.txn, meta_key, p.id);
         if (e) {
+          // Read (compared) before the rewrite, so an XACK committed meanwhile is not undone.
+          types::GetPending(ctx.txn, meta_key, *group, p.id);
           p.delivery_ms = now;
           p.delivery_count++;
           types::PutPending(ctx.txn, meta_key, *group, p);
@@ -260,7 +269,6 @@ void XReadGroup(CommandContext& ctx) {
       ctx.Notify(kStreamClass, "xgroup-createconsumer", args[streams_arg + k]);
     }
     types::PutConsumer(ctx.txn, meta_key, *group, *consumer, now);
-    types::WriteStreamMeta(ctx.txn, meta_key, meta);
     served.push_back(std::move(out));
   }
   if (!served.empty()) {
@@ -289,14 +297,19 @@ void XReadGroup(CommandContext& ctx) {
   ctx.block->requested = true;
   ctx.block->timeout_ms = timeout;
   ctx.block->keys.clear();
-  for (const auto& s : streams) ctx.block->keys.push_back(s.meta_key);
+  ctx.block->keys = std::move(keys);
 }
 
 // XACK key group id [id ...]
+// Like XREADGROUP it peeks at the stream and the group without comparing them: an XACK
+// compares only the PEL entries it deletes, so acks of different entries never conflict.
 void XAck(CommandContext& ctx) {
-  auto s = ReadKey(ctx, ctx.args[1], ValueType::kStream);
+  std::string meta_key = ctx.Key(ctx.args[1]);
+  auto s = types::PeekStream(ctx.txn, meta_key);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
-  if (s.missing() || !types::GetGroup(ctx.txn, s.meta_key, ctx.args[2])) {
+  if (s.missing() ||
+      !types::HasSubkey(ctx.txn, keyspace::SubKey(meta_key, keyspace::kStreamGroupTag,
+                                                  ctx.args[2]))) {
     return ctx.out.Integer(0);
   }
   std::vector<StreamId> ids(ctx.args.size() - 3);
@@ -305,9 +318,8 @@ void XAck(CommandContext& ctx) {
   }
   int64_t acked = 0;
   for (StreamId id : ids) {
-    if (types::DeletePending(ctx.txn, s.meta_key, ctx.args[2], id)) ++acked;
+    if (types::DeletePending(ctx.txn, meta_key, ctx.args[2], id)) ++acked;
   }
-  if (acked > 0) types::WriteStreamMeta(ctx.txn, s.meta_key, types::StreamMetaOf(s));
   ctx.out.Integer(acked);
 }
 

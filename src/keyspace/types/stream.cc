@@ -71,6 +71,24 @@ StreamMeta StreamMetaOf(const KeyRead& r) {
   return DecodeStreamMeta(r.value.payload).value_or(StreamMeta{});
 }
 
+StreamPeek PeekStream(TxnView& txn, std::string_view meta_key) {
+  StreamPeek out;
+  std::string end(meta_key);
+  end.push_back('\0');  // [meta_key, meta_key + "\0") holds only the meta key
+  txn.Range(meta_key, end, [&](std::string_view, std::string_view raw) {
+    auto v = DecodeValue(raw);
+    if (v && Expired(*v, txn.now_ms())) return false;
+    if (!v || v->type != ValueType::kStream) {
+      out.state = KeyRead::State::kWrongType;
+      return false;
+    }
+    out.state = KeyRead::State::kOk;
+    out.meta = DecodeStreamMeta(v->payload).value_or(StreamMeta{});
+    return false;
+  });
+  return out;
+}
+
 void WriteStreamMeta(TxnView& txn, const std::string& meta_key, const StreamMeta& m) {
   WriteMeta(txn, meta_key, ValueType::kStream, EncodeStreamMeta(m));
 }

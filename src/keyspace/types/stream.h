@@ -5,9 +5,13 @@
 //   meta + kStreamEntryTag + ms(8, big-endian) + seq(8, big-endian) -> the field/value pairs
 // so the byte order of the subkeys is ID order: XRANGE is one ordered range read and trimming
 // is one DeleteRange. Consumer groups live in other subkeys of the same key (stream_group.h).
-// The rule of every collection holds (collection.h): every command that changes a stream —
-// an entry, a group, a PEL entry, a consumer — rewrites the meta key once, so the meta key's
-// compare orders every writer of one stream across nodes, and WATCH sees every change.
+// The rule of every collection holds (collection.h) with one exception: every command that
+// changes a stream — an entry, a group, a consumer — rewrites the meta key once, so the meta
+// key's compare orders the writers of one stream across nodes and WATCH sees the change. The
+// exception is the consumers' hot path, XREADGROUP and XACK (stream_group.h): they peek at
+// the meta key without comparing it and are ordered by the compares of the group and PEL
+// subkeys they read, so producers and consumers do not retry against each other (and, as in
+// Redis, they do not invalidate a WATCH of the stream).
 // Unlike other collections an empty stream is kept (XDEL / XTRIM to zero keep the key, as
 // Redis). No command parsing or replies (stream_family.cc does those). Not thread-safe: a
 // TxnView belongs to one handler run.
@@ -49,6 +53,19 @@ struct StreamEntry {
 inline KeyRead ReadStream(TxnView& txn, std::string meta_key) {
   return ReadKey(txn, std::move(meta_key), ValueType::kStream);
 }
+/// A stream's meta key read WITHOUT recording the read: the commit will not compare it.
+/// For the consumer-side commands (XREADGROUP, XACK), which are ordered by the compares of
+/// the group and PEL subkeys they read instead, so producers (XADD, which rewrites the meta
+/// key) and consumers of one stream do not conflict. An expired stream reads as missing.
+struct StreamPeek {
+  KeyRead::State state = KeyRead::State::kMissing;
+  StreamMeta meta;
+  bool missing() const { return state == KeyRead::State::kMissing; }
+  bool ok() const { return state == KeyRead::State::kOk; }
+  bool wrong_type() const { return state == KeyRead::State::kWrongType; }
+};
+StreamPeek PeekStream(TxnView& txn, std::string_view meta_key);
+
 /// The metadata of the stream `r` read (all zero when missing).
 StreamMeta StreamMetaOf(const KeyRead& r);
 /// Rewrites (or creates) the meta key of the stream at `meta_key`, keeping its expire-at.

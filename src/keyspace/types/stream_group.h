@@ -8,9 +8,10 @@
 // The group name is length-prefixed so one group's PEL (or consumers) is one contiguous range
 // in ID (or name) order. Redis keeps a second, per-consumer PEL; here a consumer's pending
 // entries are the group PEL's entries naming it (filtered on a scan).
-// Every change goes with a rewrite of the stream's meta key (stream.h), which the commit
-// compares: two nodes delivering from one group conflict there and one re-runs, so an entry
-// is handed out once. Also the lag / entries-read arithmetic of Redis 7.0 (t_stream.c).
+// XREADGROUP reads (so the commit compares) the group subkey and rewrites it with the new
+// last-delivered ID: two nodes delivering from one group conflict there and one re-runs, so
+// an entry is handed out once. XACK compares the PEL entries it deletes. The other group
+// commands also rewrite the stream's meta key (stream.h). Also the lag / entries-read arithmetic of Redis 7.0 (t_stream.c).
 // Not thread-safe (one TxnView).
 #pragma once
 

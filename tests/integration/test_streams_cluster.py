@@ -1,0 +1,148 @@
+"""Streams across nodes (issue 15): two PetaCore nodes A and B on one etcd.
+
+- XREAD BLOCK on A (`$`, several keys) is woken by an XADD committed on B, and gets the
+  entries after what `$` meant when it blocked; XREADGROUP BLOCK on A is woken the same way.
+- Consumer groups shared across nodes: workers on A and B read one group with XREADGROUP `>`
+  concurrently while producers on A and B add entries; every entry is delivered exactly once
+  and acked, and the group's PEL ends empty (the commit of a delivery compares the stream's
+  meta key, so two nodes never hand out the same entry).
+- The PEL is shared: entries delivered on A are seen by XPENDING on B and claimed there with
+  XAUTOCLAIM / XCLAIM.
+- A blocked client that disconnects is unregistered at once (INFO blocked_clients).
+
+No timing assertions: every wait is bounded and polled.
+"""
+import threading
+import time
+import unittest
+
+from differential import ReplicatedTestCase
+from harness import wait_for
+from pubsub_wire import WireConn
+
+
+def entries_of(reply):
+    """[(stream, id)] of an XREAD / XREADGROUP reply (redis-py, RESP2)."""
+    out = []
+    for stream, entries in reply or []:
+        for entry_id, _fields in entries:
+            out.append((stream, entry_id))
+    return out
+
+
+class StreamsAcrossNodes(ReplicatedTestCase):
+    def setUp(self):
+        self.flush_replicated()
+
+    def test_xread_block_woken_from_other_node(self):
+        a, b = self.a.client(), self.b.client()
+        b.xadd("s", {"f": "old"}, id="1-1")
+        wait_for(lambda: a.xlen("s") == 1, what="s replicated")
+        waiter = WireConn(self.a.port)
+        try:
+            waiter.send("XREAD", "BLOCK", "0", "STREAMS", "s", "t", "$", "$")
+            wait_for(lambda: a.info("clients")["blocked_clients"] == 1, what="parked on A")
+            b.xadd("t", {"f": "new"}, id="2-1")
+            got = waiter.read_value(time.monotonic() + 30)
+            self.assertEqual(got, b"*1\r\n*2\r\n$1\r\nt\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n"
+                                  b"$1\r\nf\r\n$3\r\nnew\r\n")
+            # A group reader parked on A, woken by B's XADD.
+            b.xgroup_create("s", "g", id="$")
+            wait_for(lambda: len(a.xinfo_groups("s")) == 1, what="group replicated")
+            waiter.send("XREADGROUP", "GROUP", "g", "w", "BLOCK", "0", "STREAMS", "s", ">")
+            wait_for(lambda: a.info("clients")["blocked_clients"] == 1, what="parked on A")
+            b.xadd("s", {"f": "g1"}, id="3-1")
+            got = waiter.read_value(time.monotonic() + 30)
+            self.assertEqual(got, b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n3-1\r\n*2\r\n"
+                                  b"$1\r\nf\r\n$2\r\ng1\r\n")
+            wait_for(lambda: b.xpending("s", "g")["pending"] == 1, what="PEL on B")
+        finally:
+            waiter.close()
+
+    def test_disconnected_waiter_is_unregistered(self):
+        a = self.a.client()
+        waiter = WireConn(self.a.port)
+        waiter.send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+        wait_for(lambda: a.info("clients")["blocked_clients"] == 1, what="parked")
+        waiter.close()
+        wait_for(lambda: a.info("clients")["blocked_clients"] == 0, what="unregistered")
+
+    def test_group_delivers_each_entry_once_across_nodes(self):
+        total = 3000
+        a, b = self.a.client(), self.b.client()
+        a.xgroup_create("s", "g", id="0", mkstream=True)
+        wait_for(lambda: len(b.xinfo_groups("s")) == 1, what="group replicated")
+        delivered = {"A": [], "B": []}
+        errors = []
+        done = threading.Event()
+
+        def produce(node, first):
+            try:
+                c = node.client()
+                for i in range(first, total, 2):
+                    c.xadd("s", {"n": str(i)})
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                errors.append(e)
+
+        def work(name, node):
+            try:
+                c = node.client()
+                idle_rounds = 0
+                while idle_rounds < 3:
+                    reply = c.xreadgroup("g", f"w{name}", {"s": ">"}, count=7, block=500)
+                    got = entries_of(reply)
+                    if not got:
+                        if done.is_set():
+                            idle_rounds += 1
+                        continue
+                    idle_rounds = 0
+                    ids = [entry_id for _s, entry_id in got]
+                    delivered[name].extend(ids)
+                    self.assertEqual(c.xack("s", "g", *ids), len(ids))
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        workers = [threading.Thread(target=work, args=("A", self.a)),
+                   threading.Thread(target=work, args=("B", self.b))]
+        producers = [threading.Thread(target=produce, args=(self.a, 0)),
+                     threading.Thread(target=produce, args=(self.b, 1))]
+        for t in workers + producers:
+            t.start()
+        for t in producers:
+            t.join(timeout=300)
+        done.set()
+        for t in workers:
+            t.join(timeout=300)
+        self.assertFalse(any(t.is_alive() for t in workers + producers), "threads hung")
+        self.assertEqual(errors, [])
+        every = delivered["A"] + delivered["B"]
+        self.assertEqual(len(every), len(set(every)), "an entry was delivered twice")
+        self.assertEqual(len(every), total)
+        self.assertGreater(len(delivered["A"]), 0)
+        self.assertGreater(len(delivered["B"]), 0)
+        self.assertEqual(set(every), {e[0] for e in a.xrange("s")})
+        wait_for(lambda: b.xpending("s", "g")["pending"] == 0, what="PEL empty on B")
+        self.assertEqual(a.xinfo_groups("s")[0]["lag"], 0)
+
+    def test_pel_shared_and_claimed_across_nodes(self):
+        a, b = self.a.client(), self.b.client()
+        for i in range(1, 6):
+            a.xadd("s", {"n": str(i)}, id=f"{i}-1")
+        a.xgroup_create("s", "g", id="0")
+        reply = a.xreadgroup("g", "dead", {"s": ">"}, count=5)
+        self.assertEqual(len(entries_of(reply)), 5)
+        wait_for(lambda: b.xpending("s", "g")["pending"] == 5, what="PEL on B")
+        # B claims what A's consumer left pending (as after A's worker died).
+        claimed = b.xautoclaim("s", "g", "alive", 0, "0-0", count=3, justid=True)
+        ids = claimed[1] if isinstance(claimed[1], list) else claimed  # redis-py's JUSTID shape
+        self.assertEqual(ids, [b"1-1", b"2-1", b"3-1"])
+        self.assertEqual(b.xclaim("s", "g", "alive", 0, ["4-1", "5-1"], justid=True),
+                         [b"4-1", b"5-1"])
+        wait_for(lambda: a.xpending("s", "g")["consumers"] ==
+                 [{"name": b"alive", "pending": 5}], what="claims seen on A")
+        self.assertEqual(a.xack("s", "g", "1-1", "2-1", "3-1", "4-1", "5-1"), 5)
+        wait_for(lambda: b.xpending("s", "g")["pending"] == 0, what="acks seen on B")
+
+
+if __name__ == "__main__":
+    unittest.main()
