@@ -384,7 +384,11 @@ void RegisterStreamFamily(CommandTable& t) {
          .arity = -5,
          .flags = kWrite | kDenyOom | kFast,
          .acl = acl::kWrite | acl::kStream | acl::kFast,
-         .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+         .key_specs = {{.flags = kKeyRW | kKeyUpdate,
+                        .begin = Index(1),
+                        .find = Range(0, 1, 0),
+                        .notes = "UPDATE instead of INSERT because of the optional trimming "
+                                 "feature"}},
          .tips = {"nondeterministic_output"},
          .handler = WithKeyEvents<XAdd>})
       .Add({.name = "xlen",

@@ -325,6 +325,20 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                      ("EXEC",)]:
             self.same(*args)
 
+    def test_scripts(self):
+        for args in [("EVAL", "return redis.call('XADD', KEYS[1], '1-1', 'a', 'b')", "1", "s"),
+                     ("EVAL", "return redis.call('XRANGE', KEYS[1], '-', '+')", "1", "s"),
+                     ("EVAL", "return redis.call('XGROUP', 'CREATE', KEYS[1], 'g', '0')", "1",
+                      "s"),
+                     ("EVAL", "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', "
+                              "KEYS[1], '>')", "1", "s"),
+                     ("EVAL", "return redis.call('XPENDING', KEYS[1], 'g')", "1", "s"),
+                     ("EVAL", "return redis.call('XACK', KEYS[1], 'g', '1-1')", "1", "s"),
+                     ("EVAL_RO", "return redis.call('XLEN', KEYS[1])", "1", "s"),
+                     ("EVAL_RO", "return redis.pcall('XADD', KEYS[1], '*', 'a', 'b')", "1", "s"),
+                     ("EVAL", "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", "1", "s")]:
+            self.same(*args)
+
     def test_keyspace_events(self):
         self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
         subs = [WireConn(self.node.port), WireConn(self.redis.port)]
