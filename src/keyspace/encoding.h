@@ -17,6 +17,8 @@
 //   zset:  meta + 'm' + member             -> score (8 bytes, SortableDouble)
 //          meta + 's' + SortableDouble(score) + member -> ""   (the score index)
 //   list:  meta + 'i' + SortableInt(index) -> element; the meta payload holds head and tail
+//   stream: meta + 'e' + ID(16) -> entry; groups, PEL and consumers under 'g', 'p', 'c'
+//          (keyspace/types/stream.h, stream_group.h)
 // Meta payloads: hash, set and zset keep their element count in decimal; a list its head and
 // tail. The data operations of each type over a TxnView are in keyspace/types/.
 // See docs/encoding.md.
