@@ -9,6 +9,8 @@
 - The PEL is shared: entries delivered on A are seen by XPENDING on B and claimed there with
   XAUTOCLAIM / XCLAIM.
 - A blocked client that disconnects is unregistered at once (INFO blocked_clients).
+- A worker's node killed with -9 mid-stream loses nothing: its delivered, unacked entries stay
+  in the replicated PEL and a worker on another node takes them with XAUTOCLAIM.
 
 No timing assertions: every wait is bounded and polled.
 """
@@ -17,7 +19,7 @@ import time
 import unittest
 
 from differential import ReplicatedTestCase
-from harness import wait_for
+from harness import Node, wait_for
 from pubsub_wire import WireConn
 
 
@@ -142,6 +144,49 @@ class StreamsAcrossNodes(ReplicatedTestCase):
                  [{"name": b"alive", "pending": 5}], what="claims seen on A")
         self.assertEqual(a.xack("s", "g", "1-1", "2-1", "3-1", "4-1", "5-1"), 5)
         wait_for(lambda: b.xpending("s", "g")["pending"] == 0, what="acks seen on B")
+
+
+    def test_killed_workers_entries_are_claimed_elsewhere(self):
+        a = self.a.client()
+        total = 200
+        for i in range(total):
+            a.xadd("s", {"n": str(i)})
+        a.xgroup_create("s", "g", id="0")
+        c_node = Node(self.etcd)
+        try:
+            c = c_node.client()
+            wait_for(lambda: len(c.xinfo_groups("s")) == 1, what="group on C")
+            taken = entries_of(c.xreadgroup("g", "doomed", {"s": ">"}, count=50))
+            self.assertEqual(len(taken), 50)
+            self.assertEqual(c.xack("s", "g", *[i for _s, i in taken[:20]]), 20)
+        finally:
+            c_node.kill()  # SIGKILL, nothing acked after this
+            c_node.close()
+        b = self.b.client()
+        acked = set()
+        # The survivor: first what the dead worker left pending, then the rest.
+        wait_for(lambda: b.xpending("s", "g")["pending"] == 30, what="C's PEL on B")
+        cursor = "0-0"
+        while True:
+            reply = b.xautoclaim("s", "g", "survivor", 0, cursor, count=7)
+            cursor = reply[0]
+            ids = [entry_id for entry_id, _fields in reply[1]]
+            if ids:
+                self.assertEqual(b.xack("s", "g", *ids), len(ids))
+                acked.update(ids)
+            if cursor in (b"0-0", "0-0"):
+                break
+        self.assertEqual(len(acked), 30)
+        while True:
+            got = entries_of(b.xreadgroup("g", "survivor", {"s": ">"}, count=40))
+            if not got:
+                break
+            ids = [i for _s, i in got]
+            self.assertEqual(b.xack("s", "g", *ids), len(ids))
+            acked.update(ids)
+        everything = {e[0] for e in b.xrange("s")}
+        self.assertEqual(acked | {i for _s, i in taken[:20]}, everything)
+        self.assertEqual(b.xpending("s", "g")["pending"], 0)
 
 
 if __name__ == "__main__":
