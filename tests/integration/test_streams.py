@@ -179,7 +179,14 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
             for conn in (pc3, rr3):
                 conn.call("XADD", "s", "1-1", "a", "1")
                 conn.call("XADD", "t", "2-1", "b", "2")
-            for args in [("XREAD", "STREAMS", "s", "t", "0", "0"), ("XREAD", "STREAMS", "s", "$"),
+            for args in [("XGROUP", "CREATE", "s", "g", "0"),
+                         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"),
+                         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"),
+                         ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"),
+                         ("XPENDING", "s", "g"), ("XINFO", "GROUPS", "s"),
+                         ("XAUTOCLAIM", "s", "g", "c", "0", "0", "JUSTID"),
+                         ("XINFO", "STREAM", "s"), ("XINFO", "HELP"),
+                         ("XREAD", "STREAMS", "s", "t", "0", "0"), ("XREAD", "STREAMS", "s", "$"),
                          ("XRANGE", "s", "-", "+"), ("XRANGE", "s", "-", "+", "COUNT", "0"),
                          ("XREAD", "BLOCK", "10", "STREAMS", "s", "$")]:
                 self.assertEqual(pc3.call(*args), rr3.call(*args), args)
@@ -314,6 +321,8 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                      ("XADD", "c", "2-1", "x", "y"), ("XADD", "c", "2-2", "x", "y"),
                      ("RENAME", "c", "d"), ("XRANGE", "d", "-", "+"), ("EXISTS", "c"),
                      ("EXPIRE", "d", "100"), ("TTL", "d"), ("PERSIST", "d"), ("TTL", "d"),
+                     ("MOVE", "d", "1"), ("EXISTS", "d"), ("SELECT", "1"),
+                     ("XRANGE", "d", "-", "+"), ("MOVE", "d", "0"), ("SELECT", "0"),
                      ("DEL", "d"), ("EXISTS", "d"), ("XDEL", "s", "1-1"), ("XLEN", "s"),
                      ("EXISTS", "s"), ("TYPE", "s"), ("XADD", "s", "1-1", "a", "1"),
                      ("XRANGE", "s", "-", "+")]:
@@ -340,7 +349,7 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
             self.same(*args)
 
     def test_keyspace_events(self):
-        self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        self.both("CONFIG", "SET", "notify-keyspace-events", "KEAn")
         subs = [WireConn(self.node.port), WireConn(self.redis.port)]
         try:
             for sub in subs:
@@ -350,7 +359,18 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                                                           "2"),
                          ("XDEL", "s", "9-9"), ("XDEL", "s", "2-1"), ("XSETID", "s", "5-0"),
                          ("XADD", "s", "6-1", "a", "1"), ("XTRIM", "s", "MAXLEN", "0"),
-                         ("XTRIM", "s", "MAXLEN", "0")]:
+                         ("XTRIM", "s", "MAXLEN", "0"), ("XADD", "s", "7-1", "a", "1"),
+                         ("XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"),
+                         ("XGROUP", "CREATE", "s", "g", "0"),
+                         ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"),
+                         ("XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", "0"),
+                         ("XCLAIM", "s", "g", "c2", "0", "7-1"), ("XACK", "s", "g", "7-1"),
+                         ("XGROUP", "CREATECONSUMER", "s", "g", "c3"),
+                         ("XGROUP", "DELCONSUMER", "s", "g", "c3"),
+                         ("XGROUP", "SETID", "s", "g", "0"),
+                         ("XAUTOCLAIM", "s", "g", "c4", "0", "0"),
+                         ("XGROUP", "DESTROY", "s", "g"), ("DEL", "s"),
+                         ("XADD", "s", "NOMKSTREAM", "*", "a", "1")]:
                 self.same(*args)
             got, want = subs[0].drain(), subs[1].drain()
             self.assertEqual(got, want)
