@@ -312,6 +312,20 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
         self.assertTrue(self.pc.call("XRANGE", "s", "-", "+", "COUNT", "1").startswith(
             b"*1\r\n*2\r\n$6\r\n3241-1\r\n"))
 
+    def test_exact_trims_as_redis(self):
+        """MAXLEN = n in XADD's steady state (one entry removed per call) and large cuts in
+        either direction leave exactly Redis's entries."""
+        for i in range(1, 301):
+            self.same("XADD", "s", "MAXLEN", "=", "100", f"{i}-1", "f", str(i))
+        self.same("XLEN", "s")
+        self.same("XRANGE", "s", "-", "+", "COUNT", "3")
+        self.same("XTRIM", "s", "MAXLEN", "90")
+        self.same("XTRIM", "s", "MAXLEN", "3")
+        self.same("XRANGE", "s", "-", "+")
+        self.same("XTRIM", "s", "MINID", "299-1")
+        self.same("XTRIM", "s", "MAXLEN", "0")
+        self.same("XINFO", "STREAM", "s")
+
     def test_generic_commands(self):
         self.same("XADD", "s", "1-1", "a", "1")
         self.same("XADD", "s", "2-1", "b", "2")

@@ -12,7 +12,16 @@ int64_t StreamTrim(TxnView& txn, const std::string& meta_key, StreamMeta* meta,
   std::optional<StreamId> keep_from;
   if (args.strategy == Strategy::kMaxLen) {
     if (meta->length <= static_cast<uint64_t>(args.maxlen)) return 0;
-    if (args.maxlen > 0) {
+    const uint64_t remove = meta->length - static_cast<uint64_t>(args.maxlen);
+    if (args.maxlen > 0 && remove <= static_cast<uint64_t>(args.maxlen)) {
+      // Fewer to remove than to keep (XADD MAXLEN's steady state): walk the oldest ones.
+      uint64_t seen = 0;
+      StreamScanIds(txn, meta_key, StreamId{}, StreamId::Max(), false, [&](StreamId id) {
+        if (seen++ < remove) return true;
+        keep_from = id;
+        return false;
+      });
+    } else if (args.maxlen > 0) {
       int64_t seen = 0;
       StreamScanIds(txn, meta_key, StreamId{}, StreamId::Max(), true, [&](StreamId id) {
         keep_from = id;

@@ -3,8 +3,9 @@
 // The entries to remove are always a prefix of the entry range (the oldest IDs), so trimming
 // is one DeleteRange of [first entry, cut) whatever its size: a stream of 1M entries trimmed
 // to 1,000 is one etcd operation, within any Txn limit. Finding the cut walks the local
-// replica: MAXLEN n walks the n newest entries backwards, MINID needs no walk (the cut is
-// the ID itself), and a LIMIT walks at most LIMIT entries forward.
+// replica: MAXLEN n walks the entries to remove forwards or the n to keep backwards,
+// whichever are fewer (XADD MAXLEN's steady state removes one: one step); MINID needs no walk
+// (the cut is the ID itself), and a LIMIT walks at most LIMIT entries forward.
 //
 // Approximate trimming (`~`): Redis removes only whole radix-tree nodes (100 entries by
 // default), so it usually keeps more than asked. PetaCore has no nodes: `~` trims exactly to
