@@ -7,6 +7,7 @@
 // BLPOP (the Driver re-runs it when the stream's key range changes, on any node); `$` is
 // resolved on the first run and kept in BlockRequest::resume_state, so a re-run waits for
 // entries after the ID the client meant, not after the newest one.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -200,6 +201,7 @@ void XRangeImpl(CommandContext& ctx, bool rev) {
   if (s.missing()) return ctx.out.ArrayHeader(0);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (count == 0) return ctx.out.NullArray();
+  end = std::min(end, types::StreamMetaOf(s).last_id);  // no entry lies above the last ID
   auto entries = types::StreamRange(ctx.txn, s.meta_key, start, end,
                                     count < 0 ? 0 : static_cast<uint64_t>(count), rev);
   ctx.out.ArrayHeader(entries.size());
@@ -275,7 +277,7 @@ void XSetId(CommandContext& ctx) {
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
   types::StreamMeta meta = types::StreamMetaOf(s);
   if (meta.length > 0) {
-    auto top = types::StreamLastId(ctx.txn, s.meta_key);
+    auto top = types::StreamLastId(ctx.txn, s.meta_key, meta.last_id);
     if (top && id < *top) {
       return ctx.out.Error(
           "ERR The ID specified in XSETID is smaller than the target stream top item");

@@ -249,7 +249,7 @@ void XReadGroup(CommandContext& ctx) {
       }
     } else {
       if (meta.length == 0) continue;
-      auto top = types::StreamLastId(ctx.txn, meta_key);
+      auto top = types::StreamLastId(ctx.txn, meta_key, meta.last_id);
       if (!top || *top <= g.last_id) continue;
       auto start = types::NextStreamId(g.last_id);
       auto entries = types::StreamRange(ctx.txn, meta_key, *start, StreamId::Max(),

@@ -170,7 +170,7 @@ void XInfoStream(CommandContext& ctx) {
     ctx.out.Integer(static_cast<int64_t>(groups.size()));
     for (bool rev : {false, true}) {
       ctx.out.Bulk(rev ? "last-entry" : "first-entry");
-      auto e = types::StreamRange(ctx.txn, s->meta_key, StreamId{}, StreamId::Max(), 1, rev);
+      auto e = types::StreamRange(ctx.txn, s->meta_key, StreamId{}, m.last_id, 1, rev);
       if (e.empty()) {
         ctx.out.NullBulk();
       } else {

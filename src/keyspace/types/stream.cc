@@ -207,9 +207,10 @@ std::optional<StreamId> StreamFirstId(TxnView& txn, std::string_view meta_key) {
   return out;
 }
 
-std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key) {
+std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key,
+                                     StreamId last_id) {
   std::optional<StreamId> out;
-  StreamScanIds(txn, meta_key, StreamId{}, StreamId::Max(), true, [&](StreamId id) {
+  StreamScanIds(txn, meta_key, StreamId{}, last_id, true, [&](StreamId id) {
     out = id;
     return false;
   });

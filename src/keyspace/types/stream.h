@@ -91,7 +91,8 @@ std::optional<StreamEntry> StreamGetEntry(TxnView& txn, std::string_view meta_ke
 
 /// Visits the entries with start <= ID <= end in ID order (reverse order when `rev`) until
 /// fn returns false. Not recorded as reads: the meta key guards the stream. A reverse walk
-/// reads windows of growing width back from `end`, so it costs about what it visits.
+/// reads windows of growing width back from `end`, so it costs about what it visits once
+/// `end` is near the last entry (callers bound it by StreamMeta::last_id).
 void StreamScan(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end, bool rev,
                 const std::function<bool(const StreamEntry&)>& fn);
 /// As StreamScan without decoding the fields.
@@ -102,9 +103,11 @@ void StreamScanIds(TxnView& txn, std::string_view meta_key, StreamId start, Stre
 std::vector<StreamEntry> StreamRange(TxnView& txn, std::string_view meta_key, StreamId start,
                                      StreamId end, uint64_t count, bool rev);
 
-/// The first / last live entry's ID, or nullopt for an empty stream.
+/// The first live entry's ID, or nullopt for an empty stream.
 std::optional<StreamId> StreamFirstId(TxnView& txn, std::string_view meta_key);
-std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key);
+/// The last live entry's ID, or nullopt for an empty stream. `last_id` is the stream's
+/// StreamMeta::last_id, above which no entry exists: the backwards walk starts there.
+std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key, StreamId last_id);
 
 /// Deletes entry `id` if present (one delete); returns whether it was.
 bool StreamDeleteEntry(TxnView& txn, std::string_view meta_key, StreamId id);

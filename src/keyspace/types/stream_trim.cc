@@ -23,7 +23,7 @@ int64_t StreamTrim(TxnView& txn, const std::string& meta_key, StreamMeta* meta,
       });
     } else if (args.maxlen > 0) {
       int64_t seen = 0;
-      StreamScanIds(txn, meta_key, StreamId{}, StreamId::Max(), true, [&](StreamId id) {
+      StreamScanIds(txn, meta_key, StreamId{}, meta->last_id, true, [&](StreamId id) {
         keep_from = id;
         return ++seen < args.maxlen;
       });
