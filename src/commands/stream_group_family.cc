@@ -193,13 +193,23 @@ void XReadGroup(CommandContext& ctx) {
   std::vector<types::StreamPeek> streams;
   std::vector<types::StreamGroup> groups;
   std::vector<std::optional<StreamId>> after(n);  // nullopt: ">"
+  // A re-run of a parked XREADGROUP (woken by a change of one of its streams): as Redis, a
+  // stream or group that went away while it waited is an error, not a wait for a new one.
+  const bool woken = ctx.block != nullptr && !ctx.block->resume_state.empty();
   for (size_t k = 0; k < n; ++k) {
     std::string_view key = args[streams_arg + k];
     keys.push_back(ctx.Key(key));
     streams.push_back(types::PeekStream(ctx.txn, keys.back()));
     if (streams.back().wrong_type()) return ctx.out.Error(kErrWrongType);
+    if (woken && streams.back().missing()) {
+      return ctx.out.Error("-UNBLOCKED the stream key no longer exists");
+    }
     std::optional<types::StreamGroup> g;
     if (streams.back().ok()) g = types::GetGroup(ctx.txn, keys.back(), *group);
+    if (!g && woken) {
+      return ctx.out.Error(
+          "-NOGROUP the consumer group this client was blocked on no longer exists");
+    }
     if (!g) {
       return ctx.out.Error("-NOGROUP No such key '" + std::string(key) +
                            "' or consumer group '" + std::string(*group) +
@@ -298,6 +308,7 @@ void XReadGroup(CommandContext& ctx) {
   ctx.block->timeout_ms = timeout;
   ctx.block->keys.clear();
   ctx.block->keys = std::move(keys);
+  ctx.block->resume_state = "parked";  // marks the re-runs (see `woken`)
 }
 
 // XACK key group id [id ...]

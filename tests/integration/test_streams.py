@@ -425,6 +425,38 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                 waiter.close()
 
 
+    def test_xreadgroup_block(self):
+        """A parked XREADGROUP: served by an XADD; answered UNBLOCKED when its stream is
+        deleted and NOGROUP when its group is destroyed, as Redis 7.0."""
+        for port, conn in ((self.node.port, self.pc), (self.redis.port, self.rr)):
+            conn.call("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+            waiter = RawConn(port)
+            try:
+                waiter.send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("XADD", "s", "1-1", "a", "1")
+                self.assertEqual(waiter.read_value(time.monotonic() + 20),
+                                 b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n"
+                                 b"$1\r\na\r\n$1\r\n1\r\n")
+                waiter.send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("XGROUP", "DESTROY", "s", "g")
+                self.assertEqual(waiter.read_value(time.monotonic() + 20),
+                                 b"-NOGROUP the consumer group this client was blocked on no "
+                                 b"longer exists\r\n")
+                conn.call("XGROUP", "CREATE", "s", "g", "$")
+                waiter.send("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("DEL", "s")
+                self.assertEqual(waiter.read_value(time.monotonic() + 20),
+                                 b"-UNBLOCKED the stream key no longer exists\r\n")
+                self.assertEqual(waiter.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "10",
+                                             "STREAMS", "s", ">"),
+                                 b"-NOGROUP No such key 's' or consumer group 'g' in XREADGROUP "
+                                 b"with GROUP option\r\n")
+            finally:
+                waiter.close()
+
     def same_masked(self, *args):
         got, want = self.both(*args)
         got, want = mask_times(args, parse(got)), mask_times(args, parse(want))
