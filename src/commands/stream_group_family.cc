@@ -54,7 +54,9 @@ void XGroupHelp(CommandContext& ctx) {
 }
 
 // XGROUP CREATE / SETID / DESTROY / CREATECONSUMER / DELCONSUMER, as Redis's xgroupCommand:
-// options first, then the key, then the group.
+// options first, then the key, then the group. The stream's meta key is read (compared) but
+// rewritten only when MKSTREAM creates the stream: the group subkeys changed here are what
+// XREADGROUP / XCLAIM compare, and, as in Redis, these do not invalidate a WATCH.
 void XGroup(CommandContext& ctx) {
   auto& args = ctx.args;
   std::string_view sub = args[1];
@@ -104,9 +106,11 @@ void XGroup(CommandContext& ctx) {
       return;
     }
     if (g) return ctx.out.Error("-BUSYGROUP Consumer Group name already exists");
-    if (s.missing()) NotifyNew(ctx, args[2]);
+    if (s.missing()) {
+      NotifyNew(ctx, args[2]);
+      types::WriteStreamMeta(ctx.txn, s.meta_key, meta);  // MKSTREAM: a new, empty stream
+    }
     types::PutGroup(ctx.txn, s.meta_key, group, {id, entries_read});
-    types::WriteStreamMeta(ctx.txn, s.meta_key, meta);
     ctx.out.Ok();
     ctx.Notify(kStreamClass, "xgroup-create", args[2]);
   } else if (setid && (args.size() == 5 || args.size() == 7)) {
@@ -117,27 +121,21 @@ void XGroup(CommandContext& ctx) {
       return;
     }
     types::PutGroup(ctx.txn, s.meta_key, group, {id, entries_read});
-    types::WriteStreamMeta(ctx.txn, s.meta_key, meta);
     ctx.out.Ok();
     ctx.Notify(kStreamClass, "xgroup-setid", args[2]);
   } else if (EqualsIgnoreCase(sub, "destroy") && args.size() == 4) {
     if (!g) return ctx.out.Integer(0);
     types::DeleteGroup(ctx.txn, s.meta_key, group);
-    types::WriteStreamMeta(ctx.txn, s.meta_key, meta);
     ctx.out.Integer(1);
     ctx.Notify(kStreamClass, "xgroup-destroy", args[2]);
   } else if (EqualsIgnoreCase(sub, "createconsumer") && args.size() == 5) {
     if (types::GetConsumer(ctx.txn, s.meta_key, group, args[4])) return ctx.out.Integer(0);
     types::PutConsumer(ctx.txn, s.meta_key, group, args[4], ctx.txn.now_ms());
-    types::WriteStreamMeta(ctx.txn, s.meta_key, meta);
     ctx.out.Integer(1);
     ctx.Notify(kStreamClass, "xgroup-createconsumer", args[2]);
   } else if (EqualsIgnoreCase(sub, "delconsumer") && args.size() == 5) {
     auto pending = types::DeleteConsumer(ctx.txn, s.meta_key, group, args[4]);
-    if (pending) {
-      types::WriteStreamMeta(ctx.txn, s.meta_key, meta);
-      ctx.Notify(kStreamClass, "xgroup-delconsumer", args[2]);
-    }
+    if (pending) ctx.Notify(kStreamClass, "xgroup-delconsumer", args[2]);
     ctx.out.Integer(pending.value_or(0));
   } else {
     ctx.out.Error(ErrSubcommandSyntax(sub, "XGROUP"));

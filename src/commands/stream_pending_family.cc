@@ -1,7 +1,9 @@
 // stream_pending_family.cc — XPENDING, XCLAIM, XAUTOCLAIM: a consumer group's pending entries
 // list, with Redis 7.0's replies and error texts. The PEL is subkeys of the stream
 // (keyspace/types/stream_group.h), so XCLAIM / XAUTOCLAIM on any node see and change the same
-// PEL; a change rewrites the stream's meta key, which orders concurrent claimers.
+// PEL. Like XREADGROUP they peek at the stream's meta key without comparing it and compare
+// the PEL entries they rewrite (and XCLAIM the group), so claimers are ordered against each
+// other, XACK and XREADGROUP, but not against producers.
 // Idle times are the view's clock minus the stored delivery time (Unix ms): nodes with skewed
 // clocks see different idle times for the same entry.
 #include <limits>
@@ -150,10 +152,13 @@ void TouchConsumer(CommandContext& ctx, const std::string& meta_key, std::string
 //        [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
 void XClaim(CommandContext& ctx) {
   auto& args = ctx.args;
-  auto s = ReadKey(ctx, args[1], ValueType::kStream);
-  if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
+  const std::string meta_key = ctx.Key(args[1]);
+  auto peek = types::PeekStream(ctx.txn, meta_key);
+  if (peek.wrong_type()) return ctx.out.Error(kErrWrongType);
+  // The group is read (compared) even without LASTID: a FORCE claim creates subkeys, which
+  // must not outlive a DEL or XGROUP DESTROY committed meanwhile.
   std::optional<types::StreamGroup> group;
-  if (s.ok()) group = types::GetGroup(ctx.txn, s.meta_key, args[2]);
+  if (peek.ok()) group = types::GetGroup(ctx.txn, meta_key, args[2]);
   if (!group) return ctx.out.Error(ErrNoGroup(args[1], args[2]));
   int64_t min_idle;
   if (!ParseInt64(args[4], &min_idle)) {
@@ -197,11 +202,9 @@ void XClaim(CommandContext& ctx) {
       return ctx.out.Error("ERR Unrecognized XCLAIM option '" + std::string(opt) + "'");
     }
   }
-  bool changed = false;
   if (last_id > group->last_id) {
     group->last_id = last_id;
-    types::PutGroup(ctx.txn, s.meta_key, args[2], *group);
-    changed = true;
+    types::PutGroup(ctx.txn, meta_key, args[2], *group);
   }
   if (delivery != -1) {
     if (delivery < 0 || delivery > now) delivery = now;
@@ -211,12 +214,11 @@ void XClaim(CommandContext& ctx) {
   bool touched = false;
   std::vector<std::pair<StreamId, std::optional<types::StreamEntry>>> claimed;
   for (StreamId id : ids) {
-    auto p = types::GetPending(ctx.txn, s.meta_key, args[2], id);
-    auto entry = types::StreamGetEntry(ctx.txn, s.meta_key, id);
+    auto p = types::GetPending(ctx.txn, meta_key, args[2], id);
+    auto entry = types::StreamGetEntry(ctx.txn, meta_key, id);
     if (!entry) {
       if (p) {
-        types::DeletePending(ctx.txn, s.meta_key, args[2], id);
-        changed = true;
+        types::DeletePending(ctx.txn, meta_key, args[2], id);
       }
       continue;
     }
@@ -227,7 +229,7 @@ void XClaim(CommandContext& ctx) {
     }
     if (!p) continue;
     if (!created && min_idle && now - p->delivery_ms < min_idle) continue;
-    TouchConsumer(ctx, s.meta_key, args[2], args[3], &touched);
+    TouchConsumer(ctx, meta_key, args[2], args[3], &touched);
     p->consumer = std::string(args[3]);
     p->delivery_ms = delivery;
     if (retry >= 0) {
@@ -235,11 +237,9 @@ void XClaim(CommandContext& ctx) {
     } else if (!justid) {
       p->delivery_count++;
     }
-    types::PutPending(ctx.txn, s.meta_key, args[2], *p);
-    changed = true;
+    types::PutPending(ctx.txn, meta_key, args[2], *p);
     claimed.emplace_back(id, justid ? std::nullopt : std::move(entry));
   }
-  if (changed || touched) types::WriteStreamMeta(ctx.txn, s.meta_key, types::StreamMetaOf(s));
   ctx.out.ArrayHeader(claimed.size());
   for (const auto& [id, e] : claimed) {
     if (e) {
@@ -275,47 +275,49 @@ void XAutoClaim(CommandContext& ctx) {
       return ctx.out.Error(kErrSyntax);
     }
   }
-  auto s = ReadKey(ctx, args[1], ValueType::kStream);
-  if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
-  if (s.missing() || !types::GetGroup(ctx.txn, s.meta_key, args[2])) {
+  const std::string meta_key = ctx.Key(args[1]);
+  auto peek = types::PeekStream(ctx.txn, meta_key);
+  if (peek.wrong_type()) return ctx.out.Error(kErrWrongType);
+  if (peek.missing() ||
+      !types::HasSubkey(ctx.txn, keyspace::SubKey(meta_key, keyspace::kStreamGroupTag,
+                                                  args[2]))) {
     return ctx.out.Error(ErrNoGroup(args[1], args[2]));
   }
   const int64_t now = ctx.txn.now_ms();
   int64_t attempts = count * 10;
   // Walk the PEL from `start` (a copy: the walk changes it).
   std::vector<types::StreamPending> pel;
-  types::ScanPending(ctx.txn, s.meta_key, args[2], start, StreamId::Max(),
+  types::ScanPending(ctx.txn, meta_key, args[2], start, StreamId::Max(),
                      [&](const types::StreamPending& p) {
                        pel.push_back(p);
                        return static_cast<int64_t>(pel.size()) <= attempts;
                      });
-  bool touched = false, changed = false;
+  bool touched = false;
   std::vector<std::pair<StreamId, std::optional<types::StreamEntry>>> claimed;
   std::vector<StreamId> deleted;
   size_t i = 0;
   for (; i < pel.size() && attempts-- > 0 && count > 0; ++i) {
     auto& p = pel[i];
-    auto entry = types::StreamGetEntry(ctx.txn, s.meta_key, p.id);
+    auto entry = types::StreamGetEntry(ctx.txn, meta_key, p.id);
     if (!entry) {
-      types::DeletePending(ctx.txn, s.meta_key, args[2], p.id);
-      changed = true;
-      deleted.push_back(p.id);
+      types::DeletePending(ctx.txn, meta_key, args[2], p.id);
+        deleted.push_back(p.id);
       --count;
       continue;
     }
     if (min_idle && now - p.delivery_ms < min_idle) continue;
-    TouchConsumer(ctx, s.meta_key, args[2], args[3], &touched);
+    // Read (compared) before the rewrite: an XACK or a claim committed meanwhile re-runs us.
+    types::GetPending(ctx.txn, meta_key, args[2], p.id);
+    TouchConsumer(ctx, meta_key, args[2], args[3], &touched);
     p.consumer = std::string(args[3]);
     p.delivery_ms = now;
     if (!justid) p.delivery_count++;
-    types::PutPending(ctx.txn, s.meta_key, args[2], p);
-    changed = true;
+    types::PutPending(ctx.txn, meta_key, args[2], p);
     claimed.emplace_back(p.id, justid ? std::nullopt : std::move(entry));
     --count;
   }
   // The cursor: the PEL entry after the last one looked at (0-0 at the end).
   StreamId next = i < pel.size() ? pel[i].id : StreamId{};
-  if (changed || touched) types::WriteStreamMeta(ctx.txn, s.meta_key, types::StreamMetaOf(s));
   ctx.out.ArrayHeader(3);
   ReplyId(ctx, next);
   ctx.out.ArrayHeader(claimed.size());

@@ -362,6 +362,36 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                      ("EVAL", "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", "1", "s")]:
             self.same(*args)
 
+    def test_watch(self):
+        """Which stream commands abort an EXEC watching the stream: as Redis, XADD, XDEL,
+        XTRIM (and XGROUP CREATE MKSTREAM) do; the group commands do not."""
+        others = [RawConn(self.node.port), RawConn(self.redis.port)]
+        try:
+            self.same("XADD", "s", "1-1", "f", "v")
+            self.same("XADD", "s", "2-1", "f", "v")
+            for cmd in [("XGROUP", "CREATE", "s", "g", "0"),
+                        ("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"),
+                        ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "0"),
+                        ("XACK", "s", "g", "1-1"), ("XGROUP", "CREATECONSUMER", "s", "g", "z"),
+                        ("XCLAIM", "s", "g", "q", "0", "2-1", "FORCE"),
+                        ("XAUTOCLAIM", "s", "g", "r", "0", "0"),
+                        ("XGROUP", "SETID", "s", "g", "0"), ("XGROUP", "DELCONSUMER", "s", "g", "z"),
+                        ("XGROUP", "DESTROY", "s", "g"), ("XADD", "s", "3-1", "f", "v"),
+                        ("XDEL", "s", "3-1"), ("XTRIM", "s", "MAXLEN", "1"),
+                        ("XGROUP", "CREATE", "t", "g", "$", "MKSTREAM")]:
+                key = cmd[2] if cmd[0] == "XGROUP" else cmd[1]
+                if cmd[0] == "XREADGROUP":
+                    key = "s"
+                self.same("WATCH", key)
+                got, want = others[0].call(*cmd), others[1].call(*cmd)
+                self.assertEqual(got, want, cmd)
+                self.same("MULTI")
+                self.same("PING")
+                self.same("EXEC")
+        finally:
+            for c in others:
+                c.close()
+
     def test_keyspace_events(self):
         self.both("CONFIG", "SET", "notify-keyspace-events", "KEAn")
         subs = [WireConn(self.node.port), WireConn(self.redis.port)]

@@ -5,13 +5,14 @@
 //   meta + kStreamEntryTag + ms(8, big-endian) + seq(8, big-endian) -> the field/value pairs
 // so the byte order of the subkeys is ID order: XRANGE is one ordered range read and trimming
 // is one DeleteRange. Consumer groups live in other subkeys of the same key (stream_group.h).
-// The rule of every collection holds (collection.h) with one exception: every command that
-// changes a stream — an entry, a group, a consumer — rewrites the meta key once, so the meta
-// key's compare orders the writers of one stream across nodes and WATCH sees the change. The
-// exception is the consumers' hot path, XREADGROUP and XACK (stream_group.h): they peek at
-// the meta key without comparing it and are ordered by the compares of the group and PEL
-// subkeys they read, so producers and consumers do not retry against each other (and, as in
-// Redis, they do not invalidate a WATCH of the stream).
+// The rule of every collection (collection.h) holds for the entries: every command that
+// changes them or the stream's metadata (XADD, XDEL, XTRIM, XSETID; XGROUP CREATE MKSTREAM
+// creating the key) rewrites the meta key once, so its compare orders the producers of one
+// stream across nodes and WATCH sees the change. The consumer-group commands are ordered by
+// the group, consumer and PEL subkeys instead (stream_group.h): they read and rewrite those,
+// not the meta key, so producers and consumers never retry against each other, and, as in
+// Redis (whose only stream commands that touch a WATCH are XADD, XDEL, XTRIM and XGROUP
+// CREATE MKSTREAM), they do not invalidate a WATCH of the stream.
 // Unlike other collections an empty stream is kept (XDEL / XTRIM to zero keep the key, as
 // Redis). No command parsing or replies (stream_family.cc does those). Not thread-safe: a
 // TxnView belongs to one handler run.

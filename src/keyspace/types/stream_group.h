@@ -8,10 +8,12 @@
 // The group name is length-prefixed so one group's PEL (or consumers) is one contiguous range
 // in ID (or name) order. Redis keeps a second, per-consumer PEL; here a consumer's pending
 // entries are the group PEL's entries naming it (filtered on a scan).
-// XREADGROUP reads (so the commit compares) the group subkey and rewrites it with the new
-// last-delivered ID: two nodes delivering from one group conflict there and one re-runs, so
-// an entry is handed out once. XACK compares the PEL entries it deletes. The other group
-// commands also rewrite the stream's meta key (stream.h). Also the lag / entries-read arithmetic of Redis 7.0 (t_stream.c).
+// Ordering without the meta key (stream.h): XREADGROUP reads (so the commit compares) the
+// group subkey and rewrites it with the new last-delivered ID — two nodes delivering from one
+// group conflict there and one re-runs, so an entry is handed out once; XACK compares the
+// PEL entries it deletes; XCLAIM / XAUTOCLAIM compare the PEL entries they rewrite (XCLAIM
+// also the group); XGROUP subcommands compare the group / consumer subkey they change. A
+// command that creates subkeys compares the group, so none can outlive a DEL or a DESTROY. Also the lag / entries-read arithmetic of Redis 7.0 (t_stream.c).
 // Not thread-safe (one TxnView).
 #pragma once
 
