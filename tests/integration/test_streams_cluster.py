@@ -9,6 +9,9 @@
 - The PEL is shared: entries delivered on A are seen by XPENDING on B and claimed there with
   XAUTOCLAIM / XCLAIM.
 - A blocked client that disconnects is unregistered at once (INFO blocked_clients).
+- Concurrent XAUTOCLAIMs on A and B (min-idle one minute, entries made idle with XCLAIM
+  TIME 1) each claim every stale entry exactly once: a claim compares the PEL entry it
+  rewrites, so the other node's claim of the same entry conflicts and re-runs.
 - A worker's node killed with -9 mid-stream loses nothing: its delivered, unacked entries stay
   in the replicated PEL and a worker on another node takes them with XAUTOCLAIM.
 
@@ -18,7 +21,7 @@ import threading
 import time
 import unittest
 
-from differential import ReplicatedTestCase
+from differential import ReplicatedTestCase, raw_client
 from harness import Node, wait_for
 from pubsub_wire import WireConn
 
@@ -187,6 +190,50 @@ class StreamsAcrossNodes(ReplicatedTestCase):
         everything = {e[0] for e in b.xrange("s")}
         self.assertEqual(acked | {i for _s, i in taken[:20]}, everything)
         self.assertEqual(b.xpending("s", "g")["pending"], 0)
+
+
+    def test_concurrent_autoclaims_take_each_entry_once(self):
+        a = self.a.client()
+        total = 400
+        for i in range(1, total + 1):
+            a.xadd("s", {"n": str(i)}, id=f"{i}-1")
+        a.xgroup_create("s", "g", id="0")
+        ids = [i for _s, i in entries_of(a.xreadgroup("g", "dead", {"s": ">"}))]
+        self.assertEqual(len(ids), total)
+        for k in range(0, total, 100):  # idle since 1970
+            a.xclaim("s", "g", "dead", 0, ids[k:k + 100], idle=None, time=1, justid=True)
+        wait_for(lambda: self.b.client().xpending_range("s", "g", "-", "+", 1)[0]
+                 ["time_since_delivered"] > 60000, what="stale PEL on B")
+        claimed = {"A": [], "B": []}
+        errors = []
+
+        def claimer(name, node):
+            try:
+                c = raw_client(node.port)  # redis-py drops XAUTOCLAIM's cursor with JUSTID
+                cursor = b"0-0"
+                while True:
+                    cursor, got, _deleted = c.execute_command(
+                        "XAUTOCLAIM", "s", "g", f"w{name}", 60000, cursor, "COUNT", 5, "JUSTID")
+                    claimed[name].extend(got)
+                    if cursor == b"0-0":
+                        break
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=claimer, args=("A", self.a)),
+                   threading.Thread(target=claimer, args=("B", self.b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        self.assertFalse(any(t.is_alive() for t in threads), "claimers hung")
+        self.assertEqual(errors, [])
+        both = claimed["A"] + claimed["B"]
+        self.assertEqual(len(both), len(set(both)), "an entry was claimed twice")
+        self.assertEqual(sorted(both), sorted(ids))
+        summary = a.xpending("s", "g")
+        self.assertEqual(summary["pending"], total)
+        self.assertNotIn(b"dead", [c["name"] for c in summary["consumers"]])
 
 
 if __name__ == "__main__":
