@@ -162,8 +162,8 @@ void XLen(CommandContext& ctx) {
 
 // An interval bound of XRANGE / XREVRANGE / XPENDING / XAUTOCLAIM, as Redis's
 // streamParseIntervalIDOrReply: "(" makes it exclusive (and strict: "(-" is invalid).
-bool ParseIntervalId(CommandContext& ctx, std::string_view arg, uint64_t missing_seq,
-                     StreamId* id, bool* exclusive) {
+bool ParseIntervalId(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, StreamId* id,
+                     bool* exclusive) {
   *exclusive = arg.size() > 1 && arg[0] == '(';
   if (*exclusive) arg.remove_prefix(1);
   return ParseIdOrReply(ctx, arg, {.missing_seq = missing_seq, .strict = *exclusive}, id);
@@ -399,47 +399,48 @@ void RegisterStreamFamily(CommandTable& t) {
             .acl = acl::kRead | acl::kStream | acl::kFast,
             .key_specs = {{.flags = kKeyRO, .begin = Index(1), .find = Range(0, 1, 0)}},
             .handler = XLen})
-      .Add({.name = "xrange",
-            .arity = -4,
-            .flags = kReadOnly,
-            .acl = acl::kRead | acl::kStream | acl::kSlow,
-            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .handler = XRange})
-      .Add({.name = "xrevrange",
-            .arity = -4,
-            .flags = kReadOnly,
-            .acl = acl::kRead | acl::kStream | acl::kSlow,
-            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .handler = XRevRange})
-      .Add({.name = "xdel",
-            .arity = -3,
-            .flags = kWrite | kFast,
-            .acl = acl::kWrite | acl::kStream | acl::kFast,
-            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .handler = WithKeyEvents<XDel>})
-      .Add({.name = "xtrim",
-            .arity = -4,
-            .flags = kWrite,
-            .acl = acl::kWrite | acl::kStream | acl::kSlow,
-            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .tips = {"nondeterministic_output"},
-            .handler = WithKeyEvents<XTrim>})
-      .Add({.name = "xsetid",
-            .arity = -3,
-            .flags = kWrite | kDenyOom | kFast,
-            .acl = acl::kWrite | acl::kStream | acl::kFast,
-            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .handler = WithKeyEvents<XSetId>})
+      .Add(
+          {.name = "xrange",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kStream | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = XRange})
+      .Add(
+          {.name = "xrevrange",
+           .arity = -4,
+           .flags = kReadOnly,
+           .acl = acl::kRead | acl::kStream | acl::kSlow,
+           .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = XRevRange})
+      .Add(
+          {.name = "xdel",
+           .arity = -3,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kStream | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = WithKeyEvents<XDel>})
+      .Add(
+          {.name = "xtrim",
+           .arity = -4,
+           .flags = kWrite,
+           .acl = acl::kWrite | acl::kStream | acl::kSlow,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = WithKeyEvents<XTrim>})
+      .Add(
+          {.name = "xsetid",
+           .arity = -3,
+           .flags = kWrite | kDenyOom | kFast,
+           .acl = acl::kWrite | acl::kStream | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = WithKeyEvents<XSetId>})
       .Add({.name = "xread",
             .arity = -4,
             .flags = kReadOnly | kBlocking,
             .acl = acl::kRead | acl::kStream | acl::kSlow | acl::kBlocking,
-            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Keyword("STREAMS", 1),
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Keyword("STREAMS", 1),
                            .find = Range(-1, 1, 2)}},
             .handler = XRead});
 }

@@ -8,8 +8,8 @@
 // the same group concurrently conflict and one re-runs on the newer snapshot: an entry is
 // handed out once. XREADGROUP and XACK are the exception to "every change rewrites the meta
 // key" (stream.h): they leave it alone (as Redis, they do not invalidate a WATCH of the
-// stream), so producers and consumers of one stream do not conflict. A blocked XREADGROUP parks like
-// BLPOP and re-runs when the stream changes on any node.
+// stream), so producers and consumers of one stream do not conflict. A blocked XREADGROUP parks
+// like BLPOP and re-runs when the stream changes on any node.
 #include <optional>
 #include <string>
 #include <vector>
@@ -209,9 +209,8 @@ void XReadGroup(CommandContext& ctx) {
           "-NOGROUP the consumer group this client was blocked on no longer exists");
     }
     if (!g) {
-      return ctx.out.Error("-NOGROUP No such key '" + std::string(key) +
-                           "' or consumer group '" + std::string(*group) +
-                           "' in XREADGROUP with GROUP option");
+      return ctx.out.Error("-NOGROUP No such key '" + std::string(key) + "' or consumer group '" +
+                           std::string(*group) + "' in XREADGROUP with GROUP option");
     }
     groups.push_back(*g);
     std::string_view id_arg = args[streams_arg + n + k];
@@ -317,8 +316,8 @@ void XAck(CommandContext& ctx) {
   auto s = types::PeekStream(ctx.txn, meta_key);
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (s.missing() ||
-      !types::HasSubkey(ctx.txn, keyspace::SubKey(meta_key, keyspace::kStreamGroupTag,
-                                                  ctx.args[2]))) {
+      !types::HasSubkey(ctx.txn,
+                        keyspace::SubKey(meta_key, keyspace::kStreamGroupTag, ctx.args[2]))) {
     return ctx.out.Integer(0);
   }
   std::vector<StreamId> ids(ctx.args.size() - 3);
@@ -357,14 +356,16 @@ void RegisterStreamGroupFamily(CommandTable& t) {
                           .arity = 5,
                           .flags = kWrite,
                           .acl = acl::kWrite | acl::kStream | acl::kSlow,
-                          .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(2),
+                          .key_specs = {{.flags = kKeyRW | kKeyDelete,
+                                         .begin = Index(2),
                                          .find = Range(0, 1, 0)}},
                           .handler = WithKeyEvents<XGroup>},
                          {.name = "destroy",
                           .arity = 4,
                           .flags = kWrite,
                           .acl = acl::kWrite | acl::kStream | acl::kSlow,
-                          .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(2),
+                          .key_specs = {{.flags = kKeyRW | kKeyDelete,
+                                         .begin = Index(2),
                                          .find = Range(0, 1, 0)}},
                           .handler = WithKeyEvents<XGroup>},
                          {.name = "help",
@@ -376,23 +377,25 @@ void RegisterStreamGroupFamily(CommandTable& t) {
                           .arity = -5,
                           .flags = kWrite,
                           .acl = acl::kWrite | acl::kStream | acl::kSlow,
-                          .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(2),
+                          .key_specs = {{.flags = kKeyRW | kKeyUpdate,
+                                         .begin = Index(2),
                                          .find = Range(0, 1, 0)}},
                           .handler = WithKeyEvents<XGroup>}}})
       .Add({.name = "xreadgroup",
             .arity = -7,
             .flags = kWrite | kBlocking,
             .acl = acl::kWrite | acl::kStream | acl::kSlow | acl::kBlocking,
-            .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Keyword("STREAMS", 4),
+            .key_specs = {{.flags = kKeyRO | kKeyAccess,
+                           .begin = Keyword("STREAMS", 4),
                            .find = Range(-1, 1, 2)}},
             .handler = WithKeyEvents<XReadGroup>})
-      .Add({.name = "xack",
-            .arity = -4,
-            .flags = kWrite | kFast,
-            .acl = acl::kWrite | acl::kStream | acl::kFast,
-            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .handler = WithKeyEvents<XAck>});
+      .Add(
+          {.name = "xack",
+           .arity = -4,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kStream | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .handler = WithKeyEvents<XAck>});
   AddStreamPendingCommands(t);
   AddStreamInfoCommands(t);
 }

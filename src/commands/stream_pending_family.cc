@@ -279,8 +279,7 @@ void XAutoClaim(CommandContext& ctx) {
   auto peek = types::PeekStream(ctx.txn, meta_key);
   if (peek.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (peek.missing() ||
-      !types::HasSubkey(ctx.txn, keyspace::SubKey(meta_key, keyspace::kStreamGroupTag,
-                                                  args[2]))) {
+      !types::HasSubkey(ctx.txn, keyspace::SubKey(meta_key, keyspace::kStreamGroupTag, args[2]))) {
     return ctx.out.Error(ErrNoGroup(args[1], args[2]));
   }
   const int64_t now = ctx.txn.now_ms();
@@ -301,7 +300,7 @@ void XAutoClaim(CommandContext& ctx) {
     auto entry = types::StreamGetEntry(ctx.txn, meta_key, p.id);
     if (!entry) {
       types::DeletePending(ctx.txn, meta_key, args[2], p.id);
-        deleted.push_back(p.id);
+      deleted.push_back(p.id);
       --count;
       continue;
     }
@@ -342,22 +341,22 @@ void AddStreamPendingCommands(CommandTable& t) {
          .key_specs = {{.flags = kKeyRO | kKeyAccess, .begin = Index(1), .find = Range(0, 1, 0)}},
          .tips = {"nondeterministic_output"},
          .handler = XPending})
-      .Add({.name = "xclaim",
-            .arity = -6,
-            .flags = kWrite | kFast,
-            .acl = acl::kWrite | acl::kStream | acl::kFast,
-            .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .tips = {"nondeterministic_output"},
-            .handler = WithKeyEvents<XClaim>})
-      .Add({.name = "xautoclaim",
-            .arity = -6,
-            .flags = kWrite | kFast,
-            .acl = acl::kWrite | acl::kStream | acl::kFast,
-            .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1),
-                           .find = Range(0, 1, 0)}},
-            .tips = {"nondeterministic_output"},
-            .handler = WithKeyEvents<XAutoClaim>});
+      .Add(
+          {.name = "xclaim",
+           .arity = -6,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kStream | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyUpdate, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = WithKeyEvents<XClaim>})
+      .Add(
+          {.name = "xautoclaim",
+           .arity = -6,
+           .flags = kWrite | kFast,
+           .acl = acl::kWrite | acl::kStream | acl::kFast,
+           .key_specs = {{.flags = kKeyRW | kKeyDelete, .begin = Index(1), .find = Range(0, 1, 0)}},
+           .tips = {"nondeterministic_output"},
+           .handler = WithKeyEvents<XAutoClaim>});
 }
 
 }  // namespace petacore::commands

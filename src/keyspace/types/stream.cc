@@ -144,8 +144,8 @@ std::optional<StreamEntry> StreamGetEntry(TxnView& txn, std::string_view meta_ke
   return out;
 }
 
-void StreamScanIds(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end,
-                   bool rev, const std::function<bool(StreamId)>& fn) {
+void StreamScanIds(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end, bool rev,
+                   const std::function<bool(StreamId)>& fn) {
   StreamScan(txn, meta_key, start, end, rev, [&](const StreamEntry& e) { return fn(e.id); });
 }
 
@@ -207,8 +207,7 @@ std::optional<StreamId> StreamFirstId(TxnView& txn, std::string_view meta_key) {
   return out;
 }
 
-std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key,
-                                     StreamId last_id) {
+std::optional<StreamId> StreamLastId(TxnView& txn, std::string_view meta_key, StreamId last_id) {
   std::optional<StreamId> out;
   StreamScanIds(txn, meta_key, StreamId{}, last_id, true, [&](StreamId id) {
     out = id;

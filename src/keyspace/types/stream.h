@@ -34,10 +34,10 @@ namespace petacore::keyspace::types {
 
 /// What the meta key of a stream holds (Redis's stream struct minus the entries).
 struct StreamMeta {
-  uint64_t length = 0;        ///< live entries
-  StreamId last_id;           ///< the greatest ID ever added (or set by XSETID)
+  uint64_t length = 0;         ///< live entries
+  StreamId last_id;            ///< the greatest ID ever added (or set by XSETID)
   uint64_t entries_added = 0;  ///< entries ever added (XSETID ENTRIESADDED sets it)
-  StreamId max_deleted;       ///< the greatest ID XDEL removed (XSETID MAXDELETEDID sets it)
+  StreamId max_deleted;        ///< the greatest ID XDEL removed (XSETID MAXDELETEDID sets it)
 };
 /// The 48-byte meta payload: length, last ID, entries added, max deleted ID, big-endian.
 std::string EncodeStreamMeta(const StreamMeta& m);
@@ -97,8 +97,8 @@ std::optional<StreamEntry> StreamGetEntry(TxnView& txn, std::string_view meta_ke
 void StreamScan(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end, bool rev,
                 const std::function<bool(const StreamEntry&)>& fn);
 /// As StreamScan without decoding the fields.
-void StreamScanIds(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end,
-                   bool rev, const std::function<bool(StreamId)>& fn);
+void StreamScanIds(TxnView& txn, std::string_view meta_key, StreamId start, StreamId end, bool rev,
+                   const std::function<bool(StreamId)>& fn);
 
 /// Up to `count` entries (0 = all) in [start, end], reversed when `rev`.
 std::vector<StreamEntry> StreamRange(TxnView& txn, std::string_view meta_key, StreamId start,

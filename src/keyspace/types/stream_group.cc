@@ -97,8 +97,8 @@ std::vector<std::pair<std::string, StreamGroup>> AllGroups(TxnView& txn,
   return out;
 }
 
-std::optional<int64_t> GetConsumer(TxnView& txn, std::string_view meta_key,
-                                   std::string_view group, std::string_view consumer) {
+std::optional<int64_t> GetConsumer(TxnView& txn, std::string_view meta_key, std::string_view group,
+                                   std::string_view consumer) {
   std::string k = GroupPrefix(meta_key, kStreamConsumerTag, group);
   k.append(consumer);
   auto v = txn.Get(k);

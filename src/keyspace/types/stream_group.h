@@ -13,8 +13,8 @@
 // group conflict there and one re-runs, so an entry is handed out once; XACK compares the
 // PEL entries it deletes; XCLAIM / XAUTOCLAIM compare the PEL entries they rewrite (XCLAIM
 // also the group); XGROUP subcommands compare the group / consumer subkey they change. A
-// command that creates subkeys compares the group, so none can outlive a DEL or a DESTROY. Also the lag / entries-read arithmetic of Redis 7.0 (t_stream.c).
-// Not thread-safe (one TxnView).
+// command that creates subkeys compares the group, so none can outlive a DEL or a DESTROY. Also the
+// lag / entries-read arithmetic of Redis 7.0 (t_stream.c). Not thread-safe (one TxnView).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +34,7 @@ inline constexpr int64_t kInvalidEntriesRead = -1;
 
 /// A consumer group's own state.
 struct StreamGroup {
-  StreamId last_id;                         ///< last-delivered ID
+  StreamId last_id;                            ///< last-delivered ID
   int64_t entries_read = kInvalidEntriesRead;  ///< logical read counter, or invalid
 };
 
@@ -54,12 +54,11 @@ void PutGroup(TxnView& txn, std::string_view meta_key, std::string_view group,
 /// existed.
 bool DeleteGroup(TxnView& txn, std::string_view meta_key, std::string_view group);
 /// Every group in name byte order.
-std::vector<std::pair<std::string, StreamGroup>> AllGroups(TxnView& txn,
-                                                           std::string_view meta_key);
+std::vector<std::pair<std::string, StreamGroup>> AllGroups(TxnView& txn, std::string_view meta_key);
 
 /// The consumer's seen-time (Unix ms), or nullopt when it does not exist.
-std::optional<int64_t> GetConsumer(TxnView& txn, std::string_view meta_key,
-                                   std::string_view group, std::string_view consumer);
+std::optional<int64_t> GetConsumer(TxnView& txn, std::string_view meta_key, std::string_view group,
+                                   std::string_view consumer);
 void PutConsumer(TxnView& txn, std::string_view meta_key, std::string_view group,
                  std::string_view consumer, int64_t seen_ms);
 /// Deletes the consumer and its PEL entries; returns how many PEL entries it had, or nullopt

@@ -44,8 +44,8 @@ int64_t StreamTrim(TxnView& txn, const std::string& meta_key, StreamMeta* meta,
     });
   }
   std::string start = SubKeyStart(meta_key, kStreamEntryTag);
-  std::string end = keep_from ? StreamEntryKey(meta_key, *keep_from)
-                              : SubKeyEnd(meta_key, kStreamEntryTag);
+  std::string end =
+      keep_from ? StreamEntryKey(meta_key, *keep_from) : SubKeyEnd(meta_key, kStreamEntryTag);
   if (end <= start) return 0;
   auto removed = static_cast<int64_t>(txn.DeleteRange(start, end));
   meta->length -= static_cast<uint64_t>(removed);
