@@ -347,6 +347,9 @@ void XRead(CommandContext& ctx) {
       return;
     }
   }
+  // Woken from BLOCK without COUNT: at most 1,000 entries per stream, as Redis's
+  // XREAD_BLOCKED_DEFAULT_COUNT.
+  if (resumed.size() == 16 * n && n > 0 && count == 0) count = 1000;
   std::vector<std::pair<size_t, std::vector<types::StreamEntry>>> found;
   for (size_t k = 0; k < n; ++k) {
     if (!streams[k].ok() || types::StreamMetaOf(streams[k]).length == 0) continue;

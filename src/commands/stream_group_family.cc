@@ -225,6 +225,7 @@ void XReadGroup(CommandContext& ctx) {
     if (!ParseIdOrReply(ctx, id_arg, {.strict = true}, &id)) return;
     after[k] = id;
   }
+  if (woken && count == 0) count = 1000;  // Redis's XREAD_BLOCKED_DEFAULT_COUNT
   const int64_t now = ctx.txn.now_ms();
   std::vector<Served> served;
   for (size_t k = 0; k < n; ++k) {
