@@ -12,6 +12,8 @@
 - Concurrent XAUTOCLAIMs on A and B (min-idle one minute, entries made idle with XCLAIM
   TIME 1) each claim every stale entry exactly once: a claim compares the PEL entry it
   rewrites, so the other node's claim of the same entry conflicts and re-runs.
+- A stream longer than etcd's --max-txn-ops (10,000 here) is trimmed in one command: the
+  trim is one DeleteRange, not one delete per entry.
 - A worker's node killed with -9 mid-stream loses nothing: its delivered, unacked entries stay
   in the replicated PEL and a worker on another node takes them with XAUTOCLAIM.
 
@@ -234,6 +236,30 @@ class StreamsAcrossNodes(ReplicatedTestCase):
         summary = a.xpending("s", "g")
         self.assertEqual(summary["pending"], total)
         self.assertNotIn(b"dead", [c["name"] for c in summary["consumers"]])
+
+
+    def test_trim_beyond_txn_op_limit(self):
+        a, b = self.a.client(), self.b.client()
+        total = 12000
+        for first in range(0, total, 2000):
+            pipe = a.pipeline(transaction=False)
+            for i in range(first, first + 2000):
+                pipe.xadd("s", {"n": str(i)}, id=f"{i + 1}-1")
+            pipe.execute()
+        self.assertEqual(a.xlen("s"), total)
+        # `~` removes at most its default LIMIT (10,000); `=` removes the rest at once.
+        self.assertEqual(a.xtrim("s", maxlen=10, approximate=True), 10000)
+        a.xadd("s", {"n": "more"}, id=f"{total + 1}-1", maxlen=10000, approximate=False)
+        for first in range(total + 2, total + 10002, 2000):
+            pipe = a.pipeline(transaction=False)
+            for i in range(first, first + 2000):
+                pipe.xadd("s", {"n": str(i)}, id=f"{i}-1")
+            pipe.execute()
+        self.assertEqual(a.xlen("s"), 12001)
+        total += 10001
+        self.assertEqual(a.xtrim("s", maxlen=10, approximate=False), 12001 - 10)
+        wait_for(lambda: b.xlen("s") == 10, what="trim replicated")
+        self.assertEqual([e[0] for e in b.xrange("s", count=1)], [f"{total - 9}-1".encode()])
 
 
 if __name__ == "__main__":
