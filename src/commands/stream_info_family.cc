@@ -131,6 +131,9 @@ void ReplyGroupFull(CommandContext& ctx, const std::string& meta_key, const type
 // XINFO STREAM key [FULL [COUNT count]]
 void XInfoStream(CommandContext& ctx) {
   auto& args = ctx.args;
+  // The key first, then the options, as Redis's xinfoCommand.
+  auto s = ReadInfoKey(ctx);
+  if (!s) return;
   bool full = args.size() > 3;
   int64_t count = 10;
   if (full) {
@@ -139,12 +142,10 @@ void XInfoStream(CommandContext& ctx) {
         (optc == 3 && !EqualsIgnoreCase(args[4], "count"))) {
       return ctx.out.Error(ErrSubcommandSyntax(args[1], "XINFO"));
     }
-  }
-  auto s = ReadInfoKey(ctx);
-  if (!s) return;
-  if (full && args.size() == 6) {
-    if (!ParseInt64(args[5], &count)) return ctx.out.Error(kErrNotInteger);
-    if (count < 0) count = 10;
+    if (optc == 3) {
+      if (!ParseInt64(args[5], &count)) return ctx.out.Error(kErrNotInteger);
+      if (count < 0) count = 10;
+    }
   }
   types::StreamMeta m = types::StreamMetaOf(*s);
   StreamId first = types::StreamFirstId(ctx.txn, s->meta_key).value_or(StreamId{});
