@@ -119,6 +119,8 @@ const CommandTable& Table() {
     RegisterListFamily(t);
     RegisterSetFamily(t);
     RegisterZSetFamily(t);
+    RegisterStreamFamily(t);
+    RegisterStreamGroupFamily(t);
     RegisterGenericFamily(t);
     RegisterExpireFamily(t);
     RegisterPetacoreFamily(t);
@@ -126,8 +128,6 @@ const CommandTable& Table() {
     RegisterAclFamily(t);
     RegisterPubSubFamily(t);
     RegisterScriptFamily(t);
-    RegisterStreamFamily(t);
-    RegisterStreamGroupFamily(t);
     return t;
   }();
   return table;

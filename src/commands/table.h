@@ -179,6 +179,8 @@ void RegisterHashFamily(CommandTable& t);
 void RegisterListFamily(CommandTable& t);
 void RegisterSetFamily(CommandTable& t);
 void RegisterZSetFamily(CommandTable& t);
+void RegisterStreamFamily(CommandTable& t);    // XADD, XRANGE, XREAD, ... (stream_family.cc)
+void RegisterStreamGroupFamily(CommandTable& t);  // XGROUP, XREADGROUP, ... (stream_group*.cc)
 void RegisterExpireFamily(CommandTable& t);    // EXPIRE, TTL, PERSIST, ... (expire_family.cc)
 void RegisterGenericFamily(CommandTable& t);   // RENAME, COPY, SCAN, ... (generic_family.cc)
 void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (petacore_family.cc)
@@ -186,7 +188,5 @@ void RegisterDebugFamily(CommandTable& t);     // DEBUG DIGEST, DIGEST-REVISION 
 void RegisterAclFamily(CommandTable& t);       // AUTH, ACL (acl_family.cc)
 void RegisterPubSubFamily(CommandTable& t);    // SUBSCRIBE, PUBLISH, PUBSUB, ... (pubsub_family.cc)
 void RegisterScriptFamily(CommandTable& t);    // EVAL, EVALSHA, SCRIPT, ... (script_family.cc)
-void RegisterStreamFamily(CommandTable& t);    // XADD, XRANGE, XREAD, ... (stream_family.cc)
-void RegisterStreamGroupFamily(CommandTable& t);  // XGROUP, XREADGROUP, XACK, ... (stream_group_family.cc)
 
 }  // namespace petacore::commands
