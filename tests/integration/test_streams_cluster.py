@@ -12,6 +12,8 @@
 - Concurrent XAUTOCLAIMs on A and B (min-idle one minute, entries made idle with XCLAIM
   TIME 1) each claim every stale entry exactly once: a claim compares the PEL entry it
   rewrites, so the other node's claim of the same entry conflicts and re-runs.
+- Under PETACORE READCONSISTENCY linearizable, XREAD / XRANGE on B see an XADD acknowledged
+  on A at once (XREAD runs as a blocking job, and is fenced like the read path).
 - A stream longer than etcd's --max-txn-ops (10,000 here) is trimmed in one command: the
   trim is one DeleteRange, not one delete per entry.
 - Many workers blocked on one group, all woken by each XADD: the losers of each race park
@@ -304,6 +306,16 @@ class StreamsAcrossNodes(ReplicatedTestCase):
                 w.close()
             for node in (self.a, self.b):
                 node.client().config_set("max-commit-retries", 100)
+
+
+    def test_linearizable_xread_sees_an_xadd_acked_on_the_other_node(self):
+        a, b = self.a.client(), self.b.client()
+        self.assertTrue(b.execute_command("PETACORE", "READCONSISTENCY", "linearizable"))
+        for i in range(1, 201):
+            entry_id = a.xadd("s", {"n": str(i)}, id=f"{i}-1")
+            got = b.xread({"s": f"{i - 1}-1"})
+            self.assertEqual(entries_of(got), [(b"s", entry_id)], f"round {i}")
+            self.assertEqual(b.xrevrange("s", count=1)[0][0], entry_id, f"round {i}")
 
 
 if __name__ == "__main__":
