@@ -134,9 +134,13 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
   job->executor = executor;
   job->start_db = session.db;
   job->kind = (spec.flags & commands::kBlocking) ? Job::Kind::kBlocking : Job::Kind::kWrite;
-  // A read-only blocking command (XREAD) runs as a job too; it is fenced like the read path.
-  const bool reads_in_job = (spec.flags & commands::kReadOnly) && job->kind == Job::Kind::kBlocking;
-  if (((spec.flags & commands::kWrite) || reads_in_job) &&
+  if ((spec.flags & commands::kWrite) &&
+      EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
+    job->fence = Job::ReadFence::kWanted;
+  }
+
+  // A read-only blocking command (XREAD) runs as a job too: fenced like the read path.
+  if ((spec.flags & commands::kReadOnly) && job->kind == Job::Kind::kBlocking &&
       EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
     job->fence = Job::ReadFence::kWanted;
   }
