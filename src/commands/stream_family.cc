@@ -333,7 +333,11 @@ void XRead(CommandContext& ctx) {
   std::vector<StreamId> after(n);
   for (size_t k = 0; k < n; ++k) {
     streams.push_back(ReadKey(ctx, args[streams_arg + k], ValueType::kStream));
-    if (streams.back().wrong_type()) return ctx.out.Error(kErrWrongType);
+    // A key that stopped being a stream while we waited is waited on, as Redis does (only
+    // the first run answers WRONGTYPE).
+    if (streams.back().wrong_type() && resumed.size() != 16 * n) {
+      return ctx.out.Error(kErrWrongType);
+    }
     std::string_view id_arg = args[streams_arg + n + k];
     if (resumed.size() == 16 * n) {
       after[k] = types::DecodeStreamId(std::string_view(resumed).substr(16 * k));

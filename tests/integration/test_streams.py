@@ -450,6 +450,9 @@ class StreamsAgainstRedis(AgainstRedisTestCase):
                                  b"*-1\r\n")
                 waiter.send("XREAD", "BLOCK", "0", "STREAMS", "nokey", "0")
                 self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("SET", "nokey", "now a string")  # still waiting, as Redis
+                self.assertIsNone(waiter.read_value(time.monotonic() + 0.3))
+                conn.call("DEL", "nokey")
                 conn.call("XADD", "nokey", "5-5", "k", "v")
                 self.assertEqual(waiter.read_value(time.monotonic() + 20),
                                  b"*1\r\n*2\r\n$5\r\nnokey\r\n*1\r\n*2\r\n$3\r\n5-5\r\n*2\r\n"
