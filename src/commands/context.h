@@ -26,6 +26,9 @@ struct BlockRequest {
   bool requested = false;
   std::vector<std::string> keys;  ///< store (meta) keys
   int64_t timeout_ms = 0;         ///< 0 = wait forever
+  /// Kept across the re-runs of one parked command (the rest is reset before each run):
+  /// what the first run resolved and later runs must not resolve again (XREAD's `$`).
+  std::string resume_state;
 };
 
 /// One handler invocation. Everything is borrowed for the duration of the call.

@@ -296,6 +296,8 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
                   });
       return intset ? "intset" : "hashtable";
     }
+    case ValueType::kStream:
+      return "stream";
   }
   return "raw";
 }

@@ -87,7 +87,8 @@ bool ParseScanOptions(CommandContext& ctx, size_t cursor_index, bool allow_type,
     } else if (allow_type && EqualsIgnoreCase(ctx.args[i], "type") && has_value) {
       static constexpr keyspace::ValueType kTypes[] = {
           keyspace::ValueType::kString, keyspace::ValueType::kHash, keyspace::ValueType::kList,
-          keyspace::ValueType::kSet, keyspace::ValueType::kZSet};
+          keyspace::ValueType::kSet, keyspace::ValueType::kZSet,
+          keyspace::ValueType::kStream};
       out->type.reset();
       for (auto t : kTypes) {
         if (EqualsIgnoreCase(ctx.args[i + 1], keyspace::TypeName(t))) out->type = t;

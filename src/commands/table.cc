@@ -119,6 +119,8 @@ const CommandTable& Table() {
     RegisterListFamily(t);
     RegisterSetFamily(t);
     RegisterZSetFamily(t);
+    RegisterStreamFamily(t);
+    RegisterStreamGroupFamily(t);
     RegisterGenericFamily(t);
     RegisterExpireFamily(t);
     RegisterPetacoreFamily(t);

@@ -193,6 +193,8 @@ void RegisterHashFamily(CommandTable& t);
 void RegisterListFamily(CommandTable& t);
 void RegisterSetFamily(CommandTable& t);
 void RegisterZSetFamily(CommandTable& t);
+void RegisterStreamFamily(CommandTable& t);    // XADD, XRANGE, XREAD, ... (stream_family.cc)
+void RegisterStreamGroupFamily(CommandTable& t);  // XGROUP, XREADGROUP, ... (stream_group*.cc)
 void RegisterExpireFamily(CommandTable& t);    // EXPIRE, TTL, PERSIST, ... (expire_family.cc)
 void RegisterGenericFamily(CommandTable& t);   // RENAME, COPY, SCAN, ... (generic_family.cc)
 void RegisterPetacoreFamily(CommandTable& t);  // PETACORE READCONSISTENCY (petacore_family.cc)

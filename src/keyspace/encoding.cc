@@ -75,6 +75,7 @@ std::optional<ValueView> DecodeValue(std::string_view s) {
     case ValueType::kList:
     case ValueType::kSet:
     case ValueType::kZSet:
+    case ValueType::kStream:
       break;
     default:
       return std::nullopt;
@@ -148,6 +149,8 @@ std::string_view TypeName(ValueType type) {
       return "set";
     case ValueType::kZSet:
       return "zset";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }

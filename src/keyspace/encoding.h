@@ -17,6 +17,8 @@
 //   zset:  meta + 'm' + member             -> score (8 bytes, SortableDouble)
 //          meta + 's' + SortableDouble(score) + member -> ""   (the score index)
 //   list:  meta + 'i' + SortableInt(index) -> element; the meta payload holds head and tail
+//   stream: meta + 'e' + ID(16) -> entry; groups, PEL and consumers under 'g', 'p', 'c'
+//          (keyspace/types/stream.h, stream_group.h)
 // Meta payloads: hash, set and zset keep their element count in decimal; a list its head and
 // tail. The data operations of each type over a TxnView are in keyspace/types/.
 // See docs/encoding.md.
@@ -38,6 +40,7 @@ enum class ValueType : char {
   kList = 'l',
   kSet = 'S',
   kZSet = 'z',
+  kStream = 'x',
 };
 
 /// Redis's TYPE name of a value type ("string", "hash", ...).
@@ -103,6 +106,15 @@ inline constexpr char kZSetMemberTag = 'm';
 inline constexpr char kZSetScoreTag = 's';
 /// List: meta + kListItemTag + SortableInt(index) -> element.
 inline constexpr char kListItemTag = 'i';
+/// Stream entry: meta + kStreamEntryTag + ms(8) + seq(8), big-endian -> field/value pairs.
+inline constexpr char kStreamEntryTag = 'e';
+/// Stream consumer group: meta + kStreamGroupTag + group name -> last-delivered ID,
+/// entries-read (keyspace/types/stream_group.h).
+inline constexpr char kStreamGroupTag = 'g';
+/// Stream PEL entry: meta + kStreamPelTag + len(4) + group + ID(16) -> consumer, delivery.
+inline constexpr char kStreamPelTag = 'p';
+/// Stream consumer: meta + kStreamConsumerTag + len(4) + group + consumer -> seen-time.
+inline constexpr char kStreamConsumerTag = 'c';
 
 /// meta_key + tag + element.
 std::string SubKey(std::string_view meta_key, char tag, std::string_view element);

@@ -161,6 +161,12 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
       EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
     job->fence = Job::ReadFence::kWanted;
   }
+
+  // A read-only blocking command (XREAD) runs as a job too: fenced like the read path.
+  if ((spec.flags & commands::kReadOnly) && job->kind == Job::Kind::kBlocking &&
+      EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
+    job->fence = Job::ReadFence::kWanted;
+  }
   job->body = [&spec, args](Job& j, keyspace::TxnView& view, resp::ReplyWriter& w) {
     CommandContext ctx{args, view, w, *j.session, *j.server};
     if (j.kind == Job::Kind::kBlocking) ctx.block = &j.park.block;

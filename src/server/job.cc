@@ -104,7 +104,11 @@ void Job::Attempt() {
   state = State::kRunning;
   reply.clear();
   after_commit = nullptr;
-  park.block = {};
+  {
+    std::string resume_state = std::move(park.block.resume_state);  // kept across re-runs
+    park.block = {};
+    park.block.resume_state = std::move(resume_state);
+  }
   session->db = start_db;
   replication::CommitRequest request;
   {

@@ -38,6 +38,10 @@ void Park(const std::shared_ptr<Job>& job, int64_t read_revision) {
                              [job] { AnswerParked(job, /*unblock_error=*/false); });
   }
   job->state = Job::State::kParked;
+  // Conflicts are counted per run of retries: a job that lost a race (another waiter took the
+  // element) and parks again starts afresh, so a long wait never ends in "too many concurrent
+  // changes" (max-commit-retries bounds a burst of conflicts, not a wait).
+  job->attempts = 0;
   job->session->blocked.store(true, std::memory_order_relaxed);
   job->session->wake_blocked = [weak = std::weak_ptr<Job>(job)](bool error) {
     if (auto parked = weak.lock()) AnswerParked(parked, error);

@@ -26,8 +26,9 @@ struct ParkSlot {
 /// Session::abandon_blocked so a client
 /// that hangs up ends the job without a reply. A key changing wakes it to run again
 /// (kRunning); a change applied after `read_revision` (the snapshot the handler read) but
-/// before the registration wakes it at once. Callbacks hold the Job by shared_ptr and reach
-/// the connection only through its executor.
+/// before the registration wakes it at once. Parking restarts the job's conflict count
+/// (Job::attempts): max-commit-retries bounds one burst of conflicts, not a whole wait.
+/// Callbacks hold the Job by shared_ptr and reach the connection only through its executor.
 void Park(const std::shared_ptr<Job>& job, int64_t read_revision);
 
 /// Removes a parked job from the registry and clears Session::abandon_blocked, wake_blocked

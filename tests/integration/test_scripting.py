@@ -303,9 +303,11 @@ class ScriptingReplicated(ReplicatedTestCase):
             t.join(timeout=300)
         self.assertFalse(any(t.is_alive() for t in threads), "workers did not finish")
         self.assertEqual(errors, [])
+        # B's last commits may not have reached A yet when the threads end: wait on both.
+        for node in (self.a, self.b):
+            wait_for(lambda: node.client().get("counter") == str(2 * per_node).encode(),
+                     what="the counter on both nodes")
         self.assertEqual(int(self.a.client().get("counter")), 2 * per_node)
-        wait_for(lambda: self.b.client().get("counter") == str(2 * per_node).encode(),
-                 what="counter replicated to B")
 
     def test_script_load_on_a_evalsha_on_b(self):
         a, b = self.a.client(), self.b.client()
