@@ -14,10 +14,7 @@ import time
 import unittest
 
 from differential import AgainstRedisTestCase
-try:  # the raw RESP reader (named resp_wire.py on newer main)
-    from resp_wire import WireConn
-except ImportError:
-    from pubsub_wire import WireConn
+from resp_wire import WireConn
 
 
 class RawConn(WireConn):

@@ -30,10 +30,7 @@ import unittest
 
 from differential import ReplicatedTestCase, raw_client
 from harness import Node, wait_for
-try:  # the raw RESP reader (named resp_wire.py on newer main)
-    from resp_wire import WireConn
-except ImportError:
-    from pubsub_wire import WireConn
+from resp_wire import WireConn
 
 
 def entries_of(reply):
