@@ -22,6 +22,7 @@ import unittest
 
 import redis
 
+from resp_wire import WireConn
 from harness import Etcd, Node, RealRedis, wait_for
 
 
@@ -289,6 +290,43 @@ class DifferentialTestCase(AgainstRedisTestCase):
                     self.after_command(i)
                 self.assertEqual(self.dump(self.pc), self.dump(self.rr),
                                  f"seed {seed}: final key spaces differ")
+
+
+class RawAgainstRedisTestCase(AgainstRedisTestCase):
+    """AgainstRedisTestCase with raw RESP connections (resp_wire.WireConn) to both servers,
+    flushed before each test: replies are compared as exact bytes, types included.
+    self.pc / self.rr are RESP2 connections; pair(3) opens a RESP3 pair (closed after the
+    test)."""
+
+    def setUp(self):
+        self.conns = []
+        self.pc, self.rr = self.pair(2)
+        self.both("FLUSHALL")
+
+    def tearDown(self):
+        for c in self.conns:
+            c.close()
+
+    def pair(self, protocol=2):
+        pc, rr = WireConn(self.node.port, protocol), WireConn(self.redis.port, protocol)
+        self.conns += [pc, rr]
+        return pc, rr
+
+    def both_trees(self, *args, conns=None):
+        """Sends args to both; returns ((raw, tree) from PetaCore, (raw, tree) from Redis)."""
+        pc, rr = conns or (self.pc, self.rr)
+        return pc.call(*args), rr.call(*args)
+
+    def both(self, *args, conns=None):
+        """Sends args to both; returns (PetaCore's raw reply, Redis's raw reply)."""
+        (got, _), (want, _) = self.both_trees(*args, conns=conns)
+        return got, want
+
+    def same(self, *args, conns=None):
+        """Asserts both servers answer args with the same bytes; returns them."""
+        got, want = self.both(*args, conns=conns)
+        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
+        return got
 
 
 class ReplicatedTestCase(unittest.TestCase):

@@ -154,3 +154,26 @@ class RealRedis:
             self.proc.kill()
             self.proc.wait(timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def proxied_node(etcd, extra_args=()):
+    """A Node reaching `etcd` only through a tcpproxy.TcpProxy, for tests that freeze its
+    link (requests still reach etcd; answers and the watch are held). gRPC keepalives are
+    off (a frozen link is then a slow member, not a dead one), etcd calls wait up to 60 s,
+    and nothing of the node's own writes in the background (no active expiry campaign, a
+    long pub/sub lease), so what the test counts is what the test did. Returns
+    (node, proxy); the caller closes both."""
+    import tcpproxy  # noqa: PLC0415 - only the tests that freeze links need it
+    proxy = tcpproxy.TcpProxy([etcd.endpoint])
+    link = type("Link", (), {"endpoint": proxy.endpoint})
+    args = ["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
+            "--pubsub-lease-ttl", "900"]
+    if not any(a == "--active-expiry" or a == "--expiry-lease-ttl" for a in extra_args):
+        args += ["--active-expiry", "no"]
+    try:
+        node = Node(link, extra_args=args + list(extra_args))
+    except BaseException:
+        proxy.close()
+        raise
+    return node, proxy
+

@@ -11,8 +11,7 @@ import signal
 import time
 import unittest
 
-import tcpproxy
-from harness import Etcd, Node, wait_for
+from harness import Etcd, Node, proxied_node, wait_for
 
 PREFIX = b"/petacore/"
 LEADER_KEY = PREFIX + b"\xffexpiry/leader"
@@ -184,12 +183,8 @@ class ExpiryLeaderWithAStalledWatch(unittest.TestCase):
     def test_stale_leader_deletes_nothing(self):
         etcd = Etcd()
         self.addCleanup(etcd.close)
-        proxy = tcpproxy.TcpProxy([etcd.endpoint])
+        leader, proxy = proxied_node(etcd, ["--node-id", "node-l", "--expiry-lease-ttl", "60"])
         self.addCleanup(proxy.close)
-        link = type("Link", (), {"endpoint": proxy.endpoint})
-        leader = Node(link, extra_args=["--node-id", "node-l", "--expiry-lease-ttl", "60",
-                                        "--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
-                                        "--pubsub-lease-ttl", "900"])
         self.addCleanup(leader.close)
         wait_for(lambda: info(leader, "petacore")["expiry_is_leader"] == 1, timeout=30,
                  what="the proxied node leads active expiry")

@@ -11,10 +11,10 @@ reply types count: integer vs bulk vs null), plus keyspace events and two replic
 import os
 import random
 import sys
-import time
 import unittest
 
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import RawAgainstRedisTestCase, ReplicatedTestCase
+from harness import wait_for
 from resp_wire import WireConn
 
 DEFAULT_SEEDS = [20261206, 3, 99]
@@ -22,33 +22,7 @@ OPS_PER_SEED = 1500
 KEYS = [b"b1", b"b2", b"b3", b"s", b"h"]
 
 
-class BitmapsAgainstRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.pc = WireConn(self.node.port)
-        self.rr = WireConn(self.redis.port)
-        self.both("FLUSHALL")
-
-    def tearDown(self):
-        self.pc.close()
-        self.rr.close()
-
-    def both(self, *args):
-        return self.pc.call(*args)[0], self.rr.call(*args)[0]
-
-    def same(self, *args):
-        got, want = self.both(*args)
-        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
-        return got
+class BitmapsAgainstRedis(RawAgainstRedisTestCase):
 
     def test_setbit_getbit(self):
         for args in [
@@ -339,20 +313,8 @@ class BitmapsAgainstRedis(unittest.TestCase):
                     self.same("GET", key)
 
 
-class BitmapsReplicated(unittest.TestCase):
+class BitmapsReplicated(ReplicatedTestCase):
     """Two PetaCore nodes on one etcd: a bitmap written on A reads the same on B."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
 
     def test_written_on_a_read_on_b(self):
         a, b = WireConn(self.a.port), WireConn(self.b.port)
@@ -372,7 +334,6 @@ class BitmapsReplicated(unittest.TestCase):
         finally:
             a.close()
             b.close()
-
 
 if __name__ == "__main__":
     unittest.main()

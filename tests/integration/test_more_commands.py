@@ -8,7 +8,7 @@ import random
 import sys
 import unittest
 
-from harness import Node, RealRedis
+from differential import RawAgainstRedisTestCase
 from resp_wire import WireConn
 
 LCS_SEEDS = [16, 1606]
@@ -26,39 +26,7 @@ def plain(tree):
     return value
 
 
-class MoreCommandsAgainstRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.conns = []
-        self.pc, self.rr = self.pair(2)
-        self.both("FLUSHALL")
-
-    def tearDown(self):
-        for c in self.conns:
-            c.close()
-
-    def pair(self, protocol):
-        pc, rr = WireConn(self.node.port, protocol), WireConn(self.redis.port, protocol)
-        self.conns += [pc, rr]
-        return pc, rr
-
-    def both(self, *args, conns=None):
-        pc, rr = conns or (self.pc, self.rr)
-        return pc.call(*args), rr.call(*args)
-
-    def same(self, *args, conns=None):
-        (got, _), (want, _) = self.both(*args, conns=conns)
-        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
-        return got
+class MoreCommandsAgainstRedis(RawAgainstRedisTestCase):
 
     def test_lcs(self):
         self.same("MSET", "a", "ohmytext", "b", "mynewtext", "e", "", "n", "12345", "m", "1x3y5")
@@ -142,7 +110,7 @@ class MoreCommandsAgainstRedis(unittest.TestCase):
             if args[1:3] == ("z", "3"):
                 # the whole set: the same members and scores, in any order
                 for conns in [None, r3]:
-                    (got, gt), (want, wt) = self.both(*args, conns=conns)
+                    (got, gt), (want, wt) = self.both_trees(*args, conns=conns)
                     self.assertEqual(gt[0], wt[0])
                     norm = (lambda t: sorted(map(repr, t[1])))
                     self.assertEqual(norm(gt), norm(wt), f"{args!r} {got!r} vs {want!r}")
@@ -178,7 +146,6 @@ class MoreCommandsAgainstRedis(unittest.TestCase):
         # a negative count repeats: 200 picks from 20 members must repeat one
         many = plain(self.pc.call("ZRANDMEMBER", "z", "-200")[1])
         self.assertLess(len(set(many)), 200)
-
 
 if __name__ == "__main__":
     unittest.main()

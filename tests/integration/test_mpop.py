@@ -8,7 +8,7 @@ import sys
 import time
 import unittest
 
-from harness import Etcd, Node, RealRedis
+from differential import RawAgainstRedisTestCase, ReplicatedTestCase
 from resp_wire import WireConn
 
 WAIT = 20  # seconds: the bound of every wait for a blocked reply
@@ -18,39 +18,7 @@ LKEYS = ["l1", "l2", "l3"]
 ZKEYS = ["z1", "z2", "z3"]
 
 
-class MpopAgainstRedis(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.node = Node()
-        cls.redis = RealRedis()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.close()
-        cls.redis.close()
-
-    def setUp(self):
-        self.conns = []
-        self.pc, self.rr = self.pair(2)
-        self.both("FLUSHALL")
-
-    def tearDown(self):
-        for c in self.conns:
-            c.close()
-
-    def pair(self, protocol=2):
-        pc, rr = WireConn(self.node.port, protocol), WireConn(self.redis.port, protocol)
-        self.conns += [pc, rr]
-        return pc, rr
-
-    def both(self, *args, conns=None):
-        pc, rr = conns or (self.pc, self.rr)
-        return pc.call(*args)[0], rr.call(*args)[0]
-
-    def same(self, *args, conns=None):
-        got, want = self.both(*args, conns=conns)
-        self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
-        return got
+class MpopAgainstRedis(RawAgainstRedisTestCase):
 
     def fill(self):
         self.same("RPUSH", "l1", "a", "b", "c", "d")
@@ -224,20 +192,8 @@ class MpopAgainstRedis(unittest.TestCase):
         self.same("COMMAND", "GETKEYS", "ZMPOP", "3", "a", "b", "c", "MIN", "COUNT", "1")
 
 
-class MpopReplicated(unittest.TestCase):
+class MpopReplicated(ReplicatedTestCase):
     """BLMPOP / BZMPOP parked on node B, woken by a write on node A."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
 
     def wait_parked(self, b_admin, n):
         deadline = time.monotonic() + WAIT
@@ -267,7 +223,6 @@ class MpopReplicated(unittest.TestCase):
         finally:
             for c in (a, b, b_admin):
                 c.close()
-
 
 if __name__ == "__main__":
     unittest.main()

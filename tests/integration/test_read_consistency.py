@@ -6,8 +6,7 @@ import unittest
 
 import redis
 
-import tcpproxy
-from harness import Etcd, Node, wait_for
+from harness import Etcd, Node, proxied_node, wait_for
 
 
 def info_field(client, name):
@@ -112,11 +111,7 @@ class ReadConsistency(unittest.TestCase):
         # are held): the first reader's fetch stays in flight while the 7 others register,
         # so they must all share ONE next fetch: 2 fetches for 8 readers. Without batching
         # it would take 8.
-        proxy = tcpproxy.TcpProxy([self.etcd.endpoint])
-        link = type("Link", (), {"endpoint": proxy.endpoint})
-        node = Node(link, extra_args=["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
-                                      "--read-consistency", "linearizable",
-                                      "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
+        node, proxy = proxied_node(self.etcd, ["--read-consistency", "linearizable"])
         try:
             self.a.client().set("shared", "v")
             cc = node.client(socket_timeout=90)

@@ -7,8 +7,7 @@ import unittest
 
 import redis
 
-import tcpproxy
-from harness import Etcd, Node, wait_for
+from harness import Etcd, Node, proxied_node, wait_for
 
 
 class TwoNodes(unittest.TestCase):
@@ -92,10 +91,7 @@ class TwoNodes(unittest.TestCase):
         """Exactly: a node reaching etcd through a frozen proxy holds its first INCR's commit;
         19 more INCRs of the same key from 19 connections queue behind it; after the thaw they
         all go in ONE commit (2 commit requests for 20 INCRs), each with its own reply."""
-        proxy = tcpproxy.TcpProxy([self.etcd.endpoint])
-        link = type("Link", (), {"endpoint": proxy.endpoint})
-        node = Node(link, extra_args=["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
-                                      "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
+        node, proxy = proxied_node(self.etcd)
         try:
             admin = node.client(socket_timeout=90)
             admin.delete("folded")

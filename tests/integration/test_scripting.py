@@ -14,8 +14,7 @@ import unittest
 import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
-import tcpproxy
-from harness import Etcd, Node, wait_for
+from harness import Etcd, proxied_node, wait_for
 from resp_wire import WireConn
 
 
@@ -354,11 +353,8 @@ class NoWritesScriptsTakeTheReadPath(unittest.TestCase):
     def test_no_writes_scripts_answer_while_a_write_on_their_key_is_in_flight(self):
         etcd = Etcd()
         self.addCleanup(etcd.close)
-        proxy = tcpproxy.TcpProxy([etcd.endpoint])
+        node, proxy = proxied_node(etcd)
         self.addCleanup(proxy.close)
-        link = type("Link", (), {"endpoint": proxy.endpoint})
-        node = Node(link, extra_args=["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
-                                      "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
         self.addCleanup(node.close)
         c = node.client(socket_timeout=20)
         c.set("k", "1")

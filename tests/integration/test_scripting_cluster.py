@@ -26,7 +26,8 @@ import unittest
 import redis
 
 import harness
-from harness import Etcd, Node, RealRedis, wait_for
+from differential import ReplicatedTestCase
+from harness import Node, RealRedis, wait_for
 from resp_wire import WireConn
 
 INCR_SCRIPT = ("local v = redis.call('GET', KEYS[1]) or '0'\n"
@@ -80,22 +81,9 @@ def run_workers(workers):
     return errors
 
 
-class ScriptsAcrossNodes(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
+class ScriptsAcrossNodes(ReplicatedTestCase):
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def tearDown(self):
         for node in (self.a, self.b):
