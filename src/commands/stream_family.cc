@@ -298,35 +298,11 @@ void XSetId(CommandContext& ctx) {
 // XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]
 void XRead(CommandContext& ctx) {
   auto& args = ctx.args;
-  int64_t timeout = -1, count = 0;
-  size_t streams_arg = 0, n = 0;
-  for (size_t i = 1; i < args.size(); ++i) {
-    bool more = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "block") && more) {
-      if (!ParseBlockMs(ctx, args[++i], &timeout)) return;
-    } else if (EqualsIgnoreCase(args[i], "count") && more) {
-      if (!ParseInt64(args[++i], &count)) return ctx.out.Error(kErrNotInteger);
-      if (count < 0) count = 0;
-    } else if (EqualsIgnoreCase(args[i], "streams") && more) {
-      streams_arg = i + 1;
-      if ((args.size() - streams_arg) % 2 != 0) {
-        return ctx.out.Error(
-            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
-            "specified.");
-      }
-      n = (args.size() - streams_arg) / 2;
-      break;
-    } else if (EqualsIgnoreCase(args[i], "group") && i + 2 < args.size()) {
-      return ctx.out.Error(
-          "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-    } else if (EqualsIgnoreCase(args[i], "noack")) {
-      return ctx.out.Error(
-          "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
-    } else {
-      return ctx.out.Error(kErrSyntax);
-    }
-  }
-  if (streams_arg == 0) return ctx.out.Error(kErrSyntax);
+  XReadOptions opts;
+  if (!ParseXReadOptions(ctx, /*xreadgroup=*/false, &opts)) return;
+  const int64_t timeout = opts.timeout_ms;
+  int64_t count = opts.count;
+  const size_t streams_arg = opts.streams_arg, n = opts.n;
   // A re-run of a parked XREAD keeps the IDs its first run resolved (`$`).
   const std::string resumed = ctx.block ? ctx.block->resume_state : std::string();
   std::vector<KeyRead> streams;

@@ -152,37 +152,13 @@ struct Served {
 // XREADGROUP GROUP group consumer [COUNT count] [BLOCK ms] [NOACK] STREAMS key ... id ...
 void XReadGroup(CommandContext& ctx) {
   auto& args = ctx.args;
-  int64_t timeout = -1, count = 0;
-  size_t streams_arg = 0, n = 0;
-  bool noack = false;
-  std::optional<std::string_view> group, consumer;
-  for (size_t i = 1; i < args.size(); ++i) {
-    bool more = i + 1 < args.size();
-    if (EqualsIgnoreCase(args[i], "block") && more) {
-      if (!ParseBlockMs(ctx, args[++i], &timeout)) return;
-    } else if (EqualsIgnoreCase(args[i], "count") && more) {
-      if (!ParseInt64(args[++i], &count)) return ctx.out.Error(kErrNotInteger);
-      if (count < 0) count = 0;
-    } else if (EqualsIgnoreCase(args[i], "streams") && more) {
-      streams_arg = i + 1;
-      if ((args.size() - streams_arg) % 2 != 0) {
-        return ctx.out.Error(
-            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
-            "specified.");
-      }
-      n = (args.size() - streams_arg) / 2;
-      break;
-    } else if (EqualsIgnoreCase(args[i], "group") && i + 2 < args.size()) {
-      group = args[i + 1];
-      consumer = args[i + 2];
-      i += 2;
-    } else if (EqualsIgnoreCase(args[i], "noack")) {
-      noack = true;
-    } else {
-      return ctx.out.Error(kErrSyntax);
-    }
-  }
-  if (streams_arg == 0) return ctx.out.Error(kErrSyntax);
+  XReadOptions opts;
+  if (!ParseXReadOptions(ctx, /*xreadgroup=*/true, &opts)) return;
+  const int64_t timeout = opts.timeout_ms;
+  int64_t count = opts.count;
+  const size_t streams_arg = opts.streams_arg, n = opts.n;
+  const bool noack = opts.noack;
+  const std::optional<std::string_view> group = opts.group, consumer = opts.consumer;
   if (!group) return ctx.out.Error("ERR Missing GROUP option for XREADGROUP");
   // The stream's meta key is peeked, not compared (stream.h PeekStream): deliveries are
   // ordered by the group subkey (read, compared, rewritten), so concurrent readers of one

@@ -3,6 +3,7 @@
 // Redis's replies, and the reply shape of entries. Header-only; no state.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,6 +63,70 @@ inline bool ParseBlockMs(CommandContext& ctx, std::string_view arg, int64_t* ms)
   }
   if (*ms < 0) {
     ctx.out.Error("ERR timeout is negative");
+    return false;
+  }
+  return true;
+}
+
+/// The options of XREAD / XREADGROUP, as Redis's xreadCommand parses them.
+struct XReadOptions {
+  int64_t timeout_ms = -1;  ///< BLOCK <ms>; -1: not blocking
+  int64_t count = 0;        ///< COUNT; 0: no limit
+  size_t streams_arg = 0;   ///< index of the first key after STREAMS (0: STREAMS missing)
+  size_t n = 0;             ///< number of streams
+  bool noack = false;       ///< XREADGROUP NOACK
+  std::optional<std::string_view> group, consumer;  ///< XREADGROUP GROUP <g> <c>
+};
+
+/// Parses COUNT, BLOCK, STREAMS (up to the end), and GROUP / NOACK for XREADGROUP
+/// (`xreadgroup`; XREAD refuses them with Redis's texts). Replies the error and returns false
+/// on a bad option, an unbalanced STREAMS list or no STREAMS (syntax error). The caller checks
+/// that XREADGROUP got a GROUP.
+inline bool ParseXReadOptions(CommandContext& ctx, bool xreadgroup, XReadOptions* o) {
+  auto& args = ctx.args;
+  for (size_t i = 1; i < args.size(); ++i) {
+    bool more = i + 1 < args.size();
+    if (EqualsIgnoreCase(args[i], "block") && more) {
+      if (!ParseBlockMs(ctx, args[++i], &o->timeout_ms)) return false;
+    } else if (EqualsIgnoreCase(args[i], "count") && more) {
+      if (!ParseInt64(args[++i], &o->count)) {
+        ctx.out.Error(kErrNotInteger);
+        return false;
+      }
+      if (o->count < 0) o->count = 0;
+    } else if (EqualsIgnoreCase(args[i], "streams") && more) {
+      o->streams_arg = i + 1;
+      if ((args.size() - o->streams_arg) % 2 != 0) {
+        ctx.out.Error(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified.");
+        return false;
+      }
+      o->n = (args.size() - o->streams_arg) / 2;
+      break;
+    } else if (EqualsIgnoreCase(args[i], "group") && i + 2 < args.size()) {
+      if (!xreadgroup) {
+        ctx.out.Error(
+            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      o->group = args[i + 1];
+      o->consumer = args[i + 2];
+      i += 2;
+    } else if (EqualsIgnoreCase(args[i], "noack")) {
+      if (!xreadgroup) {
+        ctx.out.Error(
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      o->noack = true;
+    } else {
+      ctx.out.Error(kErrSyntax);
+      return false;
+    }
+  }
+  if (o->streams_arg == 0) {
+    ctx.out.Error(kErrSyntax);
     return false;
   }
   return true;

@@ -32,6 +32,7 @@
 #include "resp/parser.h"
 #include "server/driver.h"
 #include "server/server_state.h"
+#include "tests/fuzz/queue_executor.h"
 
 namespace {
 
@@ -41,29 +42,6 @@ constexpr size_t kMaxCommands = 64;
 constexpr size_t kMaxArgs = 16;
 constexpr size_t kMaxArgBytes = 256;
 constexpr int64_t kMaxSizeArgument = 4096;
-
-/// Post queues; PostAfter queues behind everything ready (its delay is ignored), so a blocking
-/// command's timeout would fire at once — but blocking commands are skipped anyway.
-class QueueExecutor : public server::Executor {
- public:
-  void RunUntilIdle() {
-    for (int guard = 0; guard < 100000 && (!ready_.empty() || !delayed_.empty()); ++guard) {
-      if (ready_.empty()) ready_.swap(delayed_);
-      auto fn = std::move(ready_.front());
-      ready_.pop_front();
-      fn();
-    }
-  }
-
- private:
-  void Schedule(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
-  void ScheduleAfter(std::chrono::milliseconds, std::function<void()> fn) override {
-    delayed_.push_back(std::move(fn));
-  }
-
-  std::deque<std::function<void()>> ready_;
-  std::deque<std::function<void()>> delayed_;
-};
 
 bool IsIntegerOver(std::string_view arg, int64_t bound) {
   int64_t n;
@@ -85,7 +63,7 @@ bool AllocatesByArgument(const commands::CommandSpec& spec,
 struct Harness {
   server::ServerState state;
   server::Driver driver{state};
-  std::shared_ptr<QueueExecutor> executor = std::make_shared<QueueExecutor>();
+  std::shared_ptr<fuzz::QueueExecutor> executor = std::make_shared<fuzz::QueueExecutor>();
   std::array<client::Session, 2> sessions;
 
   Harness() {

@@ -37,6 +37,7 @@
 #include "replication/local_committer.h"
 #include "server/driver.h"
 #include "server/server_state.h"
+#include "tests/fuzz/queue_executor.h"
 
 namespace {
 
@@ -46,33 +47,10 @@ constexpr size_t kMaxCommands = 8;
 constexpr int64_t kInstructionLimit = 200000;
 constexpr int kMaxDepth = 3;
 
-/// Post queues; PostAfter queues behind everything ready (no blocking command waits here:
-/// inside a script they answer at once).
-class QueueExecutor : public server::Executor {
- public:
-  void RunUntilIdle() {
-    for (int guard = 0; guard < 100000 && (!ready_.empty() || !delayed_.empty()); ++guard) {
-      if (ready_.empty()) ready_.swap(delayed_);
-      auto fn = std::move(ready_.front());
-      ready_.pop_front();
-      fn();
-    }
-  }
-
- private:
-  void Schedule(std::function<void()> fn) override { ready_.push_back(std::move(fn)); }
-  void ScheduleAfter(std::chrono::milliseconds, std::function<void()> fn) override {
-    delayed_.push_back(std::move(fn));
-  }
-
-  std::deque<std::function<void()>> ready_;
-  std::deque<std::function<void()>> delayed_;
-};
-
 struct Harness {
   server::ServerState state;
   server::Driver driver{state};
-  std::shared_ptr<QueueExecutor> executor = std::make_shared<QueueExecutor>();
+  std::shared_ptr<fuzz::QueueExecutor> executor = std::make_shared<fuzz::QueueExecutor>();
   client::Session session;
 
   Harness() {
