@@ -9,6 +9,8 @@
 // equality are still compared), idle / seen times become "<time>", and the length left by
 // an approximate trim is recorded as "between MAXLEN and what was added" (Redis trims whole
 // radix-tree nodes only, PetaCore exactly: docs/consistency.md "Streams").
+// Reads on one node that follow writes on the other go through a barrier (sync()): a marker
+// written on the writer's node and polled on the reader's, not recorded.
 // Usage: node streams.mjs A_HOST:PORT [B_HOST:PORT] — prints the JSON record (common.mjs).
 import Redis from 'ioredis';
 import { createClient, commandOptions } from 'redis4';
@@ -48,6 +50,19 @@ const STREAM_FIELDS = ['length', 'last-generated-id', 'max-deleted-entry-id', 'e
 const GROUP_FIELDS = ['name', 'consumers', 'pending', 'last-delivered-id', 'entries-read', 'lag'];
 const CONSUMER_FIELDS = ['name', 'pending'];
 
+/**
+ * Cross-node barrier (not recorded): a SET on `from`, then polled GET on `to` until it shows.
+ * A node applies commits in revision order, so once it sees the marker it has every earlier
+ * commit too; reads on `to` after this see what `from` wrote (PetaCore's replicas apply
+ * through etcd's watch, a read on the other node may otherwise run just before the apply).
+ */
+let barrier = 0;
+async function sync(key, from, to) {
+  const token = String(++barrier);
+  await from.set(key, token);
+  await waitFor(async () => (await to.get(key)) === token, `${key} ${token} replicated`);
+}
+
 async function blockedClients(info) {
   return Number(parseInfo(await info()).blocked_clients || 0);
 }
@@ -83,6 +98,7 @@ async function ioredisPart(r, at, seen) {
     await step('xrange all', () => a.xrange('io:s', '-', '+'));
     await step('xrange count', () => a.xrange('io:s', '2-18', '+', 'COUNT', 2));
     await step('xrange exclusive', () => a.xrange('io:s', '(2-18', '(3-2'));
+    await sync('io:sync', a, b);
     await step('xrevrange', () => b.xrevrange('io:s', '+', '-', 'COUNT', 3));
     await step('xlen on B', () => b.xlen('io:s'));
 
@@ -104,17 +120,21 @@ async function ioredisPart(r, at, seen) {
     for (let i = 1; i <= 6; i++) await a.xadd('io:g', `5-${i}`, 'job', String(i));
     await step('xreadgroup on A', () =>
       a.xreadgroup('GROUP', 'grp', 'ca', 'COUNT', 2, 'STREAMS', 'io:g', '>'));
+    await sync('io:sync', a, b);
     await step('xreadgroup on B', () =>
       b.xreadgroup('GROUP', 'grp', 'cb', 'COUNT', 2, 'STREAMS', 'io:g', '>'));
     await step('xreadgroup history on B', () =>
       b.xreadgroup('GROUP', 'grp', 'cb', 'STREAMS', 'io:g', '0'));
     await step('xack on B', () => b.xack('io:g', 'grp', '5-3', '5-99'));
+    await sync('io:sync', b, a);
     await step('xpending summary on A', () => a.xpending('io:g', 'grp'));
     await step('xpending extended on B', async () =>
       (await b.xpending('io:g', 'grp', '-', '+', 10)).map(([id, c, , n]) => [id, c, '<time>', n]));
     await step('xclaim on A', () => a.xclaim('io:g', 'grp', 'ca', 0, '5-4'));
     await step('xclaim justid', () => a.xclaim('io:g', 'grp', 'ca', 0, '5-1', 'JUSTID'));
+    await sync('io:sync', a, b);
     await step('xautoclaim on B', () => b.xautoclaim('io:g', 'grp', 'cb', 0, '0-0', 'COUNT', 10));
+    await sync('io:sync', b, a);
     await step('xpending consumer filter', async () =>
       (await a.xpending('io:g', 'grp', '-', '+', 10, 'cb')).map(([id, c, , n]) => [id, c, '<time>', n]));
     await step('xinfo stream', async () => pick(await b.xinfo('STREAM', 'io:g'), STREAM_FIELDS));
@@ -160,6 +180,7 @@ async function nodeRedisPart(r, at, seen) {
     });
     await step('xrange all', () => a.xRange('nr:s', '-', '+'));
     await step('xrange count', () => a.xRange('nr:s', '2-18', '+', { COUNT: 2 }));
+    await sync('nr:sync', a, b);
     await step('xrevrange on B', () => b.xRevRange('nr:s', '+', '-', { COUNT: 3 }));
     await step('xlen on B', () => b.xLen('nr:s'));
 
@@ -181,14 +202,17 @@ async function nodeRedisPart(r, at, seen) {
     for (let i = 1; i <= 6; i++) await a.xAdd('nr:g', `5-${i}`, { job: String(i) });
     await step('xreadgroup on A', () =>
       a.xReadGroup('grp', 'ca', [{ key: 'nr:g', id: '>' }], { COUNT: 2 }));
+    await sync('nr:sync', a, b);
     await step('xreadgroup on B', () =>
       b.xReadGroup('grp', 'cb', [{ key: 'nr:g', id: '>' }], { COUNT: 2 }));
     await step('xack on B', () => b.xAck('nr:g', 'grp', ['5-3', '5-99']));
+    await sync('nr:sync', b, a);
     await step('xpending summary', () => a.xPending('nr:g', 'grp'));
     await step('xpending range', async () =>
       (await b.xPendingRange('nr:g', 'grp', '-', '+', 10)).map((p) => ({ ...p, millisecondsSinceLastDelivery: '<time>' })));
     await step('xclaim on A', () => a.xClaim('nr:g', 'grp', 'ca', 0, '5-4'));
     await step('xclaim justid', () => a.xClaimJustId('nr:g', 'grp', 'ca', 0, ['5-1']));
+    await sync('nr:sync', a, b);
     await step('xautoclaim on B', () => b.xAutoClaim('nr:g', 'grp', 'cb', 0, '0-0', { COUNT: 10 }));
     await step('xautoclaim justid', () => b.xAutoClaimJustId('nr:g', 'grp', 'cb', 0, '0-0'));
     await step('xinfo stream', async () => {
@@ -197,6 +221,7 @@ async function nodeRedisPart(r, at, seen) {
     });
     await step('xinfo groups', async () => (await b.xInfoGroups('nr:g'))
       .map((g) => pickObject(g, ['name', 'consumers', 'pending', 'lastDeliveredId'])));
+    await sync('nr:sync', b, a);
     await step('xinfo consumers', async () => (await a.xInfoConsumers('nr:g', 'grp'))
       .map((c) => pickObject(c, ['name', 'pending'])));
     await step('xinfo stream missing key', () => a.xInfoStream('nr:none'));
