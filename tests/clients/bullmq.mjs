@@ -4,10 +4,13 @@
 // are retried — and two Workers, one on node A and one on node B, process them. Checked and
 // recorded: every job completes exactly once, each retried job is attempted exactly twice,
 // no job is left waiting, delayed, active or failed, both workers took part, and the job
-// counts as BullMQ reports them. Usage: node bullmq.mjs A_HOST:PORT [B_HOST:PORT] [JOBS]
+// counts as BullMQ reports them. A QueueEvents on node B (XREAD BLOCK on the queue's events
+// stream, woken by the XADDs the scripts on A and B commit) receives a `completed` event for
+// every job: the count and that every job id was seen are recorded. Usage: node bullmq.mjs A_HOST:PORT [B_HOST:PORT] [JOBS]
 // (prints the jobs/s it measured on stderr; bench/scripting.sh uses that).
-import { Queue, Worker } from 'bullmq';
-import { Record, check, endpoint, run, waitFor } from './common.mjs';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import Redis from 'ioredis';
+import { Record, check, endpoint, parseInfo, run, waitFor } from './common.mjs';
 
 const JOBS = Number(process.argv[4] || 1000);
 const DELAYED = Math.floor(JOBS / 50);   // 2 %: delayed by 300 ms
@@ -20,6 +23,18 @@ async function main() {
   const queue = new Queue(name, { connection: connection(at[0]) });
   await queue.obliterate({ force: true }).catch(() => {});
   const r = new Record();
+
+  // QueueEvents on node B, parked in XREAD BLOCK on the events stream ('$') before any job
+  // exists: wait until B counts it blocked, so no event can precede its first read.
+  const events = new QueueEvents(name, { connection: connection(at[1]) });
+  const eventCompletions = new Map();   // job id -> `completed` events received on B
+  events.on('completed', ({ jobId }) => eventCompletions.set(jobId, (eventCompletions.get(jobId) || 0) + 1));
+  events.on('error', () => {});
+  await events.waitUntilReady();
+  const probe = new Redis({ host: at[1].host, port: at[1].port, maxRetriesPerRequest: 1 });
+  await waitFor(async () => Number(parseInfo(await probe.info('clients')).blocked_clients) >= 1,
+    'QueueEvents to park in XREAD BLOCK on node B');
+  probe.disconnect();
 
   const completions = new Map();   // job id -> successful completions
   const attempts = new Map();      // job id -> attempts seen by processors
@@ -52,6 +67,14 @@ async function main() {
   const seconds = (Date.now() - started) / 1000;
   process.stderr.write(`bullmq: ${JOBS} jobs in ${seconds.toFixed(2)} s = ${(JOBS / seconds).toFixed(0)} jobs/s\n`);
 
+  const allIds = bulk.map((b) => b.opts.jobId);
+  await waitFor(() => allIds.every((id) => eventCompletions.has(id)),
+    `QueueEvents on B to see ${JOBS} completed events`, 30000).catch(() => {});
+  const eventCount = [...eventCompletions.values()].reduce((a, b) => a + b, 0);
+  const unseen = allIds.filter((id) => !eventCompletions.has(id)).length;
+  r.add('queue events on B: completed events', eventCount);
+  r.add('queue events on B: every job id seen', unseen === 0);
+
   const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed', 'active');
   r.add('job counts', counts);
   const twice = [...completions.values()].filter((c) => c !== 1).length;
@@ -70,9 +93,11 @@ async function main() {
     await q.close();
     return out;
   });
+  check(unseen === 0, `${unseen} jobs without a completed event on node B`);
   check(twice === 0, `${twice} jobs completed more than once`);
   check(counts.completed === JOBS, `completed ${counts.completed} of ${JOBS}`);
   await Promise.all(workers.map((w) => w.close()));
+  await events.close();
   await queue.obliterate({ force: true }).catch(() => {});
   await queue.close();
   r.print();

@@ -80,7 +80,7 @@ class StreamsAcrossNodes(ReplicatedTestCase):
         wait_for(lambda: a.info("clients")["blocked_clients"] == 0, what="unregistered")
 
     def test_group_delivers_each_entry_once_across_nodes(self):
-        total = 3000
+        total = 10000
         a, b = self.a.client(), self.b.client()
         a.xgroup_create("s", "g", id="0", mkstream=True)
         wait_for(lambda: len(b.xinfo_groups("s")) == 1, what="group replicated")
