@@ -281,11 +281,15 @@ class LinkFaults(unittest.TestCase):
         --etcd-timeout-ms (counted in INFO acks_before_visible), never held forever."""
         r = self.cut_node.client(socket_timeout=15)
         r.set("k", "0")
-        # Idle for a while: only streams (the watch) get bytes (progress notifications).
-        before = [p.bytes_down for p in self.proxies]
-        time.sleep(1.0)
-        streams = [p for p, b in zip(self.proxies, before) if p.bytes_down > b]
-        quiet = [p for p in self.proxies if p not in streams]
+        # Idle for a while: only streams (the watch) get bytes (progress notifications). One
+        # second at a time (up to 10): answers still in flight may cross every link at first.
+        for _ in range(10):
+            before = [p.bytes_down for p in self.proxies]
+            time.sleep(1.0)
+            streams = [p for p, b in zip(self.proxies, before) if p.bytes_down > b]
+            quiet = [p for p in self.proxies if p not in streams]
+            if streams and quiet:
+                break
         self.assertTrue(streams and quiet, "the watch is on some members' links, not all")
         for p in streams:
             p.freeze()
