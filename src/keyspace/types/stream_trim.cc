@@ -12,8 +12,17 @@ int64_t StreamTrim(TxnView& txn, const std::string& meta_key, StreamMeta* meta,
   std::optional<StreamId> keep_from;
   if (args.strategy == Strategy::kMaxLen) {
     if (meta->length <= static_cast<uint64_t>(args.maxlen)) return 0;
-    const uint64_t remove = meta->length - static_cast<uint64_t>(args.maxlen);
-    if (args.maxlen > 0 && remove <= static_cast<uint64_t>(args.maxlen)) {
+    uint64_t remove = meta->length - static_cast<uint64_t>(args.maxlen);
+    if (args.approx) {
+      // As Redis's `~`, which frees only whole nodes of stream-node-max-entries (100)
+      // entries: remove whole hundreds of the excess, so XADD MAXLEN ~ N trims once per
+      // 100 additions and keeps between N and N + 99 entries (Redis's own numbers for a
+      // stream built by XADD).
+      remove -= remove % kStreamApproxNodeEntries;
+      if (remove == 0) return 0;
+    }
+    const uint64_t keep = meta->length - remove;
+    if (keep > 0 && remove <= keep) {
       // Fewer to remove than to keep (XADD MAXLEN's steady state): walk the oldest ones.
       uint64_t seen = 0;
       StreamScanIds(txn, meta_key, StreamId{}, StreamId::Max(), false, [&](StreamId id) {
@@ -21,11 +30,11 @@ int64_t StreamTrim(TxnView& txn, const std::string& meta_key, StreamMeta* meta,
         keep_from = id;
         return false;
       });
-    } else if (args.maxlen > 0) {
-      int64_t seen = 0;
+    } else if (keep > 0) {
+      uint64_t seen = 0;
       StreamScanIds(txn, meta_key, StreamId{}, meta->last_id, true, [&](StreamId id) {
         keep_from = id;
-        return ++seen < args.maxlen;
+        return ++seen < keep;
       });
     }
   } else {

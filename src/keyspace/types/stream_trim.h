@@ -32,6 +32,10 @@ struct StreamTrimArgs {
   StreamId minid;
 };
 
+/// Entries per radix-tree node in Redis (stream-node-max-entries' default): an approximate
+/// MAXLEN trim removes whole multiples of it, as Redis frees whole nodes.
+inline constexpr uint64_t kStreamApproxNodeEntries = 100;
+
 /// Default LIMIT of an approximate trim (Redis: 100 * stream-node-max-entries, 100).
 inline constexpr int64_t kStreamDefaultTrimLimit = 10000;
 
