@@ -30,6 +30,7 @@
 #include "server/etcd_options.h"
 #include "server/fd_limit.h"
 #include "server/pubsub_lease.h"
+#include "server/stack_thread.h"
 #include "server/tls.h"
 
 namespace petacore::server {
@@ -237,20 +238,18 @@ int RunServer(const config::Config& config) {
       config.standalone() ? "linearizable (standalone)"
                           : client::ReadConsistencyName(config.read_consistency));
 
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < contexts.size(); ++i) {
-    threads.emplace_back([&ctx = *contexts[i]] {
+  // Every io context runs on a thread of its own with a large stack (stack_thread.h); the
+  // main thread waits for them.
+  std::vector<StackThread> threads;
+  threads.reserve(contexts.size());
+  for (size_t i = 0; i < contexts.size(); ++i) {
+    threads.emplace_back(kIoThreadStackBytes, [&ctx = *contexts[i]] {
       auto guard = asio::make_work_guard(ctx);
       InstallBusyScriptPump(ctx);
       ctx.run();
     });
   }
-  {
-    auto guard = asio::make_work_guard(*contexts[0]);
-    InstallBusyScriptPump(*contexts[0]);
-    contexts[0]->run();
-  }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t.Join();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once
   // Connections still suspended hold Jobs pointing at them; leave them to process exit.
