@@ -26,9 +26,6 @@
 namespace petacore::commands {
 namespace {
 
-constexpr std::string_view kErrLibraryNames =
-    "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
-    "least one character long";
 
 // A library to store: its name, code, and the function names it registers, compiled in
 // this thread; released unless Keep() installs it in the thread's cache.
