@@ -26,7 +26,6 @@
 namespace petacore::commands {
 namespace {
 
-
 // A library to store: its name, code, and the function names it registers, compiled in
 // this thread; released unless Keep() installs it in the thread's cache.
 struct NewLibrary {
