@@ -11,9 +11,9 @@ namespace {
 // The two top bits of a length's first byte.
 constexpr uint8_t kLen6Bit = 0;
 constexpr uint8_t kLen14Bit = 1;
-constexpr uint8_t kLen32Or64 = 2;
+// 2: a 32- or 64-bit length follows; its first byte is then one of these (the top bits of
+// 0x80 / 0x81 are 2):
 constexpr uint8_t kEncoded = 3;
-// Second byte form of kLen32Or64.
 constexpr uint8_t kLen32 = 0x80;
 constexpr uint8_t kLen64 = 0x81;
 // Special encodings (low six bits when the top bits are kEncoded).
