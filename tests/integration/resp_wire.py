@@ -137,3 +137,12 @@ class WireConn:
             if v.endswith(b"\r\n" + token + b"\r\n") and len(v) < 64 + len(token):
                 return out
             out.append(v)
+
+
+class RawConn(WireConn):
+    """A WireConn whose call() returns only the reply's raw RESP bytes (type bytes included):
+    what the differential tests compare byte for byte."""
+
+    def call(self, *args):
+        self.send(*args)
+        return self.read_value()

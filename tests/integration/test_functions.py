@@ -12,15 +12,7 @@ import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
-from resp_wire import WireConn
-
-
-class RawConn(WireConn):
-    """One connection returning each reply's raw RESP bytes."""
-
-    def call(self, *args):
-        self.send(*args)
-        return self.read_value()
+from resp_wire import RawConn
 
 
 def crc64(data):

@@ -15,16 +15,7 @@ import redis
 
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import Etcd, proxied_node, wait_for
-from resp_wire import WireConn
-
-
-class RawConn(WireConn):
-    """One connection that sends commands and returns each reply's raw RESP bytes
-    (resp_wire's reader)."""
-
-    def call(self, *args):
-        self.send(*args)
-        return self.read_value()
+from resp_wire import RawConn
 
 
 # Scripts run on both servers with EVAL ... 0 (no keys, no arguments); replies must be the

@@ -9,15 +9,7 @@ import sys
 import unittest
 
 from differential import AgainstRedisTestCase
-from resp_wire import WireConn
-
-
-class RawConn(WireConn):
-    """One connection returning each reply's raw RESP bytes."""
-
-    def call(self, *args):
-        self.send(*args)
-        return self.read_value()
+from resp_wire import RawConn
 
 
 CMSGPACK = [

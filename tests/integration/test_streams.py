@@ -15,15 +15,7 @@ import time
 import unittest
 
 from differential import AgainstRedisTestCase
-from resp_wire import WireConn
-
-
-class RawConn(WireConn):
-    """One connection that returns each reply's raw RESP bytes."""
-
-    def call(self, *args):
-        self.send(*args)
-        return self.read_value()
+from resp_wire import RawConn, WireConn
 
 
 ID_RE = re.compile(rb"^\$\d+\r\n(\d+)-(\d+)\r\n$")
