@@ -232,3 +232,50 @@ def human_bytes(n):
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds of the given processes so far (/proc/<pid>/stat fields 14
+    and 15)."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def percentile(sorted_values, p):
+    """The nearest-rank p-th percentile (0-100) of an ascending list."""
+    i = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values))) - 1))
+    return sorted_values[i]
+
+
+def redis_benchmark(port, clients, n, *cmd, options=(), timeout=1800):
+    """requests/s of `redis-benchmark -p port -c clients -n n [options] --csv CMD...` (the
+    first rate of its CSV output), or None."""
+    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n),
+            *options, "--csv", *cmd]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout).stdout
+    for line in out.strip().splitlines()[1:]:
+        parts = [p.strip('"') for p in line.split(",")]
+        try:
+            return float(parts[1])
+        except (IndexError, ValueError):
+            continue
+    return None
+
+
+def benchmark_cell(port, pids, clients, n, *cmd, options=()):
+    """(requests/s, CPU µs per request of `pids`) of one redis_benchmark run."""
+    cpu0 = cpu_seconds(pids)
+    rate = redis_benchmark(port, clients, n, *cmd, options=options)
+    return rate, (cpu_seconds(pids) - cpu0) / n * 1e6
+
+
+def fmt(x, spec=",.0f"):
+    """`x` formatted with `spec`, "" for None (a cell that was not measured)."""
+    return "" if x is None else format(x, spec)

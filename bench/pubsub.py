@@ -33,25 +33,14 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
+from benchlib import cpu_seconds, fmt, percentile, redis_benchmark  # noqa: E402
 
 PAYLOAD = "p" * 16
 CHANNEL = "bench:ch"
-TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids):
-    """User + system CPU seconds of the given processes so far (from /proc/<pid>/stat)."""
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-    return total / TICK
 
 
-def percentile(sorted_values, p):
-    i = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values))) - 1))
-    return sorted_values[i]
 
 
 def command(*args):
@@ -141,17 +130,6 @@ class Drainers:
             s.close()
 
 
-def redis_benchmark(port, clients, n, *cmd):
-    """redis-benchmark's requests/s for one command (-c clients -n n), or None."""
-    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "--csv"]
-    out = subprocess.run(args + list(cmd), capture_output=True, text=True, timeout=900).stdout
-    for line in out.strip().splitlines()[1:]:
-        parts = [p.strip('"') for p in line.split(",")]
-        try:
-            return float(parts[1])
-        except (IndexError, ValueError):
-            continue
-    return None
 
 
 def publish_cell(target, publishers, subscribers, n):
@@ -234,8 +212,6 @@ def set_cell(target, events, n):
     return rate, (cpu1 - cpu0) / n * 1e6, complete
 
 
-def fmt(x, spec=",.0f"):
-    return "" if x is None else format(x, spec)
 
 
 def main():

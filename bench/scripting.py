@@ -25,9 +25,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
+from benchlib import benchmark_cell, cpu_seconds, fmt  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TICK = os.sysconf("SC_CLK_TCK")
 SCRIPTS = {
     "read-only": "return redis.call('GET', KEYS[1])",
     "read-modify-write": "local v = tonumber(redis.call('GET', KEYS[1]) or '0') "
@@ -35,13 +35,6 @@ SCRIPTS = {
 }
 
 
-def cpu_seconds(pids):
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
 
 
 def cli(port, *args):
@@ -51,19 +44,8 @@ def cli(port, *args):
 
 def evalsha_cell(port, pids, sha, clients, n):
     """(ops/s, CPU us/op) of redis-benchmark EVALSHA sha 1 key:__rand_int__."""
-    cpu0 = cpu_seconds(pids)
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n),
-                          "-r", "100000", "--csv", "EVALSHA", sha, "1", "key:__rand_int__"],
-                         capture_output=True, text=True, timeout=1800).stdout
-    cpu1 = cpu_seconds(pids)
-    rate = None
-    for line in out.strip().splitlines()[1:]:
-        parts = [p.strip('"') for p in line.split(",")]
-        try:
-            rate = float(parts[1])
-        except (IndexError, ValueError):
-            continue
-    return rate, (cpu1 - cpu0) / n * 1e6
+    return benchmark_cell(port, pids, clients, n, "EVALSHA", sha, "1", "key:__rand_int__",
+                          options=("-r", "100000"))
 
 
 def bullmq_cell(endpoints, pids, jobs):
@@ -80,8 +62,6 @@ def bullmq_cell(endpoints, pids, jobs):
     return float(m.group(1)), (cpu1 - cpu0) / jobs * 1e6
 
 
-def fmt(x, spec=",.0f"):
-    return "" if x is None else format(x, spec)
 
 
 def main():

@@ -25,30 +25,18 @@ Usage: bench/streams.py [--rounds 3] [--requests 20000] [--readgroup 2000]
 """
 import argparse
 import os
-import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids):
-    """User + system CPU seconds of the given processes so far (/proc/<pid>/stat)."""
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+from benchlib import benchmark_cell, cpu_seconds, fmt, percentile  # noqa: E402
 
 
-def percentile(sorted_values, p):
-    i = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values))) - 1))
-    return sorted_values[i]
+
+
+
 
 
 def client(port):
@@ -56,20 +44,6 @@ def client(port):
     return redis.Redis(host="127.0.0.1", port=port, socket_timeout=60)
 
 
-def benchmark_cell(port, pids, n, *cmd):
-    """(ops/s, CPU us/op) of redis-benchmark -c 50 -n n CMD."""
-    cpu0 = cpu_seconds(pids)
-    out = subprocess.run(["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(n),
-                          "--csv", *cmd], capture_output=True, text=True, timeout=1800).stdout
-    cpu1 = cpu_seconds(pids)
-    rate = None
-    for line in out.strip().splitlines()[1:]:
-        parts = [p.strip('"') for p in line.split(",")]
-        try:
-            rate = float(parts[1])
-        except (IndexError, ValueError):
-            continue
-    return rate, (cpu1 - cpu0) / n * 1e6
 
 
 def readgroup_cell(port, pids, entries, rnd):
@@ -140,8 +114,6 @@ def latency_cell(write_port, read_port, samples, rnd):
     return percentile(lat, 50), percentile(lat, 99)
 
 
-def fmt(x, spec=",.0f"):
-    return "" if x is None else format(x, spec)
 
 
 def main():
@@ -185,7 +157,7 @@ def main():
                 n = args.requests if label != "XRANGE 100 entries" else args.requests // 2
                 for name, (ports, pids) in targets.items():
                     cells.setdefault((label, name), []).append(
-                        benchmark_cell(ports[0], pids, n, *cmd))
+                        benchmark_cell(ports[0], pids, 50, n, *cmd))
             for name, (ports, pids) in targets.items():
                 cells.setdefault(("XREADGROUP + XACK", name), []).append(
                     readgroup_cell(ports[0], pids, args.readgroup, rnd))
