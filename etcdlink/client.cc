@@ -45,9 +45,8 @@ std::string ResolveIpv4(const std::string& host) {
 
 }  // namespace
 
-std::string BuildTarget(const std::vector<std::string>& endpoints) {
-  std::string target = "ipv4:";
-  bool first = true;
+std::vector<std::string> ResolveEndpoints(const std::vector<std::string>& endpoints) {
+  std::vector<std::string> out;
   for (std::string endpoint : endpoints) {
     // Accept etcdctl-style URLs too; "https://" only matters to MakeChannelCredentials.
     if (endpoint.rfind("http://", 0) == 0) endpoint.erase(0, 7);
@@ -55,11 +54,18 @@ std::string BuildTarget(const std::vector<std::string>& endpoints) {
     const auto colon = endpoint.rfind(':');
     std::string host = colon == std::string::npos ? endpoint : endpoint.substr(0, colon);
     std::string port = colon == std::string::npos ? "2379" : endpoint.substr(colon + 1);
-    if (!first) target += ',';
-    first = false;
-    target += ResolveIpv4(host) + ":" + port;
+    out.push_back(ResolveIpv4(host) + ":" + port);
   }
-  if (first) target += "127.0.0.1:2379";  // etcd's default client URL
+  if (out.empty()) out.push_back("127.0.0.1:2379");  // etcd's default client URL
+  return out;
+}
+
+std::string BuildTarget(const std::vector<std::string>& endpoints) {
+  std::string target = "ipv4:";
+  for (const std::string& address : ResolveEndpoints(endpoints)) {
+    if (target.size() > 5) target += ',';
+    target += address;
+  }
   return target;
 }
 
@@ -69,6 +75,7 @@ struct AsyncTxnCall {
   etcdserverpb::TxnResponse response;
   grpc::Status status;
   std::unique_ptr<grpc::ClientAsyncResponseReader<etcdserverpb::TxnResponse>> reader;
+  Member* member = nullptr;  // the current attempt's member (its calls register ctx)
   std::function<void(absl::StatusOr<TxnResponse>)> done;
   // Retry of a Txn etcd refused before Raft (retry_policy.h): the alarm's tag is the call.
   std::chrono::steady_clock::time_point retry_until;
@@ -95,13 +102,13 @@ grpc::Status CallWithRetry(const Client::Impl& impl, bool require_leader,
   const auto until = std::chrono::steady_clock::now() + budget;
   std::chrono::system_clock::time_point deadline{};
   for (int attempt = 1;; ++attempt) {
-    grpc::Status status = impl.Unary(require_leader, [&](grpc::ClientContext* ctx) {
+    grpc::Status status = impl.Unary(require_leader, [&](grpc::ClientContext* ctx, Member& member) {
       // One deadline for all attempts: a caller waits at most call_timeout in all.
       if (attempt == 1 && deadline == std::chrono::system_clock::time_point{}) {
         deadline = ctx->deadline();
       }
       ctx->set_deadline(deadline);
-      return call(ctx);
+      return call(ctx, member);
     });
     if (status.ok() || !retry(ToAbsl(status))) return status;
     auto pause = RetryBackoff(attempt);
@@ -125,8 +132,8 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   // process): without them a watch stream on it waits forever, and the node stops applying
   // writes. etcd's ping policy (facts §4.7): at least 5 s apart and only during a call, or
   // GOAWAY too_many_pings; so every ClientOptions::keepalive (10 s by default), only while a
-  // call or stream is open, and not capped by data (an idle watch stream sends none). An unanswered ping closes the connection
-  // after 5 s; the watch then reconnects to another member.
+  // call or stream is open, and not capped by data (an idle watch stream sends none). An unanswered
+  // ping closes the connection after 5 s; the watch then reconnects to another member.
   if (options.keepalive.count() > 0) {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(options.keepalive.count()));
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
@@ -135,20 +142,25 @@ Client::Impl::Impl(ClientOptions opts) : options(std::move(opts)) {
   }
   auto credentials = internal::MakeChannelCredentials(options, &args);
   channel = grpc::CreateCustomChannel(internal::BuildTarget(options.endpoints), credentials, args);
+  members = std::make_unique<internal::Members>(internal::ResolveEndpoints(options.endpoints), args,
+                                                credentials, options.probe_interval,
+                                                options.member_timeout);
   if (!options.user.empty()) {
     auth = std::make_unique<internal::AuthToken>(options.user, options.password,
                                                  options.call_timeout, channel);
   }
-  kv = etcdserverpb::KV::NewStub(channel);
-  watch = etcdserverpb::Watch::NewStub(channel);
-  lease = etcdserverpb::Lease::NewStub(channel);
-  maintenance = etcdserverpb::Maintenance::NewStub(channel);
 
   cq_thread = std::thread([this] {
     void* tag = nullptr;
     bool ok = false;
     while (cq.Next(&tag, &ok)) {
       auto* call = static_cast<internal::AsyncTxnCall*>(tag);
+      if (call->member != nullptr) {  // an attempt finished (not a back-off alarm)
+        if (call->member->Done(call->ctx.get())) {
+          call->status = members->SilencedError(*call->member);
+        }
+        call->member = nullptr;
+      }
       if (RetryAsyncTxn(call)) continue;
       {
         std::lock_guard<std::mutex> lock(mu);
@@ -234,7 +246,9 @@ bool Client::Impl::SendTxnAttempt(internal::AsyncTxnCall* call) {
   }
   call->ctx = std::move(ctx);
   call->response.Clear();
-  call->reader = kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
+  call->member = &members->Pick();
+  call->member->Begin(call->ctx.get());
+  call->reader = call->member->kv->PrepareAsyncTxn(call->ctx.get(), call->request, &cq);
   call->reader->StartCall();
   call->reader->Finish(&call->response, &call->status, call);
   inflight.insert(call);
@@ -255,6 +269,10 @@ const ClientOptions& Client::options() const { return impl_->options; }
 
 int64_t Client::auth_refreshes() const { return impl_->auth ? impl_->auth->refreshes() : 0; }
 
+int64_t Client::member_silences() const { return impl_->members->silences(); }
+
+std::string Client::DescribeMembers() const { return impl_->members->Describe(); }
+
 absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::string& range_end,
                                             int64_t limit, int64_t revision, bool serializable) {
   etcdserverpb::RangeRequest request;
@@ -268,7 +286,9 @@ absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::s
   // changes nothing: sent again on UNAVAILABLE (another member answers the next attempt).
   auto status = internal::ToAbsl(internal::CallWithRetry(
       *impl_, /*require_leader=*/!serializable, impl_->options.call_timeout,
-      [&](grpc::ClientContext* ctx) { return impl_->kv->Range(ctx, request, &response); },
+      [&](grpc::ClientContext* ctx, internal::Member& m) {
+        return m.kv->Range(ctx, request, &response);
+      },
       RetryableRead));
   if (!status.ok()) return status;
   return internal::FromProto(response);
@@ -304,7 +324,9 @@ absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& v
   etcdserverpb::PutResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
       *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
-      [&](grpc::ClientContext* ctx) { return impl_->kv->Put(ctx, request, &response); },
+      [&](grpc::ClientContext* ctx, internal::Member& m) {
+        return m.kv->Put(ctx, request, &response);
+      },
       NotApplied));
   if (!status.ok()) return status;
   return response.header().revision();
@@ -317,7 +339,9 @@ absl::StatusOr<int64_t> Client::Delete(const std::string& key, const std::string
   etcdserverpb::DeleteRangeResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
       *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
-      [&](grpc::ClientContext* ctx) { return impl_->kv->DeleteRange(ctx, request, &response); },
+      [&](grpc::ClientContext* ctx, internal::Member& m) {
+        return m.kv->DeleteRange(ctx, request, &response);
+      },
       NotApplied));
   if (!status.ok()) return status;
   return response.deleted();
@@ -329,7 +353,10 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& request) {
   etcdserverpb::TxnResponse response;
   auto status = internal::ToAbsl(internal::CallWithRetry(
       *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
-      [&](grpc::ClientContext* ctx) { return impl_->kv->Txn(ctx, proto, &response); }, NotApplied));
+      [&](grpc::ClientContext* ctx, internal::Member& m) {
+        return m.kv->Txn(ctx, proto, &response);
+      },
+      NotApplied));
   if (!status.ok()) return status;
   return internal::FromProto(response);
 }
@@ -352,8 +379,10 @@ absl::StatusOr<int64_t> Client::Compact(int64_t revision, bool physical) {
   request.set_revision(revision);
   request.set_physical(physical);
   etcdserverpb::CompactionResponse response;
-  auto status = internal::ToAbsl(impl_->Unary(
-      true, [&](grpc::ClientContext* ctx) { return impl_->kv->Compact(ctx, request, &response); }));
+  auto status =
+      internal::ToAbsl(impl_->Unary(true, [&](grpc::ClientContext* ctx, internal::Member& m) {
+        return m.kv->Compact(ctx, request, &response);
+      }));
   if (!status.ok()) return status;
   return response.header().revision();
 }

@@ -31,6 +31,13 @@ struct ClientOptions {
   /// reconnect elsewhere. etcd answers pings closer than 5 s apart with GOAWAY too_many_pings
   /// (facts §4.7): use 0 or at least 10 s.
   std::chrono::milliseconds keepalive{10000};
+  /// A member that answers no health probe (Maintenance.Status) for this long is silent: new
+  /// requests go to the other members, and requests in flight on it end with an error saying
+  /// they may or may not have been applied (members.h). 0 = no probes (gRPC keepalive is then
+  /// the only detector of a frozen member).
+  std::chrono::milliseconds member_timeout{1000};
+  /// How often each member is probed (at most one probe in flight per member).
+  std::chrono::milliseconds probe_interval{250};
   /// TLS towards etcd (see security.h); off = plaintext.
   ClientTls tls{};  // (`{}`s: positional ClientOptions{endpoints, timeout} stays warning-free)
   /// etcd v3 auth: when `user` is non-empty every call and watch stream carries a token from
@@ -40,9 +47,11 @@ struct ClientOptions {
   std::string password{};
 };
 
-/// A thread-safe etcd v3 client. All endpoints share one gRPC channel with the round_robin
-/// policy (as etcd 3.4 clientv3 balances every request across members), so a dead member is
-/// skipped. Calls are wait-for-ready with a deadline: they never hang past call_timeout.
+/// A thread-safe etcd v3 client. Each member has its own gRPC channel; every request goes to
+/// the next member in round-robin order (as etcd 3.4 clientv3 balances requests) among those
+/// that answer health probes, so a dead or frozen member is skipped within
+/// ClientOptions::member_timeout. Calls are wait-for-ready with a deadline: they never hang
+/// past call_timeout.
 ///
 /// Errors are absl::Status carrying the gRPC code (same numbering) and etcd's message, e.g.
 /// OUT_OF_RANGE "etcdserver: mvcc: required revision has been compacted".
@@ -106,6 +115,10 @@ class Client {
 
   /// How many times a refused auth token was dropped and fetched anew (0 without a user).
   int64_t auth_refreshes() const;
+  /// How many times a member went silent (ClientOptions::member_timeout) so far.
+  int64_t member_silences() const;
+  /// Each member and whether it answers: "127.0.0.1:2379=up,127.0.0.1:2381=silent".
+  std::string DescribeMembers() const;
 
   /// Opaque access for etcdlink's own Watcher.
   struct Impl;

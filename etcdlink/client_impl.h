@@ -1,6 +1,7 @@
 // etcdlink/client_impl.h — INTERNAL: the state behind Client, shared with Watcher.
 //
-// Holds the single gRPC channel (all endpoints, round_robin) and the stubs. Including this
+// Holds one channel per member (members.h: new calls go to members that answer) and one
+// round_robin channel over all of them for authentication. Including this
 // pulls in gRPC and the generated code, so only etcdlink's .cc files may include it.
 #pragma once
 
@@ -15,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "etcdlink/client.h"
+#include "etcdlink/members.h"
 #include "etcdlink/proto/rpc.grpc.pb.h"
 #include "etcdlink/security_impl.h"
 
@@ -27,8 +29,12 @@ struct AsyncTxnCall;
 /// grpc::Status -> absl::Status; the numeric codes are identical by design of both libraries.
 absl::Status ToAbsl(const grpc::Status& status);
 
-/// "ipv4:a:p1,b:p2" for gRPC's static ipv4 resolver. Host names are resolved once, here
-/// (as clientv3 and etcd-cpp-apiv3 do); "localhost" is 127.0.0.1 so no IPv6 surprise.
+/// The endpoints as "ip:port" (IPv4). Host names are resolved once, here (as clientv3 and
+/// etcd-cpp-apiv3 do); "localhost" is 127.0.0.1 so no IPv6 surprise; "http://" and
+/// "https://" prefixes are dropped; no endpoint means 127.0.0.1:2379 (etcd's default).
+std::vector<std::string> ResolveEndpoints(const std::vector<std::string>& endpoints);
+
+/// "ipv4:a:p1,b:p2" for gRPC's static ipv4 resolver, from ResolveEndpoints.
 std::string BuildTarget(const std::vector<std::string>& endpoints);
 
 /// Metadata that makes an etcd member refuse (UNAVAILABLE "etcdserver: no leader") instead of
@@ -46,9 +52,11 @@ struct Client::Impl {
   /// failing fast on a reconnecting channel), optional hasleader.
   void PrepareUnary(grpc::ClientContext* ctx, bool require_leader) const;
 
-  /// One unary call: `call(ctx)` runs on a context from PrepareUnary plus the auth token;
-  /// when etcd refuses the token it re-authenticates and runs `call` once more on a new
-  /// context (safe for writes: such a request was rejected before being applied).
+  /// One unary call: `call(ctx, member)` runs on a context from PrepareUnary plus the auth
+  /// token, towards a member Members::Pick chose; a call cancelled because its member went
+  /// silent returns Members::SilencedError. When etcd refuses the token it re-authenticates
+  /// and runs `call` once more on a new context (safe for writes: such a request was
+  /// rejected before being applied).
   template <typename Call>
   grpc::Status Unary(bool require_leader, Call&& call) const {
     for (int attempt = 0;; ++attempt) {
@@ -59,7 +67,10 @@ struct Client::Impl {
         grpc::Status status = auth->AddTo(&ctx, &token);
         if (!status.ok()) return status;
       }
-      grpc::Status status = call(&ctx);
+      internal::Member& member = members->Pick();
+      member.Begin(&ctx);
+      grpc::Status status = call(&ctx, member);
+      if (member.Done(&ctx)) status = members->SilencedError(member);
       if (!auth || attempt > 0 || !internal::IsTokenError(status)) return status;
       auth->Invalidate(token);
     }
@@ -78,11 +89,8 @@ struct Client::Impl {
   bool RetryAsyncTxn(internal::AsyncTxnCall* call);
 
   ClientOptions options;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<etcdserverpb::KV::Stub> kv;
-  std::unique_ptr<etcdserverpb::Watch::Stub> watch;
-  std::unique_ptr<etcdserverpb::Lease::Stub> lease;
-  std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
+  std::shared_ptr<grpc::Channel> channel;  // round_robin over every member: authentication
+  std::unique_ptr<internal::Members> members;
   std::unique_ptr<internal::AuthToken> auth;  // null when options.user is empty
 
   // TxnAsync machinery: one completion queue drained by one thread owned by the client.

@@ -103,7 +103,11 @@ StreamEnd Watcher::Impl::RunStream() {
     if (stopping.load()) return StreamEnd::kStopped;
     active = ctx;
   }
-  auto stream = client->watch->Watch(ctx.get());
+  // A member that answers (members.h); its silence cancels this stream, which then resumes
+  // on another member.
+  internal::Member& member = client->members->Pick();
+  member.Begin(ctx.get());
+  auto stream = member.watch->Watch(ctx.get());
 
   etcdserverpb::WatchRequest request;
   auto* create = request.mutable_create_request();
@@ -125,7 +129,8 @@ StreamEnd Watcher::Impl::RunStream() {
   }
   // A watch cancelled by etcd leaves the stream open; cancel it so Finish does not wait.
   if (ended_by_us) ctx->TryCancel();
-  const grpc::Status status = stream->Finish();
+  grpc::Status status = stream->Finish();
+  if (member.Done(ctx.get())) status = client->members->SilencedError(member);
   {
     std::lock_guard<std::mutex> lock(mu);
     active.reset();

@@ -49,6 +49,8 @@ struct Config {
   std::chrono::milliseconds etcd_timeout{5000};  ///< deadline of each etcd call (writes)
   /// gRPC keepalive pings towards etcd (etcdlink::ClientOptions::keepalive); 0 = none.
   std::chrono::milliseconds etcd_keepalive{10000};
+  /// etcd members silent for this long get no new requests (etcdlink ClientOptions); 0 = off
+  std::chrono::milliseconds etcd_member_timeout{1000};
   Live<int> max_commit_retries = 100;              ///< conflict retries before an error reply
   // Group commit: limits of one etcd Txn as the etcd cluster enforces them (its own flags).
   size_t etcd_max_txn_ops = 128;             ///< etcd --max-txn-ops

@@ -409,6 +409,17 @@ std::vector<ConfigOption> BuildTable() {
       },
       [](const Config& c) { return std::to_string(c.etcd_keepalive.count()); }));
   t.push_back(Custom(
+      "etcd-member-timeout-ms", kImm,
+      "an etcd member that answers no health probe for this long gets no new requests, and "
+      "requests in flight on it end as 'may or may not have been applied' (0 = no probes)",
+      [](Config* c, std::string_view text) -> std::string {
+        int64_t v;
+        if (auto error = ParseInRange(text, 0, kIntMax, &v); !error.empty()) return error;
+        c->etcd_member_timeout = std::chrono::milliseconds(v);
+        return "";
+      },
+      [](const Config& c) { return std::to_string(c.etcd_member_timeout.count()); }));
+  t.push_back(Custom(
       "txn-isolation", kImm, "MULTI/EXEC isolation: serializable | snapshot | read-committed",
       [](Config* c, std::string_view text) -> std::string {
         std::string v = Lower(text);

@@ -1,5 +1,7 @@
 #include "replication/etcd_errors.h"
 
+#include "etcdlink/retry_policy.h"
+
 namespace petacore::replication {
 
 std::string CommitErrorReply(const absl::Status& status) {
@@ -25,6 +27,15 @@ std::string CommitErrorReply(const absl::Status& status) {
                    "work)";
   }
   if (message.empty()) error += absl::StatusCodeToString(status.code());
+  // Anything etcd did not refuse before Raft (a timeout, a lost connection, a silent member)
+  // leaves the write in doubt: say so, distinct from a write that surely failed.
+  const bool refused = etcdlink::NotApplied(status) ||
+                       status.code() == absl::StatusCode::kInvalidArgument ||
+                       status.code() == absl::StatusCode::kPermissionDenied ||
+                       status.code() == absl::StatusCode::kFailedPrecondition;
+  if (!refused && message.find("may or may not have been applied") == std::string::npos) {
+    error += " (the write may or may not have been applied)";
+  }
   return error;
 }
 

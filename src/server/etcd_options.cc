@@ -9,6 +9,7 @@ absl::StatusOr<etcdlink::ClientOptions> EtcdClientOptions(const config::Config& 
   options.endpoints = config.etcd_endpoints;
   options.call_timeout = config.etcd_timeout;
   options.keepalive = config.etcd_keepalive;
+  options.member_timeout = config.etcd_member_timeout;
   auto tls = etcdlink::LoadClientTls(config.etcd_cacert, config.etcd_cert, config.etcd_key);
   if (!tls.ok()) return tls.status();
   options.tls = std::move(*tls);

@@ -176,7 +176,9 @@ int RunServer(const config::Config& config) {
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
              line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers()) +
              line("read_barrier_waiting", b->waiting()) +
-             line("etcd_auth_refreshes", cl->auth_refreshes());
+             line("etcd_auth_refreshes", cl->auth_refreshes()) +
+             line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +
+             cl->DescribeMembers() + "\r\n";
     };
   }
 

@@ -158,8 +158,9 @@ class RealRedis:
 
 def proxied_node(etcd, extra_args=()):
     """A Node reaching `etcd` only through a tcpproxy.TcpProxy, for tests that freeze its
-    link (requests still reach etcd; answers and the watch are held). gRPC keepalives are
-    off (a frozen link is then a slow member, not a dead one), etcd calls wait up to 60 s,
+    link (requests still reach etcd; answers and the watch are held). gRPC keepalives and
+    member health probes are off (a frozen link is then a slow member, not a dead one), etcd
+    calls wait up to 60 s,
     and nothing of the node's own writes in the background (no active expiry campaign, a
     long pub/sub lease), so what the test counts is what the test did. Returns
     (node, proxy); the caller closes both."""
@@ -167,7 +168,7 @@ def proxied_node(etcd, extra_args=()):
     proxy = tcpproxy.TcpProxy([etcd.endpoint])
     link = type("Link", (), {"endpoint": proxy.endpoint})
     args = ["--etcd-timeout-ms", "60000", "--etcd-keepalive-ms", "0",
-            "--pubsub-lease-ttl", "900"]
+            "--etcd-member-timeout-ms", "0", "--pubsub-lease-ttl", "900"]
     if not any(a == "--active-expiry" or a == "--expiry-lease-ttl" for a in extra_args):
         args += ["--active-expiry", "no"]
     try:

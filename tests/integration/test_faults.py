@@ -24,9 +24,10 @@ from resp_wire import WireConn
 # Short etcd deadline so that faults resolve quickly; the ack bound uses it too.
 NODE_ARGS = ["--etcd-timeout-ms", "2000"]
 # A stalled-watch test finds the watch's links by who gets bytes while idle: no gRPC keepalive
-# pings, no active-expiry campaign (a leader refreshes its lease every second), and the pub/sub
-# lease's keep-alives (every TTL/3) kept out of the test's minutes.
-STALL_ARGS = ["--etcd-keepalive-ms", "0", "--active-expiry", "no", "--pubsub-lease-ttl", "900"]
+# pings, no member health probes, no active-expiry campaign (a leader refreshes its lease every
+# second), and the pub/sub lease's keep-alives (every TTL/3) kept out of the test's minutes.
+STALL_ARGS = ["--etcd-keepalive-ms", "0", "--etcd-member-timeout-ms", "0", "--active-expiry", "no",
+              "--pubsub-lease-ttl", "900"]
 
 
 def report(name, load, faults, anomalies, **extra):

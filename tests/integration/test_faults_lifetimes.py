@@ -53,7 +53,8 @@ class StalledWatch(unittest.TestCase):
         # Nor an active-expiry leader's lease refreshes (every second) or the pub/sub lease's
         # keep-alives (every TTL/3): only the watch gets bytes at rest.
         self.node = harness.Node(link, extra_args=NODE_ARGS + [
-            "--etcd-keepalive-ms", "0", "--active-expiry", "no", "--pubsub-lease-ttl", "900"])
+            "--etcd-keepalive-ms", "0", "--etcd-member-timeout-ms", "0", "--active-expiry", "no",
+            "--pubsub-lease-ttl", "900"])
         self.addCleanup(self.node.close)
 
     def freeze_watch(self):
