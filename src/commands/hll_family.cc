@@ -4,11 +4,9 @@
 // HLL is a plain string: PFADD then GET returns Redis's bytes, and a string copied from Redis
 // counts the same here.
 //
-// One difference (docs/encoding.md, "HyperLogLog"): Redis's PFCOUNT of one key writes the
-// cardinality it computed back into the header (the cache). Here PFCOUNT is a read (the read
-// path, any node, no etcd commit), so the cache is not stored: it is valid after a PFMERGE or
-// PFADD only when Redis's would be, and GET after a PFCOUNT differs from Redis's in header bytes
-// 8..15 (Redis: the valid cached count; here: the previous, invalidated, value).
+// PFCOUNT of one key stores the count it computed in the header, as Redis (GET afterwards
+// returns Redis's bytes): such a call runs on the write path (a Job whose commit carries the
+// cache; nothing is committed when the cache was valid). PFCOUNT of several keys is a read.
 #include <random>
 #include <string>
 
@@ -58,7 +56,12 @@ void PfAdd(CommandContext& ctx) {
   size_t max_bytes = SparseMaxBytes(ctx);
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     int r = hll::Add(value, ctx.args[j], max_bytes);
-    if (r < 0) return ctx.out.Error(kErrInvalidHll);
+    if (r < 0) {
+      // Redis edits the value in place: the registers set before the corrupt part was met
+      // stay (with no event), and so they do here.
+      if (updated) types::WriteString(ctx.txn, key, value, /*keep_ttl=*/true);
+      return ctx.out.Error(kErrInvalidHll);
+    }
     updated += r;
   }
   if (updated) {
@@ -83,16 +86,27 @@ void PfCount(CommandContext& ctx) {
     }
     return ctx.out.Integer(static_cast<int64_t>(hll::CountRegisters(max)));
   }
+  std::string key = ctx.Key(ctx.args[1]);
   std::string_view value;
   bool found;
-  if (!ReadHll(ctx, ctx.Key(ctx.args[1]), &value, &found)) return;
+  if (!ReadHll(ctx, key, &value, &found)) return;
   if (!found) return ctx.out.Integer(0);
   if (auto cached = hll::CachedCardinality(value)) {
     return ctx.out.Integer(static_cast<int64_t>(*cached));
   }
   auto card = hll::Count(value);
   if (!card) return ctx.out.Error(kErrInvalidHll);
+  // As Redis, the count is cached in the header (no keyspace event). This runs on the write
+  // path (kInternalWrite): the cache rides a commit that compares the key's revision.
+  std::string cached(value);
+  hll::SetCachedCardinality(cached, *card);
+  types::WriteString(ctx.txn, key, cached, /*keep_ttl=*/true);
   ctx.out.Integer(static_cast<int64_t>(*card));
+}
+
+// CommandSpec::read_only_call of PFCOUNT: several keys only read (the union is not stored).
+bool PfCountReadOnlyCall(std::span<const std::string_view> args, keyspace::TxnView&) {
+  return args.size() > 2;
 }
 
 // PFMERGE destkey [sourcekey ...]: the destination is a source too, as Redis.
@@ -182,14 +196,17 @@ void RegisterHllFamily(CommandTable& t) {
          .handler = WithKeyEvents<PfAdd>})
       .Add({.name = "pfcount",
             .arity = -2,
-            .flags = kReadOnly,
+            // kMayReplicate as Redis 7.0 (CLIENT PAUSE WRITE holds it, read-only scripts
+            // refuse it); kInternalWrite: one key runs as a Job that may store the cache.
+            .flags = kReadOnly | kMayReplicate | kInternalWrite,
             .acl = acl::kRead | acl::kHyperLogLog | acl::kSlow,
             .key_specs = {{.flags = kKeyRW | kKeyAccess,
                            .begin = Index(1),
                            .find = Range(-1, 1, 0),
                            .notes = "RW because it may change the internal representation of the "
                                     "key, and propagate to replicas"}},
-            .handler = PfCount})
+            .handler = PfCount,
+            .read_only_call = PfCountReadOnlyCall})
       .Add({.name = "pfmerge",
             .arity = -2,
             .flags = kWrite | kDenyOom,
