@@ -343,6 +343,23 @@ class HllReplicated(ReplicatedTestCase):
             a.close()
             b.close()
 
+    def test_linearizable_pfcount_on_b(self):
+        """With LINEARIZABLE reads, PFCOUNT on B right after a PFADD + PFCOUNT on A answers A's
+        count, whether B's call stores the cache (a commit) or finds it valid (fenced). A
+        missing fence only shows when B's replica lags at that moment: a weak check of it."""
+        a, b = WireConn(self.a.port), WireConn(self.b.port)
+        try:
+            a.call("FLUSHALL")
+            self.assertEqual(b.call("PETACORE", "READCONSISTENCY", "LINEARIZABLE")[0], b"+OK\r\n")
+            for i in range(60):
+                self.assertEqual(a.call("PFADD", "lin", f"x{i}")[0], b":1\r\n")
+                want = a.call("PFCOUNT", "lin")[0]
+                self.assertEqual(b.call("PFCOUNT", "lin")[0], want, i)
+                self.assertEqual(b.call("PFCOUNT", "lin", "nokey")[0], want, i)
+        finally:
+            a.close()
+            b.close()
+
 
 if __name__ == "__main__":
     unittest.main()
