@@ -159,7 +159,8 @@ void PfDebug(CommandContext& ctx) {
     ctx.out.ArrayHeader(hll::kRegisters);
     for (int j = 0; j < hll::kRegisters; ++j) ctx.out.Integer(hll::DenseRegister(value, j));
   } else if (EqualsIgnoreCase(cmd, "decode")) {
-    if (hll::Encoding(value) != hll::kSparse) return ctx.out.Error("ERR HLL encoding is not sparse");
+    if (hll::Encoding(value) != hll::kSparse)
+      return ctx.out.Error("ERR HLL encoding is not sparse");
     ctx.out.Bulk(hll::DecodeSparse(value));
   } else if (EqualsIgnoreCase(cmd, "encoding")) {
     ctx.out.Simple(hll::Encoding(value) == hll::kDense ? "dense" : "sparse");
@@ -218,12 +219,13 @@ void RegisterHllFamily(CommandTable& t) {
                            .begin = Index(2),
                            .find = Range(-1, 1, 0)}},
             .handler = WithKeyEvents<PfMerge>})
-      .Add({.name = "pfdebug",
-            .arity = 3,
-            .flags = kWrite | kDenyOom | kAdmin,
-            .acl = acl::kWrite | acl::kHyperLogLog | acl::kAdmin | acl::kSlow | acl::kDangerous,
-            .key_specs = {{.flags = kKeyRW | kKeyAccess, .begin = Index(2), .find = Range(0, 1, 0)}},
-            .handler = WithKeyEvents<PfDebug>})
+      .Add(
+          {.name = "pfdebug",
+           .arity = 3,
+           .flags = kWrite | kDenyOom | kAdmin,
+           .acl = acl::kWrite | acl::kHyperLogLog | acl::kAdmin | acl::kSlow | acl::kDangerous,
+           .key_specs = {{.flags = kKeyRW | kKeyAccess, .begin = Index(2), .find = Range(0, 1, 0)}},
+           .handler = WithKeyEvents<PfDebug>})
       .Add({.name = "pfselftest",
             .arity = 1,
             .flags = kAdmin,

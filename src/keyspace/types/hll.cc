@@ -32,7 +32,9 @@ int ZeroLen(uint8_t b) { return (b & 0x3f) + 1; }
 int XZeroLen(uint8_t b0, uint8_t b1) { return (((b0 & 0x3f) << 8) | b1) + 1; }
 int ValValue(uint8_t b) { return ((b >> 2) & 0x1f) + 1; }
 int ValLen(uint8_t b) { return (b & 0x3) + 1; }
-uint8_t ValOp(int value, int len) { return static_cast<uint8_t>(((value - 1) << 2 | (len - 1)) | kValBit); }
+uint8_t ValOp(int value, int len) {
+  return static_cast<uint8_t>(((value - 1) << 2 | (len - 1)) | kValBit);
+}
 uint8_t ZeroOp(int len) { return static_cast<uint8_t>(len - 1); }
 void AppendXZero(std::string& out, int len) {
   int l = len - 1;
@@ -63,7 +65,9 @@ void SetDense(uint8_t* regs, size_t regs_len, int index, uint8_t val) {
   }
 }
 
-uint8_t* DenseRegs(std::string& hll) { return reinterpret_cast<uint8_t*>(hll.data()) + kHeaderSize; }
+uint8_t* DenseRegs(std::string& hll) {
+  return reinterpret_cast<uint8_t*>(hll.data()) + kHeaderSize;
+}
 const uint8_t* DenseRegs(std::string_view hll) {
   return reinterpret_cast<const uint8_t*>(hll.data()) + kHeaderSize;
 }
@@ -166,12 +170,24 @@ uint64_t MurmurHash64A(std::string_view key, uint64_t seed) {
     data += 8;
   }
   switch (len & 7) {
-    case 7: h ^= static_cast<uint64_t>(data[6]) << 48; [[fallthrough]];
-    case 6: h ^= static_cast<uint64_t>(data[5]) << 40; [[fallthrough]];
-    case 5: h ^= static_cast<uint64_t>(data[4]) << 32; [[fallthrough]];
-    case 4: h ^= static_cast<uint64_t>(data[3]) << 24; [[fallthrough]];
-    case 3: h ^= static_cast<uint64_t>(data[2]) << 16; [[fallthrough]];
-    case 2: h ^= static_cast<uint64_t>(data[1]) << 8; [[fallthrough]];
+    case 7:
+      h ^= static_cast<uint64_t>(data[6]) << 48;
+      [[fallthrough]];
+    case 6:
+      h ^= static_cast<uint64_t>(data[5]) << 40;
+      [[fallthrough]];
+    case 5:
+      h ^= static_cast<uint64_t>(data[4]) << 32;
+      [[fallthrough]];
+    case 4:
+      h ^= static_cast<uint64_t>(data[3]) << 24;
+      [[fallthrough]];
+    case 3:
+      h ^= static_cast<uint64_t>(data[2]) << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= static_cast<uint64_t>(data[1]) << 8;
+      [[fallthrough]];
     case 1:
       h ^= static_cast<uint64_t>(data[0]);
       h *= m;
@@ -327,9 +343,11 @@ int SparseSet(std::string& s, int index, uint8_t count, size_t sparse_max_bytes)
         }
       } else {
         int curval = ValValue(op);
-        if (index != first) seq.push_back(static_cast<char>(ValOp(curval, static_cast<int>(index - first))));
+        if (index != first)
+          seq.push_back(static_cast<char>(ValOp(curval, static_cast<int>(index - first))));
         seq.push_back(static_cast<char>(ValOp(count, 1)));
-        if (index != last) seq.push_back(static_cast<char>(ValOp(curval, static_cast<int>(last - index))));
+        if (index != last)
+          seq.push_back(static_cast<char>(ValOp(curval, static_cast<int>(last - index))));
       }
       long oldlen = is_xzero ? 2 : 1;
       long delta = static_cast<long>(seq.size()) - oldlen;
@@ -390,9 +408,12 @@ int SparseSet(std::string& s, int index, uint8_t count, size_t sparse_max_bytes)
 
 int SetRegister(std::string& hll, int index, uint8_t count, size_t sparse_max_bytes) {
   switch (Encoding(hll)) {
-    case kDense: return DenseSet(hll, index, count);
-    case kSparse: return SparseSet(hll, index, count, sparse_max_bytes);
-    default: return -1;
+    case kDense:
+      return DenseSet(hll, index, count);
+    case kSparse:
+      return SparseSet(hll, index, count, sparse_max_bytes);
+    default:
+      return -1;
   }
 }
 

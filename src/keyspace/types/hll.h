@@ -18,13 +18,13 @@
 
 namespace petacore::keyspace::types::hll {
 
-inline constexpr int kP = 14;                       ///< register index bits (Redis HLL_P)
-inline constexpr int kQ = 64 - kP;                  ///< hash bits for the run (HLL_Q)
-inline constexpr int kRegisters = 1 << kP;          ///< 16384
-inline constexpr int kBits = 6;                     ///< bits per dense register
-inline constexpr size_t kHeaderSize = 16;           ///< "HYLL", encoding, 3 unused, card[8]
+inline constexpr int kP = 14;               ///< register index bits (Redis HLL_P)
+inline constexpr int kQ = 64 - kP;          ///< hash bits for the run (HLL_Q)
+inline constexpr int kRegisters = 1 << kP;  ///< 16384
+inline constexpr int kBits = 6;             ///< bits per dense register
+inline constexpr size_t kHeaderSize = 16;   ///< "HYLL", encoding, 3 unused, card[8]
 inline constexpr size_t kDenseSize = kHeaderSize + (kRegisters * kBits + 7) / 8;  ///< 12304
-inline constexpr uint8_t kDense = 0;                ///< encoding byte values
+inline constexpr uint8_t kDense = 0;  ///< encoding byte values
 inline constexpr uint8_t kSparse = 1;
 
 /// Every register's value, one byte each (PFCOUNT of several keys, PFMERGE).
