@@ -228,6 +228,38 @@ class HllAgainstRedis(RawAgainstRedisTestCase):
         got = self.same("PFCOUNT", "short_runs")
         self.assertEqual(got, INVALIDOBJ)
 
+    def test_random_sparse_bodies(self):
+        """Sparse bodies Redis itself would not build (long VAL runs, split zero runs, runs
+        that do not add up to 16384), set on both and then edited, counted and merged."""
+        rng = random.Random(77)
+        for it in range(150):
+            body = b""
+            covered = 0
+            target = 16384 + rng.choice([0, 0, 0, 0, -1, 1, -300])
+            while covered < target:
+                left = target - covered
+                c = rng.random()
+                if c < 0.3:
+                    n = min(left, rng.randint(1, 64))
+                    body += bytes([n - 1])
+                elif c < 0.45:
+                    n = min(left, rng.randint(1, 16384))
+                    body += xzero(n)
+                else:
+                    n = min(left, rng.randint(1, 4))
+                    body += bytes([0x80 | (rng.randint(0, 31) << 2) | (n - 1)])
+                covered += n
+            value = header(1, card=rng.randint(0, 1000), valid=rng.random() < 0.3) + body
+            self.both("SET", "r", value)
+            self.both("SET", "other", header(1, valid=False) + xzero(16384))
+            for args in [("PFCOUNT", "r"), ("PFCOUNT", "r", "nokey"),
+                         ("PFADD", "r", *[str(rng.random()) for _ in range(rng.choice([1, 5, 40]))]),
+                         ("GET", "r"), ("PFCOUNT", "r"), ("GET", "r"),
+                         ("PFMERGE", "other", "r"), ("GET", "other"),
+                         ("PFDEBUG", "DECODE", "r"), ("PFDEBUG", "TODENSE", "r"), ("GET", "r")]:
+                got, want = self.both(*args)
+                self.assertEqual(got, want, f"iteration {it}: {args!r:.80} on {value!r:.300}")
+
     def test_multi_and_script(self):
         self.same("MULTI")
         self.same("PFADD", "k", "a", "b")
