@@ -133,6 +133,7 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    RegisterHllFamily(t);
     return t;
   }();
   return table;

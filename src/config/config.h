@@ -108,6 +108,7 @@ struct Config {
   Live<int64_t> zset_max_listpack_value = 64;
   Live<int64_t> set_max_intset_entries = 512;
   Live<int64_t> list_max_listpack_size = -2;
+  Live<uint64_t> hll_sparse_max_bytes = 3000;  ///< sparse HLLs past it turn dense (hll.h)
   Live<int64_t> busy_reply_threshold_ms = 5000;  ///< lua-time-limit; scripts: a later issue
   std::string maxmemory_policy = "noeviction";   ///< only noeviction until eviction lands
   std::string notify_keyspace_events;  ///< as Redis's flags (normalized text)

@@ -66,7 +66,6 @@ std::span<const InertOption> InertOptions() {
       {"enable-debug-command", "no"},
       {"enable-module-command", "no"},
       {"enable-protected-configs", "no"},
-      {"hll-sparse-max-bytes", "3000"},
       {"hz", "10"},
       {"ignore-warnings", ""},
       {"io-threads-do-reads", "no"},

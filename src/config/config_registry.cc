@@ -326,6 +326,8 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Aliased(Integer("list-max-listpack-size", &Config::list_max_listpack_size, kIntMin,
                               kIntMax, kCl, "list node size, as Redis (no effect here)"),
                       "list-max-ziplist-size", ""));
+  t.push_back(Memory("hll-sparse-max-bytes", &Config::hll_sparse_max_bytes, 0, kCl,
+                     "a sparse HyperLogLog growing past this many bytes turns dense, as Redis"));
   t.push_back(Aliased(Integer("busy-reply-threshold", &Config::busy_reply_threshold_ms, 0,
                               kInt64Max, kCl, "script time (ms) before BUSY replies"),
                       "lua-time-limit", ""));

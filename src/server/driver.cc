@@ -156,7 +156,9 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
   // run wrote nothing: it answers from reads that no commit re-checks.
   const bool may_answer_from_reads =
       (spec.flags & commands::kWrite) ||
-      ((spec.flags & commands::kInternalWrite) && (spec.acl & commands::acl::kScripting));
+      ((spec.flags & commands::kInternalWrite) && (spec.acl & commands::acl::kScripting)) ||
+      // a read that may store a cache (PFCOUNT of one key): fenced when it stores nothing
+      ((spec.flags & commands::kInternalWrite) && (spec.flags & commands::kReadOnly));
   if (may_answer_from_reads &&
       EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
     job->fence = Job::ReadFence::kWanted;
