@@ -133,6 +133,7 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    RegisterGeoFamily(t);
     return t;
   }();
   return table;

@@ -207,5 +207,6 @@ void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+void RegisterGeoFamily(CommandTable& t);       // GEOADD, GEOSEARCH, ... (geo*_family.cc)
 
 }  // namespace petacore::commands
