@@ -23,10 +23,9 @@ inline bool LonLatOrReply(CommandContext& ctx, size_t i, double* lon, double* la
     return false;
   }
   if (*lon < geo::kLonMin || *lon > geo::kLonMax || *lat < geo::kLatMin || *lat > geo::kLatMax) {
-    // Redis formats "-ERR ...%f,%f\r\n" through addReplyErrorFormat, which turns the CR LF
-    // into two spaces.
+    // Redis's format ends in "\r\n", which addReplyErrorFormat drops.
     char buf[700];
-    int n = std::snprintf(buf, sizeof(buf), "ERR invalid longitude,latitude pair %f,%f  ", *lon,
+    int n = std::snprintf(buf, sizeof(buf), "ERR invalid longitude,latitude pair %f,%f", *lon,
                           *lat);
     ctx.out.Error(std::string_view(buf, n > 0 && n < static_cast<int>(sizeof(buf)) ? n : 0));
     return false;
