@@ -9,7 +9,8 @@ keyspace events and two replicated nodes.
   GEORADIUS* queries (units, BYBOX, COUNT, ANY, ASC/DESC, WITH*) reply by reply, and the
   STORE forms compared through ZRANGE WITHSCORES (seeds printed; rerun with
   PETACORE_GEO_SEEDS=1,2);
-- two nodes: points added on A, searched on B.
+- two nodes on a 3-member etcd cluster: points added on A, searched on B; racing GEOADDs
+  from both nodes converge.
 """
 import math
 import os
@@ -17,7 +18,8 @@ import random
 import sys
 import unittest
 
-from differential import RawAgainstRedisTestCase, ReplicatedTestCase
+import cluster
+from differential import RawAgainstRedisTestCase
 from harness import wait_for
 from resp_wire import WireConn
 
@@ -386,8 +388,24 @@ class GeoAgainstRedis(RawAgainstRedisTestCase):
                 self.assertGreater(nonempty, QUERIES_PER_SEED // 5)
 
 
-class GeoReplicated(ReplicatedTestCase):
-    """Two PetaCore nodes on one etcd: points added on A are searched on B."""
+class GeoTwoNodes(unittest.TestCase):
+    """Two PetaCore nodes on a 3-member etcd cluster (cluster.py): points added on A are
+    searched on B; GEOADDs racing from both nodes into one set converge to one state."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = cluster.EtcdCluster()
+        try:
+            cls.a, cls.b = cluster.start_nodes(cls.etcd, 2)
+        except BaseException:
+            cls.etcd.close()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.close()
+        cls.b.close()
+        cls.etcd.close()
 
     def test_added_on_a_searched_on_b(self):
         a, b = WireConn(self.a.port), WireConn(self.b.port)
@@ -404,9 +422,30 @@ class GeoReplicated(ReplicatedTestCase):
                          ("GEODIST", "Sicily", "Palermo", "Catania", "km"),
                          ("ZRANGE", "near", "0", "-1", "WITHSCORES")]:
                 self.assertEqual(b.call(*args)[0], a.call(*args)[0], f"{args!r}")
+            self.assertEqual(b.call("ZRANGE", "near", "0", "-1", "WITHSCORES")[0],
+                             b"*4\r\n$7\r\nCatania\r\n$18\r\n56.441257870158204\r\n"
+                             b"$7\r\nPalermo\r\n$18\r\n190.44242984775784\r\n")  # as Redis
             self.assertEqual(b.call("GEOSEARCH", "Sicily", "FROMMEMBER", "Palermo", "BYBOX",
                                     "400", "400", "km", "ASC")[0],
                              b"*2\r\n$7\r\nPalermo\r\n$7\r\nCatania\r\n")
+        finally:
+            a.close()
+            b.close()
+
+    def test_racing_geoadds_converge(self):
+        a, b = WireConn(self.a.port), WireConn(self.b.port)
+        try:
+            a.call("FLUSHALL")
+            rng = random.Random(16)
+            for i in range(60):  # interleaved, both nodes writing the same key
+                conn = a if i % 2 else b
+                lon, lat = rng.uniform(-10, 10), rng.uniform(-10, 10)
+                conn.call("GEOADD", "race", fmt(lon), fmt(lat), f"p{i % 45}")
+            cluster.wait_converged([self.a, self.b], self.etcd)
+            q = ("GEOSEARCH", "race", "FROMLONLAT", "0", "0", "BYBOX", "3000", "3000", "km",
+                 "DESC", "WITHDIST", "WITHHASH")
+            self.assertEqual(a.call(*q)[0], b.call(*q)[0])
+            self.assertEqual(a.call("ZCARD", "race")[0], b":45\r\n")
         finally:
             a.close()
             b.close()
