@@ -8,7 +8,7 @@ keyspace events and two replicated nodes.
   limits, clusters with duplicate positions so distances tie), then random GEOSEARCH /
   GEORADIUS* queries (units, BYBOX, COUNT, ANY, ASC/DESC, WITH*) reply by reply, and the
   STORE forms compared through ZRANGE WITHSCORES (seeds printed; rerun with
-  PETACORE_GEO_SEEDS=1,2);
+  PETACORE_GEO_SEEDS=1,2; sizes: PETACORE_GEO_POINTS, PETACORE_GEO_QUERIES);
 - two nodes on a 3-member etcd cluster: points added on A, searched on B; racing GEOADDs
   from both nodes converge.
 """
@@ -25,8 +25,8 @@ from harness import wait_for
 from resp_wire import WireConn
 
 DEFAULT_SEEDS = [20261206, 7, 4242]
-POINTS_PER_SEED = 300
-QUERIES_PER_SEED = 400
+POINTS_PER_SEED = int(os.environ.get("PETACORE_GEO_POINTS", "300"))
+QUERIES_PER_SEED = int(os.environ.get("PETACORE_GEO_QUERIES", "400"))
 LAT_LIMIT = 85.05112878
 UNITS = ["m", "km", "ft", "mi", "M", "KM", "Ft", "mI"]
 
