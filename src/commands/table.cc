@@ -134,6 +134,7 @@ const CommandTable& Table() {
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
     RegisterHllFamily(t);
+    RegisterGeoFamily(t);
     return t;
   }();
   return table;

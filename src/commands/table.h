@@ -208,5 +208,6 @@ void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
 void RegisterHllFamily(CommandTable& t);       // PFADD, PFCOUNT, PFMERGE, ... (hll_family.cc)
+void RegisterGeoFamily(CommandTable& t);       // GEOADD, GEOSEARCH, ... (geo*_family.cc)
 
 }  // namespace petacore::commands
