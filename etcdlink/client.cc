@@ -273,6 +273,12 @@ int64_t Client::member_silences() const { return impl_->members->silences(); }
 
 std::string Client::DescribeMembers() const { return impl_->members->Describe(); }
 
+bool Client::probing() const { return impl_->members->probing(); }
+
+int64_t Client::known_revision() const { return impl_->members->known_revision(); }
+
+int64_t Client::last_contact_ms() const { return impl_->members->last_answer_ms(); }
+
 absl::StatusOr<RangeResponse> Client::Range(const std::string& key, const std::string& range_end,
                                             int64_t limit, int64_t revision, bool serializable) {
   etcdserverpb::RangeRequest request;

@@ -119,6 +119,12 @@ class Client {
   int64_t member_silences() const;
   /// Each member and whether it answers: "127.0.0.1:2379=up,127.0.0.1:2381=silent".
   std::string DescribeMembers() const;
+  /// From the health probes (0 / unknown when ClientOptions::member_timeout is 0): the highest
+  /// revision a member reported (its Status header), and the steady-clock ms
+  /// (std::chrono::steady_clock since its epoch) of the last answer from any member.
+  bool probing() const;
+  int64_t known_revision() const;
+  int64_t last_contact_ms() const;
 
   /// Opaque access for etcdlink's own Watcher.
   struct Impl;

@@ -43,6 +43,7 @@ Members::Members(const std::vector<std::string>& addresses, const grpc::ChannelA
     m->last_answer_ms = now;
     members_.push_back(std::move(m));
   }
+  last_any_answer_ms_.store(now);
   if (silence_timeout_.count() > 0) prober_ = std::thread([this] { ProbeLoop(); });
 }
 
@@ -111,6 +112,11 @@ void Members::ProbeLoop() {
       if (m->probe_status.ok()) {
         m->last_answer_ms = NowMs();
         m->responsive.store(true, std::memory_order_release);
+        last_any_answer_ms_.store(m->last_answer_ms, std::memory_order_release);
+        const int64_t revision = m->probe_response.header().revision();
+        if (revision > known_revision_.load(std::memory_order_relaxed)) {
+          known_revision_.store(revision, std::memory_order_release);
+        }
       }
     }
     const int64_t now = NowMs();

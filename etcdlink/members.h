@@ -87,6 +87,15 @@ class Members {
   size_t size() const { return members_.size(); }
   Member& at(size_t i) { return *members_[i]; }
 
+  /// The highest etcd revision a probe answer carried (StatusResponse.header.revision), 0
+  /// before the first answer: what the cluster had committed, at most probe_interval ago.
+  int64_t known_revision() const { return known_revision_.load(std::memory_order_acquire); }
+  /// Steady-clock ms of the last probe answer from any member (the construction time before
+  /// the first one).
+  int64_t last_answer_ms() const { return last_any_answer_ms_.load(std::memory_order_acquire); }
+  /// Whether the prober runs (silence_timeout > 0).
+  bool probing() const { return silence_timeout_.count() > 0; }
+
   /// How many times a member went silent so far (INFO etcd_member_silences).
   int64_t silences() const { return silences_.load(std::memory_order_relaxed); }
   /// "ip:port=up|silent,..." for INFO.
@@ -106,6 +115,8 @@ class Members {
   const std::chrono::milliseconds silence_timeout_;
   std::atomic<uint64_t> next_{0};
   std::atomic<int64_t> silences_{0};
+  std::atomic<int64_t> known_revision_{0};
+  std::atomic<int64_t> last_any_answer_ms_{0};
 
   grpc::CompletionQueue cq_;
   std::atomic<bool> stopping_{false};

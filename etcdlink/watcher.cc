@@ -227,6 +227,11 @@ Watcher::~Watcher() { Stop(); }
 
 void Watcher::Stop() { impl_->Stop(); }
 
+void Watcher::Reconnect() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->active) impl_->active->TryCancel();
+}
+
 int64_t Watcher::last_revision() const { return impl_->last_revision.load(); }
 
 bool Watcher::connected() const { return impl_->connected.load(); }

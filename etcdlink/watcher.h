@@ -55,6 +55,10 @@ class Watcher {
   Watcher& operator=(const Watcher&) = delete;
 
   void Stop();
+  /// Ends the current stream (if any) as a failure would: the watcher reconnects at once,
+  /// through another member when the client's health probes know one, and resumes from the
+  /// last revision delivered. For a stream that went silent while its member still answers.
+  void Reconnect();
   /// The last revision delivered through on_revision or on_progress.
   int64_t last_revision() const;
   /// Whether a stream is currently established.

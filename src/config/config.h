@@ -73,6 +73,8 @@ struct Config {
   /// Redis tracking-table-max-keys: keys remembered for CLIENT TRACKING's default mode before
   /// random ones are evicted (and invalidated); 0 = no limit. Node-local (server/tracking.h).
   Live<int64_t> tracking_table_max_keys = 1000000;
+  /// Local reads answer MASTERDOWN while the replica lags etcd by more than this (ms); 0 = off
+  Live<int64_t> replica_max_lag_ms = 0;
   Live<int64_t> timeout_seconds = 0;         ///< Redis timeout: idle clients closed; 0 = never
   Live<uint64_t> maxmemory = 0;              ///< Redis maxmemory (bytes); 0 = no limit
   // The etcd link's TLS and auth (names as etcdctl's --cacert/--cert/--key/--user/--password);

@@ -241,6 +241,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("tracking-table-max-keys", &Config::tracking_table_max_keys, 0, kInt64Max, 0,
                       "keys CLIENT TRACKING remembers on this node before evicting random ones "
                       "(their clients get an invalidation); 0 = no limit"));
+  t.push_back(Integer("replica-max-lag-ms", &Config::replica_max_lag_ms, 0, kInt64Max, 0,
+                      "local reads answer MASTERDOWN while this node's replica is more than "
+                      "this many ms behind a revision etcd reported, or etcd has not answered "
+                      "for as long (0 = never; needs --etcd-member-timeout-ms > 0)"));
   t.push_back(Integer("timeout", &Config::timeout_seconds, 0, kIntMax, 0,
                       "close a client idle for this many seconds (0 = never; clients connected "
                       "before a CONFIG SET keep the old value)"));

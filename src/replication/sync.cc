@@ -167,6 +167,13 @@ void Sync::ReloadLoop() {
   }
 }
 
+void Sync::ReconnectWatch() {
+  std::lock_guard lock(mu_);
+  if (!watcher_) return;
+  watch_restarts_.fetch_add(1, std::memory_order_relaxed);
+  watcher_->Reconnect();
+}
+
 std::string Sync::InfoLines() const {
   std::string s;
   auto line = [&](std::string_view k, const std::string& v) {
@@ -187,6 +194,7 @@ std::string Sync::InfoLines() const {
     std::lock_guard lock(mu_);
     line("watch_connected", watcher_ && watcher_->connected() ? "1" : "0");
     line("watch_reconnects", std::to_string(watcher_ ? watcher_->reconnects() : 0));
+    line("watch_restarts", std::to_string(watch_restarts_.load()));
   }
   line("watch_errors", std::to_string(watch_errors_.load()));
   line("etcd_compaction_reloads", std::to_string(reloads_.load()));

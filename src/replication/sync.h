@@ -32,6 +32,12 @@ class Sync {
   /// INFO lines ("name:value\r\n") for the PetaCore section.
   std::string InfoLines() const;
 
+  /// Makes the watch reconnect (etcdlink Watcher::Reconnect): for a stream that stopped
+  /// delivering although etcd moved on (server/replica_lag.h). Thread-safe.
+  void ReconnectWatch();
+  /// Times ReconnectWatch was called.
+  int64_t watch_restarts() const { return watch_restarts_.load(std::memory_order_relaxed); }
+
   /// True while a reload after compaction applies its batch (read by the store's apply
   /// observer: client-side caching sends a null invalidation then). Thread-safe.
   bool reloading() const { return reloading_.load(std::memory_order_acquire); }
@@ -60,6 +66,7 @@ class Sync {
   std::atomic<int64_t> reloads_{0};
   std::atomic<bool> reloading_{false};
   std::atomic<int64_t> watch_errors_{0};
+  std::atomic<int64_t> watch_restarts_{0};
   std::atomic<int64_t> last_compaction_seen_{0};  // etcd's compact_revision at the last reload
 };
 

@@ -15,6 +15,7 @@
 #include "server/memory_limit.h"
 #include "server/multi_exec.h"
 #include "server/read_fence.h"
+#include "server/replica_lag.h"
 #include "server/write_keys.h"
 
 namespace petacore::server {
@@ -113,6 +114,13 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
         EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
       ExecuteLinearizableRead(*spec, session, args, out, executor, std::move(resume));
       return false;
+    }
+    if (((spec->flags & commands::kReadOnly) || read_only_call) && state_.replica_lag != nullptr &&
+        state_.replica_lag->stale()) {
+      // replica-max-lag-ms: a replica cut from etcd does not answer from old data silently.
+      state_.replica_lag->CountRefusal();
+      writer.Error(state_.replica_lag->StaleError());
+      return true;
     }
     mvcc::Snapshot snap = state_.store.Read();
     keyspace::TxnView view(snap, /*track_reads=*/false);

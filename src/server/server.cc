@@ -30,6 +30,7 @@
 #include "server/etcd_options.h"
 #include "server/fd_limit.h"
 #include "server/pubsub_lease.h"
+#include "server/replica_lag.h"
 #include "server/stack_thread.h"
 #include "server/tls.h"
 
@@ -108,6 +109,7 @@ int RunServer(const config::Config& config) {
 
   std::unique_ptr<etcdlink::Client> client;
   std::unique_ptr<replication::Sync> sync;
+  std::unique_ptr<ReplicaLag> replica_lag;  // after sync: stopped before it
   replication::EtcdCommitter* etcd_committer = nullptr;
   int64_t keys_loaded = 0;
   const std::string record_prefix = keyspace::MessageRecordPrefix(config.node_id);
@@ -166,8 +168,13 @@ int RunServer(const config::Config& config) {
     }
     state.reloading = [s = sync.get()] { return s->reloading(); };
     pubsub_lease->Start();
+    replica_lag = std::make_unique<ReplicaLag>(*client, state.store,
+                                               state.config.replica_max_lag_ms,
+                                               [s = sync.get()] { s->ReconnectWatch(); });
+    replica_lag->Start();
+    state.replica_lag = replica_lag.get();
     state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
-                              cl = client.get()] {
+                              cl = client.get(), lag = replica_lag.get()] {
       auto line = [](std::string_view k, int64_t v) {
         return std::string(k) + ":" + std::to_string(v) + "\r\n";
       };

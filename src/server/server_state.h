@@ -27,6 +27,8 @@
 
 namespace petacore::server {
 
+class ReplicaLag;
+
 /// Shared, thread-safe server state. Owned by Server (or a test); outlives every connection.
 /// The members the store's observers feed are declared before `store`, so they are built
 /// before it and destroyed after it.
@@ -81,6 +83,9 @@ struct ServerState final : commands::ServerView {
   /// Replicated mode: batches the etcd revision fetches of linearizable reads
   /// (server/read_fence.h). Null in standalone mode. Set once at start-up.
   std::unique_ptr<replication::ReadBarrier> read_barrier;
+  /// Replicated mode: the replica's lag and replica-max-lag-ms (replica_lag.h); owned by
+  /// server.cc, set once at start-up; null in standalone mode.
+  ReplicaLag* replica_lag = nullptr;
 
   // commands::ServerView, for command handlers (thread-safe; see server_view.h).
   config::Config& Options() override { return config; }

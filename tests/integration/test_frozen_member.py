@@ -125,5 +125,59 @@ class FrozenMemberTest(unittest.TestCase):
         self.assertTrue(all(s >= 3 for s in silences), silences)
 
 
+class StaleReplicaTest(unittest.TestCase):
+    """replica-max-lag-ms: a node whose every etcd link is frozen (answers held, nothing
+    dropped) refuses local reads with MASTERDOWN once etcd has been silent for longer than
+    the bound, serves them again once the link thaws and its replica caught up; writes
+    made meanwhile on another node are then visible. Without the option the same node answers
+    from its old replica (the behaviour the option exists to change)."""
+
+    def setUp(self):
+        import harness
+        import tcpproxy
+        self.etcd = harness.Etcd()
+        self.addCleanup(self.etcd.close)
+        self.proxy = tcpproxy.TcpProxy([self.etcd.endpoint])
+        self.addCleanup(self.proxy.close)
+        link = type("Link", (), {"endpoint": self.proxy.endpoint})
+        self.cut_off = harness.Node(link, extra_args=[
+            "--etcd-member-timeout-ms", "500", "--etcd-timeout-ms", "60000"])
+        self.addCleanup(self.cut_off.close)
+        self.other = harness.Node(self.etcd)
+        self.addCleanup(self.other.close)
+        self.a = self.cut_off.client(decode_responses=True, socket_timeout=30)
+        self.b = self.other.client(decode_responses=True, socket_timeout=30)
+
+    def test_reads_refused_while_cut_off_then_served(self):
+        self.b.set("k", "old")
+        wait_for(lambda: self.a.get("k") == "old", what="k on the cut-off node")
+        self.assertEqual(self.a.config_get("replica-max-lag-ms"), {"replica-max-lag-ms": "0"})
+        self.proxy.freeze()
+        try:
+            wait_for(lambda: int(self.a.info("petacore")["etcd_last_contact_ms"]) > 2000,
+                     timeout=30, what="etcd silent for 2 s as the node sees it")
+            self.b.set("k", "new")
+            # Off (the default): the stale value, silently.
+            self.assertEqual(self.a.get("k"), "old")
+            self.a.config_set("replica-max-lag-ms", 1000)
+            wait_for(lambda: self.a.info("petacore")["replica_stale"] == 1, timeout=30,
+                     what="the node stale")
+            with self.assertRaises(redis.ResponseError) as e:
+                self.a.get("k")
+            self.assertTrue(str(e.exception).startswith("MASTERDOWN this node's replica is"),
+                            e.exception)
+            self.assertEqual(self.a.ping(), True)  # not a data read: served
+        finally:
+            self.proxy.thaw()
+
+        def fresh():
+            try:
+                return self.a.get("k") == "new"
+            except redis.ResponseError:
+                return False
+        wait_for(fresh, timeout=30, what="reads served again, up to date")
+        self.assertGreaterEqual(int(self.a.info("petacore")["replica_stale_refusals"]), 1)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,84 @@
+#include "server/replica_lag.h"
+
+#include <chrono>
+
+namespace petacore::server {
+
+namespace {
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+ReplicaLag::ReplicaLag(const etcdlink::Client& client, const mvcc::Store& store,
+                       const config::Live<int64_t>& max_lag_ms, std::function<void()> restart_watch)
+    : client_(client),
+      store_(store),
+      max_lag_ms_(max_lag_ms),
+      restart_watch_(std::move(restart_watch)) {}
+
+ReplicaLag::~ReplicaLag() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ReplicaLag::Start() {
+  if (!client_.probing()) return;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(kTickMs), [this] { return stopping_; })) {
+      lock.unlock();
+      Tick(SteadyMs());
+      lock.lock();
+    }
+  });
+}
+
+void ReplicaLag::Tick(int64_t now_ms) {
+  const int64_t known = client_.known_revision();
+  const int64_t applied = store_.applied_revision();
+  if (known > last_known_) {
+    pending_.emplace_back(known, now_ms);
+    last_known_ = known;
+  }
+  while (!pending_.empty() && pending_.front().first <= applied) pending_.pop_front();
+  const int64_t lag = pending_.empty() ? 0 : now_ms - pending_.front().second;
+  const int64_t contact = now_ms - client_.last_contact_ms();
+  lag_ms_.store(lag, std::memory_order_relaxed);
+  lag_revisions_.store(known > applied ? known - applied : 0, std::memory_order_relaxed);
+  contact_ms_.store(contact, std::memory_order_relaxed);
+  const int64_t max_lag = max_lag_ms_.get();
+  stale_.store(max_lag > 0 && (lag > max_lag || contact > max_lag), std::memory_order_release);
+  if (lag > kWatchStallMs && now_ms - last_restart_ms_ > kWatchStallMs && restart_watch_) {
+    last_restart_ms_ = now_ms;
+    restart_watch_();
+  }
+}
+
+std::string ReplicaLag::StaleError() const {
+  const int64_t lag = lag_ms_.load(std::memory_order_relaxed);
+  const int64_t contact = contact_ms_.load(std::memory_order_relaxed);
+  return "MASTERDOWN this node's replica is " + std::to_string(lag > contact ? lag : contact) +
+         " ms behind etcd (replica-max-lag-ms is " + std::to_string(max_lag_ms_.get()) +
+         "): local reads are refused until it catches up; writes and linearizable reads "
+         "still work";
+}
+
+std::string ReplicaLag::InfoLines() const {
+  auto line = [](std::string_view k, int64_t v) {
+    return std::string(k) + ":" + std::to_string(v) + "\r\n";
+  };
+  return line("replica_lag_revisions", lag_revisions_.load()) +
+         line("replica_lag_ms", lag_ms_.load()) + line("etcd_last_contact_ms", contact_ms_.load()) +
+         line("replica_stale", stale() ? 1 : 0) + line("replica_stale_refusals", refusals_.load());
+}
+
+}  // namespace petacore::server
