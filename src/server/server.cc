@@ -185,7 +185,7 @@ int RunServer(const config::Config& config) {
              line("read_barrier_waiting", b->waiting()) +
              line("etcd_auth_refreshes", cl->auth_refreshes()) +
              line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +
-             cl->DescribeMembers() + "\r\n";
+             cl->DescribeMembers() + "\r\n" + lag->InfoLines();
     };
   }
 
