@@ -133,6 +133,7 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    RegisterDumpFamily(t);  // h14: DUMP, RESTORE, MIGRATE
     return t;
   }();
   return table;
