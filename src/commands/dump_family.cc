@@ -174,8 +174,14 @@ void Migrate(CommandContext& ctx) {
   if (items.empty()) return ctx.out.Simple("NOKEY");
 
   MigrateConnection conn;
-  if (!conn.Connect(std::string(args[1]), std::string(args[2]), timeout))
-    return ctx.out.Error("IOERR error or timeout connecting to the client");
+  switch (conn.Connect(std::string(args[1]), std::string(args[2]), timeout)) {
+    case MigrateConnection::ConnectResult::kOk:
+      break;
+    case MigrateConnection::ConnectResult::kFailed:
+      return ctx.out.Error("IOERR error or timeout connecting to the client");
+    case MigrateConnection::ConnectResult::kRefused:
+      return ctx.out.Error("IOERR error or timeout writing to target instance");
+  }
   std::string cmd;
   if (has_password) {
     if (has_user) AppendCommand(&cmd, {"AUTH", username, password});

@@ -24,9 +24,10 @@ bool MigrateConnection::RunFor(int64_t timeout_ms, const bool& done) {
   return false;
 }
 
-bool MigrateConnection::Connect(const std::string& host, const std::string& port,
-                                int64_t timeout_ms) {
-  bool done = false, ok = false;
+MigrateConnection::ConnectResult MigrateConnection::Connect(const std::string& host,
+                                                            const std::string& port,
+                                                            int64_t timeout_ms) {
+  bool done = false, ok = false, resolved = false;
   tcp::resolver resolver(io_);
   resolver.async_resolve(host, port, [&](const boost::system::error_code& ec,
                                          tcp::resolver::results_type results) {
@@ -34,6 +35,7 @@ bool MigrateConnection::Connect(const std::string& host, const std::string& port
       done = true;
       return;
     }
+    resolved = true;
     asio::async_connect(socket_, results,
                         [&](const boost::system::error_code& ec2, const tcp::endpoint&) {
                           done = true;
@@ -42,10 +44,12 @@ bool MigrateConnection::Connect(const std::string& host, const std::string& port
   });
   if (!RunFor(timeout_ms, done)) {
     resolver.cancel();
-    return false;
+    return ConnectResult::kFailed;
   }
-  if (ok) socket_.set_option(tcp::no_delay(true));
-  return ok;
+  if (!ok) return resolved ? ConnectResult::kRefused : ConnectResult::kFailed;
+  boost::system::error_code ignored;
+  socket_.set_option(tcp::no_delay(true), ignored);
+  return ConnectResult::kOk;
 }
 
 bool MigrateConnection::Write(std::string_view data, int64_t timeout_ms) {

@@ -19,8 +19,17 @@ class MigrateConnection {
  public:
   MigrateConnection() : socket_(io_) {}
 
-  /// Resolves and connects to host:port within `timeout_ms`. False on failure or timeout.
-  bool Connect(const std::string& host, const std::string& port, int64_t timeout_ms);
+  /// How Connect ended.
+  enum class ConnectResult {
+    kOk,
+    /// The host did not resolve, or no answer within the timeout (Redis: "connecting").
+    kFailed,
+    /// The target refused or reset the connection. Redis's non-blocking connect counts the
+    /// socket as connected then and fails on its first write, so MIGRATE reports "writing".
+    kRefused,
+  };
+  /// Resolves and connects to host:port within `timeout_ms`.
+  ConnectResult Connect(const std::string& host, const std::string& port, int64_t timeout_ms);
   /// Writes all of `data` within `timeout_ms`. False on error or timeout.
   bool Write(std::string_view data, int64_t timeout_ms);
   /// Reads one reply line (without its CRLF) within `timeout_ms`. False on error or timeout.
