@@ -190,6 +190,27 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
                 self.same("DUMP", "k")
         self.same("DUMP", "nokey")
 
+    def test_dump_bytes_equal_redis_uncompressed(self):
+        # With rdbcompression off Redis writes its listpacks raw: lists of many quicklist
+        # nodes, streams of many nodes, listpack and skiplist sorted sets compare byte for byte.
+        self.rr.call("CONFIG", "SET", "rdbcompression", "no")
+        try:
+            cases = [build("list", "large"), build("zset", "small"), build("zset", "large"),
+                     build("raw", "large"), build("hash", "small"), build("setint", "small"),
+                     [c for c in build("stream", "large") if c[0] == "XADD"] +
+                     [("XGROUP", "CREATE", "k", "g1", "0"), ("XGROUP", "CREATE", "k", "g0", "$"),
+                      ("XDEL", "k", "nosuch-0")]]
+            cases.append([("XADD", "k", f"5-{i}", "a" * (i % 3 + 1), "v" * (i * 40))
+                          for i in range(60)])
+            for cmds in cases:
+                with self.subTest(first=cmds[0][:3], n=len(cmds)):
+                    self.both("FLUSHALL")
+                    for c in cmds:
+                        self.same(*c)
+                    self.same("DUMP", "k")
+        finally:
+            self.rr.call("CONFIG", "SET", "rdbcompression", "yes")
+
     def test_ttl_replace_busykey(self):
         self.same("SET", "src", "v")
         payload = self.rr.call("DUMP", "src")[1][1]
