@@ -243,10 +243,9 @@ void RegisterDumpFamily(CommandTable& t) {
             .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
             .key_specs = {restore_key},
             .handler = WithKeyEvents<Restore>})
-      // Redis also flags it "asking" (a cluster-only flag PetaCore's table does not have).
       .Add({.name = "restore-asking",
             .arity = -4,
-            .flags = kWrite | kDenyOom,
+            .flags = kWrite | kDenyOom | kAsking,
             .acl = acl::kKeyspace | acl::kWrite | acl::kSlow | acl::kDangerous,
             .key_specs = {restore_key},
             .handler = WithKeyEvents<Restore>})

@@ -43,6 +43,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
       {kStale, "stale"},
       {kSkipMonitor, "skip_monitor"},
       {kSkipSlowlog, "skip_slowlog"},
+      {kAsking, "asking"},
       {kFast, "fast"},
       {kNoAuth, "no_auth"},
       {kNoMandatoryKeys, "no_mandatory_keys"},
