@@ -1,13 +1,16 @@
 // rdb_lzf.cc — LZF decompression (format: rdb_lzf.h).
 #include "commands/rdb_lzf.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace petacore::commands::rdb {
 
 bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
   out->clear();
-  out->reserve(out_len);
+  // A back reference of 3 input bytes yields at most 264 output bytes: never reserve more
+  // than the input can produce (a corrupt length must not allocate gigabytes).
+  out->reserve(std::min(out_len, in.size() * 88 + 32));
   size_t ip = 0;
   while (ip < in.size()) {
     const auto ctrl = static_cast<uint8_t>(in[ip++]);

@@ -262,6 +262,7 @@ bool DecodeStream(std::string_view in, size_t* pos, uint8_t type, StreamDump* ou
     uint64_t pel;
     if (!ReadLength(in, pos, &pel) || pel > in.size() / 17) return false;
     std::map<StreamId, StreamPending> by_id;
+    std::set<StreamId> owned;  // PEL entries a consumer claimed (a name may be empty)
     for (uint64_t k = 0; k < pel; ++k) {
       StreamPending p;
       int64_t ms;
@@ -283,13 +284,13 @@ bool DecodeStream(std::string_view in, size_t* pos, uint8_t type, StreamDump* ou
         StreamId id;
         if (!ReadRawId(in, pos, &id)) return false;
         auto it = by_id.find(id);
-        if (it == by_id.end() || !it->second.consumer.empty()) return false;  // not in the PEL
+        if (it == by_id.end() || !owned.insert(id).second) return false;  // not in the PEL
         it->second.consumer = name;
       }
       gd.consumers.emplace_back(std::move(name), seen);
     }
     for (auto& [id, p] : by_id) {
-      if (p.consumer.empty()) return false;  // a PEL entry no consumer owns
+      if (!owned.count(id)) return false;  // a PEL entry no consumer owns
       gd.pel.push_back(std::move(p));
     }
     out->groups.push_back(std::move(gd));

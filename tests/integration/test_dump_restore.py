@@ -15,10 +15,14 @@ import random
 import struct
 import sys
 
-from differential import RawAgainstRedisTestCase
+from differential import RawAgainstRedisTestCase, ReplicatedTestCase
+from harness import wait_for
 from resp_wire import WireConn
 
 DEFAULT_SEEDS = [16, 2026, 7]
+# A ziplist (Redis before 7.0) of "a" and 2: header (16 bytes, tail at 13, 2 entries),
+# [prevlen 0, 6-bit string "a"], [prevlen 3, immediate 2], end.
+ZIPLIST_A_2 = "10000000" "0d000000" "0200" "00" "01" "61" "03" "f3" "ff"
 
 
 def crc64(data):
@@ -253,7 +257,13 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
                         reseal(body, version=255)]:
             self.same("RESTORE", "k", "0", payload)
         # Under a valid CRC: Redis itself answers these (shallow checks suffice).
-        for bad in [b"\x63" + body[1:], body[:3], b"\x00", b"", b"\x12\x00"]:
+        nan = struct.pack("<d", float("nan"))
+        for bad in [b"\x63" + body[1:], body[:3], b"\x00", b"", b"\x12\x00",
+                    bytes.fromhex("0402016101620161016" "3"),      # hash field twice
+                    bytes.fromhex("020201610161"),                  # set member twice
+                    b"\x05\x01\x01m" + nan,                        # NaN score
+                    b"\x05\x02\x01m" + struct.pack("<d", 1) + b"\x01m" + struct.pack("<d", 2),
+                    b"\x09\x00"]:                                   # zipmap hash
             self.same("RESTORE", "k", "0", reseal(bad))
         self.same("EXISTS", "k")
 
@@ -269,7 +279,10 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
             self.populate(self.rr, kind, size)
             samples.append(self.rr.call("DUMP", "k")[1][1][:-10])
         # older encodings Redis 7.0 still loads: ziplist list / hash / zset, quicklist v1
-        samples.append(bytes.fromhex("0a" "13" "13000000" "10000000" "0200" "0161" "03" "f2" "ff"))
+        zl = bytes.fromhex(ZIPLIST_A_2)
+        for t in (b"\x0a", b"\x0c", b"\x0d"):
+            samples.append(t + bytes([len(zl)]) + zl)
+        samples.append(b"\x0e\x01" + bytes([len(zl)]) + zl)
         for seed in seeds:
             rng = random.Random(seed)
             for i in range(300):
@@ -293,16 +306,17 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
 
     def test_ziplist_payloads(self):
         # A Redis 6-style ziplist list: [ "a", 2 ] (RDB type 10).
-        zl = bytes.fromhex("11000000" "0e000000" "0200" "00" "01" "61" "03" "f3" "ff")
-        self.same("RESTORE", "zl", "0", reseal(b"\x0a" + bytes([len(zl)]) + zl))
+        zl = bytes.fromhex(ZIPLIST_A_2)
+        self.assertEqual(self.same("RESTORE", "zl", "0", reseal(b"\x0a" + bytes([len(zl)]) + zl)),
+                         b"+OK\r\n")
         self.same("LRANGE", "zl", "0", "-1")
         # The same as a v1 quicklist (type 14) of one ziplist node.
-        self.same("RESTORE", "ql", "0", reseal(b"\x0e\x01" + bytes([len(zl)]) + zl))
+        self.assertEqual(self.same("RESTORE", "ql", "0", reseal(b"\x0e\x01" + bytes([len(zl)]) + zl)), b"+OK\r\n")
         self.same("LRANGE", "ql", "0", "-1")
         # A ziplist hash (type 13) and sorted set (type 12): f -> 2, and member a score 2.
-        self.same("RESTORE", "zh", "0", reseal(b"\x0d" + bytes([len(zl)]) + zl))
+        self.assertEqual(self.same("RESTORE", "zh", "0", reseal(b"\x0d" + bytes([len(zl)]) + zl)), b"+OK\r\n")
         self.same("HGETALL", "zh")
-        self.same("RESTORE", "zz", "0", reseal(b"\x0c" + bytes([len(zl)]) + zl))
+        self.assertEqual(self.same("RESTORE", "zz", "0", reseal(b"\x0c" + bytes([len(zl)]) + zl)), b"+OK\r\n")
         self.same("ZRANGE", "zz", "0", "-1", "WITHSCORES")
         # An LZF-compressed string (Redis compresses strings above 20 bytes).
         self.rr.call("SET", "lz", "ab" * 40)
@@ -310,6 +324,47 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
         self.assertEqual(lz[1], 0xC3)  # RDB_ENC_LZF
         self.assertEqual(self.pc.call("RESTORE", "lz", "0", lz)[0], b"+OK\r\n")
         self.same("GET", "lz")
+
+    def test_keyspace_events(self):
+        """RESTORE's new + restore, REPLACE's, an expired RESTORE's del, MIGRATE's del."""
+        self.same("SET", "src", "v")
+        payload = self.rr.call("DUMP", "src")[1][1]
+        self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        subs = []
+        try:
+            for port in (self.node.port, self.redis.port):
+                s = WireConn(port)
+                s.call("PSUBSCRIBE", "__key*__:*")
+                subs.append(s)
+            for args in [("RESTORE", "k", "0", payload), ("RESTORE", "k", "0", payload),
+                         ("RESTORE", "k", "0", payload, "REPLACE"),
+                         ("RESTORE", "k", "1", payload, "REPLACE", "ABSTTL"),
+                         ("RESTORE", "k", "1", payload, "ABSTTL"),
+                         ("RESTORE-ASKING", "a", "10000", payload),
+                         ("RESTORE", "b", "0", b"bad")]:
+                self.same(*args)
+            got, want = (s.drain() for s in subs)
+            self.assertEqual(got, want)
+        finally:
+            for s in subs:
+                s.close()
+            self.both("CONFIG", "SET", "notify-keyspace-events", "")
+
+    def test_command_info_multi_script(self):
+        for name in ["dump", "restore", "restore-asking", "migrate"]:
+            self.same("COMMAND", "INFO", name)
+        for args in [("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"),
+                     ("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "5"),
+                     ("COMMAND", "GETKEYS", "RESTORE", "k", "0", "x")]:
+            self.same(*args)
+        self.same("HSET", "h", "f", "v")
+        payload = self.rr.call("DUMP", "h")[1][1]
+        for args in [("MULTI",), ("RESTORE", "m", "0", payload), ("DUMP", "m"), ("HGETALL", "m"),
+                     ("RESTORE", "m", "0", payload), ("EXEC",),
+                     ("EVAL", "redis.call('restore', KEYS[1], 0, ARGV[1]); "
+                      "return redis.call('hgetall', KEYS[1])", "1", "e", payload),
+                     ("EVAL", "return redis.call('dump', KEYS[1])", "1", "e")]:
+            self.same(*args)
 
     def test_migrate_to_redis(self):
         rport = str(self.redis.port)
@@ -402,3 +457,22 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class DumpRestoreReplicated(ReplicatedTestCase):
+
+    def test_restore_on_a_reads_on_b(self):
+        self.flush_replicated()
+        a, b = WireConn(self.a.port), WireConn(self.b.port)
+        try:
+            for cmd in build("stream", "small") + build("zset", "large", key="z"):
+                a.call(*cmd)
+            for key in ("k", "z"):
+                payload = a.call("DUMP", key)[1][1]
+                self.assertEqual(a.call("RESTORE", key + "2", "0", payload)[0], b"+OK\r\n")
+                wait_for(lambda: b.call("EXISTS", key + "2")[0] == b":1\r\n",
+                         what="restore replicated")
+                self.assertEqual(b.call("DUMP", key + "2")[0], a.call("DUMP", key)[0])
+        finally:
+            a.close()
+            b.close()
