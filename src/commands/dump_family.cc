@@ -16,7 +16,9 @@
 //   a failed connection. A MIGRATE whose commit must re-run (a concurrent write to one of
 //   its keys) sends the keys again: with REPLACE that is harmless, without it the target
 //   answers BUSYKEY, which MIGRATE reports as Redis would.
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -226,6 +228,29 @@ void Migrate(CommandContext& ctx) {
   ctx.out.Ok();
 }
 
+// MIGRATE's keys, as Redis's migrateGetKeys (its KEYS spec is incomplete, so Redis asks this):
+// args[3], or the arguments after KEYS (none when args[3] is not empty then).
+bool MigrateKeys(std::span<const std::string_view> args, std::vector<KeyRef>* out) {
+  size_t first = 3, num = args.size() > 3 ? 1 : 0;
+  for (size_t i = 6; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "keys")) {
+      if (!args[3].empty()) {
+        num = 0;
+      } else {
+        first = i + 1;
+        num = args.size() - first;
+      }
+      break;
+    }
+    if (EqualsIgnoreCase(args[i], "auth")) i += 1;
+    else if (EqualsIgnoreCase(args[i], "auth2")) i += 2;
+  }
+  for (size_t i = 0; i < num; ++i) {
+    out->push_back({static_cast<int>(first + i), kKeyRW | kKeyAccess | kKeyDelete});
+  }
+  return true;
+}
+
 }  // namespace
 
 void RegisterDumpFamily(CommandTable& t) {
@@ -260,7 +285,8 @@ void RegisterDumpFamily(CommandTable& t) {
                            .begin = Keyword("KEYS", -2),
                            .find = Range(-1, 1, 0)}},
             .tips = {"nondeterministic_output"},
-            .handler = WithKeyEvents<Migrate>});
+            .handler = WithKeyEvents<Migrate>,
+            .keys_function = MigrateKeys});
 }
 
 }  // namespace petacore::commands
