@@ -417,6 +417,21 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
             self.pc.call("MIGRATE", "127.0.0.1", rport, "e", "99", "1000", "COPY")[0],
             b"-ERR Target instance replied with error: ERR DB index is out of range\r\n")
 
+    def test_migrate_silent_target(self):
+        """A target that accepts and never answers: IOERR reading, the key stays."""
+        import socket
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        try:
+            port = str(silent.getsockname()[1])
+            self.pc.call("SET", "q", "1")
+            self.assertEqual(self.pc.call("MIGRATE", "127.0.0.1", port, "q", "0", "200")[0],
+                             b"-IOERR error or timeout reading to target instance\r\n")
+            self.assertEqual(self.pc.call("GET", "q")[0], b"$1\r\n1\r\n")
+        finally:
+            silent.close()
+
     def test_migrate_auth(self):
         rport = str(self.redis.port)
         admin = WireConn(self.redis.port)
