@@ -207,7 +207,7 @@ void RegisterFunctionFamily(CommandTable& t);  // FUNCTION, FCALL, FCALL_RO (fun
 void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_family.cc)
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
-void RegisterMpopFamily(CommandTable& t);
-void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_family.cc)      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_family.cc)
 
 }  // namespace petacore::commands
