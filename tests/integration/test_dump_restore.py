@@ -329,7 +329,7 @@ class DumpRestoreAgainstRedis(RawAgainstRedisTestCase):
         self.same("GET", "lz")
 
     def test_keyspace_events(self):
-        """RESTORE's new + restore, REPLACE's, an expired RESTORE's del, MIGRATE's del."""
+        """RESTORE's new + restore, REPLACE's, an expired RESTORE's del, as Redis."""
         self.same("SET", "src", "v")
         payload = self.rr.call("DUMP", "src")[1][1]
         self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
