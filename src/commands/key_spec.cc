@@ -74,7 +74,8 @@ bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args
   out->clear();
   if (spec.keys_function != nullptr) {
     for (const auto& ks : spec.key_specs) {
-      if (ks.flags & kKeyVariableFlags) {
+      // (kKeyIncomplete too: Redis then falls back to the getkeys_proc, e.g. MIGRATE's.)
+      if (ks.flags & (kKeyVariableFlags | kKeyIncomplete)) {
         if (spec.keys_function(args, out)) return true;
         out->clear();
         return false;

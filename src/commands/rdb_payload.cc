@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "commands/crc64.h"
+#include "commands/rdb_lzf.h"
+#include "commands/context.h"
 
 namespace petacore::commands::rdb {
 namespace {
@@ -22,6 +24,8 @@ constexpr uint8_t kEncInt16 = 1;
 constexpr uint8_t kEncInt32 = 2;
 constexpr uint8_t kEncLzf = 3;
 
+}  // namespace
+
 void AppendLength(std::string* out, uint64_t len) {
   if (len < (1 << 6)) {
     out->push_back(static_cast<char>(len));
@@ -36,6 +40,8 @@ void AppendLength(std::string* out, uint64_t len) {
     for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(len >> shift));
   }
 }
+
+namespace {
 
 // Reads a length; `*encoded` is set when the byte announces a special encoding instead (the
 // encoding is then `*len`).
@@ -66,38 +72,6 @@ bool ReadLength(std::string_view in, size_t* pos, uint64_t* len, bool* encoded) 
   }
 }
 
-// LZF decompression (the format of liblzf, which Redis uses): a control byte below 32 starts
-// a literal run of ctrl + 1 bytes; otherwise a back reference of length (ctrl >> 5) + 2
-// (7 means a further length byte) at distance ((ctrl & 31) << 8 | next) + 1.
-bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
-  out->clear();
-  out->reserve(out_len);
-  size_t ip = 0;
-  while (ip < in.size()) {
-    const auto ctrl = static_cast<uint8_t>(in[ip++]);
-    if (ctrl < 32) {
-      size_t run = ctrl + 1u;
-      if (in.size() - ip < run || out->size() + run > out_len) return false;
-      out->append(in.data() + ip, run);
-      ip += run;
-      continue;
-    }
-    size_t len = ctrl >> 5;
-    if (len == 7) {
-      if (ip >= in.size()) return false;
-      len += static_cast<uint8_t>(in[ip++]);
-    }
-    if (ip >= in.size()) return false;
-    size_t distance =
-        ((static_cast<size_t>(ctrl & 0x1f) << 8) | static_cast<uint8_t>(in[ip++])) + 1;
-    len += 2;
-    if (distance > out->size() || out->size() + len > out_len) return false;
-    size_t from = out->size() - distance;
-    for (size_t i = 0; i < len; ++i) out->push_back((*out)[from + i]);  // may overlap
-  }
-  return out->size() == out_len;
-}
-
 }  // namespace
 
 bool ReadLength(std::string_view in, size_t* pos, uint64_t* len) {
@@ -108,6 +82,18 @@ bool ReadLength(std::string_view in, size_t* pos, uint64_t* len) {
 void AppendString(std::string* out, std::string_view s) {
   AppendLength(out, s.size());
   out->append(s);
+}
+
+void AppendStringObject(std::string* out, std::string_view s) {
+  int64_t v;
+  if (s.size() <= 11 && ParseInt64(s, &v) && v >= INT32_MIN && v <= INT32_MAX) {
+    int bytes = (v >= INT8_MIN && v <= INT8_MAX) ? 1 : (v >= INT16_MIN && v <= INT16_MAX) ? 2 : 4;
+    uint8_t enc = bytes == 1 ? kEncInt8 : bytes == 2 ? kEncInt16 : kEncInt32;
+    out->push_back(static_cast<char>((kEncoded << 6) | enc));
+    for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+    return;
+  }
+  AppendString(out, s);
 }
 
 bool ReadString(std::string_view in, size_t* pos, std::string* out) {

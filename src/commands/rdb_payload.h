@@ -23,6 +23,15 @@ inline constexpr uint8_t kOpcodeFunctionPreGa = 246;
 /// uncompressed (every Redis version reads that).
 void AppendString(std::string* out, std::string_view s);
 
+/// Appends `len` in the RDB length encoding (6-bit, 14-bit, 32-bit or 64-bit form), as
+/// Redis's rdbSaveLen.
+void AppendLength(std::string* out, uint64_t len);
+
+/// Appends `s` as Redis's rdbSaveRawString does without compression: a string of at most
+/// 11 bytes that is a canonical decimal fitting 32 bits is integer-encoded (INT8/16/32),
+/// anything else is length-prefixed raw bytes (never LZF: every Redis reads that).
+void AppendStringObject(std::string* out, std::string_view s);
+
 /// Reads an RDB length at `*pos` (not a special encoding) and advances `*pos`; false when
 /// the bytes are not a length.
 bool ReadLength(std::string_view in, size_t* pos, uint64_t* len);

@@ -43,6 +43,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
       {kStale, "stale"},
       {kSkipMonitor, "skip_monitor"},
       {kSkipSlowlog, "skip_slowlog"},
+      {kAsking, "asking"},
       {kFast, "fast"},
       {kNoAuth, "no_auth"},
       {kNoMandatoryKeys, "no_mandatory_keys"},
@@ -135,6 +136,7 @@ const CommandTable& Table() {
     RegisterMpopFamily(t);
     RegisterHllFamily(t);
     RegisterGeoFamily(t);
+    RegisterDumpFamily(t);  // h14: DUMP, RESTORE, MIGRATE
     return t;
   }();
   return table;

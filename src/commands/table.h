@@ -52,6 +52,7 @@ enum CommandFlag : uint32_t {
   kNoMulti = 1 << 18,
   /// Derived by CommandTable::Add from the key specs (DeriveLegacyRange); never written.
   kMovableKeys = 1 << 19,
+  kAsking = 1 << 20,  ///< Redis's CMD_ASKING (RESTORE-ASKING); no effect without cluster mode
 
   // PetaCore-internal flags.
   /// Runs at once even inside MULTI (EXEC, DISCARD, MULTI, WATCH, QUIT), as Redis's
@@ -209,5 +210,6 @@ void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zse
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
 void RegisterHllFamily(CommandTable& t);       // PFADD, PFCOUNT, PFMERGE, ... (hll_family.cc)
 void RegisterGeoFamily(CommandTable& t);       // GEOADD, GEOSEARCH, ... (geo*_family.cc)
+void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_family.cc)
 
 }  // namespace petacore::commands
