@@ -133,6 +133,8 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    RegisterPersistenceFamily(t);  // h17
+    RegisterLolwutFamily(t);       // h17
     return t;
   }();
   return table;

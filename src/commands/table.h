@@ -207,5 +207,8 @@ void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+// h17: SAVE family and LOLWUT
+void RegisterPersistenceFamily(CommandTable& t);  // SAVE, BGSAVE, LASTSAVE, ... (persistence_family.cc)
+void RegisterLolwutFamily(CommandTable& t);       // LOLWUT (lolwut_family.cc)
 
 }  // namespace petacore::commands
