@@ -14,6 +14,7 @@
 #include <random>
 
 #include "commands/info_sections.h"
+#include "commands/lua_functions.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands::info {
@@ -197,11 +198,19 @@ void Memory(CommandContext& ctx, std::string& s) {
   Field(s, "total_system_memory_human", Human(total_system));
   for (auto name : {"used_memory_lua", "used_memory_vm_eval"}) Field(s, name, 0);
   Field(s, "used_memory_lua_human", Human(0));
+  // FUNCTION LOAD's libraries are internal keys: counted from the view, not compiled.
+  int64_t libraries = 0;
+  ctx.txn.Range(lua::kLibraryPrefix, lua::kLibraryPrefixEnd, [&](std::string_view, std::string_view) {
+    ++libraries;
+    return true;
+  });
   for (auto name : {"used_memory_scripts_eval", "number_of_cached_scripts",
-                    "number_of_functions", "number_of_libraries", "used_memory_vm_functions",
-                    "used_memory_vm_total"}) {
+                    "number_of_functions"}) {
     Field(s, name, 0);
   }
+  Field(s, "number_of_libraries", libraries);
+  Field(s, "used_memory_vm_functions", 0);
+  Field(s, "used_memory_vm_total", 0);
   Field(s, "used_memory_vm_total_human", Human(0));
   Field(s, "used_memory_functions", 0);
   Field(s, "used_memory_scripts", 0);

@@ -77,6 +77,7 @@ class InfoTest(RawAgainstRedisTestCase):
             self.assertEqual(order, [f for f in fields if f in mine], title)
 
     def test_values_sane(self):
+        self.pc.call("FUNCTION", "FLUSH")
         self.pc.call("SET", "t", "v", "PX", "50000")
         self.pc.call("SET", "n", "v")
         info = sections(self.info("everything")[0])
@@ -100,6 +101,14 @@ class InfoTest(RawAgainstRedisTestCase):
         self.assertEqual((db0["keys"], db0["expires"]), ("2", "1"))
         self.assertTrue(0 < int(db0["avg_ttl"]) <= 50000, db0)
         self.assertGreater(int(info["Stats"]["total_commands_processed"]), 0)
+        self.assertEqual(info["Memory"]["number_of_libraries"], "0")
+        self.pc.call("FUNCTION", "LOAD",
+                     "#!lua name=infolib\nredis.register_function('f', function() return 1 end)")
+        try:
+            mem = sections(self.info("memory")[0])["Memory"]
+            self.assertEqual(mem["number_of_libraries"], "1")
+        finally:
+            self.pc.call("FUNCTION", "DELETE", "infolib")
 
 
 class SaveTest(RawAgainstRedisTestCase):
