@@ -123,10 +123,12 @@ void Stats(CommandContext& ctx, std::string& s) {
   for (auto name : {"latest_fork_usec", "total_forks", "migrate_cached_sockets",
                     "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses",
                     "active_defrag_key_hits", "active_defrag_key_misses",
-                    "total_active_defrag_time", "current_active_defrag_time",
-                    "tracking_total_keys", "tracking_total_items", "tracking_total_prefixes",
-                    "unexpected_error_replies", "total_error_replies",
-                    "dump_payload_sanitizations", "total_reads_processed",
+                    "total_active_defrag_time", "current_active_defrag_time"}) {
+    Field(s, name, take(name, "0"));
+  }
+  Field(s, "tracking_total_keys", st.tracking_keys);
+  for (auto name : {"tracking_total_items", "tracking_total_prefixes",
+                    "unexpected_error_replies", "total_error_replies", "dump_payload_sanitizations", "total_reads_processed",
                     "total_writes_processed", "io_threaded_reads_processed",
                     "io_threaded_writes_processed", "reply_buffer_shrinks",
                     "reply_buffer_expands"}) {

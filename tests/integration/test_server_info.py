@@ -102,6 +102,14 @@ class InfoTest(RawAgainstRedisTestCase):
         self.assertTrue(0 < int(db0["avg_ttl"]) <= 50000, db0)
         self.assertGreater(int(info["Stats"]["total_commands_processed"]), 0)
         self.assertEqual(info["Memory"]["number_of_libraries"], "0")
+        self.assertEqual(info["Stats"]["tracking_total_keys"], "0")
+        tracker = WireConn(self.node.port, 3)
+        self.addCleanup(tracker.close)
+        tracker.call("CLIENT", "TRACKING", "ON")
+        tracker.call("GET", "t")
+        tracker.call("GET", "n")
+        stats = sections(self.info("stats")[0])["Stats"]
+        self.assertEqual(stats["tracking_total_keys"], "2")
         self.pc.call("FUNCTION", "LOAD",
                      "#!lua name=infolib\nredis.register_function('f', function() return 1 end)")
         try:
