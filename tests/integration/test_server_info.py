@@ -248,7 +248,7 @@ class AclLogTest(RawAgainstRedisTestCase):
         self.both("ACL", "LOG", "RESET")
         self.both("ACL", "DELUSER", "lu")
         self.same("ACL", "SETUSER", "lu", "on", ">pw", "~a*", "&ch", "+get", "+subscribe",
-                  "+multi", "+exec")
+                  "+multi", "+exec", "+eval", "+publish")
         for protocol in (2, 3):
             pc, rr = self.pair(protocol)
             self.same("AUTH", "lu", "wrong", conns=(pc, rr))
@@ -259,6 +259,10 @@ class AclLogTest(RawAgainstRedisTestCase):
             self.same("MULTI", conns=(pc, rr))
             self.same("GET", "zz", conns=(pc, rr))
             self.same("EXEC", conns=(pc, rr))
+            # Denials inside a script: context "lua".
+            for call in ("redis.call('set','a','1')", "redis.call('get','b')",
+                         "redis.call('publish','zz','1')", "redis.pcall('get','b')"):
+                self.same("EVAL", f"return {call}", "0", conns=(pc, rr))
         got, want = self.log_entries(self.pc), self.log_entries(self.rr)
         self.assertEqual(len(got), len(want))
         for g, w in zip(got, want):
@@ -269,6 +273,7 @@ class AclLogTest(RawAgainstRedisTestCase):
             names = lambda e: [kv.split(b"=")[0] for kv in e["client-info"][1].split(b" ")]
             self.assertEqual(names(g), names(w))
         self.assertEqual({e["reason"][1] for e in got}, {b"auth", b"key", b"command", b"channel"})
+        self.assertEqual({e["context"][1] for e in got}, {b"toplevel", b"multi", b"lua"})
 
 
 class AclFileTest(RawAgainstRedisTestCase):
