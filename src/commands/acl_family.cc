@@ -238,10 +238,18 @@ void Load(CommandContext& ctx, const std::string& path) {
     loaded.insert(u.name());
     ctx.txn.Put(auth::UserKey(u.name()), u.Describe());
   }
-  for (const auto& u : ctx.server.Acl().All()) {
-    std::string key = auth::UserKey(u->name());
-    if (!loaded.contains(u->name()) && ctx.txn.Get(key)) ctx.txn.Delete(key);
-  }
+  // The stored users of this view (not the registry's, which may lag it), guarded: a user
+  // added concurrently makes the commit fail and the command run again.
+  std::string end(auth::kUserKeyPrefix);
+  end.back() = static_cast<char>(end.back() + 1);  // just past every "<prefix><name>"
+  std::vector<std::string> stale;
+  ctx.txn.GuardRange(auth::kUserKeyPrefix, end);
+  ctx.txn.Range(auth::kUserKeyPrefix, end, [&](std::string_view key, std::string_view) {
+    std::string_view name = key.substr(auth::kUserKeyPrefix.size());
+    if (!loaded.contains(name)) stale.emplace_back(key);
+    return true;
+  });
+  for (const auto& key : stale) ctx.txn.Delete(key);
   ctx.out.Ok();
 }
 
