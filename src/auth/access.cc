@@ -60,31 +60,47 @@ std::string_view ReasonOf(Denial denial) {
   }
 }
 
-// The ACL LOG entry of a NOPERM: the object is the command's full name, the key or channel.
+// One ACL LOG entry, context "toplevel", "multi" or "lua".
+void AddEntry(Registry& acl, const client::Session& session, std::string_view reason,
+              std::string_view context, std::string_view object, std::string_view username) {
+  int64_t now = NowMs();
+  AclLogEntry e;
+  e.reason = std::string(reason);
+  e.context = std::string(context);
+  e.object = std::string(object);
+  e.username = std::string(username);
+  e.ctime_ms = now;
+  e.client_info = ClientInfoText(session, now);
+  acl.Log().Add(std::move(e));
+}
+
+// The object of a NOPERM's entry: the command's full name, the key or channel.
+std::string DenialObject(Denial denial, const commands::CommandSpec& spec,
+                         std::span<const std::string_view> args, std::string_view denied_arg) {
+  if (denial != Denial::kCommand) return std::string(denied_arg);
+  int unit = UnitOf(spec, args);
+  return unit >= 0 ? Units()[unit].name : std::string(spec.name);
+}
+
 void LogCheckDenial(Registry& acl, const client::Session& session, Denial denial, bool multi,
                     const commands::CommandSpec& spec, std::span<const std::string_view> args,
                     std::string_view denied_arg) {
-  std::string object(denied_arg);
-  if (denial == Denial::kCommand) {
-    int unit = UnitOf(spec, args);
-    object = unit >= 0 ? Units()[unit].name : std::string(spec.name);
-  }
-  LogDenial(acl, session, ReasonOf(denial), multi, object, session.acl_user->name());
+  LogDenial(acl, session, ReasonOf(denial), multi, DenialObject(denial, spec, args, denied_arg),
+            session.acl_user->name());
 }
 
 }  // namespace
 
 void LogDenial(Registry& acl, const client::Session& session, std::string_view reason,
                bool multi, std::string_view object, std::string_view username) {
-  int64_t now = NowMs();
-  AclLogEntry e;
-  e.reason = std::string(reason);
-  e.context = multi ? "multi" : "toplevel";
-  e.object = std::string(object);
-  e.username = std::string(username);
-  e.ctime_ms = now;
-  e.client_info = ClientInfoText(session, now);
-  acl.Log().Add(std::move(e));
+  AddEntry(acl, session, reason, multi ? "multi" : "toplevel", object, username);
+}
+
+void LogScriptDenial(Registry& acl, const client::Session& session, Denial denial,
+                     const commands::CommandSpec& spec, std::span<const std::string_view> args,
+                     std::string_view denied_arg) {
+  AddEntry(acl, session, ReasonOf(denial), "lua", DenialObject(denial, spec, args, denied_arg),
+           session.acl_user->name());
 }
 
 bool SubscriptionsAllowed(const Registry& acl, const client::Session& session) {

@@ -64,6 +64,13 @@ std::string DenialText(Denial denial, const commands::CommandSpec& spec,
 void LogDenial(Registry& acl, const client::Session& session, std::string_view reason,
                bool multi, std::string_view object, std::string_view username);
 
+/// The ACL LOG entry of a command a script (EVAL, FCALL) called and Check refused `denial`
+/// (not kNone), context "lua", as Redis 7.0.15's scriptVerifyACL: the object is the command's
+/// full name, or `denied_arg` (the key or channel). On the connection's thread.
+void LogScriptDenial(Registry& acl, const client::Session& session, Denial denial,
+                     const commands::CommandSpec& spec, std::span<const std::string_view> args,
+                     std::string_view denied_arg);
+
 /// Whether every channel, pattern and shard channel `session` is subscribed to is still
 /// allowed by the current definition of its user (a deleted user allows none): Redis 7.0's
 /// per-client test of ACLKillPubsubClientsIfNeeded. On the session's connection thread.

@@ -1,5 +1,5 @@
 // acl_family.cc — AUTH, HELLO's AUTH option, and ACL SETUSER / GETUSER / DELUSER / LIST /
-// USERS / WHOAMI / CAT / GENPASS / DRYRUN / LOG / HELP, as Redis 7.0 (src/acl.c). Users are
+// USERS / WHOAMI / CAT / GENPASS / DRYRUN / LOG / LOAD / SAVE / HELP, as Redis 7.0 (src/acl.c). Users are
 // stored as internal keys (src/auth/registry.h): SETUSER and DELUSER write them on the
 // command's TxnView, so the Driver commits them like data and acks once this node applied them.
 #include "commands/acl_family.h"
@@ -8,8 +8,12 @@
 
 #include <cctype>
 #include <chrono>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "auth/access.h"
+#include "auth/acl_file.h"
 #include "auth/categories.h"
 #include "auth/registry.h"
 #include "commands/context.h"
@@ -216,6 +220,51 @@ void Log(CommandContext& ctx) {
   }
 }
 
+// The aclfile option ("" when unset).
+std::string AclFilePath(CommandContext& ctx) {
+  std::lock_guard lock(ctx.server.OptionsMutex());
+  return ctx.server.Options().aclfile;
+}
+
+// ACL LOAD: replaces every user with the aclfile's (acl_file.h), as Redis 7.0.15: all or
+// nothing. The users are written on the command's view like ACL SETUSER / DELUSER's, so every
+// node applies them; users absent from the file are deleted (their clients disconnected).
+void Load(CommandContext& ctx, const std::string& path) {
+  std::vector<auth::User> users;
+  std::string err = auth::LoadAclFile(path, ctx.server.Options().acl_pubsub_allchannels, &users);
+  if (!err.empty()) return ctx.out.Error("ERR " + err);
+  std::set<std::string, std::less<>> loaded;
+  for (const auto& u : users) {
+    loaded.insert(u.name());
+    ctx.txn.Put(auth::UserKey(u.name()), u.Describe());
+  }
+  // The stored users of this view (not the registry's, which may lag it), guarded: a user
+  // added concurrently makes the commit fail and the command run again.
+  std::string end(auth::kUserKeyPrefix);
+  end.back() = static_cast<char>(end.back() + 1);  // just past every "<prefix><name>"
+  std::vector<std::string> stale;
+  ctx.txn.GuardRange(auth::kUserKeyPrefix, end);
+  ctx.txn.Range(auth::kUserKeyPrefix, end, [&](std::string_view key, std::string_view) {
+    std::string_view name = key.substr(auth::kUserKeyPrefix.size());
+    if (!loaded.contains(name)) stale.emplace_back(key);
+    return true;
+  });
+  for (const auto& key : stale) ctx.txn.Delete(key);
+  ctx.out.Ok();
+}
+
+// ACL SAVE: writes this node's current users to the aclfile (acl_file.h).
+void SaveFile(CommandContext& ctx, const std::string& path) {
+  std::string err = auth::SaveAclFile(path, ctx.server.Acl().All());
+  if (!err.empty()) {
+    spdlog::warn("ACL SAVE to {}: {}", path, err);
+    return ctx.out.Error(
+        "ERR There was an error trying to save the ACLs. Please check the server logs for more "
+        "information");
+  }
+  ctx.out.Ok();
+}
+
 void Help(CommandContext& ctx) {
   static constexpr std::string_view kHelp[] = {
       "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -233,8 +282,12 @@ void Help(CommandContext& ctx) {
       "    be used to specify a different size.",
       "LIST",
       "    Show users details in config file format.",
+      "LOAD",
+      "    Reload users from the ACL file.",
       "LOG [<count> | RESET]",
       "    Show the ACL log entries.",
+      "SAVE",
+      "    Save the current config to the ACL file.",
       "SETUSER <username> <attribute> [<attribute> ...]",
       "    Create or modify a user with the specified attributes.",
       "USERS",
@@ -253,7 +306,7 @@ void Acl(CommandContext& ctx) {
   static constexpr std::pair<std::string_view, int> kSubs[] = {
       {"setuser", -3}, {"getuser", 3}, {"deluser", -3}, {"list", 2}, {"users", 2},
       {"whoami", 2},   {"cat", -2},    {"genpass", -2}, {"help", 2}, {"dryrun", -4},
-      {"log", -2},
+      {"log", -2},     {"load", 2},    {"save", 2},
   };
   std::string sub = Lower(ctx.args[1]);
   int arity = 0;
@@ -266,6 +319,17 @@ void Acl(CommandContext& ctx) {
   }
   if (arity > 0 ? argc != arity : argc < -arity) {
     return ctx.out.Error(ErrWrongArgs("acl|" + sub));
+  }
+  if (sub == "load" || sub == "save") {
+    std::string path = AclFilePath(ctx);
+    if (path.empty()) {
+      return ctx.out.Error(
+          "ERR This Redis instance is not configured to use an ACL file. You may want to "
+          "specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming "
+          "you have a Redis configuration file set) in order to store users in the Redis "
+          "configuration.");
+    }
+    return sub == "load" ? Load(ctx, path) : SaveFile(ctx, path);
   }
   if (sub == "setuser") return SetUser(ctx);
   if (sub == "getuser") return GetUser(ctx);
@@ -366,6 +430,16 @@ void RegisterAclFamily(CommandTable& t) {
                              .handler = Acl},
                             {.name = "dryrun",
                              .arity = -4,
+                             .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                             .handler = Acl},
+                            {.name = "load",  // h17
+                             .arity = 2,
+                             .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
+                             .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
+                             .handler = Acl},
+                            {.name = "save",  // h17
+                             .arity = 2,
                              .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
                              .handler = Acl},

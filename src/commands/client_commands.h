@@ -26,6 +26,8 @@ void ClientReply(CommandContext& ctx);
 /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: :1 when client `id` of this node was parked in a
 /// blocking command (it is answered at once, on its own thread), else :0.
 void ClientUnblock(CommandContext& ctx);
+/// CLIENT HELP: Redis 7.0.15's help lines, simple strings.
+void ClientHelp(CommandContext& ctx);
 /// RESET: leaves MULTI, forgets WATCHed keys, db 0, RESP2, no name, CLIENT REPLY ON, no
 /// NO-EVICT, the default user (authenticated if it needs no password); answers +RESET.
 void Reset(CommandContext& ctx);

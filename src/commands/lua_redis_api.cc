@@ -69,12 +69,19 @@ int RedisGenericCall(lua_State* L, bool raise) {
     } else {
       CommandContext& ctx = *frame->ctx;
       if (ctx.session.acl_user) {
-        auth::Denial d = auth::Check(*ctx.session.acl_user, *spec, argv);
+        std::string_view denied_arg;
+        auth::Denial d = auth::Check(*ctx.session.acl_user, *spec, argv, &denied_arg);
         if (d == auth::Denial::kCommand) {
           err = "The user executing the script can't run this command or subcommand";
         } else if (d == auth::Denial::kKey) {
           err = "The user executing the script can't access at least one of the keys "
                 "mentioned in the command arguments";
+        } else if (d == auth::Denial::kChannel) {
+          err = "The user executing the script can't publish to the channel mentioned in the "
+                "command";
+        }
+        if (d != auth::Denial::kNone) {  // ACL LOG, context "lua", as Redis's scriptVerifyACL
+          auth::LogScriptDenial(ctx.server.Acl(), ctx.session, d, *spec, argv, denied_arg);
         }
       }
       if (err.empty()) {

@@ -191,6 +191,8 @@ void ScriptKill(CommandContext& ctx) {
 void ScriptHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DEBUG (YES|SYNC|NO)",
+      "    Set the debug mode for subsequent scripts executed.",
       "EXISTS <sha1> [<sha1> ...]",
       "    Return information about the existence of the scripts in the script cache.",
       "FLUSH [ASYNC|SYNC]",
@@ -207,6 +209,21 @@ void ScriptHelp(CommandContext& ctx) {
       "    Prints this help."};
   ctx.out.ArrayHeader(std::size(kLines));
   for (auto line : kLines) ctx.out.Simple(line);
+}
+
+// SCRIPT DEBUG YES|SYNC|NO: NO (the mode every script runs in) answers +OK; YES and SYNC,
+// Redis's Lua debugger (LDB), are refused: PetaCore runs a script inside one commit and has
+// no debugger session to step it (docs/operations.md, "SCRIPT DEBUG").
+void ScriptDebug(CommandContext& ctx) {
+  if (ctx.session.in_multi) {
+    return ctx.out.Error("ERR SCRIPT DEBUG must be called outside MULTI");
+  }
+  if (EqualsIgnoreCase(ctx.args[2], "no")) return ctx.out.Ok();
+  if (EqualsIgnoreCase(ctx.args[2], "yes") || EqualsIgnoreCase(ctx.args[2], "sync")) {
+    return ctx.out.Error(
+        "ERR SCRIPT DEBUG YES/SYNC is not supported: PetaCore has no Lua debugger");
+  }
+  ctx.out.Error("ERR Use SCRIPT DEBUG YES/SYNC/NO");
 }
 
 }  // namespace
@@ -254,7 +271,12 @@ void RegisterScriptFamily(CommandTable& t) {
             .arity = -2,
             .flags = 0,
             .acl = acl::kSlow,
-            .subcommands = {{.name = "exists",
+            .subcommands = {{.name = "debug",  // h17
+                             .arity = 3,
+                             .flags = kNoScript,
+                             .acl = acl::kSlow | acl::kScripting,
+                             .handler = ScriptDebug},
+                            {.name = "exists",
                              .arity = -3,
                              .flags = kNoScript,
                              .acl = acl::kSlow | acl::kScripting,

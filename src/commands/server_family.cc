@@ -341,6 +341,35 @@ void Command(CommandContext& ctx) {
   ctx.out.Error(kErrSyntax);
 }
 
+// COMMAND HELP: Redis 7.0.15's help lines, simple strings.
+void CommandHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)",
+      "    Return details about all Redis commands.",
+      "COUNT",
+      "    Return the total number of commands in this Redis server.",
+      "LIST",
+      "    Return a list of all commands in this Redis server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple Redis commands.",
+      "    If no command names are given, documentation details for all",
+      "    commands are returned.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.out.ArrayHeader(std::size(kLines));
+  for (auto line : kLines) ctx.out.Simple(line);
+}
+
 // CLIENT's subcommands followed by client-side caching's (tracking_specs.h).
 std::vector<CommandSpec> WithTrackingSubcommands(std::vector<CommandSpec> subs) {
   for (auto& spec : TrackingSubcommandSpecs()) subs.push_back(std::move(spec));
@@ -446,6 +475,11 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .handler = ClientReply},
+                            {.name = "help",  // h17
+                             .arity = 2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = ClientHelp},
                             {.name = "unblock",
                              .arity = -3,
                              .flags = kAdmin | kNoScript | kLoading | kStale,
@@ -485,6 +519,11 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .handler = Command},
+                            {.name = "help",  // h17
+                             .arity = 2,
+                             .flags = kLoading | kStale,
+                             .acl = acl::kSlow | acl::kConnection,
+                             .handler = CommandHelp},
                             {.name = "getkeysandflags",
                              .arity = -4,
                              .flags = kLoading | kStale,

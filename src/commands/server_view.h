@@ -35,6 +35,8 @@ struct ServerStats {
   int64_t applied_revision = 0;      ///< the replica's applied etcd revision
   int64_t compacted_revision = 0;    ///< the replica's compacted revision
   int64_t apply_waiters = 0;         ///< pending Store::OnApplied callbacks
+  // h17: INFO stats
+  int64_t tracking_keys = 0;         ///< keys CLIENT TRACKING remembers (tracking_total_keys)
 };
 
 /// What a handler may ask of the server beyond its own session and transaction. Every

@@ -137,6 +137,8 @@ const CommandTable& Table() {
     RegisterHllFamily(t);
     RegisterGeoFamily(t);
     RegisterDumpFamily(t);  // h14: DUMP, RESTORE, MIGRATE
+    RegisterPersistenceFamily(t);  // h17
+    RegisterLolwutFamily(t);       // h17
     return t;
   }();
   return table;

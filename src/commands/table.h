@@ -211,5 +211,8 @@ void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (
 void RegisterHllFamily(CommandTable& t);       // PFADD, PFCOUNT, PFMERGE, ... (hll_family.cc)
 void RegisterGeoFamily(CommandTable& t);       // GEOADD, GEOSEARCH, ... (geo*_family.cc)
 void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_family.cc)
+// h17: SAVE family and LOLWUT
+void RegisterPersistenceFamily(CommandTable& t);  // SAVE, BGSAVE, LASTSAVE, ... (persistence_family.cc)
+void RegisterLolwutFamily(CommandTable& t);       // LOLWUT (lolwut_family.cc)
 
 }  // namespace petacore::commands

@@ -9,7 +9,6 @@ namespace petacore::config {
 
 std::span<const InertOption> InertOptions() {
   static constexpr InertOption kInert[] = {
-      {"aclfile", ""},
       {"acllog-max-len", "128"},
       {"active-defrag-cycle-max", "25"},
       {"active-defrag-cycle-min", "1"},

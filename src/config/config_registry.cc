@@ -280,6 +280,9 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Text("requirepass", &Config::requirepass, kImm,
                    "password of the 'default' user (until a stored ACL SETUSER default "
                    "replaces it; at run time use ACL SETUSER default)"));
+  t.push_back(Text("aclfile", &Config::aclfile, kImm,
+                   "node-local ACL file (Redis's format) that ACL LOAD reads into the cluster's "
+                   "users and ACL SAVE writes; not read at start-up"));
   t.push_back(YesNo("protected-mode", &Config::protected_mode, 0,
                     "yes | no: with yes and no password for the default user, serve loopback "
                     "clients only"));
