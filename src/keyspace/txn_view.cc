@@ -36,7 +36,10 @@ std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
   auto kv = snapshot_.Get(key);
   // Redis's lookupKey: reading a key is an access (keyspace/access.h), unless the command
   // asked not to count it (OBJECT, as Redis's LOOKUP_NOTOUCH).
-  if (touch_ && kv && kv->access != nullptr && IsMetaKey(key)) TouchAccess(kv->access, now_ms_);
+  if (touch_ && kv && kv->access != nullptr && kv->access != last_touched_ && IsMetaKey(key)) {
+    TouchAccess(kv->access, now_ms_);
+    last_touched_ = kv->access;
+  }
   if (!track_reads_) {
     if (!kv) return std::nullopt;
     return kv->value;
@@ -164,6 +167,7 @@ void TxnView::GuardRange(std::string_view start, std::string_view end) {
 }
 
 void TxnView::EndCommand() {
+  last_touched_ = nullptr;
   for (const auto& w : command_writes_) {
     if (std::find(command_reads_.begin(), command_reads_.end(), w) == command_reads_.end()) {
       continue;

@@ -74,6 +74,11 @@ class TxnView {
   /// (OBJECT, as Redis's LOOKUP_NOTOUCH) turns it off for its run and back on after.
   void set_touch(bool on) { touch_ = on; }
   bool touch() const { return touch_; }
+  /// A new command starts on this view (a script's redis.call; EndCommand does it for EXEC):
+  /// its first read of a key counts as an access even if the previous command's last one
+  /// was of the same key. Within one command, consecutive reads of one key count once (a
+  /// handler reading its key twice is one lookupKey in Redis).
+  void NextAccessCommand() { last_touched_ = nullptr; }
 
   /// The access record this node keeps for the live stored key `key` (keyspace/access.h),
   /// read without counting as an access; nullopt when the snapshot does not hold it (absent,
@@ -125,6 +130,7 @@ class TxnView {
   const mvcc::Snapshot& snapshot_;
   bool track_reads_;
   bool touch_ = true;
+  const void* last_touched_ = nullptr;  // the access word touched last in this command
   int64_t now_ms_;
   // Meta keys seen expired and not yet purged (usually empty).
   std::vector<std::string> expired_;
