@@ -168,7 +168,10 @@ bool ParseScore(const std::string& s, double* out) {
 
 /// strcmp: bytes as unsigned, stopping at the first NUL (Redis's strcoll in the C locale).
 int CStringCompare(std::string_view a, std::string_view b) {
-  return std::strcmp(std::string(a).c_str(), std::string(b).c_str());
+  a = a.substr(0, a.find('\0'));
+  b = b.substr(0, b.find('\0'));
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
 int BinaryCompare(std::string_view a, std::string_view b) {

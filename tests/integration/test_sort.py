@@ -91,6 +91,12 @@ class SortAgainstRedis(RawAgainstRedisTestCase):
             ("LRANGE", "l", "0", "-1"), ("SET", "w_x", "abc"), ("RPUSH", "bad", "x", "1"),
             ("SORT", "bad"), ("SORT", "bad", "BY", "w_*"), ("SORT", "bad", "STORE", "dst2"),
             ("LRANGE", "dst2", "0", "-1"), ("SORT", "bad", "BY", "w_*", "ALPHA"),
+            ("RPUSH", "nul", b"a\x00b", b"a", b"a\x00a", b"a\x01"), ("SORT", "nul", "ALPHA"),
+            ("SORT", "nul", "ALPHA", "STORE", "dn"), ("LRANGE", "dn", "0", "-1"),
+            ("EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "sa"),
+            ("EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort', 'desc')", "1", "s"),
+            ("MULTI",), ("SORT", "l", "BY", "w_*"), ("SORT", "sa", "ALPHA", "STORE", "d5"),
+            ("EXEC",), ("LRANGE", "d5", "0", "-1"),
             # (Redis never clears errno before strtod: after an ERANGE, a later valid SORT
             # can fail on a stale errno; so the valid odd numbers come first)
             ("RPUSH", "sp", " 2", "1", "", "0x10"), ("SORT", "sp"),
