@@ -14,7 +14,7 @@ import time
 import unittest
 
 from differential import RawAgainstRedisTestCase, ReplicatedTestCase
-from harness import wait_for
+from harness import Node, wait_for
 from resp_wire import WireConn
 
 
@@ -95,6 +95,22 @@ class ObjectAccessAgainstRedis(RawAgainstRedisTestCase):
         self.assertGreaterEqual(integer(self.pc, "OBJECT", "IDLETIME", "t"), 2)
         self.pc.call("TOUCH", "t")
         self.assertLessEqual(integer(self.pc, "OBJECT", "IDLETIME", "t"), 1)
+
+
+class ObjectAccessStartupPolicy(unittest.TestCase):
+    """The policy and lfu-log-factor from the command line apply from the first command."""
+
+    def test_flags(self):
+        node = Node(extra_args=["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"])
+        c = WireConn(node.port)
+        try:
+            c.call("SET", "k", "v")
+            c.call("GET", "k")
+            self.assertEqual(c.call("OBJECT", "FREQ", "k")[0], b":6\r\n")
+            self.assertTrue(c.call("OBJECT", "IDLETIME", "k")[0].startswith(b"-ERR An LFU"))
+        finally:
+            c.close()
+            node.close()
 
 
 class ObjectAccessReplicated(ReplicatedTestCase):
