@@ -29,6 +29,7 @@ class ObjectAccessAgainstRedis(RawAgainstRedisTestCase):
     def tearDown(self):
         self.same("CONFIG", "SET", "maxmemory-policy", "noeviction")
         self.same("CONFIG", "SET", "lfu-log-factor", "10")
+        self.same("CONFIG", "SET", "lfu-decay-time", "1")
         super().tearDown()
 
     def test_help_and_policy_errors(self):
@@ -37,7 +38,8 @@ class ObjectAccessAgainstRedis(RawAgainstRedisTestCase):
                      ("OBJECT", "IDLETIME", "nokey"), ("OBJECT", "IDLETIME"),
                      ("OBJECT", "FREQ", "k", "x"), ("CONFIG", "SET", "maxmemory-policy", "bad"),
                      ("CONFIG", "SET", "lfu-log-factor", "-1"),
-                     ("CONFIG", "SET", "lfu-decay-time", "x"), ("CONFIG", "GET", "lfu-*")]:
+                     ("CONFIG", "SET", "lfu-decay-time", "x"), ("CONFIG", "GET", "lfu-log-factor"),
+                     ("CONFIG", "GET", "lfu-decay-time")]:
             self.same(*args)
         for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                        "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
