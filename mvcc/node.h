@@ -51,7 +51,7 @@ struct Version {
   }
 };
 
-/// A skip-list node: one per key ever written. Layout: this header, then `height` atomic
+/// A skip-list node: one per key ever written. Layout: this header (24 bytes), then `height` atomic
 /// forward pointers, then the key bytes. Nodes are never unlinked while the store lives — a
 /// fully deleted key keeps its node (with an empty or tombstone-only chain) — which is what
 /// lets readers traverse without any per-node reclamation. Memory therefore grows with the
@@ -65,6 +65,10 @@ struct Node {
   /// Writer-only bookkeeping: the node is on the compaction work list. Readers never read
   /// it (it is its own memory location, so writing it races with nothing).
   uint8_t dirty = 0;
+  /// The key's access record (access_record.h), packed: read and updated by readers with
+  /// relaxed atomics (no lock; a racing update may be lost), reset by the writer when the key
+  /// is (re)created. Mutable: a reader holds `const Node*`.
+  mutable std::atomic<uint64_t> access{0};
 
   std::atomic<Node*>* tower() { return reinterpret_cast<std::atomic<Node*>*>(this + 1); }
   const std::atomic<Node*>* tower() const {
@@ -97,7 +101,7 @@ struct Node {
   }
 };
 
-static_assert(sizeof(Node) == 16, "keep the node header to 16 bytes");
+static_assert(sizeof(Node) == 24, "keep the node header to 24 bytes (16 + the access word)");
 static_assert(alignof(Node) == alignof(std::atomic<Node*>), "tower must follow the header");
 static_assert(sizeof(Version) % alignof(Version) == 0);
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "mvcc/access_record.h"
 #include "mvcc/hash_index.h"
 #include "mvcc/node.h"
 #include "mvcc/reclaim.h"
@@ -39,6 +40,13 @@ namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
+/// Unix ms for the access record of a key Apply creates (access_record.h).
+int64_t NowMsForAccess() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 /// Frees `count` versions linked through `next`, starting at `first` (a retired segment; its
 /// internal links are intact because published versions are never modified).
 void FreeVersionSegment(void* first, size_t count) {
@@ -51,7 +59,8 @@ void FreeVersionSegment(void* first, size_t count) {
 }
 
 KeyValue MakeKeyValue(const Node* n, const Version* v) {
-  return KeyValue{n->key(), v->value(), v->create_revision, v->mod_revision, v->version};
+  return KeyValue{n->key(), v->value(), v->create_revision, v->mod_revision, v->version,
+                  &n->access};
 }
 
 }  // namespace
@@ -156,7 +165,11 @@ void Store::Impl::ApplyOne(const Mutation& m, int64_t revision) {
   Version* v = Version::Make(m.value, mod, create, ver, /*tombstone=*/false);
   v->next = head;
   n->head.store(v, std::memory_order_release);
-  if (!live) live_keys.fetch_add(1, kRelaxed);
+  if (!live) {
+    live_keys.fetch_add(1, kRelaxed);
+    // A (re)created key starts a new access record, as Redis's createObject.
+    n->access.store(AccessRecord::Fresh(NowMsForAccess()).Pack(), kRelaxed);
+  }
   versions.fetch_add(1, kRelaxed);
   bytes.fetch_add(v->alloc_size(), kRelaxed);
   if (head != nullptr) MarkDirty(n);

@@ -6,6 +6,7 @@
 // talk to etcd, never block readers on the writer, and never let a reader see half a batch.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,9 @@ struct KeyValue {
   int64_t create_revision = 0;  ///< revision that last created the key
   int64_t mod_revision = 0;     ///< revision of the last change
   int64_t version = 0;          ///< changes since creation; 1 on create
+  /// The key's access record word (mvcc/access_record.h) on this node, for readers to update
+  /// (relaxed atomics; keyspace/access.h). Valid while the Store lives.
+  std::atomic<uint64_t>* access = nullptr;
 };
 
 /// A change to apply. kind kDelete of a key that is not live is a no-op (etcd does not

@@ -18,6 +18,7 @@
 #include "commands/notify.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
+#include "keyspace/access.h"
 #include "keyspace/encoding.h"
 
 namespace petacore::commands {
@@ -339,8 +340,13 @@ void Object(CommandContext& ctx) {
     for (auto line : kHelp) ctx.out.Simple(line);
     return;
   }
+  // As Redis's LOOKUP_NOTOUCH: OBJECT does not count as an access of the key it reports on
+  // (restored after, for the commands a script or EXEC runs next on the same view).
+  bool touch = ctx.txn.touch();
+  ctx.txn.set_touch(false);
   std::string meta = ctx.Key(ctx.args[2]);
   auto raw = ctx.txn.Get(meta);
+  ctx.txn.set_touch(touch);
   if (!raw) return ctx.out.NullBulk();
   auto v = keyspace::DecodeValue(*raw);
   if (!v) return ctx.out.NullBulk();
@@ -352,19 +358,36 @@ void Object(CommandContext& ctx) {
                   n < 10000;
     return ctx.out.Integer(shared ? INT32_MAX : 1);
   }
-  if (name == "idletime") return ctx.out.Integer(0);  // access times are not tracked
-  ctx.out.Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
-      "that when switching between policies at runtime LRU and LFU data will take some time to "
-      "adjust.");
+  // This node's access record (keyspace/access.h); a key this view wrote itself is new.
+  int64_t now = ctx.txn.now_ms();
+  mvcc::AccessRecord record =
+      ctx.txn.Access(meta).value_or(mvcc::AccessRecord::Fresh(now));
+  bool lfu = keyspace::GetAccessSettings().lfu;
+  if (name == "idletime") {
+    if (lfu) {
+      return ctx.out.Error(
+          "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+          "when switching between policies at runtime LRU and LFU data will take some time to "
+          "adjust.");
+    }
+    return ctx.out.Integer(keyspace::IdleMs(record, now) / 1000);
+  }
+  if (!lfu) {
+    return ctx.out.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
+        "note that when switching between policies at runtime LRU and LFU data will take some "
+        "time to adjust.");
+  }
+  ctx.out.Integer(keyspace::LfuCounter(record, now));
 }
 
 // TOUCH key [key ...] — the number of the keys that exist (a key named twice counts twice, as
-// Redis). Redis also updates their access time; PetaCore does not track access times (OBJECT
-// IDLETIME answers 0), so TOUCH is a read.
+// Redis). Reading each key is what updates its access record on this node (OBJECT IDLETIME,
+// FREQ), as Redis's lookupKeyRead.
 void Touch(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
+    ctx.txn.NextAccessCommand();  // a key named twice is touched twice, as Redis
     if (ctx.txn.Get(ctx.Key(ctx.args[i]))) ++n;
   }
   ctx.out.Integer(n);

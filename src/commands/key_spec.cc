@@ -74,8 +74,9 @@ bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args
   out->clear();
   if (spec.keys_function != nullptr) {
     for (const auto& ks : spec.key_specs) {
-      // (kKeyIncomplete too: Redis then falls back to the getkeys_proc, e.g. MIGRATE's.)
-      if (ks.flags & (kKeyVariableFlags | kKeyIncomplete)) {
+      // kKeyIncomplete or an "unknown" begin search (SORT's BY/GET): Redis then falls back to
+      // the getkeys_proc (MIGRATE's, SORT's).
+      if ((ks.flags & (kKeyVariableFlags | kKeyIncomplete)) || ks.begin.unknown) {
         if (spec.keys_function(args, out)) return true;
         out->clear();
         return false;
@@ -86,7 +87,7 @@ bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args
     // A not_key spec (SPUBLISH's shard channel) names no key: left out, as Redis's
     // GET_KEYSPEC_DEFAULT search does for ACL key checks and COMMAND GETKEYS.
     if (ks.flags & kKeyNotKey) continue;
-    if (!AppendSpecKeys(ks, args, out)) {
+    if (ks.begin.unknown || !AppendSpecKeys(ks, args, out)) {
       out->clear();
       return false;
     }
@@ -97,7 +98,7 @@ bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args
 LegacyRange DeriveLegacyRange(std::span<const KeySpec> specs) {
   LegacyRange r;
   auto plain = [](const KeySpec& ks) {
-    return ks.begin.keyword.empty() && ks.find.keynum_index < 0;
+    return !ks.begin.unknown && ks.begin.keyword.empty() && ks.find.keynum_index < 0;
   };
   if (specs.empty()) return r;
   if (specs.size() == 1 && plain(specs[0])) {

@@ -43,6 +43,9 @@ std::vector<std::string_view> KeyFlagNames(uint32_t flags);
 struct BeginSearch {
   int index = 0;
   std::string_view keyword = {};
+  /// Redis's "unknown" begin search (and find keys): the keys cannot be found from the
+  /// arguments' positions (SORT's BY/GET/STORE); the command's keys_function finds them.
+  bool unknown = false;
 };
 
 /// Find keys, from the begin-search position `b`. `keynum_index < 0`: a range — keys at b,
@@ -72,6 +75,9 @@ constexpr BeginSearch Index(int index) { return {.index = index}; }
 constexpr BeginSearch Keyword(std::string_view keyword, int startfrom) {
   return {.index = startfrom, .keyword = keyword};
 }
+/// Redis's "unknown" key spec (COMMAND INFO shows type "unknown" and an empty spec for both
+/// steps); a command with one has a keys_function that ExtractKeys uses instead.
+constexpr BeginSearch Unknown() { return {.unknown = true}; }
 /// Keys in a range (Redis's "range": lastkey, keystep, limit).
 constexpr FindKeys Range(int last_key, int step, int limit) {
   return {.last_key = last_key, .step = step, .limit = limit};
@@ -99,7 +105,8 @@ using KeysFunction = bool (*)(std::span<const std::string_view> args, std::vecto
 /// a spec, duplicates kept. Returns false (out cleared) when a spec cannot be applied — a
 /// numkeys that is not a number or is negative, keys past the end, zero keys from a keynum —
 /// as Redis's getKeysFromCommandWithSpecs with the default search flags; the command itself
-/// then reports the error. A spec with kKeyVariableFlags defers to spec.keys_function; a
+/// then reports the error. A spec with kKeyVariableFlags or an Unknown() begin search defers
+/// to spec.keys_function (Redis's getkeys_proc; without one an unknown spec fails); a
 /// kKeyNotKey spec (a shard channel) is skipped, as the default search flags do.
 /// Pure function of its arguments; thread-safe.
 bool ExtractKeys(const CommandSpec& spec, std::span<const std::string_view> args,

@@ -91,6 +91,7 @@ int RedisGenericCall(lua_State* L, bool raise) {
         // subscribed-mode reply must not apply here.)
         resp::ReplyWriter w(&reply, script_resp);
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
+        ctx.txn.NextAccessCommand();  // each call's reads count as accesses (OBJECT FREQ)
         spec->handler(sub);  // block stays null: blocking commands answer at once
       }
     }

@@ -179,6 +179,17 @@ void KeySpecReply(CommandContext& ctx, const KeySpec& ks) {
   }
   ctx.out.Bulk("flags");
   KeyFlagsReply(ctx, ks.flags);
+  if (ks.begin.unknown) {  // Redis's KSPEC_BS_UNKNOWN / KSPEC_FK_UNKNOWN (SORT)
+    for (std::string_view step : {"begin_search", "find_keys"}) {
+      ctx.out.Bulk(step);
+      ctx.out.MapHeader(2);
+      ctx.out.Bulk("type");
+      ctx.out.Bulk("unknown");
+      ctx.out.Bulk("spec");
+      ctx.out.MapHeader(0);
+    }
+    return;
+  }
   ctx.out.Bulk("begin_search");
   ctx.out.MapHeader(2);
   ctx.out.Bulk("type");

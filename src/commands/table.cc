@@ -131,6 +131,7 @@ const CommandTable& Table() {
     RegisterScriptFamily(t);
     RegisterFunctionFamily(t);
     RegisterBitmapFamily(t);
+    RegisterSortFamily(t);
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);

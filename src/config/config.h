@@ -113,7 +113,11 @@ struct Config {
   Live<int64_t> list_max_listpack_size = -2;
   Live<uint64_t> hll_sparse_max_bytes = 3000;  ///< sparse HLLs past it turn dense (hll.h)
   Live<int64_t> busy_reply_threshold_ms = 5000;  ///< lua-time-limit; scripts: a later issue
-  std::string maxmemory_policy = "noeviction";   ///< only noeviction until eviction lands
+  /// Redis's eight names; eviction is issue 17: for now only OBJECT IDLETIME/FREQ and what a
+  /// key access records follow it (keyspace/access.h).
+  std::string maxmemory_policy = "noeviction";
+  Live<int64_t> lfu_log_factor = 10;  ///< Redis's LFU counter growth (keyspace/access.h)
+  Live<int64_t> lfu_decay_time = 1;   ///< minutes per LFU counter decrement (0 = no decay)
   std::string notify_keyspace_events;  ///< as Redis's flags (normalized text)
   /// notify-keyspace-events as keyspace::notify bits, set with the text (any thread reads it).
   Live<int> notify_keyspace_flags = 0;

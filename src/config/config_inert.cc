@@ -77,8 +77,6 @@ std::span<const InertOption> InertOptions() {
       {"lazyfree-lazy-server-del", "no"},
       {"lazyfree-lazy-user-del", "no"},
       {"lazyfree-lazy-user-flush", "no"},
-      {"lfu-decay-time", "1"},
-      {"lfu-log-factor", "10"},
       {"list-compress-depth", "0"},
       {"logfile", ""},
       {"masterauth", ""},

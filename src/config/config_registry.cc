@@ -1,6 +1,7 @@
 // config_registry.cc — the option table (see config_registry.h) and its typed entries.
 #include "config/config_registry.h"
 
+#include "keyspace/access.h"
 #include "keyspace/messages.h"
 
 #include <spdlog/spdlog.h>
@@ -302,20 +303,14 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Choice("maxmemory-policy", &Config::maxmemory_policy,
                      {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                       "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
-                     kCl, "only noeviction (writes refused over maxmemory, reads served)"));
-  {
-    auto& policy = t.back();
-    auto parse = policy.set;
-    policy.set = [parse](Config* c, std::string_view text) -> std::string {
-      Config probe;
-      if (auto error = parse(&probe, text); !error.empty()) return error;
-      if (probe.maxmemory_policy != "noeviction") {
-        return "only noeviction is supported (eviction is not built yet)";
-      }
-      c->maxmemory_policy = probe.maxmemory_policy;
-      return "";
-    };
-  }
+                     kCl, "Redis's eight policies; nothing is evicted yet (writes refused over "
+                     "maxmemory): only OBJECT IDLETIME/FREQ follow it (LRU or LFU access data)"));
+  // Key access data (keyspace/access.h): the LFU counter's growth and decay, as Redis.
+  t.push_back(Integer("lfu-log-factor", &Config::lfu_log_factor, 0, kIntMax, kCl,
+                      "LFU counter growth: an access increments it with probability "
+                      "1/((counter-5)*factor+1)"));
+  t.push_back(Integer("lfu-decay-time", &Config::lfu_decay_time, 0, kIntMax, kCl,
+                      "minutes per decrement of an idle key's LFU counter (0 = never)"));
   t.push_back(Aliased(Integer("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0,
                               kInt64Max, kCl, "OBJECT ENCODING threshold, as Redis"),
                       "hash-max-ziplist-entries", ""));
@@ -623,7 +618,15 @@ void ClusterConfig::OnApplied(std::span<const mvcc::Mutation> batch) {
     if (auto error = o->set(config_, m.value); !error.empty()) {
       spdlog::warn("stored config {} '{}' refused: {}", name, m.value, error);
     }
+    PublishAccessSettings(*config_);
   }
+}
+
+void PublishAccessSettings(const Config& c) {
+  keyspace::SetAccessSettings(
+      {.lfu = c.maxmemory_policy == "allkeys-lfu" || c.maxmemory_policy == "volatile-lfu",
+       .lfu_log_factor = static_cast<int>(c.lfu_log_factor.get()),
+       .lfu_decay_time = static_cast<int>(c.lfu_decay_time.get())});
 }
 
 }  // namespace petacore::config

@@ -93,9 +93,16 @@ std::string RewriteConfigFile(const std::string& path, const Config& current);
 /// Applies stored cluster-wide options to a Config as the store applies them. Thread-safe:
 /// OnApplied runs on the store's writer thread; CONFIG GET/SET hold `mu` while they read or
 /// change a Config's string options.
+/// Hands maxmemory-policy (LFU or not), lfu-log-factor and lfu-decay-time of `c` to the key
+/// access records (keyspace::SetAccessSettings). Called with the live config at start-up and
+/// whenever a cluster-wide option is applied.
+void PublishAccessSettings(const Config& c);
+
 class ClusterConfig {
  public:
-  explicit ClusterConfig(Config* config, std::mutex* mu) : config_(config), mu_(mu) {}
+  explicit ClusterConfig(Config* config, std::mutex* mu) : config_(config), mu_(mu) {
+    PublishAccessSettings(*config);
+  }
   /// Store apply observer: sets every option whose key `batch` puts (a stored value that no
   /// longer parses is logged and ignored); a deleted key leaves the value as it is.
   void OnApplied(std::span<const mvcc::Mutation> batch);

@@ -1,5 +1,7 @@
 #include "keyspace/txn_view.h"
 
+#include "keyspace/access.h"
+
 #include <algorithm>
 
 namespace petacore::keyspace {
@@ -21,8 +23,23 @@ bool TxnView::InDeletedRange(std::string_view key) const {
   return false;
 }
 
+namespace {
+// A meta key (a Redis key, not a subkey): ends with the 0x00 0x00 terminator, checked first
+// because it rejects almost every subkey without the scan.
+bool IsMetaKey(std::string_view key) {
+  return key.size() >= 3 && key.back() == '\0' && key[key.size() - 2] == '\0' &&
+         MetaKeyOf(key).size() == key.size();
+}
+}  // namespace
+
 std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
   auto kv = snapshot_.Get(key);
+  // Redis's lookupKey: reading a key is an access (keyspace/access.h), unless the command
+  // asked not to count it (OBJECT, as Redis's LOOKUP_NOTOUCH).
+  if (touch_ && kv && kv->access != nullptr && kv->access != last_touched_ && IsMetaKey(key)) {
+    TouchAccess(kv->access, now_ms_);
+    last_touched_ = kv->access;
+  }
   if (!track_reads_) {
     if (!kv) return std::nullopt;
     return kv->value;
@@ -70,6 +87,10 @@ void TxnView::PurgeExpired(std::string_view key) {
                           decoded->user_key);
     }
   }
+}
+
+std::optional<mvcc::AccessRecord> TxnView::Access(std::string_view key) const {
+  return ReadAccess(snapshot_, key);
 }
 
 int64_t TxnView::ModRevision(std::string_view key) {
@@ -146,6 +167,7 @@ void TxnView::GuardRange(std::string_view start, std::string_view end) {
 }
 
 void TxnView::EndCommand() {
+  last_touched_ = nullptr;
   for (const auto& w : command_writes_) {
     if (std::find(command_reads_.begin(), command_reads_.end(), w) == command_reads_.end()) {
       continue;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "keyspace/encoding.h"
+#include "mvcc/access_record.h"
 #include "mvcc/store.h"
 #include "keyspace/messages.h"
 #include "replication/committer.h"
@@ -68,6 +69,22 @@ class TxnView {
   /// collection, SWAPDB), so an element inserted meanwhile is never lost.
   void GuardRange(std::string_view start, std::string_view end);
 
+  /// Whether reads of keys count as accesses of them (keyspace/access.h: OBJECT IDLETIME,
+  /// FREQ); on by default, as Redis's lookupKey. A command that must not touch what it reads
+  /// (OBJECT, as Redis's LOOKUP_NOTOUCH) turns it off for its run and back on after.
+  void set_touch(bool on) { touch_ = on; }
+  bool touch() const { return touch_; }
+  /// A new command starts on this view (a script's redis.call; EndCommand does it for EXEC):
+  /// its first read of a key counts as an access even if the previous command's last one
+  /// was of the same key. Within one command, consecutive reads of one key count once (a
+  /// handler reading its key twice is one lookupKey in Redis).
+  void NextAccessCommand() { last_touched_ = nullptr; }
+
+  /// The access record this node keeps for the live stored key `key` (keyspace/access.h),
+  /// read without counting as an access; nullopt when the snapshot does not hold it (absent,
+  /// or created by this view's own writes).
+  std::optional<mvcc::AccessRecord> Access(std::string_view key) const;
+
   bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
 
   /// Buffers a pub/sub message (PUBLISH, SPUBLISH, a keyspace notification) to ride this
@@ -112,6 +129,8 @@ class TxnView {
 
   const mvcc::Snapshot& snapshot_;
   bool track_reads_;
+  bool touch_ = true;
+  const void* last_touched_ = nullptr;  // the access word touched last in this command
   int64_t now_ms_;
   // Meta keys seen expired and not yet purged (usually empty).
   std::vector<std::string> expired_;

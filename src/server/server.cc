@@ -100,6 +100,7 @@ int RunServer(const config::Config& config) {
   auto started = std::chrono::steady_clock::now();
   ServerState state;
   state.config = config;
+  config::PublishAccessSettings(state.config);  // key access data follows the policy
   int maxclients = state.config.maxclients;
   if (!AdjustOpenFilesLimit(&maxclients)) return 1;
   state.config.maxclients = maxclients;
