@@ -11,6 +11,7 @@
 #include <string>
 
 #include "commands/context.h"
+#include "commands/replication.h"
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
@@ -115,6 +116,9 @@ void Info(CommandContext& ctx) {
          std::to_string(st.output_limit_disconnections));
     s += ctx.server.InfoLines("stats");
     s += "\r\n";
+  }
+  if (wants("replication")) {  // the other live nodes as replicas (commands/replication.h)
+    s += "# Replication\r\n" + ReplicationInfoLines(ctx) + "\r\n";
   }
   if (wants("keyspace")) {
     s += "# Keyspace\r\n";

@@ -53,7 +53,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, word] : kNames) {
-    if (flags & flag) out.push_back(word);
+    if ((flags & flag) && !(flag == kBlocking && (flags & kParksQuietly))) out.push_back(word);
   }
   return out;
 }
@@ -133,6 +133,9 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    RegisterReplicationFamily(t);
+    RegisterClusterFamily(t);
+    RegisterShutdownFamily(t);
     return t;
   }();
   return table;

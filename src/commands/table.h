@@ -72,6 +72,9 @@ enum CommandFlag : uint32_t {
   /// Redis's CMD_MAY_REPLICATE (not shown by COMMAND INFO): not a write, yet held by CLIENT
   /// PAUSE WRITE as one (PUBLISH, SPUBLISH; scripts later).
   kMayReplicate = 1 << 27,
+  /// With kBlocking: parks like a blocking command, yet COMMAND INFO does not say "blocking"
+  /// (WAIT, which Redis blocks without the flag).
+  kParksQuietly = 1 << 28,
 };
 
 /// Redis 7.0's ACL categories, one bit each, in the order ACL CAT lists them. In specs:
@@ -207,5 +210,10 @@ void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+// WAIT, ROLE, REPLICAOF, PSYNC, ... (replication_family.cc)
+void RegisterReplicationFamily(CommandTable& t);
+// CLUSTER, READONLY, READWRITE, ASKING, MODULE (cluster_family.cc)
+void RegisterClusterFamily(CommandTable& t);
+void RegisterShutdownFamily(CommandTable& t);  // SHUTDOWN (shutdown_family.cc)
 
 }  // namespace petacore::commands
