@@ -165,6 +165,24 @@ class NodeLifetime(unittest.TestCase):
         finally:
             e.close()
 
+    def test_shutdown_nosave_ends_a_busy_script(self):
+        # As Redis: a busy script refuses SHUTDOWN but not SHUTDOWN NOSAVE (standalone node).
+        n = Node(extra_args=["--busy-reply-threshold", "100"])
+        try:
+            script = WireConn(n.port)
+            script.send("EVAL", "while true do end", "0")
+            other = WireConn(n.port)
+            wait_for(lambda: other.call("PING")[0].startswith(b"-BUSY"), what="busy node")
+            self.assertTrue(other.call("SHUTDOWN")[0].startswith(b"-BUSY"))
+            other.send("SHUTDOWN", "NOSAVE")
+            with self.assertRaises((ConnectionError, socket.error)):
+                other.read_value()
+            self.assertEqual(n.proc.wait(timeout=30), 0)
+            script.close()
+            other.close()
+        finally:
+            n.close()
+
     def test_shutdown_abort_and_errors(self):
         c = self.a.client()
         with self.assertRaisesRegex(Exception, "No shutdown in progress"):
