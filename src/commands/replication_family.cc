@@ -43,7 +43,7 @@ std::string ReplicationInfoLines(CommandContext& ctx) {
   line("connected_slaves", std::to_string(nodes.size()));
   for (size_t i = 0; i < nodes.size(); ++i) {
     auto [host, port] = keyspace::SplitHostPort(nodes[i].addr);
-    int64_t lag = nodes[i].published_ms > 0 ? std::max<int64_t>(0, (now - nodes[i].published_ms) / 1000) : 0;
+    int64_t lag = std::max<int64_t>(0, (now - nodes[i].published_ms) / 1000);
     line("slave" + std::to_string(i),
          "ip=" + std::string(host) + ",port=" + std::string(port) + ",state=online,offset=" +
              std::to_string(nodes[i].applied) + ",lag=" + std::to_string(lag));
@@ -149,8 +149,9 @@ void ReplConf(CommandContext& ctx) {
       if (!ParseInt64(value, &n)) return ctx.out.Error(kErrNotInteger);
     } else if (EqualsIgnoreCase(opt, "ip-address")) {
       if (value.size() >= 256) {  // Redis's NET_HOST_STR_LEN
-        return ctx.out.Error("ERR REPLCONF ip-address provided by replica instance is too long: " +
-                             std::to_string(value.size()) + " bytes");
+        return ctx.out.Error(
+            "ERR REPLCONF ip-address provided by replica instance is too long: " +
+            std::to_string(value.size()) + " bytes");
       }
     } else if (EqualsIgnoreCase(opt, "capa")) {
       // capabilities this node does not understand are ignored, as Redis
@@ -158,8 +159,9 @@ void ReplConf(CommandContext& ctx) {
       return;  // no reply, as Redis for a client that is not a replica
     } else if (EqualsIgnoreCase(opt, "rdb-only")) {
       if (!ParseInt64(value, &n) || n < 0 || n > 1) {
-        return ctx.out.Error(!ParseInt64(value, &n) ? kErrNotInteger
-                                                    : "ERR value is out of range, value must between 0 and 1");
+        return ctx.out.Error(!ParseInt64(value, &n)
+                                 ? kErrNotInteger
+                                 : "ERR value is out of range, value must between 0 and 1");
       }
     } else if (EqualsIgnoreCase(opt, "rdb-filter-only")) {
       size_t pos = 0;

@@ -9,8 +9,8 @@
 //               server/node_registry.h); issue 21's compaction stays below the minimum>
 //       started=<start time, ms since the epoch>
 //       published=<publish time, ms since the epoch>
-//   0xFF "node-ask"  →  the asking process id (hex): a WAIT that needs fresher reports. Every
-//       node that applies a change of it publishes its record once, at once.
+//   0xFF "node-ask"  →  the asking node's record key: a WAIT that needs fresher reports.
+//       Every other node that applies a change of it publishes its record once, at once.
 //
 // Both sit outside every database's range, so KEYS/SCAN/DBSIZE never see them.
 #pragma once

@@ -15,7 +15,8 @@ NodeRegistry::NodeRegistry(etcdlink::Client& client, const mvcc::Store& store, O
     : client_(client),
       store_(store),
       options_(std::move(options)),
-      record_key_(options_.etcd_prefix + keyspace::NodeRecordKey(options_.process)) {}
+      record_key_(options_.etcd_prefix + keyspace::NodeRecordKey(options_.process)),
+      own_ask_(keyspace::NodeRecordKey(options_.process)) {}
 
 NodeRegistry::~NodeRegistry() { Stop(); }
 
@@ -33,14 +34,11 @@ void NodeRegistry::Stop() {
 
 void NodeRegistry::OnApplied(std::span<const mvcc::Mutation> batch) {
   bool data = false, asked = false;
-  // The ask's value is the asking process: a node does not answer its own ask (its WAIT
-  // counts the others only).
-  const std::string own_ask = keyspace::NodeRecordKey(options_.process);
   for (const auto& m : batch) {
     if (!keyspace::IsNodeRegistryKey(m.key)) {
       data = true;
     } else if (m.key == keyspace::kNodeAskKey && m.kind == mvcc::Mutation::Kind::kPut &&
-               m.value != own_ask) {
+               m.value != own_ask_) {  // a node does not answer its own ask
       asked = true;
     }
   }
@@ -87,8 +85,7 @@ bool NodeRegistry::Publish() {
 }
 
 bool NodeRegistry::PutAsk(int64_t* revision) {
-  auto put = client_.Put(options_.etcd_prefix + std::string(keyspace::kNodeAskKey),
-                         keyspace::NodeRecordKey(options_.process));
+  auto put = client_.Put(options_.etcd_prefix + std::string(keyspace::kNodeAskKey), own_ask_);
   if (!put.ok()) {
     spdlog::warn("node registry: ask failed: {}", put.status().ToString());
     return false;

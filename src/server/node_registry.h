@@ -77,6 +77,7 @@ class NodeRegistry {
   const mvcc::Store& store_;
   const Options options_;
   const std::string record_key_;  // etcd key
+  const std::string own_ask_;     // the ask key's value when this node asks (its record key)
   std::atomic<int64_t> publishes_{0}, asks_{0};
 
   std::mutex mu_;
