@@ -118,7 +118,8 @@ void Info(CommandContext& ctx) {
     s += "\r\n";
   }
   if (wants("replication")) {  // the other live nodes as replicas (commands/replication.h)
-    s += "# Replication\r\n" + ReplicationInfoLines(ctx) + "\r\n";
+    info::Replication(ctx, s);
+    s += "\r\n";
   }
   if (wants("keyspace")) {
     s += "# Keyspace\r\n";

@@ -21,4 +21,10 @@ std::vector<keyspace::NodeRecord> OtherNodes(CommandContext& ctx);
 /// applied revision) and the backlog fields with Redis's neutral values.
 std::string ReplicationInfoLines(CommandContext& ctx);
 
+namespace info {
+/// INFO's "replication" section: appends "# Replication\r\n" and ReplicationInfoLines (the
+/// shape of the section writers INFO's table lists, after "stats" in Redis 7.0.15's order).
+void Replication(CommandContext& ctx, std::string& s);
+}  // namespace info
+
 }  // namespace petacore::commands

@@ -64,6 +64,10 @@ std::string ReplicationInfoLines(CommandContext& ctx) {
   return s;
 }
 
+void info::Replication(CommandContext& ctx, std::string& s) {
+  s += "# Replication\r\n" + ReplicationInfoLines(ctx);
+}
+
 namespace {
 
 // WAIT numreplicas timeout — the number of OTHER nodes whose published applied revision is at
