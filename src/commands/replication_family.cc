@@ -153,9 +153,8 @@ void ReplConf(CommandContext& ctx) {
       if (!ParseInt64(value, &n)) return ctx.out.Error(kErrNotInteger);
     } else if (EqualsIgnoreCase(opt, "ip-address")) {
       if (value.size() >= 256) {  // Redis's NET_HOST_STR_LEN
-        return ctx.out.Error(
-            "ERR REPLCONF ip-address provided by replica instance is too long: " +
-            std::to_string(value.size()) + " bytes");
+        return ctx.out.Error("ERR REPLCONF ip-address provided by replica instance is too long: " +
+                             std::to_string(value.size()) + " bytes");
       }
     } else if (EqualsIgnoreCase(opt, "capa")) {
       // capabilities this node does not understand are ignored, as Redis

@@ -20,7 +20,9 @@ NodeRegistry::NodeRegistry(etcdlink::Client& client, const mvcc::Store& store, O
 
 NodeRegistry::~NodeRegistry() { Stop(); }
 
-void NodeRegistry::Start() { thread_ = std::thread([this] { Run(); }); }
+void NodeRegistry::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void NodeRegistry::Stop() {
   {

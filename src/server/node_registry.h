@@ -83,10 +83,10 @@ class NodeRegistry {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
-  bool dirty_ = true;          // a data change applied since the last publish (or never published)
-  bool asked_ = false;         // another node's ask applied: publish at once
-  int64_t ask_wanted_ = 0;     // the highest revision a WAIT asked for
-  int64_t ask_covered_ = 0;    // the revision of this node's last ask put
+  bool dirty_ = true;        // a data change applied since the last publish (or never published)
+  bool asked_ = false;       // another node's ask applied: publish at once
+  int64_t ask_wanted_ = 0;   // the highest revision a WAIT asked for
+  int64_t ask_covered_ = 0;  // the revision of this node's last ask put
   std::thread thread_;
 };
 

@@ -7,10 +7,15 @@ namespace petacore::keyspace {
 namespace {
 
 TEST(NodeRecordTest, RoundTrip) {
-  NodeRecord r{.process = 0x84f34a1f10c60a84, .addr = "10.0.0.7:6379", .applied = 42,
-               .oldest = 41, .started_ms = 1700000000000, .published_ms = 1700000001000};
+  NodeRecord r{.process = 0x84f34a1f10c60a84,
+               .addr = "10.0.0.7:6379",
+               .applied = 42,
+               .oldest = 41,
+               .started_ms = 1700000000000,
+               .published_ms = 1700000001000};
   std::string key = NodeRecordKey(r.process);
-  EXPECT_EQ(key, std::string("\xff" "node/84f34a1f10c60a84"));
+  EXPECT_EQ(key, std::string("\xff"
+                             "node/84f34a1f10c60a84"));
   auto back = DecodeNodeRecord(key, EncodeNodeRecord(r));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->process, r.process);
@@ -28,13 +33,21 @@ TEST(NodeRecordTest, KeysStayOutsideEveryDatabaseAndInTheRecordRange) {
   EXPECT_LT(key, std::string(kNodeRecordEnd));
   EXPECT_TRUE(IsNodeRegistryKey(key));
   EXPECT_TRUE(IsNodeRegistryKey(kNodeAskKey));
-  EXPECT_FALSE(IsNodeRegistryKey(std::string("\xff" "pubsub/sub/x")));
+  EXPECT_FALSE(
+      IsNodeRegistryKey(std::string("\xff"
+                                    "pubsub/sub/x")));
   EXPECT_FALSE(IsNodeRegistryKey(std::string(kNodeAskKey) + "x"));
 }
 
 TEST(NodeRecordTest, ForeignBytesAndNewerFields) {
-  EXPECT_FALSE(DecodeNodeRecord("\xff" "node/zz", "applied=1\n").has_value());
-  EXPECT_FALSE(DecodeNodeRecord("\xff" "other/1", "applied=1\n").has_value());
+  EXPECT_FALSE(DecodeNodeRecord("\xff"
+                                "node/zz",
+                                "applied=1\n")
+                   .has_value());
+  EXPECT_FALSE(DecodeNodeRecord("\xff"
+                                "other/1",
+                                "applied=1\n")
+                   .has_value());
   EXPECT_FALSE(DecodeNodeRecord(NodeRecordKey(1), "addr=a:1\n").has_value());  // no applied
   EXPECT_FALSE(DecodeNodeRecord(NodeRecordKey(1), "applied=x\n").has_value());
   auto r = DecodeNodeRecord(NodeRecordKey(1), "future=yes\napplied=7\nnoise");
