@@ -24,7 +24,8 @@ uint32_t ImplicitCategories(uint32_t flags) {
   if (flags & commands::kReadOnly) c |= kRead;
   if (flags & commands::kAdmin) c |= kAdmin | kDangerous;
   if (flags & commands::kFast) c |= kFast;
-  if (flags & commands::kBlocking) c |= kBlocking;
+  // WAIT parks without Redis's blocking flag (kParksQuietly), so it is not @blocking either.
+  if ((flags & commands::kBlocking) && !(flags & commands::kParksQuietly)) c |= kBlocking;
   if (!(c & kFast)) c |= kSlow;
   return c;
 }

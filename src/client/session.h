@@ -63,6 +63,8 @@ struct Session {
   bool in_multi = false;
   bool multi_dirty = false;  ///< a queued command was rejected: EXEC answers EXECABORT
   std::vector<std::vector<std::string>> queued;
+  /// The etcd revision of this client's last acknowledged write (0 = none): WAIT's target.
+  int64_t last_write_revision = 0;
   /// WATCHed store keys and the mod_revision each had when watched (0 = absent).
   std::map<std::string, int64_t> watched;
 

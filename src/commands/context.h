@@ -29,6 +29,9 @@ struct BlockRequest {
   /// Kept across the re-runs of one parked command (the rest is reset before each run):
   /// what the first run resolved and later runs must not resolve again (XREAD's `$`).
   std::string resume_state;
+  /// The reply at the timeout, as RESP bytes in the client's protocol; empty = a null array
+  /// (BLPOP ...). WAIT sets its count of nodes here at every run.
+  std::string timeout_reply;
 };
 
 /// One handler invocation. Everything is borrowed for the duration of the call.

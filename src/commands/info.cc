@@ -12,6 +12,7 @@
 
 #include "commands/context.h"
 #include "commands/info_sections.h"
+#include "commands/replication.h"
 #include "commands/table.h"
 
 namespace petacore::commands {
@@ -33,6 +34,7 @@ constexpr Section kSections[] = {
     {"memory", true, info::Memory},
     {"persistence", true, info::Persistence},
     {"stats", true, info::Stats},
+    {"replication", true, info::Replication},
     {"cpu", true, info::Cpu},
     {"module_list", true, info::Modules, "modules"},
     {"cluster", true, info::Cluster},

@@ -103,6 +103,15 @@ class ServerView {
   /// connection thread) and deletes their keys with a commit in the background (retried while
   /// etcd fails; the node's lease bounds how long a failed delete can linger).
   virtual void DropSubscriptions(client::Session& session) = 0;
+
+  // The node registry (server/node_registry.h) and the node's life; no-ops by default (tests,
+  // standalone mode).
+  /// WAIT: asks every node to publish its record at once unless an earlier ask covers
+  /// `revision` (the caller waits for records with applied >= revision). Never blocks.
+  virtual void AskNodeReports(int64_t revision) { (void)revision; }
+  /// SHUTDOWN: stops the node as SIGTERM does (connections closed, leases revoked, exit 0).
+  /// Returns at once; the stop runs on the server's threads.
+  virtual void Shutdown() {}
 };
 
 }  // namespace petacore::commands

@@ -54,7 +54,7 @@ std::vector<std::string_view> CommandSpec::FlagNames() const {
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, word] : kNames) {
-    if (flags & flag) out.push_back(word);
+    if ((flags & flag) && !(flag == kBlocking && (flags & kParksQuietly))) out.push_back(word);
   }
   return out;
 }
@@ -140,6 +140,9 @@ const CommandTable& Table() {
     RegisterDumpFamily(t);  // h14: DUMP, RESTORE, MIGRATE
     RegisterPersistenceFamily(t);  // h17
     RegisterLolwutFamily(t);       // h17
+    RegisterReplicationFamily(t);
+    RegisterClusterFamily(t);
+    RegisterShutdownFamily(t);
     return t;
   }();
   return table;

@@ -73,6 +73,9 @@ enum CommandFlag : uint32_t {
   /// Redis's CMD_MAY_REPLICATE (not shown by COMMAND INFO): not a write, yet held by CLIENT
   /// PAUSE WRITE as one (PUBLISH, SPUBLISH; scripts later).
   kMayReplicate = 1 << 27,
+  /// With kBlocking: parks like a blocking command, yet COMMAND INFO does not say "blocking"
+  /// (WAIT, which Redis blocks without the flag).
+  kParksQuietly = 1 << 28,
 };
 
 /// Redis 7.0's ACL categories, one bit each, in the order ACL CAT lists them. In specs:
@@ -215,5 +218,10 @@ void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_f
 // h17: SAVE family and LOLWUT
 void RegisterPersistenceFamily(CommandTable& t);  // SAVE, BGSAVE, LASTSAVE, ... (persistence_family.cc)
 void RegisterLolwutFamily(CommandTable& t);       // LOLWUT (lolwut_family.cc)
+// WAIT, ROLE, REPLICAOF, PSYNC, ... (replication_family.cc)
+void RegisterReplicationFamily(CommandTable& t);
+// CLUSTER, READONLY, READWRITE, ASKING, MODULE (cluster_family.cc)
+void RegisterClusterFamily(CommandTable& t);
+void RegisterShutdownFamily(CommandTable& t);  // SHUTDOWN (shutdown_family.cc)
 
 }  // namespace petacore::commands

@@ -98,6 +98,9 @@ struct Config {
   int64_t pubsub_lease_ttl_s = 10;           ///< lease of this node's subscription keys (s)
   size_t expiry_max_inflight = 256;          ///< expiry deletes awaiting commit at once
   std::string aclfile;  ///< Redis's aclfile: ACL LOAD / ACL SAVE's node-local file ("" = none)
+  /// Node registry (server/node_registry.h): the shortest time between two publishes of
+  /// this node's record after data changes (ms); a WAIT's ask publishes at once.
+  Live<int64_t> node_report_interval_ms = 1000;
   std::string requirepass;     ///< the default user's password until ACL SETUSER default
   Live<bool> protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
   /// The file given with --config ("" = none): what CONFIG REWRITE rewrites.

@@ -490,6 +490,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("expiry-lease-ttl", &Config::expiry_lease_ttl_s, 1, kIntMax, kImm,
                       "TTL (s) of the expiry leader's etcd lease: how long a crashed leader "
                       "blocks takeover"));
+  t.push_back(Integer("node-report-interval-ms", &Config::node_report_interval_ms, 10, kInt64Max,
+                      0,
+                      "shortest time (ms) between two publishes of this node's registry record "
+                      "after data changes (WAIT's asks publish at once)"));
   t.push_back(Integer("expiry-max-inflight", &Config::expiry_max_inflight, 1, kInt64Max, kImm,
                       "expiry deletes queued or in flight at once: bounds how long a burst of "
                       "expiring keys delays client writes"));

@@ -36,8 +36,8 @@ void BlockingRegistry::Notify(std::span<const mvcc::Mutation> batch) {
   {
     std::lock_guard lock(mu_);
     for (const auto& m : batch) {
-      auto meta = keyspace::MetaKeyOf(m.key);
-      if (meta.empty()) continue;
+      std::string_view meta = keyspace::MetaKeyOf(m.key);
+      if (meta.empty()) meta = m.key;  // an internal key (WAIT waits on node records)
       auto range = by_key_.equal_range(std::string(meta));
       std::vector<uint64_t> tokens;
       for (auto i = range.first; i != range.second; ++i) tokens.push_back(i->second);

@@ -63,6 +63,9 @@ void Job::Finish() {
   state = State::kFinished;
   waits.Close(server->store);
   if (held_keys && locks != nullptr && !keys.empty()) locks->Unlock(keys);
+  if (committed && commit_revision > session->last_write_revision) {
+    session->last_write_revision = commit_revision;  // WAIT's target
+  }
   if (committed && after_commit) {
     reply.clear();
     resp::ReplyWriter w(&reply, session->protocol);
@@ -75,6 +78,9 @@ void Job::Finish() {
     f->committed = committed;
     f->commit_revision = commit_revision;
     f->executor->Post([f] {
+      if (f->committed && f->commit_revision > f->session->last_write_revision) {
+        f->session->last_write_revision = f->commit_revision;  // WAIT's target
+      }
       if (f->committed && f->after_commit) {
         f->reply.clear();
         resp::ReplyWriter w(&f->reply, f->session->protocol);

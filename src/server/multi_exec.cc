@@ -51,6 +51,11 @@ bool EndsTransaction(const CommandSpec& spec, const client::Session& session) {
 bool QueueIfInMulti(const CommandSpec& spec, client::Session& session,
                     std::span<const std::string_view> args, resp::ReplyWriter& out) {
   if (!session.in_multi || (spec.flags & commands::kNoQueue)) return false;
+  if (spec.flags & commands::kNoMulti) {  // SHUTDOWN, PSYNC, SYNC: as Redis's processCommand
+    session.FlagTransaction();
+    out.Error("ERR Command not allowed inside a transaction");
+    return true;
+  }
   session.queued.emplace_back(args.begin(), args.end());
   out.Simple("QUEUED");
   return true;

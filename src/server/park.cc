@@ -22,6 +22,8 @@ void AnswerParked(const std::shared_ptr<Job>& job, bool unblock_error) {
   resp::ReplyWriter writer(&job->reply, job->session->protocol);
   if (unblock_error) {
     writer.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else if (!job->park.block.timeout_reply.empty()) {
+    job->reply = job->park.block.timeout_reply;  // WAIT's count
   } else {
     writer.NullArray();
   }

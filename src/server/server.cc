@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -8,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +32,7 @@
 #include "server/driver.h"
 #include "server/etcd_options.h"
 #include "server/fd_limit.h"
+#include "server/node_registry.h"
 #include "server/pubsub_lease.h"
 #include "server/replica_lag.h"
 #include "server/stack_thread.h"
@@ -94,6 +98,17 @@ void InstallBusyScriptPump(asio::io_context& ctx) {
   });
 }
 
+/// The "host:port" this node publishes in the node registry: --bind and --port (the TLS
+/// port when --port is 0); a wildcard bind publishes the host name instead.
+std::string AdvertisedAddress(const config::Config& config) {
+  std::string host = config.bind;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "*") {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) == 0) host = name;
+  }
+  return host + ":" + std::to_string(config.port != 0 ? config.port : config.tls_port);
+}
+
 }  // namespace
 
 int RunServer(const config::Config& config) {
@@ -115,6 +130,7 @@ int RunServer(const config::Config& config) {
   int64_t keys_loaded = 0;
   const std::string record_prefix = keyspace::MessageRecordPrefix(config.node_id);
   std::unique_ptr<PubSubLease> pubsub_lease;
+  std::unique_ptr<NodeRegistry> node_registry;
   if (config.standalone()) {
     state.committer =
         std::make_unique<replication::LocalCommitter>(state.store, 10000, record_prefix);
@@ -133,6 +149,8 @@ int RunServer(const config::Config& config) {
           for (auto& [id, s] : state.clients) {
             if (s->sub_count + s->psub_count + s->ssub_count > 0 && s->disconnect) s->disconnect();
           }
+          // The node's registry record went with the old lease: publish it again.
+          if (auto* r = state.node_registry.load(std::memory_order_acquire)) r->MarkDirty();
         },
         [&state] { state.RetrySubscriptionDrops(); });
     auto committer = std::make_unique<replication::EtcdCommitter>(
@@ -174,6 +192,18 @@ int RunServer(const config::Config& config) {
                                                [s = sync.get()] { s->ReconnectWatch(); });
     replica_lag->Start();
     state.replica_lag = replica_lag.get();
+    // This node's record in the node registry (WAIT, ROLE), under the pub/sub lease.
+    node_registry = std::make_unique<NodeRegistry>(
+        *client, state.store,
+        NodeRegistry::Options{
+            .etcd_prefix = config.etcd_prefix,
+            .process = state.pubsub.process(),
+            .addr = AdvertisedAddress(config),
+            .started_ms = state.start_ms,
+            .interval_ms = [&state] { return state.config.node_report_interval_ms.get(); },
+            .lease = [l = pubsub_lease.get()] { return l->id(); }});
+    state.node_registry.store(node_registry.get(), std::memory_order_release);
+    node_registry->Start();
     state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
                               cl = client.get(), lag = replica_lag.get()] {
       auto line = [](std::string_view k, int64_t v) {
@@ -219,10 +249,18 @@ int RunServer(const config::Config& config) {
     return 1;
   }
   asio::signal_set signals(*contexts[0], SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int sig) {
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;  // cancelled
     spdlog::info("signal {}: shutting down", sig);
     for (auto& ctx : contexts) ctx->stop();
   });
+  // SHUTDOWN: the same stop as SIGTERM, posted so the command's own thread returns first.
+  state.shutdown = [&contexts] {
+    asio::post(*contexts[0], [&contexts] {
+      spdlog::info("SHUTDOWN: shutting down");
+      for (auto& ctx : contexts) ctx->stop();
+    });
+  };
   if (config.port != 0) {
     asio::co_spawn(*contexts[0], Accept(acceptor, contexts, state, driver), asio::detached);
   }
@@ -261,6 +299,7 @@ int RunServer(const config::Config& config) {
   }
   for (auto& t : threads) t.Join();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
+  if (node_registry) node_registry->Stop();  // its record goes with the pub/sub lease below
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once
   // Connections still suspended hold Jobs pointing at them; leave them to process exit.
   std::quick_exit(0);

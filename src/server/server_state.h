@@ -22,6 +22,7 @@
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/client_pause.h"
+#include "server/node_registry.h"
 #include "server/pubsub.h"
 #include "server/tracking.h"
 
@@ -119,6 +120,19 @@ struct ServerState final : commands::ServerView {
   /// Sends again the subscription deletes whose commit failed (etcd down); called
   /// periodically by the pub/sub lease keeper. Thread-safe.
   void RetrySubscriptionDrops();
+
+  // The node registry and SHUTDOWN (issue 16): set once at start-up by RunServer.
+  /// Replicated mode: this node's registry publisher (server/node_registry.h), null until it
+  /// starts and in standalone mode; the store observer feeds it.
+  std::atomic<NodeRegistry*> node_registry{nullptr};
+  /// Stops the node as SIGTERM does (server.cc); null in tests.
+  std::function<void()> shutdown;
+  void AskNodeReports(int64_t revision) override {
+    if (auto* r = node_registry.load(std::memory_order_acquire)) r->Ask(revision);
+  }
+  void Shutdown() override {
+    if (shutdown) shutdown();
+  }
 
  private:
   void CommitDrop(std::string start, std::string end);

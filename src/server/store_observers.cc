@@ -58,6 +58,7 @@ void SubscribeStoreObservers(ServerState& state) {
       state.tracking.OnApplied(batch, flush);
     }
     state.pubsub.OnApplied(revision, batch, state.reloading && state.reloading());
+    if (auto* r = state.node_registry.load(std::memory_order_acquire)) r->OnApplied(batch);
     state.blocking.Notify(batch);
   });
 }
