@@ -116,6 +116,23 @@ void Info(CommandContext& ctx) {
     s += ctx.server.InfoLines("stats");
     s += "\r\n";
   }
+  // commandstats, errorstats, latencystats (server/observability.h): only when named, or
+  // with "all" / "everything", as Redis (not in the default set).
+  auto named = [&](std::string_view section) {
+    for (size_t i = 1; i < ctx.args.size(); ++i) {
+      if (EqualsIgnoreCase(ctx.args[i], section) || EqualsIgnoreCase(ctx.args[i], "all") ||
+          EqualsIgnoreCase(ctx.args[i], "everything")) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (auto [section, title] : {std::pair<std::string_view, std::string_view>{"commandstats", "Commandstats"},
+                                {"errorstats", "Errorstats"},
+                                {"latencystats", "Latencystats"}}) {
+    if (!named(section)) continue;
+    s.append("# ").append(title).append("\r\n").append(ctx.server.InfoLines(section)).append("\r\n");
+  }
   if (wants("keyspace")) {
     s += "# Keyspace\r\n";
     for (int db = 0; db < keyspace::kNumDatabases; ++db) {

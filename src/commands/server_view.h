@@ -15,6 +15,7 @@
 
 #include "auth/registry.h"
 #include "client/session.h"
+#include "commands/observability_view.h"
 #include "config/config.h"
 #include "mvcc/store.h"
 
@@ -101,6 +102,9 @@ class ServerView {
   /// connection thread) and deletes their keys with a commit in the background (retried while
   /// etcd fails; the node's lease bounds how long a failed delete can linger).
   virtual void DropSubscriptions(client::Session& session) = 0;
+
+  /// SLOWLOG, LATENCY, MONITOR: this node's observability registries (observability_view.h).
+  virtual ObservabilityView& Observe() = 0;
 };
 
 }  // namespace petacore::commands

@@ -133,6 +133,11 @@ const CommandTable& Table() {
     RegisterLcsFamily(t);
     RegisterZSetSampleFamily(t);
     RegisterMpopFamily(t);
+    // observability (h15)
+    RegisterSlowlogFamily(t);
+    RegisterLatencyFamily(t);
+    RegisterMonitorFamily(t);
+    RegisterMemoryFamily(t);
     return t;
   }();
   return table;

@@ -207,5 +207,10 @@ void RegisterBitmapFamily(CommandTable& t);    // SETBIT, BITFIELD, ... (bitmap_
 void RegisterLcsFamily(CommandTable& t);       // LCS (lcs_family.cc)
 void RegisterZSetSampleFamily(CommandTable& t);  // ZRANDMEMBER, ZINTERCARD (zset_sample_family.cc)
 void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (mpop_family.cc)
+// observability (h15): SLOWLOG, LATENCY, MONITOR, MEMORY (slowlog/latency/monitor/memory_family.cc)
+void RegisterSlowlogFamily(CommandTable& t);
+void RegisterLatencyFamily(CommandTable& t);
+void RegisterMonitorFamily(CommandTable& t);
+void RegisterMemoryFamily(CommandTable& t);
 
 }  // namespace petacore::commands
