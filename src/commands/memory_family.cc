@@ -83,7 +83,7 @@ void MemoryStats(CommandContext& ctx) {
   const int64_t overhead = keys * kKeyOverhead;
   const int64_t dataset = std::max<int64_t>(allocated - overhead, 0);
   auto ratio = [](int64_t a, int64_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
-  ctx.out.MapHeader(26 + dbs.size());
+  ctx.out.MapHeader(27 + dbs.size());
   auto num = [&](std::string_view name, int64_t v) { ctx.out.Bulk(name), ctx.out.Integer(v); };
   auto dbl = [&](std::string_view name, double v) { ctx.out.Bulk(name), ctx.out.Double(v); };
   num("peak.allocated", allocated);
@@ -114,8 +114,8 @@ void MemoryStats(CommandContext& ctx) {
   num("allocator.resident", rss);
   dbl("allocator-fragmentation.ratio", 1.0);
   num("allocator-fragmentation.bytes", 0);
-  dbl("allocator.rss-ratio", ratio(rss, allocated));
-  num("allocator.rss-bytes", rss - allocated);
+  dbl("allocator-rss.ratio", ratio(rss, allocated));
+  num("allocator-rss.bytes", rss - allocated);
   dbl("rss-overhead.ratio", 1.0);
   num("rss-overhead.bytes", 0);
   dbl("fragmentation", ratio(rss, allocated));
@@ -130,15 +130,15 @@ void MemoryDoctor(CommandContext& ctx) {
     r = "Hi Sam, this instance is empty or is using very little memory, my issues detector "
         "can't be used in these conditions. Please, leave for your mission on Earth and fill "
         "it with some data. The new Sam and I will be back to our programming as soon as I "
-        "finished rebooting.";
+        "finished rebooting.\n";
   } else if (st.store.versions > 2 * st.store.live_keys + 1000) {
     r = "Sam, this node's replica holds " + std::to_string(st.store.versions) +
         " versions for " + std::to_string(st.store.live_keys) +
         " live keys: old versions wait for etcd's compaction (or for readers still holding "
-        "snapshots). Check etcd's auto-compaction settings.";
+        "snapshots). Check etcd's auto-compaction settings.\n";
   } else {
     r = "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
-        "occurs on this base.";
+        "occurs on this base.\n";
   }
   ctx.out.Verbatim("txt", r);
 }

@@ -37,7 +37,11 @@ void Observability::Finish(const Observation& ob, client::Session& session,
 
   const bool slowlog = !(flags & commands::kSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
                        usec >= config_.slowlog_log_slower_than;
-  const bool monitor = monitors_.active() && !(flags & (commands::kSkipMonitor | commands::kAdmin));
+  // Scripts (EVAL, FCALL, ...: skip_monitor) are fed too: Redis feeds them itself when they
+  // start, before the commands they call.
+  const bool script = (flags & commands::kSkipMonitor) && (ob.spec->acl & commands::acl::kScripting);
+  const bool monitor = monitors_.active() && !(flags & commands::kAdmin) &&
+                       (!(flags & commands::kSkipMonitor) || script);
   if (!slowlog && !monitor) return;
   std::vector<std::string_view> redacted;
   std::span<const std::string_view> shown = args;
