@@ -85,6 +85,9 @@ int RedisGenericCall(lua_State* L, bool raise) {
         resp::ReplyWriter w(&reply, script_resp);
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
         spec->handler(sub);  // block stays null: blocking commands answer at once
+        if (!(spec->flags & (kSkipMonitor | kAdmin))) {
+          ctx.server.Observe().MonitorScriptCall(ctx.session.db, argv);  // MONITOR's "lua"
+        }
       }
     }
     if (!err.empty()) {

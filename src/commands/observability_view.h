@@ -72,6 +72,9 @@ class ObservabilityView {
   /// MONITOR: from now on `session`'s connection receives a line per command this node runs
   /// (docs/operations.md). Called on the session's connection thread.
   virtual void StartMonitor(client::Session& session) = 0;
+  /// MONITOR: a command a script ran through redis.call / redis.pcall on database `db`,
+  /// shown with the source "lua" as Redis does (when nobody monitors, one atomic load).
+  virtual void MonitorScriptCall(int db, std::span<const std::string_view> args) = 0;
 };
 
 }  // namespace petacore::commands

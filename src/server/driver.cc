@@ -129,6 +129,7 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   }
   if (!ends_transaction && QueueIfInMulti(*spec, session, args, writer)) return true;  // +QUEUED
   ob.called = true;
+  state_.observability.ScriptStarts(*spec, session, args);  // MONITOR: EVAL before its calls
   if (ends_transaction && (spec->flags & commands::kRunsQueue) && session.in_multi &&
       state_.observability.monitors().active()) {
     ob.queued = session.queued;  // MONITOR shows EXEC's commands

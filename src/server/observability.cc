@@ -39,9 +39,7 @@ void Observability::Finish(const Observation& ob, client::Session& session,
                        usec >= config_.slowlog_log_slower_than;
   // Scripts (EVAL, FCALL, ...: skip_monitor) are fed too: Redis feeds them itself when they
   // start, before the commands they call.
-  const bool script = (flags & commands::kSkipMonitor) && (ob.spec->acl & commands::acl::kScripting);
-  const bool monitor = monitors_.active() && !(flags & commands::kAdmin) &&
-                       (!(flags & commands::kSkipMonitor) || script);
+  const bool monitor = monitors_.active() && !(flags & (commands::kSkipMonitor | commands::kAdmin));
   if (!slowlog && !monitor) return;
   std::vector<std::string_view> redacted;
   std::span<const std::string_view> shown = args;
@@ -83,6 +81,17 @@ std::string Observability::InfoLines(std::string_view section) {
     return stats_.LatencystatsLines(percentiles);
   }
   return "";
+}
+
+void Observability::ScriptStarts(const commands::CommandSpec& spec,
+                                 const client::Session& session,
+                                 std::span<const std::string_view> args) {
+  // Scripts are skip_monitor (call() does not feed them); Redis feeds them itself at start.
+  if (!monitors_.active() || !(spec.flags & commands::kSkipMonitor) ||
+      !(spec.acl & commands::acl::kScripting)) {
+    return;
+  }
+  monitors_.Feed(session.db, session.addr, args);
 }
 
 void Observability::StartMonitor(client::Session& session) {

@@ -75,6 +75,13 @@ class Observability final : public commands::ObservabilityView {
     return stats_.Histograms(names);
   }
   void StartMonitor(client::Session& session) override;
+  void MonitorScriptCall(int db, std::span<const std::string_view> args) override {
+    monitors_.Feed(db, "lua", args);
+  }
+  /// A script command (EVAL, FCALL, ...: skip_monitor) starts: fed now, before the commands
+  /// it calls, as Redis's evalCommand. On the connection thread.
+  void ScriptStarts(const commands::CommandSpec& spec, const client::Session& session,
+                    std::span<const std::string_view> args);
 
  private:
   config::Config& config_;

@@ -225,7 +225,8 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
     # --- MONITOR -------------------------------------------------------------------------
 
     def monitor_lines(self, monitor, n):
-        """The next n MONITOR lines as (db, args text), the time and address stripped."""
+        """The next n MONITOR lines as (db, "lua" or "client", args text): the time and the
+        client's port stripped."""
         out = []
         deadline = time.monotonic() + 10
         while len(out) < n:
@@ -235,7 +236,7 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
             self.assertIsNotNone(m, raw)
             addr = m.group(4)
             self.assertTrue(addr == b"lua" or re.match(rb"^127\.0\.0\.1:\d+$", addr), addr)
-            out.append((m.group(3), m.group(5)))
+            out.append((m.group(3), addr if addr == b"lua" else b"client", m.group(5)))
         return out
 
     def test_monitor_lines(self):
@@ -247,6 +248,8 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
                         ("AUTH", "user", "secret"), ("CONFIG", "GET", "maxmemory"),
                         ("SELECT", "2"), ("SET", "y", "12"), ("GET", "nokey"),
                         ("NOSUCHCOMMAND",), ("GET",), ("EVAL", "return 1", "0"),
+                        ("EVAL", "redis.call('set', KEYS[1], ARGV[1]) "
+                                 "return redis.call('get', KEYS[1])", "1", "sk", "10"),
                         ("HELLO", "2", "AUTH", "default", "pw"), ("SELECT", "0"), ("PING",)]
             for args in commands:
                 if args[0] == "HELLO":
@@ -254,12 +257,13 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
                 else:
                     self.same(*args)
             # Redis feeds what ran: not NOSUCHCOMMAND, GET with no key, CONFIG (admin).
-            n = len(commands) - 3
+            n = len(commands) - 3 + 2  # the script's two calls, from "lua"
             got, want = self.monitor_lines(mon_pc, n), self.monitor_lines(mon_rr, n)
             self.assertEqual(got, want)
-            self.assertIn((b"0", b'"AUTH" "(redacted)"'), got)
-            self.assertIn((b"0", b'"SET" "k" "a\\"b\\n\\x01\\xff\\\\ \\t"'), got)
-            self.assertIn((b"2", b'"SET" "y" "12"'), got)
+            self.assertIn((b"0", b"client", b'"AUTH" "(redacted)"'), got)
+            self.assertIn((b"0", b"client", b'"SET" "k" "a\\"b\\n\\x01\\xff\\\\ \\t"'), got)
+            self.assertIn((b"2", b"client", b'"SET" "y" "12"'), got)
+            self.assertIn((b"2", b"lua", b'"set" "sk" "10"'), got)
             # The monitor itself may not touch the key space; RESET ends the monitoring.
             self.assertEqual(mon_pc.call("GET", "k"), mon_rr.call("GET", "k"))
             self.assertEqual(mon_pc.call("RESET"), mon_rr.call("RESET"))
