@@ -10,7 +10,8 @@ import subprocess
 import time
 import unittest
 
-from differential import RawAgainstRedisTestCase
+from differential import RawAgainstRedisTestCase, ReplicatedTestCase
+from harness import wait_for
 from resp_wire import WireConn
 
 SLOW_LUA = "local i = 0 while i < 3000000 do i = i + 1 end return i"
@@ -343,6 +344,43 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
         got = self.cli_report(self.node.port, "--memkeys")
         self.assertEqual(got, self.cli_report(self.redis.port, "--memkeys"))
         self.assertEqual(len(got), 6)
+
+
+class ObservabilityTwoNodes(ReplicatedTestCase):
+    """Node-local: MONITOR, SLOWLOG and commandstats of node A show A's commands only."""
+
+    def test_monitor_and_stats_are_node_local(self):
+        self.flush_replicated()
+        a, b = WireConn(self.a.port), WireConn(self.b.port)
+        mon = WireConn(self.a.port)
+        try:
+            for conn in (a, b):
+                conn.call("CONFIG", "RESETSTAT")
+                conn.call("CONFIG", "SET", "slowlog-log-slower-than", "0")
+                conn.call("SLOWLOG", "RESET")
+            self.assertEqual(mon.call("MONITOR")[0], b"+OK\r\n")
+            for i in range(3):
+                self.assertEqual(b.call("SET", "from-b", str(i))[0], b"+OK\r\n")
+            wait_for(lambda: a.call("GET", "from-b")[0] == b"$1\r\n2\r\n", what="B's write on A")
+            self.assertEqual(a.call("SET", "from-a", "x")[0], b"+OK\r\n")
+            raw = mon.read_value(time.monotonic() + 10)
+            self.assertIsNotNone(raw)
+            self.assertIn(b'"GET" "from-b"', raw)  # A's own command, not B's SETs
+            while b'"SET" "from-a"' not in raw:
+                self.assertNotIn(b"SET", raw)
+                raw = mon.read_value(time.monotonic() + 10)
+                self.assertIsNotNone(raw)
+            stats = info_section(a, "commandstats")
+            self.assertEqual(fields(stats["cmdstat_set"])["calls"], "1")
+            self.assertEqual(fields(info_section(b, "commandstats")["cmdstat_set"])["calls"], "3")
+            logged = [e[3] for e in plain(a.call("SLOWLOG", "GET", "-1")[1])]
+            self.assertIn([b"SET", b"from-a", b"x"], logged)
+            self.assertNotIn([b"SET", b"from-b", b"0"], logged)
+        finally:
+            for conn in (a, b):
+                conn.call("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+            for conn in (a, b, mon):
+                conn.close()
 
 
 if __name__ == "__main__":
