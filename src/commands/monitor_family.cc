@@ -8,6 +8,10 @@ namespace petacore::commands {
 namespace {
 
 void Monitor(CommandContext& ctx) {
+  // As Redis: inside EXEC (a client that expects one reply per command) it is refused.
+  if (ctx.session.in_multi || !ctx.session.queued.empty()) {  // queued: EXEC runs them
+    return ctx.out.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
   if (ctx.session.monitor.load()) return;  // as Redis: a second MONITOR is ignored, no reply
   ctx.server.Observe().StartMonitor(ctx.session);
   ctx.out.Ok();

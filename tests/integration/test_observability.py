@@ -144,19 +144,23 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
     def test_latency_events(self):
         self.same("LATENCY", "RESET")
         self.same("LATENCY", "DOCTOR")  # disabled: Redis's text
+        self.both_config(("latency-monitor-threshold", "5000"))
+        self.same("LATENCY", "DOCTOR")  # enabled, nothing yet (no command takes 5 s)
         self.both_config(("latency-monitor-threshold", "1"))
-        self.same("LATENCY", "DOCTOR")  # enabled, nothing yet
         self.same("EVAL", SLOW_LUA, "0")
         (tg, tw), (got, want) = self.trees("LATENCY", "LATEST")
-        self.assertEqual(shape(tg), shape(tw))
-        self.assertEqual([e[0] for e in got], [e[0] for e in want])
-        self.assertEqual([e[0] for e in got], [b"command"])
-        self.assertGreaterEqual(got[0][3], 1)
+        # Each entry [event, time, latest ms, max ms]; under load another command may also
+        # pass 1 ms (on either server), so "command" must be there, others may.
+        self.assertEqual(set(repr(shape(e)) for e in tg[1]), set(repr(shape(e)) for e in tw[1]))
+        for events in (got, want):
+            self.assertIn(b"command", [e[0] for e in events])
+        self.assertGreaterEqual(dict((e[0], e[3]) for e in got)[b"command"], 1)
         (tg, tw), _ = self.trees("LATENCY", "HISTORY", "command")
         self.assertEqual(shape(tg), shape(tw))
         for conn in (self.pc, self.rr):
             doctor = plain(conn.call("LATENCY", "DOCTOR")[1])
-            self.assertIn(b"1. command: 1 latency spikes", doctor)
+            self.assertRegex(doctor, rb"\d\. command: \d+ latency spikes \(average \d+ms, "
+                                     rb"mean deviation \d+ms, period [\d.]+ sec\)")
             graph = plain(conn.call("LATENCY", "GRAPH", "command")[1])
             self.assertTrue(graph.startswith(b"command - high "), graph)
         for args in [("LATENCY", "HISTORY", "nosuch"), ("LATENCY", "GRAPH", "nosuch"),
@@ -184,8 +188,9 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
             (tg, tw), (got, want) = self.trees("LATENCY", "HISTOGRAM", "set", "get", "config",
                                                "nosuch", conns=conns)
             self.assertEqual(tg[0], tw[0])
-            self.assertEqual(sorted(got) if isinstance(got, dict) else got[::2],
-                             sorted(want) if isinstance(want, dict) else want[::2])
+            # Subcommands come in hash order in Redis: compared as sets.
+            self.assertEqual(sorted(got) if isinstance(got, dict) else sorted(got[::2]),
+                             sorted(want) if isinstance(want, dict) else sorted(want[::2]))
             if protocol == 3:
                 for name in (b"set", b"get", b"config|get"):
                     self.assertEqual(sorted(got[name]), sorted(want[name]))
@@ -270,6 +275,10 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
             self.assertEqual(mon_pc.call("RESET"), mon_rr.call("RESET"))
             self.same("SET", "after", "reset")
             self.assertEqual(mon_pc.call("GET", "after"), mon_rr.call("GET", "after"))
+
+    def test_monitor_in_exec(self):
+        for args in [("MULTI",), ("MONITOR",), ("EXEC",), ("PING",), ("SET", "k", "v")]:
+            self.same(*args)
 
     def test_redis_cli_monitor(self):
         proc = subprocess.Popen(["redis-cli", "-p", str(self.node.port), "MONITOR"],
