@@ -1,8 +1,10 @@
 // command_stats.cc — INFO commandstats / errorstats / latencystats.
 #include "server/command_stats.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 
 namespace petacore::server {
 namespace {
@@ -30,7 +32,53 @@ std::string SafeName(std::string_view name) {
   return s;
 }
 
+// The offset just past the RESP2/RESP3 value at `pos` in `r`, or npos when malformed.
+size_t ReplyEnd(std::string_view r, size_t pos) {
+  const size_t eol = r.find("\r\n", pos);
+  if (pos >= r.size() || eol == std::string_view::npos) return std::string_view::npos;
+  const char kind = r[pos];
+  const size_t end = eol + 2;
+  auto count = [&] { return std::strtoll(std::string(r.substr(pos + 1, eol - pos - 1)).c_str(), nullptr, 10); };
+  switch (kind) {
+    case '$': case '=': case '!': {
+      const long long n = count();
+      return n < 0 ? end : end + static_cast<size_t>(n) + 2;
+    }
+    case '*': case '~': case '>': case '%': case '|': {
+      long long n = count();
+      if (kind == '%' || kind == '|') n *= 2;
+      size_t at = end;
+      for (long long i = 0; i < n && at != std::string_view::npos; ++i) at = ReplyEnd(r, at);
+      return at;
+    }
+    default:
+      return end;
+  }
+}
+
 }  // namespace
+
+void CommandStats::ExecCalls(std::span<const std::vector<std::string>> queued,
+                             std::string_view exec_reply, int64_t exec_ns, bool track) {
+  const int64_t ns = exec_ns / static_cast<int64_t>(std::max<size_t>(queued.size(), 1));
+  if (exec_reply.empty() || exec_reply[0] != '*' || exec_reply.starts_with("*-1")) return;
+  size_t at = exec_reply.find("\r\n");
+  if (at == std::string_view::npos) return;
+  at += 2;
+  std::vector<std::string_view> argv;
+  for (const auto& cmd : queued) {
+    if (at >= exec_reply.size()) break;
+    const size_t end = ReplyEnd(exec_reply, at);
+    if (end == std::string_view::npos) break;
+    const bool failed = exec_reply[at] == '-';
+    if (failed) ErrorReply(exec_reply.substr(at, exec_reply.find('\r', at) - at));
+    argv.assign(cmd.begin(), cmd.end());
+    if (const commands::CommandSpec* spec = commands::Table().Resolve(argv)) {
+      Called(*spec, ns / 1000, ns, failed, track);
+    }
+    at = end;
+  }
+}
 
 CommandStats::CommandStats() {
   for (const auto& spec : commands::Table().all()) {

@@ -37,6 +37,13 @@ class CommandStats {
   /// An error reply `reply` ("-PREFIX message\r\n"): total_error_replies and errorstat_PREFIX.
   void ErrorReply(std::string_view reply);
 
+  /// The commands EXEC ran (`queued`, in order) and EXEC's reply `exec_reply` (an array of
+  /// their replies): each counts as a call, failed when its reply is an error (which also
+  /// counts in errorstats), as Redis's call() for each queued command. They are not timed one
+  /// by one: each gets an equal share of EXEC's `exec_ns`. Nothing when EXEC did not run
+  /// them (error or null reply).
+  void ExecCalls(std::span<const std::vector<std::string>> queued, std::string_view exec_reply,
+                 int64_t exec_ns, bool track);
   /// INFO commandstats lines (cmdstat_<name>:calls=..,usec=..,usec_per_call=..,
   /// rejected_calls=..,failed_calls=..), commands with a non-zero counter only.
   std::string CommandstatsLines() const;

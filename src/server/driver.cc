@@ -113,6 +113,7 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   }
   const bool ends_transaction = EndsTransaction(*spec, session);
   if (ends_transaction) {
+    ob.called = true;  // EXECABORT is EXEC's own (failed) call in Redis
     if (RejectExec(session, state_, writer)) return true;  // EXECABORT
   } else {
     if (RejectIfOverMaxmemory(*spec, session, state_, writer)) return true;  // maxmemory
@@ -130,9 +131,8 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   if (!ends_transaction && QueueIfInMulti(*spec, session, args, writer)) return true;  // +QUEUED
   ob.called = true;
   state_.observability.ScriptStarts(*spec, session, args);  // MONITOR: EVAL before its calls
-  if (ends_transaction && (spec->flags & commands::kRunsQueue) && session.in_multi &&
-      state_.observability.monitors().active()) {
-    ob.queued = session.queued;  // MONITOR shows EXEC's commands
+  if (ends_transaction && (spec->flags & commands::kRunsQueue) && session.in_multi) {
+    ob.queued = session.queued;  // commandstats counts EXEC's commands, MONITOR shows them
   }
   bool read_path = !(spec->flags & (commands::kWrite | commands::kNoQueue |
                                     commands::kBlocking | commands::kInternalWrite));

@@ -33,6 +33,7 @@ void Observability::Finish(const Observation& ob, client::Session& session,
   const int64_t usec = ns / 1000;
   const uint32_t flags = ob.spec->flags;
   stats_.Called(*ob.spec, usec, ns, error, config_.latency_tracking);
+  if (!ob.queued.empty()) stats_.ExecCalls(ob.queued, reply, ns, config_.latency_tracking);
   AddLatency((flags & commands::kFast) ? "fast-command" : "command", usec / 1000);
 
   const bool slowlog = !(flags & commands::kSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&

@@ -31,7 +31,7 @@ struct Observation {
   bool called = false;   ///< the handler ran (Redis's call()); false: rejected or queued
   /// A blocking command's time parked (the Job's), not counted as execution, as Redis.
   const int64_t* parked_ns = nullptr;
-  /// EXEC while someone MONITORs: the queued commands, fed before EXEC's own line.
+  /// EXEC: the queued commands (commandstats counts each; MONITOR feeds them before EXEC).
   std::vector<std::vector<std::string>> queued;
 };
 

@@ -180,6 +180,9 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
         self.same("GET", "k1")
         self.same("HSET", "h", "f", "v")
         self.same("CONFIG", "GET", "maxmemory")
+        for args in [("MULTI",), ("HINCRBY", "h2", "n", "1"), ("HINCRBY", "k1", "n", "1"),
+                     ("EXEC",), ("MULTI",), ("INCR",), ("EXEC",)]:
+            self.same(*args)
         for args in [("GET", "h"), ("INCR",), ("NOSUCHCMD",), ("HGET", "k1", "f"),
                      ("CONFIG", "GET"), ("CONFIG", "NOPE"), ("INCR", "k1")]:
             self.same(*args)
