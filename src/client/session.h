@@ -148,6 +148,11 @@ struct Session {
   /// under the clients mutex; null in in-process tests). The bytes are built on the
   /// connection's thread in its protocol (RESP2 array, RESP3 push).
   std::function<void(std::shared_ptr<const PubSubDelivery> delivery)> push_messages;
+  /// MONITOR (server/monitor.h): appends already-framed bytes (a "+..." line) to this
+  /// connection's output from any thread; set by the Connection, null in in-process tests.
+  std::function<void(std::shared_ptr<const std::string> bytes)> push_raw;
+  /// MONITOR ran on this connection: keyspace commands are refused, as Redis's replica flag.
+  std::atomic<bool> monitor{false};
 
   /// Leaves MULTI and drops the queue; the WATCHed keys stay.
   void ResetMulti() {

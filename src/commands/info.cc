@@ -26,6 +26,18 @@ struct Section {
   std::string_view alias = {};  ///< another name selecting it ("modules" for module_list)
 };
 
+// commandstats, errorstats, latencystats: this node's figures (server/observability.h, through
+// ServerView::InfoLines); not in the default set, as Redis.
+void CommandStats(CommandContext& ctx, std::string& s) {
+  s += "# Commandstats\r\n" + ctx.server.InfoLines("commandstats");
+}
+void ErrorStats(CommandContext& ctx, std::string& s) {
+  s += "# Errorstats\r\n" + ctx.server.InfoLines("errorstats");
+}
+void LatencyStats(CommandContext& ctx, std::string& s) {
+  s += "# Latencystats\r\n" + ctx.server.InfoLines("latencystats");
+}
+
 // Redis 7.0.15's order. The replication section goes after stats, commandstats after modules,
 // errorstats and latencystats after it (other changes add them here).
 constexpr Section kSections[] = {
@@ -37,6 +49,9 @@ constexpr Section kSections[] = {
     {"replication", true, info::Replication},
     {"cpu", true, info::Cpu},
     {"module_list", true, info::Modules, "modules"},
+    {"commandstats", false, CommandStats},
+    {"errorstats", false, ErrorStats},
+    {"latencystats", false, LatencyStats},
     {"cluster", true, info::Cluster},
     {"keyspace", true, info::Keyspace},
     {"petacore", true, info::Petacore},

@@ -93,6 +93,9 @@ int RedisGenericCall(lua_State* L, bool raise) {
         CommandContext sub{argv, ctx.txn, w, ctx.session, ctx.server};
         ctx.txn.NextAccessCommand();  // each call's reads count as accesses (OBJECT FREQ)
         spec->handler(sub);  // block stays null: blocking commands answer at once
+        if (!(spec->flags & (kSkipMonitor | kAdmin))) {
+          ctx.server.Observe().MonitorScriptCall(ctx.session.db, argv);  // MONITOR's "lua"
+        }
       }
     }
     if (!err.empty()) {

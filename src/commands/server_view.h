@@ -15,6 +15,7 @@
 
 #include "auth/registry.h"
 #include "client/session.h"
+#include "commands/observability_view.h"
 #include "config/config.h"
 #include "mvcc/store.h"
 
@@ -112,6 +113,8 @@ class ServerView {
   /// SHUTDOWN: stops the node as SIGTERM does (connections closed, leases revoked, exit 0).
   /// Returns at once; the stop runs on the server's threads.
   virtual void Shutdown() {}
+  /// SLOWLOG, LATENCY, MONITOR: this node's observability registries (observability_view.h).
+  virtual ObservabilityView& Observe() = 0;
 };
 
 }  // namespace petacore::commands

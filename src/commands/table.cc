@@ -143,6 +143,11 @@ const CommandTable& Table() {
     RegisterReplicationFamily(t);
     RegisterClusterFamily(t);
     RegisterShutdownFamily(t);
+    // observability (h15)
+    RegisterSlowlogFamily(t);
+    RegisterLatencyFamily(t);
+    RegisterMonitorFamily(t);
+    RegisterMemoryFamily(t);
     return t;
   }();
   return table;

@@ -223,5 +223,10 @@ void RegisterReplicationFamily(CommandTable& t);
 // CLUSTER, READONLY, READWRITE, ASKING, MODULE (cluster_family.cc)
 void RegisterClusterFamily(CommandTable& t);
 void RegisterShutdownFamily(CommandTable& t);  // SHUTDOWN (shutdown_family.cc)
+// observability (h15): SLOWLOG, LATENCY, MONITOR, MEMORY (slowlog/latency/monitor/memory_family.cc)
+void RegisterSlowlogFamily(CommandTable& t);
+void RegisterLatencyFamily(CommandTable& t);
+void RegisterMonitorFamily(CommandTable& t);
+void RegisterMemoryFamily(CommandTable& t);
 
 }  // namespace petacore::commands

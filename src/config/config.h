@@ -128,6 +128,15 @@ struct Config {
   /// The channels of users created afterwards and what ACL rule "reset" leaves.
   Live<bool> acl_pubsub_allchannels = false;
 
+  // Observability (node-local, as Redis's; server/observability.h, docs/operations.md).
+  Live<int64_t> slowlog_log_slower_than = 10000;  ///< µs; -1 = off, 0 = every command
+  Live<int64_t> slowlog_max_len = 128;
+  Live<int64_t> latency_monitor_threshold = 0;   ///< ms; 0 = LATENCY events off
+  Live<bool> latency_tracking = true;            ///< per-command latency histograms
+  /// latency-tracking-info-percentiles, as given (space-separated, each 0..100); read under
+  /// the options mutex.
+  std::string latency_tracking_info_percentiles = "50 99 99.9";
+
   bool standalone() const { return etcd_endpoints.empty(); }
 };
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -249,6 +250,46 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("timeout", &Config::timeout_seconds, 0, kIntMax, 0,
                       "close a client idle for this many seconds (0 = never; clients connected "
                       "before a CONFIG SET keep the old value)"));
+  // --- observability (node-local; server/observability.h) ---
+  t.push_back(Integer("slowlog-log-slower-than", &Config::slowlog_log_slower_than, -1, kInt64Max,
+                      0, "SLOWLOG: commands taking at least this many µs (-1 = off, 0 = all)"));
+  t.push_back(Integer("slowlog-max-len", &Config::slowlog_max_len, 0, kInt64Max, 0,
+                      "SLOWLOG: entries kept on this node"));
+  t.push_back(Integer("latency-monitor-threshold", &Config::latency_monitor_threshold, 0,
+                      kInt64Max, 0, "LATENCY: events of at least this many ms (0 = off)"));
+  t.push_back(YesNo("latency-tracking", &Config::latency_tracking, 0,
+                    "per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats)"));
+  t.push_back(Custom(
+      "latency-tracking-info-percentiles", 0, "INFO latencystats percentiles (0..100 each)",
+      [](Config* c, std::string_view text) -> std::string {
+        std::string normalized;
+        size_t i = 0;
+        while (i < text.size()) {
+          while (i < text.size() && text[i] == ' ') ++i;
+          size_t j = text.find(' ', i);
+          if (j == std::string_view::npos) j = text.size();
+          if (j == i) break;
+          std::string word(text.substr(i, j - i));
+          char* end = nullptr;
+          double v = std::strtod(word.c_str(), &end);
+          if (end != word.c_str() + word.size()) {
+            return "Invalid latency-tracking-info-percentiles parameters";
+          }
+          if (v < 0.0 || v > 100.0) {
+            return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+          }
+          char buf[64];
+          std::snprintf(buf, sizeof(buf), "%f", v);
+          std::string w = buf;
+          while (w.back() == '0') w.pop_back();
+          if (w.back() == '.') w.pop_back();
+          normalized += (normalized.empty() ? "" : " ") + w;
+          i = j;
+        }
+        c->latency_tracking_info_percentiles = normalized;
+        return "";
+      },
+      [](const Config& c) { return c.latency_tracking_info_percentiles; }));
   t.push_back(Memory("client-query-buffer-limit", &Config::client_query_buffer_limit,
                      1024 * 1024, 0,
                      "unparsed input of one client (bytes, or 1gb/512mb...); over it the client "

@@ -69,6 +69,7 @@ Connection::Connection(Stream socket, ServerState& state, Driver& driver)
 
 Connection::~Connection() {
   executor_->Close();  // normally done at the end of Run already
+  state_.observability.monitors().Remove(session_.id);  // MONITOR (observability.h)
   state_.tracking.Disable(session_.id);
   std::lock_guard lock(state_.clients_mu);
   state_.clients.erase(session_.id);
@@ -478,6 +479,17 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
           if (auto c = weak.lock()) c->TakeInbox();
         });
       }
+    };
+    // MONITOR lines (monitor.h): written between replies, like the other pushes.
+    session_.push_raw = [weak = weak_from_this(), ex = executor_](
+                            std::shared_ptr<const std::string> bytes) {
+      ex->Post([weak, bytes = std::move(bytes)] {
+        auto c = weak.lock();
+        if (!c) return;
+        c->push_buf_.append(*bytes);
+        if (c->watchdog_.OverHardLimit(c->push_buf_.size())) return c->Close("output-buffer");
+        c->MaybeFlushPushes();
+      });
     };
     session_.push_invalidation = [weak = weak_from_this(), ex = executor_](
                                      std::shared_ptr<const std::vector<std::string>> keys,

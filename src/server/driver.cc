@@ -54,6 +54,28 @@ bool Driver::Overlappable(const client::Session& session, std::span<const std::s
 
 bool Driver::Execute(client::Session& session, std::span<const std::string_view> args, std::string* out,
                      const std::shared_ptr<Executor>& executor, std::function<void()> resume) {
+  // Observability (observability.h): every command is reported once, when its reply is
+  // complete — here when synchronous, else by the wrapped `resume` (Observe).
+  Observation ob;
+  ob.start_ns = Observability::NowNs();
+  ob.at = out->size();
+  const bool done = Dispatch(session, args, out, executor, std::move(resume), ob);
+  if (done) state_.observability.Finish(ob, session, args, std::string_view(*out).substr(ob.at));
+  return done;
+}
+
+std::function<void()> Driver::Observe(const Observation& ob, client::Session& session,
+                                      std::span<const std::string_view> args, std::string* out,
+                                      std::function<void()> resume) {
+  return [this, ob, &session, args, out, resume = std::move(resume)] {
+    state_.observability.Finish(ob, session, args, std::string_view(*out).substr(ob.at));
+    resume();
+  };
+}
+
+bool Driver::Dispatch(client::Session& session, std::span<const std::string_view> args,
+                      std::string* out, const std::shared_ptr<Executor>& executor,
+                      std::function<void()> resume, Observation& ob) {
   state_.total_commands.fetch_add(1, std::memory_order_relaxed);
   resp::ReplyWriter writer(out, session.protocol);
   const CommandSpec* spec = commands::Table().Resolve(args);  // a subcommand's own spec
@@ -63,6 +85,7 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
                                                  : UnknownCommandError(args));
     return true;
   }
+  ob.spec = spec;
   session.last_command.store(spec->fullname.c_str(), std::memory_order_relaxed);
   if (!spec->ArityOk(args.size())) {
     session.FlagTransaction();
@@ -71,6 +94,13 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
   }
   if (!auth::Admit(state_.acl, session, *spec, args, writer)) {  // NOAUTH, NOPERM (src/auth)
     session.FlagTransaction();
+    return true;
+  }
+  // A MONITOR client is a replica to Redis: it may not touch the key space.
+  if (session.monitor.load(std::memory_order_relaxed) &&
+      (spec->flags & (commands::kReadOnly | commands::kWrite | commands::kMayReplicate))) {
+    session.FlagTransaction();
+    writer.Error("ERR Replica can't interact with the keyspace");
     return true;
   }
   // A busy script on this node (commands/lua_busy.h): only allow-busy commands run, as
@@ -84,6 +114,7 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
   }
   const bool ends_transaction = EndsTransaction(*spec, session);
   if (ends_transaction) {
+    ob.called = true;  // EXECABORT is EXEC's own (failed) call in Redis
     if (RejectExec(session, state_, writer)) return true;  // EXECABORT
   } else {
     if (RejectIfOverMaxmemory(*spec, session, state_, writer)) return true;  // maxmemory
@@ -99,6 +130,11 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     return true;
   }
   if (!ends_transaction && QueueIfInMulti(*spec, session, args, writer)) return true;  // +QUEUED
+  ob.called = true;
+  state_.observability.ScriptStarts(*spec, session, args);  // MONITOR: EVAL before its calls
+  if (ends_transaction && (spec->flags & commands::kRunsQueue) && session.in_multi) {
+    ob.queued = session.queued;  // commandstats counts EXEC's commands, MONITOR shows them
+  }
   bool read_path = !(spec->flags & (commands::kWrite | commands::kNoQueue |
                                     commands::kBlocking | commands::kInternalWrite));
   bool read_only_call = false;  // a may-write command whose call cannot write (no-writes)
@@ -112,7 +148,8 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
     if (((spec->flags & commands::kReadOnly) || read_only_call) &&
         EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
-      ExecuteLinearizableRead(*spec, session, args, out, executor, std::move(resume));
+      ExecuteLinearizableRead(*spec, session, args, out, executor,
+                              Observe(ob, session, args, out, std::move(resume)));
       return false;
     }
     if (((spec->flags & commands::kReadOnly) || read_only_call) && state_.replica_lag != nullptr &&
@@ -135,6 +172,8 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
   }
 
   std::shared_ptr<Job> job = MakeJob(*spec, session, args, out, executor);
+  ob.parked_ns = &job->parked_ns;  // the Job outlives its resume call
+  resume = Observe(ob, session, args, out, std::move(resume));
   if (ends_transaction) PrepareExec(*job, session, /*with_keys=*/job->locks != nullptr);
   if (job->locks != nullptr) {
     std::sort(job->keys.begin(), job->keys.end());
@@ -144,7 +183,10 @@ bool Driver::Execute(client::Session& session, std::span<const std::string_view>
     }
   }
   job->Start();
-  if (job->finished()) return true;
+  if (job->finished()) {
+    ob.parked_ns = nullptr;  // Execute reports it after the job is gone; it never parked
+    return true;
+  }
   job->resume = std::move(resume);
   return false;
 }

@@ -55,6 +55,15 @@ class Driver {
   bool Overlappable(const client::Session& session, std::span<const std::string_view> args) const;
 
  private:
+  /// Execute's body; fills `ob` (the resolved spec, whether the handler ran) and wraps the
+  /// `resume` of a command that completes later with Observe.
+  bool Dispatch(client::Session& session, std::span<const std::string_view> args,
+                std::string* out, const std::shared_ptr<Executor>& executor,
+                std::function<void()> resume, Observation& ob);
+  /// `resume`, preceded by reporting the finished command to ServerState::observability.
+  std::function<void()> Observe(const Observation& ob, client::Session& session,
+                                std::span<const std::string_view> args, std::string* out,
+                                std::function<void()> resume);
   /// A read-only command under linearizable reads: waits for etcd's current revision to be
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
   void ExecuteLinearizableRead(const commands::CommandSpec& spec, client::Session& session,

@@ -58,6 +58,7 @@ void Job::Start() {
 
 void Job::Finish() {
   if (state == State::kFinished) return;
+  if (state == State::kParked) parked_ns += Observability::NowNs() - parked_since_ns;
   LeaveParking(*this);  // never left in the blocking registry once answered
   const bool held_keys = state != State::kLockWaiting && state != State::kFoldWaiting;
   state = State::kFinished;
@@ -107,6 +108,7 @@ void Job::Fail(std::string_view error) {
 }
 
 void Job::Attempt() {
+  if (state == State::kParked) parked_ns += Observability::NowNs() - parked_since_ns;
   state = State::kRunning;
   reply.clear();
   after_commit = nullptr;
@@ -134,8 +136,10 @@ void Job::Attempt() {
       resp::ReplyWriter(&reply, session->protocol).NullArray();
       return Finish();
     }
-    if (park.block.requested && !view.has_writes())
+    if (park.block.requested && !view.has_writes()) {
+      parked_since_ns = Observability::NowNs();
       return Park(shared_from_this(), snap.revision());
+    }
     const bool commits = view.has_writes() || view.has_messages();
     if (!commits && fence != ReadFence::kDone && WantsFence()) return Fence();
     if (!commits) return Finish();
@@ -153,6 +157,7 @@ void Job::Attempt() {
   }
   auto self = shared_from_this();
   state = State::kCommitCall;
+  commit_sent_ns = Observability::NowNs();
   server->committer->Commit(std::move(request),
                             [self](CommitResult result) { self->OnCommitted(std::move(result)); });
   if (state == State::kCommitCall) state = State::kCommitting;
@@ -222,7 +227,18 @@ void Job::OnCommitted(CommitResult result) {
       if (result.revision == 0) return FinishFromAnyThread();
       // The waiter outlives the reply when the bound answers first (watch stalled): then
       // Finish cancels it, and one already running only posts to the shared executor.
-      if (!server->config.standalone()) BoundAckWait(result.revision);
+      if (!server->config.standalone()) {
+        BoundAckWait(result.revision);
+        // LATENCY events of the replicated write path (docs/operations.md "Observability").
+        const int64_t committed_ns = Observability::NowNs();
+        server->observability.AddLatency("etcd-commit", (committed_ns - commit_sent_ns) / 1000000);
+        waits.Add(server->store, result.revision, [self, committed_ns] {
+          self->server->observability.AddLatency(
+              "etcd-apply-lag", (Observability::NowNs() - committed_ns) / 1000000);
+          self->FinishFromAnyThread();
+        });
+        return;
+      }
       waits.Add(server->store, result.revision, [self] { self->FinishFromAnyThread(); });
       return;
     case CommitResult::Status::kGuardFailed:

@@ -130,6 +130,11 @@ struct Job : std::enable_shared_from_this<Job> {
   bool committed = false;  ///< the commit succeeded (after_commit then runs at Finish)
   int64_t commit_revision = 0;  ///< its revision (0: it changed nothing)
   ParkSlot park;  ///< the blocking request and its registration (kBlocking)
+  /// Observability (observability.h): time spent parked (not execution, as Redis), when it
+  /// last parked, and when its commit was sent / committed (LATENCY etcd-commit, etcd-apply-lag).
+  int64_t parked_ns = 0;
+  int64_t parked_since_ns = 0;
+  int64_t commit_sent_ns = 0;
   ApplyWaits waits;
 
   bool finished() const { return state == State::kFinished; }

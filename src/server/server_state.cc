@@ -99,12 +99,14 @@ void ServerState::ResetStats() {
                         &acks_before_visible, &output_limit_disconnections}) {
     counter->store(0, std::memory_order_relaxed);
   }
+  observability.ResetStats();
 }
 
 std::string ServerState::InfoLines(std::string_view section) {
   std::string lines;
   if (section == "petacore" && replication_info) lines += replication_info();
   if (expiry_info) lines += expiry_info(section);
+  lines += observability.InfoLines(section);
   return lines;
 }
 

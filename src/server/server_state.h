@@ -23,6 +23,7 @@
 #include "server/blocking.h"
 #include "server/client_pause.h"
 #include "server/node_registry.h"
+#include "server/observability.h"
 #include "server/pubsub.h"
 #include "server/tracking.h"
 
@@ -78,6 +79,8 @@ struct ServerState final : commands::ServerView {
   /// mutate listed fields under it too.
   std::mutex clients_mu;
   std::map<int64_t, client::Session*> clients;
+  /// SLOWLOG, LATENCY, MONITOR, INFO commandstats/errorstats/latencystats (node-local).
+  Observability observability{config, config_mu};
   /// CLIENT PAUSE / UNPAUSE: consulted by every connection before running a command.
   ClientPause pause;
 
@@ -117,6 +120,7 @@ struct ServerState final : commands::ServerView {
   }
   int64_t PubSubNumPat() override { return pubsub.NumPat(); }
   void DropSubscriptions(client::Session& session) override;
+  commands::ObservabilityView& Observe() override { return observability; }
   /// Sends again the subscription deletes whose commit failed (etcd down); called
   /// periodically by the pub/sub lease keeper. Thread-safe.
   void RetrySubscriptionDrops();
