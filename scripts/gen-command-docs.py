@@ -86,8 +86,10 @@ class Writer:
     def command(self, fullname, doc):
         d = pairs(doc)
         fields = [f".name = {cstr(fullname)}"]
-        for f in ("summary", "since", "group", "complexity"):
+        for f in ("summary", "since", "group"):
             fields.append(f".{f} = {cstr(d[f])}")
+        if "complexity" in d:  # LOLWUT has none
+            fields.append(f".complexity = {cstr(d['complexity'])}")
         if d.get("doc_flags"):
             fields.append(".doc_flags = " + " | ".join(DOC_FLAGS[f] for f in d["doc_flags"]))
         for f in ("deprecated_since", "replaced_by"):

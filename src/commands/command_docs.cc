@@ -129,7 +129,7 @@ void DocReply(CommandContext& ctx, const CommandSpec& spec) {
   static constexpr CommandDoc kNone = {};
   const CommandDoc* doc = FindDoc(spec.fullname);
   const CommandDoc& d = doc ? *doc : kNone;
-  size_t n = 4 + (d.doc_flags != 0) + !d.deprecated_since.empty() + !d.replaced_by.empty() +
+  size_t n = 3 + !d.complexity.empty() + (d.doc_flags != 0) + !d.deprecated_since.empty() + !d.replaced_by.empty() +
              !d.history.empty() + !d.arguments.empty() + !spec.subcommands.empty();
   ctx.out.MapHeader(n);
   ctx.out.Bulk("summary");
@@ -138,8 +138,10 @@ void DocReply(CommandContext& ctx, const CommandSpec& spec) {
   ctx.out.Bulk(d.since);
   ctx.out.Bulk("group");
   ctx.out.Bulk(d.group);
-  ctx.out.Bulk("complexity");
-  ctx.out.Bulk(d.complexity);
+  if (!d.complexity.empty()) {  // Redis's docs have none for LOLWUT
+    ctx.out.Bulk("complexity");
+    ctx.out.Bulk(d.complexity);
+  }
   if (d.doc_flags != 0) {
     ctx.out.Bulk("doc_flags");
     ctx.out.SetHeader(std::popcount(d.doc_flags));

@@ -38,8 +38,7 @@ void LatencyStats(CommandContext& ctx, std::string& s) {
   s += "# Latencystats\r\n" + ctx.server.InfoLines("latencystats");
 }
 
-// Redis 7.0.15's order. The replication section goes after stats, commandstats after modules,
-// errorstats and latencystats after it (other changes add them here).
+// Redis 7.0.15's order.
 constexpr Section kSections[] = {
     {"server", true, info::Server},
     {"clients", true, info::Clients},
