@@ -89,7 +89,7 @@ const CommandDoc* FindDoc(std::string_view fullname) {
 void ArgsReply(CommandContext& ctx, std::span<const ArgDoc> args) {
   ctx.out.ArrayHeader(args.size());
   for (const auto& a : args) {
-    size_t n = 2 + !a.display_text.empty() + (a.key_spec_index >= 0) + !a.token.empty() +
+    size_t n = 2 + !a.display_text.empty() + (a.key_spec_index >= 0) + (a.token.data() != nullptr) +
                !a.summary.empty() + !a.since.empty() + !a.deprecated_since.empty() +
                (a.flags != 0) + !a.arguments.empty();
     ctx.out.MapHeader(n);
@@ -107,7 +107,10 @@ void ArgsReply(CommandContext& ctx, std::span<const ArgDoc> args) {
       ctx.out.Bulk("key_spec_index");
       ctx.out.Integer(a.key_spec_index);
     }
-    field("token", a.token);
+    if (a.token.data() != nullptr) {  // present, even "" (MIGRATE's empty-string token)
+      ctx.out.Bulk("token");
+      ctx.out.Bulk(a.token);
+    }
     field("summary", a.summary);
     field("since", a.since);
     field("deprecated_since", a.deprecated_since);

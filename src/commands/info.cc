@@ -27,7 +27,7 @@ struct Section {
 };
 
 // commandstats, errorstats, latencystats: this node's figures (server/observability.h, through
-// ServerView::InfoLines); not in the default set, as Redis.
+// ServerView::InfoLines); of these only errorstats is in the default set, as Redis.
 void CommandStats(CommandContext& ctx, std::string& s) {
   s += "# Commandstats\r\n" + ctx.server.InfoLines("commandstats");
 }
@@ -49,7 +49,7 @@ constexpr Section kSections[] = {
     {"cpu", true, info::Cpu},
     {"module_list", true, info::Modules, "modules"},
     {"commandstats", false, CommandStats},
-    {"errorstats", false, ErrorStats},
+    {"errorstats", true, ErrorStats},
     {"latencystats", false, LatencyStats},
     {"cluster", true, info::Cluster},
     {"keyspace", true, info::Keyspace},
