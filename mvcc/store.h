@@ -83,6 +83,9 @@ class Snapshot {
   /// Number of live keys in [start, end) at revision() (end empty = no upper bound).
   size_t Count(std::string_view start, std::string_view end) const;
 
+  /// The store this snapshot reads (it outlives the snapshot).
+  const Store& store() const { return *store_; }
+
  private:
   friend class Store;
   Snapshot(const Store* store, int64_t revision, int slot);

@@ -10,8 +10,8 @@
 //   uncompressed form, and RESTORE here reads both.
 // - RESTORE validates every payload deeply (Redis's sanitize-dump-payload yes), whatever the
 //   option says: a corrupt payload is "Bad data format", never a crash.
-// - IDLETIME / FREQ are parsed and checked as Redis; applying them waits for the per-key
-//   access record (ApplyRestoredAccess below).
+// - IDLETIME / FREQ set this node's access record of the key once the commit is applied here
+//   (ReplyRestored below); other nodes start it fresh (access data is per node).
 // - MIGRATE keeps no socket cache (every call connects and sends SELECT) and does not retry
 //   a failed connection. A MIGRATE whose commit must re-run (a concurrent write to one of
 //   its keys) sends the keys again: with REPLACE that is harmless, without it the target
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commands/context.h"
+#include "keyspace/access.h"
 #include "commands/dump_store.h"
 #include "commands/migrate_client.h"
 #include "commands/notify.h"
@@ -49,12 +50,19 @@ void Dump(CommandContext& ctx) {
 }
 
 // ---- LEAD: connect after merging h13 (per-key access record) ----------------------------
-// RESTORE's IDLETIME (seconds idle, >= 0, or -1 when not given) and FREQ (LFU counter 0..255,
-// or -1) for the key just restored at `meta_key`, as Redis's objectSetLRUOrLFU(obj, freq,
-// idle, lru_clock, 1000). Does nothing yet.
-void ApplyRestoredAccess(CommandContext& ctx, const std::string& meta_key, int64_t lru_idle,
-                         int64_t lfu_freq) {
-  (void)ctx, (void)meta_key, (void)lru_idle, (void)lfu_freq;
+// RESTORE's reply, and its IDLETIME (seconds idle, >= 0, or -1 when not given) and FREQ (LFU
+// counter 0..255, or -1) for the key just restored at `meta_key`, as Redis's
+// objectSetLRUOrLFU(obj, freq, idle, lru_clock, 1000). The record is this node's
+// (docs/consistency.md "Key access data"), so it is set once the commit is applied here; inside
+// MULTI/EXEC or a script (no after-commit step) the restored key keeps a fresh record.
+void ReplyRestored(CommandContext& ctx, const std::string& meta_key, int64_t lru_idle,
+                   int64_t lfu_freq) {
+  if ((lru_idle < 0 && lfu_freq < 0) || ctx.after_commit == nullptr) return ctx.out.Ok();
+  const mvcc::Store* store = &ctx.txn.snapshot().store();
+  *ctx.after_commit = [store, meta_key, lru_idle, lfu_freq](resp::ReplyWriter& out, int64_t) {
+    keyspace::SetAccess(store->Read(), meta_key, lru_idle, lfu_freq, keyspace::NowMs());
+    out.Ok();
+  };
 }
 // ------------------------------------------------------------------------------------------
 
@@ -104,10 +112,9 @@ void Restore(CommandContext& ctx) {
     return ctx.out.Ok();
   }
   WriteDumpValue(ctx.txn, meta, v, ttl);
-  ApplyRestoredAccess(ctx, meta, lru_idle, lfu_freq);
   NotifyNew(ctx, ctx.args[1]);
   ctx.Notify(keyspace::notify::kGeneric, "restore", ctx.args[1]);
-  ctx.out.Ok();
+  ReplyRestored(ctx, meta, lru_idle, lfu_freq);
 }
 
 void AppendCommand(std::string* out, const std::vector<std::string_view>& args) {

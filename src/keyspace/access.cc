@@ -95,6 +95,24 @@ std::optional<mvcc::AccessRecord> ReadAccess(const mvcc::Snapshot& snapshot,
   return mvcc::AccessRecord::Unpack(kv->access->load(kRelaxed));
 }
 
+bool SetAccess(const mvcc::Snapshot& snapshot, std::string_view meta_key, int64_t lru_idle_s,
+               int64_t lfu_freq, int64_t now_ms) {
+  auto kv = snapshot.Get(meta_key);
+  if (!kv || kv->access == nullptr) return false;
+  auto r = mvcc::AccessRecord::Unpack(kv->access->load(kRelaxed));
+  if (GetAccessSettings().lfu) {
+    if (lfu_freq < 0) return true;
+    r.lfu_counter = static_cast<uint8_t>(lfu_freq);
+    r.lfu_minutes = static_cast<uint16_t>((now_ms / 60000) & 0xffff);
+  } else {
+    if (lru_idle_s < 0) return true;
+    const int64_t at = now_ms / 1000 - lru_idle_s;
+    r.last_access_s = static_cast<uint32_t>(at > 0 ? at : 0);
+  }
+  kv->access->store(r.Pack(), kRelaxed);
+  return true;
+}
+
 size_t ScanAccess(
     const mvcc::Snapshot& snapshot, std::string_view start, std::string_view end, size_t limit,
     const std::function<bool(std::string_view meta_key, const mvcc::AccessRecord&)>& fn) {

@@ -56,6 +56,13 @@ uint8_t LfuCounter(const mvcc::AccessRecord& r, int64_t now_ms);
 std::optional<mvcc::AccessRecord> ReadAccess(const mvcc::Snapshot& snapshot,
                                              std::string_view meta_key);
 
+/// Sets the access record of the key at `meta_key`, live in `snapshot`, as Redis's
+/// objectSetLRUOrLFU for RESTORE / MIGRATE: under an LFU policy `lfu_freq` (0..255) becomes
+/// its counter, else `lru_idle_s` (seconds) its idle time; a value of -1 leaves the record as
+/// it is. Returns whether the key was found. Thread-safe (relaxed store).
+bool SetAccess(const mvcc::Snapshot& snapshot, std::string_view meta_key, int64_t lru_idle_s,
+               int64_t lfu_freq, int64_t now_ms);
+
 /// Visits the keys (meta keys only, subkeys skipped) live in `snapshot` in [start, end) in
 /// byte order, each with its record, until fn returns false or `limit` keys (0 = no limit)
 /// were visited; returns how many were. A key's subkeys are skipped by a seek, so a large

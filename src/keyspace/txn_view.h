@@ -42,6 +42,8 @@ class TxnView {
   /// The time this view was opened (Unix ms): lazy expiry compares expire-at values with it,
   /// so one command (or one EXEC) sees one consistent clock.
   int64_t now_ms() const { return now_ms_; }
+  /// The snapshot this view reads (its own buffered writes are not in it).
+  const mvcc::Snapshot& snapshot() const { return snapshot_; }
 
   /// The stored bytes of `key` as this transaction sees them (its own writes first), or
   /// nullopt. Records the read. The view is valid until the next write to the same key.

@@ -99,6 +99,25 @@ class ObjectAccessAgainstRedis(RawAgainstRedisTestCase):
         self.pc.call("TOUCH", "t")
         self.assertLessEqual(integer(self.pc, "OBJECT", "IDLETIME", "t"), 1)
 
+    def test_restore_idletime_and_freq(self):
+        """RESTORE ... IDLETIME / FREQ set the restored key's record as Redis's
+        objectSetLRUOrLFU: the same OBJECT IDLETIME (within the second the two servers may
+        straddle) and the exact OBJECT FREQ; the option of the other policy is ignored."""
+        self.same("SET", "src", "value")
+        payload = self.rr.call("DUMP", "src")[1][1]  # (raw, (type, bytes))
+        self.same("RESTORE", "idle", "0", payload, "IDLETIME", "1000")
+        got, want = (integer(c, "OBJECT", "IDLETIME", "idle") for c in (self.pc, self.rr))
+        self.assertTrue(1000 <= got <= 1001 and 1000 <= want <= 1001, (got, want))
+        self.same("RESTORE", "idle-freq", "0", payload, "FREQ", "77")  # ignored under LRU
+        self.assertLessEqual(integer(self.pc, "OBJECT", "IDLETIME", "idle-freq"), 1)
+        self.same("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+        self.same("RESTORE", "freq", "0", payload, "FREQ", "77")
+        self.same("OBJECT", "FREQ", "freq")
+        self.same("RESTORE", "freq", "0", payload, "REPLACE", "FREQ", "3")
+        self.same("OBJECT", "FREQ", "freq")
+        self.same("RESTORE", "freq-idle", "0", payload, "IDLETIME", "50")  # ignored under LFU
+        self.same("OBJECT", "FREQ", "freq-idle")
+
 
 class ObjectAccessStartupPolicy(unittest.TestCase):
     """The policy and lfu-log-factor from the command line apply from the first command."""
