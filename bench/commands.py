@@ -5,8 +5,9 @@ redis-server 7.0 in the same run.
 
 Every workload is `redis-benchmark -c 50 -n N -r 1000000 CMD` (__rand_int__ in CMD is replaced
 by a random number below 1,000,000), on data loaded first, the same on every target:
-- bench:bits, a 125,000-byte bitmap (SETBIT bench:bits 999999 1): SETBIT and GETBIT of random
-  offsets, BITCOUNT of the whole string;
+- SETBIT and GETBIT of bit 777 of random keys bench:bits:<n> (redis-benchmark pads __rand_int__
+  with zeros, which a bit offset may not have), BITCOUNT of bench:bits, a 125,000-byte bitmap
+  (SETBIT bench:bits 999999 1);
 - bench:hll: PFADD of random elements, PFCOUNT (after 100,000 distinct adds: dense);
 - bench:geo, 10,000 points around (13.4, 38.1): GEOADD of random points, GEOSEARCH FROMLONLAT
   BYRADIUS 50 km COUNT 10 ASC;
@@ -18,7 +19,7 @@ PetaCore / Redis; CPU us/op is the server processes' CPU time (user + system, /p
 the node + etcd) divided by the operations. Writes bench/results/commands-<timestamp>.md.
 Nothing is asserted; numbers depend on the machine's load. Not run by ctest.
 
-Usage: bench/commands.py [--rounds 3] [--requests 20000] [--no-build]
+Usage: bench/commands.py [--rounds 3] [--requests 20000] [--only SETBIT,GETBIT] [--no-build]
 """
 import argparse
 import os
@@ -30,8 +31,8 @@ import benchlib  # noqa: E402
 from benchlib import benchmark_cell, fmt  # noqa: E402
 
 WORKLOADS = {
-    "SETBIT": ("SETBIT", "bench:bits", "__rand_int__", "1"),
-    "GETBIT": ("GETBIT", "bench:bits", "__rand_int__"),
+    "SETBIT": ("SETBIT", "bench:bits:__rand_int__", "777", "1"),
+    "GETBIT": ("GETBIT", "bench:bits:__rand_int__", "777"),
     "BITCOUNT (125 KB)": ("BITCOUNT", "bench:bits"),
     "PFADD": ("PFADD", "bench:hll", "e:__rand_int__"),
     "PFCOUNT (dense)": ("PFCOUNT", "bench:hll"),
@@ -66,8 +67,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--requests", type=int, default=20000)
+    p.add_argument("--only", default="", help="comma-separated workload names (default: all)")
     benchlib.add_build_args(p)
     args = p.parse_args()
+    workloads = {k: v for k, v in WORKLOADS.items()
+                 if not args.only or k in args.only.split(",")}
     benchlib.ensure_binaries(["petacore-server"], no_build=args.no_build)
     h = benchlib.harness()
     targets = benchlib.Targets(h, ["redis", "standalone", "replicated"])
@@ -80,7 +84,7 @@ def main():
             load(port)
         for rnd in range(args.rounds):
             print(f"round {rnd + 1}/{args.rounds}", flush=True)
-            for label, cmd in WORKLOADS.items():
+            for label, cmd in workloads.items():
                 for name, port in targets.ports():
                     cells.setdefault((label, name), []).append(benchmark_cell(
                         port, pids[name], 50, args.requests, *cmd,
@@ -99,7 +103,7 @@ def main():
           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     csv_rows = []
     r, s, q = "redis", "petacore-standalone", "petacore-replicated"
-    for label in WORKLOADS:
+    for label in workloads:
         rate = {n: med([x[0] for x in cells.get((label, n), [])]) for n in (r, s, q)}
         cpu = {n: med([x[1] for x in cells.get((label, n), [])]) for n in (r, s, q)}
         md.append(f"| {label} | {fmt(rate[r])} | {fmt(rate[s])} | {fmt(rate[q])} | "

@@ -328,6 +328,29 @@ class RawAgainstRedisTestCase(AgainstRedisTestCase):
         self.assertEqual(got, want, f"{args!r}: petacore {got!r} != redis {want!r}")
         return got
 
+    def same_events(self, commands, setup=None):
+        """With notify-keyspace-events KEA on both servers and a PSUBSCRIBE __key*__:* client
+        on each, runs `setup()` (if given), then each command of `commands` with same(), and
+        asserts both servers published the same keyspace events in the same order. Turns
+        notifications off again."""
+        self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        subs = []
+        try:
+            for port in (self.node.port, self.redis.port):
+                s = WireConn(port)
+                s.call("PSUBSCRIBE", "__key*__:*")
+                subs.append(s)
+            if setup is not None:
+                setup()
+            for args in commands:
+                self.same(*args)
+            got, want = (s.drain() for s in subs)
+            self.assertEqual(got, want)
+        finally:
+            for s in subs:
+                s.close()
+            self.both("CONFIG", "SET", "notify-keyspace-events", "")
+
 
 class ReplicatedTestCase(unittest.TestCase):
     """Two PetaCore nodes (self.a, self.b) on one etcd (self.etcd), for the class."""

@@ -94,24 +94,9 @@ class MpopAgainstRedis(RawAgainstRedisTestCase):
             self.same(*args)
 
     def test_keyspace_events(self):
-        self.both("CONFIG", "SET", "notify-keyspace-events", "KEA")
-        subs = []
-        try:
-            for port in (self.node.port, self.redis.port):
-                s = WireConn(port)
-                s.call("PSUBSCRIBE", "__key*__:*")
-                subs.append(s)
-            self.fill()
-            for args in [("LMPOP", "1", "l1", "LEFT", "COUNT", "2"), ("LMPOP", "1", "l1", "RIGHT", "COUNT", "5"),
+        self.same_events([("LMPOP", "1", "l1", "LEFT", "COUNT", "2"), ("LMPOP", "1", "l1", "RIGHT", "COUNT", "5"),
                          ("ZMPOP", "1", "z1", "MAX", "COUNT", "3"), ("ZMPOP", "1", "z1", "MIN"),
-                         ("BLMPOP", "0", "1", "l2", "LEFT"), ("BZMPOP", "0", "1", "z2", "MIN")]:
-                self.same(*args)
-            got, want = (s.drain() for s in subs)
-            self.assertEqual(got, want)
-        finally:
-            for s in subs:
-                s.close()
-            self.both("CONFIG", "SET", "notify-keyspace-events", "")
+                         ("BLMPOP", "0", "1", "l2", "LEFT"), ("BZMPOP", "0", "1", "z2", "MIN")], setup=self.fill)
 
     def test_blocked_client_woken_as_redis(self):
         for protocol in (2, 3):
