@@ -6,7 +6,11 @@
 #include <cctype>
 #include <cstdio>
 
+#include "commands/context.h"
+
 namespace petacore::server {
+
+using commands::EqualsIgnoreCase;
 
 void AppendRepr(std::string* out, std::string_view s) {
   out->push_back('"');
@@ -32,21 +36,6 @@ void AppendRepr(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
 bool Redact(std::span<const std::string_view> args, std::vector<std::string_view>* out) {
   static constexpr std::string_view kRedacted = "(redacted)";
   if (args.empty()) return false;
@@ -55,30 +44,30 @@ bool Redact(std::span<const std::string_view> args, std::vector<std::string_view
   auto hide = [&](size_t i) {
     if (i < r.size()) r[i] = kRedacted, any = true;
   };
-  if (IEquals(args[0], "auth")) {  // as authCommand: every argument
+  if (EqualsIgnoreCase(args[0], "auth")) {  // as authCommand: every argument
     for (size_t i = 1; i < r.size(); ++i) hide(i);
-  } else if (IEquals(args[0], "hello")) {  // as helloCommand: AUTH <user> <pass>
+  } else if (EqualsIgnoreCase(args[0], "hello")) {  // as helloCommand: AUTH <user> <pass>
     for (size_t i = 2; i < args.size(); ++i) {
-      if (IEquals(args[i], "auth") && i + 2 < args.size()) {
+      if (EqualsIgnoreCase(args[i], "auth") && i + 2 < args.size()) {
         hide(i + 1);
         hide(i + 2);
         i += 2;
-      } else if (IEquals(args[i], "setname") && i + 1 < args.size()) {
+      } else if (EqualsIgnoreCase(args[i], "setname") && i + 1 < args.size()) {
         ++i;
       } else {
         break;
       }
     }
-  } else if (IEquals(args[0], "migrate")) {  // as migrateCommand: AUTH pw, AUTH2 user pw
+  } else if (EqualsIgnoreCase(args[0], "migrate")) {  // as migrateCommand: AUTH pw, AUTH2 user pw
     for (size_t i = 6; i < r.size(); ++i) {
-      if (IEquals(args[i], "auth")) {
+      if (EqualsIgnoreCase(args[i], "auth")) {
         hide(i + 1);
         ++i;
-      } else if (IEquals(args[i], "auth2")) {
+      } else if (EqualsIgnoreCase(args[i], "auth2")) {
         hide(i + 1);
         hide(i + 2);
         i += 2;
-      } else if (IEquals(args[i], "keys")) {
+      } else if (EqualsIgnoreCase(args[i], "keys")) {
         break;
       }
     }
