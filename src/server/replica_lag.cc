@@ -46,7 +46,14 @@ void ReplicaLag::Tick(int64_t now_ms) {
   const int64_t known = client_.known_revision();
   const int64_t applied = store_.applied_revision();
   if (known > last_known_) {
-    pending_.emplace_back(known, now_ms);
+    // At most one entry per tick; past kMaxPending (a watch stalled for many minutes) the
+    // newest entry absorbs the new revision instead: its time is older than the truth, so the
+    // lag is over-reported until it drains, never under-reported.
+    if (pending_.size() < kMaxPending) {
+      pending_.emplace_back(known, now_ms);
+    } else {
+      pending_.back().first = known;
+    }
     last_known_ = known;
   }
   while (!pending_.empty() && pending_.front().first <= applied) pending_.pop_front();

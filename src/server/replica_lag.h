@@ -33,6 +33,9 @@ class ReplicaLag {
   /// A replica behind a reported revision for this long, while etcd's progress notifications
   /// (200 ms with scripts/start-etcd.sh) should have moved it, has a silent watch stream.
   static constexpr int64_t kWatchStallMs = 5000;
+  /// Cap on the revisions awaiting apply that are remembered (one per tick at most: 4096
+  /// covers 200 s of a stall at kTickMs); past it the lag is over-reported, never under.
+  static constexpr size_t kMaxPending = 4096;
 
   /// `client`, `store` and `max_lag_ms` outlive this object. `restart_watch` may be empty.
   ReplicaLag(const etcdlink::Client& client, const mvcc::Store& store,
