@@ -166,6 +166,16 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
     if (state_.tracking.active()) RememberReadKeys(state_.tracking, *spec, session, args);
     return true;
   }
+  // A read-only command that runs as a Job (PFCOUNT may write its cached count back; XREAD
+  // may block) is tracked like any read once it has run, as Redis's call() does for
+  // CMD_READONLY: its own write-back is applied before the keys are remembered, so it sends
+  // this client no invalidation. CLIENT CACHING's one-command flag is kept for that moment.
+  const bool track_after = (spec->flags & commands::kReadOnly) && state_.tracking.active();
+  const bool caching_flag = session.tracking.caching;
+  auto remember = [this, spec, &session, args, caching_flag] {
+    session.tracking.caching = caching_flag;
+    RememberReadKeys(state_.tracking, *spec, session, args);
+  };
   // CLIENT CACHING's flag lasts one command; through MULTI it covers the whole transaction.
   if (session.tracking.caching && !session.in_multi && spec->fullname != "multi") {
     session.tracking.caching = false;
@@ -174,6 +184,12 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   std::shared_ptr<Job> job = MakeJob(*spec, session, args, out, executor);
   ob.parked_ns = &job->parked_ns;  // the Job outlives its resume call
   resume = Observe(ob, session, args, out, std::move(resume));
+  if (track_after) {
+    resume = [remember, r = std::move(resume)] {
+      remember();
+      r();
+    };
+  }
   if (ends_transaction) PrepareExec(*job, session, /*with_keys=*/job->locks != nullptr);
   if (job->locks != nullptr) {
     std::sort(job->keys.begin(), job->keys.end());
@@ -185,6 +201,7 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   job->Start();
   if (job->finished()) {
     ob.parked_ns = nullptr;  // Execute reports it after the job is gone; it never parked
+    if (track_after) remember();
     return true;
   }
   job->resume = std::move(resume);

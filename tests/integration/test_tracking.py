@@ -292,6 +292,13 @@ class TrackingDifferentialTest(AgainstRedisTestCase):
         [("a", "CLIENT", "TRACKING", "on"), ("a", "GET", "f"), ("b", "SET", "f", "1"),
          ("a", "GET", "f"), ("b", "FLUSHALL"), ("a", "GET", "f"), ("b", "SET", "f", "2"),
          ("b", "SET", "g", "1"), ("a", "GET", "g"), ("b", "FLUSHDB")],
+        # Read-only commands that run as a Job here (PFCOUNT may write its cached count back;
+        # XREAD may block) are remembered like GET, as Redis's call() does for CMD_READONLY.
+        [("b", "PFADD", "hll", "x"), ("b", "XADD", "st", "1-1", "f", "v"),
+         ("a", "CLIENT", "TRACKING", "on"), ("a", "PFCOUNT", "hll"),
+         ("a", "PFCOUNT", "hll", "hll2"), ("a", "XREAD", "COUNT", "1", "STREAMS", "st", "0"),
+         ("b", "PFADD", "hll", "y"), ("b", "PFADD", "hll2", "z"),
+         ("b", "XADD", "st", "2-1", "f", "v"), ("b", "SET", "keep", "1")],
     ]
 
     def run_sequence(self, port, steps):
