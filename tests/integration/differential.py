@@ -2,9 +2,11 @@
 redis-server 7.0, command by command, with identical replies required.
 
 - vary_arity / vary_case / scan_options: pieces of the seeded command generators;
-- raw_client: a redis-py connection that hands back the server's raw replies;
-- call / normalize / error_reply: one command's reply made comparable (errors as text,
-  unordered replies sorted where the caller asks for it);
+- RawClient / raw_client: a raw RESP2 connection (resp_wire.WireConn); redis-py's parser is
+  never used for a compared reply (it erases reply types);
+- typed / call: one command's reply as a comparable value that keeps its RESP type (`+OK` is
+  not `$2 OK`, `*-1` not `$-1`, an error keeps its whole text), unordered replies sorted
+  where the caller asks for it;
 - full_scan / compare_full_scans: a complete HSCAN/SSCAN/ZSCAN iteration;
 - dump_keyspace: every key with its type and content, for the final comparison;
 - AgainstRedisTestCase: a PetaCore node and a real Redis for a test class;
@@ -26,13 +28,57 @@ from resp_wire import WireConn
 from harness import Etcd, Node, RealRedis, wait_for
 
 
+class RawClient(WireConn):
+    """A raw RESP2 connection (resp_wire.WireConn: call() gives (raw bytes, tree)) that the
+    differential runs compare through `call` below, types included. execute_command is for
+    setup steps and plain assertions only: it returns the reply as redis-py would with no
+    response callbacks (bytes, int, None, lists) and raises redis-py's error class for an
+    error reply, so older test code keeps working. Not thread-safe."""
+
+    _errors = redis.connection.BaseParser()
+
+    def execute_command(self, *args):
+        _, tree = self.call(*args)
+        value = self._plain(tree)
+        if isinstance(value, redis.ResponseError):
+            raise value
+        return value
+
+    def _plain(self, tree):
+        kind, value = tree
+        if kind == b"-":
+            return self._errors.parse_error(value.decode(errors="replace"))
+        if kind == b":":
+            return int(value)
+        if kind in (b"*", b"~", b">", b"%") and value is not None:
+            return [self._plain(x) for x in value]
+        return value
+
+
 def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out), pinned to one
-    connection (MULTI/WATCH and SELECT state live on the connection)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
+    """A RawClient on `port` (one connection: MULTI/WATCH and SELECT state live on it)."""
+    return RawClient(port)
+
+
+def typed(tree):
+    """A RESP2 reply tree (resp_wire.parse) as a comparable value that keeps the reply type:
+    a bulk string is bytes (None when null), an integer an int (a non-canonical one
+    (":", text)), an array a list of typed items, a null array ("*", None), a simple string
+    ("+", text), an error ("error", its whole text, prefix included), any other type
+    (type byte, value). Distinct replies map to distinct values (`+OK` != `$2 OK`,
+    `*-1` != `$-1`, `-ERR x` != `-x`)."""
+    kind, value = tree
+    if kind == b"$":
+        return value
+    if kind == b":":
+        return int(value) if str(int(value)).encode() == value else (":", value)
+    if kind == b"*":
+        return ("*", None) if value is None else [typed(x) for x in value]
+    if kind == b"+":
+        return ("+", value)
+    if kind == b"-":
+        return ("error", value.decode(errors="replace"))
+    return (kind.decode(), value if not isinstance(value, list) else [typed(x) for x in value])
 
 
 def encode_args(args):
@@ -68,22 +114,9 @@ def scan_options(rng, patterns):
     return opts
 
 
-def error_reply(error, with_type=False):
-    """An error reply as a comparable tuple: ("error", text), or with `with_type`
-    ("error", redis-py's exception class name, text)."""
-    if with_type:
-        return ("error", type(error).__name__, str(error))
-    return ("error", str(error))
-
-
-def normalize(reply, with_type=False):
-    """A raw reply made comparable: error objects nested in it (EXEC replies) become
-    error_reply tuples, lists (and sets) become lists, recursively."""
-    if isinstance(reply, Exception):
-        return error_reply(reply, with_type)
-    if isinstance(reply, (list, set)):
-        return [normalize(x, with_type) for x in reply]
-    return reply
+def is_error(reply):
+    """True for a typed error reply (see typed)."""
+    return isinstance(reply, tuple) and reply[:1] == ("error",)
 
 
 def sorted_scan_page(reply):
@@ -92,16 +125,16 @@ def sorted_scan_page(reply):
 
 
 def call(client, args, with_type=False, unordered=None):
-    """Runs one command; returns its normalized reply, or an error_reply tuple for an error
-    reply. `unordered` maps an upper-case command name to a function applied to a list reply
-    whose order the server leaves unspecified (e.g. {b"KEYS": sorted})."""
-    try:
-        reply = client.execute_command(*args)
-    except redis.ResponseError as e:
-        return error_reply(e, with_type)
-    reply = normalize(reply, with_type)
+    """Runs one command on a RawClient; returns its reply as `typed` makes it (error replies
+    as ("error", whole text): `with_type` is accepted for older callers and changes nothing,
+    the error prefix being part of the text). `unordered` maps an upper-case command name to
+    a function applied to a list reply whose order the server leaves unspecified (e.g.
+    {b"KEYS": sorted})."""
+    _, tree = client.call(*args)
+    reply = typed(tree)
     if unordered:
-        fix = unordered.get(args[0].upper())
+        name = args[0].upper() if isinstance(args[0], bytes) else str(args[0]).upper().encode()
+        fix = unordered.get(name)
         if fix is not None and isinstance(reply, list):
             reply = fix(reply)
     return reply
@@ -119,7 +152,7 @@ def full_scan(client, command, key, opts, page_items=list):
     cursor, seen, pages = b"0", [], 0
     while True:
         reply = call(client, [command, key, cursor] + list(opts))
-        if isinstance(reply, tuple):
+        if not isinstance(reply, list):
             return reply, 0
         cursor, items = reply
         seen += page_items(items)
@@ -159,6 +192,7 @@ def dump_keys(client, keys=None):
     state = {}
     for key in keys:
         t = call(client, [b"TYPE", key])
+        t = t[1] if isinstance(t, tuple) and t[0] == "+" else t
         read = READERS.get(t)
         state[key] = (t, read(client, key) if read else None)
     return state

@@ -169,7 +169,7 @@ class StringsDifferential(DifferentialTestCase):
                      ["SELECT"], ["ECHO"], ["ECHO", "a", "b"], ["PING", "a", "b"]):
             got = self.same(*args)
             self.assertEqual(got[0], "error", args)
-            self.assertIn("wrong number of arguments", got[2], args)
+            self.assertIn("wrong number of arguments", got[1], args)
 
     def test_unknown_command(self):
         got = self.same("NOSUCHCMD", "a", "b")
