@@ -20,6 +20,7 @@ base classes here define no test_ methods.
 import os
 import random
 import sys
+import time
 import unittest
 
 import redis
@@ -79,6 +80,12 @@ def typed(tree):
     if kind == b"-":
         return ("error", value.decode(errors="replace"))
     return (kind.decode(), value if not isinstance(value, list) else [typed(x) for x in value])
+
+
+def time_seed():
+    """A seed derived from the clock (changes every second): one extra seed per random run
+    beside the fixed ones, printed so that a failure can be replayed."""
+    return int(time.time()) % 1000000007
 
 
 def encode_args(args):
@@ -243,6 +250,7 @@ class DifferentialTestCase(AgainstRedisTestCase):
     DUMP_ALL_DBS = False
     WITH_ERROR_TYPE = False  # error replies as ("error", class name, text)
     UNORDERED = None  # for call: {command name: sort function for its list reply}
+    MAX_ERROR_FRACTION = 0.15  # of Redis's replies in a random run
 
     def setUp(self):
         self.pc = raw_client(self.node.port)
@@ -296,21 +304,32 @@ class DifferentialTestCase(AgainstRedisTestCase):
         """Hook: runs after op `i` compared equal."""
 
     def seeds(self):
-        """PETACORE_<FAMILY>_SEEDS (comma-separated) if set, else DEFAULT_SEEDS."""
+        """PETACORE_<FAMILY>_SEEDS (comma-separated) if set, else DEFAULT_SEEDS and a
+        time-derived seed (printed with the run and in any failure, so it can be replayed)."""
         env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
-        return [int(s) for s in env.split(",")] if env else self.DEFAULT_SEEDS
+        if env:
+            return [int(s) for s in env.split(",")]
+        return list(self.DEFAULT_SEEDS) + [time_seed()]
+
+    def after_seed(self, seed, want_state):
+        """Hook: runs after a seed's final states compared equal (`want_state`: Redis's)."""
 
     def check_random_sequences(self, gen_command):
         """For each seed (a subtest): empties both servers, runs OPS_PER_SEED commands from
-        gen_command(rng) on both, fails at the first differing reply (with the last commands),
-        then compares the final states."""
+        gen_command(rng) on both, fails at the first differing reply (with the last commands
+        and how to replay the seed), then compares the final states. Prints, per seed, the
+        fraction of Redis's replies that were errors, and fails when it exceeds
+        MAX_ERROR_FRACTION (a stream of mostly errors tests little)."""
+        where = "replicated" if getattr(self, "REPLICATED", False) else "standalone"
         for seed in self.seeds():
             with self.subTest(seed=seed):
-                print(f"\n[test_{self.FAMILY}] seed={seed} ops={self.OPS_PER_SEED}",
-                      file=sys.stderr)
+                replay = f"replay: PETACORE_{self.FAMILY.upper()}_SEEDS={seed}"
+                print(f"\n[test_{self.FAMILY}] {where} seed={seed} ops={self.OPS_PER_SEED} "
+                      f"({replay})", file=sys.stderr)
                 self.flush_both()
                 rng = random.Random(seed)
                 history = []
+                errors = 0
                 for i in range(self.OPS_PER_SEED):
                     self.before_command(rng)
                     args = gen_command(rng)
@@ -319,11 +338,21 @@ class DifferentialTestCase(AgainstRedisTestCase):
                     history.append(args)
                     got, want = self.run_both(args)
                     if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
+                        self.fail(f"{where} seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
+                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}\n"
+                                  f"  {replay}")
+                    errors += is_error(want)
                     self.after_command(i)
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr),
-                                 f"seed {seed}: final key spaces differ")
+                fraction = errors / max(len(history), 1)
+                print(f"[test_{self.FAMILY}] seed={seed}: {len(history)} commands, "
+                      f"{100 * fraction:.1f}% error replies", file=sys.stderr)
+                want_state = self.dump(self.rr)
+                self.assertEqual(self.dump(self.pc), want_state,
+                                 f"{where} seed {seed}: final key spaces differ ({replay})")
+                self.after_seed(seed, want_state)
+                self.assertLessEqual(fraction, self.MAX_ERROR_FRACTION,
+                                     f"seed {seed}: {100 * fraction:.1f}% of the replies "
+                                     f"were errors")
 
 
 class RawAgainstRedisTestCase(AgainstRedisTestCase):
@@ -405,3 +434,57 @@ class ReplicatedTestCase(unittest.TestCase):
         """FLUSHALL on node A, then waits until node B sees an empty key space."""
         self.a.client().flushall()
         wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+
+
+class ReplicatedNode:
+    """Mixin for a DifferentialTestCase subclass: self.node is a PetaCore node on etcd (the
+    etcd encoding, compare guards and write folding are what differ from standalone), and a
+    second node (self.peer) on the same etcd must converge to Redis's final state after each
+    seed (bounded wait)."""
+
+    REPLICATED = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.node = Node(cls.etcd)
+        cls.peer = Node(cls.etcd)
+        cls.redis = RealRedis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+        cls.peer.close()
+        cls.redis.close()
+        cls.etcd.close()
+
+    def seeds(self):
+        """PETACORE_<FAMILY>_SEEDS if set, else the first fixed seed only (test time)."""
+        env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
+        return [int(s) for s in env.split(",")] if env else list(self.DEFAULT_SEEDS[:1])
+
+    def after_seed(self, seed, want_state):
+        peer = raw_client(self.peer.port)
+        try:
+            seen = {}
+
+            def converged():
+                seen["state"] = self.dump(peer)
+                return seen["state"] == want_state
+            try:
+                wait_for(converged, timeout=30, what="the second node's key space")
+            except TimeoutError:
+                self.assertEqual(seen.get("state"), want_state,
+                                 f"replicated seed {seed}: the second node did not converge")
+        finally:
+            peer.close()
+
+
+def replicated(cls):
+    """A copy of the DifferentialTestCase subclass `cls` against a replicated node
+    (ReplicatedNode) that runs only its test_random_sequences."""
+    attrs = {name: None for name in dir(cls)
+             if name.startswith("test_") and name != "test_random_sequences"}
+    attrs["__doc__"] = f"{cls.__name__}'s random run against a node on etcd."
+    attrs["__module__"] = cls.__module__
+    return type(cls.__name__ + "Replicated", (ReplicatedNode, cls), attrs)

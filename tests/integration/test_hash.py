@@ -12,7 +12,7 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
-                          full_scan, pairs, scan_options, vary_arity, vary_case)
+                          full_scan, pairs, scan_options, vary_arity, vary_case, replicated)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240612, 2, 99, 31337]
@@ -201,6 +201,10 @@ class HashDifferential(DifferentialTestCase):
         for _ in range(20):  # positive counts: distinct fields
             fields = self.pc.execute_command("HRANDFIELD", "h", "10")
             self.assertEqual(len(set(fields)), 10)
+
+
+# One seed against a node on etcd (and its peer converging).
+HashDifferentialReplicated = replicated(HashDifferential)
 
 
 class HashReplicated(ReplicatedTestCase):

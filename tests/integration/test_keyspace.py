@@ -12,7 +12,7 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, raw_client, sorted_scan_page,
-                          vary_arity)
+                          vary_arity, replicated)
 from harness import Node, wait_for
 
 DEFAULT_SEEDS = [20240612, 3, 99]
@@ -212,6 +212,10 @@ class KeyspaceDifferential(DifferentialTestCase):
                         self.same("DBSIZE")
                     self.same("DEL", "c2", "other")
                     self.same("DBSIZE")
+
+
+# One seed against a node on etcd (and its peer converging).
+KeyspaceDifferentialReplicated = replicated(KeyspaceDifferential)
 
 
 class ScanUnderWrites(unittest.TestCase):

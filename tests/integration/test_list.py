@@ -12,7 +12,8 @@ import threading
 import time
 import unittest
 
-from differential import DifferentialTestCase, ReplicatedTestCase, raw_client, vary_arity
+from differential import (DifferentialTestCase, ReplicatedTestCase, raw_client, replicated,
+                          vary_arity)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240611, 3, 99]
@@ -199,6 +200,10 @@ class ListDifferential(DifferentialTestCase):
             c.execute_command("RPUSH", "full", "v")
             c.execute_command("BLPOP", "empty", "full", "0")
             self.assertEqual(c.execute_command("EXEC"), [None, None, 1, [b"full", b"v"]])
+
+
+# One seed against a node on etcd (and its peer converging).
+ListDifferentialReplicated = replicated(ListDifferential)
 
 
 class ListReplicated(ReplicatedTestCase):

@@ -14,7 +14,7 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
-                          full_scan, scan_options, vary_arity, vary_case)
+                          full_scan, scan_options, vary_arity, vary_case, replicated)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240613, 3, 77, 4242]
@@ -164,6 +164,10 @@ class SetDifferential(DifferentialTestCase):
         self.assertEqual(len(rest), len(left))
         self.assertEqual(call(self.pc, [b"EXISTS", b"s"]), 0)
         self.assertIsNone(call(self.pc, [b"SPOP", b"s"]))
+
+
+# One seed against a node on etcd (and its peer converging).
+SetDifferentialReplicated = replicated(SetDifferential)
 
 
 class SetReplicated(ReplicatedTestCase):

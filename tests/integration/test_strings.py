@@ -11,7 +11,7 @@ import unittest
 
 import redis
 
-from differential import DifferentialTestCase, vary_arity, vary_case
+from differential import DifferentialTestCase, vary_arity, vary_case, replicated
 
 DEFAULT_SEEDS = [20240611, 1, 7, 424242]
 OPS_PER_SEED = 4000
@@ -244,6 +244,10 @@ class StringsDifferential(DifferentialTestCase):
                      ("SELECT", "0"), ("GET", "a"), ("FLUSHDB", "ASYNC"), ("FLUSHDB", "x"),
                      ("FLUSHDB", "SYNC", "x"), ("FLUSHALL", "x"), ("DBSIZE",)):
             self.same(*args)
+
+
+# One seed against a node on etcd (and its peer converging).
+StringsDifferentialReplicated = replicated(StringsDifferential)
 
 
 if __name__ == "__main__":

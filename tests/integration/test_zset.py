@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from differential import DifferentialTestCase, ReplicatedTestCase, full_scan
+from differential import DifferentialTestCase, ReplicatedTestCase, full_scan, replicated
 from differential import pairs as member_score_pairs
 from harness import wait_for
 
@@ -207,6 +207,10 @@ class ZSetDifferential(DifferentialTestCase):
                     ["ZSCAN", "nokey", "0"], ["ZSCAN", "str", "0"], ["ZSCAN", "str", "x"],
                     ["BZPOPMIN", "str", "0"], ["ZREMRANGEBYRANK", "nokey", "0", "-1"]):
             self.same(*cmd)
+
+
+# One seed against a node on etcd (and its peer converging).
+ZSetDifferentialReplicated = replicated(ZSetDifferential)
 
 
 class ZSetReplicated(ReplicatedTestCase):
