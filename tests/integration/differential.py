@@ -251,6 +251,16 @@ class DifferentialTestCase(AgainstRedisTestCase):
     WITH_ERROR_TYPE = False  # error replies as ("error", class name, text)
     UNORDERED = None  # for call: {command name: sort function for its list reply}
     MAX_ERROR_FRACTION = 0.15  # of Redis's replies in a random run
+    # Random MULTI/EXEC blocks and long-TTL expiry commands mixed into the random runs (from
+    # a second rng, so the family's own stream stays what its generator makes). Commands
+    # whose reply is random, unordered or blocking stay out of MULTI (NOT_IN_MULTI and the
+    # UNORDERED names).
+    MULTI_PROBABILITY = 0.02
+    EXPIRY_PROBABILITY = 0.03
+    NOT_IN_MULTI = (b"HSCAN", b"SSCAN", b"ZSCAN", b"SCAN", b"HRANDFIELD", b"SRANDMEMBER",
+                    b"SPOP", b"ZRANDMEMBER", b"RANDOMKEY", b"BLPOP", b"BRPOP", b"BLMOVE",
+                    b"BRPOPLPUSH", b"BZPOPMIN", b"BZPOPMAX", b"MULTI", b"EXEC", b"DISCARD",
+                    b"WATCH", b"SELECT", b"SWAPDB", b"MOVE", b"COPY", b"FLUSHDB", b"FLUSHALL")
 
     def setUp(self):
         self.pc = raw_client(self.node.port)
@@ -311,6 +321,57 @@ class DifferentialTestCase(AgainstRedisTestCase):
             return [int(s) for s in env.split(",")]
         return list(self.DEFAULT_SEEDS) + [time_seed()]
 
+    def random_keys(self):
+        """Keys the injected expiry commands pick from: DUMP_KEYS, else Redis's KEYS *."""
+        if self.DUMP_KEYS is not None:
+            return list(self.DUMP_KEYS)
+        return sorted(call(self.rr, [b"KEYS", b"*"])) or [b"nokey"]
+
+    def expiry_command(self, xrng):
+        """A long-TTL expiry command for a random key (no TTL can lapse during a run): its
+        args and whether a positive TTL reply is compared as "positive" only (the two servers
+        read their clocks at different instants)."""
+        key = xrng.choice(self.random_keys())
+        c = xrng.choice([b"PEXPIRE", b"EXPIRE", b"PERSIST", b"TTL", b"PTTL", b"EXPIRETIME",
+                         b"PEXPIRETIME", b"SET"])
+        if c == b"PEXPIRE":
+            args = [c, key, str(xrng.randint(10**8, 10**9)).encode()]
+        elif c == b"EXPIRE":
+            args = [c, key, str(xrng.randint(10**6, 10**7)).encode()]
+            if xrng.random() < 0.5:
+                args.append(xrng.choice([b"NX", b"XX", b"GT", b"LT"]))
+        elif c == b"SET":
+            if self.FAMILY not in ("strings", "keyspace"):
+                return [b"PERSIST", key], False
+            args = [c, key, b"v", b"PX", str(xrng.randint(10**8, 10**9)).encode()]
+        else:
+            args = [c, key]
+        return args, c in (b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME")
+
+    def run_expiry(self, xrng):
+        """Runs one expiry_command on both servers; returns (petacore, redis, args)."""
+        args, fuzzy = self.expiry_command(xrng)
+        got, want = self.run_one(self.pc, args), self.run_one(self.rr, args)
+        if fuzzy:
+            got, want = (("positive" if isinstance(r, int) and r > 0 else r)
+                         for r in (got, want))
+        return got, want, args
+
+    def multi_block(self, gen_command, rng, xrng):
+        """A MULTI, 1-4 generated commands (those allowed in MULTI), EXEC; every reply
+        compared (QUEUED, queued errors, EXEC's array). Yields (args, petacore, redis)."""
+        cmds = []
+        for _ in range(xrng.randint(1, 4)):
+            args = gen_command(rng)
+            name = args[0].upper()
+            if name in self.NOT_IN_MULTI or name in (self.UNORDERED or {}) or \
+                    self.skip_command(args):
+                continue
+            cmds.append(args)
+        end = b"DISCARD" if xrng.random() < 0.1 else b"EXEC"
+        for args in [[b"MULTI"]] + cmds + [[end]]:
+            yield args, self.run_one(self.pc, args), self.run_one(self.rr, args)
+
     def after_seed(self, seed, want_state):
         """Hook: runs after a seed's final states compared equal (`want_state`: Redis's)."""
 
@@ -328,10 +389,25 @@ class DifferentialTestCase(AgainstRedisTestCase):
                       f"({replay})", file=sys.stderr)
                 self.flush_both()
                 rng = random.Random(seed)
+                xrng = random.Random(seed * 7919 + 1)  # MULTI blocks and expiry commands
                 history = []
-                errors = 0
+                errors = blocks = 0
                 for i in range(self.OPS_PER_SEED):
                     self.before_command(rng)
+                    extra = []
+                    if xrng.random() < self.EXPIRY_PROBABILITY:
+                        got, want, args = self.run_expiry(xrng)
+                        extra = [(args, got, want)]
+                    elif xrng.random() < self.MULTI_PROBABILITY:
+                        extra = list(self.multi_block(gen_command, rng, xrng))
+                        blocks += 1
+                    for args, got, want in extra:
+                        history.append(args)
+                        if got != want:
+                            self.fail(f"{where} seed {seed} op {i}: {args!r}\n  petacore: "
+                                      f"{got!r}\n  redis:    {want!r}\n  last commands: "
+                                      f"{history[-8:]!r}\n  {replay}")
+                        errors += is_error(want)
                     args = gen_command(rng)
                     if self.skip_command(args):
                         continue
@@ -344,8 +420,9 @@ class DifferentialTestCase(AgainstRedisTestCase):
                     errors += is_error(want)
                     self.after_command(i)
                 fraction = errors / max(len(history), 1)
-                print(f"[test_{self.FAMILY}] seed={seed}: {len(history)} commands, "
-                      f"{100 * fraction:.1f}% error replies", file=sys.stderr)
+                print(f"[test_{self.FAMILY}] seed={seed}: {len(history)} commands "
+                      f"({blocks} MULTI blocks), {100 * fraction:.1f}% error replies",
+                      file=sys.stderr)
                 want_state = self.dump(self.rr)
                 self.assertEqual(self.dump(self.pc), want_state,
                                  f"{where} seed {seed}: final key spaces differ ({replay})")
@@ -462,6 +539,57 @@ class ReplicatedNode:
         """PETACORE_<FAMILY>_SEEDS if set, else the first fixed seed only (test time)."""
         env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
         return [int(s) for s in env.split(",")] if env else list(self.DEFAULT_SEEDS[:1])
+
+    def random_keys(self):
+        """Keys the injected expiry commands pick from: DUMP_KEYS, else Redis's KEYS *."""
+        if self.DUMP_KEYS is not None:
+            return list(self.DUMP_KEYS)
+        return sorted(call(self.rr, [b"KEYS", b"*"])) or [b"nokey"]
+
+    def expiry_command(self, xrng):
+        """A long-TTL expiry command for a random key (no TTL can lapse during a run): its
+        args and whether a positive TTL reply is compared as "positive" only (the two servers
+        read their clocks at different instants)."""
+        key = xrng.choice(self.random_keys())
+        c = xrng.choice([b"PEXPIRE", b"EXPIRE", b"PERSIST", b"TTL", b"PTTL", b"EXPIRETIME",
+                         b"PEXPIRETIME", b"SET"])
+        if c == b"PEXPIRE":
+            args = [c, key, str(xrng.randint(10**8, 10**9)).encode()]
+        elif c == b"EXPIRE":
+            args = [c, key, str(xrng.randint(10**6, 10**7)).encode()]
+            if xrng.random() < 0.5:
+                args.append(xrng.choice([b"NX", b"XX", b"GT", b"LT"]))
+        elif c == b"SET":
+            if self.FAMILY not in ("strings", "keyspace"):
+                return [b"PERSIST", key], False
+            args = [c, key, b"v", b"PX", str(xrng.randint(10**8, 10**9)).encode()]
+        else:
+            args = [c, key]
+        return args, c in (b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME")
+
+    def run_expiry(self, xrng):
+        """Runs one expiry_command on both servers; returns (petacore, redis, args)."""
+        args, fuzzy = self.expiry_command(xrng)
+        got, want = self.run_one(self.pc, args), self.run_one(self.rr, args)
+        if fuzzy:
+            got, want = (("positive" if isinstance(r, int) and r > 0 else r)
+                         for r in (got, want))
+        return got, want, args
+
+    def multi_block(self, gen_command, rng, xrng):
+        """A MULTI, 1-4 generated commands (those allowed in MULTI), EXEC; every reply
+        compared (QUEUED, queued errors, EXEC's array). Yields (args, petacore, redis)."""
+        cmds = []
+        for _ in range(xrng.randint(1, 4)):
+            args = gen_command(rng)
+            name = args[0].upper()
+            if name in self.NOT_IN_MULTI or name in (self.UNORDERED or {}) or \
+                    self.skip_command(args):
+                continue
+            cmds.append(args)
+        end = b"DISCARD" if xrng.random() < 0.1 else b"EXEC"
+        for args in [[b"MULTI"]] + cmds + [[end]]:
+            yield args, self.run_one(self.pc, args), self.run_one(self.rr, args)
 
     def after_seed(self, seed, want_state):
         peer = raw_client(self.peer.port)
