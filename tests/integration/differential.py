@@ -250,7 +250,8 @@ class DifferentialTestCase(AgainstRedisTestCase):
     DUMP_ALL_DBS = False
     WITH_ERROR_TYPE = False  # error replies as ("error", class name, text)
     UNORDERED = None  # for call: {command name: sort function for its list reply}
-    MAX_ERROR_FRACTION = 0.15  # of Redis's replies in a random run
+    # Of Redis's replies in a random run: the generators aim at < 15 %; a seed fails above 17 %.
+    MAX_ERROR_FRACTION = 0.17
     # Random MULTI/EXEC blocks and long-TTL expiry commands mixed into the random runs (from
     # a second rng, so the family's own stream stays what its generator makes). Commands
     # whose reply is random, unordered or blocking stay out of MULTI (NOT_IN_MULTI and the

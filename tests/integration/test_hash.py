@@ -75,8 +75,8 @@ def rand_count(rng):
 
 
 def gen_command(rng):
-    # b"n" is where most SETs go (a string): 4% of the picks, so WRONGTYPE stays a small share.
-    key = lambda: b"n" if rng.random() < 0.04 else rng.choice(KEYS[:-1])  # noqa: E731
+    # b"n" is where most SETs go (a string): 2.5% of the picks, so WRONGTYPE stays a small share.
+    key = lambda: b"n" if rng.random() < 0.025 else rng.choice(KEYS[:-1])  # noqa: E731
     field = lambda: rng.choice(FIELDS)  # noqa: E731
     fields = lambda: [field() for _ in range(rng.randint(1, 4))]  # noqa: E731
     c = rng.choices(
