@@ -541,57 +541,6 @@ class ReplicatedNode:
         env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
         return [int(s) for s in env.split(",")] if env else list(self.DEFAULT_SEEDS[:1])
 
-    def random_keys(self):
-        """Keys the injected expiry commands pick from: DUMP_KEYS, else Redis's KEYS *."""
-        if self.DUMP_KEYS is not None:
-            return list(self.DUMP_KEYS)
-        return sorted(call(self.rr, [b"KEYS", b"*"])) or [b"nokey"]
-
-    def expiry_command(self, xrng):
-        """A long-TTL expiry command for a random key (no TTL can lapse during a run): its
-        args and whether a positive TTL reply is compared as "positive" only (the two servers
-        read their clocks at different instants)."""
-        key = xrng.choice(self.random_keys())
-        c = xrng.choice([b"PEXPIRE", b"EXPIRE", b"PERSIST", b"TTL", b"PTTL", b"EXPIRETIME",
-                         b"PEXPIRETIME", b"SET"])
-        if c == b"PEXPIRE":
-            args = [c, key, str(xrng.randint(10**8, 10**9)).encode()]
-        elif c == b"EXPIRE":
-            args = [c, key, str(xrng.randint(10**6, 10**7)).encode()]
-            if xrng.random() < 0.5:
-                args.append(xrng.choice([b"NX", b"XX", b"GT", b"LT"]))
-        elif c == b"SET":
-            if self.FAMILY not in ("strings", "keyspace"):
-                return [b"PERSIST", key], False
-            args = [c, key, b"v", b"PX", str(xrng.randint(10**8, 10**9)).encode()]
-        else:
-            args = [c, key]
-        return args, c in (b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME")
-
-    def run_expiry(self, xrng):
-        """Runs one expiry_command on both servers; returns (petacore, redis, args)."""
-        args, fuzzy = self.expiry_command(xrng)
-        got, want = self.run_one(self.pc, args), self.run_one(self.rr, args)
-        if fuzzy:
-            got, want = (("positive" if isinstance(r, int) and r > 0 else r)
-                         for r in (got, want))
-        return got, want, args
-
-    def multi_block(self, gen_command, rng, xrng):
-        """A MULTI, 1-4 generated commands (those allowed in MULTI), EXEC; every reply
-        compared (QUEUED, queued errors, EXEC's array). Yields (args, petacore, redis)."""
-        cmds = []
-        for _ in range(xrng.randint(1, 4)):
-            args = gen_command(rng)
-            name = args[0].upper()
-            if name in self.NOT_IN_MULTI or name in (self.UNORDERED or {}) or \
-                    self.skip_command(args):
-                continue
-            cmds.append(args)
-        end = b"DISCARD" if xrng.random() < 0.1 else b"EXEC"
-        for args in [[b"MULTI"]] + cmds + [[end]]:
-            yield args, self.run_one(self.pc, args), self.run_one(self.rr, args)
-
     def after_seed(self, seed, want_state):
         peer = raw_client(self.peer.port)
         try:
