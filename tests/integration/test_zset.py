@@ -4,7 +4,8 @@ and replicated behaviour (etcd + two nodes).
 The generator keeps z1-z3 small (Redis's listpack encoding, whose order and lex range walks
 PetaCore follows) and grows "zbig" past zset-max-listpack-entries (128) with big ZADDs, so
 Redis answers from its skiplist encoding too; lex-range commands stay off zbig (with mixed
-scores a lex walk's result is unspecified and differs between Redis's two encodings). Sorted sets are ordered, so replies are compared exactly,
+scores a lex walk's result is unspecified and differs between Redis's two encodings).
+Sorted sets are ordered, so replies are compared exactly,
 except ZSCAN whose iteration order is the server's own (compared as a sorted multiset).
 The seeds are printed; rerun one with PETACORE_ZSET_SEEDS=1234,5678.
 """
