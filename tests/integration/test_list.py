@@ -70,7 +70,8 @@ def gen_command(rng):
     elif c == "LREM":
         args = [key(), str(rng.randint(-3, 3)).encode(), elem()]
     elif c == "LINSERT":
-        args = [key(), rng.choice([b"BEFORE", b"AFTER", b"after", b"Before"] * 3 + [b"beside"]), elem(), elem()]
+        where = rng.choice([b"BEFORE", b"AFTER", b"after", b"Before"] * 3 + [b"beside"])
+        args = [key(), where, elem(), elem()]
     elif c == "LPOS":
         args = [key(), elem()]
         for opt in rng.sample([b"RANK", b"COUNT", b"MAXLEN"], rng.randint(0, 3)):
