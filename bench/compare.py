@@ -7,8 +7,18 @@ with the same flags against each target,
 
   -t set,get,incr,lpush,hset,zadd -r 100000 at -c 1, -c 50, -c 50 -P 16, -d 3 and -d 256,
 
-one test per redis-benchmark call, alternating the targets for every test (redis, standalone,
-replicated, redis, ...) for --rounds rounds, and reports medians. The "one etcd Put per
+one test per redis-benchmark call, every target for every test, for --rounds rounds, and
+reports medians. The order of the targets rotates from round to round (round 1: redis,
+standalone, replicated; round 2: standalone, replicated, redis; ...), so no target always
+runs right after another's etcd-heavy writes.
+
+Like with like: before the tests of each value size, every target is preloaded with the same
+keys, key:000000000000 .. key:<-r - 1>, holding -d-byte values (the keys redis-benchmark's
+GET reads), so a GET hits on every target alike; before a LRANGE test "mylist" is rebuilt
+with the same 600 elements everywhere. Each row reports the keys present before the test
+(DBSIZE ÷ -r) and the keyspace hits and misses the server counted during it (INFO stats
+deltas; "n/c" when the server did not count any). Every table states the io threads of each
+server (Redis's io-threads, PetaCore's --threads). The "one etcd Put per
 request" baseline (bench/etcd_put, target "etcd-put") runs against the same etcd at -c 1 and
 -c 50 with 3-byte values, in the same rounds. A test a target fails (an error reply, which
 makes redis-benchmark skip the test, or a timeout) shows as an error row, not a crash.
@@ -25,6 +35,7 @@ import argparse
 import csv
 import io
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -65,6 +76,122 @@ def run_benchmark(port, test, requests, clients, pipeline, size, keyspace, timeo
     msg = errors[0] if errors else f"no result (exit {proc.returncode})"
     msg = msg.replace("Error from server: ", "").split(", with args")[0]
     return None, None, None, msg.replace("|", "/")[:80]
+
+
+READ_TESTS = {"get"}  # plus every lrange* test
+LIST_ELEMENTS = 600
+
+
+def resp(*args):
+    """A command as a RESP multibulk request."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class Conn:
+    """A plain RESP connection for the preloads and INFO reads (replies read line-wise:
+    only simple, integer and bulk replies are expected)."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=300)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(1 << 20)
+            if not data:
+                raise ConnectionError("closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        line = self._line()
+        if line[:1] == b"-":
+            raise RuntimeError(line[1:].decode(errors="replace"))
+        if line[:1] == b"$":
+            n = int(line[1:])
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self.buf += self.sock.recv(1 << 20)
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data
+        return line[1:]
+
+    def pipeline(self, requests):
+        """Sends every request, then reads (and returns) their replies in order."""
+        self.sock.sendall(b"".join(requests))
+        return [self.reply() for _ in requests]
+
+
+def preload_keys(port, keyspace, size, batch=1000):
+    """SETs key:000000000000 .. key:<keyspace - 1> (redis-benchmark's key names) to
+    size-byte values, MSET by MSET (batch keys each), pipelined 10 at a time."""
+    c = Conn(port)
+    try:
+        value = b"x" * size
+        reqs = []
+        for lo in range(0, keyspace, batch):
+            args = [b"MSET"]
+            for i in range(lo, min(lo + batch, keyspace)):
+                args += [b"key:%012d" % i, value]
+            reqs.append(resp(*args))
+            if len(reqs) == 10:
+                c.pipeline(reqs)
+                reqs = []
+        if reqs:
+            c.pipeline(reqs)
+    finally:
+        c.close()
+
+
+def preload_list(port, size):
+    """"mylist" (redis-benchmark's LRANGE key) rebuilt with LIST_ELEMENTS size-byte
+    elements."""
+    c = Conn(port)
+    try:
+        c.pipeline([resp("DEL", "mylist"), resp("RPUSH", "mylist",
+                                                 *[b"x" * size] * LIST_ELEMENTS)])
+    finally:
+        c.close()
+
+
+def server_facts(port):
+    """(DBSIZE, keyspace_hits, keyspace_misses) of the server now."""
+    c = Conn(port)
+    try:
+        dbsize, info = c.pipeline([resp("DBSIZE"), resp("INFO", "stats")])
+    finally:
+        c.close()
+    stats = dict(ln.split(":", 1) for ln in info.decode().splitlines() if ":" in ln)
+    return int(dbsize), int(stats.get("keyspace_hits", 0)), int(stats.get("keyspace_misses", 0))
+
+
+def io_threads(port):
+    """The server's CONFIG GET io-threads (Redis: io-threads; PetaCore: its --threads)."""
+    c = Conn(port)
+    try:
+        c.sock.sendall(resp("CONFIG", "GET", "io-threads"))
+        head = c._line()  # *2
+        if head != b"*2":
+            return "?"
+        c.reply()
+        return c.reply().decode()
+    except (RuntimeError, ConnectionError, OSError):
+        return "?"
+    finally:
+        c.close()
+
+
+def is_read(test):
+    return test in READ_TESTS or test.startswith("lrange")
 
 
 def run_etcd_put(tool, endpoint, clients, seconds, size):
@@ -136,23 +263,46 @@ def main():
                     name, "set", cfg) // 10), clients, pipeline, sizes[0], args.keyspace,
                     args.timeout)
 
+        threads = {name: io_threads(port) for name, port in targets}
         # samples[(test, cfg, size, target)] = [(rps, p50, p99, err), ...]
         samples = {}
         requests = {}
+        counts = {}  # (test, cfg, size, target): [keys present, -r, hits, misses] summed
+        preload_s = {}
+        any_read = any(is_read(t) for t in tests)
         for rnd in range(rounds):
-            for cfg in configs:
-                clients, pipeline, _, _ = CONFIGS[cfg]
-                for size in sizes:
+            k = rnd % len(targets)
+            order_now = targets[k:] + targets[:k]
+            for size in sizes:
+                if any_read:
+                    for name, port in order_now:
+                        t0 = time.monotonic()
+                        preload_keys(port, args.keyspace, size)
+                        preload_s[name] = preload_s.get(name, 0) + time.monotonic() - t0
+                for cfg in configs:
+                    clients, pipeline, _, _ = CONFIGS[cfg]
                     for test in tests:
-                        for name, port in targets:
+                        for name, port in order_now:
+                            if test.startswith("lrange"):
+                                preload_list(port, size)
                             req = requests_for(name, test, cfg)
                             requests[(test, cfg, size, name)] = req
+                            before = server_facts(port)
                             r = run_benchmark(port, test, req, clients, pipeline, size,
                                               args.keyspace, args.timeout)
+                            after = server_facts(port)
+                            acc = counts.setdefault((test, cfg, size, name), [0, 0, 0, 0])
+                            acc[0] += before[0]
+                            acc[1] += args.keyspace
+                            acc[2] += after[1] - before[1]
+                            acc[3] += after[2] - before[2]
                             samples.setdefault((test, cfg, size, name), []).append(r)
                             print(f"round {rnd + 1}/{rounds} {test:6} {cfg:7} -d {size:<4} "
                                   f"{name:20} " + (f"{r[0]:>10,.0f} ops/s" if r[0] is not None
-                                                   else f"error: {r[3]}"), flush=True)
+                                                   else f"error: {r[3]}") +
+                                  f"  keys {before[0]}/{args.keyspace} hits "
+                                  f"{after[1] - before[1]} misses {after[2] - before[2]}",
+                                  flush=True)
                         if test == "set" and with_put and pipeline == 1 and size == sizes[0]:
                             r = run_etcd_put(bins["etcd_put"], etcd.endpoint, clients, put_s,
                                              3)
@@ -171,11 +321,20 @@ def main():
         f"Machine: {desc}", "",
         f"redis-benchmark -t {','.join(tests)} -r {args.keyspace}; -n {n} at -c 50, "
         f"{int(n * 0.2)} at -c 1, {int(n * 5)} at -c 50 -P 16; replicated write tests: "
-        f"{m} / {int(m * 0.1)} / {int(m * 2)}. Median of {rounds} alternating round(s); "
-        f"took {elapsed / 60:.1f} min. etcd-put = bench/etcd_put: blocking etcd Puts "
-        f"(3-byte values) at the same concurrency, {put_s:g} s per run.", "",
-        "| test | -c | -P | -d | target | -n | ops/s | p50 ms | p99 ms | ops/s ÷ Redis |",
-        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+        f"{m} / {int(m * 0.1)} / {int(m * 2)}. Median of {rounds} round(s), the target order "
+        f"rotating each round; took {elapsed / 60:.1f} min. etcd-put = bench/etcd_put: "
+        f"blocking etcd Puts (3-byte values) at the same concurrency, {put_s:g} s per run.", "",
+        "io threads: " + ", ".join(f"{name} {threads[name]}" for name, _ in targets) +
+        " (Redis: io-threads; PetaCore: --threads, from CONFIG GET io-threads).", "",
+        ("Every target preloaded with the same " + f"{args.keyspace} keys (-d bytes each) "
+         "before each value size's tests" + (" (preload time: " + ", ".join(
+             f"{k} {v:.0f} s" for k, v in preload_s.items()) + ")" if preload_s else "") +
+         ". keys = DBSIZE ÷ -r before the test; hits / misses = INFO keyspace_hits / "
+         "keyspace_misses deltas summed over the rounds (n/c: the server counted none)."
+         if any_read else "No read test: no preload."), "",
+        "| test | -c | -P | -d | target | -n | ops/s | p50 ms | p99 ms | ops/s ÷ Redis "
+        "| keys | hits | misses |",
+        "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     csv_rows = []
     med = {}
     for test in tests:
@@ -199,17 +358,26 @@ def main():
                     if err and ok:
                         note = f" ({len(rows) - len(ok)}/{len(rows)} failed)"
                     cell = benchlib.fmt_rate(rps) + note if ok else f"error: {err}"
+                    present, space, hits, misses = counts.get((test, cfg, size, name),
+                                                              [0, 0, 0, 0])
+                    keys = f"{present / space:.0%}" if space else ""
+                    counted = hits or misses
+                    hit_cell = str(hits) if counted else "n/c"
+                    miss_cell = str(misses) if counted else "n/c"
                     lines.append(
                         f"| {test.upper()} | {clients} | {pipeline} | {size} | {name} | "
                         f"{requests[(test, cfg, size, name)]} | {cell} | {benchlib.fmt_ms(p50)} | "
-                        f"{benchlib.fmt_ms(p99)} | {benchlib.fmt_ratio(rps, base)} |")
+                        f"{benchlib.fmt_ms(p99)} | {benchlib.fmt_ratio(rps, base)} | {keys} | "
+                        f"{hit_cell} | {miss_cell} |")
                     csv_rows.append([test.upper(), clients, pipeline, size, name,
                                      requests[(test, cfg, size, name)], len(ok),
                                      "" if rps is None else f"{rps:.1f}", benchlib.fmt_ms(p50),
                                      benchlib.fmt_ms(p99),
                                      benchlib.fmt_ratio(rps, base), err,
                                      ";".join("" if r[0] is None else f"{r[0]:.1f}"
-                                              for r in rows), desc])
+                                              for r in rows), desc, keys,
+                                     hits if counted else "", misses if counted else "",
+                                     threads.get(name, "")])
     if with_put and "petacore-replicated" in order and "set" in tests:
         lines += ["", "Group commit: replicated SET ÷ one-Put-per-request to the same etcd "
                   "(goal ≥ 5×):", ""]
@@ -224,7 +392,8 @@ def main():
     benchlib.write_results(
         "compare", "\n".join(lines), csv_rows,
         ["test", "clients", "pipeline", "size", "target", "requests", "ok_rounds", "ops_per_sec",
-         "p50_ms", "p99_ms", "ratio_vs_redis", "error", "rounds_ops_per_sec", "machine"])
+         "p50_ms", "p99_ms", "ratio_vs_redis", "error", "rounds_ops_per_sec", "machine",
+         "keys_present", "keyspace_hits", "keyspace_misses", "io_threads"])
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 redis-server 7.0, command by command, with identical replies required.
 
 - vary_arity / vary_case / scan_options: pieces of the seeded command generators;
-- raw_client: a redis-py connection that hands back the server's raw replies;
-- call / normalize / error_reply: one command's reply made comparable (errors as text,
-  unordered replies sorted where the caller asks for it);
+- RawClient / raw_client: a raw RESP2 connection (resp_wire.WireConn); redis-py's parser is
+  never used for a compared reply (it erases reply types);
+- typed / call: one command's reply as a comparable value that keeps its RESP type (`+OK` is
+  not `$2 OK`, `*-1` not `$-1`, an error keeps its whole text), unordered replies sorted
+  where the caller asks for it;
 - full_scan / compare_full_scans: a complete HSCAN/SSCAN/ZSCAN iteration;
 - dump_keyspace: every key with its type and content, for the final comparison;
 - AgainstRedisTestCase: a PetaCore node and a real Redis for a test class;
@@ -18,6 +20,7 @@ base classes here define no test_ methods.
 import os
 import random
 import sys
+import time
 import unittest
 
 import redis
@@ -26,13 +29,63 @@ from resp_wire import WireConn
 from harness import Etcd, Node, RealRedis, wait_for
 
 
+class RawClient(WireConn):
+    """A raw RESP2 connection (resp_wire.WireConn: call() gives (raw bytes, tree)) that the
+    differential runs compare through `call` below, types included. execute_command is for
+    setup steps and plain assertions only: it returns the reply as redis-py would with no
+    response callbacks (bytes, int, None, lists) and raises redis-py's error class for an
+    error reply, so older test code keeps working. Not thread-safe."""
+
+    _errors = redis.connection.BaseParser()
+
+    def execute_command(self, *args):
+        _, tree = self.call(*args)
+        value = self._plain(tree)
+        if isinstance(value, redis.ResponseError):
+            raise value
+        return value
+
+    def _plain(self, tree):
+        kind, value = tree
+        if kind == b"-":
+            return self._errors.parse_error(value.decode(errors="replace"))
+        if kind == b":":
+            return int(value)
+        if kind in (b"*", b"~", b">", b"%") and value is not None:
+            return [self._plain(x) for x in value]
+        return value
+
+
 def raw_client(port):
-    """A redis-py client with no reply post-processing (bytes in, bytes out), pinned to one
-    connection (MULTI/WATCH and SELECT state live on the connection)."""
-    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30,
-                    single_connection_client=True)
-    r.response_callbacks.clear()
-    return r
+    """A RawClient on `port` (one connection: MULTI/WATCH and SELECT state live on it)."""
+    return RawClient(port)
+
+
+def typed(tree):
+    """A RESP2 reply tree (resp_wire.parse) as a comparable value that keeps the reply type:
+    a bulk string is bytes (None when null), an integer an int (a non-canonical one
+    (":", text)), an array a list of typed items, a null array ("*", None), a simple string
+    ("+", text), an error ("error", its whole text, prefix included), any other type
+    (type byte, value). Distinct replies map to distinct values (`+OK` != `$2 OK`,
+    `*-1` != `$-1`, `-ERR x` != `-x`)."""
+    kind, value = tree
+    if kind == b"$":
+        return value
+    if kind == b":":
+        return int(value) if str(int(value)).encode() == value else (":", value)
+    if kind == b"*":
+        return ("*", None) if value is None else [typed(x) for x in value]
+    if kind == b"+":
+        return ("+", value)
+    if kind == b"-":
+        return ("error", value.decode(errors="replace"))
+    return (kind.decode(), value if not isinstance(value, list) else [typed(x) for x in value])
+
+
+def time_seed():
+    """A seed derived from the clock (changes every second): one extra seed per random run
+    beside the fixed ones, printed so that a failure can be replayed."""
+    return int(time.time()) % 1000000007
 
 
 def encode_args(args):
@@ -68,22 +121,9 @@ def scan_options(rng, patterns):
     return opts
 
 
-def error_reply(error, with_type=False):
-    """An error reply as a comparable tuple: ("error", text), or with `with_type`
-    ("error", redis-py's exception class name, text)."""
-    if with_type:
-        return ("error", type(error).__name__, str(error))
-    return ("error", str(error))
-
-
-def normalize(reply, with_type=False):
-    """A raw reply made comparable: error objects nested in it (EXEC replies) become
-    error_reply tuples, lists (and sets) become lists, recursively."""
-    if isinstance(reply, Exception):
-        return error_reply(reply, with_type)
-    if isinstance(reply, (list, set)):
-        return [normalize(x, with_type) for x in reply]
-    return reply
+def is_error(reply):
+    """True for a typed error reply (see typed)."""
+    return isinstance(reply, tuple) and reply[:1] == ("error",)
 
 
 def sorted_scan_page(reply):
@@ -92,16 +132,16 @@ def sorted_scan_page(reply):
 
 
 def call(client, args, with_type=False, unordered=None):
-    """Runs one command; returns its normalized reply, or an error_reply tuple for an error
-    reply. `unordered` maps an upper-case command name to a function applied to a list reply
-    whose order the server leaves unspecified (e.g. {b"KEYS": sorted})."""
-    try:
-        reply = client.execute_command(*args)
-    except redis.ResponseError as e:
-        return error_reply(e, with_type)
-    reply = normalize(reply, with_type)
+    """Runs one command on a RawClient; returns its reply as `typed` makes it (error replies
+    as ("error", whole text): `with_type` is accepted for older callers and changes nothing,
+    the error prefix being part of the text). `unordered` maps an upper-case command name to
+    a function applied to a list reply whose order the server leaves unspecified (e.g.
+    {b"KEYS": sorted})."""
+    _, tree = client.call(*args)
+    reply = typed(tree)
     if unordered:
-        fix = unordered.get(args[0].upper())
+        name = args[0].upper() if isinstance(args[0], bytes) else str(args[0]).upper().encode()
+        fix = unordered.get(name)
         if fix is not None and isinstance(reply, list):
             reply = fix(reply)
     return reply
@@ -119,7 +159,7 @@ def full_scan(client, command, key, opts, page_items=list):
     cursor, seen, pages = b"0", [], 0
     while True:
         reply = call(client, [command, key, cursor] + list(opts))
-        if isinstance(reply, tuple):
+        if not isinstance(reply, list):
             return reply, 0
         cursor, items = reply
         seen += page_items(items)
@@ -159,6 +199,7 @@ def dump_keys(client, keys=None):
     state = {}
     for key in keys:
         t = call(client, [b"TYPE", key])
+        t = t[1] if isinstance(t, tuple) and t[0] == "+" else t
         read = READERS.get(t)
         state[key] = (t, read(client, key) if read else None)
     return state
@@ -209,6 +250,18 @@ class DifferentialTestCase(AgainstRedisTestCase):
     DUMP_ALL_DBS = False
     WITH_ERROR_TYPE = False  # error replies as ("error", class name, text)
     UNORDERED = None  # for call: {command name: sort function for its list reply}
+    # Of Redis's replies in a random run: the generators aim at < 15 %; a seed fails above 17 %.
+    MAX_ERROR_FRACTION = 0.17
+    # Random MULTI/EXEC blocks and long-TTL expiry commands mixed into the random runs (from
+    # a second rng, so the family's own stream stays what its generator makes). Commands
+    # whose reply is random, unordered or blocking stay out of MULTI (NOT_IN_MULTI and the
+    # UNORDERED names).
+    MULTI_PROBABILITY = 0.02
+    EXPIRY_PROBABILITY = 0.03
+    NOT_IN_MULTI = (b"HSCAN", b"SSCAN", b"ZSCAN", b"SCAN", b"HRANDFIELD", b"SRANDMEMBER",
+                    b"SPOP", b"ZRANDMEMBER", b"RANDOMKEY", b"BLPOP", b"BRPOP", b"BLMOVE",
+                    b"BRPOPLPUSH", b"BZPOPMIN", b"BZPOPMAX", b"MULTI", b"EXEC", b"DISCARD",
+                    b"WATCH", b"SELECT", b"SWAPDB", b"MOVE", b"COPY", b"FLUSHDB", b"FLUSHALL")
 
     def setUp(self):
         self.pc = raw_client(self.node.port)
@@ -262,34 +315,122 @@ class DifferentialTestCase(AgainstRedisTestCase):
         """Hook: runs after op `i` compared equal."""
 
     def seeds(self):
-        """PETACORE_<FAMILY>_SEEDS (comma-separated) if set, else DEFAULT_SEEDS."""
+        """PETACORE_<FAMILY>_SEEDS (comma-separated) if set, else DEFAULT_SEEDS and a
+        time-derived seed (printed with the run and in any failure, so it can be replayed)."""
         env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
-        return [int(s) for s in env.split(",")] if env else self.DEFAULT_SEEDS
+        if env:
+            return [int(s) for s in env.split(",")]
+        return list(self.DEFAULT_SEEDS) + [time_seed()]
+
+    def random_keys(self):
+        """Keys the injected expiry commands pick from: DUMP_KEYS, else Redis's KEYS *."""
+        if self.DUMP_KEYS is not None:
+            return list(self.DUMP_KEYS)
+        return sorted(call(self.rr, [b"KEYS", b"*"])) or [b"nokey"]
+
+    def expiry_command(self, xrng):
+        """A long-TTL expiry command for a random key (no TTL can lapse during a run): its
+        args and whether a positive TTL reply is compared as "positive" only (the two servers
+        read their clocks at different instants)."""
+        key = xrng.choice(self.random_keys())
+        c = xrng.choice([b"PEXPIRE", b"EXPIRE", b"PERSIST", b"TTL", b"PTTL", b"EXPIRETIME",
+                         b"PEXPIRETIME", b"SET"])
+        if c == b"PEXPIRE":
+            args = [c, key, str(xrng.randint(10**8, 10**9)).encode()]
+        elif c == b"EXPIRE":
+            args = [c, key, str(xrng.randint(10**6, 10**7)).encode()]
+            if xrng.random() < 0.5:
+                args.append(xrng.choice([b"NX", b"XX", b"GT", b"LT"]))
+        elif c == b"SET":
+            if self.FAMILY not in ("strings", "keyspace"):
+                return [b"PERSIST", key], False
+            args = [c, key, b"v", b"PX", str(xrng.randint(10**8, 10**9)).encode()]
+        else:
+            args = [c, key]
+        return args, c in (b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME")
+
+    def run_expiry(self, xrng):
+        """Runs one expiry_command on both servers; returns (petacore, redis, args)."""
+        args, fuzzy = self.expiry_command(xrng)
+        got, want = self.run_one(self.pc, args), self.run_one(self.rr, args)
+        if fuzzy:
+            got, want = (("positive" if isinstance(r, int) and r > 0 else r)
+                         for r in (got, want))
+        return got, want, args
+
+    def multi_block(self, gen_command, rng, xrng):
+        """A MULTI, 1-4 generated commands (those allowed in MULTI), EXEC; every reply
+        compared (QUEUED, queued errors, EXEC's array). Yields (args, petacore, redis)."""
+        cmds = []
+        for _ in range(xrng.randint(1, 4)):
+            args = gen_command(rng)
+            name = args[0].upper()
+            if name in self.NOT_IN_MULTI or name in (self.UNORDERED or {}) or \
+                    self.skip_command(args):
+                continue
+            cmds.append(args)
+        end = b"DISCARD" if xrng.random() < 0.1 else b"EXEC"
+        for args in [[b"MULTI"]] + cmds + [[end]]:
+            yield args, self.run_one(self.pc, args), self.run_one(self.rr, args)
+
+    def after_seed(self, seed, want_state):
+        """Hook: runs after a seed's final states compared equal (`want_state`: Redis's)."""
 
     def check_random_sequences(self, gen_command):
         """For each seed (a subtest): empties both servers, runs OPS_PER_SEED commands from
-        gen_command(rng) on both, fails at the first differing reply (with the last commands),
-        then compares the final states."""
+        gen_command(rng) on both, fails at the first differing reply (with the last commands
+        and how to replay the seed), then compares the final states. Prints, per seed, the
+        fraction of Redis's replies that were errors, and fails when it exceeds
+        MAX_ERROR_FRACTION (a stream of mostly errors tests little)."""
+        where = "replicated" if getattr(self, "REPLICATED", False) else "standalone"
         for seed in self.seeds():
             with self.subTest(seed=seed):
-                print(f"\n[test_{self.FAMILY}] seed={seed} ops={self.OPS_PER_SEED}",
-                      file=sys.stderr)
+                replay = f"replay: PETACORE_{self.FAMILY.upper()}_SEEDS={seed}"
+                print(f"\n[test_{self.FAMILY}] {where} seed={seed} ops={self.OPS_PER_SEED} "
+                      f"({replay})", file=sys.stderr)
                 self.flush_both()
                 rng = random.Random(seed)
+                xrng = random.Random(seed * 7919 + 1)  # MULTI blocks and expiry commands
                 history = []
+                errors = blocks = 0
                 for i in range(self.OPS_PER_SEED):
                     self.before_command(rng)
+                    extra = []
+                    if xrng.random() < self.EXPIRY_PROBABILITY:
+                        got, want, args = self.run_expiry(xrng)
+                        extra = [(args, got, want)]
+                    elif xrng.random() < self.MULTI_PROBABILITY:
+                        extra = list(self.multi_block(gen_command, rng, xrng))
+                        blocks += 1
+                    for args, got, want in extra:
+                        history.append(args)
+                        if got != want:
+                            self.fail(f"{where} seed {seed} op {i}: {args!r}\n  petacore: "
+                                      f"{got!r}\n  redis:    {want!r}\n  last commands: "
+                                      f"{history[-8:]!r}\n  {replay}")
+                        errors += is_error(want)
                     args = gen_command(rng)
                     if self.skip_command(args):
                         continue
                     history.append(args)
                     got, want = self.run_both(args)
                     if got != want:
-                        self.fail(f"seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
-                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}")
+                        self.fail(f"{where} seed {seed} op {i}: {args!r}\n  petacore: {got!r}\n"
+                                  f"  redis:    {want!r}\n  last commands: {history[-8:]!r}\n"
+                                  f"  {replay}")
+                    errors += is_error(want)
                     self.after_command(i)
-                self.assertEqual(self.dump(self.pc), self.dump(self.rr),
-                                 f"seed {seed}: final key spaces differ")
+                fraction = errors / max(len(history), 1)
+                print(f"[test_{self.FAMILY}] seed={seed}: {len(history)} commands "
+                      f"({blocks} MULTI blocks), {100 * fraction:.1f}% error replies",
+                      file=sys.stderr)
+                want_state = self.dump(self.rr)
+                self.assertEqual(self.dump(self.pc), want_state,
+                                 f"{where} seed {seed}: final key spaces differ ({replay})")
+                self.after_seed(seed, want_state)
+                self.assertLessEqual(fraction, self.MAX_ERROR_FRACTION,
+                                     f"seed {seed}: {100 * fraction:.1f}% of the replies "
+                                     f"were errors")
 
 
 class RawAgainstRedisTestCase(AgainstRedisTestCase):
@@ -371,3 +512,57 @@ class ReplicatedTestCase(unittest.TestCase):
         """FLUSHALL on node A, then waits until node B sees an empty key space."""
         self.a.client().flushall()
         wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+
+
+class ReplicatedNode:
+    """Mixin for a DifferentialTestCase subclass: self.node is a PetaCore node on etcd (the
+    etcd encoding, compare guards and write folding are what differ from standalone), and a
+    second node (self.peer) on the same etcd must converge to Redis's final state after each
+    seed (bounded wait)."""
+
+    REPLICATED = True
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.node = Node(cls.etcd)
+        cls.peer = Node(cls.etcd)
+        cls.redis = RealRedis()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+        cls.peer.close()
+        cls.redis.close()
+        cls.etcd.close()
+
+    def seeds(self):
+        """PETACORE_<FAMILY>_SEEDS if set, else the first fixed seed only (test time)."""
+        env = os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS")
+        return [int(s) for s in env.split(",")] if env else list(self.DEFAULT_SEEDS[:1])
+
+    def after_seed(self, seed, want_state):
+        peer = raw_client(self.peer.port)
+        try:
+            seen = {}
+
+            def converged():
+                seen["state"] = self.dump(peer)
+                return seen["state"] == want_state
+            try:
+                wait_for(converged, timeout=30, what="the second node's key space")
+            except TimeoutError:
+                self.assertEqual(seen.get("state"), want_state,
+                                 f"replicated seed {seed}: the second node did not converge")
+        finally:
+            peer.close()
+
+
+def replicated(cls):
+    """A copy of the DifferentialTestCase subclass `cls` against a replicated node
+    (ReplicatedNode) that runs only its test_random_sequences."""
+    attrs = {name: None for name in dir(cls)
+             if name.startswith("test_") and name != "test_random_sequences"}
+    attrs["__doc__"] = f"{cls.__name__}'s random run against a node on etcd."
+    attrs["__module__"] = cls.__module__
+    return type(cls.__name__ + "Replicated", (ReplicatedNode, cls), attrs)

@@ -10,7 +10,7 @@ import unittest
 
 import redis
 
-from differential import AgainstRedisTestCase, ReplicatedTestCase
+from differential import AgainstRedisTestCase, ReplicatedTestCase, call, raw_client
 from harness import Etcd, Node, wait_for
 from test_auth import AuthNode, RespReader, encode, replies
 
@@ -42,10 +42,9 @@ BAD_RULES = [
 
 class AclDifferentialTest(AgainstRedisTestCase):
     def setUp(self):
-        self.pc = self.node.client()
-        self.rr = self.redis.client()
-        for c in (self.pc, self.rr):
-            c.response_callbacks.clear()
+        # Raw RESP connections: replies compared with their types (differential.typed).
+        self.pc = raw_client(self.node.port)
+        self.rr = raw_client(self.redis.port)
 
     def tearDown(self):
         for c in (self.pc, self.rr):
@@ -55,14 +54,9 @@ class AclDifferentialTest(AgainstRedisTestCase):
             c.close()
 
     def both(self, *args):
-        """Runs args on both; returns (petacore, redis) replies, errors as ("error", text)."""
-        out = []
-        for c in (self.pc, self.rr):
-            try:
-                out.append(c.execute_command(*args))
-            except redis.ResponseError as e:
-                out.append(("error", str(e)))
-        return tuple(out)
+        """Runs args on both; returns (petacore, redis) typed replies (differential.typed:
+        a simple string ("+", text), an error ("error", whole text))."""
+        return tuple(call(c, list(args)) for c in (self.pc, self.rr))
 
     def same(self, *args, normalize=lambda reply: reply):
         got, want = self.both(*args)
@@ -82,7 +76,7 @@ class AclDifferentialTest(AgainstRedisTestCase):
 
     def test_setuser_list_getuser(self):
         for rules in SETUSERS:
-            self.assertEqual(self.same("ACL", "SETUSER", *rules), b"OK")
+            self.assertEqual(self.same("ACL", "SETUSER", *rules), ("+", b"OK"))
         self.same_users("ACL", "LIST")
         self.same("ACL", "USERS")
         for rules in SETUSERS:

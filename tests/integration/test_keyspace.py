@@ -12,7 +12,7 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, raw_client, sorted_scan_page,
-                          vary_arity)
+                          vary_arity, replicated)
 from harness import Node, wait_for
 
 DEFAULT_SEEDS = [20240612, 3, 99]
@@ -29,6 +29,13 @@ PATTERNS = [b"*", b"a*", b"user:*", b"user:1*", b"*b*", b"?", b"[a-c]", b"k\\*",
             b"\xff*", b"nomatch*", b""]
 
 DBS = [b"0", b"1", b"2", b"3"]
+# Integer-valued strings: most SET/INCR traffic uses these so INCR's errors stay a small share.
+INT_VALUES = [b"0", b"1", b"-1", b"42", b"9999", b"10000"]
+
+
+def db_arg(rng, bad):
+    """A database index: 10% of the time one of `bad` (out of range or not a number)."""
+    return rng.choice(bad) if rng.random() < 0.1 else rng.choice(DBS)
 
 
 def gen_command(rng):
@@ -39,11 +46,11 @@ def gen_command(rng):
          "OBJECT", "SCAN", "FLUSHDB"],
         weights=[12, 3, 2, 2, 3, 2, 3, 3, 2, 2, 2, 3, 3, 5, 4, 5, 4, 2, 4, 2, 0.2])[0]
     if c in ("SET", "GETSET", "SETNX"):
-        args = [key(), rng.choice(VALUES)]
+        args = [key(), rng.choice(VALUES if rng.random() < 0.5 else INT_VALUES)]
     elif c == "MSET":
         args = [x for _ in range(rng.randint(1, 3)) for x in (key(), rng.choice(VALUES))]
     elif c == "INCRBY":
-        args = [key(), rng.choice([b"1", b"-5", b"10000", b"x"])]
+        args = [key(), rng.choice([b"1", b"-5", b"10000", b"1", b"-5", b"10000", b"x"])]
     elif c in ("INCR", "GET", "TYPE"):
         args = [key()]
     elif c in ("DEL", "EXISTS"):
@@ -53,7 +60,7 @@ def gen_command(rng):
     elif c == "KEYS":
         args = [rng.choice(PATTERNS)]
     elif c == "SELECT":
-        args = [rng.choice(DBS + [b"16", b"x"])]
+        args = [db_arg(rng, [b"16", b"x"])]
     elif c in ("RENAME", "RENAMENX"):
         args = [key(), key()]
     elif c == "COPY":
@@ -61,15 +68,15 @@ def gen_command(rng):
         for _ in range(rng.choice([0, 0, 1, 2])):
             r = rng.random()
             if r < 0.5:
-                args += [b"DB", rng.choice(DBS + [b"16", b"-1", b"x", b"99999999999"])]
+                args += [b"DB", db_arg(rng, [b"16", b"-1", b"x", b"99999999999"])]
             elif r < 0.9:
                 args.append(rng.choice([b"REPLACE", b"replace"]))
             else:
                 args.append(rng.choice([b"BOGUS", b"DB"]))
     elif c == "MOVE":
-        args = [key(), rng.choice(DBS + [b"16", b"x"])]
+        args = [key(), db_arg(rng, [b"16", b"x"])]
     elif c == "SWAPDB":
-        args = [rng.choice(DBS + [b"16", b"x"]), rng.choice(DBS + [b"-1"])]
+        args = [db_arg(rng, [b"16", b"x"]), db_arg(rng, [b"-1"])]
     elif c == "OBJECT":
         args = [rng.choice([b"ENCODING", b"encoding", b"Encoding"]), key()]
         if rng.random() < 0.05:
@@ -212,6 +219,10 @@ class KeyspaceDifferential(DifferentialTestCase):
                         self.same("DBSIZE")
                     self.same("DEL", "c2", "other")
                     self.same("DBSIZE")
+
+
+# One seed against a node on etcd (and its peer converging).
+KeyspaceDifferentialReplicated = replicated(KeyspaceDifferential)
 
 
 class ScanUnderWrites(unittest.TestCase):

@@ -13,7 +13,9 @@ from differential import AgainstRedisTestCase, raw_client
 
 
 class RespReader:
-    """A minimal RESP2 reply reader over a blocking socket."""
+    """A minimal RESP2 reply reader over a blocking socket. Replies keep their type: a
+    simple string is ("+", text), an error ("error", text), a null array ("*", None); bulk
+    strings are bytes (None when null), integers ints, arrays lists."""
 
     def __init__(self, sock):
         self.sock = sock
@@ -41,7 +43,7 @@ class RespReader:
         line = self._line()
         kind, rest = line[:1], line[1:]
         if kind == b"+":
-            return rest
+            return ("+", rest)
         if kind == b"-":
             return ("error", rest)
         if kind == b":":
@@ -51,7 +53,7 @@ class RespReader:
             return None if n < 0 else self._exact(n)
         if kind == b"*":
             n = int(rest)
-            return None if n < 0 else [self.read() for _ in range(n)]
+            return ("*", None) if n < 0 else [self.read() for _ in range(n)]
         raise AssertionError(f"unexpected reply line {line!r}")
 
 
@@ -128,7 +130,7 @@ class Protocol(AgainstRedisTestCase):
 
         mine, theirs = self.both(run)
         self.assertEqual(mine, theirs)
-        self.assertEqual(mine[:4], [b"OK", b"v", b"OK", b"c d"])
+        self.assertEqual(mine[:4], [("+", b"OK"), b"v", ("+", b"OK"), b"c d"])
         self.assertEqual(mine[4], b"AB\n")
 
     def test_split_into_single_bytes(self):
@@ -137,7 +139,7 @@ class Protocol(AgainstRedisTestCase):
             for i in range(len(payload)):
                 s.sendall(payload[i:i + 1])
             r = RespReader(s)
-            self.assertEqual(r.read(), b"OK")
+            self.assertEqual(r.read(), ("+", b"OK"))
             self.assertEqual(r.read(), b"x" * 30)
             self.assertEqual(r.read(), b"inline")
 

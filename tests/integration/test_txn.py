@@ -13,21 +13,22 @@ from differential import AgainstRedisTestCase, call, raw_client
 A, B = "A", "B"
 
 
+# Typed replies (differential.typed): simple strings and RESP2's null array keep their type.
+OK, QUEUED, PONG = ("+", b"OK"), ("+", b"QUEUED"), ("+", b"PONG")
+NULL_ARRAY = ("*", None)  # EXEC of an aborted transaction
+
+
 def err(text):
-    """What an error reply normalizes to (redis-py strips a leading 'ERR ')."""
-    if text.startswith("ERR "):
-        return ("error", "ResponseError", text[4:])
-    if text.startswith("EXECABORT "):
-        return ("error", "ExecAbortError", text[10:])
-    return ("error", "ResponseError", text)
+    """An error reply as differential.typed gives it: its whole text."""
+    return ("error", text)
 
 
 def run_script(port, script):
     conns = {A: raw_client(port), B: raw_client(port)}
     try:
         conns[A].execute_command("FLUSHALL")
-        # Raw replies: b"QUEUED", nested lists, errors (also inside EXEC) with their class.
-        return [call(conns[who], args, with_type=True) for who, *args in script]
+        # Typed raw replies: +QUEUED, nested arrays, errors (also inside EXEC), whole texts.
+        return [call(conns[who], args) for who, *args in script]
     finally:
         for c in conns.values():
             c.close()
@@ -51,11 +52,11 @@ class Transactions(AgainstRedisTestCase):
             (A, "MULTI"), (A, "SET", "a", "1"), (A, "INCR", "a"), (A, "GET", "a"),
             (A, "MGET", "a", "nope"), (A, "PING"), (A, "ECHO", "hi"), (A, "EXEC"),
             (A, "GET", "a"),
-        ], [b"OK", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED",
-            [b"OK", 2, b"2", [b"2", None], b"PONG", b"hi"], b"2"])
+        ], [OK, QUEUED, QUEUED, QUEUED, QUEUED, QUEUED, QUEUED,
+            [OK, 2, b"2", [b"2", None], PONG, b"hi"], b"2"])
 
     def test_empty_exec(self):
-        self.differential([(A, "MULTI"), (A, "EXEC")], [b"OK", []])
+        self.differential([(A, "MULTI"), (A, "EXEC")], [OK, []])
 
     def test_runtime_error_inside_exec(self):
         replies = self.differential([
@@ -64,7 +65,7 @@ class Transactions(AgainstRedisTestCase):
             (A, "INCR", "t"), (A, "EXEC"), (A, "GET", "t"), (A, "GET", "s"), (A, "EXISTS", "u"),
         ])
         exec_reply = replies[8]
-        self.assertEqual(exec_reply[0], b"OK")
+        self.assertEqual(exec_reply[0], OK)
         self.assertEqual(exec_reply[1], err("ERR value is not an integer or out of range"))
         self.assertEqual(exec_reply[2], 4)
         self.assertEqual(exec_reply[3], err("ERR value is not a valid float"))
@@ -76,8 +77,8 @@ class Transactions(AgainstRedisTestCase):
         self.differential([
             (A, "MULTI"), (A, "SET", "a", "1"), (A, "NOSUCHCMD", "x"), (A, "SET", "b", "2"),
             (A, "EXEC"), (A, "EXISTS", "a", "b"), (A, "EXEC"),
-        ], [b"OK", b"QUEUED",
-            err("ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' "), b"QUEUED",
+        ], [OK, QUEUED,
+            err("ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' "), QUEUED,
             err("EXECABORT Transaction discarded because of previous errors."), 0,
             err("ERR EXEC without MULTI")])
 
@@ -85,10 +86,10 @@ class Transactions(AgainstRedisTestCase):
         self.differential([
             (A, "MULTI"), (A, "SET", "b", "1"), (A, "GET"), (A, "INCR", "b", "c"), (A, "EXEC"),
             (A, "EXISTS", "b"), (A, "MULTI"), (A, "SET", "b", "1"), (A, "EXEC"),
-        ], [b"OK", b"QUEUED", err("ERR wrong number of arguments for 'get' command"),
+        ], [OK, QUEUED, err("ERR wrong number of arguments for 'get' command"),
             err("ERR wrong number of arguments for 'incr' command"),
             err("EXECABORT Transaction discarded because of previous errors."), 0,
-            b"OK", b"QUEUED", [b"OK"]])
+            OK, QUEUED, [OK]])
 
     def test_execabort_exact_text_on_the_wire(self):
         for port in (self.node.port, self.redis.port):
@@ -106,24 +107,24 @@ class Transactions(AgainstRedisTestCase):
     def test_nested_multi(self):
         self.differential([
             (A, "MULTI"), (A, "MULTI"), (A, "SET", "c", "1"), (A, "EXEC"), (A, "GET", "c"),
-        ], [b"OK", err("ERR MULTI calls can not be nested"), b"QUEUED", [b"OK"], b"1"])
+        ], [OK, err("ERR MULTI calls can not be nested"), QUEUED, [OK], b"1"])
 
     def test_exec_and_discard_without_multi(self):
         self.differential([(A, "EXEC"), (A, "DISCARD"), (A, "UNWATCH")],
                           [err("ERR EXEC without MULTI"), err("ERR DISCARD without MULTI"),
-                           b"OK"])
+                           OK])
 
     def test_discard(self):
         self.differential([
             (A, "MULTI"), (A, "SET", "x", "1"), (A, "DISCARD"), (A, "GET", "x"),
             (A, "EXEC"), (A, "DISCARD"),
-        ], [b"OK", b"QUEUED", b"OK", None, err("ERR EXEC without MULTI"),
+        ], [OK, QUEUED, OK, None, err("ERR EXEC without MULTI"),
             err("ERR DISCARD without MULTI")])
 
     def test_watch_inside_multi(self):
         self.differential([
             (A, "MULTI"), (A, "WATCH", "a"), (A, "SET", "a", "1"), (A, "EXEC"),
-        ], [b"OK", err("ERR WATCH inside MULTI is not allowed"), b"QUEUED", [b"OK"]])
+        ], [OK, err("ERR WATCH inside MULTI is not allowed"), QUEUED, [OK]])
 
     def test_watch_modified_by_another_connection(self):
         self.differential([
@@ -132,72 +133,72 @@ class Transactions(AgainstRedisTestCase):
             (A, "EXISTS", "n"),
             # The failed EXEC cleared the watch: the next transaction runs.
             (A, "MULTI"), (A, "SET", "w", "again"), (A, "EXEC"), (B, "GET", "w"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", b"QUEUED", None, b"other", 0,
-            b"OK", b"QUEUED", [b"OK"], b"again"])
+        ], [OK, OK, OK, OK, QUEUED, QUEUED, NULL_ARRAY, b"other", 0,
+            OK, QUEUED, [OK], b"again"])
 
     def test_watch_missing_key_created_by_another(self):
         self.differential([
             (A, "WATCH", "w"), (B, "SET", "w", "x"), (A, "MULTI"), (A, "SET", "w", "y"),
             (A, "EXEC"), (A, "GET", "w"),
-        ], [b"OK", b"OK", b"OK", b"QUEUED", None, b"x"])
+        ], [OK, OK, OK, QUEUED, NULL_ARRAY, b"x"])
 
     def test_watch_same_value_rewritten(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "SET", "w", "v"), (A, "MULTI"),
             (A, "GET", "w"), (A, "EXEC"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", None])
+        ], [OK, OK, OK, OK, QUEUED, NULL_ARRAY])
 
     def test_watch_deleted_by_another(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "DEL", "w"), (A, "MULTI"),
             (A, "SET", "w", "z"), (A, "EXEC"), (A, "EXISTS", "w"),
-        ], [b"OK", b"OK", 1, b"OK", b"QUEUED", None, 0])
+        ], [OK, OK, 1, OK, QUEUED, NULL_ARRAY, 0])
 
     def test_watch_flushed_by_another(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "FLUSHALL"), (A, "MULTI"),
             (A, "SET", "w", "z"), (A, "EXEC"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", None])
+        ], [OK, OK, OK, OK, QUEUED, NULL_ARRAY])
 
     def test_watch_modified_by_self(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (A, "APPEND", "w", "x"), (A, "MULTI"),
             (A, "GET", "w"), (A, "EXEC"),
-        ], [b"OK", b"OK", 2, b"OK", b"QUEUED", None])
+        ], [OK, OK, 2, OK, QUEUED, NULL_ARRAY])
 
     def test_watch_unchanged_runs(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w", "missing"), (B, "GET", "w"),
             (B, "SET", "unrelated", "1"), (A, "MULTI"), (A, "APPEND", "w", "2"),
             (A, "SET", "missing", "now"), (A, "EXEC"), (A, "MGET", "w", "missing"),
-        ], [b"OK", b"OK", b"v", b"OK", b"OK", b"QUEUED", b"QUEUED", [2, b"OK"],
+        ], [OK, OK, b"v", OK, OK, QUEUED, QUEUED, [2, OK],
             [b"v2", b"now"]])
 
     def test_watch_other_db_same_name(self):
         self.differential([
             (A, "SELECT", "1"), (A, "SET", "w", "1"), (A, "WATCH", "w"), (B, "SET", "w", "db0"),
             (A, "MULTI"), (A, "INCR", "w"), (A, "EXEC"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"OK", b"QUEUED", [2]])
+        ], [OK, OK, OK, OK, OK, QUEUED, [2]])
 
     def test_unwatch(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "SET", "w", "b"), (A, "UNWATCH"),
             (A, "MULTI"), (A, "SET", "w", "a"), (A, "EXEC"), (A, "GET", "w"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"OK", b"QUEUED", [b"OK"], b"a"])
+        ], [OK, OK, OK, OK, OK, QUEUED, [OK], b"a"])
 
     def test_unwatch_queued_inside_multi(self):
         # UNWATCH inside MULTI is queued: the watch still guards this EXEC.
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "SET", "w", "b"), (A, "MULTI"),
             (A, "UNWATCH"), (A, "SET", "w", "a"), (A, "EXEC"), (A, "GET", "w"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", b"QUEUED", None, b"b"])
+        ], [OK, OK, OK, OK, QUEUED, QUEUED, NULL_ARRAY, b"b"])
 
     def test_discard_clears_watches(self):
         self.differential([
             (A, "SET", "w", "v"), (A, "WATCH", "w"), (B, "SET", "w", "b"), (A, "MULTI"),
             (A, "SET", "w", "x"), (A, "DISCARD"), (A, "MULTI"), (A, "SET", "w", "a"),
             (A, "EXEC"), (A, "GET", "w"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", b"OK", b"OK", b"QUEUED", [b"OK"], b"a"])
+        ], [OK, OK, OK, OK, QUEUED, OK, OK, QUEUED, [OK], b"a"])
 
     def test_execabort_clears_watches(self):
         self.differential([
@@ -210,29 +211,29 @@ class Transactions(AgainstRedisTestCase):
             (A, "SET", "k", "db0"), (A, "MULTI"), (A, "SELECT", "2"), (A, "SET", "k", "db2"),
             (A, "GET", "k"), (A, "SELECT", "99"), (A, "DBSIZE"), (A, "EXEC"),
             (A, "GET", "k"), (A, "SELECT", "0"), (A, "GET", "k"),
-        ], [b"OK", b"OK", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED",
-            [b"OK", b"OK", b"db2", err("ERR DB index is out of range"), 1],
-            b"db2", b"OK", b"db0"])
+        ], [OK, OK, QUEUED, QUEUED, QUEUED, QUEUED, QUEUED,
+            [OK, OK, b"db2", err("ERR DB index is out of range"), 1],
+            b"db2", OK, b"db0"])
 
     def test_queued_writes_invisible_until_exec(self):
         self.differential([
             (A, "MULTI"), (A, "SET", "m", "1"), (B, "GET", "m"), (B, "SET", "m", "b"),
             (A, "INCR", "m"), (A, "EXEC"), (B, "GET", "m"),
-        ], [b"OK", b"QUEUED", None, b"OK", b"QUEUED", [b"OK", 2], b"2"])
+        ], [OK, QUEUED, None, OK, QUEUED, [OK, 2], b"2"])
 
     def test_flush_and_dbsize_inside_multi(self):
         self.differential([
             (A, "MSET", "a", "1", "b", "2"), (A, "MULTI"), (A, "DBSIZE"), (A, "FLUSHDB"),
             (A, "DBSIZE"), (A, "SET", "c", "3"), (A, "KEYS", "*"), (A, "EXEC"),
-        ], [b"OK", b"OK", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED", b"QUEUED",
-            [2, b"OK", 0, b"OK", [b"c"]]])
+        ], [OK, OK, QUEUED, QUEUED, QUEUED, QUEUED, QUEUED,
+            [2, OK, 0, OK, [b"c"]]])
 
     def test_watch_missing_key_then_flushdb(self):
         # A missing watched key is not touched by a flush (Redis 7.0): EXEC runs.
         self.differential([
             (A, "WATCH", "gone"), (B, "SET", "other", "1"), (B, "FLUSHDB"), (A, "MULTI"),
             (A, "SET", "gone", "1"), (A, "EXEC"),
-        ], [b"OK", b"OK", b"OK", b"OK", b"QUEUED", [b"OK"]])
+        ], [OK, OK, OK, OK, QUEUED, [OK]])
 
     # Known deviation (docs/consistency.md): etcd keeps no trace of a key created and deleted
     # again, so a WATCHed absent key that comes and goes reads as unchanged. This test flips to
@@ -242,7 +243,7 @@ class Transactions(AgainstRedisTestCase):
         self.differential([
             (A, "WATCH", "w"), (B, "SET", "w", "x"), (B, "DEL", "w"), (A, "MULTI"),
             (A, "SET", "w", "y"), (A, "EXEC"), (A, "GET", "w"),
-        ], [b"OK", b"OK", 1, b"OK", b"QUEUED", None, None])
+        ], [OK, OK, 1, OK, QUEUED, NULL_ARRAY, None])
 
 
 if __name__ == "__main__":
