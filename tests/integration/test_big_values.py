@@ -56,7 +56,7 @@ class DefaultLimitsNode(harness.Node):
 
 def etcd_count(etcd, key, prefix=True):
     env = dict(os.environ, ETCDCTL_API="3")
-    args = ["etcdctl", "--endpoints", etcd.endpoint, "get", key, "--count-only", "-w", "json"]
+    args = ["etcdctl", "--endpoints", etcd.endpoint, "get", key, "--keys-only", "-w", "json"]
     if prefix:
         args.append("--prefix")
     out = subprocess.run(args, env=env, check=True, capture_output=True, timeout=30).stdout
@@ -91,10 +91,10 @@ class BigValues(unittest.TestCase):
                          what="the cleaner to remove every chunk key")
 
     def test_etcd_runs_with_default_limits(self):
-        # The premise: a single 2 MB put is refused by this etcd.
+        # The premise: a single 1.6 MB put is refused by this etcd.
         env = dict(os.environ, ETCDCTL_API="3")
         p = subprocess.run(["etcdctl", "--endpoints", self.etcd.endpoint, "put", "/probe"],
-                           input=b"x" * (2 * MB), env=env, capture_output=True, timeout=30)
+                           input=b"x" * (1600 * 1024), env=env, capture_output=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn(b"too large", p.stderr + p.stdout)
 
