@@ -188,7 +188,7 @@ class InterruptedWrite(unittest.TestCase):
         info = self.a.client()
 
         def staging():
-            return int(info.info("replication").get("chunks_staged", 0)) >= 20
+            return int(info.info("petacore").get("chunks_staged", 0)) >= 20
         harness.wait_for(staging, timeout=60, interval=0.01, what="A to stage some chunks")
         self.a.kill()
         sock.close()
