@@ -184,8 +184,12 @@ int RunServer(const config::Config& config) {
     for (int attempt = 1;; ++attempt) {
       auto format = CheckStoredFormat(*client, config.etcd_prefix);
       if (format.ok()) break;
-      if (format.code() == absl::StatusCode::kFailedPrecondition ||
-          etcdlink::IsAuthFailure(format)) {
+      if (etcdlink::IsAuthFailure(format)) {
+        spdlog::error("etcd refused user '{}': {}", config.etcd_user,
+                      std::string(format.message()));
+        return 1;
+      }
+      if (format.code() == absl::StatusCode::kFailedPrecondition) {
         spdlog::error("{}", std::string(format.message()));
         return 1;
       }
