@@ -1,5 +1,6 @@
 #include "keyspace/chunked_value.h"
 
+#include <algorithm>
 #include <mutex>
 #include <random>
 #include <vector>
@@ -145,7 +146,7 @@ void ChunkingCommitter::Commit(CommitRequest request, std::function<void(CommitR
   for (const auto& w : request.writes) {
     if (w.kind != WriteOp::Kind::kPut) continue;
     total += w.key.size() + w.value.size();
-    if (w.value.size() > kSmallValueBytes ||
+    if (w.value.size() > std::min(options_.chunk_bytes, kSmallValueBytes) ||
         (w.value.size() >= 2 && static_cast<uint8_t>(w.value[1]) & 2)) {
       any = true;
     }
