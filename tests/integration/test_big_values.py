@@ -159,6 +159,31 @@ class BigValues(unittest.TestCase):
             self.assertEqual(self.cb.get(k), v)
         self.ca.delete("sr", *vals)
 
+    def test_lua_exec_dump_restore_move(self):
+        value = os.urandom(2 * MB + 3)
+        script = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('STRLEN', KEYS[1])"
+        self.assertEqual(self.ca.eval(script, 1, "lua", value), len(value))
+        pipe = self.ca.pipeline(transaction=True)
+        pipe.set("tx", value)
+        pipe.append("tx", b"!")
+        pipe.strlen("tx")
+        self.assertEqual(pipe.execute()[2], len(value) + 1)
+        harness.wait_for(lambda: self.cb.exists("lua", "tx") == 2, timeout=30,
+                         what="B to see the script's and EXEC's values")
+        self.assertEqual(self.cb.get("lua"), value)
+        self.assertEqual(self.cb.get("tx"), value + b"!")
+        dump = self.cb.dump("lua")
+        self.assertTrue(self.cb.restore("restored", 0, dump))
+        self.assertEqual(self.ca.get("restored"), value)
+        self.assertEqual(self.ca.object("encoding", "restored"), b"raw")
+        self.assertTrue(self.ca.move("restored", 3))
+        db3 = self.b.client(db=3)
+        harness.wait_for(lambda: db3.exists("restored") == 1, timeout=30, what="B to see MOVE")
+        self.assertEqual(db3.get("restored"), value)
+        self.assertEqual(db3.delete("restored"), 1)
+        self.ca.delete("lua", "tx")
+        self.wait_no_chunks()
+
 
 class InterruptedWrite(unittest.TestCase):
     def setUp(self):
