@@ -184,6 +184,14 @@ class BigValues(unittest.TestCase):
         self.ca.delete("lua", "tx")
         self.wait_no_chunks()
 
+    def test_flushall_frees_the_chunks(self):
+        self.assertTrue(self.ca.set("f1", os.urandom(MB)))
+        self.assertTrue(self.a.client(db=5).set("f2", os.urandom(2 * MB)))
+        self.assertGreater(chunk_keys(self.etcd), 0)
+        self.assertTrue(self.cb.flushall())
+        self.assertIsNone(self.ca.get("f1"))
+        self.wait_no_chunks()
+
 
 class InterruptedWrite(unittest.TestCase):
     def setUp(self):
