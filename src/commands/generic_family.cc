@@ -264,6 +264,7 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
   switch (v.type) {
     case ValueType::kString: {
       int64_t n;
+      if (v.chunked) return "raw";  // a large value in chunks (keyspace/chunked_value.h)
       if (ParseInt64(v.payload, &n)) return "int";
       return v.payload.size() <= 44 ? "embstr" : "raw";
     }

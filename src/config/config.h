@@ -101,6 +101,9 @@ struct Config {
   /// Node registry (server/node_registry.h): the shortest time between two publishes of
   /// this node's record after data changes (ms); a WAIT's ask publishes at once.
   Live<int64_t> node_report_interval_ms = 1000;
+  // Large values (keyspace/chunked_value.h, expiry/chunk_cleaner.h).
+  Live<int64_t> chunk_cleaner_interval_ms = 5000;  ///< between two cleaner scans (ms)
+  Live<int64_t> chunk_orphan_grace_ms = 60000;     ///< unreferenced + unchanged before delete
   std::string requirepass;     ///< the default user's password until ACL SETUSER default
   Live<bool> protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)
   /// The file given with --config ("" = none): what CONFIG REWRITE rewrites.

@@ -535,6 +535,13 @@ std::vector<ConfigOption> BuildTable() {
                       0,
                       "shortest time (ms) between two publishes of this node's registry record "
                       "after data changes (WAIT's asks publish at once)"));
+  // Large values (issue 18, keyspace/chunked_value.h): the chunk cleaner's pace.
+  t.push_back(Integer("chunk-cleaner-interval-ms", &Config::chunk_cleaner_interval_ms, 10,
+                      kInt64Max, 0,
+                      "time (ms) between two scans of the chunk cleaner (expiry leader only)"));
+  t.push_back(Integer("chunk-orphan-grace-ms", &Config::chunk_orphan_grace_ms, 0, kInt64Max, 0,
+                      "how long (ms) an unreferenced chunked write must stay unchanged before "
+                      "the cleaner deletes it"));
   t.push_back(Integer("expiry-max-inflight", &Config::expiry_max_inflight, 1, kInt64Max, kImm,
                       "expiry deletes queued or in flight at once: bounds how long a burst of "
                       "expiring keys delays client writes"));

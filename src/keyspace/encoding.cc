@@ -6,6 +6,7 @@
 namespace petacore::keyspace {
 namespace {
 constexpr uint8_t kHasExpire = 1;
+constexpr uint8_t kChunked = 2;  // payload is a chunk reference (chunked_value.h)
 }
 
 void AppendKey(int db, std::string_view user_key, std::string* out) {
@@ -90,6 +91,7 @@ std::optional<ValueView> DecodeValue(std::string_view s) {
     pos = 10;
   }
   v.payload = s.substr(pos);
+  v.chunked = (flags & kChunked) != 0;
   return v;
 }
 
@@ -114,9 +116,16 @@ std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire
   return out;
 }
 
+std::string EncodeChunkedString(std::string_view reference, int64_t expire_at_ms) {
+  std::string out = EncodeValue(ValueType::kString, reference, expire_at_ms);
+  out[1] = static_cast<char>(static_cast<uint8_t>(out[1]) | kChunked);
+  return out;
+}
+
 std::string WithExpire(std::string_view stored, int64_t expire_at_ms) {
   auto v = DecodeValue(stored);
   if (!v) return std::string(stored);
+  if (v->chunked) return EncodeChunkedString(v->payload, expire_at_ms);
   return EncodeValue(v->type, v->payload, expire_at_ms);
 }
 

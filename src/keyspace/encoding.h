@@ -71,6 +71,9 @@ struct ValueView {
   ValueType type;
   int64_t expire_at_ms = 0;  ///< 0 = no expiry
   std::string_view payload;
+  /// A string stored in chunks (keyspace/chunked_value.h): `payload` is the chunk reference,
+  /// not the bytes; types::ReadString assembles them.
+  bool chunked = false;
 };
 /// nullopt when the bytes are not a value PetaCore wrote.
 std::optional<ValueView> DecodeValue(std::string_view stored);
@@ -80,8 +83,11 @@ std::string EncodeString(std::string_view payload);
 std::string EncodeValue(ValueType type, std::string_view payload);
 /// A value of any type expiring at `expire_at_ms` (0 = no expiry).
 std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms);
-/// `stored` (a value PetaCore wrote) with its expire-at replaced (0 clears it); type and
-/// payload are kept. Returns `stored` unchanged when it does not decode.
+/// A string whose payload is a chunk reference (keyspace/chunked_value.h), with the chunked
+/// flag set; `expire_at_ms` as EncodeValue.
+std::string EncodeChunkedString(std::string_view reference, int64_t expire_at_ms);
+/// `stored` (a value PetaCore wrote) with its expire-at replaced (0 clears it); type,
+/// payload and the chunked flag are kept. Returns `stored` unchanged when it does not decode.
 std::string WithExpire(std::string_view stored, int64_t expire_at_ms);
 
 /// Wall clock, Unix milliseconds (what expire-at values are compared against).

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -87,6 +88,13 @@ class TxnView {
   /// or created by this view's own writes).
   std::optional<mvcc::AccessRecord> Access(std::string_view key) const;
 
+  /// Keeps `bytes` alive as long as this view and returns a view of them: the assembled bytes
+  /// of a chunked string (keyspace/chunked_value.h), which live in no store version.
+  std::string_view Hold(std::string bytes) {
+    held_.push_back(std::move(bytes));
+    return held_.back();
+  }
+
   bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
 
   /// Buffers a pub/sub message (PUBLISH, SPUBLISH, a keyspace notification) to ride this
@@ -139,6 +147,7 @@ class TxnView {
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
+  std::deque<std::string> held_;  // see Hold (a deque: elements never move)
   std::string messages_;  // framed pub/sub messages (keyspace/messages.h)
   int notify_flags_ = 0;  // keyspace::notify bits for the "expired" of PurgeExpired
   std::vector<std::pair<std::string, std::string>> range_guards_;

@@ -27,6 +27,9 @@
 #include "keyspace/messages.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
+#include "expiry/chunk_cleaner.h"
+#include "keyspace/chunked_value.h"
+#include "server/stored_format.h"
 #include "replication/sync.h"
 #include "server/connection.h"
 #include "server/driver.h"
@@ -127,9 +130,11 @@ int RunServer(const config::Config& config) {
   std::unique_ptr<replication::Sync> sync;
   std::unique_ptr<ReplicaLag> replica_lag;  // after sync: stopped before it
   replication::EtcdCommitter* etcd_committer = nullptr;
+  keyspace::ChunkingCommitter* chunking = nullptr;
   int64_t keys_loaded = 0;
   const std::string record_prefix = keyspace::MessageRecordPrefix(config.node_id);
   std::unique_ptr<PubSubLease> pubsub_lease;
+  std::function<std::string()> cleaner_lines;  // the chunk cleaner's INFO, once it runs
   std::unique_ptr<NodeRegistry> node_registry;
   if (config.standalone()) {
     state.committer =
@@ -163,12 +168,35 @@ int RunServer(const config::Config& config) {
             .leased_prefix = std::string(keyspace::kSubscriptionPrefix),
             .lease = [l = pubsub_lease.get()] { return l->id(); }});
     etcd_committer = committer.get();
-    state.committer = std::move(committer);
+    // Large values: strings above one etcd request are staged in chunks (chunked_value.h);
+    // the decorator owns the EtcdCommitter it wraps.
+    chunking = new keyspace::ChunkingCommitter(
+        std::move(committer), state.store,
+        {.chunk_bytes = keyspace::ChunkBytesFor(config.etcd_max_request_bytes),
+         .max_request_bytes = config.etcd_max_request_bytes});
+    state.committer.reset(chunking);
     sync = std::make_unique<replication::Sync>(*client, state.store, config.etcd_prefix);
     // Linearizable reads ask etcd for its revision with a Range of a key nobody writes
     // (docs/encoding.md, internal keys).
     state.read_barrier = std::make_unique<replication::ReadBarrier>(
         replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"));
+    // The stored-format marker (stored_format.h): refuse data this build cannot read.
+    for (int attempt = 1;; ++attempt) {
+      auto format = CheckStoredFormat(*client, config.etcd_prefix);
+      if (format.ok()) break;
+      if (etcdlink::IsAuthFailure(format)) {
+        spdlog::error("etcd refused user '{}': {}", config.etcd_user,
+                      std::string(format.message()));
+        return 1;
+      }
+      if (format.code() == absl::StatusCode::kFailedPrecondition) {
+        spdlog::error("{}", std::string(format.message()));
+        return 1;
+      }
+      spdlog::warn("stored-format check failed (attempt {}): {}; retrying", attempt,
+                   format.ToString());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
     for (int attempt = 1;; ++attempt) {
       auto loaded = sync->Start();
       if (loaded.ok()) {
@@ -205,7 +233,8 @@ int RunServer(const config::Config& config) {
     state.node_registry.store(node_registry.get(), std::memory_order_release);
     node_registry->Start();
     state.replication_info = [s = sync.get(), c = etcd_committer, b = state.read_barrier.get(),
-                              cl = client.get(), lag = replica_lag.get()] {
+                              cl = client.get(), lag = replica_lag.get(), chunks = chunking,
+                              &cleaner_lines] {
       auto line = [](std::string_view k, int64_t v) {
         return std::string(k) + ":" + std::to_string(v) + "\r\n";
       };
@@ -216,7 +245,8 @@ int RunServer(const config::Config& config) {
              line("read_barrier_waiting", b->waiting()) +
              line("etcd_auth_refreshes", cl->auth_refreshes()) +
              line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +
-             cl->DescribeMembers() + "\r\n" + lag->InfoLines();
+             cl->DescribeMembers() + "\r\n" + lag->InfoLines() + chunks->InfoLines() +
+             (cleaner_lines ? cleaner_lines() : std::string());
     };
   }
 
@@ -228,6 +258,18 @@ int RunServer(const config::Config& config) {
   // Active expiry's "expired" notifications follow notify-keyspace-events as this node has it.
   active_expiry.SetNotifyFlags([&state] { return state.config.notify_keyspace_flags.get(); });
   active_expiry.Start();
+  // Large values: the chunk cleaner runs on the expiry leader (expiry/chunk_cleaner.h).
+  std::unique_ptr<expiry::ChunkCleaner> chunk_cleaner;
+  if (!config.standalone()) {
+    chunk_cleaner = std::make_unique<expiry::ChunkCleaner>(
+        *state.committer, state.store,
+        expiry::ChunkCleaner::Options{
+            .interval_ms = [&state] { return state.config.chunk_cleaner_interval_ms.get(); },
+            .grace_ms = [&state] { return state.config.chunk_orphan_grace_ms.get(); },
+            .leader = [&active_expiry] { return active_expiry.active(); }});
+    chunk_cleaner->Start();
+    cleaner_lines = [c = chunk_cleaner.get()] { return c->InfoLines(); };
+  }
   state.expiry_info = [&active_expiry](std::string_view section) {
     return active_expiry.InfoLines(section);
   };
@@ -298,6 +340,7 @@ int RunServer(const config::Config& config) {
     });
   }
   for (auto& t : threads) t.Join();
+  if (chunk_cleaner) chunk_cleaner->Stop();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   if (node_registry) node_registry->Stop();  // its record goes with the pub/sub lease below
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once

@@ -75,10 +75,10 @@ class ActiveExpiryReplicated(unittest.TestCase):
         wait_for(lambda: data_keys(self.etcd) == [], timeout=20, what="keys deleted from etcd")
         for node in (self.a, self.b):
             # Only the election key is left in each replica, and the node registry's records
-            # (this node's, and the other nodes' that ROLE lists).
+            # (this node's, and the other nodes' that ROLE lists), and the stored-format marker.
             def emptied(node=node):
                 records = 1 + len(node.client().execute_command("ROLE")[2])
-                return info(node, "memory")["mvcc_live_keys"] == 1 + records
+                return info(node, "memory")["mvcc_live_keys"] == 1 + records + 1
             wait_for(emptied, timeout=10, what="replica emptied")
             self.assertEqual(info(node, "petacore")["expiry_tracked_keys"], 0)
         # Each key was deleted once, by whichever node led at the time (normally one node; a

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "keyspace/chunked_value.h"
+
 namespace petacore::keyspace::types {
 
 StringRead ReadString(TxnView& txn, std::string_view store_key) {
@@ -15,6 +17,14 @@ StringRead ReadString(TxnView& txn, std::string_view store_key) {
   }
   r.state = StringRead::State::kOk;
   r.value = v->payload;
+  if (v->chunked) {
+    // A string above one etcd request: its bytes are in chunk keys (keyspace/chunked_value.h),
+    // immutable and switched in before the meta key, so the snapshot that shows the meta key
+    // holds them all; they are not recorded as reads (the meta key's read covers them).
+    auto ref = DecodeChunkRef(v->payload);
+    auto bytes = ref ? AssembleChunks(txn.snapshot(), *ref) : std::nullopt;
+    r.value = bytes ? txn.Hold(std::move(*bytes)) : std::string_view();
+  }
   return r;
 }
 

@@ -1,0 +1,124 @@
+#include "expiry/chunk_cleaner.h"
+
+#include <chrono>
+#include <set>
+
+#include "keyspace/chunked_value.h"
+#include "keyspace/encoding.h"
+
+namespace petacore::expiry {
+
+using replication::CommitRequest;
+using replication::CommitResult;
+using replication::WriteOp;
+
+namespace {
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+ChunkCleaner::ChunkCleaner(replication::Committer& committer, const mvcc::Store& store,
+                           Options options)
+    : committer_(committer), store_(store), options_(std::move(options)) {}
+
+ChunkCleaner::~ChunkCleaner() { Stop(); }
+
+void ChunkCleaner::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void ChunkCleaner::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ChunkCleaner::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    int64_t interval = std::max<int64_t>(10, options_.interval_ms());
+    cv_.wait_for(lock, std::chrono::milliseconds(interval), [this] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    if (options_.leader()) {
+      RunOnce(SteadyMs());
+    } else {
+      seen_.clear();  // a new leadership starts its grace periods afresh
+    }
+    lock.lock();
+  }
+}
+
+size_t ChunkCleaner::RunOnce(int64_t now_ms) {
+  scans_.fetch_add(1, std::memory_order_relaxed);
+  std::map<std::string, Seen> ids;
+  {
+    mvcc::Snapshot snap = store_.Read();
+    const std::string prefix(keyspace::kChunkPrefix);
+    const std::string claim_suffix = keyspace::ChunkKey("", keyspace::kClaimIndex).substr(prefix.size());
+    snap.Range(prefix, keyspace::ChunkRangeEnd(), 0, [&](const mvcc::KeyValue& kv) {
+      if (kv.key.size() != prefix.size() + keyspace::kWriteIdBytes + 4) return true;
+      auto& s = ids[std::string(kv.key.substr(prefix.size(), keyspace::kWriteIdBytes))];
+      s.max_mod_revision = std::max(s.max_mod_revision, kv.mod_revision);
+      ++s.keys;
+      if (kv.key.substr(prefix.size() + keyspace::kWriteIdBytes) == claim_suffix) {
+        s.claim_revision = kv.mod_revision;
+      }
+      return true;
+    });
+    ids_.store(static_cast<int64_t>(ids.size()), std::memory_order_relaxed);
+    if (ids.empty()) {
+      seen_.clear();
+      unreferenced_.store(0, std::memory_order_relaxed);
+      return 0;
+    }
+    // Every meta key of every database: drop the ids something references.
+    snap.Range(keyspace::DbStart(0), keyspace::DbStart(keyspace::kNumDatabases), 0,
+               [&](const mvcc::KeyValue& kv) {
+                 if (auto ref = keyspace::ChunkRefOf(kv.key, kv.value)) ids.erase(ref->write_id);
+                 return true;
+               });
+  }
+  unreferenced_.store(static_cast<int64_t>(ids.size()), std::memory_order_relaxed);
+  std::map<std::string, Seen> next;
+  size_t sent = 0;
+  for (auto& [id, s] : ids) {
+    auto it = seen_.find(id);
+    if (it != seen_.end() && it->second.max_mod_revision == s.max_mod_revision &&
+        it->second.keys == s.keys) {
+      s.since_ms = it->second.since_ms;
+    } else {
+      s.since_ms = now_ms;
+    }
+    if (now_ms - s.since_ms >= options_.grace_ms()) {
+      CommitRequest req;
+      req.compares.push_back({keyspace::ChunkKey(id, keyspace::kClaimIndex), s.claim_revision});
+      req.writes.push_back({WriteOp::Kind::kDeleteRange, keyspace::ChunkIdStart(id), {},
+                            keyspace::ChunkIdEnd(id)});
+      committer_.Commit(std::move(req), [deleted = deleted_](CommitResult r) {
+        if (r.status == CommitResult::Status::kCommitted) {
+          deleted->fetch_add(1, std::memory_order_relaxed);
+        }
+      });
+      ++sent;
+      continue;  // seen again next round only if the delete did not happen
+    }
+    next.emplace(id, s);
+  }
+  seen_ = std::move(next);
+  return sent;
+}
+
+std::string ChunkCleaner::InfoLines() const {
+  auto line = [](std::string_view k, int64_t v) {
+    return std::string(k) + ":" + std::to_string(v) + "\r\n";
+  };
+  return line("chunk_ids", ids_.load()) + line("chunk_ids_unreferenced", unreferenced_.load()) +
+         line("chunk_ids_deleted", deleted_->load()) + line("chunk_cleaner_scans", scans_.load());
+}
+
+}  // namespace petacore::expiry

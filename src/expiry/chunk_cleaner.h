@@ -1,0 +1,72 @@
+// src/expiry/chunk_cleaner.h — removes the chunks of large strings no key references any more
+// (keyspace/chunked_value.h): values overwritten or deleted (DEL is O(1): it drops the meta
+// key only), and orphans of writes whose switch never happened (a crash, a failed compare, a
+// client gone).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "mvcc/store.h"
+#include "replication/committer.h"
+
+namespace petacore::expiry {
+
+/// A background thread that, every interval, on the node that holds the expiry leadership
+/// only, scans this node's replica: the write ids under the chunk prefix, and the chunk
+/// references of every meta key. A write id that no meta key references and whose keys did
+/// not change for `grace_ms` (measured on this node's clock, so writers' clocks do not
+/// matter and a write still staging is left alone) is deleted with one range delete whose
+/// commit compares the write's "claimed" marker as the scan saw it: a switch that commits
+/// after the scan makes the delete fail instead of losing the value it just published.
+/// Thread-safe; `committer` and `store` must outlive it.
+class ChunkCleaner {
+ public:
+  struct Options {
+    std::function<int64_t()> interval_ms;  ///< time between scans (read every round)
+    std::function<int64_t()> grace_ms;     ///< how long an unreferenced id must stay still
+    std::function<bool()> leader;          ///< whether this node cleans now
+  };
+  ChunkCleaner(replication::Committer& committer, const mvcc::Store& store, Options options);
+  ~ChunkCleaner();
+
+  void Start();
+  void Stop();
+
+  /// One scan at `now_ms` (steady ms); returns how many write ids it sent deletes for.
+  size_t RunOnce(int64_t now_ms);
+
+  /// INFO lines: chunk_ids (write ids seen by the last scan), chunk_ids_unreferenced,
+  /// chunk_ids_deleted (deletes committed), chunk_cleaner_scans.
+  std::string InfoLines() const;
+
+ private:
+  struct Seen {
+    int64_t max_mod_revision = 0;
+    size_t keys = 0;
+    int64_t claim_revision = 0;  ///< mod_revision of the claimed marker (0 = absent)
+    int64_t since_ms = 0;        ///< when it was first seen unreferenced in this state
+  };
+  void Loop();
+
+  replication::Committer& committer_;
+  const mvcc::Store& store_;
+  Options options_;
+  std::map<std::string, Seen> seen_;  // unreferenced write ids (cleaner thread only)
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+  std::atomic<int64_t> ids_{0}, unreferenced_{0}, scans_{0};
+  // Shared with the deletes' completions, which may run after this is destroyed.
+  std::shared_ptr<std::atomic<int64_t>> deleted_ = std::make_shared<std::atomic<int64_t>>(0);
+};
+
+}  // namespace petacore::expiry

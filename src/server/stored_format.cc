@@ -1,0 +1,33 @@
+#include "server/stored_format.h"
+
+#include <memory>
+
+#include "keyspace/chunked_value.h"
+
+namespace petacore::server {
+
+absl::Status CheckStoredFormat(etcdlink::Client& client, const std::string& etcd_prefix) {
+  const std::string key = etcd_prefix + std::string(keyspace::kFormatKey);
+  etcdlink::TxnRequest txn;
+  etcdlink::Compare absent;
+  absent.target = etcdlink::Compare::Target::kCreate;
+  absent.result = etcdlink::Compare::Result::kEqual;
+  absent.key = key;
+  absent.number = 0;
+  txn.compare.push_back(absent);
+  txn.success.push_back(etcdlink::Op::Put(key, std::string(keyspace::kStoredFormat)));
+  txn.failure.push_back(etcdlink::Op::Get(key));
+  auto r = client.Txn(txn);
+  if (!r.ok()) return r.status();
+  if (r->succeeded) return absl::OkStatus();
+  std::string found;
+  if (!r->responses.empty() && !r->responses[0].kvs.empty()) found = r->responses[0].kvs[0].value;
+  if (found == keyspace::kStoredFormat) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "etcd holds PetaCore data in stored format '" + found + "' (key '" + etcd_prefix +
+      "\\xffformat'); this build reads only format '" + std::string(keyspace::kStoredFormat) +
+      "'. Refusing to start: run a PetaCore version that knows that format, or point "
+      "--etcd-prefix elsewhere.");
+}
+
+}  // namespace petacore::server
