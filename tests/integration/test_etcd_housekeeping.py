@@ -221,7 +221,8 @@ class DefragTest(unittest.TestCase):
         self.addCleanup(etcd.close)
         node = harness.Node(etcd, extra_args=[
             "--etcd-compaction", "no", "--etcd-defrag", "no", "--etcd-defrag-min-bytes", "4mb",
-            "--etcd-defrag-interval-ms", "500", "--etcd-compaction-interval-ms", "200"])
+            "--etcd-defrag-interval-ms", "500", "--etcd-compaction-interval-ms", "200",
+            "--etcd-compaction-window", "10"])
         self.addCleanup(node.close)
         leader_index([node])
         c = node.client()
