@@ -209,6 +209,9 @@ class SlowNodeTest(unittest.TestCase):
         finally:
             load.stop()
         self.assertEqual(load.failed, [])
+        # Each node publishes its registry record once after the last data change (within
+        # --node-report-interval-ms): let those settle, or the nodes' revisions differ.
+        time.sleep(1)
         cluster.wait_converged(self.nodes, self.etcd)
         c = slow.client(decode_responses=True)
         keys = sorted(load.last)
