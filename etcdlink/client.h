@@ -1,5 +1,5 @@
 // etcdlink/client.h — unary etcd v3 calls: KV (Range, Put, DeleteRange, Txn, Compact),
-// Lease (Grant, Revoke, KeepAliveOnce, TimeToLive) and Maintenance.Status.
+// Lease (Grant, Revoke, KeepAliveOnce, TimeToLive) and Maintenance (Status, Defragment).
 //
 // etcdlink owns every byte PetaCore sends to etcd; nothing outside it sees gRPC or protobuf
 // (the generated code is private to the library). It sends a write again only when etcd
@@ -112,6 +112,24 @@ class Client {
 
   /// Maintenance.Status of whichever member answers.
   absl::StatusOr<MemberStatus> Status();
+
+  /// The members as dialled (ClientOptions::endpoints resolved), in a fixed order: the
+  /// `member` index of the calls below.
+  size_t member_count() const;
+  /// "ip:port" of member `member` (< member_count()).
+  std::string member_endpoint(size_t member) const;
+  /// Whether member `member` answers health probes (always true without probing).
+  bool member_responsive(size_t member) const;
+  /// Maintenance.Status of one member (not round-robin), within call_timeout. Thread-safe.
+  absl::StatusOr<MemberStatus> StatusOf(size_t member);
+  /// Maintenance.Defragment of one member (etcd 3.4: rewrites that member's bbolt file,
+  /// giving free pages back to the file system; the member serves no reads or writes
+  /// meanwhile, facts §3.6). While it runs the member counts as busy: new requests go to the
+  /// other members (members.h). `timeout` bounds the wait (the defragmentation itself goes on
+  /// in etcd if the deadline passes). Not cancelled by the member going silent: a member
+  /// busy defragmenting may miss health probes. Thread-safe; one at a time is the caller's
+  /// business.
+  absl::Status Defragment(size_t member, std::chrono::milliseconds timeout);
 
   /// How many times a refused auth token was dropped and fetched anew (0 without a user).
   int64_t auth_refreshes() const;

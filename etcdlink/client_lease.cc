@@ -72,14 +72,18 @@ absl::StatusOr<MemberStatus> Client::Status() {
   etcdserverpb::StatusRequest request;
   etcdserverpb::StatusResponse response;
   // No hasleader: Status is how one diagnoses a member that lost its leader.
+  std::string endpoint;
   auto status =
       internal::ToAbsl(impl_->Unary(false, [&](grpc::ClientContext* ctx, internal::Member& m) {
+        endpoint = m.address;
         return m.maintenance->Status(ctx, request, &response);
       }));
   if (!status.ok()) return status;
   MemberStatus out;
   out.version = response.version();
   out.db_size = response.db_size();
+  out.db_size_in_use = response.db_size_in_use();
+  out.endpoint = std::move(endpoint);
   out.leader = response.leader();
   out.member_id = response.header().member_id();
   out.revision = response.header().revision();

@@ -57,6 +57,12 @@ Member& Members::Pick() {
   const uint64_t start = next_.fetch_add(1, std::memory_order_relaxed);
   for (size_t i = 0; i < n; ++i) {
     Member& m = *members_[(start + i) % n];
+    if (m.responsive.load(std::memory_order_acquire) && !m.busy.load(std::memory_order_acquire)) {
+      return m;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    Member& m = *members_[(start + i) % n];
     if (m.responsive.load(std::memory_order_acquire)) return m;
   }
   return *members_[start % n];
@@ -66,7 +72,7 @@ std::string Members::Describe() const {
   std::string out;
   for (const auto& m : members_) {
     if (!out.empty()) out += ',';
-    out += m->address + (m->responsive.load() ? "=up" : "=silent");
+    out += m->address + (!m->responsive.load() ? "=silent" : m->busy.load() ? "=busy" : "=up");
   }
   return out;
 }

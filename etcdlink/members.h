@@ -38,6 +38,9 @@ struct Member {
   /// False once the member has not answered a probe for the silence timeout; true again at
   /// its next answer.
   std::atomic<bool> responsive{true};
+  /// True while this client defragments the member (Client::Defragment): etcd blocks its
+  /// reads and writes meanwhile, so Pick() avoids it as if it were silent.
+  std::atomic<bool> busy{false};
 
   /// Registers a call in flight on this member (until Done), so that the member going
   /// silent cancels it (Members::Silence). `ctx` must stay alive until Done(ctx).
@@ -81,8 +84,9 @@ class Members {
   Members(const Members&) = delete;
   Members& operator=(const Members&) = delete;
 
-  /// The next responsive member in round-robin order; when none is responsive, the next one
-  /// regardless (its calls then wait for their deadline as they would on one channel).
+  /// The next responsive, not busy member in round-robin order; when none is, the next
+  /// responsive one, then the next one regardless (its calls then wait for their deadline as they
+  /// would on one channel).
   Member& Pick();
   size_t size() const { return members_.size(); }
   Member& at(size_t i) { return *members_[i]; }
@@ -98,7 +102,7 @@ class Members {
 
   /// How many times a member went silent so far (INFO etcd_member_silences).
   int64_t silences() const { return silences_.load(std::memory_order_relaxed); }
-  /// "ip:port=up|silent,..." for INFO.
+  /// "ip:port=up|busy|silent,..." for INFO (busy: being defragmented).
   std::string Describe() const;
 
   /// The error a call cancelled by its member's silence reports: UNAVAILABLE (a read is

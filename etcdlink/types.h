@@ -121,8 +121,10 @@ struct RangeResponse {
 
 /// Maintenance.Status, member-local.
 struct MemberStatus {
-  std::string version;  ///< e.g. "3.4.23"
-  int64_t db_size = 0;  ///< bytes
+  std::string version;         ///< e.g. "3.4.23"
+  int64_t db_size = 0;         ///< bytes
+  int64_t db_size_in_use = 0;  ///< bytes of db_size holding data (the rest: free pages)
+  std::string endpoint;        ///< "ip:port" of the member that answered
   uint64_t leader = 0;
   uint64_t member_id = 0;
   int64_t revision = 0;

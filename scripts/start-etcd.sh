@@ -10,8 +10,16 @@
 # PETACORE_ETCD_NOWAIT=1: print the pid at once instead of waiting for `endpoint health`
 # (the first member of a new cluster is not healthy before a quorum of members is up).
 # Settings PetaCore relies on:
-#   --auto-compaction-mode revision --auto-compaction-retention 100000: keep the last 100k
-#     revisions; without it Debian's etcd keeps every revision until NOSPACE.
+#   --auto-compaction-mode periodic --auto-compaction-retention 1h: a backstop only. PetaCore
+#     compacts etcd itself (the expiry leader, every etcd-compaction-interval-ms, to just
+#     below what every live node still needs: docs/operations.md "etcd compaction and
+#     defragmentation"); etcd's own compaction keeps the last hour, for when no PetaCore
+#     node runs or `etcd-compaction no` is set. Without any, Debian's etcd keeps every
+#     revision until NOSPACE.
+#   --snapshot-count 5000: etcd keeps its Raft log in memory from one snapshot to the next
+#     (plus 5000 entries after it); with the default 100,000 entries, a group-committed
+#     write load holds hundreds of MiB of Raft log in etcd's RSS whatever the compaction
+#     (issue 21: 481 MiB after 900,000 SETs). 5000 bounds it to ~10,000 entries.
 #   --max-txn-ops 10000 / --max-request-bytes 10 MiB: one Redis command = one Txn, so MSET of
 #     many keys or a big EXEC must fit (defaults are 128 ops and 1.5 MiB).
 #   --experimental-watch-progress-notify-interval 200ms: idle watchers learn the current
@@ -38,7 +46,8 @@ etcd --name "$name" --data-dir "$dir/data" \
   --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
   --initial-cluster "$cluster" --initial-cluster-state new \
   --initial-cluster-token petacore \
-  --auto-compaction-mode revision --auto-compaction-retention 100000 \
+  --auto-compaction-mode periodic --auto-compaction-retention 1h \
+  --snapshot-count 5000 \
   --max-txn-ops 10000 --max-request-bytes 10485760 \
   --experimental-watch-progress-notify-interval 200ms \
   ${tls_args[@]+"${tls_args[@]}"} ${ETCD_EXTRA_ARGS:-} \

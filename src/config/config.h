@@ -130,6 +130,16 @@ struct Config {
   /// acl-pubsub-default (Redis 7.0): true = allchannels, false = resetchannels (the default).
   /// The channels of users created afterwards and what ACL rule "reset" leaves.
   Live<bool> acl_pubsub_allchannels = false;
+  // etcd housekeeping (issue 21; server/etcd_compactor.h, server/etcd_defragmenter.h,
+  // docs/operations.md "etcd compaction and defragmentation"): cluster-wide, run by the
+  // expiry leader.
+  Live<bool> etcd_compaction = true;                 ///< no: never compact (shared etcd)
+  Live<int64_t> etcd_compaction_interval_ms = 2000;  ///< shortest time between two compactions
+  Live<int64_t> etcd_compaction_window = 1000;       ///< revisions kept below the oldest needed
+  Live<bool> etcd_defrag = true;                     ///< no: never defragment
+  Live<int64_t> etcd_defrag_ratio_percent = 150;     ///< dbSize > dbSizeInUse * this / 100 ...
+  Live<uint64_t> etcd_defrag_min_bytes = 64ull << 20;  ///< ... and dbSize - dbSizeInUse > this
+  Live<int64_t> etcd_defrag_interval_ms = 60000;     ///< shortest time between two defrags
 
   // Observability (node-local, as Redis's; server/observability.h, docs/operations.md).
   Live<int64_t> slowlog_log_slower_than = 10000;  ///< µs; -1 = off, 0 = every command

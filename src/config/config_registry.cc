@@ -415,6 +415,24 @@ std::vector<ConfigOption> BuildTable() {
       [](const Config& c) -> std::string {
         return c.acl_pubsub_allchannels ? "allchannels" : "resetchannels";
       }));
+  // --- etcd housekeeping (issue 21): cluster-wide, run by the expiry leader ---
+  t.push_back(YesNo("etcd-compaction", &Config::etcd_compaction, kCl,
+                    "compact etcd's history below what every live node still needs (yes/no); "
+                    "no when the etcd is shared with other users"));
+  t.push_back(Integer("etcd-compaction-interval-ms", &Config::etcd_compaction_interval_ms, 10,
+                      kInt64Max, kCl, "shortest time (ms) between two etcd compactions"));
+  t.push_back(Integer("etcd-compaction-window", &Config::etcd_compaction_window, 0, kInt64Max,
+                      kCl, "etcd revisions kept below the oldest revision any live node needs"));
+  t.push_back(YesNo("etcd-defrag", &Config::etcd_defrag, kCl,
+                    "defragment etcd members one at a time when their file is mostly free "
+                    "pages (yes/no)"));
+  t.push_back(Integer("etcd-defrag-ratio-percent", &Config::etcd_defrag_ratio_percent, 100,
+                      kInt64Max, kCl,
+                      "defragment a member when dbSize > dbSizeInUse * this / 100 ..."));
+  t.push_back(Memory("etcd-defrag-min-bytes", &Config::etcd_defrag_min_bytes, 0, kCl,
+                     "... and dbSize - dbSizeInUse > this"));
+  t.push_back(Integer("etcd-defrag-interval-ms", &Config::etcd_defrag_interval_ms, 0, kInt64Max,
+                      kCl, "shortest time (ms) between two defragmentations"));
   // --- PetaCore's own: the etcd link, transactions, expiry ---
   t.push_back(Custom(
       "etcd-endpoints", kImm, "HOST:PORT[,HOST:PORT...] of etcd; none = standalone mode",

@@ -33,6 +33,8 @@
 #include "replication/sync.h"
 #include "server/connection.h"
 #include "server/driver.h"
+#include "server/etcd_compactor.h"
+#include "server/etcd_defragmenter.h"
 #include "server/etcd_options.h"
 #include "server/fd_limit.h"
 #include "server/node_registry.h"
@@ -273,6 +275,33 @@ int RunServer(const config::Config& config) {
   state.expiry_info = [&active_expiry](std::string_view section) {
     return active_expiry.InfoLines(section);
   };
+  // etcd compaction and defragmentation (issue 21): on the expiry leader only.
+  std::unique_ptr<EtcdCompactor> etcd_compactor;
+  std::unique_ptr<EtcdDefragmenter> etcd_defragmenter;
+  if (client) {
+    auto leader = [&active_expiry] { return active_expiry.active(); };
+    const config::Config& live = state.config;
+    etcd_compactor = std::make_unique<EtcdCompactor>(
+        *client, state.store,
+        EtcdCompactor::Options{
+            .is_leader = leader,
+            .enabled = [&live] { return live.etcd_compaction.get(); },
+            .interval_ms = [&live] { return live.etcd_compaction_interval_ms.get(); },
+            .window = [&live] { return live.etcd_compaction_window.get(); },
+            .own_oldest = [r = node_registry.get()] { return r->OldestNeeded(); }});
+    etcd_defragmenter = std::make_unique<EtcdDefragmenter>(
+        *client, EtcdDefragmenter::Options{
+                     .is_leader = leader,
+                     .enabled = [&live] { return live.etcd_defrag.get(); },
+                     .ratio_percent = [&live] { return live.etcd_defrag_ratio_percent.get(); },
+                     .min_bytes = [&live] { return live.etcd_defrag_min_bytes.get(); },
+                     .interval_ms = [&live] { return live.etcd_defrag_interval_ms.get(); }});
+    etcd_compactor->Start();
+    etcd_defragmenter->Start();
+    state.etcd_housekeeping_info = [c = etcd_compactor.get(), d = etcd_defragmenter.get()] {
+      return c->InfoLines() + d->InfoLines();
+    };
+  }
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   for (int i = 0; i < config.threads; ++i) {
@@ -341,6 +370,8 @@ int RunServer(const config::Config& config) {
   }
   for (auto& t : threads) t.Join();
   if (chunk_cleaner) chunk_cleaner->Stop();
+  if (etcd_compactor) etcd_compactor->Stop();
+  if (etcd_defragmenter) etcd_defragmenter->Stop();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   if (node_registry) node_registry->Stop();  // its record goes with the pub/sub lease below
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once

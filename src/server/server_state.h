@@ -61,6 +61,9 @@ struct ServerState final : commands::ServerView {
   std::function<std::string()> replication_info;
   /// INFO lines of active expiry for a section ("stats" or "petacore"); set once at start-up.
   std::function<std::string(std::string_view section)> expiry_info;
+  /// INFO lines of etcd compaction and defragmentation (issue 21), for the "petacore"
+  /// section; set once at start-up (replicated mode).
+  std::function<std::string()> etcd_housekeeping_info;
 
   std::atomic<int64_t> next_client_id{1};
   std::atomic<int64_t> total_connections{0};
