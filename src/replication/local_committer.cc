@@ -84,9 +84,9 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
       if (!batch.empty()) {  // as etcd: a Txn that changes nothing makes no revision
         store_.Apply(++revision, batch);
       }
-      if (!batch.empty() && compact_every_ > 0 && revision % compact_every_ == 0) {
-        store_.Compact(revision - compact_every_);
-      }
+      // Release versions no live snapshot needs (issue 21): every commit, to min(oldest
+      // live snapshot, revision); incremental, so it costs about the keys just written.
+      if (!batch.empty() && compact_every_ > 0) store_.CompactReleased(revision);
       result.status = CommitResult::Status::kCommitted;
       result.revision = revision;
     }

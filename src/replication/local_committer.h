@@ -12,8 +12,10 @@ namespace petacore::replication {
 /// Applies each CommitRequest straight to the store at applied_revision() + 1, after checking
 /// its guards and compares against the latest state; serialized by a mutex, so it is the
 /// store's only writer. `done` runs on the calling thread before Commit returns.
-/// Also compacts the store's history periodically (standalone keeps no old revisions that no
-/// snapshot needs): every `compact_every` revisions, to applied - compact_every.
+/// Also releases old versions (issue 21): after every commit that writes, the store is
+/// compacted to min(oldest live snapshot, applied) (mvcc::Store::CompactReleased), so
+/// standalone keeps no old revision that no snapshot needs. `compact_every` <= 0 disables it
+/// (tests of history); any positive value (historically a period) enables it.
 class LocalCommitter : public Committer {
  public:
   /// `message_record_prefix`: where a request's messages are written (its prefix + "0", in
