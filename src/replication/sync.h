@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -24,8 +25,9 @@ class Sync {
   /// `history` = revisions of history the local store keeps beyond what its live snapshots
   /// need (its compaction window). Nothing reads the local store at an old revision except
   /// live Snapshots (WATCH/EXEC and commits compare mod revisions, which compaction keeps;
-  /// ReadAt has no caller outside tests), so the default is 0: after each applied batch the
-  /// store is compacted to min(oldest live snapshot, applied) (mvcc::Store::CompactReleased).
+  /// ReadAt has no caller outside tests), so the default is 0: after applied batches and
+  /// progress notifications (at most once a millisecond) the store is compacted to
+  /// min(oldest live snapshot, applied - history) (mvcc::Store::CompactReleased).
   Sync(etcdlink::Client& client, mvcc::Store& store, std::string prefix,
        int64_t history = 0);
   ~Sync();
@@ -75,6 +77,7 @@ class Sync {
   // Local store compaction (MaybeCompact, the watch thread): calls and total time, for INFO.
   std::atomic<int64_t> local_compactions_{0};
   std::atomic<int64_t> local_compaction_ns_{0};
+  std::chrono::steady_clock::time_point last_compact_{};  // watch thread only
 };
 
 }  // namespace petacore::replication
