@@ -11,6 +11,10 @@ namespace petacore::mvcc::internal {
 struct ThreadSlot {
   int slot = -1;
   int depth = 0;
+  /// Revisions of the thread's live pins (a multiset; pins are mostly LIFO and few), and
+  /// their minimum, mirrored into the slot.
+  std::vector<int64_t> revisions;
+  int64_t min_revision = kNoRevision;
   ~ThreadSlot() {
     if (slot >= 0) EpochDomain::Instance().ReleaseSlot(slot);
   }
@@ -53,18 +57,30 @@ int EpochDomain::AcquireSlot() {
 }
 
 void EpochDomain::ReleaseSlot(int slot) {
+  slots_[slot].revision.store(kNoRevision, std::memory_order_release);
   slots_[slot].epoch.store(0, std::memory_order_release);
   slots_[slot].owned.store(false, std::memory_order_release);
 }
 
-int EpochDomain::Pin() {
+int EpochDomain::Pin(int64_t revision) {
   ThreadSlot& t = tls_slot;
   if (t.depth > 0) {
     ++t.depth;
+    t.revisions.push_back(revision);
+    if (revision < t.min_revision) {
+      // Already pinned (epoch held), so memory is safe; the fence only makes the lower
+      // revision visible to OldestRevision before this reader checks the compacted revision.
+      t.min_revision = revision;
+      slots_[t.slot].revision.store(revision, std::memory_order_relaxed);
+      StoreLoadFence();
+    }
     return t.slot;
   }
   if (t.slot < 0) t.slot = AcquireSlot();
   Slot& s = slots_[t.slot];
+  t.revisions.push_back(revision);
+  t.min_revision = revision;
+  s.revision.store(revision, std::memory_order_relaxed);
   s.epoch.store(epoch_.load(std::memory_order_seq_cst), std::memory_order_relaxed);
   // Orders the pin before every load of shared structure that follows (see reclaim.h).
   StoreLoadFence();
@@ -72,9 +88,29 @@ int EpochDomain::Pin() {
   return t.slot;
 }
 
-void EpochDomain::Unpin(int slot) {
+void EpochDomain::Unpin(int slot, int64_t revision) {
   ThreadSlot& t = tls_slot;
-  if (--t.depth == 0) slots_[slot].epoch.store(0, std::memory_order_release);
+  // Forget one pin at `revision`, searching from the newest (snapshots mostly end LIFO).
+  for (size_t i = t.revisions.size(); i-- > 0;) {
+    if (t.revisions[i] == revision) {
+      t.revisions[i] = t.revisions.back();
+      t.revisions.pop_back();
+      break;
+    }
+  }
+  if (--t.depth == 0) {
+    t.revisions.clear();
+    t.min_revision = kNoRevision;
+    slots_[slot].revision.store(kNoRevision, std::memory_order_release);
+    slots_[slot].epoch.store(0, std::memory_order_release);
+    return;
+  }
+  if (revision == t.min_revision) {  // raising the bound needs no fence: it only frees more
+    int64_t m = kNoRevision;
+    for (int64_t r : t.revisions) m = r < m ? r : m;
+    t.min_revision = m;
+    slots_[slot].revision.store(m, std::memory_order_release);
+  }
 }
 
 uint64_t EpochDomain::OldestPinned() const {
@@ -84,6 +120,17 @@ uint64_t EpochDomain::OldestPinned() const {
   for (int i = 0; i < n; ++i) {
     uint64_t e = slots_[i].epoch.load(std::memory_order_acquire);
     if (e != 0 && e < oldest) oldest = e;
+  }
+  return oldest;
+}
+
+int64_t EpochDomain::OldestRevision() const {
+  StoreLoadFence();
+  int64_t oldest = kNoRevision;
+  int n = high_water_.load(std::memory_order_seq_cst);
+  for (int i = 0; i < n; ++i) {
+    int64_t r = slots_[i].revision.load(std::memory_order_acquire);
+    if (r < oldest) oldest = r;
   }
   return oldest;
 }

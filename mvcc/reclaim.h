@@ -14,6 +14,12 @@
 // A seq_cst fence after the slot store (reader) and before the slot scan (writer) makes the
 // two sides agree: either the writer sees the pin, or the reader sees the unlink.
 //
+// Revisions: each slot also holds the lowest revision its thread's live snapshots read at
+// (kNoRevision when none, or for pins that are not snapshots), so the writer can tell the
+// oldest revision any live snapshot needs (Store::oldest_snapshot_revision) without a lock.
+// A snapshot's revision is stored before the same fence as its epoch, so a scan that misses
+// it is one the reader's later check of the compacted revision (store.cc Read/ReadAt) sees.
+//
 // The domain is shared by all Stores (one slot per thread, not per thread and store), which is
 // conservative — a reader of one store delays reclamation in another — but keeps pinning to a
 // single thread-local lookup.
@@ -23,20 +29,26 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <vector>
 
 namespace petacore::mvcc::internal {
 
 /// Concurrent reader threads supported at once; Pin() throws std::runtime_error beyond it.
 inline constexpr int kMaxReaderSlots = 1024;
+/// A slot's revision when no live snapshot of its thread reads at one.
+inline constexpr int64_t kNoRevision = std::numeric_limits<int64_t>::max();
 
 class EpochDomain {
  public:
   static EpochDomain& Instance();
 
-  /// Pins the calling thread (nested pins allowed). Returns its slot index.
-  int Pin();
-  /// Undoes one Pin() on the same thread.
-  void Unpin(int slot);
+  /// Pins the calling thread (nested pins allowed) for a reader at `revision` (kNoRevision:
+  /// not a snapshot). The slot's revision becomes the lowest of the thread's live pins.
+  /// Returns its slot index.
+  int Pin(int64_t revision = kNoRevision);
+  /// Undoes one Pin(revision) on the same thread (same revision as pinned).
+  void Unpin(int slot, int64_t revision = kNoRevision);
 
   /// Writer: starts a new epoch; returns the tag for garbage unlinked before this call.
   uint64_t Advance() { return epoch_.fetch_add(1, std::memory_order_seq_cst); }
@@ -45,10 +57,16 @@ class EpochDomain {
   /// Garbage tagged E may be freed iff E < OldestPinned() (called after tagging it).
   uint64_t OldestPinned() const;
 
+  /// The lowest revision recorded by a pinned slot, kNoRevision if none. Lock-free, any
+  /// thread. Exact for snapshots that were pinned before the call; one being pinned
+  /// concurrently may be missed (then its reader sees the compaction and retries, store.cc).
+  int64_t OldestRevision() const;
+
  private:
   friend struct ThreadSlot;
   struct alignas(64) Slot {
     std::atomic<uint64_t> epoch{0};  // 0 = not pinned
+    std::atomic<int64_t> revision{kNoRevision};  // lowest revision of the thread's snapshots
     std::atomic<bool> owned{false};  // some thread holds this slot
   };
 

@@ -312,19 +312,43 @@ void Store::Compact(int64_t revision) {
   s.Reclaim();
 }
 
+int64_t Store::CompactReleased(int64_t limit) {
+  Impl& s = *impl_;
+  int64_t target = std::min(limit, s.applied.load(kRelaxed));
+  target = std::min(target, oldest_snapshot_revision());
+  Compact(std::max<int64_t>(target, 0));  // at or below compacted: only frees released memory
+  return s.compacted.load(kRelaxed);
+}
+
+int64_t Store::oldest_snapshot_revision() const {
+  int64_t applied = impl_->applied.load(std::memory_order_seq_cst);
+  return std::min(applied, EpochDomain::Instance().OldestRevision());
+}
+
 Snapshot Store::Read() const {
-  int slot = EpochDomain::Instance().Pin();
-  return Snapshot(this, impl_->applied.load(std::memory_order_acquire), slot);
+  // The revision is chosen before pinning so the slot can record it (oldest_snapshot_revision);
+  // then, pinned, check that no compaction passed it meanwhile. If one did, either we see its
+  // compacted revision (retry: applied >= compacted now) or it saw our pin (fence pairing in
+  // reclaim.h) and what it cut stays allocated and linked below its floor, readable at ours.
+  EpochDomain& domain = EpochDomain::Instance();
+  for (;;) {
+    int64_t revision = impl_->applied.load(std::memory_order_acquire);
+    int slot = domain.Pin(revision);
+    if (revision >= impl_->compacted.load(std::memory_order_seq_cst)) {
+      return Snapshot(this, revision, slot);
+    }
+    domain.Unpin(slot, revision);
+  }
 }
 
 std::optional<Snapshot> Store::ReadAt(int64_t revision) const {
   // Pin first, then check: if a Compact raced with us, either it sees our pin and keeps what
   // we may walk, or we see its compacted revision and refuse.
   EpochDomain& domain = EpochDomain::Instance();
-  int slot = domain.Pin();
+  int slot = domain.Pin(revision);
   if (revision < impl_->compacted.load(std::memory_order_seq_cst) ||
       revision > impl_->applied.load(std::memory_order_acquire)) {
-    domain.Unpin(slot);
+    domain.Unpin(slot, revision);
     return std::nullopt;
   }
   return Snapshot(this, revision, slot);
@@ -367,7 +391,7 @@ Snapshot::Snapshot(Snapshot&& o) noexcept
 
 Snapshot& Snapshot::operator=(Snapshot&& o) noexcept {
   if (this != &o) {
-    if (slot_ >= 0) EpochDomain::Instance().Unpin(slot_);
+    if (slot_ >= 0) EpochDomain::Instance().Unpin(slot_, revision_);
     store_ = o.store_;
     revision_ = o.revision_;
     slot_ = std::exchange(o.slot_, -1);
@@ -376,7 +400,7 @@ Snapshot& Snapshot::operator=(Snapshot&& o) noexcept {
 }
 
 Snapshot::~Snapshot() {
-  if (slot_ >= 0) EpochDomain::Instance().Unpin(slot_);
+  if (slot_ >= 0) EpochDomain::Instance().Unpin(slot_, revision_);
 }
 
 std::optional<KeyValue> Snapshot::Get(std::string_view key) const {

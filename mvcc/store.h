@@ -59,7 +59,8 @@ class Store;
 
 /// A consistent read view at one revision. Readers never wait for the writer.
 /// Cheap to create (no copy of data). Must be destroyed on the thread that created it and
-/// must not outlive its Store; while it lives, versions it can see are not freed.
+/// must not outlive its Store; while it lives, versions it can see are not freed, and its
+/// revision bounds Store::oldest_snapshot_revision() (its reader slot records it).
 /// Not thread-safe (one user at a time), movable, not copyable.
 class Snapshot {
  public:
@@ -120,6 +121,22 @@ class Store {
   /// compacts nothing but still frees what became unreachable. A revision >
   /// applied_revision() throws std::logic_error (as etcd's ErrFutureRev). Writer side only.
   void Compact(int64_t revision);
+
+  /// Compacts to min(`limit`, oldest_snapshot_revision()): drops every version neither a
+  /// live Snapshot nor a reader at `limit` or later can see, so memory follows the live data
+  /// plus what live snapshots hold. `limit` is clamped to applied_revision(). Cheap when
+  /// called often: it visits only keys changed since the last compaction that cut something
+  /// (a key with more than one version or a tombstone head), and when the bound did not move
+  /// it only frees what readers released. Returns compacted_revision(). Writer side only.
+  int64_t CompactReleased(int64_t limit);
+
+  /// The lowest revision a live Snapshot (of any Store in the process: the reader slots are
+  /// shared, which is conservative) reads at, capped at applied_revision(); applied_revision()
+  /// when there is none. Lock-free, any thread; O(reader threads). A snapshot being created
+  /// during the call may be missed: its revision is then >= applied_revision() as loaded
+  /// before it was pinned, and if a compaction passes it anyway the snapshot retries (Read)
+  /// or is refused (ReadAt), so no reader ever sees a compacted-away version.
+  int64_t oldest_snapshot_revision() const;
 
   /// A snapshot at applied_revision().
   Snapshot Read() const;

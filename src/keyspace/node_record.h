@@ -5,8 +5,10 @@
 //   0xFF "node/" <process id, 16 hex digits>  →  record (text, one "name=value" per line):
 //       addr=<host:port clients use>
 //       applied=<the node's applied etcd revision when it published>
-//       oldest=<the oldest etcd revision the node still needs (see OldestNeeded in
-//               server/node_registry.h); issue 21's compaction stays below the minimum>
+//       oldest=<the oldest etcd revision the node still needs: applied + 1, its watch's
+//               resume point (OldestNeeded in server/node_registry.h says why local snapshots,
+//               WATCH and MULTI need no etcd history); etcd may be compacted up to the
+//               minimum over live records, never above>
 //       started=<start time, ms since the epoch>
 //       published=<publish time, ms since the epoch>
 //   0xFF "node-ask"  →  the asking node's record key: a WAIT that needs fresher reports.

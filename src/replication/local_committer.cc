@@ -84,8 +84,14 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
       if (!batch.empty()) {  // as etcd: a Txn that changes nothing makes no revision
         store_.Apply(++revision, batch);
       }
-      if (!batch.empty() && compact_every_ > 0 && revision % compact_every_ == 0) {
-        store_.Compact(revision - compact_every_);
+      // Release versions no live snapshot needs (issue 21): to min(oldest live snapshot,
+      // revision), at most once per kCompactIntervalUs; incremental (keys written since).
+      if (!batch.empty() && compact_every_ > 0) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_compact_ >= kCompactIntervalUs) {
+          last_compact_ = now;
+          store_.CompactReleased(revision);
+        }
       }
       result.status = CommitResult::Status::kCommitted;
       result.revision = revision;

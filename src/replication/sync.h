@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -21,9 +22,14 @@ namespace petacore::replication {
 /// Thread-safe accessors; Start once, destroy to stop.
 class Sync {
  public:
-  /// `history` = revisions of history the local store keeps (its own compaction window).
+  /// `history` = revisions of history the local store keeps beyond what its live snapshots
+  /// need (its compaction window). Nothing reads the local store at an old revision except
+  /// live Snapshots (WATCH/EXEC and commits compare mod revisions, which compaction keeps;
+  /// ReadAt has no caller outside tests), so the default is 0: after applied batches and
+  /// progress notifications (at most once a millisecond) the store is compacted to
+  /// min(oldest live snapshot, applied - history) (mvcc::Store::CompactReleased).
   Sync(etcdlink::Client& client, mvcc::Store& store, std::string prefix,
-       int64_t history = 10000);
+       int64_t history = 0);
   ~Sync();
 
   /// Loads everything at one revision and starts the watch. Returns the keys loaded.
@@ -68,6 +74,10 @@ class Sync {
   std::atomic<int64_t> watch_errors_{0};
   std::atomic<int64_t> watch_restarts_{0};
   std::atomic<int64_t> last_compaction_seen_{0};  // etcd's compact_revision at the last reload
+  // Local store compaction (MaybeCompact, the watch thread): calls and total time, for INFO.
+  std::atomic<int64_t> local_compactions_{0};
+  std::atomic<int64_t> local_compaction_ns_{0};
+  std::chrono::steady_clock::time_point last_compact_{};  // watch thread only
 };
 
 }  // namespace petacore::replication

@@ -56,13 +56,17 @@ class NodeRegistry {
   /// Publish again at the next tick (the lease was lost and granted anew: the record is gone).
   void MarkDirty();
 
-  /// The oldest etcd revision this node still needs, as published in `oldest`: its applied
-  /// revision. Reads and transactions run on the in-memory replica (mvcc::Store), never on
-  /// etcd's history, and commits compare mod revisions, which compaction keeps; what a node
-  /// needs from etcd is its watch's resume point, applied + 1. So every etcd revision below
-  /// the published value may be compacted. A node loading (start, reload) has no record yet or
-  /// retries a compacted load, as it does today.
-  int64_t OldestNeeded() const { return store_.applied_revision(); }
+  /// The oldest etcd revision this node still needs, as published in `oldest`: its watch's
+  /// resume revision, applied + 1 (etcd's Compact(r) keeps revision r whole, so a watch from
+  /// r still starts; the Watcher resumes from its last delivered revision + 1 >= applied + 1).
+  /// Nothing else on a running node reads etcd's history: reads, transactions and scripts run
+  /// on live snapshots of the in-memory replica (mvcc::Store; they pin the local store's
+  /// versions, not etcd's, see Store::oldest_snapshot_revision), WATCH/EXEC and every commit
+  /// compare current mod revisions, which compaction keeps, and the paged initial load or
+  /// reload reads at one revision but retries when compacted (the node has no fresh record
+  /// then). Always <= etcd's current revision once published: the record's own Put makes a
+  /// revision > applied. Thread-safe (an atomic load).
+  int64_t OldestNeeded() const { return store_.applied_revision() + 1; }
 
   /// Records published and asks put by this node since start (INFO, tests).
   int64_t publishes() const { return publishes_.load(std::memory_order_relaxed); }
