@@ -103,8 +103,13 @@ void Evictor::Run() {
     std::unique_lock lock(mu_);
     // Still over the limit: go on almost at once (Redis re-runs from its event loop), else
     // check again after the interval.
-    cv_.wait_for(lock, again ? std::chrono::milliseconds(1) : options_.interval,
-                 [&] { return stopping_; });
+    if (again) {
+      // Only yield: a busy writer would otherwise outrun eviction.
+      lock.unlock();
+      std::this_thread::yield();
+      continue;
+    }
+    cv_.wait_for(lock, options_.interval, [&] { return stopping_; });
   }
 }
 
@@ -181,30 +186,10 @@ bool Evictor::Sample(const mvcc::Snapshot& snap, const EvictionSettings& s) {
   // those keys, so keys sharing a prefix ("user:123") are spread over, not all found at the
   // prefix's first key. Not uniform (a key after a sparse gap is found more often), like
   // Redis's own bucket sampling of a sparse hash table is not.
-  struct Db {
-    int db;
-    std::string first, last;
-  };
-  std::vector<Db> dbs;
-  for (int db = 0; db < keyspace::kNumDatabases; ++db) {
-    std::string start = keyspace::DbStart(db), end = keyspace::DbEnd(db);
-    std::string first;
-    snap.Range(start, end, 1, [&](const mvcc::KeyValue& kv) {
-      first = std::string(kv.key);
-      return false;
-    });
-    if (!first.empty()) dbs.push_back({db, std::move(first), LastKey(snap, start, end)});
-  }
-  if (dbs.empty()) return false;
+  if (dbs_.empty()) return false;
   for (size_t i = 0; i < n; ++i) {
-    const Db& d = dbs[rng_() % dbs.size()];
-    std::bitset<256> alphabet;
-    for (unsigned char ch : d.first) alphabet.set(ch);
-    for (unsigned char ch : d.last) alphabet.set(ch);
-    std::vector<unsigned char> letters;
-    for (int b = 1; b < 256; ++b) {
-      if (alphabet.test(b)) letters.push_back(static_cast<unsigned char>(b));
-    }
+    const DbBounds& d = dbs_[rng_() % dbs_.size()];
+    const std::vector<unsigned char>& letters = d.letters;
     std::string probe;
     bool lo_bound = true, hi_bound = true;
     for (size_t pos = 0; pos < 40; ++pos) {
@@ -240,6 +225,27 @@ bool Evictor::Sample(const mvcc::Snapshot& snap, const EvictionSettings& s) {
     }
   }
   return found > 0;
+}
+
+void Evictor::RefreshBounds(const mvcc::Snapshot& snap) {
+  dbs_.clear();
+  for (int db = 0; db < keyspace::kNumDatabases; ++db) {
+    std::string start = keyspace::DbStart(db), end = keyspace::DbEnd(db);
+    std::string first;
+    snap.Range(start, end, 1, [&](const mvcc::KeyValue& kv) {
+      first = std::string(kv.key);
+      return false;
+    });
+    if (first.empty()) continue;
+    DbBounds d{db, std::move(first), LastKey(snap, start, end), {}};
+    std::bitset<256> alphabet;
+    for (unsigned char ch : d.first) alphabet.set(ch);
+    for (unsigned char ch : d.last) alphabet.set(ch);
+    for (int b = 1; b < 256; ++b) {
+      if (alphabet.test(b)) d.letters.push_back(static_cast<unsigned char>(b));
+    }
+    dbs_.push_back(std::move(d));
+  }
 }
 
 size_t Evictor::EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& meta) const {
@@ -290,8 +296,9 @@ void Evictor::Submit(Candidate c, size_t bytes, int notify_flags) {
       case CommitResult::Status::kCommitted:
         evicted_.fetch_add(1, std::memory_order_relaxed);
         evicted_bytes_.fetch_add(b, std::memory_order_relaxed);
-        released_.emplace_back(r.revision, b);
-        released_bytes_ += b;
+        // The key's versions and the delete's tombstone wait for the store's compaction.
+        released_.emplace_back(r.revision, b + kVersionOverhead);
+        released_bytes_ += b + kVersionOverhead;
         break;
       case CommitResult::Status::kConflict:
       case CommitResult::Status::kGuardFailed:
@@ -336,14 +343,23 @@ bool Evictor::Cycle() {
   const int64_t to_free = used - pending - limit;
   if (to_free <= 0) return true;  // the deletes in flight will do
   const int notify_flags = notify_flags_ ? notify_flags_() : 0;
+  if (!StartsWith(s.policy, "volatile-") &&
+      (dbs_.empty() || now_ms - bounds_at_ms_ >= 1000)) {
+    RefreshBounds(store_.Read());  // at most once a second: ~100 seeks per database
+    bounds_at_ms_ = now_ms;
+  }
   const int64_t time_limit_us = EvictionTimeLimitUs(s.tenacity);
   const auto start = std::chrono::steady_clock::now();
   int64_t freed = 0;
   size_t keys = 0;
   while (freed < to_free) {
     {
-      std::lock_guard lock(mu_);
-      if (stopping_ || in_flight_ >= options_.max_in_flight) return true;
+      // Room for one more delete (bounded wait: etcd calls have deadlines).
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(10),
+                   [&] { return stopping_ || in_flight_ < options_.max_in_flight; });
+      if (stopping_) return false;
+      if (in_flight_ >= options_.max_in_flight) return true;
     }
     mvcc::Snapshot snap = store_.Read();
     std::optional<Candidate> best;

@@ -111,6 +111,8 @@ class Evictor {
   /// Refills the pool from one round of samples; false when no key was found.
   bool Sample(const mvcc::Snapshot& snap, const EvictionSettings& s);
   void Consider(Candidate c);
+  /// Recomputes dbs_ (each non-empty database's first and last key) for this cycle.
+  void RefreshBounds(const mvcc::Snapshot& snap);
   size_t EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& meta) const;
   void Submit(Candidate c, size_t bytes, int notify_flags);
   int64_t PendingReleaseBytes() const;
@@ -125,6 +127,13 @@ class Evictor {
   std::function<RemoteAccess(std::string_view)> remote_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<Candidate> pool_;  // the eviction pool, best last (eviction thread only)
+  struct DbBounds {
+    int db;
+    std::string first, last;
+    std::vector<unsigned char> letters;  // bytes seen in first and last: the probe's alphabet
+  };
+  std::vector<DbBounds> dbs_;  // non-empty databases (eviction thread only)
+  int64_t bounds_at_ms_ = 0;   // when dbs_ was computed
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
