@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <bitset>
 #include <cmath>
 
 #include "keyspace/access.h"
@@ -22,41 +21,13 @@ using replication::WriteOp;
 namespace {
 
 constexpr size_t kPoolSize = 16;  // Redis's EVPOOL_SIZE
+constexpr size_t kCursors = 16;   // allkeys-* sweep positions
 // Estimated bytes of one version (mvcc/node.h Version header + allocator rounding) and of
 // one index node apart from its key (node, tower, hash slot): what a deleted key leaves.
 constexpr int64_t kVersionOverhead = 48;
 constexpr int64_t kNodeOverhead = 56;
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-// The largest key of [start, end) in byte order, found with forward seeks only (the snapshot
-// has no reverse range): byte by byte, the largest next byte under which a key exists.
-std::string LastKey(const mvcc::Snapshot& snap, const std::string& start, const std::string& end) {
-  auto exists_from = [&](const std::string& from) {
-    bool found = false;
-    snap.Range(from, end, 1, [&](const mvcc::KeyValue&) {
-      found = true;
-      return false;
-    });
-    return found;
-  };
-  std::string prefix = start;
-  for (int depth = 0; depth < 64; ++depth) {
-    // Largest b such that a key >= prefix + b exists (binary search over 0..255).
-    int lo = -1, hi = 256;
-    while (hi - lo > 1) {
-      int mid = (lo + hi) / 2;
-      if (exists_from(prefix + static_cast<char>(mid))) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    if (lo < 0) break;
-    prefix.push_back(static_cast<char>(lo));
-  }
-  return prefix;
-}
 
 }  // namespace
 
@@ -181,71 +152,54 @@ bool Evictor::Sample(const mvcc::Snapshot& snap, const EvictionSettings& s) {
     }
     return found > 0;
   }
-  // allkeys-*: a random seek into a random non-empty database. The probe is a random string
-  // between the database's first and last key, its free bytes drawn from the bytes seen in
-  // those keys, so keys sharing a prefix ("user:123") are spread over, not all found at the
-  // prefix's first key. Not uniform (a key after a sparse gap is found more often), like
-  // Redis's own bucket sampling of a sparse hash table is not.
-  if (dbs_.empty()) return false;
-  for (size_t i = 0; i < n; ++i) {
-    const DbBounds& d = dbs_[rng_() % dbs_.size()];
-    const std::vector<unsigned char>& letters = d.letters;
-    std::string probe;
-    bool lo_bound = true, hi_bound = true;
-    for (size_t pos = 0; pos < 40; ++pos) {
-      if (hi_bound && pos >= d.last.size()) break;
-      int a = lo_bound && pos < d.first.size() ? static_cast<unsigned char>(d.first[pos]) : 0;
-      int b = hi_bound ? static_cast<unsigned char>(d.last[pos]) : 255;
-      std::vector<unsigned char> choice;
-      for (unsigned char l : letters) {
-        if (l >= a && l <= b) choice.push_back(l);
+  // allkeys-*: the next key after one of kCursors cursors that sweep the databases 0..15 in
+  // byte order, wrapping, each sample from a random cursor. Not random seeks: the store keeps
+  // the index nodes of deleted keys, and a seek into a region the evictor emptied would walk
+  // all of them; a sweep walks each once per pass. The cursors start spread evenly over the
+  // keys (one walk of the key space) so that samples mix regions (a hot set of adjacent keys
+  // never fills the pool alone); with the pool this is Redis's sampling in spirit: every key
+  // is considered about once per pass and kept when its access record is fresh.
+  if (cursors_.empty()) {
+    std::vector<std::string> metas;
+    snap.Range(keyspace::DbStart(0), keyspace::DbEnd(keyspace::kNumDatabases - 1), 0,
+               [&](const mvcc::KeyValue& kv) {
+      if (keyspace::MetaKeyOf(kv.key).size() == kv.key.size()) metas.emplace_back(kv.key);
+      return true;
+    });
+    for (size_t i = 0; i < kCursors; ++i) {
+      cursors_.push_back(metas.empty() ? std::string() : metas[i * metas.size() / kCursors]);
+    }
+  }
+  size_t sampled = 0;
+  for (int hops = 0; sampled < n && hops <= 2 * keyspace::kNumDatabases;) {
+    std::string& cursor = cursors_[rng_() % cursors_.size()];
+    const int db = static_cast<unsigned char>(cursor.empty() ? 0 : cursor[0]);
+    const std::string end = keyspace::DbEnd(db);
+    std::string last_meta;
+    snap.Range(cursor.empty() ? keyspace::DbStart(0) : cursor, end, 0,
+               [&](const mvcc::KeyValue& kv) {
+      std::string_view meta = keyspace::MetaKeyOf(kv.key);
+      if (meta.empty()) return true;  // not PetaCore's bytes
+      last_meta = std::string(meta);
+      if (meta.size() != kv.key.size()) return false;  // a subkey: resume past the key
+      ++sampled;
+      if (s.policy == "allkeys-random") {
+        ++found;
+        Consider({rng_(), last_meta, kv.mod_revision});
+      } else {
+        score(meta, kv, 0);
       }
-      int c = choice.empty() ? a : choice[rng_() % choice.size()];
-      probe.push_back(static_cast<char>(c));
-      if (c > a) lo_bound = false;
-      if (c < b) hi_bound = false;
-      if (!lo_bound && !hi_bound && rng_() % 4 == 0) break;  // varying probe lengths
+      return false;  // one key per Range: resume past its subkeys
+    });
+    if (!last_meta.empty()) {
+      cursor = keyspace::KeyEnd(last_meta);
+      continue;
     }
-    std::string end = keyspace::DbEnd(d.db);
-    std::optional<std::string> meta;
-    auto take = [&](const mvcc::KeyValue& kv) {
-      meta = std::string(keyspace::MetaKeyOf(kv.key));
-      return false;
-    };
-    snap.Range(probe, end, 1, take);
-    if (!meta) snap.Range(keyspace::DbStart(d.db), end, 1, take);
-    if (!meta || meta->empty()) continue;
-    auto kv = snap.Get(*meta);
-    if (!kv) continue;
-    if (s.policy == "allkeys-random") {
-      ++found;
-      Consider({rng_(), *meta, kv->mod_revision});
-    } else {
-      score(*meta, *kv, 0);
-    }
+    // This database is done: on to the next one (wrapping to 0).
+    cursor = db + 1 < keyspace::kNumDatabases ? keyspace::DbStart(db + 1) : std::string();
+    ++hops;
   }
   return found > 0;
-}
-
-void Evictor::RefreshBounds(const mvcc::Snapshot& snap) {
-  dbs_.clear();
-  for (int db = 0; db < keyspace::kNumDatabases; ++db) {
-    std::string start = keyspace::DbStart(db), end = keyspace::DbEnd(db);
-    std::string first;
-    snap.Range(start, end, 1, [&](const mvcc::KeyValue& kv) {
-      first = std::string(kv.key);
-      return false;
-    });
-    if (first.empty()) continue;
-    DbBounds d{db, std::move(first), LastKey(snap, start, end), {}};
-    std::bitset<256> alphabet;
-    for (unsigned char ch : d.first) alphabet.set(ch);
-    for (unsigned char ch : d.last) alphabet.set(ch);
-    for (int b = 1; b < 256; ++b) {
-      if (alphabet.test(b)) d.letters.push_back(static_cast<unsigned char>(b));
-    }
-    dbs_.push_back(std::move(d));
-  }
 }
 
 size_t Evictor::EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& meta) const {
@@ -343,11 +297,6 @@ bool Evictor::Cycle() {
   const int64_t to_free = used - pending - limit;
   if (to_free <= 0) return true;  // the deletes in flight will do
   const int notify_flags = notify_flags_ ? notify_flags_() : 0;
-  if (!StartsWith(s.policy, "volatile-") &&
-      (dbs_.empty() || now_ms - bounds_at_ms_ >= 1000)) {
-    RefreshBounds(store_.Read());  // at most once a second: ~100 seeks per database
-    bounds_at_ms_ = now_ms;
-  }
   const int64_t time_limit_us = EvictionTimeLimitUs(s.tenacity);
   const auto start = std::chrono::steady_clock::now();
   int64_t freed = 0;

@@ -5,9 +5,8 @@
 // out as compare-guarded deletes through the Committer, exactly like active expiry
 // (expirer.h's DeleteRequest): a key rewritten after it was sampled is never evicted.
 //
-// Choice as Redis: each round samples maxmemory-samples keys (allkeys-*: random keys of the
-// store, a random seek into a non-empty database; volatile-*: random keys of the expiry
-// Index), scores them (LRU: idle ms, LFU: 255 - decayed counter, TTL: nearest expire-at
+// Choice as Redis: each round samples maxmemory-samples keys (allkeys-*: the next keys of 16
+// sweeps over the store's databases, spread over the key space; volatile-*: random keys of the expiry Index), scores them (LRU: idle ms, LFU: 255 - decayed counter, TTL: nearest expire-at
 // first), keeps the 16 best in an eviction pool that survives across rounds, and evicts the
 // best of the pool; *-random evicts a random sampled key. Access data is this node's record
 // (keyspace/access.h), merged with other nodes' published summaries through `remote` when set.
@@ -111,8 +110,6 @@ class Evictor {
   /// Refills the pool from one round of samples; false when no key was found.
   bool Sample(const mvcc::Snapshot& snap, const EvictionSettings& s);
   void Consider(Candidate c);
-  /// Recomputes dbs_ (each non-empty database's first and last key) for this cycle.
-  void RefreshBounds(const mvcc::Snapshot& snap);
   size_t EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& meta) const;
   void Submit(Candidate c, size_t bytes, int notify_flags);
   int64_t PendingReleaseBytes() const;
@@ -127,13 +124,7 @@ class Evictor {
   std::function<RemoteAccess(std::string_view)> remote_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<Candidate> pool_;  // the eviction pool, best last (eviction thread only)
-  struct DbBounds {
-    int db;
-    std::string first, last;
-    std::vector<unsigned char> letters;  // bytes seen in first and last: the probe's alphabet
-  };
-  std::vector<DbBounds> dbs_;  // non-empty databases (eviction thread only)
-  int64_t bounds_at_ms_ = 0;   // when dbs_ was computed
+  std::vector<std::string> cursors_;  // allkeys-* sweep positions (eviction thread only)
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
