@@ -314,8 +314,10 @@ bool Evictor::Cycle() {
     std::optional<Candidate> best;
     std::optional<mvcc::KeyValue> kv;
     // Redis's loop: sample into the pool, then take its best key that still exists.
+    bool any_sampled = false;
     for (int attempt = 0; attempt < 8 && !best; ++attempt) {
       bool sampled = Sample(snap, s);
+      any_sampled = any_sampled || sampled;
       while (!pool_.empty()) {
         Candidate c = std::move(pool_.back());
         pool_.pop_back();
@@ -330,6 +332,7 @@ bool Evictor::Cycle() {
       }
       if (!sampled) break;
     }
+    if (!best && any_sampled) return true;  // only keys in flight or rewritten: try again
     if (!best) {
       // Nothing this policy may evict (volatile-* and no key with a TTL): writes get -OOM.
       cannot_free_.store(true, std::memory_order_relaxed);
