@@ -229,7 +229,16 @@ void Memory(CommandContext& ctx, std::string& s) {
   Field(s, "rss_overhead_bytes", 0);
   Field(s, "mem_fragmentation_ratio", ratio(rss, used));
   Field(s, "mem_fragmentation_bytes", rss - used);
-  for (auto name : {"mem_not_counted_for_evict", "mem_replication_backlog",
+  {  // eviction's figure (issue 17, src/expiry/evictor.h), from the server's "memory" lines
+    const std::string lines = ctx.server.InfoLines("memory");
+    const std::string_view key = "mem_not_counted_for_evict:";
+    const size_t at = lines.find(key);
+    const size_t end = at == std::string::npos ? at : lines.find('\r', at);
+    Field(s, "mem_not_counted_for_evict",
+          at == std::string::npos ? std::string("0")
+                                  : lines.substr(at + key.size(), end - at - key.size()));
+  }
+  for (auto name : {"mem_replication_backlog",
                     "mem_total_replication_buffers", "mem_clients_slaves", "mem_clients_normal",
                     "mem_cluster_links", "mem_aof_buffer"}) {
     Field(s, name, 0);

@@ -124,6 +124,9 @@ struct Config {
   std::string maxmemory_policy = "noeviction";
   Live<int64_t> lfu_log_factor = 10;  ///< Redis's LFU counter growth (keyspace/access.h)
   Live<int64_t> lfu_decay_time = 1;   ///< minutes per LFU counter decrement (0 = no decay)
+  // --- eviction (issue 17, src/expiry/evictor.h) ---
+  Live<int64_t> maxmemory_samples = 5;            ///< Redis's maxmemory-samples
+  Live<int64_t> maxmemory_eviction_tenacity = 10;  ///< Redis's, 0..100 (100 = no time limit)
   std::string notify_keyspace_events;  ///< as Redis's flags (normalized text)
   /// notify-keyspace-events as keyspace::notify bits, set with the text (any thread reads it).
   Live<int> notify_keyspace_flags = 0;

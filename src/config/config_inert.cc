@@ -79,8 +79,6 @@ std::span<const InertOption> InertOptions() {
       {"masterauth", ""},
       {"masteruser", ""},
       {"maxmemory-clients", "0"},
-      {"maxmemory-eviction-tenacity", "10"},
-      {"maxmemory-samples", "5"},
       {"min-replicas-max-lag", "10"},
       {"min-replicas-to-write", "0"},
       {"min-slaves-max-lag", "10"},

@@ -344,14 +344,21 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Choice("maxmemory-policy", &Config::maxmemory_policy,
                      {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                       "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
-                     kCl, "Redis's eight policies; nothing is evicted yet (writes refused over "
-                     "maxmemory): only OBJECT IDLETIME/FREQ follow it (LRU or LFU access data)"));
+                     kCl, "Redis's eight policies: over maxmemory the expiry leader evicts keys "
+                     "(src/expiry/evictor.h); noeviction refuses writes with -OOM"));
   // Key access data (keyspace/access.h): the LFU counter's growth and decay, as Redis.
   t.push_back(Integer("lfu-log-factor", &Config::lfu_log_factor, 0, kIntMax, kCl,
                       "LFU counter growth: an access increments it with probability "
                       "1/((counter-5)*factor+1)"));
   t.push_back(Integer("lfu-decay-time", &Config::lfu_decay_time, 0, kIntMax, kCl,
                       "minutes per decrement of an idle key's LFU counter (0 = never)"));
+  // Eviction (issue 17, src/expiry/evictor.h), as Redis.
+  t.push_back(Integer("maxmemory-samples", &Config::maxmemory_samples, 1, 64, kCl,
+                      "keys sampled per eviction round (default 5)"));
+  t.push_back(Integer("maxmemory-eviction-tenacity", &Config::maxmemory_eviction_tenacity, 0,
+                      100, kCl,
+                      "time one eviction cycle may run: 0..10 = 50 us per step, then x1.15 per "
+                      "step, 100 = unlimited (default 10)"));
   t.push_back(Aliased(Integer("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0,
                               kInt64Max, kCl, "OBJECT ENCODING threshold, as Redis"),
                       "hash-max-ziplist-entries", ""));

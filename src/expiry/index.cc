@@ -45,6 +45,23 @@ void Index::Erase(std::string_view key) {
   by_key_.erase(it);
 }
 
+std::vector<DueKey> Index::Sample(size_t n, uint64_t seed) const {
+  std::vector<DueKey> out;
+  std::lock_guard lock(mu_);
+  const size_t buckets = by_key_.bucket_count();
+  if (by_key_.empty() || buckets == 0) return out;
+  const size_t start = seed % buckets;
+  for (size_t i = 0; i < buckets && out.size() < n; ++i) {
+    const size_t b = (start + i) % buckets;
+    for (auto it = by_key_.begin(b); it != by_key_.end(b) && out.size() < n; ++it) {
+      if (!it->second.taken) {
+        out.push_back({it->first, it->second.mod_revision, it->second.expire_at_ms});
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<DueKey> Index::TakeDue(int64_t now_ms, size_t limit) {
   std::vector<DueKey> due;
   std::lock_guard lock(mu_);

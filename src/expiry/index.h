@@ -48,6 +48,11 @@ class Index {
   /// nothing about the key, e.g. etcd unreachable); a no-op if that version was replaced.
   void Release(const DueKey& key);
 
+  /// Up to `n` tracked keys picked at random (a random hash bucket, then the buckets after
+  /// it: Redis's dictGetSomeKeys idea), taken ones skipped; `seed` picks the start bucket.
+  /// For volatile-* eviction (evictor.h): expire_at_ms is the key's TTL deadline.
+  std::vector<DueKey> Sample(size_t n, uint64_t seed) const;
+
   /// Keys tracked (keys with a TTL, expired or not, as the store holds them).
   size_t size() const;
   /// Tracked keys whose expire-at is <= now_ms (taken ones included): expired but not yet

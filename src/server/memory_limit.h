@@ -1,5 +1,7 @@
-// src/server/memory_limit.h — maxmemory with Redis's noeviction policy: over the limit, commands
-// flagged denyoom are refused with Redis's OOM error; reads and deletes go on.
+// src/server/memory_limit.h — maxmemory: with Redis's noeviction policy, over the limit, commands
+// flagged denyoom are refused with Redis's OOM error; reads and deletes go on. Under an
+// eviction policy (issue 17, expiry/evictor.h) writes go on while eviction frees memory, and
+// are refused only when it cannot (volatile-* with no key with a TTL).
 #pragma once
 
 #include <string_view>
@@ -25,8 +27,8 @@ size_t UsedMemory(const ServerState& state);
 /// Whether config.maxmemory > 0 and UsedMemory > maxmemory. Thread-safe.
 bool OverMaxmemory(const ServerState& state);
 
-/// As Redis's processCommand with maxmemory-policy noeviction: when OverMaxmemory, a denyoom
-/// command is refused — Redis's OOM error is written to `out` and true returned; inside MULTI
+/// As Redis's processCommand: when OverMaxmemory and the policy is noeviction (or eviction
+/// cannot free memory: EvictionCannotFree in memory_limit.cc), a denyoom command is refused — Redis's OOM error is written to `out` and true returned; inside MULTI
 /// the refusal also flags the transaction (EXEC then answers EXECABORT). EXEC of a
 /// transaction is decided by RejectExec (multi_exec.h): denyoom when a queued command is. In
 /// replicated mode each node checks its own replica. Runs on the connection's thread (touches

@@ -302,6 +302,24 @@ int RunServer(const config::Config& config) {
       return c->InfoLines() + d->InfoLines();
     };
   }
+  // Eviction (issue 17): decided by the expiry lease holder (standalone: always), reading the
+  // cluster-wide options at every cycle.
+  const bool standalone = client == nullptr;
+  expiry::Evictor evictor(
+      state.store, state.expiry_index, *state.committer,
+      [&active_expiry, standalone] { return standalone || active_expiry.active(); },
+      [&state] {
+        expiry::EvictionSettings s;
+        s.maxmemory = state.config.maxmemory.get();
+        s.samples = static_cast<int>(state.config.maxmemory_samples.get());
+        s.tenacity = static_cast<int>(state.config.maxmemory_eviction_tenacity.get());
+        std::lock_guard lock(state.config_mu);
+        s.policy = state.config.maxmemory_policy;
+        return s;
+      });
+  evictor.SetNotifyFlags([&state] { return state.config.notify_keyspace_flags.get(); });
+  evictor.Start();
+  state.evictor.store(&evictor, std::memory_order_release);
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   for (int i = 0; i < config.threads; ++i) {
@@ -372,6 +390,8 @@ int RunServer(const config::Config& config) {
   if (chunk_cleaner) chunk_cleaner->Stop();
   if (etcd_compactor) etcd_compactor->Stop();
   if (etcd_defragmenter) etcd_defragmenter->Stop();
+  state.evictor.store(nullptr, std::memory_order_release);
+  evictor.Stop();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   if (node_registry) node_registry->Stop();  // its record goes with the pub/sub lease below
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once

@@ -16,6 +16,7 @@
 #include "commands/server_view.h"
 #include "config/config.h"
 #include "config/config_registry.h"
+#include "expiry/evictor.h"
 #include "expiry/index.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
@@ -64,6 +65,9 @@ struct ServerState final : commands::ServerView {
   /// INFO lines of etcd compaction and defragmentation (issue 21), for the "petacore"
   /// section; set once at start-up (replicated mode).
   std::function<std::string()> etcd_housekeeping_info;
+  /// Eviction (issue 17, expiry/evictor.h): owned by server.cc, set once at start-up; null
+  /// in tests. Its INFO lines join expiry_info's through InfoLines.
+  std::atomic<const expiry::Evictor*> evictor{nullptr};
 
   std::atomic<int64_t> next_client_id{1};
   std::atomic<int64_t> total_connections{0};
