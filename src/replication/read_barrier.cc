@@ -1,5 +1,6 @@
 #include "replication/read_barrier.h"
 
+#include <string_view>
 #include <utility>
 
 namespace petacore::replication {
@@ -74,6 +75,16 @@ int64_t ReadBarrier::waiting() const {
 int ReadBarrier::in_flight() const {
   std::lock_guard lock(mu_);
   return in_flight_;
+}
+
+std::string ReadBarrier::InfoLines() const {
+  auto line = [](std::string_view k, int64_t v) {
+    return std::string(k) + ":" + std::to_string(v) + "\r\n";
+  };
+  return line("read_barrier_fetches", fetches()) + line("read_barrier_readers", readers()) +
+         line("read_barrier_waiting", waiting()) + line("read_barrier_in_flight", in_flight()) +
+         line("read_barrier_max_in_flight", max_in_flight_) +
+         line("read_barrier_shared_reads", shared_reads());
 }
 
 ReadBarrier::Fetch EtcdRevisionFetch(etcdlink::Client& client, std::string key) {

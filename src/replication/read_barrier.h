@@ -4,6 +4,7 @@
 // its watch cache work the same way).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -72,6 +73,13 @@ class ReadBarrier {
   int in_flight() const;
   /// The bound given to the constructor.
   int max_in_flight() const { return max_in_flight_; }
+  /// Counts a read served under a fence another read of the same batch took (no Await).
+  void CountSharedRead() { shared_reads_.fetch_add(1, std::memory_order_relaxed); }
+  /// Reads counted by CountSharedRead so far.
+  int64_t shared_reads() const { return shared_reads_.load(std::memory_order_relaxed); }
+  /// INFO lines ("name:value\r\n"): read_barrier_fetches, _readers, _waiting, _in_flight,
+  /// _max_in_flight, _shared_reads.
+  std::string InfoLines() const;
 
  private:
   struct Group {  // the unanswered readers of one in-flight fetch
@@ -89,6 +97,7 @@ class ReadBarrier {
   std::deque<Group> groups_;  // fetches with unanswered readers, ascending seq
   std::vector<Done> next_;    // readers waiting for a free slot
   int64_t readers_ = 0;
+  std::atomic<int64_t> shared_reads_{0};
 };
 
 /// The etcd fetch for a ReadBarrier: a read-only Txn holding one linearizable Range (limit 1)

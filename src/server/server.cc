@@ -212,8 +212,7 @@ int RunServer(const config::Config& config) {
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
-             line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers()) +
-             line("read_barrier_waiting", b->waiting()) +
+             b->InfoLines() +
              line("etcd_auth_refreshes", cl->auth_refreshes()) +
              line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +
              cl->DescribeMembers() + "\r\n" + lag->InfoLines();
