@@ -52,9 +52,11 @@ class ReadBarrier {
   /// Starts one fetch of the current revision; calls its argument exactly once with the result.
   using Fetch = std::function<void(Done)>;
 
-  /// Fetches in flight at most by default: enough to hide most of a round trip from a
-  /// reader, few enough that etcd's cost does not grow with the number of readers.
-  static constexpr int kDefaultMaxInFlight = 4;
+  /// Fetches in flight at most by default (the server passes --read-barrier-max-inflight).
+  /// More than one hides part of a round trip from a reader when etcd has CPU to spare; on a
+  /// machine where etcd and PetaCore share the cores, every extra fetch costs both of them
+  /// CPU and 1 serves most reads per second (bench/results/read_consistency-*).
+  static constexpr int kDefaultMaxInFlight = 1;
 
   /// `max_in_flight` >= 1 (smaller values count as 1).
   explicit ReadBarrier(Fetch fetch, int max_in_flight = kDefaultMaxInFlight)

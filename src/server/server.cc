@@ -168,7 +168,8 @@ int RunServer(const config::Config& config) {
     // Linearizable reads ask etcd for its revision with a Range of a key nobody writes
     // (docs/encoding.md, internal keys).
     state.read_barrier = std::make_unique<replication::ReadBarrier>(
-        replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"));
+        replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"),
+        config.read_barrier_max_inflight);
     for (int attempt = 1;; ++attempt) {
       auto loaded = sync->Start();
       if (loaded.ok()) {

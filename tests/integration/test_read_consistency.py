@@ -111,13 +111,14 @@ class ReadConsistency(unittest.TestCase):
         # are held): the first max_in_flight readers each start a fetch, the other readers
         # register while all of those are in flight, so they must all share ONE next fetch:
         # max_in_flight + 1 fetches for 40 readers. Without batching it would take 40.
-        node, proxy = proxied_node(self.etcd, ["--read-consistency", "linearizable"])
+        node, proxy = proxied_node(self.etcd, ["--read-consistency", "linearizable",
+                                                  "--read-barrier-max-inflight", "4"])
         try:
             self.a.client().set("shared", "v")
             cc = node.client(socket_timeout=90)
             self.assertEqual(cc.get("shared"), b"v")
             bound = info_field(cc, "read_barrier_max_in_flight")
-            self.assertGreaterEqual(bound, 1)
+            self.assertEqual(bound, 4)  # --read-barrier-max-inflight
             before_fetch = info_field(cc, "read_barrier_fetches")
             before_read = info_field(cc, "read_barrier_readers")
             got, errors = [], []
