@@ -2,16 +2,19 @@
 """bench/read_consistency: GET throughput and latency with local vs linearizable reads.
 
 Starts one etcd member and two PetaCore nodes on it (free loopback ports): one with
---read-consistency local, one with --read-consistency linearizable. Pre-loads --keys keys
-(redis-benchmark SET over key:0..K-1), then runs redis-benchmark GET with each --configs
-entry (c1 = 1 client, c50 = 50 clients; pNN adds pipelining), alternating the two nodes for
-every run, --rounds rounds; medians reported. With --writes, a background redis-benchmark
+--read-consistency local, one with --read-consistency linearizable. Pre-loads every one of
+--keys keys (SET key:000000000000 .. key:<K-1>, the names redis-benchmark -r K draws, so every
+GET hits), then runs redis-benchmark GET with each --configs entry (c1 = 1 client, c50 = 50
+clients; pNN adds pipelining), alternating the two nodes for every run, --rounds rounds;
+medians reported, with the CPU microseconds per GET of the PetaCore node that served it and
+of etcd (from /proc, over the run). With --writes, a background redis-benchmark
 SET load (-c 10) runs on the local node during every GET run, so linearizable reads also
 wait for the watch to apply the revision they fetched.
 The linearizable node's INFO read_barrier_fetches / read_barrier_readers give how many
 readers one etcd request served (batching).
 
-  bench/read_consistency                 # 3 rounds, 200000 GETs per run (c50), 20000 (c1)
+  bench/read_consistency                 # 3 rounds of c1, c50, c50p16; 200000 GETs per c50
+                                         # run (c50p16: 4x, c1: a tenth)
   bench/read_consistency --quick         # 1 round, 20000 / 2000 GETs
   bench/read_consistency --writes        # the same under a concurrent SET load
 """
@@ -31,12 +34,28 @@ def parse_config(cfg):
     return int(clients), int(pipeline or 1)
 
 
+def preload(port, keys, size):
+    """SETs key:000000000000 .. key:<keys-1> (redis-benchmark's -r names) to `size` bytes
+    through redis-cli --pipe, so every GET of the benchmark hits."""
+    value = "x" * size
+    payload = "".join(f"*3\r\n$3\r\nSET\r\n$16\r\nkey:{i:012d}\r\n${size}\r\n{value}\r\n"
+                      for i in range(keys)).encode()
+    subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=payload, check=True,
+                   capture_output=True, timeout=3600)
+
+
+def keys_in(port):
+    """The number of keys in db 0 (INFO keyspace), 0 if none."""
+    db0 = benchlib.info_field(port, "keyspace", "db0")
+    return int(db0.split(",")[0].split("=")[1]) if db0 else 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true")
     p.add_argument("--rounds", type=int)
-    p.add_argument("--configs", default="c1,c50")
+    p.add_argument("--configs", default="c1,c50,c50p16")
     p.add_argument("--keys", type=int, default=100000)
     p.add_argument("--size", type=int, default=100)
     p.add_argument("--requests", type=int, help="GETs per run with 50 clients (c1: a tenth)")
@@ -57,9 +76,10 @@ def main():
     try:
         for mode in ("local", "linearizable"):
             nodes[mode] = h.Node(etcd, extra_args=["--read-consistency", mode])
-        subprocess.run(["redis-benchmark", "-p", str(nodes["local"].port), "-t", "set", "-n",
-                        str(args.keys), "-r", str(args.keys), "-c", "50", "-P", "20", "-d",
-                        str(args.size), "-q"], check=True, capture_output=True, timeout=3600)
+        preload(nodes["local"].port, args.keys, args.size)
+        for node in nodes.values():  # both replicas hold every key before the first GET
+            h.wait_for(lambda: keys_in(node.port) >= args.keys, timeout=600,
+                       what="preloaded keys replicated")
         samples = {}
         barrier_before = (int(benchlib.info_field(nodes["linearizable"].port, "petacore",
                                                   "read_barrier_fetches") or 0),
@@ -69,6 +89,8 @@ def main():
             for cfg in configs:
                 clients, pipeline = parse_config(cfg)
                 n = requests if clients >= 10 else max(1000, requests // 10)
+                if pipeline > 1:
+                    n *= 4
                 for mode in ("local", "linearizable"):
                     if args.writes:
                         writer = subprocess.Popen(
@@ -77,9 +99,14 @@ def main():
                              str(args.size), "-q"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
                         time.sleep(0.5)
+                    pids = [nodes[mode].proc.pid, etcd.pid]
+                    cpu0 = [benchlib.cpu_seconds([pid]) for pid in pids]
                     try:
                         r = run_benchmark(nodes[mode].port, "get", n, clients, pipeline,
                                           args.size, args.keys, timeout=600)
+                        cpu = [(benchlib.cpu_seconds([pid]) - c0) / n * 1e6
+                               for pid, c0 in zip(pids, cpu0)]
+                        r = (*r[:3], *cpu, r[3])
                     finally:
                         if writer is not None:
                             writer.kill()
@@ -103,26 +130,29 @@ def main():
              f"two PetaCore nodes on it; {args.keys} keys of {args.size} B; "
              f"{'concurrent SET load (-c 10) on the other node; ' if args.writes else ''}"
              f"medians of {rounds} round(s).", "",
-             "| clients | pipeline | mode | GET/s | p50 ms | p99 ms | vs local |",
-             "|---|---|---|---|---|---|---|"]
+             "| clients | pipeline | mode | GET/s | p50 ms | p99 ms | PetaCore CPU µs/GET | "
+             "etcd CPU µs/GET | vs local |",
+             "|---|---|---|---|---|---|---|---|---|"]
     rows = []
     for cfg in configs:
         clients, pipeline = parse_config(cfg)
         med = {}
         for mode in ("local", "linearizable"):
             ok = [s for s in samples[(cfg, mode)] if s[0] is not None]
-            med[mode] = tuple(benchlib.median([s[i] for s in ok]) for i in range(3))
+            med[mode] = tuple(benchlib.median([s[i] for s in ok]) for i in range(5))
         for mode in ("local", "linearizable"):
-            rps, p50, p99 = med[mode]
+            rps, p50, p99, cpu_node, cpu_etcd = med[mode]
             lines.append(f"| {clients} | {pipeline} | {mode} | {benchlib.fmt_rate(rps)} | "
                          f"{benchlib.fmt_ms(p50)} | {benchlib.fmt_ms(p99)} | "
+                         f"{benchlib.fmt(cpu_node, '.1f')} | {benchlib.fmt(cpu_etcd, '.1f')} | "
                          f"{benchlib.fmt_ratio(rps, med['local'][0])} |")
-            rows.append([clients, pipeline, mode, rps, p50, p99])
+            rows.append([clients, pipeline, mode, rps, p50, p99, cpu_node, cpu_etcd])
     lines += ["", f"Linearizable node: {readers} reads served by {fetches} etcd revision fetches "
               f"({readers / fetches if fetches else 0:.1f} reads per fetch).",
               f"Wall time {time.monotonic() - started:.0f} s."]
     benchlib.write_results("read_consistency", "\n".join(lines), rows,
-                           ["clients", "pipeline", "mode", "ops_per_sec", "p50_ms", "p99_ms"])
+                           ["clients", "pipeline", "mode", "ops_per_sec", "p50_ms", "p99_ms",
+                            "petacore_cpu_us_per_op", "etcd_cpu_us_per_op"])
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ struct Session {
 
   /// PETACORE READCONSISTENCY; unset = the server's --read-consistency.
   std::optional<ReadConsistency> read_consistency;
+  /// Linearizable reads: the fence shared by the commands of one input batch (connection.cc).
+  ReadFenceBatch read_fence;
   // Authentication and ACL (src/auth/access.h): the user this client acts as. user_name is
   // listed by CLIENT LIST (changed under commands::ServerView::ClientsMutex).
   std::string user_name = "default";

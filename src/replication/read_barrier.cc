@@ -1,5 +1,6 @@
 #include "replication/read_barrier.h"
 
+#include <string_view>
 #include <utility>
 
 namespace petacore::replication {
@@ -7,26 +8,46 @@ namespace petacore::replication {
 void ReadBarrier::Await(Done done) {
   std::unique_lock lock(mu_);
   next_.push_back(std::move(done));
-  if (!in_flight_) StartFetch(lock);
+  if (in_flight_ < max_in_flight_) StartFetch(lock);
 }
 
 void ReadBarrier::StartFetch(std::unique_lock<std::mutex>& lock) {
-  // Precondition: locked, nothing in flight, next_ not empty. The readers in next_ all
-  // arrived before this fetch is sent, so its reply is recent enough for each of them.
-  in_flight_ = true;
-  current_.swap(next_);
-  ++fetches_;
+  // Precondition: locked, a free slot, next_ not empty. Every reader in next_ registered
+  // before this fetch is numbered, and its request is sent after (below, unlocked).
+  ++in_flight_;
+  uint64_t seq = ++started_;
+  groups_.push_back(Group{seq, {}});
+  groups_.back().readers.swap(next_);
   lock.unlock();
-  fetch_([this](Result result) { OnFetched(std::move(result)); });
+  fetch_([this, seq](Result result) { OnFetched(seq, std::move(result)); });
 }
 
-void ReadBarrier::OnFetched(Result result) {
+void ReadBarrier::OnFetched(uint64_t seq, Result result) {
   std::vector<Done> answered;
   std::unique_lock lock(mu_);
-  answered.swap(current_);
+  --in_flight_;
+  if (result.ok()) {
+    // Every fetch numbered <= seq: its readers registered before `seq` was sent.
+    while (!groups_.empty() && groups_.front().seq <= seq) {
+      auto& readers = groups_.front().readers;
+      if (answered.empty()) {
+        answered.swap(readers);
+      } else {
+        for (auto& d : readers) answered.push_back(std::move(d));
+      }
+      groups_.pop_front();
+    }
+  } else {
+    for (auto it = groups_.begin(); it != groups_.end(); ++it) {
+      if (it->seq == seq) {
+        answered.swap(it->readers);
+        groups_.erase(it);
+        break;
+      }
+    }
+  }
   readers_ += static_cast<int64_t>(answered.size());
-  in_flight_ = false;
-  if (!next_.empty()) {
+  if (!next_.empty() && in_flight_ < max_in_flight_) {
     StartFetch(lock);  // unlocks
   } else {
     lock.unlock();
@@ -36,7 +57,7 @@ void ReadBarrier::OnFetched(Result result) {
 
 int64_t ReadBarrier::fetches() const {
   std::lock_guard lock(mu_);
-  return fetches_;
+  return static_cast<int64_t>(started_);
 }
 
 int64_t ReadBarrier::readers() const {
@@ -46,7 +67,24 @@ int64_t ReadBarrier::readers() const {
 
 int64_t ReadBarrier::waiting() const {
   std::lock_guard lock(mu_);
-  return static_cast<int64_t>(current_.size() + next_.size());
+  size_t n = next_.size();
+  for (const auto& g : groups_) n += g.readers.size();
+  return static_cast<int64_t>(n);
+}
+
+int ReadBarrier::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_;
+}
+
+std::string ReadBarrier::InfoLines() const {
+  auto line = [](std::string_view k, int64_t v) {
+    return std::string(k) + ":" + std::to_string(v) + "\r\n";
+  };
+  return line("read_barrier_fetches", fetches()) + line("read_barrier_readers", readers()) +
+         line("read_barrier_waiting", waiting()) + line("read_barrier_in_flight", in_flight()) +
+         line("read_barrier_max_in_flight", max_in_flight_) +
+         line("read_barrier_shared_reads", shared_reads());
 }
 
 ReadBarrier::Fetch EtcdRevisionFetch(etcdlink::Client& client, std::string key) {

@@ -535,6 +535,7 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
     }
     in_end_ += n;
     watchdog_.OnActivity();
+    session_.read_fence.NewBatch();  // linearizable reads: one fence for this read's commands
     bool keep_open = co_await ProcessInput();
     if (!out_.empty()) {
       bool written = co_await WriteOutput();

@@ -146,13 +146,21 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   if (read_path) {
     // The read path: a command that cannot write runs at once on a snapshot, with no Job,
     // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
+    bool fenced = false;  // an earlier command of this input batch took the fence
     if (((spec->flags & commands::kReadOnly) || read_only_call) &&
         EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
-      ExecuteLinearizableRead(*spec, session, args, out, executor,
-                              Observe(ob, session, args, out, std::move(resume)));
-      return false;
+      if (!session.read_fence.Fenced()) {
+        ExecuteLinearizableRead(*spec, session, args, out, executor,
+                                Observe(ob, session, args, out, std::move(resume)));
+        return false;
+      }
+      // The batch's fence revision was fetched after this command arrived and the store has
+      // applied it: the snapshot below is recent enough (client/read_consistency.h).
+      state_.read_barrier->CountSharedRead();
+      fenced = true;
     }
-    if (((spec->flags & commands::kReadOnly) || read_only_call) && state_.replica_lag != nullptr &&
+    if (((spec->flags & commands::kReadOnly) || read_only_call) && !fenced &&
+        state_.replica_lag != nullptr &&
         state_.replica_lag->stale()) {
       // replica-max-lag-ms: a replica cut from etcd does not answer from old data silently.
       state_.replica_lag->CountRefusal();
@@ -256,11 +264,13 @@ void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::
                                      const std::shared_ptr<Executor>& executor,
                                      std::function<void()> resume) {
   AwaitReadFence(state_, executor,
-                 [this, &spec, &session, args, out, resume = std::move(resume)](std::string error) {
+                 [this, &spec, &session, args, out, batch = session.read_fence.batch,
+                  resume = std::move(resume)](std::string error) {
                    resp::ReplyWriter writer(out, session.protocol);
                    if (!error.empty()) {
                      writer.Error(error);
                    } else {
+                     session.read_fence.SetFenced(batch);  // the batch's later reads share it
                      mvcc::Snapshot snap = state_.store.Read();  // at or past etcd's revision
                      keyspace::TxnView view(snap, /*track_reads=*/false);
                      CommandContext ctx{args, view, writer, session, state_};

@@ -181,7 +181,8 @@ int RunServer(const config::Config& config) {
     // Linearizable reads ask etcd for its revision with a Range of a key nobody writes
     // (docs/encoding.md, internal keys).
     state.read_barrier = std::make_unique<replication::ReadBarrier>(
-        replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"));
+        replication::EtcdRevisionFetch(*client, config.etcd_prefix + "\xff" "read-barrier"),
+        config.read_barrier_max_inflight);
     // The stored-format marker (stored_format.h): refuse data this build cannot read.
     for (int attempt = 1;; ++attempt) {
       auto format = CheckStoredFormat(*client, config.etcd_prefix);
@@ -243,8 +244,7 @@ int RunServer(const config::Config& config) {
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
-             line("read_barrier_fetches", b->fetches()) + line("read_barrier_readers", b->readers()) +
-             line("read_barrier_waiting", b->waiting()) +
+             b->InfoLines() +
              line("etcd_auth_refreshes", cl->auth_refreshes()) +
              line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +
              cl->DescribeMembers() + "\r\n" + lag->InfoLines() + chunks->InfoLines() +

@@ -108,17 +108,21 @@ class ReadConsistency(unittest.TestCase):
 
     def test_concurrent_linearizable_readers_share_fetches(self):
         # Node C reaches etcd through a proxy that the test freezes (requests go up, answers
-        # are held): the first reader's fetch stays in flight while the 7 others register,
-        # so they must all share ONE next fetch: 2 fetches for 8 readers. Without batching
-        # it would take 8.
-        node, proxy = proxied_node(self.etcd, ["--read-consistency", "linearizable"])
+        # are held): the first max_in_flight readers each start a fetch, the other readers
+        # register while all of those are in flight, so they must all share ONE next fetch:
+        # max_in_flight + 1 fetches for 40 readers. Without batching it would take 40.
+        node, proxy = proxied_node(self.etcd, ["--read-consistency", "linearizable",
+                                                  "--read-barrier-max-inflight", "4"])
         try:
             self.a.client().set("shared", "v")
             cc = node.client(socket_timeout=90)
             self.assertEqual(cc.get("shared"), b"v")
+            bound = info_field(cc, "read_barrier_max_in_flight")
+            self.assertEqual(bound, 4)  # --read-barrier-max-inflight
             before_fetch = info_field(cc, "read_barrier_fetches")
             before_read = info_field(cc, "read_barrier_readers")
             got, errors = [], []
+            readers = 40
 
             def reader():
                 try:
@@ -127,23 +131,63 @@ class ReadConsistency(unittest.TestCase):
                     errors.append(e)
 
             proxy.freeze()
-            threads = [threading.Thread(target=reader) for _ in range(8)]
+            threads = [threading.Thread(target=reader) for _ in range(readers)]
             try:
                 for t in threads:
                     t.start()
-                wait_for(lambda: info_field(cc, "read_barrier_waiting") == 8, timeout=60,
-                         what="8 linearizable readers waiting")
+                wait_for(lambda: info_field(cc, "read_barrier_waiting") == readers, timeout=60,
+                         what=f"{readers} linearizable readers waiting")
+                self.assertEqual(info_field(cc, "read_barrier_in_flight"), bound)
             finally:
                 proxy.thaw()
             for t in threads:
                 t.join(timeout=90)
             self.assertEqual(errors, [])
-            self.assertEqual(got, [b"v"] * 8)
-            self.assertEqual(info_field(cc, "read_barrier_readers") - before_read, 8)
-            self.assertEqual(info_field(cc, "read_barrier_fetches") - before_fetch, 2)
+            self.assertEqual(got, [b"v"] * readers)
+            self.assertEqual(info_field(cc, "read_barrier_readers") - before_read, readers)
+            self.assertEqual(info_field(cc, "read_barrier_fetches") - before_fetch, bound + 1)
         finally:
             node.close()
             proxy.close()
+
+    def test_pipelined_reads_after_a_write_on_another_node_see_it(self):
+        # A pipeline of reads on B right after A acknowledged a write: every read of the batch
+        # sees it (one fence for the batch, taken after the whole batch arrived), and the
+        # batch's reads share that fence: the counters show far fewer etcd fetches than reads.
+        ca, cb = self.a.client(), self.b.client()  # B's connections default to linearizable
+        rounds, per_batch = 200, 20
+        before = {k: info_field(cb, "read_barrier_" + k)
+                  for k in ("fetches", "readers", "shared_reads")}
+        stale = []
+        for i in range(rounds):
+            ca.set("pl", i)
+            ca.hset("plh", "f", i)
+            p = cb.pipeline(transaction=False)
+            for _ in range(per_batch // 2):
+                p.get("pl")
+                p.hget("plh", "f")
+            want = str(i).encode()
+            stale += [(i, got) for got in p.execute() if got != want]
+        self.assertEqual(stale, [])
+        after = {k: info_field(cb, "read_barrier_" + k) for k in before}
+        delta = {k: after[k] - before[k] for k in before}
+        reads = rounds * per_batch
+        # Every read either awaited a fence or shared its batch's; batches of 20 reads that
+        # arrive in one or a few socket reads need at most a few fences each.
+        self.assertEqual(delta["readers"] + delta["shared_reads"], reads)
+        self.assertLessEqual(delta["fetches"] * 5, reads, delta)
+        self.assertLessEqual(delta["readers"] * 5, reads, delta)
+
+    def test_batch_fence_does_not_outlive_its_batch(self):
+        # Separate round trips on one connection are separate batches: each read after a
+        # write on A takes a fence of its own (a fence of an earlier batch proves nothing
+        # about writes acknowledged since).
+        ca, cb = self.a.client(), self.b.client()
+        before = info_field(cb, "read_barrier_readers")
+        for i in range(100):
+            ca.set("ob", i)
+            self.assertEqual(cb.get("ob"), str(i).encode(), f"round {i}")
+        self.assertEqual(info_field(cb, "read_barrier_readers") - before, 100)
 
     def test_etcd_down_linearizable_read_fails_local_read_serves(self):
         # Last by name order: it restarts etcd.
