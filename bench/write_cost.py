@@ -21,8 +21,13 @@ over etcd CPU per raw Put (target <= 1/3), PetaCore replicated CPU per write ove
 depend on the machine's load: etcd, PetaCore and redis-benchmark share its cores). Writes
 bench/results/write_cost-<timestamp>.md and .csv. Not run by ctest.
 
+With --lane K (issue 18's priority lane): a replicated node only; each round loads K string
+keys expiring at one moment (SET ... PXAT), and from that moment runs `SET -c 50` while the
+active expirer deletes them: SET ops/s, p50 and p99 (ms), and the seconds until the last
+expired key is gone; the same SET run without an expiry burst as the reference.
+
 Usage: bench/write_cost.py [--rounds 3] [--requests 100000] [--c1-requests 5000]
-                           [--only SET,INCR] [--label before] [--no-build]
+                           [--only SET,INCR] [--label before] [--lane K] [--no-build]
 """
 import argparse
 import os
@@ -96,6 +101,66 @@ def etcd_put_cell(binary, endpoint, etcd_pid, clients, n):
             "etcd_us": (cpu_seconds([etcd_pid]) - e0) / n * 1e6}
 
 
+def bench_csv_full(port, clients, n, *cmd):
+    """{rps, p50, p99} of one redis-benchmark --csv run."""
+    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-r",
+            "100000", "--csv", *cmd]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=1800).stdout
+    lines = out.strip().splitlines()
+    head = [h.strip('"') for h in lines[0].split(",")]
+    row = dict(zip(head, [p.strip('"') for p in lines[1].split(",")]))
+    return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
+            "p99": float(row["p99_latency_ms"])}
+
+
+def lane(args, h):
+    """SET -c 50 during an expiry burst of args.lane keys, against a quiet reference."""
+    import time
+    etcd = h.Etcd()
+    node = h.Node(etcd)
+    rows = {"quiet": [], "burst": []}
+    try:
+        c = node.client(socket_timeout=300)
+        for rnd in range(args.rounds):
+            print(f"round {rnd + 1}/{args.rounds}", flush=True)
+            rows["quiet"].append(bench_csv_full(node.port, 50, args.requests, "SET",
+                                                "key:__rand_int__", "xxx"))
+            at = int(time.time() * 1000) + 2000 + args.lane // 10
+            pipe = c.pipeline(transaction=False)
+            for i in range(args.lane):
+                pipe.set(f"exp:{rnd}:{i}", "v", pxat=at)
+                if i % 1000 == 999:
+                    pipe.execute()
+            pipe.execute()
+            while time.time() * 1000 < at:
+                time.sleep(0.005)
+            t0 = time.time()
+            cell = bench_csv_full(node.port, 50, args.requests, "SET", "key:__rand_int__", "xxx")
+            while c.dbsize() > 100000 and time.time() - t0 < 300:  # the SET keys stay
+                time.sleep(0.05)
+            cell["drain_s"] = time.time() - t0
+            rows["burst"].append(cell)
+    finally:
+        node.close()
+        etcd.close()
+    med = benchlib.median
+    md = [f"# Write cost: priority lane{' (' + args.label + ')' if args.label else ''} "
+          f"({benchlib.stamp()})", "", benchlib.machine(), "",
+          f"Replicated node on its own etcd; median of {args.rounds} rounds. Burst: "
+          f"{args.lane} keys expiring at one moment (SET PXAT), then redis-benchmark -c 50 -n "
+          f"{args.requests} -r 100000 SET; drain: seconds from that moment until the node holds "
+          "no expiring key (the SET keys excepted). Quiet: the same SET run with nothing "
+          "expiring.", "",
+          "| run | SET ops/s | p50 ms | p99 ms | drain s |", "|---|---:|---:|---:|---:|"]
+    for k in ("quiet", "burst"):
+        r = rows[k]
+        md.append(f"| {k} | {fmt(med([x['rps'] for x in r]))} | "
+                  f"{benchlib.fmt_ms(med([x['p50'] for x in r]))} | "
+                  f"{benchlib.fmt_ms(med([x['p99'] for x in r]))} | "
+                  f"{fmt(med([x.get('drain_s') for x in r]), '.2f')} |")
+    benchlib.write_results("write_cost_lane", "\n".join(md))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--rounds", type=int, default=3)
@@ -103,8 +168,14 @@ def main():
     p.add_argument("--c1-requests", type=int, default=5000, help="writes per -c 1 cell")
     p.add_argument("--only", default="", help="comma-separated workloads (default: all)")
     p.add_argument("--label", default="", help="a word for the results' title (before, ...)")
+    p.add_argument("--lane", type=int, default=0, help="expiry burst size (priority lane run)")
     benchlib.add_build_args(p)
     args = p.parse_args()
+    if args.lane:
+        benchlib.ensure_binaries(["petacore-server"], no_build=args.no_build)
+        if os.environ.get("PETACORE_SERVER_OVERRIDE"):
+            os.environ["PETACORE_SERVER"] = os.environ["PETACORE_SERVER_OVERRIDE"]
+        return lane(args, benchlib.harness())
     workloads = {k: v for k, v in WORKLOADS.items()
                  if not args.only or k in args.only.split(",")}
     bins = benchlib.ensure_binaries(["petacore-server", "etcd_put"], no_build=args.no_build)
