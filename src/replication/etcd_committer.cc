@@ -214,31 +214,55 @@ void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
 }
 
 EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
-  // Greedy, in arrival order, stopping at the first request that does not fit, so requests
-  // leave in the order they came. etcd checks every list of a Txn against --max-txn-ops, and
-  // nested lists against what the enclosing list leaves: keep the outer list's length (a
-  // nested Txn per conditional request, the ops of the unconditional ones, the shared
-  // message record) + the longest nested list within.
+  // Greedy, in arrival order, stopping at the first client request that does not fit, so
+  // client requests leave in the order they came. etcd checks every list of a Txn against
+  // --max-txn-ops, and nested lists against what the enclosing list leaves: keep the outer
+  // list's length (a nested Txn per conditional request, the ops of the unconditional ones,
+  // the shared message record) + the longest nested list within.
   Batch batch;
   KeySet keys;
   size_t bytes = 0, longest = 0, outer = 1;  // 1: the batch's shared message record
-  while (!queue_.empty()) {
-    Pending& next = queue_.front();
+  // Whether `next` fits the batch as it is; adds it if so.
+  auto fits = [&](Pending& next) {
     const bool flat = Unconditional(next.request);
     const size_t next_outer = flat ? next.request.writes.size() : 1;
     const size_t new_longest = flat ? longest : std::max(longest, next.max_list);
     if (!batch.empty()) {
-      if (next.solo || batch.front().solo) break;
-      if (outer + next_outer + new_longest > options_.max_txn_ops) break;
-      if (bytes + next.bytes > options_.max_request_bytes) break;
-      if (keys.Overlaps(next.request)) break;
+      if (next.solo || batch.front().solo) return false;
+      if (outer + next_outer + new_longest > options_.max_txn_ops) return false;
+      if (bytes + next.bytes > options_.max_request_bytes) return false;
+      if (keys.Overlaps(next.request)) return false;
     }
     keys.Add(next.request);
     bytes += next.bytes;
     outer += next_outer;
     longest = new_longest;
     batch.push_back(std::move(next));
-    queue_.pop_front();
+    return true;
+  };
+  // Client requests first, in arrival order, up to the first that does not fit; then
+  // housekeeping (CommitRequest::background) fills what room is left, skipping what does
+  // not fit. Housekeeping that waits behind a client request only loses its place in line:
+  // each carries its own compare, so a client write to the same key first makes it a
+  // conflict (the expirer then looks again), never a lost write.
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->request.background) {
+      ++it;
+      continue;
+    }
+    if (!fits(*it)) break;
+    it = queue_.erase(it);
+  }
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (!it->request.background) {
+      ++it;
+      continue;
+    }
+    if (!fits(*it)) {
+      ++it;
+      continue;
+    }
+    it = queue_.erase(it);
   }
   return batch;
 }
