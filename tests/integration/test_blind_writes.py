@@ -81,7 +81,7 @@ class BlindWrites(unittest.TestCase):
                     self.assertEqual(self.converged(key), (b"string", b"s"))
                     self.assertEqual(self.etcd_keys_of(key), 1)
                     # Made a collection again, no old element resurfaces on either node.
-                    self.b.client().delete(key)
+                    self.a.client().delete(key)  # A reads its own writes
                     self.a.client().hset(key, "only", "1")
                     self.assertEqual(self.converged(key), (b"hash", [(b"only", b"1")]))
 
