@@ -13,6 +13,7 @@ using replication::WriteOp;
 
 CommitRequest DeleteRequest(const DueKey& key, int notify_flags) {
   CommitRequest req;
+  req.background = true;  // issue 18's priority lane: never ahead of a client write
   req.compares.push_back({key.meta_key, key.mod_revision});
   req.writes.push_back(
       {WriteOp::Kind::kDeleteRange, key.meta_key, {}, keyspace::KeyEnd(key.meta_key)});

@@ -137,6 +137,14 @@ size_t TxnView::DeleteRange(std::string_view start, std::string_view end) {
   return n;
 }
 
+void TxnView::DeleteRangeBlind(std::string_view start, std::string_view end) {
+  for (auto it = writes_.lower_bound(start); it != writes_.end();) {
+    if (!end.empty() && it->first >= end) break;
+    it = writes_.erase(it);
+  }
+  range_deletes_.emplace_back(std::string(start), std::string(end));
+}
+
 void TxnView::Range(std::string_view start, std::string_view end,
                     const std::function<bool(std::string_view, std::string_view)>& fn) {
   // Merge the snapshot's keys with the write buffer, the buffer winning on equal keys.

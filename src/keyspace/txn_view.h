@@ -61,6 +61,15 @@ class TxnView {
   bool Delete(std::string_view key);
   /// Buffers a delete of every key in [start, end); returns how many live keys that removes.
   size_t DeleteRange(std::string_view start, std::string_view end);
+  /// Buffers a delete of every key in [start, end) without reading the range: the delete
+  /// reaches the backend even when this snapshot shows nothing there, so it also removes
+  /// keys another node wrote after the snapshot. Records no read (no compare). For blind
+  /// writes (a SET that replaces whatever the key held; issue 18).
+  void DeleteRangeBlind(std::string_view start, std::string_view end);
+  /// Whether this view already read or wrote `key` (a read makes the commit compare it).
+  bool Touched(std::string_view key) const {
+    return reads_.find(key) != reads_.end() || writes_.find(key) != writes_.end();
+  }
 
   /// Visits the keys live in this view in [start, end) in order (snapshot merged with the
   /// write buffer) until fn returns false. Not recorded as reads (KEYS/SCAN are not guarded).

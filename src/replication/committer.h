@@ -53,6 +53,11 @@ struct CommitRequest {
   /// value of a record key under its message record prefix (EtcdCommitter: one key per
   /// batch for unconditional requests, one per conditional request; docs/encoding.md).
   std::string messages;
+  /// Housekeeping (an expiry or eviction delete), not a client's write: EtcdCommitter folds
+  /// it into a batch only where room is left after every queued client request, and sends
+  /// a batch of housekeeping alone only when no client request waits (issue 18's priority
+  /// lane). LocalCommitter ignores it.
+  bool background = false;
 };
 
 struct CommitResult {

@@ -29,6 +29,35 @@ struct TxnShape {
   std::string record_key;
 };
 
+/// Appends the request's writes (and its own message record, if any) to `ops`.
+void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
+                  std::vector<Op>* ops) {
+  const std::string& prefix = shape.prefix;
+  for (auto& w : req.writes) {
+    switch (w.kind) {
+      case WriteOp::Kind::kPut: {
+        int64_t lease = !shape.options.leased_prefix.empty() &&
+                                w.key.starts_with(shape.options.leased_prefix)
+                            ? shape.lease
+                            : 0;
+        ops->push_back(Op::Put(prefix + w.key,
+                               move_values ? std::move(w.value) : std::string(w.value), lease));
+        break;
+      }
+      case WriteOp::Kind::kDelete:
+        ops->push_back(Op::Delete(prefix + w.key));
+        break;
+      case WriteOp::Kind::kDeleteRange:
+        ops->push_back(Op::Delete(prefix + w.key, prefix + w.range_end));
+        break;
+    }
+  }
+  if (!shape.record_key.empty() && !req.messages.empty()) {
+    ops->push_back(Op::Put(prefix + shape.record_key,
+                           move_values ? std::move(req.messages) : req.messages));
+  }
+}
+
 /// Compares plus writes, and the failure branch that reads back the compared keys.
 std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, CommitRequest& req,
                                                     bool move_values) {
@@ -47,29 +76,7 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
     c.number = r.revision + 1;
     txn->compare.push_back(std::move(c));
   }
-  for (auto& w : req.writes) {
-    switch (w.kind) {
-      case WriteOp::Kind::kPut: {
-        int64_t lease = !shape.options.leased_prefix.empty() &&
-                                w.key.starts_with(shape.options.leased_prefix)
-                            ? shape.lease
-                            : 0;
-        txn->success.push_back(Op::Put(
-            prefix + w.key, move_values ? std::move(w.value) : std::string(w.value), lease));
-        break;
-      }
-      case WriteOp::Kind::kDelete:
-        txn->success.push_back(Op::Delete(prefix + w.key));
-        break;
-      case WriteOp::Kind::kDeleteRange:
-        txn->success.push_back(Op::Delete(prefix + w.key, prefix + w.range_end));
-        break;
-    }
-  }
-  if (!shape.record_key.empty() && !req.messages.empty()) {
-    txn->success.push_back(Op::Put(prefix + shape.record_key,
-                                   move_values ? std::move(req.messages) : req.messages));
-  }
+  AppendWrites(shape, req, move_values, &txn->success);
   return txn;
 }
 
@@ -207,27 +214,55 @@ void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
 }
 
 EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
-  // Greedy, in arrival order, stopping at the first request that does not fit, so requests
-  // leave in the order they came. etcd checks every list of a Txn against --max-txn-ops, and
-  // nested lists against what the enclosing list leaves: keep count + longest sublist within.
+  // Greedy, in arrival order, stopping at the first client request that does not fit, so
+  // client requests leave in the order they came. etcd checks every list of a Txn against
+  // --max-txn-ops, and nested lists against what the enclosing list leaves: keep the outer
+  // list's length (a nested Txn per conditional request, the ops of the unconditional ones,
+  // the shared message record) + the longest nested list within.
   Batch batch;
   KeySet keys;
-  size_t bytes = 0, longest = 0;
-  while (!queue_.empty()) {
-    Pending& next = queue_.front();
+  size_t bytes = 0, longest = 0, outer = 1;  // 1: the batch's shared message record
+  // Whether `next` fits the batch as it is; adds it if so.
+  auto fits = [&](Pending& next) {
+    const bool flat = Unconditional(next.request);
+    const size_t next_outer = flat ? next.request.writes.size() : 1;
+    const size_t new_longest = flat ? longest : std::max(longest, next.max_list);
     if (!batch.empty()) {
-      if (next.solo || batch.front().solo) break;
-      size_t count = batch.size() + 2;  // + the batch's shared message record
-      size_t new_longest = std::max(longest, next.max_list);
-      if (count + new_longest > options_.max_txn_ops) break;
-      if (bytes + next.bytes > options_.max_request_bytes) break;
-      if (keys.Overlaps(next.request)) break;
+      if (next.solo || batch.front().solo) return false;
+      if (outer + next_outer + new_longest > options_.max_txn_ops) return false;
+      if (bytes + next.bytes > options_.max_request_bytes) return false;
+      if (keys.Overlaps(next.request)) return false;
     }
     keys.Add(next.request);
     bytes += next.bytes;
-    longest = std::max(longest, next.max_list);
+    outer += next_outer;
+    longest = new_longest;
     batch.push_back(std::move(next));
-    queue_.pop_front();
+    return true;
+  };
+  // Client requests first, in arrival order, up to the first that does not fit; then
+  // housekeeping (CommitRequest::background) fills what room is left, skipping what does
+  // not fit. Housekeeping that waits behind a client request only loses its place in line:
+  // each carries its own compare, so a client write to the same key first makes it a
+  // conflict (the expirer then looks again), never a lost write.
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->request.background) {
+      ++it;
+      continue;
+    }
+    if (!fits(*it)) break;
+    it = queue_.erase(it);
+  }
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (!it->request.background) {
+      ++it;
+      continue;
+    }
+    if (!fits(*it)) {
+      ++it;
+      continue;
+    }
+    it = queue_.erase(it);
   }
   return batch;
 }
@@ -247,13 +282,16 @@ void EtcdCommitter::Send(Batch batch) {
     int slot = 0;
     for (auto& p : batch) {
       TxnShape shape{prefix_, options_, lease, {}};
-      if (!p.request.messages.empty()) {
-        if (Unconditional(p.request)) {
-          shared_messages += p.request.messages;
-        } else {
-          shape.record_key = record(++slot);
-        }
+      if (Unconditional(p.request)) {
+        shared_messages += p.request.messages;
+        p.first_response = txn.success.size();
+        AppendWrites(shape, p.request, /*move_values=*/false, &txn.success);
+        p.responses = txn.success.size() - p.first_response;
+        continue;
       }
+      if (!p.request.messages.empty()) shape.record_key = record(++slot);
+      p.first_response = txn.success.size();
+      p.responses = 1;
       txn.success.push_back(Op::Nested(BuildRequestTxn(shape, p.request, false)));
     }
     if (!shared_messages.empty()) {
@@ -297,8 +335,20 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
   } else {
     for (size_t i = 0; i < batch.size(); ++i) {
       CommitResult r;
-      if (i < resp->responses.size() && resp->responses[i].txn) {
-        r = Interpret(batch[i].request, *resp->responses[i].txn, resp->revision);
+      const Pending& p = batch[i];
+      const size_t at = p.first_response;
+      if (Unconditional(p.request) && at + p.responses <= resp->responses.size()) {
+        // Flat ops: committed with the batch; a revision to wait for if anything changed.
+        bool changed = !p.request.messages.empty();
+        for (size_t j = at; j < at + p.responses; ++j) {
+          const auto& o = resp->responses[j];
+          if (o.kind == Op::Kind::kPut || o.deleted > 0) changed = true;
+        }
+        r.status = CommitResult::Status::kCommitted;
+        r.revision = changed ? resp->revision : 0;
+      } else if (!Unconditional(p.request) && at < resp->responses.size() &&
+                 resp->responses[at].txn) {
+        r = Interpret(p.request, *resp->responses[at].txn, resp->revision);
       } else {
         r.error = "ERR etcd: malformed batched Txn response";
       }

@@ -50,8 +50,10 @@ struct GroupCommitOptions {
 /// messages exist only if it commits. Watchers see the records in the Txn's order.
 ///
 /// Group commit: while max_in_flight Txns are out, new requests queue; the next Txn carries
-/// every queued request that fits, each as its own nested Txn in the success branch of an
-/// outer Txn without compares. etcd evaluates each nested Txn's compares on its own, so one
+/// every queued request that fits, each conditional one (guards or compares) as its own
+/// nested Txn in the success branch of an outer Txn without compares, each unconditional one
+/// (a blind SET / MSET, PUBLISH: it commits whenever the batch does) as plain ops of that
+/// success branch — no nested Txn to build, send and evaluate (issue 18). etcd evaluates each nested Txn's compares on its own, so one
 /// conflicting request fails alone, and the whole batch is one Raft entry, one fsync and one
 /// revision. Requests that write a common key never share a batch (etcd rejects a key
 /// written twice in one Txn). A batch refused as a whole for a reason that guarantees nothing
@@ -80,6 +82,9 @@ class EtcdCommitter : public Committer {
     size_t max_list = 0;  // longest of compares / writes / failure reads
     size_t bytes = 0;     // approximate serialized size
     bool solo = false;    // must travel alone (after its batch was refused)
+    // In a batch: an unconditional request's writes go flat into the outer success list,
+    // answered by responses [first_response, first_response + responses) there.
+    size_t first_response = 0, responses = 0;
   };
   using Batch = std::vector<Pending>;
 

@@ -179,5 +179,47 @@ TEST_F(EtcdCommitterTest, RangeDeleteAroundItsOwnWritesCommitsInOneTxn) {
   EXPECT_EQ(ModRevision("d/b"), res.revision);
 }
 
+// Issue 18's priority lane: housekeeping (background) requests queued ahead of client
+// requests leave after them when a batch has no room for both.
+TEST_F(EtcdCommitterTest, BackgroundRequestsYieldToClientRequests) {
+  GroupCommitOptions opts;
+  opts.max_txn_ops = 7;  // outer list: the message record + 5 flat puts + 1
+  opts.max_request_bytes = 10 * 1024 * 1024;
+  EtcdCommitter committer(*client_, prefix_, opts);
+  auto submit = [&](CommitRequest r) {
+    auto promise = std::make_shared<std::promise<CommitResult>>();
+    auto future = promise->get_future();
+    committer.Commit(std::move(r), [promise](CommitResult res) { promise->set_value(res); });
+    return future;
+  };
+  std::vector<std::future<CommitResult>> background, clients;
+  auto first = submit(Put("first", "1"));  // in flight: the rest queue behind it
+  for (int i = 0; i < 5; ++i) {
+    CommitRequest r;
+    r.background = true;
+    r.compares.push_back({"bg" + std::to_string(i), 0});
+    r.writes.push_back({WriteOp::Kind::kPut, "bg" + std::to_string(i), "v", {}});
+    background.push_back(submit(std::move(r)));
+  }
+  for (int i = 0; i < 5; ++i) clients.push_back(submit(Put("c" + std::to_string(i), "v")));
+  ASSERT_EQ(first.get().status, Status::kCommitted);
+  int64_t last_client = 0;
+  for (auto& f : clients) {
+    auto res = f.get();
+    ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+    last_client = std::max(last_client, res.revision);
+  }
+  // The client puts leave first: at most one background request (one that found the
+  // committer idle, if the first Txn was answered that fast) commits before the last of them.
+  // In arrival order, four would (they fill the first batch).
+  int before_clients = 0;
+  for (auto& f : background) {
+    auto res = f.get();
+    ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+    if (res.revision < last_client) ++before_clients;
+  }
+  EXPECT_LE(before_clients, 1);
+}
+
 }  // namespace
 }  // namespace petacore::replication

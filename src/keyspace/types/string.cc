@@ -36,6 +36,17 @@ bool WriteString(TxnView& txn, const std::string& store_key, std::string_view va
 
 bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
                        int64_t expire_at_ms) {
+  // A blind write (issue 18): when the caller has not read the key and no keyspace event
+  // needs to know what was there ("new", "expired"), the key's whole range [meta, KeyEnd)
+  // is deleted and the meta key put without reading either: no compare, so the request
+  // joins a group-commit batch as flat ops. Whatever the key held (a collection from any
+  // node, an expired value) is gone in the same revision; etcd serializes this write with a
+  // concurrent HSET, whose own compare on the meta key then fails and re-runs it.
+  if (txn.notify_flags() == 0 && !txn.Touched(store_key)) {
+    txn.DeleteRangeBlind(store_key, KeyEnd(store_key));
+    txn.Put(store_key, EncodeValue(ValueType::kString, value, expire_at_ms));
+    return false;  // unknown, and only the "new" event (off here) would ask
+  }
   // SET over a collection replaces it: its subkeys must go too, or they would resurface when
   // the key becomes a collection again. Reading the type also makes the write compare the
   // meta key, so a concurrent HSET from another node cannot slip subkeys in meanwhile.

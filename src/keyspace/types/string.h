@@ -31,7 +31,10 @@ StringRead ReadString(TxnView& txn, std::string_view store_key);
 /// keyspace notification).
 bool WriteString(TxnView& txn, const std::string& store_key, std::string_view value,
                  bool keep_ttl = false);
-/// As WriteString, with the expire-at `expire_at_ms` (Unix ms, 0 = none).
+/// As WriteString, with the expire-at `expire_at_ms` (Unix ms, 0 = none). Blind when the
+/// view has not touched `store_key` and keyspace events are off (TxnView::notify_flags() 0):
+/// the key's range is deleted and the meta key put without a read (no compare), and the
+/// return value is false whether or not the key existed.
 bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_view value,
                        int64_t expire_at_ms);
 
