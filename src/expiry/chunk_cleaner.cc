@@ -1,5 +1,6 @@
 #include "expiry/chunk_cleaner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -12,44 +13,24 @@ using replication::CommitRequest;
 using replication::CommitResult;
 using replication::WriteOp;
 
-namespace {
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
-
 ChunkCleaner::ChunkCleaner(replication::Committer& committer, const mvcc::Store& store,
                            Options options)
-    : committer_(committer), store_(store), options_(std::move(options)) {}
+    : committer_(committer),
+      store_(store),
+      options_(std::move(options)),
+      task_([this] { return std::max<int64_t>(10, options_.interval_ms()); }, [this] { Tick(); }) {}
 
 ChunkCleaner::~ChunkCleaner() { Stop(); }
 
-void ChunkCleaner::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ChunkCleaner::Start() { task_.Start(); }
 
-void ChunkCleaner::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ChunkCleaner::Stop() { task_.Stop(); }
 
-void ChunkCleaner::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    int64_t interval = std::max<int64_t>(10, options_.interval_ms());
-    cv_.wait_for(lock, std::chrono::milliseconds(interval), [this] { return stop_; });
-    if (stop_) break;
-    lock.unlock();
-    if (options_.leader()) {
-      RunOnce(SteadyMs());
-    } else {
-      seen_.clear();  // a new leadership starts its grace periods afresh
-    }
-    lock.lock();
+void ChunkCleaner::Tick() {
+  if (options_.leader()) {
+    RunOnce(SteadyMs());
+  } else {
+    seen_.clear();  // a new leadership starts its grace periods afresh
   }
 }
 
@@ -59,7 +40,8 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
   {
     mvcc::Snapshot snap = store_.Read();
     const std::string prefix(keyspace::kChunkPrefix);
-    const std::string claim_suffix = keyspace::ChunkKey("", keyspace::kClaimIndex).substr(prefix.size());
+    const std::string claim_suffix =
+        keyspace::ChunkKey("", keyspace::kClaimIndex).substr(prefix.size());
     snap.Range(prefix, keyspace::ChunkRangeEnd(), 0, [&](const mvcc::KeyValue& kv) {
       if (kv.key.size() != prefix.size() + keyspace::kWriteIdBytes + 4) return true;
       auto& s = ids[std::string(kv.key.substr(prefix.size(), keyspace::kWriteIdBytes))];
@@ -97,8 +79,8 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
     if (now_ms - s.since_ms >= options_.grace_ms()) {
       CommitRequest req;
       req.compares.push_back({keyspace::ChunkKey(id, keyspace::kClaimIndex), s.claim_revision});
-      req.writes.push_back({WriteOp::Kind::kDeleteRange, keyspace::ChunkIdStart(id), {},
-                            keyspace::ChunkIdEnd(id)});
+      req.writes.push_back(
+          {WriteOp::Kind::kDeleteRange, keyspace::ChunkIdStart(id), {}, keyspace::ChunkIdEnd(id)});
       committer_.Commit(std::move(req), [deleted = deleted_](CommitResult r) {
         if (r.status == CommitResult::Status::kCommitted) {
           deleted->fetch_add(1, std::memory_order_relaxed);

@@ -5,15 +5,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
+#include "expiry/periodic_task.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 
@@ -54,19 +52,16 @@ class ChunkCleaner {
     int64_t claim_revision = 0;  ///< mod_revision of the claimed marker (0 = absent)
     int64_t since_ms = 0;        ///< when it was first seen unreferenced in this state
   };
-  void Loop();
+  void Tick();
 
   replication::Committer& committer_;
   const mvcc::Store& store_;
   Options options_;
   std::map<std::string, Seen> seen_;  // unreferenced write ids (cleaner thread only)
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
   std::atomic<int64_t> ids_{0}, unreferenced_{0}, scans_{0};
   // Shared with the deletes' completions, which may run after this is destroyed.
   std::shared_ptr<std::atomic<int64_t>> deleted_ = std::make_shared<std::atomic<int64_t>>(0);
+  PeriodicTask task_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace petacore::expiry

@@ -44,35 +44,17 @@ std::optional<int64_t> CompactionTarget(const mvcc::Store& store, int64_t own_ol
 }
 
 EtcdCompactor::EtcdCompactor(etcdlink::Client& client, const mvcc::Store& store, Options options)
-    : client_(client), store_(store), options_(std::move(options)) {}
+    : client_(client),
+      store_(store),
+      options_(std::move(options)),
+      task_([this] { return std::max<int64_t>(options_.interval_ms(), 10); },
+            [this] { RunOnce(); }) {}
 
 EtcdCompactor::~EtcdCompactor() { Stop(); }
 
-void EtcdCompactor::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void EtcdCompactor::Start() { task_.Start(); }
 
-void EtcdCompactor::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void EtcdCompactor::Run() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    const int64_t interval = std::max<int64_t>(options_.interval_ms(), 10);
-    cv_.wait_for(lock, std::chrono::milliseconds(interval), [this] { return stop_; });
-    if (stop_) break;
-    lock.unlock();
-    RunOnce();
-    lock.lock();
-  }
-}
+void EtcdCompactor::Stop() { task_.Stop(); }
 
 int64_t EtcdCompactor::RunOnce() {
   if (!options_.enabled() || !options_.is_leader()) return 0;
@@ -94,8 +76,7 @@ int64_t EtcdCompactor::RunOnce() {
       return 0;
     }
     errors_.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("etcd compaction to revision {} failed: {}", *target,
-                 result.status().ToString());
+    spdlog::warn("etcd compaction to revision {} failed: {}", *target, result.status().ToString());
     return 0;
   }
   last_head_ = head;

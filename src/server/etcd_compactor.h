@@ -6,15 +6,13 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "etcdlink/client.h"
+#include "expiry/periodic_task.h"
 #include "mvcc/store.h"
 
 namespace petacore::server {
@@ -66,19 +64,13 @@ class EtcdCompactor {
   int64_t last_revision() const { return last_revision_.load(std::memory_order_relaxed); }
 
  private:
-  void Run();
-
   etcdlink::Client& client_;
   const mvcc::Store& store_;
   const Options options_;
   std::atomic<int64_t> compactions_{0}, errors_{0}, superseded_{0};
   std::atomic<int64_t> last_revision_{0}, last_time_ms_{0}, last_duration_ms_{0};
-  int64_t last_head_ = 0;  // applied revision at the last compaction (thread only)
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  int64_t last_head_ = 0;      // applied revision at the last compaction (thread only)
+  expiry::PeriodicTask task_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace petacore::server

@@ -9,16 +9,6 @@
 
 namespace petacore::server {
 
-namespace {
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 bool NeedsDefrag(const MemberSizes& m, int64_t ratio_percent, uint64_t min_bytes) {
   if (!m.answered || m.db_size <= 0) return false;
   const int64_t free_bytes = m.db_size - m.db_size_in_use;
@@ -29,33 +19,16 @@ bool NeedsDefrag(const MemberSizes& m, int64_t ratio_percent, uint64_t min_bytes
 }
 
 EtcdDefragmenter::EtcdDefragmenter(etcdlink::Client& client, Options options)
-    : client_(client), options_(std::move(options)) {}
+    : client_(client),
+      options_(std::move(options)),
+      task_([this] { return static_cast<int64_t>(options_.poll_interval.count()); },
+            [this] { RunOnce(); }, /*tick_first=*/true) {}
 
 EtcdDefragmenter::~EtcdDefragmenter() { Stop(); }
 
-void EtcdDefragmenter::Start() {
-  thread_ = std::thread([this] { Run(); });
-}
+void EtcdDefragmenter::Start() { task_.Start(); }
 
-void EtcdDefragmenter::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stop_) return;
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void EtcdDefragmenter::Run() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    RunOnce();
-    lock.lock();
-    cv_.wait_for(lock, options_.poll_interval, [this] { return stop_; });
-  }
-}
+void EtcdDefragmenter::Stop() { task_.Stop(); }
 
 std::vector<MemberSizes> EtcdDefragmenter::Poll() {
   std::vector<MemberSizes> sizes(client_.member_count());
@@ -76,7 +49,8 @@ std::vector<MemberSizes> EtcdDefragmenter::Poll() {
 int EtcdDefragmenter::RunOnce() {
   auto sizes = Poll();
   if (!options_.enabled() || !options_.is_leader()) return -1;
-  if (last_end_steady_ms_ != 0 && SteadyMs() - last_end_steady_ms_ < options_.interval_ms()) {
+  if (last_end_steady_ms_ != 0 &&
+      expiry::SteadyMs() - last_end_steady_ms_ < options_.interval_ms()) {
     return -1;
   }
   // Never with a member down: defragmenting another one would leave the cluster without
@@ -100,10 +74,10 @@ int EtcdDefragmenter::RunOnce() {
   const MemberSizes& target = sizes[static_cast<size_t>(best)];
   spdlog::info("etcd defragmentation of member {}: db size {} bytes, {} in use", target.endpoint,
                target.db_size, target.db_size_in_use);
-  const int64_t started = SteadyMs();
+  const int64_t started = expiry::SteadyMs();
   absl::Status status = client_.Defragment(static_cast<size_t>(best), options_.defrag_timeout);
-  const int64_t duration = SteadyMs() - started;
-  last_end_steady_ms_ = SteadyMs();
+  const int64_t duration = expiry::SteadyMs() - started;
+  last_end_steady_ms_ = expiry::SteadyMs();
   if (!status.ok()) {
     errors_.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("etcd defragmentation of member {} failed after {} ms: {}", target.endpoint,

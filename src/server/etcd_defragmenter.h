@@ -7,15 +7,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "etcdlink/client.h"
+#include "expiry/periodic_task.h"
 
 namespace petacore::server {
 
@@ -45,11 +44,11 @@ bool NeedsDefrag(const MemberSizes& m, int64_t ratio_percent, uint64_t min_bytes
 class EtcdDefragmenter {
  public:
   struct Options {
-    std::function<bool()> is_leader;            ///< ActiveExpiry::active()
-    std::function<bool()> enabled;              ///< etcd-defrag
-    std::function<int64_t()> ratio_percent;     ///< etcd-defrag-ratio-percent
-    std::function<uint64_t()> min_bytes;        ///< etcd-defrag-min-bytes
-    std::function<int64_t()> interval_ms;       ///< etcd-defrag-interval-ms
+    std::function<bool()> is_leader;         ///< ActiveExpiry::active()
+    std::function<bool()> enabled;           ///< etcd-defrag
+    std::function<int64_t()> ratio_percent;  ///< etcd-defrag-ratio-percent
+    std::function<uint64_t()> min_bytes;     ///< etcd-defrag-min-bytes
+    std::function<int64_t()> interval_ms;    ///< etcd-defrag-interval-ms
     std::chrono::milliseconds poll_interval{2000};
     std::chrono::milliseconds defrag_timeout{120000};  ///< deadline of one Defragment call
   };
@@ -74,7 +73,6 @@ class EtcdDefragmenter {
   int64_t defrags() const { return defrags_.load(std::memory_order_relaxed); }
 
  private:
-  void Run();
   std::vector<MemberSizes> Poll();
 
   etcdlink::Client& client_;
@@ -87,10 +85,7 @@ class EtcdDefragmenter {
   std::vector<MemberSizes> sizes_;
   std::string last_member_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  expiry::PeriodicTask task_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace petacore::server

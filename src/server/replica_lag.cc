@@ -4,42 +4,19 @@
 
 namespace petacore::server {
 
-namespace {
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 ReplicaLag::ReplicaLag(const etcdlink::Client& client, const mvcc::Store& store,
                        const config::Live<int64_t>& max_lag_ms, std::function<void()> restart_watch)
     : client_(client),
       store_(store),
       max_lag_ms_(max_lag_ms),
-      restart_watch_(std::move(restart_watch)) {}
+      restart_watch_(std::move(restart_watch)),
+      task_([] { return kTickMs; }, [this] { Tick(expiry::SteadyMs()); }) {}
 
-ReplicaLag::~ReplicaLag() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+ReplicaLag::~ReplicaLag() { task_.Stop(); }
 
 void ReplicaLag::Start() {
   if (!client_.probing()) return;
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(kTickMs), [this] { return stopping_; })) {
-      lock.unlock();
-      Tick(SteadyMs());
-      lock.lock();
-    }
-  });
+  task_.Start();
 }
 
 void ReplicaLag::Tick(int64_t now_ms) {

@@ -2,17 +2,15 @@
 // reads must be refused for it (replica-max-lag-ms): no silent staleness (issue 18).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include "config/config.h"
 #include "etcdlink/client.h"
+#include "expiry/periodic_task.h"
 #include "mvcc/store.h"
 
 namespace petacore::server {
@@ -76,10 +74,7 @@ class ReplicaLag {
   std::atomic<int64_t> contact_ms_{0};
   std::atomic<int64_t> refusals_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;
+  expiry::PeriodicTask task_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace petacore::server
