@@ -152,52 +152,68 @@ bool Evictor::Sample(const mvcc::Snapshot& snap, const EvictionSettings& s) {
     }
     return found > 0;
   }
-  // allkeys-*: the next key after one of kCursors cursors that sweep the databases 0..15 in
-  // byte order, wrapping, each sample from a random cursor. Not random seeks: the store keeps
-  // the index nodes of deleted keys, and a seek into a region the evictor emptied would walk
-  // all of them; a sweep walks each once per pass. The cursors start spread evenly over the
-  // keys (one walk of the key space) so that samples mix regions (a hot set of adjacent keys
-  // never fills the pool alone); with the pool this is Redis's sampling in spirit: every key
-  // is considered about once per pass and kept when its access record is fresh.
-  if (cursors_.empty()) {
+  // allkeys-*: the next key after one of kCursors cursors, each sample from a random cursor.
+  // Not random seeks: the store keeps the index nodes of deleted keys, and a seek into a
+  // region the evictor emptied would walk all of them; a sweep walks each once per pass.
+  // Cursor i sweeps only its own region (starts_[i] up to starts_[i + 1]) and wraps within
+  // it, so the cursors stay spread evenly over the keys: samples mix regions the way Redis's
+  // random sampling does, and a hot set of adjacent keys never fills the pool alone (free
+  // sweeping cursors drift together and then sample one region only). The regions are
+  // redrawn (one walk of the key space) after kCursors wraps, as keys come and go.
+  if (cursors_.empty() || wraps_ >= kCursors) {
     std::vector<std::string> metas;
     snap.Range(keyspace::DbStart(0), keyspace::DbEnd(keyspace::kNumDatabases - 1), 0,
                [&](const mvcc::KeyValue& kv) {
-      if (keyspace::MetaKeyOf(kv.key).size() == kv.key.size()) metas.emplace_back(kv.key);
-      return true;
-    });
+                 if (keyspace::MetaKeyOf(kv.key).size() == kv.key.size()) {
+                   metas.emplace_back(kv.key);
+                 }
+                 return true;
+               });
+    cursors_.clear();
+    starts_.clear();
+    wraps_ = 0;
     for (size_t i = 0; i < kCursors; ++i) {
-      cursors_.push_back(metas.empty() ? std::string() : metas[i * metas.size() / kCursors]);
+      starts_.push_back(i == 0 || metas.empty() ? std::string()
+                                                : metas[i * metas.size() / kCursors]);
     }
+    cursors_ = starts_;
   }
+  const std::string all_end = keyspace::DbEnd(keyspace::kNumDatabases - 1);
   size_t sampled = 0;
   for (int hops = 0; sampled < n && hops <= 2 * keyspace::kNumDatabases;) {
-    std::string& cursor = cursors_[rng_() % cursors_.size()];
+    const size_t i = rng_() % cursors_.size();
+    std::string& cursor = cursors_[i];
+    const std::string& bound = i + 1 < starts_.size() ? starts_[i + 1] : all_end;
     const int db = static_cast<unsigned char>(cursor.empty() ? 0 : cursor[0]);
-    const std::string end = keyspace::DbEnd(db);
+    std::string end = keyspace::DbEnd(db);
+    if (!bound.empty() && bound < end) end = bound;
     std::string last_meta;
     snap.Range(cursor.empty() ? keyspace::DbStart(0) : cursor, end, 0,
                [&](const mvcc::KeyValue& kv) {
-      std::string_view meta = keyspace::MetaKeyOf(kv.key);
-      if (meta.empty()) return true;  // not PetaCore's bytes
-      last_meta = std::string(meta);
-      if (meta.size() != kv.key.size()) return false;  // a subkey: resume past the key
-      ++sampled;
-      if (s.policy == "allkeys-random") {
-        ++found;
-        Consider({rng_(), last_meta, kv.mod_revision});
-      } else {
-        score(meta, kv, 0);
-      }
-      return false;  // one key per Range: resume past its subkeys
-    });
+                 std::string_view meta = keyspace::MetaKeyOf(kv.key);
+                 if (meta.empty()) return true;  // not PetaCore's bytes
+                 last_meta = std::string(meta);
+                 if (meta.size() != kv.key.size()) return false;  // a subkey: resume past it
+                 ++sampled;
+                 if (s.policy == "allkeys-random") {
+                   ++found;
+                   Consider({rng_(), last_meta, kv.mod_revision});
+                 } else {
+                   score(meta, kv, 0);
+                 }
+                 return false;  // one key per Range: resume past its subkeys
+               });
     if (!last_meta.empty()) {
       cursor = keyspace::KeyEnd(last_meta);
       continue;
     }
-    // This database is done: on to the next one (wrapping to 0).
-    cursor = db + 1 < keyspace::kNumDatabases ? keyspace::DbStart(db + 1) : std::string();
     ++hops;
+    if (end == bound || db + 1 >= keyspace::kNumDatabases) {
+      cursor = starts_[i];  // the region is done: wrap within it
+      ++wraps_;
+    } else {
+      cursor = keyspace::DbStart(db + 1);  // this database is done: on to the next one
+    }
   }
   return found > 0;
 }

@@ -124,7 +124,12 @@ class Evictor {
   std::function<RemoteAccess(std::string_view)> remote_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::vector<Candidate> pool_;  // the eviction pool, best last (eviction thread only)
-  std::vector<std::string> cursors_;  // allkeys-* sweep positions (eviction thread only)
+  // allkeys-* sampling (eviction thread only): cursor i sweeps the region [starts_[i],
+  // starts_[i + 1]) (the last one to the end of the databases) and wraps within it, so the
+  // cursors stay spread over the key space; the regions are redrawn after kCursors wraps.
+  std::vector<std::string> cursors_;
+  std::vector<std::string> starts_;
+  size_t wraps_ = 0;
   std::thread thread_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -149,10 +149,10 @@ class EvictionStandalone(unittest.TestCase):
         self.assertGreater(r["evicted"], 0)
         self.assertGreaterEqual(r["petacore"], r["redis"] - 150)
 
-    # Known gap (issue 17, unfinished): under allkeys-lfu PetaCore kept 132 of 1000 hot keys
-    # where Redis kept 1000 in the same run; the cause is not found yet.
-    @unittest.expectedFailure
     def test_allkeys_lfu(self):
+        # Kept 132-170 of 1000 hot keys while the sampling cursors swept freely: they drifted
+        # into the hot keys' region together and the pool held nothing else (evictor.cc).
+        # With each cursor held to its own region the hot set survives as on Redis.
         r = self.run_both(8 * MB, "allkeys-lfu", 25000, 500)
         self.assertGreaterEqual(r["petacore"], r["redis"] - 150)
 
