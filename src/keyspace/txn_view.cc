@@ -137,6 +137,15 @@ size_t TxnView::DeleteRange(std::string_view start, std::string_view end) {
   return n;
 }
 
+void TxnView::TouchWithoutRead(std::string_view key) {
+  if (!touch_) return;
+  auto kv = snapshot_.Get(key);
+  if (kv && kv->access != nullptr && kv->access != last_touched_ && IsMetaKey(key)) {
+    TouchAccess(kv->access, now_ms_);
+    last_touched_ = kv->access;
+  }
+}
+
 void TxnView::DeleteRangeBlind(std::string_view start, std::string_view end) {
   for (auto it = writes_.lower_bound(start); it != writes_.end();) {
     if (!end.empty() && it->first >= end) break;

@@ -70,6 +70,10 @@ class TxnView {
   bool Touched(std::string_view key) const {
     return reads_.find(key) != reads_.end() || writes_.find(key) != writes_.end();
   }
+  /// Counts an access of `key` as a read would (keyspace/access.h, Redis's lookupKeyWrite
+  /// before an overwrite) without reading it: no read recorded, so no compare. For blind
+  /// writes, whose key keeps its access record across the overwrite.
+  void TouchWithoutRead(std::string_view key);
 
   /// Visits the keys live in this view in [start, end) in order (snapshot merged with the
   /// write buffer) until fn returns false. Not recorded as reads (KEYS/SCAN are not guarded).

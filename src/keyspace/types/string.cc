@@ -43,6 +43,7 @@ bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_v
   // node, an expired value) is gone in the same revision; etcd serializes this write with a
   // concurrent HSET, whose own compare on the meta key then fails and re-runs it.
   if (txn.notify_flags() == 0 && !txn.Touched(store_key)) {
+    txn.TouchWithoutRead(store_key);  // as Redis's setKey -> lookupKeyWrite
     txn.DeleteRangeBlind(store_key, KeyEnd(store_key));
     txn.Put(store_key, EncodeValue(ValueType::kString, value, expire_at_ms));
     return false;  // unknown, and only the "new" event (off here) would ask
