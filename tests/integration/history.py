@@ -155,6 +155,10 @@ def etcd_write_revisions(endpoint, prefix, last_tag, timeout=30):
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         for line in resp:
             msg = json.loads(line).get("result", {})
+            if int(msg.get("compact_revision", 0) or 0) > 0:
+                raise AssertionError(
+                    f"etcd's history is compacted to {msg['compact_revision']}: run the nodes "
+                    "with --etcd-compaction no")
             done = False
             for ev in msg.get("events", []):
                 kv = ev["kv"]
