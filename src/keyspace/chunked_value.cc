@@ -222,7 +222,9 @@ void ChunkingCommitter::Pump(const std::shared_ptr<Staging>& s) {
                  to_send.empty();
   }
   if (switch_now) return Switch(s);
-  for (auto& [req, where] : to_send) {
+  for (auto& item : to_send) {
+    auto& req = item.first;
+    const auto where = item.second;  // a plain variable: clang 14 cannot capture a binding
     size_t bytes = req.writes[0].value.size();
     inner_.Commit(std::move(req), [this, s, where, bytes](CommitResult r) {
       {

@@ -8,27 +8,15 @@ import unittest
 
 import redis
 
-from harness import Etcd, Node, wait_for
+from differential import ReplicatedTestCase
+from harness import wait_for
 
 PREFIX = "/petacore/"
 
 
-class BlindWrites(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
+class BlindWrites(ReplicatedTestCase):
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def etcd_keys_of(self, name):
         """How many etcd keys (meta key + subkeys) hold the Redis key `name`."""

@@ -16,7 +16,8 @@ import unittest
 
 import redis
 
-from harness import Etcd, Node, wait_for
+from differential import ReplicatedTestCase
+from harness import wait_for
 
 KEYS = 2000
 VERSION_BOUND = 3 * KEYS + 1000
@@ -27,22 +28,9 @@ def info(node, section="memory", timeout=30):
     return node.client(socket_timeout=timeout).info(section)
 
 
-class VersionRelease(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd)
-        cls.b = Node(cls.etcd)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
-
+class VersionRelease(ReplicatedTestCase):
     def setUp(self):
-        self.a.client().flushall()
-        wait_for(lambda: self.b.client().dbsize() == 0, what="flush replicated")
+        self.flush_replicated()
 
     def sample_while(self, proc_alive, node, samples, errors):
         while proc_alive():
