@@ -174,6 +174,9 @@ class BigValues(unittest.TestCase):
         self.assertEqual(self.cb.get("tx"), value + b"!")
         dump = self.cb.dump("lua")
         self.assertTrue(self.cb.restore("restored", 0, dump))
+        # Written on B, read on A: local reads see it once A applied it.
+        harness.wait_for(lambda: self.ca.exists("restored") == 1, timeout=30,
+                         what="A to see the RESTORE")
         self.assertEqual(self.ca.get("restored"), value)
         self.assertEqual(self.ca.object("encoding", "restored"), b"raw")
         self.assertTrue(self.ca.move("restored", 3))

@@ -240,7 +240,8 @@ class EvictionReplicated(unittest.TestCase):
             self.assertGreater(evicted, 0)
             self.assertGreaterEqual(hot, redis_hot - 150)
             cluster.wait_converged(self.nodes, self.etcd)
-            self.assertEqual(clients[0].dbsize(), clients[1].dbsize())
+            wait_for(lambda: clients[0].dbsize() == clients[1].dbsize(), timeout=30,
+                     what="the same DBSIZE on both nodes")
         finally:
             redis.close()
 
