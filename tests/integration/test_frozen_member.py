@@ -3,7 +3,8 @@ intact) must not stall writes (issue 18).
 
 Three members, two nodes, a write load on both nodes. Each member is frozen in turn. Every node
 finds the member silent (INFO etcd_members) and from then on sends it nothing: every write made
-while it stays frozen succeeds and is read back on the other node. Writes in flight at the freeze end OK or with the in-doubt error ("may or may not have been applied"), or with a
+while it stays frozen succeeds and is read back on the other node. Writes in flight at the
+freeze end OK or with the in-doubt error ("may or may not have been applied"), or with a
 refusal that proves nothing was applied (no leader while the frozen member was the leader);
 never anything else. After SIGCONT every acknowledged write is on both nodes and every refused
 one is on neither.
