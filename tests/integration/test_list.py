@@ -293,7 +293,9 @@ class ListReplicated(ReplicatedTestCase):
         for t in threads:
             t.join(100)
         self.assertEqual(errors, [])
-        self.assertEqual(self.a.client().llen("cl"), 500)
+        # Each node reads its own replica: the other node's last pushes may still be on
+        # their way to it (reads are local by default).
+        wait_for(lambda: self.a.client().llen("cl") == 500, what="a to apply every push")
         wait_for(lambda: self.b.client().llen("cl") == 500, what="replication")
         items = self.b.client().lrange("cl", 0, -1)
         self.assertEqual(len(set(items)), 500)
