@@ -573,6 +573,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("chunk-orphan-grace-ms", &Config::chunk_orphan_grace_ms, 0, kInt64Max, 0,
                       "how long (ms) an unreferenced chunked write must stay unchanged before "
                       "the cleaner deletes it"));
+  t.push_back(Integer("allocator-trim-interval-ms", &Config::allocator_trim_interval_ms, 0,
+                      kInt64Max, 0,
+                      "time (ms) between two returns of malloc's free pages to the system "
+                      "(malloc_trim); 0 = never"));
   t.push_back(Integer("expiry-max-inflight", &Config::expiry_max_inflight, 1, kInt64Max, kImm,
                       "expiry deletes queued or in flight at once: bounds how long a burst of "
                       "expiring keys delays client writes"));

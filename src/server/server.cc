@@ -31,6 +31,7 @@
 #include "keyspace/chunked_value.h"
 #include "server/stored_format.h"
 #include "replication/sync.h"
+#include "server/allocator_trim.h"
 #include "server/connection.h"
 #include "server/driver.h"
 #include "server/etcd_compactor.h"
@@ -302,6 +303,11 @@ int RunServer(const config::Config& config) {
       return c->InfoLines() + d->InfoLines();
     };
   }
+  // Free heap pages back to the system (issue 21: RSS follows the data after a burst).
+  AllocatorTrim allocator_trim(
+      [&state] { return state.config.allocator_trim_interval_ms.get(); });
+  allocator_trim.Start();
+  state.allocator_info = [&allocator_trim] { return allocator_trim.InfoLines(); };
   // Eviction (issue 17): decided by the expiry lease holder (standalone: always), reading the
   // cluster-wide options at every cycle.
   const bool standalone = client == nullptr;
@@ -390,6 +396,8 @@ int RunServer(const config::Config& config) {
   if (chunk_cleaner) chunk_cleaner->Stop();
   if (etcd_compactor) etcd_compactor->Stop();
   if (etcd_defragmenter) etcd_defragmenter->Stop();
+  state.allocator_info = nullptr;
+  allocator_trim.Stop();
   state.evictor.store(nullptr, std::memory_order_release);
   evictor.Stop();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)

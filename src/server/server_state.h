@@ -65,6 +65,8 @@ struct ServerState final : commands::ServerView {
   /// INFO lines of etcd compaction and defragmentation (issue 21), for the "petacore"
   /// section; set once at start-up (replicated mode).
   std::function<std::string()> etcd_housekeeping_info;
+  /// server/allocator_trim.h's INFO lines (petacore section); empty until set in server.cc.
+  std::function<std::string()> allocator_info;
   /// Eviction (issue 17, expiry/evictor.h): owned by server.cc, set once at start-up; null
   /// in tests. Its INFO lines join expiry_info's through InfoLines.
   std::atomic<const expiry::Evictor*> evictor{nullptr};
