@@ -322,15 +322,19 @@ absl::StatusOr<int64_t> Client::RangeAll(
 }
 
 absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& value,
-                                    int64_t lease) {
+                                    int64_t lease, std::chrono::milliseconds timeout) {
   etcdserverpb::PutRequest request;
   request.set_key(key.data(), key.size());
   request.set_value(value.data(), value.size());
   request.set_lease(lease);
   etcdserverpb::PutResponse response;
+  auto budget = std::min(kWriteRetryBudget, impl_->options.call_timeout);
+  const auto cap = std::chrono::system_clock::now() + timeout;
+  if (timeout.count() > 0) budget = std::min<std::chrono::milliseconds>(budget, timeout);
   auto status = internal::ToAbsl(internal::CallWithRetry(
-      *impl_, true, std::min(kWriteRetryBudget, impl_->options.call_timeout),
+      *impl_, true, budget,
       [&](grpc::ClientContext* ctx, internal::Member& m) {
+        if (timeout.count() > 0 && ctx->deadline() > cap) ctx->set_deadline(cap);
         return m.kv->Put(ctx, request, &response);
       },
       NotApplied));

@@ -87,8 +87,11 @@ class Client {
                                    int64_t page_size,
                                    const std::function<void(std::vector<KeyValue>&&)>& on_page);
 
-  /// Put; returns header.revision.
-  absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value, int64_t lease = 0);
+  /// Put; returns header.revision. `timeout` > 0 shortens the deadline below call_timeout
+  /// (for idempotent puts that had better be retried than wait out etcd's own ~7 s "request
+  /// timed out" when a proposal went to a leader that froze).
+  absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value, int64_t lease = 0,
+                              std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   /// DeleteRange; returns the number deleted.
   absl::StatusOr<int64_t> Delete(const std::string& key, const std::string& range_end = {});
   /// Txn, blocking.

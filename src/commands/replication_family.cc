@@ -96,7 +96,10 @@ void Wait(CommandContext& ctx) {
   block.requested = true;
   // Redis 7.0 checks no upper bound; a timeout past a century waits as long as forever does.
   block.timeout_ms = std::min<int64_t>(timeout, int64_t{100} * 365 * 24 * 3600 * 1000);
-  for (const auto& n : nodes) block.keys.push_back(keyspace::NodeRecordKey(n.process));
+  // Woken by any node's record, not only the nodes listed now: a node whose record is absent
+  // at this moment (its lease lapsed under an etcd fault and it is publishing again under a
+  // new one) counts once its new record is applied here.
+  block.keys.push_back(std::string(keyspace::kNodeRecordPrefix));
   resp::ReplyWriter(&block.timeout_reply, ctx.session.protocol).Integer(reached);
 }
 

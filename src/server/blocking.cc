@@ -1,6 +1,7 @@
 #include "server/blocking.h"
 
 #include "keyspace/encoding.h"
+#include "keyspace/node_record.h"
 
 namespace petacore::server {
 
@@ -37,10 +38,14 @@ void BlockingRegistry::Notify(std::span<const mvcc::Mutation> batch) {
     std::lock_guard lock(mu_);
     for (const auto& m : batch) {
       std::string_view meta = keyspace::MetaKeyOf(m.key);
-      if (meta.empty()) meta = m.key;  // an internal key (WAIT waits on node records)
-      auto range = by_key_.equal_range(std::string(meta));
+      if (meta.empty()) meta = m.key;  // an internal key
       std::vector<uint64_t> tokens;
-      for (auto i = range.first; i != range.second; ++i) tokens.push_back(i->second);
+      auto collect = [&](std::string_view key) {
+        auto range = by_key_.equal_range(std::string(key));
+        for (auto i = range.first; i != range.second; ++i) tokens.push_back(i->second);
+      };
+      collect(meta);
+      if (m.key.starts_with(keyspace::kNodeRecordPrefix)) collect(keyspace::kNodeRecordPrefix);
       for (uint64_t t : tokens) {
         auto it = waiters_.find(t);
         if (it == waiters_.end()) continue;

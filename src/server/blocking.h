@@ -26,7 +26,9 @@ class BlockingRegistry {
   uint64_t Add(const std::vector<std::string>& keys, std::function<void()> wake);
   /// Forgets a waiter (timed out or woken). Unknown tokens are ignored.
   void Remove(uint64_t token);
-  /// Wakes the waiters of every key a mutation touched (a subkey counts for its key).
+  /// Wakes the waiters of every key a mutation touched (a subkey counts for its key). A node
+  /// record change also wakes the waiters on keyspace::kNodeRecordPrefix itself ("any node's
+  /// record": WAIT, which must also see a node whose record was absent when it parked).
   void Notify(std::span<const mvcc::Mutation> batch);
   size_t size() const { return count_.load(std::memory_order_relaxed); }
 

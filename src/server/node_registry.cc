@@ -77,7 +77,7 @@ bool NodeRegistry::Publish() {
   record.oldest = OldestNeeded();
   record.started_ms = options_.started_ms;
   record.published_ms = keyspace::NowMs();
-  auto put = client_.Put(record_key_, keyspace::EncodeNodeRecord(record), lease);
+  auto put = client_.Put(record_key_, keyspace::EncodeNodeRecord(record), lease, kPutTimeout);
   if (!put.ok()) {
     spdlog::warn("node registry: publish failed: {}", put.status().ToString());
     return false;
@@ -87,7 +87,8 @@ bool NodeRegistry::Publish() {
 }
 
 bool NodeRegistry::PutAsk(int64_t* revision) {
-  auto put = client_.Put(options_.etcd_prefix + std::string(keyspace::kNodeAskKey), own_ask_);
+  auto put = client_.Put(options_.etcd_prefix + std::string(keyspace::kNodeAskKey), own_ask_, 0,
+                         kPutTimeout);
   if (!put.ok()) {
     spdlog::warn("node registry: ask failed: {}", put.status().ToString());
     return false;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -32,6 +33,12 @@ namespace petacore::server {
 /// Ask and MarkDirty from any thread.
 class NodeRegistry {
  public:
+  /// Deadline of a record or ask Put. Both are idempotent, so a Put stuck behind a frozen
+  /// etcd leader (etcd answers "request timed out" only after ~7 s) is given up early and
+  /// tried again: a failed record is published again after `interval_ms()`, a failed ask
+  /// 100 ms later, through whichever member answers then.
+  static constexpr std::chrono::milliseconds kPutTimeout{2000};
+
   struct Options {
     std::string etcd_prefix;  ///< the key space's etcd prefix (store keys are under it)
     uint64_t process = 0;     ///< this node's process id (the record key)

@@ -3,7 +3,8 @@ intact) must not stall writes (issue 18).
 
 Three members, two nodes, a write load on both nodes. Each member is frozen in turn. Every node
 finds the member silent (INFO etcd_members) and from then on sends it nothing: every write made
-while it stays frozen succeeds and is read back on the other node. Writes in flight at the
+while it stays frozen succeeds, WAIT 1 answers 1 (the other node's registry record passes the
+write) and the write is read back on the other node. Writes in flight at the
 freeze end OK or with the in-doubt error ("may or may not have been applied"), or with a
 refusal that proves nothing was applied (no leader while the frozen member was the leader);
 never anything else. After SIGCONT every acknowledged write is on both nodes and every refused
@@ -95,6 +96,10 @@ class FrozenMemberTest(unittest.TestCase):
                     for j in range(50):
                         key = f"frozen:{r}:{i}:{j}"
                         self.assertTrue(c.set(key, j), key)
+                    # WAIT works through the surviving members: the other node publishes its
+                    # applied revision (node registry) past this client's last write.
+                    self.assertEqual(c.execute_command("WAIT", 1, 20000), 1,
+                                     f"WAIT with {victim.name} frozen")
                     other = self.clients[1 - i]
                     wait_for(lambda: other.get(f"frozen:{r}:{i}:49") == "49", timeout=30,
                              what="the writes read on the other node")

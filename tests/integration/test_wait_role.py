@@ -8,6 +8,7 @@ by its reply, not by how long it took.
 import os
 import signal
 import socket
+import threading
 import time
 import unittest
 
@@ -143,6 +144,28 @@ class NodeLifetime(unittest.TestCase):
                      what="d gone from ROLE")
         finally:
             d.close()
+
+    def test_wait_counts_a_node_that_appears_while_it_waits(self):
+        # A node whose record is absent when WAIT parks (a node starting, or one publishing
+        # again under a new lease after an etcd fault) counts once its record arrives.
+        wait_for(lambda: role_ports(self.a) == [], timeout=60, what="A alone in ROLE")
+        ca = self.a.client(single_connection_client=True, socket_timeout=120)
+        ca.set("joined", "1")
+        replies = []
+        t = threading.Thread(target=lambda: replies.append(ca.execute_command("WAIT", 1, 60000)))
+        t.start()
+        try:
+            wait_for(lambda: self.a.client().info("clients")["blocked_clients"] == 1,
+                     what="WAIT parked")
+            e = Node(self.etcd, extra_args=ARGS)
+            try:
+                t.join(90)
+                self.assertEqual(replies, [1])
+                self.assertEqual(e.client().get("joined"), b"1")
+            finally:
+                e.close()
+        finally:
+            t.join(90)
 
     def test_shutdown(self):
         # Alone on its own prefix, the node is the expiry leader; SHUTDOWN hands that over at
