@@ -321,8 +321,8 @@ absl::StatusOr<int64_t> Client::RangeAll(
   }
 }
 
-absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& value,
-                                    int64_t lease, std::chrono::milliseconds timeout) {
+absl::StatusOr<int64_t> Client::Put(const std::string& key, const std::string& value, int64_t lease,
+                                    std::chrono::milliseconds timeout) {
   etcdserverpb::PutRequest request;
   request.set_key(key.data(), key.size());
   request.set_value(value.data(), value.size());

@@ -3,6 +3,7 @@
 
 #include "etcdlink/client.h"
 #include "etcdlink/client_impl.h"
+#include "etcdlink/convert.h"
 
 namespace petacore::etcdlink {
 
@@ -79,17 +80,7 @@ absl::StatusOr<MemberStatus> Client::Status() {
         return m.maintenance->Status(ctx, request, &response);
       }));
   if (!status.ok()) return status;
-  MemberStatus out;
-  out.version = response.version();
-  out.db_size = response.db_size();
-  out.db_size_in_use = response.db_size_in_use();
-  out.endpoint = std::move(endpoint);
-  out.leader = response.leader();
-  out.member_id = response.header().member_id();
-  out.revision = response.header().revision();
-  out.raft_index = response.raft_index();
-  out.errors.assign(response.errors().begin(), response.errors().end());
-  return out;
+  return internal::FromProto(response, std::move(endpoint));
 }
 
 }  // namespace petacore::etcdlink

@@ -4,6 +4,7 @@
 
 #include "etcdlink/client.h"
 #include "etcdlink/client_impl.h"
+#include "etcdlink/convert.h"
 
 namespace petacore::etcdlink {
 
@@ -54,17 +55,7 @@ absl::StatusOr<MemberStatus> Client::StatusOf(size_t member) {
   grpc::Status status = m.maintenance->Status(&ctx, request, &response);
   if (m.Done(&ctx)) status = impl_->members->SilencedError(m);
   if (!status.ok()) return internal::ToAbsl(status);
-  MemberStatus out;
-  out.version = response.version();
-  out.db_size = response.db_size();
-  out.db_size_in_use = response.db_size_in_use();
-  out.endpoint = m.address;
-  out.leader = response.leader();
-  out.member_id = response.header().member_id();
-  out.revision = response.header().revision();
-  out.raft_index = response.raft_index();
-  out.errors.assign(response.errors().begin(), response.errors().end());
-  return out;
+  return internal::FromProto(response, m.address);
 }
 
 absl::Status Client::Defragment(size_t member, std::chrono::milliseconds timeout) {

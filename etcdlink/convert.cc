@@ -139,4 +139,18 @@ void ToProto(const TxnRequest& request, etcdserverpb::TxnRequest* out) {
   for (const auto& op : request.failure) ToProto(op, out->add_failure());
 }
 
+MemberStatus FromProto(const etcdserverpb::StatusResponse& response, std::string endpoint) {
+  MemberStatus out;
+  out.version = response.version();
+  out.db_size = response.db_size();
+  out.db_size_in_use = response.db_size_in_use();
+  out.endpoint = std::move(endpoint);
+  out.leader = response.leader();
+  out.member_id = response.header().member_id();
+  out.revision = response.header().revision();
+  out.raft_index = response.raft_index();
+  out.errors.assign(response.errors().begin(), response.errors().end());
+  return out;
+}
+
 }  // namespace petacore::etcdlink::internal

@@ -15,6 +15,8 @@ WatchEvent FromProto(const mvccpb::Event& event);
 RangeResponse FromProto(const etcdserverpb::RangeResponse& response);
 /// Recursive: nested Txn responses become OpResponse::txn.
 TxnResponse FromProto(const etcdserverpb::TxnResponse& response);
+/// Maintenance.Status's reply, answered by the member at `endpoint` ("ip:port").
+MemberStatus FromProto(const etcdserverpb::StatusResponse& response, std::string endpoint);
 
 void ToProto(const Compare& compare, etcdserverpb::Compare* out);
 /// Recursive: Op::Kind::kTxn becomes request_txn (a null Op::txn is sent as an empty Txn).

@@ -25,13 +25,14 @@ int64_t ResidentBytes() {
 
 AllocatorTrim::AllocatorTrim(std::function<int64_t()> interval_ms)
     : interval_ms_(std::move(interval_ms)),
-      task_([this] {
-              const int64_t v = interval_ms_();
-              return v > 0 ? v : int64_t{1000};
-            },
-            [this] {
-              if (interval_ms_() > 0) Trim();
-            }) {}
+      task_(
+          [this] {
+            const int64_t v = interval_ms_();
+            return v > 0 ? v : int64_t{1000};
+          },
+          [this] {
+            if (interval_ms_() > 0) Trim();
+          }) {}
 
 void AllocatorTrim::Trim() {
   const int64_t before = ResidentBytes();
