@@ -36,6 +36,29 @@ std::string UnknownCommandError(std::span<const std::string_view> args) {
          "', with args beginning with: " + list;
 }
 
+// INFO keyspace_hits / keyspace_misses, as Redis's lookupKeyRead: each key a read-only command
+// names (its key specs) counts as a hit when it exists (not expired) in the snapshot the
+// command read, else as a miss. MEMORY USAGE looks keys up without counting, as Redis's does.
+void CountKeyspaceLookups(ServerState& state, const CommandSpec& spec, int db,
+                          std::span<const std::string_view> args, keyspace::TxnView& view) {
+  if (!(spec.flags & commands::kReadOnly)) return;
+  if (spec.container != nullptr && spec.container->name == "memory") return;
+  thread_local std::vector<commands::KeyRef> refs;
+  thread_local std::string meta;
+  refs.clear();
+  if (!commands::ExtractKeys(spec, args, &refs) || refs.empty()) return;
+  int64_t hits = 0;
+  view.set_touch(false);  // the handler already counted its accesses (OBJECT FREQ, IDLETIME)
+  for (const auto& r : refs) {
+    meta.clear();
+    keyspace::AppendKey(db, args[r.index], &meta);
+    hits += view.Get(meta).has_value() ? 1 : 0;
+  }
+  if (hits > 0) state.keyspace_hits.fetch_add(hits, std::memory_order_relaxed);
+  const int64_t misses = static_cast<int64_t>(refs.size()) - hits;
+  if (misses > 0) state.keyspace_misses.fetch_add(misses, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 Driver::Driver(ServerState& state) : state_(state) {}
@@ -169,8 +192,10 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
     }
     mvcc::Snapshot snap = state_.store.Read();
     keyspace::TxnView view(snap, /*track_reads=*/false);
+    const int db = session.db;  // before the handler (SELECT is not read-only, but be exact)
     CommandContext ctx{args, view, writer, session, state_};
     spec->handler(ctx);
+    CountKeyspaceLookups(state_, *spec, db, args, view);
     if (state_.tracking.active()) RememberReadKeys(state_.tracking, *spec, session, args);
     return true;
   }
@@ -273,8 +298,10 @@ void Driver::ExecuteLinearizableRead(const commands::CommandSpec& spec, client::
                      session.read_fence.SetFenced(batch);  // the batch's later reads share it
                      mvcc::Snapshot snap = state_.store.Read();  // at or past etcd's revision
                      keyspace::TxnView view(snap, /*track_reads=*/false);
+                     const int db = session.db;
                      CommandContext ctx{args, view, writer, session, state_};
                      spec.handler(ctx);
+                     CountKeyspaceLookups(state_, spec, db, args, view);
                      if (state_.tracking.active()) {
                        RememberReadKeys(state_.tracking, spec, session, args);
                      }

@@ -96,7 +96,8 @@ commands::ServerStats ServerState::Stats() {
 
 void ServerState::ResetStats() {
   for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
-                        &acks_before_visible, &output_limit_disconnections}) {
+                        &acks_before_visible, &output_limit_disconnections, &keyspace_hits,
+                        &keyspace_misses}) {
     counter->store(0, std::memory_order_relaxed);
   }
   observability.ResetStats();
@@ -105,6 +106,10 @@ void ServerState::ResetStats() {
 std::string ServerState::InfoLines(std::string_view section) {
   std::string lines;
   if (section == "petacore" && replication_info) lines += replication_info();
+  if (section == "stats") {
+    lines += "keyspace_hits:" + std::to_string(keyspace_hits.load()) + "\r\n";
+    lines += "keyspace_misses:" + std::to_string(keyspace_misses.load()) + "\r\n";
+  }
   if (expiry_info) lines += expiry_info(section);
   if (section == "petacore" && etcd_housekeeping_info) lines += etcd_housekeeping_info();
   if (section == "petacore" && allocator_info) lines += allocator_info();

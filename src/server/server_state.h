@@ -78,6 +78,10 @@ struct ServerState final : commands::ServerView {
   std::atomic<int64_t> rejected_connections{0};
   /// Writes acknowledged after --etcd-timeout-ms although not yet applied here (driver.cc).
   std::atomic<int64_t> acks_before_visible{0};
+  /// INFO keyspace_hits / keyspace_misses: key lookups of read-only commands (driver.cc
+  /// CountKeyspaceLookups, as Redis's lookupKeyRead); since start or CONFIG RESETSTAT.
+  std::atomic<int64_t> keyspace_hits{0};
+  std::atomic<int64_t> keyspace_misses{0};
   /// Clients disconnected for client-output-buffer-limit (INFO
   /// client_output_buffer_limit_disconnections).
   std::atomic<int64_t> output_limit_disconnections{0};

@@ -231,6 +231,34 @@ class ObservabilityAgainstRedis(RawAgainstRedisTestCase):
         self.same("SET", "a", "b")
         self.same("LATENCY", "HISTOGRAM", "set")
 
+    def test_keyspace_hits_and_misses(self):
+        """INFO keyspace_hits / keyspace_misses count the key lookups of read-only commands
+        (Redis's lookupKeyRead): writes, MEMORY USAGE and keyless reads count nothing."""
+        self.same("FLUSHALL")
+        self.same("SET", "s", "v")
+        self.same("HSET", "h", "f", "v")
+        self.same("SET", "gone", "v", "PX", "1")
+        time.sleep(0.05)  # "gone" expired: a lookup of it is a miss on both
+        self.same("CONFIG", "RESETSTAT")
+        for args in [("GET", "s"), ("GET", "nope"), ("MGET", "s", "h", "nope", "s"),
+                     ("EXISTS", "s", "nope"), ("TYPE", "h"), ("STRLEN", "nope"),
+                     ("HGET", "h", "f"), ("HGET", "s", "f"), ("GET", "gone"), ("TTL", "s"),
+                     ("SUNION", "nope", "nope2"), ("LRANGE", "s", "0", "-1"),
+                     ("SET", "s", "v2"), ("INCR", "n"), ("APPEND", "s", "x"), ("DEL", "nope"),
+                     ("DBSIZE",)]:
+            self.same(*args)
+        # Sizes and key order differ by design: not compared, but still no lookups counted.
+        for conn in (self.pc, self.rr):
+            for args in [("MEMORY", "USAGE", "s"), ("SCAN", "0"), ("KEYS", "*")]:
+                conn.call(*args)
+        got, want = info_section(self.pc, "stats"), info_section(self.rr, "stats")
+        self.assertEqual((got["keyspace_hits"], got["keyspace_misses"]),
+                         (want["keyspace_hits"], want["keyspace_misses"]))
+        self.assertNotEqual(want["keyspace_hits"], "0")
+        self.same("CONFIG", "RESETSTAT")
+        got = info_section(self.pc, "stats")
+        self.assertEqual((got["keyspace_hits"], got["keyspace_misses"]), ("0", "0"))
+
     # --- MONITOR -------------------------------------------------------------------------
 
     def monitor_lines(self, monitor, n):
