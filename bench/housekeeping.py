@@ -8,7 +8,9 @@ data), played in chunks of --chunk SETs on PetaCore and on Redis, until --total 
 chunk (and a settle of --settle seconds, so a compaction round can pass) one row: etcd's
 revision and the last compaction PetaCore made, etcd's dbSize and dbSizeInUse (etcdctl
 endpoint status), etcd's and PetaCore's RSS (/proc), PetaCore's used_memory and mvcc_versions,
-Redis's used_memory and RSS on the same key space, and the chunk's SET rate on PetaCore.
+Redis's used_memory and RSS on the same key space, the chunk's SET rate on PetaCore, and the
+malloc trims so far (server/allocator_trim.h, every 10 s by default; --settle 11 lets one pass
+before each row, as it would within 10 s of any load ending).
 
 Writes bench/results/housekeeping-<timestamp>.md. Nothing is asserted; the sizes do not depend
 on the machine's load, the rates do. Not run by ctest.
@@ -81,6 +83,9 @@ def main():
                 "redis_used": int(info_field(redis_port, "memory", "used_memory")),
                 "redis_rss": rss_bytes(pids["redis"]),
                 "rate": n / seconds,
+                "trims": int(info_field(node_port, "petacore", "allocator_trims") or 0),
+                "trim_max_us": int(info_field(node_port, "petacore", "allocator_trim_max_us")
+                                   or 0),
             }
             rows.append(row)
             print(row, flush=True)
@@ -95,8 +100,8 @@ def main():
         "their defaults) and on redis-server beside it.".format(args.total, args.chunk), "",
         "| SETs | etcd revision | compacted to | etcd db size | db size in use | etcd RSS | "
         "PetaCore RSS | PetaCore used_memory | mvcc versions | Redis used_memory | Redis RSS | "
-        "PetaCore SET/s |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "PetaCore SET/s | malloc trims (longest, µs) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     csv_rows = []
     for r in rows:
@@ -105,14 +110,16 @@ def main():
             f"{human_bytes(r['in_use'])} | {human_bytes(r['etcd_rss'])} | "
             f"{human_bytes(r['pc_rss'])} | {human_bytes(r['pc_used'])} | {r['versions']:,} | "
             f"{human_bytes(r['redis_used'])} | {human_bytes(r['redis_rss'])} | "
-            f"{r['rate']:,.0f} |")
+            f"{r['rate']:,.0f} | {r['trims']} ({r['trim_max_us']:,}) |")
         csv_rows.append([r[k] for k in ("sets", "revision", "compacted", "db", "in_use",
                                         "etcd_rss", "pc_rss", "pc_used", "versions",
-                                        "redis_used", "redis_rss", "rate")])
+                                        "redis_used", "redis_rss", "rate", "trims",
+                                        "trim_max_us")])
     benchlib.write_results("housekeeping", "\n".join(lines), csv_rows,
                            ["sets", "revision", "compacted", "db_size", "db_size_in_use",
                             "etcd_rss", "petacore_rss", "petacore_used_memory", "mvcc_versions",
-                            "redis_used_memory", "redis_rss", "petacore_sets_per_s"])
+                            "redis_used_memory", "redis_rss", "petacore_sets_per_s",
+                            "allocator_trims", "allocator_trim_max_us"])
 
 
 if __name__ == "__main__":
