@@ -40,20 +40,14 @@ void PubSubLease::Stop() {
 
 void PubSubLease::Run() {
   const auto period = std::chrono::milliseconds(std::max<int64_t>(ttl_s_ * 1000 / 3, 500));
-  // After a failed keep-alive (a frozen member, an etcd leader election: "request timed out"
-  // after ~7 s) the next one goes soon, through whichever member answers now, rather than a
-  // third of the TTL later: two full periods plus a timeout would outlast the TTL.
-  const auto retry = std::min(period, std::chrono::milliseconds(500));
   auto last_ok = std::chrono::steady_clock::now();
-  bool failed = false;
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      if (cv_.wait_for(lock, failed ? retry : period, [this] { return stop_; })) return;
+      if (cv_.wait_for(lock, period, [this] { return stop_; })) return;
     }
     auto ttl = client_.LeaseKeepAliveOnce(id());
     bool lost = false;
-    failed = !ttl.ok();
     if (ttl.ok() && *ttl > 0) {
       last_ok = std::chrono::steady_clock::now();
     } else if (ttl.ok()) {

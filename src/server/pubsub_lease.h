@@ -14,7 +14,7 @@
 namespace petacore::server {
 
 /// Grants a lease of `ttl_s` seconds and keeps it alive (a LeaseKeepAlive round trip every
-/// ttl/3, or 500 ms after a failed one). When etcd says the lease is gone (it expired while this node could not reach etcd:
+/// ttl/3). When etcd says the lease is gone (it expired while this node could not reach etcd:
 /// etcd then deleted every subscription key of this node), a new lease is granted and
 /// `on_lost` runs, which disconnects this node's subscribed clients: their subscriptions no
 /// longer exist anywhere, and a client that reconnects subscribes again (as clients do after a

@@ -5,6 +5,7 @@ resort) when the test ends, so a failed test leaves nothing running. Paths come 
 environment set by CTest: PETACORE_SERVER (the built binary) and PETACORE_SCRIPTS.
 """
 import os
+import sys
 import shutil
 import signal
 import socket
@@ -129,9 +130,21 @@ class Node:
     def close(self):
         self.kill()
         try:
+            self.report_warnings()
             os.unlink(self.log_path)
         except OSError:
             pass
+
+    def report_warnings(self, most=40):
+        """Prints the node's last `most` warning and error log lines to stderr: ctest shows a
+        test's output only when it fails, so a failure comes with what its nodes reported."""
+        lines = [ln for ln in self.log_text().splitlines()
+                 if "[warning]" in ln or "[error]" in ln or "[critical]" in ln]
+        if lines:
+            print(f"--- node on port {self.port}: last {min(most, len(lines))} of "
+                  f"{len(lines)} warnings/errors", file=sys.stderr)
+            for ln in lines[-most:]:
+                print(ln[:400], file=sys.stderr)
 
 
 class RealRedis:
