@@ -9,8 +9,8 @@ chunk (and a settle of --settle seconds, so a compaction round can pass) one row
 revision and the last compaction PetaCore made, etcd's dbSize and dbSizeInUse (etcdctl
 endpoint status), etcd's and PetaCore's RSS (/proc), PetaCore's used_memory and mvcc_versions,
 Redis's used_memory and RSS on the same key space, the chunk's SET rate on PetaCore, and the
-malloc trims so far (server/allocator_trim.h, every 10 s by default; --settle 11 lets one pass
-before each row, as it would within 10 s of any load ending).
+malloc trims so far (server/allocator_trim.h, every --allocator-trim-ms, 10 s here; the
+server's default is off; --settle 11 lets one pass before each row).
 
 Writes bench/results/housekeeping-<timestamp>.md. Nothing is asserted; the sizes do not depend
 on the machine's load, the rates do. Not run by ctest.
@@ -49,6 +49,8 @@ def main():
     parser.add_argument("--total", type=int, default=3_000_000)
     parser.add_argument("--chunk", type=int, default=500_000)
     parser.add_argument("--settle", type=float, default=5.0)
+    parser.add_argument("--allocator-trim-ms", type=int, default=10000,
+                        help="CONFIG SET allocator-trim-interval-ms on the node (0 = off)")
     benchlib.add_build_args(parser)
     args = parser.parse_args()
     benchlib.ensure_binaries(["petacore-server"], args.no_build)
@@ -60,6 +62,9 @@ def main():
         ports = dict(targets.ports())
         pids = {name: pid for name, _, pid in targets.list}
         node_port, redis_port = ports["petacore-replicated"], ports["redis"]
+        subprocess.run(["redis-cli", "-p", str(node_port), "CONFIG", "SET",
+                        "allocator-trim-interval-ms", str(args.allocator_trim_ms)],
+                       check=True, capture_output=True, timeout=60)
         rows = []
         done = 0
         while done < args.total:

@@ -11,7 +11,7 @@
 
 namespace petacore::server {
 
-/// Calls glibc's malloc_trim(0) every `allocator-trim-interval-ms` (0 = never).
+/// Calls glibc's malloc_trim(0) every `allocator-trim-interval-ms` (0 = never, the default).
 ///
 /// Why: glibc gives each thread that allocates under contention its own arena (the io
 /// threads, the etcd watch and commit threads), and a non-main arena returns memory to the
