@@ -5,18 +5,18 @@ LOG entries — differential against Debian's redis-server 7.0.15 — and, on tw
 on one etcd, a subscriber on node B disconnected when ACL SETUSER on node A takes its channel
 away (Redis 7.0's ACLKillPubsubClientsIfNeeded).
 
+Replies are compared as raw RESP bytes (resp_wire.WireConn, RawAgainstRedisTestCase), types
+included; ACL LOG's age-seconds and client-info are normalised (log_entries).
+
 Parts that need the pub/sub commands (PUBLISH, SUBSCRIBE, ...) skip themselves on a build
 that does not have them yet.
 """
-import socket
 import unittest
 
-import redis
-
 from cluster import start_nodes
-from differential import AgainstRedisTestCase
+from differential import RawAgainstRedisTestCase
 from harness import Etcd, wait_for
-from test_auth import RespReader, encode, replies
+from resp_wire import WireConn
 
 # SETUSER sequences with channel rules whose ACL LIST / GETUSER Redis and PetaCore print alike.
 SETUSERS = [
@@ -33,23 +33,24 @@ BAD_RULES = [["x", "&*", "&a"], ["x", "allchannels", "&a"]]
 
 
 def exchange(port, commands):
-    """Sends `commands` one by one on a fresh connection; returns each exact reply, and
-    "closed" for each command once the server closed the connection."""
+    """Sends `commands` one by one on a fresh connection; returns each reply's exact bytes,
+    and "closed" for each command once the server closed the connection."""
     out = []
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        reader = RespReader(s)
+    conn = WireConn(port)
+    try:
         for cmd in commands:
             try:
-                s.sendall(encode(cmd))
-                out.append(reader.reply())
+                out.append(conn.call(*cmd)[0])
             except (ConnectionError, OSError):
                 out.append("closed")
+    finally:
+        conn.close()
     return out
 
 
 def has_pubsub(port):
     """Whether the server on `port` has PUBLISH (the pub/sub commands)."""
-    return exchange(port, [("COMMAND", "INFO", "publish")])[0] != [None]
+    return exchange(port, [("COMMAND", "INFO", "publish")])[0] != b"*1\r\n*-1\r\n"
 
 
 def closed_by_server(sock):
@@ -64,54 +65,62 @@ def closed_by_server(sock):
     return data == b""
 
 
-def log_entries(client, *args):
-    """ACL LOG as comparable dicts: age-seconds and client-info (times, ids, addresses and
-    buffer sizes differ between servers) are dropped, client-info's user= and cmd= kept."""
+PONG = b"*2\r\n$4\r\npong\r\n$0\r\n\r\n"  # PING's reply in subscribed mode (RESP2)
+
+
+def log_entries(conn, *args):
+    """ACL LOG's reply tree (resp_wire.parse, types kept) with two fields normalised, as they
+    differ between servers: age-seconds (checked to be a small non-negative number) becomes
+    b"<age>", client-info (times, ids, addresses, buffer sizes) keeps only its user= field.
+    Each entry is its list of (name, value) tree pairs, in the server's order."""
+    _, (kind, entries) = conn.call("ACL", "LOG", *args)
+    assert kind == b"*", (kind, entries)
     out = []
-    for entry in client.execute_command("ACL", "LOG", *args):
-        fields = dict(zip(entry[0::2], entry[1::2]))
-        info = dict(w.split(b"=", 1) for w in fields.pop(b"client-info").split(b" "))
-        age = float(fields.pop(b"age-seconds"))
-        assert 0 <= age < 600, age
-        fields[b"client-user"] = info[b"user"]
-        out.append(fields)
+    for entry_kind, items in entries:
+        assert entry_kind == b"*", (entry_kind, items)
+        entry = []
+        for (name_kind, name), (value_kind, value) in zip(items[0::2], items[1::2]):
+            if name == b"age-seconds":
+                assert 0 <= float(value) < 600, value
+                value = b"<age>"
+            elif name == b"client-info":
+                value = [w for w in value.split(b" ") if w.startswith(b"user=")][0]
+            entry.append(((name_kind, name), (value_kind, value)))
+        out.append(entry)
     return out
 
 
-class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
+def field(entry, name):
+    """The value (bytes) of field `name` of a log_entries entry."""
+    return next(value for (_, n), (_, value) in entry if n == name)
+
+
+class AclChannelsAgainstRedisTest(RawAgainstRedisTestCase):
+    """Replies compared as exact bytes (RawAgainstRedisTestCase.same)."""
+
     def setUp(self):
-        self.pc = self.node.client()
-        self.rr = self.redis.client()
-        for c in (self.pc, self.rr):
-            c.response_callbacks.clear()
-            c.execute_command("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
-            c.execute_command("ACL", "LOG", "RESET")
+        super().setUp()
+        self.same("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+        self.same("ACL", "LOG", "RESET")
 
     def tearDown(self):
-        for c in (self.pc, self.rr):
-            users = [u for u in c.execute_command("ACL", "USERS") if u != b"default"]
+        for conn in (self.pc, self.rr):
+            _, (_, users) = conn.call("ACL", "USERS")
+            users = [name for _, name in users if name != b"default"]
             if users:
-                c.execute_command("ACL", "DELUSER", *users)
-            c.execute_command("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
-            c.close()
-
-    def both(self, *args):
-        out = []
-        for c in (self.pc, self.rr):
-            try:
-                out.append(c.execute_command(*args))
-            except redis.ResponseError as e:
-                out.append(("error", str(e)))
-        return tuple(out)
-
-    def same(self, *args):
-        got, want = self.both(*args)
-        self.assertEqual(got, want, f"command {args!r}")
-        return got
+                conn.call("ACL", "DELUSER", *users)
+            conn.call("CONFIG", "SET", "acl-pubsub-default", "resetchannels")
+        super().tearDown()
 
     def same_exchange(self, commands):
         got = exchange(self.node.port, commands)
         want = exchange(self.redis.port, commands)
+        self.assertEqual(got, want)
+        return got
+
+    def same_log(self, *args):
+        """Asserts both servers' ACL LOG (log_entries) are the same; returns PetaCore's."""
+        got, want = log_entries(self.pc, *args), log_entries(self.rr, *args)
         self.assertEqual(got, want)
         return got
 
@@ -121,12 +130,12 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
 
     def test_setuser_getuser_list(self):
         for rules in SETUSERS:
-            self.assertEqual(self.same("ACL", "SETUSER", *rules), b"OK")
+            self.assertEqual(self.same("ACL", "SETUSER", *rules), b"+OK\r\n")
         for rules in SETUSERS:
             self.same("ACL", "GETUSER", rules[0])
         self.same("ACL", "LIST")
         for rules in BAD_RULES:
-            self.assertEqual(self.same("ACL", "SETUSER", *rules)[0], "error")
+            self.assertTrue(self.same("ACL", "SETUSER", *rules).startswith(b"-"), rules)
         # Changing an existing user keeps its channels unless a rule changes them.
         self.same("ACL", "SETUSER", "c1", "&more", "-get")
         self.same("ACL", "GETUSER", "c1")
@@ -137,7 +146,8 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
         self.same("CONFIG", "GET", "acl-pubsub-default")
         self.same("ACL", "SETUSER", "before", "on")
         for bad in ("bogus", "", "all"):
-            self.assertEqual(self.same("CONFIG", "SET", "acl-pubsub-default", bad)[0], "error")
+            reply = self.same("CONFIG", "SET", "acl-pubsub-default", bad)
+            self.assertTrue(reply.startswith(b"-"), bad)
         self.same("CONFIG", "SET", "acl-pubsub-default", "AllChannels")
         self.same("CONFIG", "GET", "acl-pubsub-default")
         # A user created now gets every channel; an existing one keeps its own.
@@ -185,33 +195,28 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
             ("SUBSCRIBE", "baz"), ("SSUBSCRIBE", "qux"), ("SSUBSCRIBE", "bar3"),
             ("PING",),
         ])
+        entries = self.same_log()
         self.assertEqual(
-            [(e[b"reason"], e[b"object"], e[b"count"]) for e in log_entries(self.pc)],
-            [(b"channel", b"qux", 1), (b"channel", b"baz", 3), (b"channel", b"bar1", 1),
-             (b"channel", b"b*", 1)])
-        self.assertEqual(log_entries(self.pc), log_entries(self.rr))
+            [(field(e, b"reason"), field(e, b"object"), field(e, b"count")) for e in entries],
+            [(b"channel", b"qux", b"1"), (b"channel", b"baz", b"3"), (b"channel", b"bar1", b"1"),
+             (b"channel", b"b*", b"1")])
 
     def test_exec_rechecks_channels(self):
         self.require_pubsub()
-        for c in (self.pc, self.rr):
-            c.execute_command("ACL", "SETUSER", "ex", "on", "nopass", "+@all", "~*", "&foo")
+        self.same("ACL", "SETUSER", "ex", "on", "nopass", "+@all", "~*", "&foo")
         got = []
         for port, admin in ((self.node.port, self.pc), (self.redis.port, self.rr)):
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-                reader = RespReader(s)
-                out = []
-                for cmd in [("AUTH", "ex", "x"), ("MULTI",), ("PUBLISH", "foo", "m"),
-                            ("PUBLISH", "bar", "m"), ("EXEC",), ("MULTI",),
-                            ("PUBLISH", "foo", "m")]:
-                    s.sendall(encode(cmd))
-                    out.append(reader.reply())
-                admin.execute_command("ACL", "SETUSER", "ex", "resetchannels", "&bar")
-                s.sendall(encode(("EXEC",)))
-                out.append(reader.reply())
+            conn = WireConn(port)
+            self.conns.append(conn)
+            out = [conn.call(*cmd)[0] for cmd in
+                   [("AUTH", "ex", "x"), ("MULTI",), ("PUBLISH", "foo", "m"),
+                    ("PUBLISH", "bar", "m"), ("EXEC",), ("MULTI",), ("PUBLISH", "foo", "m")]]
+            self.assertEqual(admin.call("ACL", "SETUSER", "ex", "resetchannels", "&bar")[0],
+                             b"+OK\r\n")
+            out.append(conn.call("EXEC")[0])
             got.append(out)
         self.assertEqual(got[0], got[1])
-        self.assertEqual(log_entries(self.pc), log_entries(self.rr))
-        self.assertEqual(log_entries(self.pc)[0][b"context"], b"multi")
+        self.assertEqual(field(self.same_log()[0], b"context"), b"multi")
 
     def test_acl_log(self):
         self.same("ACL", "SETUSER", "lg", "on", ">pw", "~k*", "+get", "+set", "+multi",
@@ -221,10 +226,9 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
                 ("CONFIG", "GET", "maxmemory"), ("MULTI",), ("GET", "z"), ("EXEC",),
                 ("HELLO", "2", "AUTH", "lg", "wrong")]
         self.same_exchange(cmds)
-        self.assertEqual(len(log_entries(self.pc)), 8)
-        self.assertEqual(log_entries(self.pc), log_entries(self.rr))
-        self.assertEqual(log_entries(self.pc, "2"), log_entries(self.rr, "2"))
-        self.assertEqual(log_entries(self.pc, "0"), [])
+        self.assertEqual(len(self.same_log()), 8)
+        self.same_log("2")
+        self.assertEqual(self.same("ACL", "LOG", "0"), b"*0\r\n")
         for args in (["ACL", "LOG", "x"], ["ACL", "LOG", "-1"], ["ACL", "LOG", "reset", "x"],
                      ["ACL", "LOG", "1", "2"], ["ACL", "LOG", "1.5"]):
             self.same(*args)
@@ -233,28 +237,25 @@ class AclChannelsAgainstRedisTest(AgainstRedisTestCase):
 
     def test_revoked_subscriber_is_disconnected(self):
         """Standalone, against Redis: the subscriber whose channel is taken away is closed,
-        one whose channels stay allowed is not."""
+        one whose channels stay allowed is not. Each subscriber's replies are compared."""
         self.require_pubsub()
+        self.same("ACL", "SETUSER", "sub", "on", "nopass", "+@all", "&a", "&b*")
+        replies = []
         for port, admin in ((self.node.port, self.pc), (self.redis.port, self.rr)):
-            admin.execute_command("ACL", "SETUSER", "sub", "on", "nopass", "+@all", "&a", "&b*")
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as lose, \
-                    socket.create_connection(("127.0.0.1", port), timeout=30) as slose, \
-                    socket.create_connection(("127.0.0.1", port), timeout=30) as keep:
-                readers = {}
-                for s, cmds in ((lose, [("AUTH", "sub", "x"), ("SUBSCRIBE", "a")]),
-                                (slose, [("AUTH", "sub", "x"), ("SSUBSCRIBE", "a")]),
-                                (keep, [("AUTH", "sub", "x"), ("PSUBSCRIBE", "b*")])):
-                    readers[s] = RespReader(s)
-                    for cmd in cmds:
-                        s.sendall(encode(cmd))
-                        readers[s].reply()
-                # Adding a channel takes nothing away: nobody is disconnected.
-                admin.execute_command("ACL", "SETUSER", "sub", "&c")
-                admin.execute_command("ACL", "SETUSER", "sub", "resetchannels", "&b*", "&c")
-                self.assertTrue(closed_by_server(lose), f"port {port}")
-                self.assertTrue(closed_by_server(slose), f"port {port}: shard channel")
-                keep.sendall(encode(("PING",)))
-                self.assertEqual(readers[keep].reply(), [b"pong", b""])
+            lose, slose, keep = WireConn(port), WireConn(port), WireConn(port)
+            self.conns += [lose, slose, keep]
+            replies.append([conn.call(*cmd)[0] for conn, cmd in
+                            ((lose, ("AUTH", "sub", "x")), (lose, ("SUBSCRIBE", "a")),
+                             (slose, ("AUTH", "sub", "x")), (slose, ("SSUBSCRIBE", "a")),
+                             (keep, ("AUTH", "sub", "x")), (keep, ("PSUBSCRIBE", "b*")))])
+            # Adding a channel takes nothing away: nobody is disconnected.
+            self.assertEqual(admin.call("ACL", "SETUSER", "sub", "&c")[0], b"+OK\r\n")
+            self.assertEqual(admin.call("ACL", "SETUSER", "sub", "resetchannels", "&b*",
+                                        "&c")[0], b"+OK\r\n")
+            self.assertTrue(closed_by_server(lose.sock), f"port {port}")
+            self.assertTrue(closed_by_server(slose.sock), f"port {port}: shard channel")
+            self.assertEqual(keep.call("PING")[0], PONG)
+        self.assertEqual(replies[0], replies[1])
 
 
 class AclChannelsReplicatedTest(unittest.TestCase):
@@ -303,8 +304,8 @@ class AclChannelsReplicatedTest(unittest.TestCase):
         self.assertEqual(
             exchange(self.b.port, [("AUTH", "rb", "pw"), ("PUBLISH", "ok1", "m"),
                                    ("PUBLISH", "no", "m")]),
-            [b"OK", 0, ("error", "NOPERM this user has no permissions to access one of the "
-                                 "channels used as arguments")])
+            [b"+OK\r\n", b":0\r\n", b"-NOPERM this user has no permissions to access one of "
+             b"the channels used as arguments\r\n"])
         ca.execute_command("ACL", "DELUSER", "rb")
 
     def test_revoked_subscriber_on_b_is_disconnected(self):
@@ -315,33 +316,31 @@ class AclChannelsReplicatedTest(unittest.TestCase):
                            "&p*")
         wait_for(lambda: (self.getuser_on_b("u") or {}).get(b"channels") == b"&news &other &p*",
                  what="B has the user")
-        with socket.create_connection(("127.0.0.1", self.b.port), timeout=30) as news, \
-                socket.create_connection(("127.0.0.1", self.b.port), timeout=30) as other, \
-                socket.create_connection(("127.0.0.1", self.b.port), timeout=30) as pat:
-            readers = {}
-            for s, sub in ((news, ("SUBSCRIBE", "news")), (other, ("SUBSCRIBE", "other")),
-                           (pat, ("PSUBSCRIBE", "p*"))):
-                readers[s] = RespReader(s)
+        news, other, pat = (WireConn(self.b.port) for _ in range(3))
+        try:
+            for conn, sub in ((news, ("SUBSCRIBE", "news")), (other, ("SUBSCRIBE", "other")),
+                              (pat, ("PSUBSCRIBE", "p*"))):
                 for cmd in (("AUTH", "u", "pw"), sub):
-                    s.sendall(encode(cmd))
-                    self.assertNotEqual(readers[s].reply()[0], "error")
+                    self.assertFalse(conn.call(*cmd)[0].startswith(b"-"), cmd)
             # A change that removes no channel disconnects nobody: once B applied it, all
             # three still answer.
             ca.execute_command("ACL", "SETUSER", "u", "&more")
             wait_for(lambda: b"&more" in self.getuser_on_b("u")[b"channels"],
                      what="B applied &more")
-            for s in (news, other, pat):
-                s.sendall(encode(("PING",)))
-                self.assertEqual(readers[s].reply(), [b"pong", b""])
+            for conn in (news, other, pat):
+                self.assertEqual(conn.call("PING")[0], PONG)
             # Taking "news" and "p*" away on A closes those subscribers on B.
             ca.execute_command("ACL", "SETUSER", "u", "resetchannels", "&other")
-            self.assertTrue(closed_by_server(news))
-            self.assertTrue(closed_by_server(pat))
-            other.sendall(encode(("PING",)))
-            self.assertEqual(readers[other].reply(), [b"pong", b""])
+            self.assertTrue(closed_by_server(news.sock))
+            self.assertTrue(closed_by_server(pat.sock))
+            self.assertEqual(other.call("PING")[0], PONG)
             # A PUBLISH on A still reaches the remaining subscriber on B.
             self.assertEqual(ca.publish("other", "hello"), 1)
-            self.assertEqual(readers[other].reply(), [b"message", b"other", b"hello"])
+            self.assertEqual(other.read_value(),
+                             b"*3\r\n$7\r\nmessage\r\n$5\r\nother\r\n$5\r\nhello\r\n")
+        finally:
+            for conn in (news, other, pat):
+                conn.close()
         ca.execute_command("ACL", "DELUSER", "u")
 
 
