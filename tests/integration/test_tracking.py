@@ -6,7 +6,7 @@ behaviour against redis-server 7.0.15.
   invalidation arrives on A. NOLOOP, OPTIN/OPTOUT, BCAST prefixes, REDIRECT and the
   tracking-table-max-keys eviction too.
 - TrackingDifferentialTest: the same command sequences on a standalone PetaCore and on a real
-  Redis give the same replies and the same pushes, in the same order.
+  Redis give the same replies and the same pushes, in the same order, byte for byte.
 
 No timing assertions: a push is waited for with a generous bound (a hung test fails, a slow
 one passes); "no push" is checked by a later push arriving first (a marker write).
@@ -20,6 +20,7 @@ import cluster
 from differential import AgainstRedisTestCase, ReplicatedTestCase
 from harness import wait_for
 from resp3_push_client import Resp3Client
+from resp_wire import WireConn
 
 
 def invalidate(*keys):
@@ -238,7 +239,8 @@ class TrackingUnderEtcdFaults(unittest.TestCase):
 
 class TrackingDifferentialTest(AgainstRedisTestCase):
     """Single node: the same sequences on PetaCore and redis-server 7.0.15, with the same
-    replies and pushes (read back in order through a PING after each step)."""
+    replies and pushes, compared as exact RESP3 bytes (read back in order through a PING
+    after each step)."""
 
     SEQUENCES = [
         # Option checks and reply shapes.
@@ -308,14 +310,28 @@ class TrackingDifferentialTest(AgainstRedisTestCase):
     ]
 
     def run_sequence(self, port, steps):
-        clients = {"a": Resp3Client(port), "b": Resp3Client(port)}
+        """Each step as (who, args, its reply's exact bytes, the pushes A received during it
+        as exact bytes), on two RESP3 connections to `port`."""
+        clients = {"a": WireConn(port, 3), "b": WireConn(port, 3)}
+        pushes = []
+
+        def reply(who):
+            # The next value on `who` that is not a push; A's pushes read meanwhile are kept.
+            while True:
+                value = clients[who].read_value()
+                self.assertIsNotNone(value, "no reply within the connection's timeout")
+                if not value.startswith(b">"):
+                    return value
+                self.assertEqual(who, "a", value)
+                pushes.append(value)
         try:
-            clients["a"].call("FLUSHALL")
+            clients["a"].send("FLUSHALL")
+            reply("a")
             out = []
             in_multi = False
             for who, *args in steps:
-                c = clients[who]
-                reply = c.call(*args)
+                clients[who].send(*args)
+                got = reply(who)
                 name = " ".join(args[:2]).upper() if args[0].upper() == "CLIENT" else \
                     args[0].upper()
                 if who == "a" and name in ("MULTI", "EXEC", "DISCARD"):
@@ -324,9 +340,10 @@ class TrackingDifferentialTest(AgainstRedisTestCase):
                 # (not where a PING would change what is tested: inside MULTI, and right
                 # after CLIENT CACHING, whose flag lasts one command).
                 if not in_multi and not (who == "a" and name == "CLIENT CACHING"):
-                    clients["a"].call("PING")
-                pushes, clients["a"].pushes = clients["a"].pushes, []
-                out.append((who, args, reply, pushes))
+                    clients["a"].send("PING")
+                    self.assertEqual(reply("a"), b"+PONG\r\n")
+                out.append((who, args, got, list(pushes)))
+                pushes.clear()
             return out
         finally:
             for c in clients.values():
