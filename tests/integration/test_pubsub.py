@@ -236,30 +236,33 @@ class Limits(unittest.TestCase):
     def soft_limit_drop(self, port):
         """A subscriber that never reads, on a server whose pubsub class has only a soft limit
         (256 KiB held for 1 s): publishes continue (bounded) until it is dropped. Returns the
-        number of subscribers left."""
+        exact bytes of CONFIG SET's reply and of PUBSUB NUMSUB soft's at the end."""
+        admin = WireConn(port)
+        config_set = admin.call("CONFIG", "SET", "client-output-buffer-limit",
+                                "pubsub 0 256kb 1")[0]
         s = socket.create_connection(("127.0.0.1", port))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$4\r\nsoft\r\n")
-        c = redis_client(port)
-        wait_for(lambda: c.pubsub_numsub("soft") == [(b"soft", 1)], what="subscribed")
+        one, none = b"*2\r\n$4\r\nsoft\r\n:1\r\n", b"*2\r\n$4\r\nsoft\r\n:0\r\n"
+        wait_for(lambda: admin.call("PUBSUB", "NUMSUB", "soft")[0] == one, what="subscribed")
         payload = b"p" * 65536
         for _ in range(600):  # at most 60 s of publishing: a bound, not a timing assertion
-            c.publish("soft", payload)
-            if c.pubsub_numsub("soft") == [(b"soft", 0)]:
+            admin.call("PUBLISH", "soft", payload)
+            if admin.call("PUBSUB", "NUMSUB", "soft")[0] == none:
                 break
             time.sleep(0.1)
-        left = c.pubsub_numsub("soft")
+        left = admin.call("PUBSUB", "NUMSUB", "soft")[0]
         s.close()
-        return left
+        admin.close()
+        return config_set, left
 
     def test_soft_limit_drops_a_subscriber_that_stays_over_it(self):
         redis_server = RealRedis()
         node = Node()
         try:
-            for port in (redis_server.port, node.port):
-                redis_client(port).config_set("client-output-buffer-limit", "pubsub 0 256kb 1")
-            self.assertEqual(self.soft_limit_drop(redis_server.port), [(b"soft", 0)])
-            self.assertEqual(self.soft_limit_drop(node.port), [(b"soft", 0)])
+            want = self.soft_limit_drop(redis_server.port)
+            self.assertEqual(want, (b"+OK\r\n", b"*2\r\n$4\r\nsoft\r\n:0\r\n"))
+            self.assertEqual(self.soft_limit_drop(node.port), want)
             self.assertIn("closed for overcoming of output buffer limits", node.log_text())
             stats = redis_client(node.port).info("stats")
             self.assertEqual(int(stats["client_output_buffer_limit_disconnections"]), 1)
