@@ -271,7 +271,7 @@ void Reset(CommandContext& ctx) {
   s.db = 0;
   s.reply_off = false;
   s.reply_skip_next = false;
-  s.no_evict.store(false, std::memory_order_relaxed);
+  // CLIENT NO-EVICT stays as it was: Redis 7.0's clearClientConnectionState keeps it.
   s.read_consistency.reset();
   TrackingOff(s, ctx.server);  // as CLIENT TRACKING off
   ctx.server.DropSubscriptions(s);  // as Redis's pubsubUnsubscribeAll*

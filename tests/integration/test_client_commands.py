@@ -184,13 +184,10 @@ class ClientCommandsTest(AgainstRedisTestCase):
         info = [client_fields(bulk_text(c.call("CLIENT", "INFO"))) for c in (pc, rr)]
         for i in info:
             self.assertEqual((i["db"], i["name"], i["resp"], i["multi"]), ("0", "", "2", "-1"))
-        # flags: see test_reset_keeps_no_evict_as_redis.
-        self.assertEqual(*({f: i[f] for f in STABLE_FIELDS if f != "flags"} for i in info))
+        self.assertEqual(*({f: i[f] for f in STABLE_FIELDS} for i in info))
 
-    @unittest.expectedFailure
     def test_reset_keeps_no_evict_as_redis(self):
-        # Redis 7.0.15's RESET leaves CLIENT NO-EVICT on (flags=e); PetaCore's turns it off
-        # (flags=N). A known difference, kept visible here.
+        # Redis 7.0.15's RESET leaves CLIENT NO-EVICT on (flags=e).
         flags = []
         for c in (self.raw(self.node.port), self.raw(self.redis.port)):
             self.assertEqual(c.call("CLIENT", "NO-EVICT", "on"), b"+OK\r\n")
