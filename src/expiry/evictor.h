@@ -45,8 +45,9 @@ struct EvictionSettings {
   int tenacity = 10;               ///< maxmemory-eviction-tenacity, 0..100
 };
 
-/// What other nodes saw of a key (cluster-wide access, server/access_reporter.h): the
-/// smallest idle time and the largest LFU counter any other node reported, if any.
+/// What other nodes saw of a key (cluster-wide access: expiry/access_reporter.h publishes,
+/// expiry/remote_access.h merges): the smallest idle time and the largest LFU counter any
+/// other node reported, if any.
 struct RemoteAccess {
   int64_t idle_ms = -1;  ///< -1 = no node reported it
   int lfu_counter = -1;  ///< -1 = no node reported it

@@ -1,6 +1,7 @@
 #include "keyspace/txn_view.h"
 
 #include "keyspace/access.h"
+#include "keyspace/access_sampler.h"
 
 #include <algorithm>
 
@@ -38,6 +39,7 @@ std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
   // asked not to count it (OBJECT, as Redis's LOOKUP_NOTOUCH).
   if (touch_ && kv && kv->access != nullptr && kv->access != last_touched_ && IsMetaKey(key)) {
     TouchAccess(kv->access, now_ms_);
+    SampleAccess(key);
     last_touched_ = kv->access;
   }
   if (!track_reads_) {
@@ -142,6 +144,7 @@ void TxnView::TouchWithoutRead(std::string_view key) {
   auto kv = snapshot_.Get(key);
   if (kv && kv->access != nullptr && kv->access != last_touched_ && IsMetaKey(key)) {
     TouchAccess(kv->access, now_ms_);
+    SampleAccess(key);
     last_touched_ = kv->access;
   }
 }

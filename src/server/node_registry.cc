@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "keyspace/access_summary.h"
 #include "keyspace/encoding.h"
 #include "keyspace/node_record.h"
 
@@ -37,7 +38,8 @@ void NodeRegistry::Stop() {
 void NodeRegistry::OnApplied(std::span<const mvcc::Mutation> batch) {
   bool data = false, asked = false;
   for (const auto& m : batch) {
-    if (!keyspace::IsNodeRegistryKey(m.key)) {
+    if (!keyspace::IsNodeRegistryKey(m.key) &&
+        !m.key.starts_with(keyspace::kAccessSummaryPrefix)) {
       data = true;
     } else if (m.key == keyspace::kNodeAskKey && m.kind == mvcc::Mutation::Kind::kPut &&
                m.value != own_ask_) {  // a node does not answer its own ask

@@ -22,12 +22,14 @@
 #include "commands/lua_busy.h"
 #include "commands/table.h"
 #include "etcdlink/client.h"
+#include "expiry/access_reporter.h"
 #include "expiry/active_expiry.h"
 #include "keyspace/encoding.h"
 #include "keyspace/messages.h"
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "expiry/chunk_cleaner.h"
+#include "expiry/remote_access.h"
 #include "keyspace/chunked_value.h"
 #include "server/stored_format.h"
 #include "replication/sync.h"
@@ -113,6 +115,22 @@ std::string AdvertisedAddress(const config::Config& config) {
     if (gethostname(name, sizeof(name) - 1) == 0) host = name;
   }
   return host + ":" + std::to_string(config.port != 0 ? config.port : config.tls_port);
+}
+
+/// Whether this node samples its accesses for the access summary: maxmemory is set and the
+/// policy ranks keys by access (LRU or LFU).
+bool AccessSamplingWanted(ServerState& state) {
+  if (state.config.maxmemory.get() == 0) return false;
+  std::lock_guard lock(state.config_mu);
+  const std::string& p = state.config.maxmemory_policy;
+  return p.ends_with("-lru") || p.ends_with("-lfu");
+}
+
+/// Whether it publishes the summary: the data's memory is at half of maxmemory or more, so
+/// a summary is in etcd well before eviction starts, and a node far from its limit writes
+/// none.
+bool AccessSummaryWanted(ServerState& state) {
+  return state.store.stats().bytes * 2 >= state.config.maxmemory.get();
 }
 
 }  // namespace
@@ -324,6 +342,31 @@ int RunServer(const config::Config& config) {
         return s;
       });
   evictor.SetNotifyFlags([&state] { return state.config.notify_keyspace_flags.get(); });
+  // Cluster-wide access (issue 17): every node publishes the keys it accessed while its memory
+  // nears maxmemory under an LRU/LFU policy; the decider ranks by every node's accesses.
+  std::unique_ptr<expiry::AccessReporter> access_reporter;
+  std::unique_ptr<expiry::RemoteAccessView> remote_access;
+  if (!standalone) {
+    access_reporter = std::make_unique<expiry::AccessReporter>(
+        *client, state.store,
+        expiry::AccessReporter::Options{
+            .etcd_prefix = config.etcd_prefix,
+            .process = state.pubsub.process(),
+            .lease = [l = pubsub_lease.get()] { return l->id(); },
+            .sample = [&state] { return AccessSamplingWanted(state); },
+            .publish = [&state] { return AccessSummaryWanted(state); },
+            .interval_ms = [] { return int64_t{1000}; }});
+    access_reporter->Start();
+    remote_access =
+        std::make_unique<expiry::RemoteAccessView>(state.store, state.pubsub.process());
+    evictor.SetRemoteAccess([v = remote_access.get()](std::string_view meta_key) {
+      return v->Lookup(meta_key, keyspace::NowMs());
+    });
+    state.access_summary_info = [r = access_reporter.get(), v = remote_access.get()] {
+      return "access_summaries_published:" + std::to_string(r->published()) + "\r\n" +
+             "access_summary_remote_keys:" + std::to_string(v->keys()) + "\r\n";
+    };
+  }
   evictor.Start();
   state.evictor.store(&evictor, std::memory_order_release);
 
@@ -400,6 +443,8 @@ int RunServer(const config::Config& config) {
   allocator_trim.Stop();
   state.evictor.store(nullptr, std::memory_order_release);
   evictor.Stop();
+  state.access_summary_info = nullptr;
+  if (access_reporter) access_reporter->Stop();
   active_expiry.Stop();  // hands the expiry leadership over at once (lease revoked)
   if (node_registry) node_registry->Stop();  // its record goes with the pub/sub lease below
   if (pubsub_lease) pubsub_lease->Stop();  // this node's subscriptions vanish at once

@@ -113,6 +113,7 @@ std::string ServerState::InfoLines(std::string_view section) {
   if (expiry_info) lines += expiry_info(section);
   if (section == "petacore" && etcd_housekeeping_info) lines += etcd_housekeeping_info();
   if (section == "petacore" && allocator_info) lines += allocator_info();
+  if (section == "petacore" && access_summary_info) lines += access_summary_info();
   if (auto* e = evictor.load(std::memory_order_acquire)) lines += e->InfoLines(section);
   lines += observability.InfoLines(section);
   return lines;

@@ -67,6 +67,9 @@ struct ServerState final : commands::ServerView {
   std::function<std::string()> etcd_housekeeping_info;
   /// server/allocator_trim.h's INFO lines (petacore section); empty until set in server.cc.
   std::function<std::string()> allocator_info;
+  /// The access summaries' INFO lines (issue 17: expiry/access_reporter.h, remote_access.h),
+  /// petacore section; set once at start-up in replicated mode.
+  std::function<std::string()> access_summary_info;
   /// Eviction (issue 17, expiry/evictor.h): owned by server.cc, set once at start-up; null
   /// in tests. Its INFO lines join expiry_info's through InfoLines.
   std::atomic<const expiry::Evictor*> evictor{nullptr};

@@ -3,6 +3,8 @@
 Every process is started in a fresh temporary directory and stopped (SIGKILL as a last
 resort) when the test ends, so a failed test leaves nothing running. Paths come from the
 environment set by CTest: PETACORE_SERVER (the built binary) and PETACORE_SCRIPTS.
+PETACORE_TEST_EXTRA_ARGS (space-separated) is appended to every node's command line, to run
+a suite under another setting (e.g. `--allocator-trim-interval-ms 20`); CTest never sets it.
 """
 import os
 import sys
@@ -92,6 +94,7 @@ class Node:
 
     def start(self):
         args = [SERVER, "--port", str(self.port), "--threads", "2", *self.extra_args]
+        args += os.environ.get("PETACORE_TEST_EXTRA_ARGS", "").split()
         if self.etcd is not None:
             # scripts/start-etcd.sh raises etcd's Txn limits; group commit may use them.
             args += ["--etcd-endpoints", self.etcd.endpoint, "--etcd-max-txn-ops", "10000",

@@ -245,6 +245,39 @@ class EvictionReplicated(unittest.TestCase):
         finally:
             redis.close()
 
+    def test_hot_set_read_only_on_the_other_node(self):
+        """The deciding node never reads the hot set; the other node does. Without the access
+        summaries (expiry/access_reporter.h) the decider sees the hot keys as the oldest
+        written and evicts them first; with them it ranks by the other node's reads."""
+        redis = RealRedis()
+        try:
+            maxmemory, total = 20 * MB, 40000
+            rc = redis.client()
+            configure(rc, maxmemory, "allkeys-lru")
+            redis_hot = play([rc], [rc], total, 500)
+            wait_for(lambda: self.leader() is not None, timeout=30, what="an expiry leader")
+            leader = self.leader()
+            other = next(n for n in self.nodes if n is not leader)
+            lc, oc = leader.client(), other.client()
+            for c in (lc, oc):
+                configure(c, maxmemory, "allkeys-lru")
+            wait_for(lambda: oc.config_get("maxmemory-policy")["maxmemory-policy"] ==
+                     "allkeys-lru", what="the policy on the other node")
+            watch = MemoryWatch(self, [lc], maxmemory)
+            hot = play([lc], [oc], total, 500, check=watch)
+            watch.settle_and_assert()
+            info_l, info_o = lc.info("petacore"), oc.info("petacore")
+            report("replicated allkeys-lru, hot set read on the other node", redis=redis_hot,
+                   petacore=hot, evicted=lc.info("stats")["evicted_keys"],
+                   summaries=info_o.get("access_summaries_published"),
+                   remote_keys=info_l.get("access_summary_remote_keys"))
+            self.assertEqual(info_l.get("expiry_is_leader"), 1,
+                             "the decider changed during the load")
+            self.assertGreaterEqual(hot, redis_hot - 150)
+            self.assertGreater(int(info_o["access_summaries_published"]), 0)
+        finally:
+            redis.close()
+
     def test_kill_deciding_node(self):
         maxmemory = 8 * MB
         wait_for(lambda: self.leader() is not None, timeout=30, what="an expiry leader")
