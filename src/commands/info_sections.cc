@@ -9,26 +9,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <random>
 
 #include "commands/info_sections.h"
 #include "commands/lua_functions.h"
 #include "keyspace/encoding.h"
+#include "mvcc/process_memory.h"
 
 namespace petacore::commands::info {
 namespace {
 
 /// The Redis version PetaCore answers as (HELLO and LOLWUT say the same).
 constexpr std::string_view kRedisVersion = "7.0.0";
-
-int64_t RssBytes() {
-  std::ifstream f("/proc/self/statm");
-  long pages = 0, rss = 0;
-  f >> pages >> rss;
-  return rss * sysconf(_SC_PAGESIZE);
-}
 
 // As Redis's bytesToHuman: B, K, M, G, T, P with two decimals.
 std::string Human(int64_t bytes) {
@@ -172,7 +165,7 @@ void Memory(CommandContext& ctx, std::string& s) {
   while (used > peak && !peak_memory.compare_exchange_weak(peak, used)) {
   }
   peak = std::max(peak, used);
-  const int64_t rss = RssBytes();
+  const int64_t rss = mvcc::ResidentBytes();
   const struct mallinfo2 mi = mallinfo2();
   const int64_t allocated = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
   const int64_t active = static_cast<int64_t>(mi.arena + mi.hblkhd);

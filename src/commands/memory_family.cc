@@ -11,6 +11,7 @@
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "mvcc/process_memory.h"
 
 namespace petacore::commands {
 namespace {
@@ -54,23 +55,13 @@ void MemoryUsage(CommandContext& ctx) {
   ctx.out.Integer(usage);
 }
 
-int64_t RssBytes() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  long pages = 0, rss = 0;
-  if (f != nullptr) {
-    if (std::fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
-    std::fclose(f);
-  }
-  return rss * 4096;
-}
-
 // MEMORY STATS: Redis 7.0's fields. Real: total.allocated / allocator.* (the replica's bytes),
 // keys.count, dataset.bytes, the RSS figures, clients.normal; the rest are Redis's neutral
 // values (no replication backlog, AOF, cluster links or per-db hash tables here).
 void MemoryStats(CommandContext& ctx) {
   const ServerStats st = ctx.server.Stats();
   const auto allocated = static_cast<int64_t>(st.store.bytes);
-  const int64_t rss = RssBytes();
+  const int64_t rss = mvcc::ResidentBytes();
   int64_t keys = 0;
   std::vector<std::pair<int, int64_t>> dbs;
   for (int db = 0; db < keyspace::kNumDatabases; ++db) {
@@ -144,7 +135,7 @@ void MemoryDoctor(CommandContext& ctx) {
 }
 
 void MemoryPurge(CommandContext& ctx) {
-  malloc_trim(0);  // glibc: give free heap pages back to the system
+  mvcc::TrimAllocator();  // glibc's malloc_trim(0), counted in INFO petacore allocator_trim*
   ctx.out.Ok();
 }
 

@@ -2,7 +2,6 @@
 // system at an interval, so that RSS follows used_memory after a burst (issue 21).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,7 +21,8 @@ namespace petacore::server {
 /// it — the role jemalloc's background purging plays for Redis.
 ///
 /// Cost: while it walks an arena it holds that arena's lock, so a thread allocating from the
-/// same arena waits; the duration of the last and the longest trim (µs) are in INFO.
+/// same arena waits; the duration of the last and the longest trim (µs) are in INFO. The trim
+/// and its counters are mvcc::TrimAllocator's (MEMORY PURGE counts there too).
 /// One thread (expiry::PeriodicTask); InfoLines is thread-safe.
 class AllocatorTrim {
  public:
@@ -36,19 +36,13 @@ class AllocatorTrim {
   /// Idempotent; joins the thread.
   void Stop() { task_.Stop(); }
 
-  /// One trim now, on the caller's thread (the tick; MEMORY PURGE does its own).
-  void Trim();
-
   /// INFO lines for the "petacore" section: allocator_trims, allocator_trim_released_bytes
-  /// (RSS before minus after, summed; bytes), allocator_trim_last_us, allocator_trim_max_us.
+  /// (RSS before minus after, summed; bytes), allocator_trim_last_us, allocator_trim_max_us —
+  /// every trim of the process, MEMORY PURGE's included.
   std::string InfoLines() const;
 
  private:
   std::function<int64_t()> interval_ms_;
-  std::atomic<int64_t> trims_{0};
-  std::atomic<int64_t> released_bytes_{0};
-  std::atomic<int64_t> last_us_{0};
-  std::atomic<int64_t> max_us_{0};
 
   expiry::PeriodicTask task_;  // last: its thread stops before the members it uses go
 };

@@ -70,6 +70,11 @@ class AllocatorTrim(unittest.TestCase):
                                 int(pc["allocator_trim_last_us"]))
         self.assertEqual(self.c.get("mine"), b"kept")
 
+    def test_memory_purge_counts_as_a_trim(self):
+        self.assertEqual(int(self.c.info("petacore")["allocator_trims"]), 0)
+        self.assertTrue(self.c.execute_command("MEMORY", "PURGE"))
+        self.assertEqual(int(self.c.info("petacore")["allocator_trims"]), 1)
+
 
 if __name__ == "__main__":
     unittest.main()
