@@ -130,7 +130,9 @@ class Client(threading.Thread):
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             for key, got in zip(chunk, r.mget(chunk)):
-                got = int(got) if got is not None else None
+                # A value that is not one this client wrote is an anomaly, not an exception.
+                got = got.decode(errors="replace") if got is not None else None
+                got = int(got) if got is not None and got.isdigit() else got
                 if key in self.set_acked:
                     if got != self.set_acked[key]:
                         anomalies.append(f"{key}={got}, acked {self.set_acked[key]}")
