@@ -9,8 +9,10 @@ chunk (and a settle of --settle seconds, so a compaction round can pass) one row
 revision and the last compaction PetaCore made, etcd's dbSize and dbSizeInUse (etcdctl
 endpoint status), etcd's and PetaCore's RSS (/proc), PetaCore's used_memory and mvcc_versions,
 Redis's used_memory and RSS on the same key space, the chunk's SET rate on PetaCore, and the
-malloc trims so far (server/allocator_trim.h, every --allocator-trim-ms, 10 s here; the
-server's default is off; --settle 11 lets one pass before each row).
+allocator purges so far (server/allocator_trim.h, every --allocator-trim-ms; off by default,
+as on the server: the jemalloc build returns free pages by itself; with a glibc build, pass
+--allocator-trim-ms 10000 --settle 11 so one trim passes before each row). The header says
+which allocator the node runs (INFO mem_allocator).
 
 Writes bench/results/housekeeping-<timestamp>.md. Nothing is asserted; the sizes do not depend
 on the machine's load, the rates do. Not run by ctest.
@@ -49,7 +51,7 @@ def main():
     parser.add_argument("--total", type=int, default=3_000_000)
     parser.add_argument("--chunk", type=int, default=500_000)
     parser.add_argument("--settle", type=float, default=5.0)
-    parser.add_argument("--allocator-trim-ms", type=int, default=10000,
+    parser.add_argument("--allocator-trim-ms", type=int, default=0,
                         help="CONFIG SET allocator-trim-interval-ms on the node (0 = off)")
     benchlib.add_build_args(parser)
     args = parser.parse_args()
@@ -65,6 +67,7 @@ def main():
         subprocess.run(["redis-cli", "-p", str(node_port), "CONFIG", "SET",
                         "allocator-trim-interval-ms", str(args.allocator_trim_ms)],
                        check=True, capture_output=True, timeout=60)
+        allocator = info_field(node_port, "memory", "mem_allocator")
         rows = []
         done = 0
         while done < args.total:
@@ -102,10 +105,11 @@ def main():
         "`bench/housekeeping.py --total {} --chunk {}`: `redis-benchmark -t set -c 50 -r 20000 "
         "-d 100` (20,000 live keys) in chunks, on one replicated PetaCore node (one etcd member "
         "as scripts/start-etcd.sh starts it; PetaCore's etcd compaction and defragmentation at "
-        "their defaults) and on redis-server beside it.".format(args.total, args.chunk), "",
+        "their defaults; allocator {}, allocator-trim-interval-ms {}) and on redis-server "
+        "beside it.".format(args.total, args.chunk, allocator, args.allocator_trim_ms), "",
         "| SETs | etcd revision | compacted to | etcd db size | db size in use | etcd RSS | "
         "PetaCore RSS | PetaCore used_memory | mvcc versions | Redis used_memory | Redis RSS | "
-        "PetaCore SET/s | malloc trims (longest, µs) |",
+        "PetaCore SET/s | allocator purges (longest, µs) |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     csv_rows = []

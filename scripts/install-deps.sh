@@ -8,7 +8,7 @@ PKGS=(
   libgrpc++-dev libabsl-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libfmt-dev libspdlog-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   etcd-server etcd-client redis-server redis-tools libhiredis-dev python3 python3-redis python3-celery python3-kombu
-  libssl-dev openssl liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libmsgpack-dev
+  libssl-dev openssl liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libmsgpack-dev libjemalloc-dev
   clang libclang-rt-14-dev
   nodejs
 )

@@ -1,7 +1,6 @@
 // info_sections.cc — INFO's server, clients, memory, cpu, modules, cluster and petacore
 // sections (info_sections.h), with Redis 7.0.15's field names and order (server.c
 // genRedisInfoString). Figures PetaCore does not have are 0; see docs/operations.md "INFO".
-#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -166,9 +165,9 @@ void Memory(CommandContext& ctx, std::string& s) {
   }
   peak = std::max(peak, used);
   const int64_t rss = mvcc::ResidentBytes();
-  const struct mallinfo2 mi = mallinfo2();
-  const int64_t allocated = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
-  const int64_t active = static_cast<int64_t>(mi.arena + mi.hblkhd);
+  const mvcc::AllocatorBytes allocator = mvcc::AllocatorStats();
+  const int64_t allocated = allocator.allocated;
+  const int64_t active = allocator.active;
   const int64_t total_system = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
   const int64_t maxmemory = static_cast<int64_t>(ctx.server.Options().maxmemory.get());
   auto ratio = [](int64_t a, int64_t b) { return Fixed(b > 0 ? double(a) / double(b) : 0); };
@@ -236,7 +235,7 @@ void Memory(CommandContext& ctx, std::string& s) {
                     "mem_cluster_links", "mem_aof_buffer"}) {
     Field(s, name, 0);
   }
-  Field(s, "mem_allocator", "libc");
+  Field(s, "mem_allocator", mvcc::AllocatorName());
   for (auto name : {"active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects"}) {
     Field(s, name, 0);
   }

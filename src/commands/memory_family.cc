@@ -1,7 +1,6 @@
 // memory_family.cc — MEMORY USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS / HELP, as Redis 7.0's
 // object.c memoryCommand, with figures from this node's MVCC replica (docs/operations.md
 // "Observability" gives MEMORY USAGE's formula).
-#include <malloc.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -135,22 +134,13 @@ void MemoryDoctor(CommandContext& ctx) {
 }
 
 void MemoryPurge(CommandContext& ctx) {
-  mvcc::TrimAllocator();  // glibc's malloc_trim(0), counted in INFO petacore allocator_trim*
+  mvcc::TrimAllocator();  // counted in INFO petacore allocator_trim*
   ctx.out.Ok();
 }
 
-// MEMORY MALLOC-STATS: glibc's malloc_info (XML), as Redis prints jemalloc's statistics.
-void MemoryMallocStats(CommandContext& ctx) {
-  char* buf = nullptr;
-  size_t len = 0;
-  FILE* f = open_memstream(&buf, &len);
-  if (f == nullptr) return ctx.out.Bulk("Stats not supported for the current allocator");
-  malloc_info(0, f);
-  std::fclose(f);
-  std::string text(buf, len);
-  std::free(buf);
-  ctx.out.Verbatim("txt", text);
-}
+// MEMORY MALLOC-STATS: the allocator's statistics (jemalloc's malloc_stats_print, as Redis;
+// glibc's malloc_info XML in a build without jemalloc).
+void MemoryMallocStats(CommandContext& ctx) { ctx.out.Verbatim("txt", mvcc::AllocatorStatsText()); }
 
 void MemoryHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "mvcc/process_memory.h"
 #include "server/server.h"
 
 int main(int argc, char** argv) {
+  petacore::mvcc::StartAllocatorBackgroundPurge();  // RSS follows the data (issue 21)
   int exit_code = 0;
   auto config = petacore::config::ParseCommandLine(argc, argv, &exit_code);
   if (!config) return exit_code;
