@@ -14,20 +14,33 @@
 namespace petacore::commands::info {
 namespace {
 
-// instantaneous_ops_per_sec: commands per second between two INFO calls at least 100 ms
-// apart (Redis samples every 100 ms); the last rate computed otherwise.
-int64_t OpsPerSec(int64_t total_commands, int64_t now_ms) {
-  static std::mutex mu;
-  static int64_t last_ms = 0, last_total = 0, rate = 0;
-  std::lock_guard lock(mu);
-  if (last_ms != 0 && now_ms - last_ms >= 100 && total_commands >= last_total) {
-    rate = (total_commands - last_total) * 1000 / (now_ms - last_ms);
+// Redis's instantaneous_* figures: the rate of a counter per second between two INFO calls
+// at least 100 ms apart (Redis samples every 100 ms in its cron); the last rate computed
+// otherwise. Thread-safe (one mutex per figure).
+class Rate {
+ public:
+  double PerSecond(int64_t total, int64_t now_ms) {
+    std::lock_guard lock(mu_);
+    if (last_ms_ != 0 && now_ms - last_ms_ >= 100 && total >= last_total_) {
+      rate_ = double(total - last_total_) * 1000 / double(now_ms - last_ms_);
+    }
+    if (last_ms_ == 0 || now_ms - last_ms_ >= 100) {
+      last_ms_ = now_ms;
+      last_total_ = total;
+    }
+    return rate_;
   }
-  if (last_ms == 0 || now_ms - last_ms >= 100) {
-    last_ms = now_ms;
-    last_total = total_commands;
-  }
-  return rate;
+
+ private:
+  std::mutex mu_;
+  int64_t last_ms_ = 0, last_total_ = 0;
+  double rate_ = 0;
+};
+
+std::string Kbps(double bytes_per_second) {
+  char buf[48];
+  snprintf(buf, sizeof(buf), "%.2f", bytes_per_second / 1024);
+  return buf;
 }
 
 // "name:value\r\n" lines into a map (what other layers add to a section).
@@ -97,13 +110,18 @@ void Stats(CommandContext& ctx, std::string& s) {
   s += "# Stats\r\n";
   Field(s, "total_connections_received", st.total_connections);
   Field(s, "total_commands_processed", st.total_commands);
-  Field(s, "instantaneous_ops_per_sec", OpsPerSec(st.total_commands, keyspace::NowMs()));
-  for (auto name : {"total_net_input_bytes", "total_net_output_bytes",
-                    "total_net_repl_input_bytes", "total_net_repl_output_bytes"}) {
-    Field(s, name, 0);
-  }
-  for (auto name : {"instantaneous_input_kbps", "instantaneous_output_kbps",
-                    "instantaneous_input_repl_kbps", "instantaneous_output_repl_kbps"}) {
+  static Rate ops, input, output;
+  const int64_t now_ms = keyspace::NowMs();
+  Field(s, "instantaneous_ops_per_sec",
+        static_cast<int64_t>(ops.PerSecond(st.total_commands, now_ms)));
+  // Client connections' bytes (server/connection.cc); no Redis replication traffic here.
+  Field(s, "total_net_input_bytes", st.net_input_bytes);
+  Field(s, "total_net_output_bytes", st.net_output_bytes);
+  Field(s, "total_net_repl_input_bytes", 0);
+  Field(s, "total_net_repl_output_bytes", 0);
+  Field(s, "instantaneous_input_kbps", Kbps(input.PerSecond(st.net_input_bytes, now_ms)));
+  Field(s, "instantaneous_output_kbps", Kbps(output.PerSecond(st.net_output_bytes, now_ms)));
+  for (auto name : {"instantaneous_input_repl_kbps", "instantaneous_output_repl_kbps"}) {
     Field(s, name, "0.00");
   }
   Field(s, "rejected_connections", st.rejected_connections);
@@ -127,11 +145,16 @@ void Stats(CommandContext& ctx, std::string& s) {
     Field(s, name, take(name, "0"));
   }
   Field(s, "tracking_total_keys", st.tracking_keys);
-  for (auto name : {"tracking_total_items", "tracking_total_prefixes",
-                    "unexpected_error_replies", "total_error_replies", "dump_payload_sanitizations", "total_reads_processed",
-                    "total_writes_processed", "io_threaded_reads_processed",
-                    "io_threaded_writes_processed", "reply_buffer_shrinks",
-                    "reply_buffer_expands"}) {
+  Field(s, "tracking_total_items", st.tracking_items);
+  Field(s, "tracking_total_prefixes", st.tracking_prefixes);
+  for (auto name : {"unexpected_error_replies", "total_error_replies",
+                    "dump_payload_sanitizations"}) {
+    Field(s, name, take(name, "0"));
+  }
+  Field(s, "total_reads_processed", st.reads_processed);
+  Field(s, "total_writes_processed", st.writes_processed);
+  for (auto name : {"io_threaded_reads_processed", "io_threaded_writes_processed",
+                    "reply_buffer_shrinks", "reply_buffer_expands"}) {
     Field(s, name, take(name, "0"));
   }
   // PetaCore's own.

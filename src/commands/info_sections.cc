@@ -153,7 +153,7 @@ void Clients(CommandContext& ctx, std::string& s) {
   Field(s, "client_recent_max_input_buffer", 0);
   Field(s, "client_recent_max_output_buffer", 0);
   Field(s, "blocked_clients", st.blocked_clients);
-  Field(s, "tracking_clients", 0);
+  Field(s, "tracking_clients", st.tracking_clients);
   Field(s, "clients_in_timeout_table", 0);
 }
 
@@ -190,17 +190,20 @@ void Memory(CommandContext& ctx, std::string& s) {
   Field(s, "total_system_memory_human", Human(total_system));
   for (auto name : {"used_memory_lua", "used_memory_vm_eval"}) Field(s, name, 0);
   Field(s, "used_memory_lua_human", Human(0));
-  // FUNCTION LOAD's libraries are internal keys: counted from the view, not compiled.
-  int64_t libraries = 0;
-  ctx.txn.Range(lua::kLibraryPrefix, lua::kLibraryPrefixEnd, [&](std::string_view, std::string_view) {
-    ++libraries;
-    return true;
-  });
-  for (auto name : {"used_memory_scripts_eval", "number_of_cached_scripts",
-                    "number_of_functions"}) {
-    Field(s, name, 0);
-  }
-  Field(s, "number_of_libraries", libraries);
+  // The script cache and FUNCTION LOAD's libraries are internal keys (cluster-wide):
+  // counted from the view, not compiled.
+  auto count = [&](std::string_view from, std::string_view to) {
+    int64_t n = 0;
+    ctx.txn.Range(from, to, [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    });
+    return n;
+  };
+  Field(s, "used_memory_scripts_eval", 0);
+  Field(s, "number_of_cached_scripts", count(lua::kScriptPrefix, lua::kScriptPrefixEnd));
+  Field(s, "number_of_functions", 0);
+  Field(s, "number_of_libraries", count(lua::kLibraryPrefix, lua::kLibraryPrefixEnd));
   Field(s, "used_memory_vm_functions", 0);
   Field(s, "used_memory_vm_total", 0);
   Field(s, "used_memory_vm_total_human", Human(0));

@@ -31,6 +31,15 @@ inline constexpr std::string_view kLibraryPrefixEnd =
     "\xff"
     "function0";  // '/' + 1
 
+/// The cluster-wide script cache (EVAL, SCRIPT LOAD; script_family.cc): kScriptPrefix +
+/// SHA1 -> script body. INFO number_of_cached_scripts counts them.
+inline constexpr std::string_view kScriptPrefix =
+    "\xff"
+    "script/";
+inline constexpr std::string_view kScriptPrefixEnd =
+    "\xff"
+    "script0";  // '/' + 1
+
 /// The store key of library `name`.
 std::string LibraryKey(std::string_view name);
 

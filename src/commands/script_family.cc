@@ -16,14 +16,15 @@
 #include "commands/context.h"
 #include "commands/lua_busy.h"
 #include "commands/lua_engine.h"
+#include "commands/lua_functions.h"
 #include "commands/script_flags.h"
 #include "commands/table.h"
 
 namespace petacore::commands {
 namespace {
 
-constexpr std::string_view kScriptPrefix = "\xff" "script/";
-constexpr std::string_view kScriptPrefixEnd = "\xff" "script0";  // '/' + 1
+using lua::kScriptPrefix;
+using lua::kScriptPrefixEnd;
 constexpr std::string_view kErrNoScript = "-NOSCRIPT No matching script. Please use EVAL.";
 
 std::string ScriptKey(std::string_view sha) {

@@ -38,6 +38,13 @@ struct ServerStats {
   int64_t apply_waiters = 0;         ///< pending Store::OnApplied callbacks
   // h17: INFO stats
   int64_t tracking_keys = 0;         ///< keys CLIENT TRACKING remembers (tracking_total_keys)
+  int64_t tracking_clients = 0;      ///< clients with CLIENT TRACKING on
+  int64_t tracking_items = 0;        ///< (key, client) pairs remembered (tracking_total_items)
+  int64_t tracking_prefixes = 0;     ///< distinct BCAST prefixes (tracking_total_prefixes)
+  int64_t net_input_bytes = 0;       ///< bytes read from clients, since start or RESETSTAT
+  int64_t net_output_bytes = 0;      ///< bytes written to clients, idem
+  int64_t reads_processed = 0;       ///< socket reads of client connections, idem
+  int64_t writes_processed = 0;      ///< reply / push writes to clients, idem
 };
 
 /// What a handler may ask of the server beyond its own session and transaction. Every

@@ -258,9 +258,10 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
     buf.swap(push_buf_);
     push_inflight_ = buf.size();
     boost::system::error_code ec;
-    co_await asio::async_write(socket_, asio::buffer(buf),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    size_t written = co_await asio::async_write(socket_, asio::buffer(buf),
+                                                asio::redirect_error(asio::use_awaitable, ec));
     push_inflight_ = 0;
+    CountWrite(written);  // h17: INFO total_net_output_bytes, total_writes_processed
     if (ec) break;
     watchdog_.OnActivity();
     watchdog_.OnPending(push_buf_.size());
@@ -271,18 +272,28 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
 
 asio::awaitable<bool> Connection::WriteOutput() {
   size_t sent = 0;
+  bool ok = true;
   while (sent < out_.size()) {
     watchdog_.OnPending(out_.size() - sent);
     boost::system::error_code ec;
     size_t n = co_await socket_.async_write_some(
         asio::buffer(out_.data() + sent, out_.size() - sent),
         asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return false;
     sent += n;
+    if (ec) {
+      ok = false;
+      break;
+    }
     watchdog_.OnActivity();
   }
-  watchdog_.OnPending(0);
-  co_return true;
+  CountWrite(sent);  // h17: one write of the replies, as Redis's writeToClient counts
+  if (ok) watchdog_.OnPending(0);
+  co_return ok;
+}
+
+void Connection::CountWrite(size_t bytes) {
+  state_.writes_processed.fetch_add(1, std::memory_order_relaxed);
+  state_.net_output_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 asio::awaitable<void> Connection::DrainInFlight() {
@@ -523,6 +534,10 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
         asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
         asio::redirect_error(asio::use_awaitable, ec));
     reading_ = false;
+    // h17: INFO total_reads_processed (every read, the last one too, as Redis) and
+    // total_net_input_bytes.
+    state_.reads_processed.fetch_add(1, std::memory_order_relaxed);
+    state_.net_input_bytes.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed);
     if (ec) break;
     while (push_writing_) {  // a push being written: replies go after it
       push_done_.expires_at(asio::steady_timer::time_point::max());

@@ -39,6 +39,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> ProcessInput();
   /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
   boost::asio::awaitable<bool> WriteOutput();
+  /// One write of `bytes` to the client, for INFO (h17): total_writes_processed and
+  /// total_net_output_bytes in ServerState.
+  void CountWrite(size_t bytes);
   /// While a blocking command waits: notices the client hanging up (EOF on the socket) and
   /// abandons the command (Session::abandon_blocked). Data the client sends meanwhile stays
   /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS

@@ -90,14 +90,25 @@ commands::ServerStats ServerState::Stats() {
   st.applied_revision = store.applied_revision();
   st.compacted_revision = store.compacted_revision();
   st.apply_waiters = static_cast<int64_t>(store.pending_on_applied());
-  st.tracking_keys = static_cast<int64_t>(tracking.keys());  // h17
+  {  // h17
+    const TrackingTable::Counts t = tracking.counts();
+    st.tracking_keys = static_cast<int64_t>(t.keys);
+    st.tracking_clients = static_cast<int64_t>(t.clients);
+    st.tracking_items = static_cast<int64_t>(t.items);
+    st.tracking_prefixes = static_cast<int64_t>(t.prefixes);
+    st.net_input_bytes = net_input_bytes.load(std::memory_order_relaxed);
+    st.net_output_bytes = net_output_bytes.load(std::memory_order_relaxed);
+    st.reads_processed = reads_processed.load(std::memory_order_relaxed);
+    st.writes_processed = writes_processed.load(std::memory_order_relaxed);
+  }
   return st;
 }
 
 void ServerState::ResetStats() {
   for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
                         &acks_before_visible, &output_limit_disconnections, &keyspace_hits,
-                        &keyspace_misses}) {
+                        &keyspace_misses, &net_input_bytes, &net_output_bytes, &reads_processed,
+                        &writes_processed}) {
     counter->store(0, std::memory_order_relaxed);
   }
   observability.ResetStats();

@@ -43,7 +43,7 @@ void TrackingTable::Remember(int64_t id, std::span<const std::string_view> keys)
   std::vector<Message> messages;
   {
     std::lock_guard lock(mu_);
-    for (auto key : keys) keys_[std::string(key)].insert(id);
+    for (auto key : keys) items_ += keys_[std::string(key)].insert(id).second ? 1 : 0;
     EvictOverLimit(&messages);
   }
   Send(messages);
@@ -75,6 +75,7 @@ void TrackingTable::InvalidateKey(const std::string& key, int64_t writer,
     if (!one) one = std::make_shared<const std::vector<std::string>>(1, key);
     out->push_back({id, c->second.redirect, one});
   }
+  items_ -= it->second.size();
   keys_.erase(it);
 }
 
@@ -98,6 +99,7 @@ void TrackingTable::OnApplied(std::span<const mvcc::Mutation> batch, bool flush)
     if (flush) {
       for (const auto& [id, c] : clients_) messages.push_back({id, c.redirect, nullptr});
       keys_.clear();
+      items_ = 0;
     } else {
       std::vector<std::string> changed = ChangedUserKeys(batch);
       std::vector<int64_t> writers(changed.size(), 0);
@@ -164,6 +166,15 @@ void RememberReadKeys(TrackingTable& table, const commands::CommandSpec& spec,
 size_t TrackingTable::keys() const {
   std::lock_guard lock(mu_);
   return keys_.size();
+}
+
+TrackingTable::Counts TrackingTable::counts() const {
+  std::lock_guard lock(mu_);
+  std::unordered_set<std::string_view> prefixes;
+  for (const auto& [id, c] : clients_) {
+    for (const auto& p : c.prefixes) prefixes.insert(p);
+  }
+  return {clients_.size(), keys_.size(), items_, prefixes.size()};
 }
 
 }  // namespace petacore::server

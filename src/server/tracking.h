@@ -80,6 +80,15 @@ class TrackingTable {
   /// Keys remembered now (INFO tracking_total_keys).
   size_t keys() const;
 
+  /// INFO's tracking figures (h17), as Redis 7.0's: `clients` with tracking on
+  /// (tracking_clients), `keys` remembered (tracking_total_keys), `items`, the (key, client)
+  /// pairs behind them (tracking_total_items), and `prefixes`, the distinct BCAST prefixes
+  /// of the tracking clients, "" included (tracking_total_prefixes). O(BCAST prefixes).
+  struct Counts {
+    size_t clients = 0, keys = 0, items = 0, prefixes = 0;
+  };
+  Counts counts() const;
+
  private:
   struct Client {
     bool bcast = false;
@@ -103,6 +112,7 @@ class TrackingTable {
   mutable std::mutex mu_;
   std::unordered_map<int64_t, Client> clients_;
   std::unordered_map<std::string, std::unordered_set<int64_t>> keys_;
+  size_t items_ = 0;  // the sum of keys_' set sizes (INFO tracking_total_items); under mu_
   std::unordered_map<std::string, int64_t> own_;  // NOLOOP: user key -> writing client
   std::mt19937_64 rng_{0x7261636b};
 };

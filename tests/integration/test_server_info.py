@@ -10,7 +10,7 @@ import unittest
 
 from differential import RawAgainstRedisTestCase
 from harness import Etcd, Node, free_port, wait_for
-from resp_wire import WireConn
+from resp_wire import WireConn, encode
 
 # Sections other changes add (replication: h16; commandstats/errorstats/latencystats: h15).
 # Per-command sections: their fields depend on the commands run (test_observability.py
@@ -119,6 +119,118 @@ class InfoTest(RawAgainstRedisTestCase):
             self.assertEqual(mem["number_of_libraries"], "1")
         finally:
             self.pc.call("FUNCTION", "DELETE", "infolib")
+
+
+def stats_of(conn):
+    """(INFO stats' raw reply, its Stats fields) on `conn`."""
+    raw, tree = conn.call("INFO", "stats")
+    return raw, sections(info_text(tree))["Stats"]
+
+
+class CountersTest(RawAgainstRedisTestCase):
+    """Stats and clients figures counted as Redis counts them: network bytes, reads and writes,
+    the tracking table, the script cache. Its own class (its own servers): the network
+    counters are server-wide, so no other test's connections may run meanwhile."""
+    NET = ("total_net_input_bytes", "total_net_output_bytes", "total_reads_processed",
+           "total_writes_processed")
+
+    def net_deltas(self, conn, commands):
+        """The four NET counters' growth between two INFO stats on `conn` with `commands`
+        sent one at a time in between, and what the client itself sent and received then."""
+        raw1, before = stats_of(conn)
+        sent, received = 0, len(raw1)  # INFO's own reply is written after it counted
+        for args in commands:
+            sent += len(encode(args))
+            received += len(conn.call(*args)[0])
+        sent += len(encode(("INFO", "stats")))  # read (and counted) before INFO runs
+        _, after = stats_of(conn)
+        deltas = tuple(int(after[f]) - int(before[f]) for f in self.NET)
+        return deltas, (sent, received, len(commands) + 1, len(commands) + 1)
+
+    def test_net_bytes_reads_writes(self):
+        commands = [("SET", "k", "v" * 300), ("GET", "k"), ("GET", "missing"),
+                    ("MGET", "k", "k"), ("PING",), ("HSET", "h", "f", "x" * 5000),
+                    ("HGETALL", "h"), ("GET", "h")]
+        for name, port in (("petacore", self.node.port), ("redis", self.redis.port)):
+            for protocol in (2, 3):
+                conn = WireConn(port, protocol)
+                self.addCleanup(conn.close)
+                got, want = self.net_deltas(conn, commands)
+                self.assertEqual(dict(zip(self.NET, got)), dict(zip(self.NET, want)),
+                                 (name, protocol))
+
+    def test_resetstat_zeroes_them(self):
+        got = []
+        for conn in (self.pc, self.rr):
+            self.assertEqual(conn.call("CONFIG", "RESETSTAT")[0], b"+OK\r\n")
+            fields = stats_of(conn)[1]
+            got.append([fields[f] for f in self.NET])
+        # INFO's request read once; RESETSTAT's "+OK" written once.
+        self.assertEqual(got, [[str(len(encode(("INFO", "stats")))), "5", "1", "1"]] * 2)
+
+    def test_instantaneous_kbps(self):
+        fields = []
+        for conn in (self.pc, self.rr):
+            stats_of(conn)
+            conn.call("SET", "big", "x" * 300_000)
+            time.sleep(0.15)  # Redis samples every 100 ms; PetaCore between INFO calls 100 ms apart
+            fields.append(stats_of(conn)[1])
+        for f in fields:
+            for name in ("instantaneous_input_kbps", "instantaneous_output_kbps"):
+                self.assertRegex(f[name], r"^\d+\.\d\d$", name)
+        self.assertGreater(float(fields[0]["instantaneous_input_kbps"]), 0)
+
+    def tracking_figures(self):
+        out = []
+        for conn in (self.pc, self.rr):
+            raw, tree = conn.call("INFO", "everything")
+            info = sections(info_text(tree))
+            out.append((info["Clients"]["tracking_clients"],
+                        *(info["Stats"][f"tracking_total_{f}"]
+                          for f in ("keys", "items", "prefixes"))))
+        self.assertEqual(out[0], out[1])
+        return out[0]
+
+    def test_tracking_table(self):
+        self.assertEqual(self.tracking_figures(), ("0", "0", "0", "0"))
+        default, bcast, everything, optin = (self.pair(3) for _ in range(4))
+        self.same("CLIENT", "TRACKING", "ON", conns=default)
+        for args in [("GET", "k1"), ("GET", "k2"), ("MGET", "k1", "k3")]:
+            self.same(*args, conns=default)
+        self.same("CLIENT", "TRACKING", "ON", "OPTIN", conns=optin)
+        self.same("CLIENT", "CACHING", "YES", conns=optin)
+        self.same("GET", "k1", conns=optin)
+        self.same("GET", "k2", conns=optin)  # not cached: CACHING YES was for one command
+        self.same("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", "PREFIX", "b",
+                  conns=bcast)
+        self.same("CLIENT", "TRACKING", "ON", "BCAST", conns=everything)
+        # Refused on both: "a" overlaps the "" prefix everything tracks (no prefix added).
+        got = self.same("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a", conns=everything)
+        self.assertTrue(got.startswith(b"-ERR Prefix 'a' overlaps"), got)
+        self.assertEqual(self.tracking_figures(), ("4", "3", "4", "3"))
+        self.same("SET", "k1", "v")  # invalidates k1 for default and optin
+        self.assertEqual(self.tracking_figures(), ("4", "2", "2", "3"))
+        self.same("CLIENT", "TRACKING", "OFF", conns=default)  # its keys stay (lazily)
+        self.same("CLIENT", "TRACKING", "OFF", conns=bcast)
+        self.assertEqual(self.tracking_figures(), ("2", "2", "2", "1"))
+        self.same("FLUSHALL")
+        self.assertEqual(self.tracking_figures(), ("2", "0", "0", "1"))
+
+    def test_cached_scripts(self):
+        def cached():
+            got = [sections(info_text(c.call("INFO", "memory")[1]))["Memory"]
+                   ["number_of_cached_scripts"] for c in (self.pc, self.rr)]
+            self.assertEqual(got[0], got[1])
+            return int(got[0])
+        self.same("SCRIPT", "FLUSH")
+        self.assertEqual(cached(), 0)
+        self.same("SCRIPT", "LOAD", "return 1")
+        self.same("EVAL", "return 2", "0")
+        self.same("EVAL", "return 2", "0")
+        self.same("SCRIPT", "LOAD", "return 1")
+        self.assertEqual(cached(), 2)
+        self.same("SCRIPT", "FLUSH")
+        self.assertEqual(cached(), 0)
 
 
 class SaveTest(RawAgainstRedisTestCase):
