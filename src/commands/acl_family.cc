@@ -433,12 +433,12 @@ void RegisterAclFamily(CommandTable& t) {
                              .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
                              .handler = Acl},
-                            {.name = "load",  // h17
+                            {.name = "load",
                              .arity = 2,
                              .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,
                              .handler = Acl},
-                            {.name = "save",  // h17
+                            {.name = "save",
                              .arity = 2,
                              .flags = kAdmin | kNoScript | kLoading | kStale | kInternalWrite,
                              .acl = acl::kAdmin | acl::kSlow | acl::kDangerous,

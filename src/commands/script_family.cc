@@ -272,7 +272,7 @@ void RegisterScriptFamily(CommandTable& t) {
             .arity = -2,
             .flags = 0,
             .acl = acl::kSlow,
-            .subcommands = {{.name = "debug",  // h17
+            .subcommands = {{.name = "debug",
                              .arity = 3,
                              .flags = kNoScript,
                              .acl = acl::kSlow | acl::kScripting,

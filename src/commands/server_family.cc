@@ -486,7 +486,7 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kNoScript | kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .handler = ClientReply},
-                            {.name = "help",  // h17
+                            {.name = "help",
                              .arity = 2,
                              .flags = kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
@@ -530,7 +530,7 @@ void RegisterServerFamily(CommandTable& t) {
                              .flags = kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,
                              .handler = Command},
-                            {.name = "help",  // h17
+                            {.name = "help",
                              .arity = 2,
                              .flags = kLoading | kStale,
                              .acl = acl::kSlow | acl::kConnection,

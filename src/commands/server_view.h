@@ -36,7 +36,7 @@ struct ServerStats {
   int64_t applied_revision = 0;      ///< the replica's applied etcd revision
   int64_t compacted_revision = 0;    ///< the replica's compacted revision
   int64_t apply_waiters = 0;         ///< pending Store::OnApplied callbacks
-  // h17: INFO stats
+  // INFO stats
   int64_t tracking_keys = 0;         ///< keys CLIENT TRACKING remembers (tracking_total_keys)
   int64_t tracking_clients = 0;      ///< clients with CLIENT TRACKING on
   int64_t tracking_items = 0;        ///< (key, client) pairs remembered (tracking_total_items)

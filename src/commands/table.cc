@@ -138,8 +138,8 @@ const CommandTable& Table() {
     RegisterHllFamily(t);
     RegisterGeoFamily(t);
     RegisterDumpFamily(t);  // h14: DUMP, RESTORE, MIGRATE
-    RegisterPersistenceFamily(t);  // h17
-    RegisterLolwutFamily(t);       // h17
+    RegisterPersistenceFamily(t);
+    RegisterLolwutFamily(t);     
     RegisterReplicationFamily(t);
     RegisterClusterFamily(t);
     RegisterShutdownFamily(t);

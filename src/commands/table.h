@@ -215,7 +215,7 @@ void RegisterMpopFamily(CommandTable& t);      // LMPOP, BLMPOP, ZMPOP, BZMPOP (
 void RegisterHllFamily(CommandTable& t);       // PFADD, PFCOUNT, PFMERGE, ... (hll_family.cc)
 void RegisterGeoFamily(CommandTable& t);       // GEOADD, GEOSEARCH, ... (geo*_family.cc)
 void RegisterDumpFamily(CommandTable& t);      // DUMP, RESTORE, MIGRATE (dump_family.cc)
-// h17: SAVE family and LOLWUT
+// SAVE family and LOLWUT
 void RegisterPersistenceFamily(CommandTable& t);  // SAVE, BGSAVE, LASTSAVE, ... (persistence_family.cc)
 void RegisterLolwutFamily(CommandTable& t);       // LOLWUT (lolwut_family.cc)
 // WAIT, ROLE, REPLICAOF, PSYNC, ... (replication_family.cc)

@@ -261,7 +261,7 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
     size_t written = co_await asio::async_write(socket_, asio::buffer(buf),
                                                 asio::redirect_error(asio::use_awaitable, ec));
     push_inflight_ = 0;
-    CountWrite(written);  // h17: INFO total_net_output_bytes, total_writes_processed
+    CountWrite(written);  // INFO total_net_output_bytes, total_writes_processed
     if (ec) break;
     watchdog_.OnActivity();
     watchdog_.OnPending(push_buf_.size());
@@ -286,7 +286,7 @@ asio::awaitable<bool> Connection::WriteOutput() {
     }
     watchdog_.OnActivity();
   }
-  CountWrite(sent);  // h17: one write of the replies, as Redis's writeToClient counts
+  CountWrite(sent);  // one write of the replies, as Redis's writeToClient counts
   if (ok) watchdog_.OnPending(0);
   co_return ok;
 }
@@ -534,7 +534,7 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
         asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
         asio::redirect_error(asio::use_awaitable, ec));
     reading_ = false;
-    // h17: INFO total_reads_processed (every read, the last one too, as Redis) and
+    // INFO total_reads_processed (every read, the last one too, as Redis) and
     // total_net_input_bytes.
     state_.reads_processed.fetch_add(1, std::memory_order_relaxed);
     state_.net_input_bytes.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed);

@@ -39,7 +39,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> ProcessInput();
   /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
   boost::asio::awaitable<bool> WriteOutput();
-  /// One write of `bytes` to the client, for INFO (h17): total_writes_processed and
+  /// One write of `bytes` to the client, for INFO: total_writes_processed and
   /// total_net_output_bytes in ServerState.
   void CountWrite(size_t bytes);
   /// While a blocking command waits: notices the client hanging up (EOF on the socket) and

@@ -90,7 +90,7 @@ commands::ServerStats ServerState::Stats() {
   st.applied_revision = store.applied_revision();
   st.compacted_revision = store.compacted_revision();
   st.apply_waiters = static_cast<int64_t>(store.pending_on_applied());
-  {  // h17
+  {
     const TrackingTable::Counts t = tracking.counts();
     st.tracking_keys = static_cast<int64_t>(t.keys);
     st.tracking_clients = static_cast<int64_t>(t.clients);

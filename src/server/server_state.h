@@ -88,7 +88,7 @@ struct ServerState final : commands::ServerView {
   /// Clients disconnected for client-output-buffer-limit (INFO
   /// client_output_buffer_limit_disconnections).
   std::atomic<int64_t> output_limit_disconnections{0};
-  /// h17: INFO stats total_net_input_bytes / total_net_output_bytes (bytes read from and
+  /// INFO stats total_net_input_bytes / total_net_output_bytes (bytes read from and
   /// written to client connections, replies and pushes) and total_reads_processed /
   /// total_writes_processed (socket reads; reply or push writes), as Redis 7.0 counts them;
   /// since start or CONFIG RESETSTAT. Updated by connection.cc.

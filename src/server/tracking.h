@@ -80,7 +80,7 @@ class TrackingTable {
   /// Keys remembered now (INFO tracking_total_keys).
   size_t keys() const;
 
-  /// INFO's tracking figures (h17), as Redis 7.0's: `clients` with tracking on
+  /// INFO's tracking figures as Redis 7.0's: `clients` with tracking on
   /// (tracking_clients), `keys` remembered (tracking_total_keys), `items`, the (key, client)
   /// pairs behind them (tracking_total_items), and `prefixes`, the distinct BCAST prefixes
   /// of the tracking clients, "" included (tracking_total_prefixes). O(BCAST prefixes).
