@@ -13,7 +13,7 @@ import random
 import sys
 import unittest
 
-from differential import RawAgainstRedisTestCase, ReplicatedTestCase
+from differential import RawAgainstRedisTestCase, ReplicatedTestCase, replicated
 from harness import wait_for
 from resp_wire import WireConn
 
@@ -320,6 +320,11 @@ class BitmapsReplicated(ReplicatedTestCase):
         finally:
             a.close()
             b.close()
+
+
+# The random run against a node on etcd too (issue 20: the etcd encoding, compare guards
+# and folding are what differ from standalone).
+BitmapsAgainstRedisReplicated = replicated(BitmapsAgainstRedis)
 
 if __name__ == "__main__":
     unittest.main()
