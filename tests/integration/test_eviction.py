@@ -215,13 +215,17 @@ class EvictionReplicated(unittest.TestCase):
                 return n
         return None
 
+    def redis_hot_baseline(self, redis, maxmemory, total):
+        """The hot keys a real Redis keeps under the same load (read on itself)."""
+        rc = redis.client()
+        configure(rc, maxmemory, "allkeys-lru")
+        return play([rc], [rc], total, 500)
+
     def test_allkeys_lru_two_nodes(self):
         redis = RealRedis()
         try:
             maxmemory, total = 20 * MB, 40000
-            rc = redis.client()
-            configure(rc, maxmemory, "allkeys-lru")
-            redis_hot = play([rc], [rc], total, 500)
+            redis_hot = self.redis_hot_baseline(redis, maxmemory, total)
             clients = [n.client() for n in self.nodes]
             for c in clients:  # maxmemory is a node option; the policy is cluster-wide
                 configure(c, maxmemory, "allkeys-lru")
@@ -252,9 +256,7 @@ class EvictionReplicated(unittest.TestCase):
         redis = RealRedis()
         try:
             maxmemory, total = 20 * MB, 40000
-            rc = redis.client()
-            configure(rc, maxmemory, "allkeys-lru")
-            redis_hot = play([rc], [rc], total, 500)
+            redis_hot = self.redis_hot_baseline(redis, maxmemory, total)
             wait_for(lambda: self.leader() is not None, timeout=30, what="an expiry leader")
             leader = self.leader()
             other = next(n for n in self.nodes if n is not leader)
