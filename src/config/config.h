@@ -106,8 +106,8 @@ struct Config {
   // Large values (keyspace/chunked_value.h, expiry/chunk_cleaner.h).
   Live<int64_t> chunk_cleaner_interval_ms = 5000;  ///< between two cleaner scans (ms)
   Live<int64_t> chunk_orphan_grace_ms = 60000;     ///< unreferenced + unchanged before delete
-  /// server/allocator_trim.h: time between two malloc_trim(0) calls (ms); 0 = never (the
-  /// default until a CI-only hang seen with it on is understood: docs/operations.md).
+  /// server/allocator_trim.h: time between two allocator purges (ms); 0 = never, the default
+  /// (jemalloc purges by itself; docs/operations.md "Returning free heap to the system").
   Live<int64_t> allocator_trim_interval_ms = 0;
   std::string requirepass;     ///< the default user's password until ACL SETUSER default
   Live<bool> protected_mode = true;  ///< Redis's protected-mode (src/auth/protected_mode.h)

@@ -575,8 +575,8 @@ std::vector<ConfigOption> BuildTable() {
                       "the cleaner deletes it"));
   t.push_back(Integer("allocator-trim-interval-ms", &Config::allocator_trim_interval_ms, 0,
                       kInt64Max, 0,
-                      "time (ms) between two returns of malloc's free pages to the system "
-                      "(malloc_trim); 0 = never"));
+                      "time (ms) between two forced returns of the allocator's free pages to "
+                      "the system (jemalloc purge, or malloc_trim); 0 = never"));
   t.push_back(Integer("expiry-max-inflight", &Config::expiry_max_inflight, 1, kInt64Max, kImm,
                       "expiry deletes queued or in flight at once: bounds how long a burst of "
                       "expiring keys delays client writes"));

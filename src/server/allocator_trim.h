@@ -1,5 +1,7 @@
-// src/server/allocator_trim.h — gives the heap pages glibc's malloc keeps free back to the
-// system at an interval, so that RSS follows used_memory after a burst (issue 21).
+// src/server/allocator_trim.h — an optional periodic purge of the allocator's free pages
+// (issue 21). The default build links jemalloc, whose background threads already return freed
+// pages within its decay time (mvcc/process_memory.h); this forces it at an interval, and is
+// what makes RSS follow the data in a glibc build.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +12,10 @@
 
 namespace petacore::server {
 
-/// Calls glibc's malloc_trim(0) every `allocator-trim-interval-ms` (0 = never, the default).
+/// Calls mvcc::TrimAllocator() every `allocator-trim-interval-ms` (0 = never, the default):
+/// jemalloc's arena.<all>.purge, or glibc's malloc_trim(0) in a build without jemalloc.
 ///
-/// Why: glibc gives each thread that allocates under contention its own arena (the io
+/// Why a glibc build needs it: glibc gives each thread that allocates under contention its own arena (the io
 /// threads, the etcd watch and commit threads), and a non-main arena returns memory to the
 /// system only from its top. Versions released by the MVCC store's local compaction free
 /// chunks all over those arenas, so after a write burst RSS stays at the burst's peak (with
@@ -20,7 +23,7 @@ namespace petacore::server {
 /// malloc_trim(0) walks every arena and madvise(MADV_DONTNEED)s the whole free pages inside
 /// it — the role jemalloc's background purging plays for Redis.
 ///
-/// Cost: while it walks an arena it holds that arena's lock, so a thread allocating from the
+/// Cost (glibc): while it walks an arena it holds that arena's lock, so a thread allocating from the
 /// same arena waits; the duration of the last and the longest trim (µs) are in INFO. The trim
 /// and its counters are mvcc::TrimAllocator's (MEMORY PURGE counts there too).
 /// One thread (expiry::PeriodicTask); InfoLines is thread-safe.
