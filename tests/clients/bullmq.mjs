@@ -10,7 +10,7 @@
 // (prints the jobs/s it measured on stderr; bench/scripting.sh uses that).
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import Redis from 'ioredis';
-import { Record, check, endpoint, parseInfo, run, waitFor } from './common.mjs';
+import { Record, caughtUp, check, endpoint, parseInfo, run, waitFor } from './common.mjs';
 
 const JOBS = Number(process.argv[4] || 1000);
 const DELAYED = Math.floor(JOBS / 50);   // 2 %: delayed by 300 ms
@@ -75,6 +75,10 @@ async function main() {
   r.add('queue events on B: completed events', eventCount);
   r.add('queue events on B: every job id seen', unseen === 0);
 
+  // The counts are read on A and the job on B, each from its own replica: fence both on the
+  // other worker's last completions first.
+  await caughtUp(Redis, at[0]);
+  await caughtUp(Redis, at[1]);
   const counts = await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed', 'active');
   r.add('job counts', counts);
   const twice = [...completions.values()].filter((c) => c !== 1).length;

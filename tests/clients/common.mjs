@@ -52,6 +52,38 @@ export function normalise(v) {
   return v;
 }
 
+/**
+ * True when the scenario was given two different endpoints (two PetaCore nodes); the
+ * redis-server reference run gets the same endpoint twice.
+ */
+export function twoNodes() {
+  return process.argv[3] !== undefined && process.argv[3] !== process.argv[2];
+}
+
+/**
+ * Cross-node fence (not recorded): makes the PetaCore node at `ep` ({host, port}) apply every
+ * write acknowledged so far, by any node, before the scenario reads there. It opens a
+ * connection of its own, sets it to `PETACORE READCONSISTENCY LINEARIZABLE` and makes one read:
+ * that read waits until the node has applied etcd's current revision, and a node applies in
+ * revision order, so every connection of that node sees those writes afterwards
+ * (docs/consistency.md). Needed because a node answers reads from its own replica
+ * (--read-consistency local) and may not have applied a write acknowledged by the other node
+ * a moment ago. Does nothing on a single endpoint (redis-server). `Redis` is ioredis's class,
+ * passed in so that this file imports no client library.
+ */
+export async function caughtUp(Redis, ep) {
+  if (!twoNodes()) return;
+  const c = new Redis({ host: ep.host, port: ep.port, maxRetriesPerRequest: 1 });
+  c.on('error', () => {});
+  try {
+    check(await c.call('PETACORE', 'READCONSISTENCY', 'LINEARIZABLE') === 'OK',
+      'PETACORE READCONSISTENCY LINEARIZABLE');
+    await c.exists('petacore-test:fence');
+  } finally {
+    c.disconnect();
+  }
+}
+
 /** Throws unless cond; the scenario then exits non-zero with msg. */
 export function check(cond, msg) {
   if (!cond) throw new Error(`check failed: ${msg}`);

@@ -6,7 +6,7 @@
 // reward / get / delete. Usage: node ratelimiter.mjs A_HOST:PORT [B_HOST:PORT]
 import Redis from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { Record, check, endpoint, run } from './common.mjs';
+import { Record, caughtUp, check, endpoint, run } from './common.mjs';
 
 async function main() {
   const at = [endpoint(process.argv[2]), endpoint(process.argv[3] || process.argv[2])];
@@ -41,6 +41,8 @@ async function main() {
   r.add('consume 2 on B after reward', await outcome(b.consume('user1', 2)));
   await r.step('penalty 5 on B', async () => (await b.penalty('user1', 5)).consumedPoints);
   await r.step('delete on A', () => a.delete('user1'));
+  // B's get is a MULTI of GET and PTTL read from B's replica: fence B on A's delete first.
+  await caughtUp(Redis, at[1]);
   await r.step('get on B after delete', () => b.get('user1'));
 
   // A burst of 60 concurrent consumes, 30 through each node, against a budget of 25.
@@ -53,16 +55,10 @@ async function main() {
   r.add('burst admitted', admitted);
   r.add('burst rejected', rejected);
   r.add('burst remaining points seen', results.filter((x) => 'ok' in x).map((x) => x.ok).sort((x, y) => x - y));
-  // A reads its own replica: B's last consumes reach it within a bounded wait (5 s); all 60
-  // consumes count, the rejected ones too.
-  await r.step('burst consumed on A', async () => {
-    let consumed = (await ba.get('burst')).consumedPoints;
-    for (let i = 0; i < 100 && consumed < 60; i++) {
-      await new Promise((res) => setTimeout(res, 50));
-      consumed = (await ba.get('burst')).consumedPoints;
-    }
-    return consumed;
-  });
+  // A reads its own replica: fence it on B's last consumes first. All 60 consumes count, the
+  // rejected ones too.
+  await caughtUp(Redis, at[0]);
+  await r.step('burst consumed on A', async () => (await ba.get('burst')).consumedPoints);
   check(admitted === 25, `burst admitted ${admitted}, budget 25`);
   r.print();
   for (const c of clients) c.disconnect();
