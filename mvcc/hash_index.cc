@@ -38,34 +38,65 @@ uint64_t HashIndex::Hash(std::string_view key) {
   h ^= h >> 32;
   h *= 0x94D049BB133111EBULL;
   h ^= h >> 29;
-  return h == 0 ? 1 : h;
+  return h <= kRemoved ? h + 2 : h;
 }
 
-void HashIndex::Place(Table* t, Node* n, uint64_t h) {
+bool HashIndex::Place(Table* t, Node* n, uint64_t h) {
   Slot* slots = t->slots.get();
   size_t i = h & t->mask;
-  while (slots[i].hash.load(std::memory_order_relaxed) != 0) i = (i + 1) & t->mask;
+  uint64_t sh;
+  while ((sh = slots[i].hash.load(std::memory_order_relaxed)) != 0 && sh != kRemoved) {
+    i = (i + 1) & t->mask;
+  }
+  // A reader that acquires the old kRemoved walks on; one that acquires h sees n.
   slots[i].node.store(n, std::memory_order_relaxed);
   slots[i].hash.store(h, std::memory_order_release);  // publishes the node pointer
+  return sh == kRemoved;
 }
 
 HashIndex::Table* HashIndex::Insert(Node* n, uint64_t h) {
   Table* t = table_.load(std::memory_order_relaxed);
   Table* old = nullptr;
-  // Keep the load factor <= 1/2 so linear probes stay short.
-  if ((size_ + 1) * 2 > t->mask + 1) {
-    auto* bigger = new Table((t->mask + 1) * 2);
+  // Keep used slots (nodes and removed ones) <= 1/2 so linear probes stay short. A rebuild
+  // drops the removed slots and sizes the table for live nodes <= 1/4: it doubles when they
+  // are above a quarter, halves (not below the initial size) when below a sixteenth.
+  if ((size_ + removed_ + 1) * 2 > t->mask + 1) {
+    size_t capacity = t->mask + 1;
+    if ((size_ + 1) * 4 > capacity) {
+      capacity *= 2;
+    } else {
+      while (capacity > kInitialCapacity && (size_ + 1) * 16 < capacity) capacity /= 2;
+    }
+    auto* rebuilt = new Table(capacity);
     for (size_t i = 0; i <= t->mask; ++i) {
       uint64_t sh = t->slots[i].hash.load(std::memory_order_relaxed);
-      if (sh != 0) Place(bigger, t->slots[i].node.load(std::memory_order_relaxed), sh);
+      if (sh != 0 && sh != kRemoved) {
+        Place(rebuilt, t->slots[i].node.load(std::memory_order_relaxed), sh);
+      }
     }
-    table_.store(bigger, std::memory_order_release);
+    table_.store(rebuilt, std::memory_order_release);
+    removed_ = 0;
     old = t;
-    t = bigger;
+    t = rebuilt;
   }
-  Place(t, n, h);
+  if (Place(t, n, h)) --removed_;
   ++size_;
   return old;
+}
+
+void HashIndex::Remove(const Node* n, uint64_t h) {
+  Table* t = table_.load(std::memory_order_relaxed);
+  Slot* slots = t->slots.get();
+  for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+    uint64_t sh = slots[i].hash.load(std::memory_order_relaxed);
+    if (sh == 0) return;  // not present (caller's contract says it is)
+    if (sh == h && slots[i].node.load(std::memory_order_relaxed) == n) {
+      slots[i].hash.store(kRemoved, std::memory_order_release);
+      --size_;
+      ++removed_;
+      return;
+    }
+  }
 }
 
 void HashIndex::FreeTable(void* table, size_t /*count*/) { delete static_cast<Table*>(table); }

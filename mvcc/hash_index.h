@@ -3,11 +3,12 @@
 // Get is the hottest read; descending ~log4(n) skip-list levels costs a cache miss per level
 // on a large key space, while this open-addressing table finds a node in ~2 misses. It maps
 // key -> Node* for every node in the skip list. Like the list, it is single-writer and
-// lock-free for readers: entries are only ever added (nodes are never removed), and a slot is
-// published by storing its node first and its hash last (release); a reader that acquires a
-// non-zero hash sees the node. Growing builds a complete new table and publishes it with one
-// release store; the old one is retired through the epoch scheme, since readers may still be
-// probing it.
+// lock-free for readers: a slot is published by storing its node first and its hash last
+// (release); a reader that acquires a hash equal to its key's sees the node. Removing a node
+// marks its slot kRemoved (a hash value Hash() never returns), so probes for other keys walk
+// past it; Insert reuses such slots. Growing (or purging removed slots) builds a complete new
+// table and publishes it with one release store; the old one is retired through the epoch
+// scheme, since readers may still be probing it.
 #pragma once
 
 #include <atomic>
@@ -22,7 +23,7 @@ namespace petacore::mvcc::internal {
 class HashIndex {
  public:
   struct Slot {
-    std::atomic<uint64_t> hash{0};  // 0 = empty; Hash() never returns 0
+    std::atomic<uint64_t> hash{0};  // 0 = empty, kRemoved = removed; Hash() returns neither
     std::atomic<Node*> node{nullptr};
   };
   struct Table {
@@ -37,7 +38,10 @@ class HashIndex {
   HashIndex(const HashIndex&) = delete;
   HashIndex& operator=(const HashIndex&) = delete;
 
-  /// A 64-bit hash of the key bytes; never 0.
+  /// The slot hash of a removed node.
+  static constexpr uint64_t kRemoved = 1;
+
+  /// A 64-bit hash of the key bytes; never 0 or kRemoved.
   static uint64_t Hash(std::string_view key);
 
   /// The node for `key` (with h == Hash(key)), or nullptr. Readers must be pinned.
@@ -54,9 +58,14 @@ class HashIndex {
     }
   }
 
-  /// Writer only: adds `n` (absent so far; h == Hash(n->key())). If this grew the table,
-  /// returns the old table, which the caller must retire (not free: readers may hold it).
+  /// Writer only: adds `n` (absent so far; h == Hash(n->key())). If this rebuilt the table
+  /// (to grow, or to purge removed slots), returns the old table, which the caller must
+  /// retire (not free: readers may hold it).
   Table* Insert(Node* n, uint64_t h);
+
+  /// Writer only: removes `n` (present; h == Hash(n->key())). Readers that already found `n`
+  /// keep it; the caller retires the node itself.
+  void Remove(const Node* n, uint64_t h);
 
   /// Frees a table returned by Insert; signature fits RetireList.
   static void FreeTable(void* table, size_t count);
@@ -65,10 +74,12 @@ class HashIndex {
   size_t bytes() const { return table_.load(std::memory_order_relaxed)->bytes(); }
 
  private:
-  static void Place(Table* t, Node* n, uint64_t h);
+  /// Stores `n` in the first empty or removed slot of its probe; true if that was a removed one.
+  static bool Place(Table* t, Node* n, uint64_t h);
 
   std::atomic<Table*> table_;
-  size_t size_ = 0;
+  size_t size_ = 0;     // nodes in the table
+  size_t removed_ = 0;  // kRemoved slots in the current table
 };
 
 }  // namespace petacore::mvcc::internal

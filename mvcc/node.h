@@ -51,19 +51,21 @@ struct Version {
   }
 };
 
-/// A skip-list node: one per key ever written. Layout: this header (24 bytes), then `height` atomic
-/// forward pointers, then the key bytes. Nodes are never unlinked while the store lives — a
-/// fully deleted key keeps its node (with an empty or tombstone-only chain) — which is what
-/// lets readers traverse without any per-node reclamation. Memory therefore grows with the
-/// number of distinct keys ever written, not with live keys; etcd-style workloads reuse keys.
+/// A skip-list node: one per key that has versions. Layout: this header (24 bytes), then
+/// `height` atomic forward pointers, then the key bytes. A fully deleted key keeps its node
+/// (tombstone head) until compaction drops the tombstone; then the node is unlinked from the
+/// skip list and the hash index and retired through reclaim.h, so readers pinned before may
+/// still stand on it. Memory therefore follows the keys that exist (plus the compaction
+/// window), not every key ever written.
 struct Node {
   /// Newest version first. The writer publishes with release stores, readers load with
   /// acquire. nullptr = no version (never written yet, or the last tombstone was dropped).
   std::atomic<Version*> head{nullptr};
   uint32_t key_size = 0;
   uint8_t height = 0;
-  /// Writer-only bookkeeping: the node is on the compaction work list. Readers never read
-  /// it (it is its own memory location, so writing it races with nothing).
+  /// Writer-only bookkeeping: 0 clean, 1 on the compaction work list, 2 on it and unlinked
+  /// (store.cc). Readers never read it (it is its own memory location, so writing it races
+  /// with nothing).
   uint8_t dirty = 0;
   /// The key's access record (access_record.h), packed: read and updated by readers with
   /// relaxed atomics (no lock; a racing update may be lost), reset by the writer when the key

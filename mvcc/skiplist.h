@@ -1,12 +1,14 @@
 // mvcc/skiplist.h — the ordered key index: a single-writer, lock-free-read skip list.
 //
-// One writer inserts; any number of readers search and iterate concurrently without locks.
-// The writer fully builds a node (key, tower pointers) before linking it, and links it level by
-// level from the bottom with release stores; readers follow pointers with acquire loads, so a
-// reader that reaches a node sees it complete. Nodes are never removed while the list lives
-// (see Node), so readers need no protection for nodes themselves — only for versions, which
-// compaction frees (reclaim.h). Tower heights are geometric with p = 1/4: an expected 1.33
-// pointers per node and ~log4(n) levels to descend.
+// One writer inserts and removes; any number of readers search and iterate concurrently without
+// locks. The writer fully builds a node (key, tower pointers) before linking it, and links it
+// level by level from the bottom with release stores; readers follow pointers with acquire
+// loads, so a reader that reaches a node sees it complete. Remove unlinks a node by pointing its
+// predecessors past it and never touches the removed node's own tower, so a reader standing on
+// it still walks on to nodes that were its successors; the caller retires the node through the
+// epoch scheme (reclaim.h) instead of freeing it, since pinned readers may hold it. Tower
+// heights are geometric with p = 1/4: an expected 1.33 pointers per node and ~log4(n) levels
+// to descend.
 #pragma once
 
 #include <atomic>
@@ -90,7 +92,30 @@ class SkipList {
     return n;
   }
 
-  /// Writer only: nodes in the list (= keys ever written).
+  /// Writer only: unlinks `n`, which must be in the list. The caller frees it only after
+  /// every reader pinned before this call has unpinned (reclaim.h); n's tower is left as it
+  /// was, so a reader standing on n walks on to its old successors. Such a reader misses
+  /// nodes inserted after this call — their versions are all newer than its snapshot.
+  void Remove(Node* n) {
+    Node* x = head_;
+    std::string_view key = n->key();
+    for (int level = height_.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (;;) {
+        Node* nx = x->next(level).load(std::memory_order_relaxed);
+        if (nx == nullptr || nx == n || CompareKeys(nx->key(), key) >= 0) break;
+        x = nx;
+      }
+      // Top-down: once unlinked at a level, new descents reach n only through lower levels,
+      // and those are unlinked next.
+      if (level < n->height && x->next(level).load(std::memory_order_relaxed) == n) {
+        x->next(level).store(n->next(level).load(std::memory_order_relaxed),
+                             std::memory_order_release);
+      }
+    }
+    --size_;
+  }
+
+  /// Writer only: nodes in the list (keys written and not yet removed).
   size_t size() const { return size_; }
 
  private:

@@ -1,10 +1,11 @@
 // mvcc/store.cc — Store and Snapshot: apply, compaction, snapshot reads.
 //
 // Structure (each piece in its own internal header):
-//  - skiplist.h: ordered index of nodes, one per key ever written (never removed);
+//  - skiplist.h: ordered index of nodes, one per key with versions (a fully deleted key's
+//    node is unlinked once its last tombstone is dropped, and freed through reclaim.h);
 //  - hash_index.h: key -> node table for Get, so point reads skip the ~log4(n) descent;
 //  - node.h: each node's version chain, newest first, published with release stores;
-//  - reclaim.h: epoch-based reclamation of versions cut by Compact;
+//  - reclaim.h: epoch-based reclamation of versions cut by Compact and of unlinked nodes;
 //  - waiters.h: WaitApplied / OnApplied.
 //
 // Atomicity of a batch: every version of a batch at revision R carries mod_revision > the
@@ -58,6 +59,14 @@ void FreeVersionSegment(void* first, size_t count) {
   }
 }
 
+/// Frees one unlinked index node (count is 1); fits RetireList.
+void FreeIndexNode(void* node, size_t /*count*/) { Node::Free(static_cast<Node*>(node)); }
+
+/// Node::dirty values (writer-only bookkeeping).
+constexpr uint8_t kClean = 0;
+constexpr uint8_t kDirty = 1;     // on the compaction work list
+constexpr uint8_t kUnlinked = 2;  // on the work list, unlinked: retire at its next visit
+
 KeyValue MakeKeyValue(const Node* n, const Version* v) {
   return KeyValue{n->key(), v->value(), v->create_revision, v->mod_revision, v->version,
                   &n->access};
@@ -104,6 +113,8 @@ struct Store::Impl {
     Version* tombstone;
   };
   std::vector<PendingDrop> drops;
+  /// Nodes unlinked by Reclaim and still on the work list (dirty == kUnlinked).
+  size_t unlinked = 0;
   unsigned applies_since_reclaim = 0;
 };
 
@@ -122,11 +133,14 @@ Store::Impl::~Impl() {
     }
   }
   retired.FreeAll();
+  for (Node* n : dirty) {
+    if (n->dirty == kUnlinked) Node::Free(n);  // unlinked, not retired yet: owned here
+  }
 }
 
 void Store::Impl::MarkDirty(Node* n) {
-  if (n->dirty) return;
-  n->dirty = 1;
+  if (n->dirty != kClean) return;
+  n->dirty = kDirty;
   dirty.push_back(n);
 }
 
@@ -177,6 +191,13 @@ void Store::Impl::ApplyOne(const Mutation& m, int64_t revision) {
 
 void Store::Impl::CompactNode(Node* n, int64_t revision, int64_t previous,
                               std::vector<Retired>* garbage) {
+  if (n->dirty == kUnlinked) {
+    // Unlinked by Reclaim (its last tombstone dropped): no longer reachable for new readers;
+    // retired with this Compact's tag, freed once readers pinned before now are gone.
+    garbage->push_back(Retired{0, n, 1, &FreeIndexNode, 0, n->alloc_size()});
+    --unlinked;
+    return;
+  }
   Version* keep = n->head.load(kRelaxed);  // becomes the newest version <= revision
   size_t kept = 0;
   while (keep != nullptr && keep->mod_revision > revision) {
@@ -209,7 +230,7 @@ void Store::Impl::CompactNode(Node* n, int64_t revision, int64_t previous,
   if (still_dirty) {
     dirty.push_back(n);
   } else {
-    n->dirty = 0;
+    n->dirty = kClean;
   }
 }
 
@@ -242,6 +263,15 @@ void Store::Impl::Reclaim() {
       d.node->head.store(nullptr, std::memory_order_release);
       garbage.push_back(
           Retired{0, d.tombstone, 1, &FreeVersionSegment, 1, d.tombstone->alloc_size()});
+      // The key has no version left: take its node out of both indexes, so that memory
+      // follows live keys, not every key ever written. A tombstone head keeps a node on the
+      // work list, so it is there now; Compact retires it at its next visit (retiring it here
+      // would free it while the work list still points to it).
+      list.Remove(d.node);
+      hash.Remove(d.node, HashIndex::Hash(d.node->key()));
+      d.node->dirty = kUnlinked;
+      ++unlinked;
+      index_keys.fetch_sub(1, kRelaxed);
     }
     drops.erase(drops.begin(), drops.begin() + static_cast<ptrdiff_t>(done));
     Retire(&garbage);
@@ -286,17 +316,23 @@ void Store::Compact(int64_t revision) {
   Impl& s = *impl_;
   int64_t previous = s.compacted.load(kRelaxed);
   if (revision <= previous) {
-    s.Reclaim();  // nothing new to cut, but memory readers held back may be free by now
-    return;
+    if (s.unlinked == 0) {
+      s.Reclaim();  // nothing new to cut, but memory readers held back may be free by now
+      return;
+    }
+    // Nothing new to cut, but the work list holds unlinked nodes to retire: one pass at the
+    // same revision (it cuts nothing else).
+    revision = previous;
+  } else {
+    int64_t applied = s.applied.load(kRelaxed);
+    if (revision > applied) {
+      throw std::logic_error("mvcc: Compact at revision " + std::to_string(revision) +
+                             " > applied revision " + std::to_string(applied));
+    }
+    // Published before any unlinking, so a reader that pins after the Advance below also
+    // sees it and refuses ReadAt below it (see ReadAt).
+    s.compacted.store(revision, std::memory_order_seq_cst);
   }
-  int64_t applied = s.applied.load(kRelaxed);
-  if (revision > applied) {
-    throw std::logic_error("mvcc: Compact at revision " + std::to_string(revision) +
-                           " > applied revision " + std::to_string(applied));
-  }
-  // Published before any unlinking, so a reader that pins after the Advance below also sees
-  // it and refuses ReadAt below it (see ReadAt).
-  s.compacted.store(revision, std::memory_order_seq_cst);
 
   std::vector<Node*> work;
   work.swap(s.dirty);

@@ -28,7 +28,9 @@ struct KeyValue {
   int64_t mod_revision = 0;     ///< revision of the last change
   int64_t version = 0;          ///< changes since creation; 1 on create
   /// The key's access record word (mvcc/access_record.h) on this node, for readers to update
-  /// (relaxed atomics; keyspace/access.h). Valid while the Store lives.
+  /// (relaxed atomics; keyspace/access.h). Valid while the Snapshot it came from lives: the
+  /// node of a deleted key is freed once compaction dropped its tombstone and no snapshot
+  /// pinned before that remains.
   std::atomic<uint64_t>* access = nullptr;
 };
 
@@ -50,7 +52,9 @@ struct Mutation {
 /// Memory and size figures for INFO (bytes are payload bytes plus node overhead estimates).
 struct Stats {
   size_t live_keys = 0;      ///< keys whose newest version is not a tombstone
-  size_t index_keys = 0;     ///< keys in the index, including fully deleted ones
+  /// Keys in the index: live ones, and deleted ones whose tombstone compaction has not
+  /// dropped yet (their node is unlinked and freed then).
+  size_t index_keys = 0;
   size_t versions = 0;       ///< versions held, tombstones included
   size_t bytes = 0;          ///< estimated heap bytes held by keys, values and nodes
 };

@@ -257,11 +257,12 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
     std::string buf;
     buf.swap(push_buf_);
     push_inflight_ = buf.size();
+    CountWrite(buf.size());  // before the bytes can reach the client: see CountWrite
     boost::system::error_code ec;
     size_t written = co_await asio::async_write(socket_, asio::buffer(buf),
                                                 asio::redirect_error(asio::use_awaitable, ec));
     push_inflight_ = 0;
-    CountWrite(written);  // INFO total_net_output_bytes, total_writes_processed
+    UncountUnwritten(buf.size() - written);
     if (ec) break;
     watchdog_.OnActivity();
     watchdog_.OnPending(push_buf_.size());
@@ -273,6 +274,9 @@ asio::awaitable<void> Connection::WritePushes(std::shared_ptr<Connection> self) 
 asio::awaitable<bool> Connection::WriteOutput() {
   size_t sent = 0;
   bool ok = true;
+  // One write of the replies, as Redis's writeToClient counts; before the bytes can reach the
+  // client (see CountWrite).
+  CountWrite(out_.size());
   while (sent < out_.size()) {
     watchdog_.OnPending(out_.size() - sent);
     boost::system::error_code ec;
@@ -286,7 +290,7 @@ asio::awaitable<bool> Connection::WriteOutput() {
     }
     watchdog_.OnActivity();
   }
-  CountWrite(sent);  // one write of the replies, as Redis's writeToClient counts
+  UncountUnwritten(out_.size() - sent);
   if (ok) watchdog_.OnPending(0);
   co_return ok;
 }
@@ -294,6 +298,11 @@ asio::awaitable<bool> Connection::WriteOutput() {
 void Connection::CountWrite(size_t bytes) {
   state_.writes_processed.fetch_add(1, std::memory_order_relaxed);
   state_.net_output_bytes.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
+}
+
+void Connection::UncountUnwritten(size_t bytes) {
+  if (bytes == 0) return;
+  state_.net_output_bytes.fetch_sub(static_cast<int64_t>(bytes), std::memory_order_relaxed);
 }
 
 asio::awaitable<void> Connection::DrainInFlight() {

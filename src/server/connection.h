@@ -40,8 +40,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Writes out_ in pieces, reporting progress to the watchdog; false on a socket error.
   boost::asio::awaitable<bool> WriteOutput();
   /// One write of `bytes` to the client, for INFO: total_writes_processed and
-  /// total_net_output_bytes in ServerState.
+  /// total_net_output_bytes in ServerState. Counted before the write starts, so that a client
+  /// that has read a reply sees it counted by an INFO on any connection (another io thread
+  /// may run that INFO before this one resumes after the write).
   void CountWrite(size_t bytes);
+  /// Takes back the part of a counted write that a socket error left unwritten.
+  void UncountUnwritten(size_t bytes);
   /// While a blocking command waits: notices the client hanging up (EOF on the socket) and
   /// abandons the command (Session::abandon_blocked). Data the client sends meanwhile stays
   /// in the socket for after the command, and ends the watch: a hang-up after it, or over TLS

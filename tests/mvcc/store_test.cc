@@ -175,9 +175,80 @@ TEST(StoreTest, CompactionRefusesOldReadsAndKeepsNewOnes) {
   s.Compact(11);  // the tombstone is the newest <= 11: everything of k goes
   EXPECT_FALSE(s.Read().Get("k").has_value());
   EXPECT_EQ(s.stats().versions, 1u);
-  EXPECT_EQ(s.stats().index_keys, 2u);  // the node of a deleted key stays
+  EXPECT_EQ(s.stats().index_keys, 1u);  // no snapshot was pinned: k's node is unlinked too
   ApplyOne(s, 13, Put("k", "again"));
   EXPECT_EQ(s.Read().Get("k")->version, 1);
+  EXPECT_EQ(s.stats().index_keys, 2u);
+}
+
+// A cache writes ever new keys and deletes (evicts, expires) old ones: the index must follow
+// the keys that exist, not every key ever written.
+TEST(StoreTest, NodesOfDeletedKeysAreFreedAfterCompaction) {
+  Store s;
+  int64_t rev = 0;
+  size_t bytes_after_first_round = 0;
+  for (int round = 0; round < 100; ++round) {
+    std::vector<Mutation> puts, dels;
+    for (int i = 0; i < 500; ++i) {
+      std::string key = "key:" + std::to_string(round) + ":" + std::to_string(i);
+      puts.push_back(Put(key, std::string(40, 'v')));
+      dels.push_back(Del(key));
+    }
+    s.Apply(++rev, puts);
+    s.Apply(++rev, dels);
+    s.Compact(rev);
+    EXPECT_EQ(s.stats().index_keys, 0u) << "round " << round;
+    EXPECT_EQ(s.stats().versions, 0u) << "round " << round;
+    if (round == 0) bytes_after_first_round = s.stats().bytes;
+  }
+  // Only the compaction's next visit frees the unlinked nodes; a later Compact does.
+  s.Compact(rev);
+  // Hash table growth aside (it is sized by the most keys held at once), nothing accumulates.
+  EXPECT_LE(s.stats().bytes, bytes_after_first_round);
+  EXPECT_EQ(s.Read().Count("", ""), 0u);
+  EXPECT_FALSE(s.Read().Get("key:3:7").has_value());
+
+  // Re-creating deleted keys (in removed hash slots) and writing new ones next to them.
+  std::vector<Mutation> again;
+  for (int i = 0; i < 3000; ++i) again.push_back(Put("key:1:" + std::to_string(i), "x"));
+  s.Apply(++rev, again);
+  EXPECT_EQ(s.stats().index_keys, 3000u);
+  EXPECT_EQ(s.Read().Count("key:1:", "key:1;"), 3000u);
+  for (int i = 0; i < 3000; i += 7) {
+    auto kv = s.Read().Get("key:1:" + std::to_string(i));
+    ASSERT_TRUE(kv.has_value()) << i;
+    EXPECT_EQ(kv->value, "x");
+    EXPECT_EQ(kv->version, 1);
+  }
+}
+
+// A snapshot taken before a key's delete keeps reading it, and walking past its node, while
+// the writer deletes, compacts and re-creates keys around it.
+TEST(StoreTest, SnapshotHoldsNodesOfKeysDeletedAfterIt) {
+  Store s;
+  std::vector<Mutation> puts;
+  for (int i = 0; i < 100; ++i) puts.push_back(Put("k" + std::to_string(100 + i), "v"));
+  s.Apply(1, puts);
+  {
+    Snapshot old = s.Read();
+    std::vector<Mutation> dels;
+    for (int i = 0; i < 100; i += 2) dels.push_back(Del("k" + std::to_string(100 + i)));
+    s.Apply(2, dels);
+    s.Compact(2);  // `old` is pinned at 1: the compaction keeps what it may read
+    EXPECT_EQ(old.Count("", ""), 100u);
+    EXPECT_EQ(s.Read().Count("", ""), 50u);
+    s.Apply(3, std::vector<Mutation>{Put("k100", "new")});
+    s.Compact(3);
+    EXPECT_EQ(old.Get("k102")->value, "v");
+    EXPECT_EQ(old.Get("k100")->value, "v");
+    EXPECT_EQ(old.Count("", ""), 100u);
+    EXPECT_EQ(s.stats().index_keys, 100u);  // 51 live + 49 deleted, held back by `old`
+  }
+  s.Compact(3);  // nothing pinned now: the 49 deleted keys' nodes leave the index
+  EXPECT_EQ(s.stats().index_keys, 51u);
+  EXPECT_EQ(s.Read().Get("k100")->value, "new");
+  EXPECT_FALSE(s.Read().Get("k102").has_value());
+  EXPECT_EQ(s.Read().Count("", ""), 51u);
 }
 
 TEST(StoreTest, SnapshotOlderThanCompactionStillReadsItsData) {
