@@ -419,6 +419,24 @@ Stats Store::stats() const {
 
 // ---- Snapshot ----
 
+namespace {
+
+/// The first node with key >= `start`. When `start` is itself an indexed key — a range over a
+/// Redis key's own records starts at its meta key (keyspace/encoding.h) — the hash index finds
+/// that node in ~2 cache misses instead of a skip-list descent of one miss per level (a
+/// standalone SET's range delete of its key's records spent 11 % of its CPU descending). A
+/// node the hash index returns was linked when found; if the writer unlinks it meanwhile, its
+/// tower still leads to its old successors, as for a reader already standing on it.
+template <typename StoreImpl>  // Store::Impl, private to Store: named by deduction
+const Node* SeekFrom(const StoreImpl& s, std::string_view start) {
+  if (!start.empty()) {
+    if (const Node* n = s.hash.Find(start, HashIndex::Hash(start))) return n;
+  }
+  return s.list.Seek(start);
+}
+
+}  // namespace
+
 Snapshot::Snapshot(const Store* store, int64_t revision, int slot)
     : store_(store), revision_(revision), slot_(slot) {}
 
@@ -450,7 +468,7 @@ std::optional<KeyValue> Snapshot::Get(std::string_view key) const {
 size_t Snapshot::Range(std::string_view start, std::string_view end, size_t limit,
                        const std::function<bool(const KeyValue&)>& fn) const {
   size_t visited = 0;
-  for (const Node* n = store_->impl_->list.Seek(start); n != nullptr;
+  for (const Node* n = SeekFrom(*store_->impl_, start); n != nullptr;
        n = internal::SkipList::Next(n)) {
     if (!end.empty() && internal::CompareKeys(n->key(), end) >= 0) break;
     const Version* v = internal::VisibleAt(n, revision_);
@@ -464,7 +482,7 @@ size_t Snapshot::Range(std::string_view start, std::string_view end, size_t limi
 
 size_t Snapshot::Count(std::string_view start, std::string_view end) const {
   size_t count = 0;
-  for (const Node* n = store_->impl_->list.Seek(start); n != nullptr;
+  for (const Node* n = SeekFrom(*store_->impl_, start); n != nullptr;
        n = internal::SkipList::Next(n)) {
     if (!end.empty() && internal::CompareKeys(n->key(), end) >= 0) break;
     if (internal::VisibleAt(n, revision_) != nullptr) ++count;
