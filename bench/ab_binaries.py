@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""A/B of two petacore-server binaries on the same machine in one run: standalone nodes,
+redis-benchmark -c 50 per command, rounds alternating which binary goes first; medians of
+requests/s and of the server's CPU µs per request (/proc). For a lever that changes the
+server alone (the load and the client are the same on both sides). Not run by ctest.
+
+  bench/ab_binaries.py --a OLD_BINARY --b NEW_BINARY [--rounds 3] [--requests 300000]
+      [--commands SET,HSET,LPUSH,LRANGE_100,GET]
+
+Writes bench/results/ab-<timestamp>.md/.csv. Keep an old binary with
+`cp build/bin/petacore-server /tmp/petacore-server.a` before rebuilding.
+"""
+import argparse
+import os
+import sys
+
+import benchlib
+
+# redis-benchmark arguments per command (-r spreads keys; LRANGE_100 reads the list LPUSH
+# fills, which is why LPUSH runs first when both are wanted).
+COMMANDS = {
+    "SET": ["-r", "100000", "-t", "set"],
+    "GET": ["-r", "100000", "-t", "get"],
+    "HSET": ["-r", "100000", "-t", "hset"],
+    "LPUSH": ["-t", "lpush"],
+    "LRANGE_100": ["-t", "lrange_100"],
+}
+
+
+def run_side(h, binary, commands, requests):
+    """{command: (requests/s, server CPU µs per request)} on a fresh standalone node."""
+    h.SERVER = binary
+    node = h.Node(None)
+    try:
+        out = {}
+        for name in commands:
+            opts = COMMANDS[name]
+            # -t names the test; the options before it shape the keys.
+            cmd = opts[opts.index("-t"):]
+            out[name] = benchlib.benchmark_cell(node.port, [node.proc.pid], 50, requests,
+                                                *cmd, options=opts[:opts.index("-t")])
+        return out
+    finally:
+        node.close()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--a", required=True, help="binary A (before)")
+    p.add_argument("--b", required=True, help="binary B (after)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--requests", type=int, default=300000)
+    p.add_argument("--commands", default="SET,HSET,LPUSH,LRANGE_100,GET")
+    args = p.parse_args()
+    commands = [c.strip().upper() for c in args.commands.split(",") if c.strip()]
+    unknown = [c for c in commands if c not in COMMANDS]
+    if unknown:
+        sys.exit(f"unknown command(s) {unknown}; known: {sorted(COMMANDS)}")
+    for b in (args.a, args.b):
+        if not os.access(b, os.X_OK):
+            sys.exit(f"not an executable: {b}")
+    h = benchlib.harness()
+    sides = {"A": args.a, "B": args.b}
+    cells = {s: {c: [] for c in commands} for s in sides}
+    for r in range(args.rounds):
+        for side in (("A", "B") if r % 2 == 0 else ("B", "A")):
+            for c, v in run_side(h, sides[side], commands, args.requests).items():
+                cells[side][c].append(v)
+    rows, table = [], []
+    for c in commands:
+        a_rate = benchlib.median([v[0] for v in cells["A"][c]])
+        b_rate = benchlib.median([v[0] for v in cells["B"][c]])
+        a_cpu = benchlib.median([v[1] for v in cells["A"][c]])
+        b_cpu = benchlib.median([v[1] for v in cells["B"][c]])
+        rows.append([c, a_rate, b_rate, a_cpu, b_cpu])
+        table.append(f"| {c} | {benchlib.fmt(a_rate)} | {benchlib.fmt(b_rate)} | "
+                     f"{benchlib.fmt(b_rate / a_rate if a_rate and b_rate else None, '.2f')} | "
+                     f"{benchlib.fmt(a_cpu, '.1f')} | {benchlib.fmt(b_cpu, '.1f')} | "
+                     f"{benchlib.fmt(b_cpu / a_cpu if a_cpu and b_cpu else None, '.2f')} |")
+    md = "\n".join([
+        f"# A/B of two petacore-server binaries ({benchlib.stamp()})", "",
+        benchlib.machine(), "",
+        f"A: `{args.a}`; B: `{args.b}`. Standalone nodes, `redis-benchmark -c 50 -n "
+        f"{args.requests}` per command, {args.rounds} rounds alternating which side goes "
+        "first; medians. CPU: the server's user + system time (/proc) per request; "
+        "2 cores shared with redis-benchmark.", "",
+        "| command | A req/s | B req/s | B/A | A CPU µs/req | B CPU µs/req | B/A CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        *table])
+    benchlib.write_results("ab", md, rows,
+                           ["command", "a_rps", "b_rps", "a_cpu_us", "b_cpu_us"])
+
+
+if __name__ == "__main__":
+    main()
