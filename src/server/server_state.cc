@@ -26,13 +26,25 @@ ServerState::ServerState() {
     }
   });
   pubsub.SetDeliver([this](PubSubHub::Deliveries& deliveries) {
-    std::lock_guard lock(clients_mu);
-    for (auto& [id, delivery] : deliveries) {
-      auto it = clients.find(id);
-      if (it != clients.end() && it->second->push_messages) {
-        it->second->push_messages(std::move(delivery));
+    // The push functions run after clients_mu is released. A push locks its connection's
+    // weak_ptr; when the connection closes meanwhile, that lock is the last reference, and
+    // ~Connection takes clients_mu to leave `clients`: called under the lock, the Applier
+    // deadlocked on itself, and every io thread after it (seen in CI as a node that stopped
+    // answering in test_pubsub_cluster). Copies of the functions stay valid without the lock
+    // (they hold a weak_ptr and the executor).
+    using Push = std::function<void(std::shared_ptr<const client::PubSubDelivery>)>;
+    std::vector<std::pair<Push, std::shared_ptr<const client::PubSubDelivery>>> calls;
+    calls.reserve(deliveries.size());
+    {
+      std::lock_guard lock(clients_mu);
+      for (auto& [id, delivery] : deliveries) {
+        auto it = clients.find(id);
+        if (it != clients.end() && it->second->push_messages) {
+          calls.emplace_back(it->second->push_messages, std::move(delivery));
+        }
       }
     }
+    for (auto& [push, delivery] : calls) push(std::move(delivery));
   });
   SubscribeStoreObservers(*this);
 }
