@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""A/B of two petacore-server binaries on the same machine in one run: standalone nodes,
-redis-benchmark -c 50 per command, rounds alternating which binary goes first; medians of
-requests/s and of the server's CPU µs per request (/proc). For a lever that changes the
-server alone (the load and the client are the same on both sides). Not run by ctest.
+"""A/B of two petacore-server binaries on the same machine in one run: standalone nodes (or,
+with --replicated, one node on a fresh etcd member per side), redis-benchmark -c 50 per
+command, rounds alternating which binary goes first; medians of requests/s and of the
+server's CPU µs per request (/proc; with --replicated also etcd's). For a lever that changes
+the server alone (the load and the client are the same on both sides). Not run by ctest.
 
   bench/ab_binaries.py --a OLD_BINARY --b NEW_BINARY [--rounds 3] [--requests 300000]
-      [--commands SET,HSET,LPUSH,LRANGE_100,GET]
+      [--commands SET,HSET,LPUSH,LRANGE_100,GET] [--replicated]
 
 Writes bench/results/ab-<timestamp>.md/.csv. Keep an old binary with
 `cp build/bin/petacore-server /tmp/petacore-server.a` before rebuilding.
@@ -21,27 +22,38 @@ import benchlib
 COMMANDS = {
     "SET": ["-r", "100000", "-t", "set"],
     "GET": ["-r", "100000", "-t", "get"],
+    "INCR": ["-r", "100000", "-t", "incr"],
     "HSET": ["-r", "100000", "-t", "hset"],
     "LPUSH": ["-t", "lpush"],
     "LRANGE_100": ["-t", "lrange_100"],
 }
 
 
-def run_side(h, binary, commands, requests):
-    """{command: (requests/s, server CPU µs per request)} on a fresh standalone node."""
+def run_side(h, binary, commands, requests, replicated):
+    """{command: (requests/s, server CPU µs per request, etcd CPU µs per request or None)} on
+    a fresh node (standalone, or on a fresh etcd member when `replicated`)."""
     h.SERVER = binary
-    node = h.Node(None)
+    etcd = h.Etcd() if replicated else None
+    node = None
     try:
+        node = h.Node(etcd)
         out = {}
         for name in commands:
             opts = COMMANDS[name]
             # -t names the test; the options before it shape the keys.
             cmd = opts[opts.index("-t"):]
-            out[name] = benchlib.benchmark_cell(node.port, [node.proc.pid], 50, requests,
+            etcd0 = benchlib.cpu_seconds([etcd.pid]) if etcd else 0
+            rate, cpu = benchlib.benchmark_cell(node.port, [node.proc.pid], 50, requests,
                                                 *cmd, options=opts[:opts.index("-t")])
+            etcd_cpu = ((benchlib.cpu_seconds([etcd.pid]) - etcd0) / requests * 1e6
+                        if etcd else None)
+            out[name] = (rate, cpu, etcd_cpu)
         return out
     finally:
-        node.close()
+        if node is not None:
+            node.close()
+        if etcd is not None:
+            etcd.close()
 
 
 def main():
@@ -51,6 +63,8 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--requests", type=int, default=300000)
     p.add_argument("--commands", default="SET,HSET,LPUSH,LRANGE_100,GET")
+    p.add_argument("--replicated", action="store_true",
+                   help="one node on a fresh etcd member per side (etcd's CPU reported too)")
     args = p.parse_args()
     commands = [c.strip().upper() for c in args.commands.split(",") if c.strip()]
     unknown = [c for c in commands if c not in COMMANDS]
@@ -64,7 +78,7 @@ def main():
     cells = {s: {c: [] for c in commands} for s in sides}
     for r in range(args.rounds):
         for side in (("A", "B") if r % 2 == 0 else ("B", "A")):
-            for c, v in run_side(h, sides[side], commands, args.requests).items():
+            for c, v in run_side(h, sides[side], commands, args.requests, args.replicated).items():
                 cells[side][c].append(v)
     rows, table = [], []
     for c in commands:
@@ -72,23 +86,32 @@ def main():
         b_rate = benchlib.median([v[0] for v in cells["B"][c]])
         a_cpu = benchlib.median([v[1] for v in cells["A"][c]])
         b_cpu = benchlib.median([v[1] for v in cells["B"][c]])
-        rows.append([c, a_rate, b_rate, a_cpu, b_cpu])
-        table.append(f"| {c} | {benchlib.fmt(a_rate)} | {benchlib.fmt(b_rate)} | "
-                     f"{benchlib.fmt(b_rate / a_rate if a_rate and b_rate else None, '.2f')} | "
-                     f"{benchlib.fmt(a_cpu, '.1f')} | {benchlib.fmt(b_cpu, '.1f')} | "
-                     f"{benchlib.fmt(b_cpu / a_cpu if a_cpu and b_cpu else None, '.2f')} |")
+        a_etcd = benchlib.median([v[2] for v in cells["A"][c] if v[2] is not None])
+        b_etcd = benchlib.median([v[2] for v in cells["B"][c] if v[2] is not None])
+        rows.append([c, a_rate, b_rate, a_cpu, b_cpu, a_etcd, b_etcd])
+        row = (f"| {c} | {benchlib.fmt(a_rate)} | {benchlib.fmt(b_rate)} | "
+               f"{benchlib.fmt(b_rate / a_rate if a_rate and b_rate else None, '.2f')} | "
+               f"{benchlib.fmt(a_cpu, '.1f')} | {benchlib.fmt(b_cpu, '.1f')} | "
+               f"{benchlib.fmt(b_cpu / a_cpu if a_cpu and b_cpu else None, '.2f')} |")
+        if args.replicated:
+            row += (f" {benchlib.fmt(a_etcd, '.1f')} | {benchlib.fmt(b_etcd, '.1f')} |")
+        table.append(row)
     md = "\n".join([
         f"# A/B of two petacore-server binaries ({benchlib.stamp()})", "",
         benchlib.machine(), "",
-        f"A: `{args.a}`; B: `{args.b}`. Standalone nodes, `redis-benchmark -c 50 -n "
+        f"A: `{args.a}`; B: `{args.b}`. "
+        f"{'One node on a fresh etcd member per side' if args.replicated else 'Standalone nodes'}"
+        f", `redis-benchmark -c 50 -n "
         f"{args.requests}` per command, {args.rounds} rounds alternating which side goes "
         "first; medians. CPU: the server's user + system time (/proc) per request; "
         "2 cores shared with redis-benchmark.", "",
-        "| command | A req/s | B req/s | B/A | A CPU µs/req | B CPU µs/req | B/A CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| command | A req/s | B req/s | B/A | A CPU µs/req | B CPU µs/req | B/A CPU |"
+        + (" A etcd CPU µs/req | B etcd CPU µs/req |" if args.replicated else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.replicated else ""),
         *table])
     benchlib.write_results("ab", md, rows,
-                           ["command", "a_rps", "b_rps", "a_cpu_us", "b_cpu_us"])
+                           ["command", "a_rps", "b_rps", "a_cpu_us", "b_cpu_us", "a_etcd_cpu_us",
+                            "b_etcd_cpu_us"])
 
 
 if __name__ == "__main__":

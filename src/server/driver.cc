@@ -244,7 +244,9 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
 std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& session,
                                      std::span<const std::string_view> args, std::string* out,
                                      const std::shared_ptr<Executor>& executor) {
-  auto job = std::make_shared<Job>();
+  // Not make_shared: the ack bound (Job::BoundAckWait) keeps a weak_ptr for --etcd-timeout-ms,
+  // which with make_shared would keep the whole Job's memory that long.
+  std::shared_ptr<Job> job(new Job());
   job->server = &state_;
   job->session = &session;
   job->out = out;

@@ -192,12 +192,19 @@ void Job::FinishFromAnyThread() {
 // not applied it after --etcd-timeout-ms (its watch is cut or far behind), the success reply
 // goes out anyway, because the write IS durable, and only read-your-writes on this node is
 // late (docs/consistency.md). Counted in INFO acks_before_visible.
+// One entry of the server's DeadlineQueue per write, not a timer (issue 18): when it comes
+// due the job has almost always finished and been released, and the entry ends there without
+// waking the connection's thread.
 void Job::BoundAckWait(int64_t revision) {
-  auto self = shared_from_this();
-  executor->PostAfter(server->config.etcd_timeout, [self, revision] {
-    if (self->finished() || self->server->store.applied_revision() >= revision) return;
-    self->server->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
-    self->Finish();
+  std::weak_ptr<Job> weak = shared_from_this();
+  server->bounds.AddAfter(server->config.etcd_timeout, [weak, executor = executor, revision] {
+    if (weak.expired()) return;
+    executor->Post([weak, revision] {
+      auto self = weak.lock();
+      if (!self || self->finished() || self->server->store.applied_revision() >= revision) return;
+      self->server->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
+      self->Finish();
+    });
   });
 }
 

@@ -36,11 +36,16 @@ void AwaitReadFence(ServerState& state, const std::shared_ptr<Executor>& executo
         // The watch has not delivered R yet (usually a few ms). Bound the wait like an etcd call:
         // a replica that cannot catch up (watch cut off) must not hold the client forever.
         auto timeout = state.config.etcd_timeout;
-        executor->PostAfter(timeout, [&state, pending, rev = *revision, timeout] {
-          if (pending->answered.exchange(true)) return;
-          state.store.CancelOnApplied(pending->wait_id.exchange(0));
-          pending->then("ERR etcd: local replica did not reach revision " + std::to_string(rev) +
-                        " within " + std::to_string(timeout.count()) + " ms");
+        // An entry of the server's DeadlineQueue, not a timer per read (issue 18): it almost
+        // always finds the read answered and ends there, off the connection's thread.
+        state.bounds.AddAfter(timeout, [&state, executor, pending, rev = *revision, timeout] {
+          if (pending->answered.load()) return;
+          executor->Post([&state, pending, rev, timeout] {
+            if (pending->answered.exchange(true)) return;
+            state.store.CancelOnApplied(pending->wait_id.exchange(0));
+            pending->then("ERR etcd: local replica did not reach revision " + std::to_string(rev) +
+                          " within " + std::to_string(timeout.count()) + " ms");
+          });
         });
         uint64_t id = state.store.OnApplied(*revision, [answer] { answer(""); });
         pending->wait_id.store(id);

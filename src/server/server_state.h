@@ -23,6 +23,7 @@
 #include "replication/read_barrier.h"
 #include "server/blocking.h"
 #include "server/client_pause.h"
+#include "server/deadline_queue.h"
 #include "server/node_registry.h"
 #include "server/observability.h"
 #include "server/pubsub.h"
@@ -114,6 +115,10 @@ struct ServerState final : commands::ServerView {
   /// Replicated mode: the replica's lag and replica-max-lag-ms (replica_lag.h); owned by
   /// server.cc, set once at start-up; null in standalone mode.
   ReplicaLag* replica_lag = nullptr;
+  /// The replicated path's bounds (ack-after-visible, read-fence timeouts) on one thread
+  /// (deadline_queue.h). Declared after every member its functions use, so it is destroyed
+  /// (its thread stopped) first.
+  DeadlineQueue bounds;
 
   // commands::ServerView, for command handlers (thread-safe; see server_view.h).
   config::Config& Options() override { return config; }
