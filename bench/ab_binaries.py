@@ -30,8 +30,9 @@ COMMANDS = {
 
 
 def run_side(h, binary, commands, requests, replicated):
-    """{command: (requests/s, server CPU µs per request, etcd CPU µs per request or None)} on
-    a fresh node (standalone, or on a fresh etcd member when `replicated`)."""
+    """{command: (requests/s, server CPU µs per request, etcd CPU µs per request or None,
+    server RSS in MiB right after the run)} on a fresh node (standalone, or on a fresh etcd
+    member when `replicated`)."""
     h.SERVER = binary
     etcd = h.Etcd() if replicated else None
     node = None
@@ -47,7 +48,8 @@ def run_side(h, binary, commands, requests, replicated):
                                                 *cmd, options=opts[:opts.index("-t")])
             etcd_cpu = ((benchlib.cpu_seconds([etcd.pid]) - etcd0) / requests * 1e6
                         if etcd else None)
-            out[name] = (rate, cpu, etcd_cpu)
+            rss = benchlib.rss_bytes(node.proc.pid) / 2**20
+            out[name] = (rate, cpu, etcd_cpu, rss)
         return out
     finally:
         if node is not None:
@@ -88,13 +90,16 @@ def main():
         b_cpu = benchlib.median([v[1] for v in cells["B"][c]])
         a_etcd = benchlib.median([v[2] for v in cells["A"][c] if v[2] is not None])
         b_etcd = benchlib.median([v[2] for v in cells["B"][c] if v[2] is not None])
-        rows.append([c, a_rate, b_rate, a_cpu, b_cpu, a_etcd, b_etcd])
+        a_rss = benchlib.median([v[3] for v in cells["A"][c]])
+        b_rss = benchlib.median([v[3] for v in cells["B"][c]])
+        rows.append([c, a_rate, b_rate, a_cpu, b_cpu, a_etcd, b_etcd, a_rss, b_rss])
         row = (f"| {c} | {benchlib.fmt(a_rate)} | {benchlib.fmt(b_rate)} | "
                f"{benchlib.fmt(b_rate / a_rate if a_rate and b_rate else None, '.2f')} | "
                f"{benchlib.fmt(a_cpu, '.1f')} | {benchlib.fmt(b_cpu, '.1f')} | "
                f"{benchlib.fmt(b_cpu / a_cpu if a_cpu and b_cpu else None, '.2f')} |")
         if args.replicated:
             row += (f" {benchlib.fmt(a_etcd, '.1f')} | {benchlib.fmt(b_etcd, '.1f')} |")
+        row += f" {benchlib.fmt(a_rss, '.1f')} | {benchlib.fmt(b_rss, '.1f')} |"
         table.append(row)
     md = "\n".join([
         f"# A/B of two petacore-server binaries ({benchlib.stamp()})", "",
@@ -103,15 +108,19 @@ def main():
         f"{'One node on a fresh etcd member per side' if args.replicated else 'Standalone nodes'}"
         f", `redis-benchmark -c 50 -n "
         f"{args.requests}` per command, {args.rounds} rounds alternating which side goes "
-        "first; medians. CPU: the server's user + system time (/proc) per request; "
+        "first; medians. CPU: the server's user + system time (/proc) per request; RSS: the "
+        "server's, read right after each run (each side's node is fresh per round, and runs "
+        "the commands in the order listed); "
         "2 cores shared with redis-benchmark.", "",
         "| command | A req/s | B req/s | B/A | A CPU µs/req | B CPU µs/req | B/A CPU |"
-        + (" A etcd CPU µs/req | B etcd CPU µs/req |" if args.replicated else ""),
-        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.replicated else ""),
+        + (" A etcd CPU µs/req | B etcd CPU µs/req |" if args.replicated else "")
+        + " A RSS MiB | B RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.replicated else "")
+        + "---:|---:|",
         *table])
     benchlib.write_results("ab", md, rows,
                            ["command", "a_rps", "b_rps", "a_cpu_us", "b_cpu_us", "a_etcd_cpu_us",
-                            "b_etcd_cpu_us"])
+                            "b_etcd_cpu_us", "a_rss_mib", "b_rss_mib"])
 
 
 if __name__ == "__main__":
