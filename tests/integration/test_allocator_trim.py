@@ -12,7 +12,7 @@ Then, by the allocator the build links (INFO mem_allocator):
     allocator-trim-interval-ms turns malloc_trim on; then it falls by at least a fifth.
 The data stays intact either way.
 
-Before stop 30 the burst alone made the peak: every replicated write's Job was held 5 s by its
+Before 2026-12-07 the burst alone made the peak: every replicated write's Job was held 5 s by its
 ack-bound timer (~60 MiB at this load). The bound no longer holds the Job
 (server/deadline_queue.h), so a burst of overwrites alone leaves too little to give back for
 a clear test; deleting the data makes the pages to return the data's own.
