@@ -48,7 +48,7 @@ class DeadlineQueue {
     Add(Clock::now() + delay, std::move(fn));
   }
 
-  /// Entries queued and not yet run (INFO, tests).
+  /// Entries queued and not yet run (tests; not shown in INFO).
   size_t size() const;
   /// Entries run so far (tests).
   int64_t ran() const;
