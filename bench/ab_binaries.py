@@ -6,13 +6,19 @@ server's CPU µs per request (/proc; with --replicated also etcd's). For a lever
 the server alone (the load and the client are the same on both sides). Not run by ctest.
 
   bench/ab_binaries.py --a OLD_BINARY --b NEW_BINARY [--rounds 3] [--requests 300000]
-      [--commands SET,HSET,LPUSH,LRANGE_100,GET] [--replicated]
+      [--commands SET,HSET,LPUSH,LRANGE_100,GET] [--replicated] [--clients 50]
+      [--a-args "--flag v"] [--b-args "--flag v"]
+
+--a-args / --b-args give each side's server extra flags, so one binary can be compared
+with itself under two settings (--a and --b naming the same file).
 
 Writes bench/results/ab-<timestamp>.md/.csv. Keep an old binary with
 `cp build/bin/petacore-server /tmp/petacore-server.a` before rebuilding.
 """
 import argparse
 import os
+import shlex
+import subprocess
 import sys
 
 import benchlib
@@ -29,27 +35,36 @@ COMMANDS = {
 }
 
 
-def run_side(h, binary, commands, requests, replicated):
+def bench_rate_p50(port, clients, n, opts):
+    """(requests/s, p50 ms) of one `redis-benchmark --csv` run of the test in `opts`."""
+    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), *opts,
+            "--csv"]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=1800).stdout
+    lines = out.strip().splitlines()
+    head = [x.strip('"') for x in lines[0].split(",")]
+    row = dict(zip(head, [x.strip('"') for x in lines[1].split(",")]))
+    return float(row["rps"]), float(row["p50_latency_ms"])
+
+
+def run_side(h, binary, extra_args, commands, requests, replicated, clients):
     """{command: (requests/s, server CPU µs per request, etcd CPU µs per request or None,
-    server RSS in MiB right after the run)} on a fresh node (standalone, or on a fresh etcd
-    member when `replicated`)."""
+    server RSS in MiB right after the run, p50 ms)} on a fresh node (standalone, or on a
+    fresh etcd member when `replicated`) started with `extra_args`."""
     h.SERVER = binary
     etcd = h.Etcd() if replicated else None
     node = None
     try:
-        node = h.Node(etcd)
+        node = h.Node(etcd, extra_args=extra_args)
         out = {}
         for name in commands:
-            opts = COMMANDS[name]
-            # -t names the test; the options before it shape the keys.
-            cmd = opts[opts.index("-t"):]
             etcd0 = benchlib.cpu_seconds([etcd.pid]) if etcd else 0
-            rate, cpu = benchlib.benchmark_cell(node.port, [node.proc.pid], 50, requests,
-                                                *cmd, options=opts[:opts.index("-t")])
+            cpu0 = benchlib.cpu_seconds([node.proc.pid])
+            rate, p50 = bench_rate_p50(node.port, clients, requests, COMMANDS[name])
+            cpu = (benchlib.cpu_seconds([node.proc.pid]) - cpu0) / requests * 1e6
             etcd_cpu = ((benchlib.cpu_seconds([etcd.pid]) - etcd0) / requests * 1e6
                         if etcd else None)
             rss = benchlib.rss_bytes(node.proc.pid) / 2**20
-            out[name] = (rate, cpu, etcd_cpu, rss)
+            out[name] = (rate, cpu, etcd_cpu, rss, p50)
         return out
     finally:
         if node is not None:
@@ -67,6 +82,9 @@ def main():
     p.add_argument("--commands", default="SET,HSET,LPUSH,LRANGE_100,GET")
     p.add_argument("--replicated", action="store_true",
                    help="one node on a fresh etcd member per side (etcd's CPU reported too)")
+    p.add_argument("--clients", type=int, default=50, help="redis-benchmark -c")
+    p.add_argument("--a-args", default="", help="extra server flags of side A")
+    p.add_argument("--b-args", default="", help="extra server flags of side B")
     args = p.parse_args()
     commands = [c.strip().upper() for c in args.commands.split(",") if c.strip()]
     unknown = [c for c in commands if c not in COMMANDS]
@@ -76,11 +94,13 @@ def main():
         if not os.access(b, os.X_OK):
             sys.exit(f"not an executable: {b}")
     h = benchlib.harness()
-    sides = {"A": args.a, "B": args.b}
+    sides = {"A": (args.a, shlex.split(args.a_args)), "B": (args.b, shlex.split(args.b_args))}
     cells = {s: {c: [] for c in commands} for s in sides}
     for r in range(args.rounds):
         for side in (("A", "B") if r % 2 == 0 else ("B", "A")):
-            for c, v in run_side(h, sides[side], commands, args.requests, args.replicated).items():
+            binary, extra = sides[side]
+            for c, v in run_side(h, binary, extra, commands, args.requests, args.replicated,
+                                 args.clients).items():
                 cells[side][c].append(v)
     rows, table = [], []
     for c in commands:
@@ -92,7 +112,10 @@ def main():
         b_etcd = benchlib.median([v[2] for v in cells["B"][c] if v[2] is not None])
         a_rss = benchlib.median([v[3] for v in cells["A"][c]])
         b_rss = benchlib.median([v[3] for v in cells["B"][c]])
-        rows.append([c, a_rate, b_rate, a_cpu, b_cpu, a_etcd, b_etcd, a_rss, b_rss])
+        a_p50 = benchlib.median([v[4] for v in cells["A"][c]])
+        b_p50 = benchlib.median([v[4] for v in cells["B"][c]])
+        rows.append([c, a_rate, b_rate, a_cpu, b_cpu, a_etcd, b_etcd, a_rss, b_rss, a_p50,
+                     b_p50])
         row = (f"| {c} | {benchlib.fmt(a_rate)} | {benchlib.fmt(b_rate)} | "
                f"{benchlib.fmt(b_rate / a_rate if a_rate and b_rate else None, '.2f')} | "
                f"{benchlib.fmt(a_cpu, '.1f')} | {benchlib.fmt(b_cpu, '.1f')} | "
@@ -100,13 +123,15 @@ def main():
         if args.replicated:
             row += (f" {benchlib.fmt(a_etcd, '.1f')} | {benchlib.fmt(b_etcd, '.1f')} |")
         row += f" {benchlib.fmt(a_rss, '.1f')} | {benchlib.fmt(b_rss, '.1f')} |"
+        row += f" {benchlib.fmt(a_p50, '.3f')} | {benchlib.fmt(b_p50, '.3f')} |"
         table.append(row)
     md = "\n".join([
         f"# A/B of two petacore-server binaries ({benchlib.stamp()})", "",
         benchlib.machine(), "",
-        f"A: `{args.a}`; B: `{args.b}`. "
+        f"A: `{args.a}`{' ' + args.a_args if args.a_args else ''}; "
+        f"B: `{args.b}`{' ' + args.b_args if args.b_args else ''}. "
         f"{'One node on a fresh etcd member per side' if args.replicated else 'Standalone nodes'}"
-        f", `redis-benchmark -c 50 -n "
+        f", `redis-benchmark -c {args.clients} -n "
         f"{args.requests}` per command, {args.rounds} rounds alternating which side goes "
         "first; medians. CPU: the server's user + system time (/proc) per request; RSS: the "
         "server's, read right after each run (each side's node is fresh per round, and runs "
@@ -114,13 +139,13 @@ def main():
         "2 cores shared with redis-benchmark.", "",
         "| command | A req/s | B req/s | B/A | A CPU µs/req | B CPU µs/req | B/A CPU |"
         + (" A etcd CPU µs/req | B etcd CPU µs/req |" if args.replicated else "")
-        + " A RSS MiB | B RSS MiB |",
+        + " A RSS MiB | B RSS MiB | A p50 ms | B p50 ms |",
         "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.replicated else "")
-        + "---:|---:|",
+        + "---:|---:|---:|---:|",
         *table])
     benchlib.write_results("ab", md, rows,
                            ["command", "a_rps", "b_rps", "a_cpu_us", "b_cpu_us", "a_etcd_cpu_us",
-                            "b_etcd_cpu_us", "a_rss_mib", "b_rss_mib"])
+                            "b_etcd_cpu_us", "a_rss_mib", "b_rss_mib", "a_p50_ms", "b_p50_ms"])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@
 // "key:<N-1>" in database 0 under the etcd prefix --prefix (default "/petacore/"), so a
 // petacore-server started with that prefix loads them as ordinary string keys; without it
 // they are raw "<prefix>key:<i>". Prints keys/s.
+// Two bulk-mode options give a Txn the shape of PetaCore's group commit, to measure what
+// etcd spends per op of that shape (bench/etcd_txn_shapes.py): --overwrite picks each key at
+// random among --keys keys (a SET -r workload: new revisions of existing keys, not new keys),
+// --range-delete precedes each Put with the DeleteRange [key\0, KeyEnd(key)) that a blind SET
+// sends (etcd_txn_shape.h: the key's subkeys; needs --petacore).
 //
 // The last line of output is machine-readable: "RESULT key=value ...".
 //   etcd_put --endpoints 127.0.0.1:2379 --clients 50 --duration 10
@@ -28,6 +33,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "etcdlink/client.h"
@@ -49,6 +55,8 @@ struct Options {
   int64_t bulk = 0;
   int batch = 1000;
   bool petacore = false;
+  bool overwrite = false;
+  bool range_delete = false;
   std::string prefix = "/petacore/";
   int timeout_ms = 30000;
 };
@@ -70,6 +78,9 @@ Options Parse(int argc, char** argv) {
       ("bulk", po::value(&o.bulk)->default_value(o.bulk), "bulk mode: write N keys")
       ("batch", po::value(&o.batch)->default_value(o.batch), "Puts per Txn (bulk)")
       ("petacore", po::bool_switch(&o.petacore), "bulk keys in PetaCore's string encoding")
+      ("overwrite", po::bool_switch(&o.overwrite), "bulk: random keys among --keys")
+      ("range-delete", po::bool_switch(&o.range_delete),
+       "bulk: a blind SET's subkey DeleteRange before each Put (with --petacore)")
       ("prefix", po::value(&o.prefix)->default_value(o.prefix), "etcd prefix (bulk)");
   po::variables_map vm;
   try {
@@ -89,6 +100,10 @@ Options Parse(int argc, char** argv) {
   }
   if (o.clients <= 0 || o.keys <= 0 || o.batch <= 0 || o.value_size < 0) {
     std::cerr << "etcd_put: --clients, --keys and --batch must be > 0\n";
+    std::exit(2);
+  }
+  if (o.range_delete && !o.petacore) {
+    std::cerr << "etcd_put: --range-delete needs --petacore (the subkey range of its encoding)\n";
     std::exit(2);
   }
   return o;
@@ -174,19 +189,31 @@ int RunBulk(const Options& o, etcd::Client& client) {
       std::string value = MakeValue(o.value_size, static_cast<uint64_t>(t));
       std::string stored =
           o.petacore ? petacore::keyspace::EncodeString(value) : value;
+      std::mt19937_64 rng(static_cast<uint64_t>(t) * 7919 + 17);
+      std::uniform_int_distribution<int64_t> pick(0, o.keys - 1);
       for (;;) {
         int64_t lo = next.fetch_add(o.batch);
         if (lo >= o.bulk) break;
         int64_t hi = std::min<int64_t>(o.bulk, lo + o.batch);
         etcd::TxnRequest txn;
-        txn.success.reserve(static_cast<size_t>(hi - lo));
+        std::unordered_set<int64_t> in_txn;
+        txn.success.reserve(static_cast<size_t>(hi - lo) * (o.range_delete ? 2 : 1));
         for (int64_t i = lo; i < hi; ++i) {
-          std::string user_key = "key:" + std::to_string(i);
+          int64_t n = i;
+          if (o.overwrite) {  // etcd refuses two puts of one key in one Txn
+            do n = pick(rng);
+            while (!in_txn.insert(n).second);
+          }
+          std::string user_key = "key:" + std::to_string(n);
           std::string key = o.prefix;
           if (o.petacore) {
             petacore::keyspace::AppendKey(0, user_key, &key);
           } else {
             key += user_key;
+          }
+          if (o.range_delete) {
+            std::string end = petacore::keyspace::KeyEnd(key);
+            txn.success.push_back(etcd::Op::Delete(key + std::string(1, '\0'), std::move(end)));
           }
           txn.success.push_back(etcd::Op::Put(std::move(key), stored));
         }

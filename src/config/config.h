@@ -56,6 +56,8 @@ struct Config {
   size_t etcd_max_txn_ops = 128;             ///< etcd --max-txn-ops
   size_t etcd_max_request_bytes = 1536 * 1024;  ///< etcd --max-request-bytes
   int etcd_max_inflight_txns = 1;            ///< Txns in flight before requests queue up
+  /// Group commit's cohort linger, µs (replication::GroupCommitOptions::linger_us); 0 = off.
+  int64_t etcd_commit_linger_us = 2000;
   /// Linearizable reads: etcd revision fetches in flight at once (read-barrier-max-inflight).
   int read_barrier_max_inflight = 1;
   Live<uint64_t> proto_max_bulk_len = 512ull * 1024 * 1024;  ///< new connections take it

@@ -515,6 +515,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("etcd-max-inflight-txns", &Config::etcd_max_inflight_txns, 1, kIntMax, kImm,
                       "etcd Txns in flight at once; writes arriving meanwhile are batched into "
                       "the next"));
+  // Issue 18: merge the two cohorts of busy writers into one etcd Txn (etcd_committer.h).
+  t.push_back(Integer("etcd-commit-linger-us", &Config::etcd_commit_linger_us, 0, 1000000, kImm,
+                      "after a batch of 8+ writes completes, the next etcd Txn waits up to this "
+                      "many microseconds for those writers to come back (0 = never waits)"));
   t.push_back(Custom(
       "read-consistency", 0,
       "reads: local (from this node's replica) | linearizable (wait for etcd's revision)",

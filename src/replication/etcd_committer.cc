@@ -194,22 +194,61 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   p.request = std::move(request);
   p.done = std::move(done);
   std::unique_lock lock(mu_);
+  if (!p.request.background) ++queued_clients_;
   queue_.push_back(std::move(p));
   SendReady(lock);
 }
 
+EtcdCommitter::EtcdCommitter(etcdlink::Client& client, std::string prefix,
+                             GroupCommitOptions options)
+    : client_(client), prefix_(std::move(prefix)), options_(std::move(options)) {
+  if (options_.linger_us > 0) linger_thread_ = std::thread([this] { LingerLoop(); });
+}
+
 EtcdCommitter::~EtcdCommitter() {
   std::unique_lock lock(mu_);
+  stopping_ = true;  // no new linger; what waits in one leaves now
+  linger_target_ = 0;
+  SendReady(lock);
+  linger_cv_.notify_all();
   idle_.wait(lock, [this] { return in_flight_ == 0; });
+  lock.unlock();
+  if (linger_thread_.joinable()) linger_thread_.join();
+}
+
+bool EtcdCommitter::Lingering() const {
+  return linger_target_ != 0 && queued_clients_ < linger_target_ &&
+         std::chrono::steady_clock::now() < linger_deadline_;
 }
 
 void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
   while (in_flight_ < options_.max_in_flight && !queue_.empty()) {
+    if (linger_target_ != 0) {
+      if (Lingering()) return;  // the cohort is still coming back
+      (queued_clients_ >= linger_target_ ? linger_merged_ : linger_expired_)
+          .fetch_add(1, std::memory_order_relaxed);
+      linger_target_ = 0;
+    }
     Batch batch = TakeBatch();
     ++in_flight_;
     lock.unlock();
     Send(std::move(batch));
     lock.lock();
+  }
+}
+
+void EtcdCommitter::LingerLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (linger_target_ == 0) {
+      linger_cv_.wait(lock);
+    } else if (std::chrono::steady_clock::now() < linger_deadline_) {
+      linger_cv_.wait_until(lock, linger_deadline_);
+    } else {
+      SendReady(lock);  // the linger's time ran out: what is queued leaves
+      // Also when nothing was queued; not a new linger a completion started meanwhile.
+      if (std::chrono::steady_clock::now() >= linger_deadline_) linger_target_ = 0;
+    }
   }
 }
 
@@ -252,6 +291,7 @@ EtcdCommitter::Batch EtcdCommitter::TakeBatch() {
     }
     if (!fits(*it)) break;
     it = queue_.erase(it);
+    --queued_clients_;
   }
   for (auto it = queue_.begin(); it != queue_.end();) {
     if (!it->request.background) {
@@ -312,6 +352,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
     std::unique_lock lock(mu_);
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
       it->solo = true;
+      if (!it->request.background) ++queued_clients_;
       queue_.push_front(std::move(*it));
     }
     --in_flight_;
@@ -356,8 +397,19 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
       batch[i].done(std::move(r));
     }
   }
+  size_t cohort = 0;  // the client requests this batch answered
+  for (const auto& p : batch) cohort += p.request.background ? 0 : 1;
   std::unique_lock lock(mu_);
   --in_flight_;
+  if (options_.linger_us > 0 && !stopping_ && in_flight_ == 0 && cohort >= kLingerMinCohort &&
+      resp.ok()) {
+    // Wait for this batch's writers to come back and leave with those already queued
+    // (GroupCommitOptions::linger_us). Each blind write is two ops: cap at what one Txn holds.
+    linger_target_ = std::min((cohort + queued_clients_) * 15 / 16, options_.max_txn_ops / 2);
+    linger_deadline_ =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(options_.linger_us);
+    linger_cv_.notify_one();
+  }
   SendReady(lock);
   if (in_flight_ == 0) idle_.notify_all();  // the destructor may run once the lock is released
 }

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "etcdlink/client.h"
@@ -22,6 +24,17 @@ struct GroupCommitOptions {
   size_t max_request_bytes = 1536 * 1024;
   /// Txns in flight at once; requests arriving meanwhile wait and leave together in the next.
   int max_in_flight = 1;
+  /// Cohort linger (issue 18), in µs; 0 = off. With one Txn in flight, N busy writers split
+  /// into two cohorts of ~N/2 that alternate: one in flight while the other queues, because
+  /// the clients of a completed batch come back only after their replies. When a batch of at
+  /// least kLingerMinCohort client requests completes and nothing else is in flight, the next
+  /// Txn waits until 15/16 of the writers seen in that cycle (the completed batch + those
+  /// queued; at most max_txn_ops / 2) are queued again, or `linger_us` after the completion,
+  /// whichever comes first: the cohorts merge into one batch, and etcd's CPU per write falls
+  /// with the batch size (bench/etcd_txn_shapes.py). A lone writer (a completed batch of
+  /// fewer) never waits; housekeeping (CommitRequest::background) neither counts nor starts
+  /// one. Measured in docs/performance.md "the cohort linger".
+  int64_t linger_us = 0;
   /// Store key prefix of this node's message records (keyspace/messages.h): a request's
   /// CommitRequest::messages are written as the value of prefix + slot, in its Txn.
   std::string message_record_prefix;
@@ -63,17 +76,26 @@ struct GroupCommitOptions {
 class EtcdCommitter : public Committer {
  public:
   EtcdCommitter(etcdlink::Client& client, std::string prefix, GroupCommitOptions options = {})
-      : client_(client), prefix_(std::move(prefix)), options_(options) {}
+;
   /// Waits until no Txn is in flight: their completions run on the etcd client's thread and
   /// touch this object after calling `done` (found by ASan in replication_test, which
   /// destroys the committer as soon as its last `done` ran).
   ~EtcdCommitter() override;
+  EtcdCommitter(const EtcdCommitter&) = delete;
+  EtcdCommitter& operator=(const EtcdCommitter&) = delete;
   void Commit(CommitRequest request, std::function<void(CommitResult)> done) override;
 
   int64_t txns() const { return txns_.load(std::memory_order_relaxed); }
   int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   int64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
   int64_t errors() const { return errors_.load(std::memory_order_relaxed); }
+  /// Txns that waited for their cohort (linger_us) and left when it was complete, and Txns
+  /// that left when the linger's time ran out.
+  int64_t linger_merged() const { return linger_merged_.load(std::memory_order_relaxed); }
+  int64_t linger_expired() const { return linger_expired_.load(std::memory_order_relaxed); }
+
+  /// A completed batch smaller than this (client requests) starts no linger.
+  static constexpr size_t kLingerMinCohort = 8;
 
  private:
   struct Pending {
@@ -89,6 +111,10 @@ class EtcdCommitter : public Committer {
   using Batch = std::vector<Pending>;
 
   void SendReady(std::unique_lock<std::mutex>& lock);
+  /// Whether the next Txn waits for its cohort (mu_ held).
+  bool Lingering() const;
+  /// The linger thread: sends what is queued when a linger's time runs out.
+  void LingerLoop();
   Batch TakeBatch();
   void Send(Batch batch);
   void OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnResponse> response);
@@ -100,7 +126,16 @@ class EtcdCommitter : public Committer {
   std::deque<Pending> queue_;
   int in_flight_ = 0;
   std::condition_variable idle_;  // notified when in_flight_ drops to 0
+  // Cohort linger (mu_): client requests queued, and the count that ends the current linger
+  // (0 = not lingering) or its deadline.
+  size_t queued_clients_ = 0;
+  size_t linger_target_ = 0;
+  std::chrono::steady_clock::time_point linger_deadline_;
+  bool stopping_ = false;
+  std::condition_variable linger_cv_;
+  std::thread linger_thread_;  // runs only when linger_us > 0
   std::atomic<int64_t> txns_{0}, requests_{0}, conflicts_{0}, errors_{0};
+  std::atomic<int64_t> linger_merged_{0}, linger_expired_{0};
 };
 
 }  // namespace petacore::replication

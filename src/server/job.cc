@@ -188,23 +188,32 @@ void Job::FinishFromAnyThread() {
   executor->Post([self] { self->Finish(); });
 }
 
+// The replicated path's waits for this node to apply a revision, bounded by
+// --etcd-timeout-ms: one entry of the server's DeadlineQueue per wait, not a timer (issue 18).
+// The entry holds the job weakly: when it comes due the job has almost always finished and
+// been released, and the entry ends there without waking the connection's thread. Otherwise
+// `due` runs on the connection's thread, if the job is still unfinished and `revision` still
+// not applied.
+void Job::BoundWait(int64_t revision, void (*due)(Job&)) {
+  std::weak_ptr<Job> weak = shared_from_this();
+  server->bounds.AddAfter(server->config.etcd_timeout, [weak, executor = executor, revision, due] {
+    if (weak.expired()) return;
+    executor->Post([weak, revision, due] {
+      auto self = weak.lock();
+      if (!self || self->finished() || self->server->store.applied_revision() >= revision) return;
+      due(*self);
+    });
+  });
+}
+
 // Ack-after-visible, bounded: the write is committed in etcd at `revision`; if this node has
 // not applied it after --etcd-timeout-ms (its watch is cut or far behind), the success reply
 // goes out anyway, because the write IS durable, and only read-your-writes on this node is
 // late (docs/consistency.md). Counted in INFO acks_before_visible.
-// One entry of the server's DeadlineQueue per write, not a timer (issue 18): when it comes
-// due the job has almost always finished and been released, and the entry ends there without
-// waking the connection's thread.
 void Job::BoundAckWait(int64_t revision) {
-  std::weak_ptr<Job> weak = shared_from_this();
-  server->bounds.AddAfter(server->config.etcd_timeout, [weak, executor = executor, revision] {
-    if (weak.expired()) return;
-    executor->Post([weak, revision] {
-      auto self = weak.lock();
-      if (!self || self->finished() || self->server->store.applied_revision() >= revision) return;
-      self->server->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
-      self->Finish();
-    });
+  BoundWait(revision, [](Job& job) {
+    job.server->acks_before_visible.fetch_add(1, std::memory_order_relaxed);
+    job.Finish();
   });
 }
 
@@ -212,10 +221,8 @@ void Job::BoundAckWait(int64_t revision) {
 // cut that could be forever. Nothing was written, so an error reply after --etcd-timeout-ms
 // is safe: the client may simply retry.
 void Job::BoundConflictWait(int64_t revision) {
-  auto self = shared_from_this();
-  executor->PostAfter(server->config.etcd_timeout, [self, revision] {
-    if (self->finished() || self->server->store.applied_revision() >= revision) return;
-    self->Fail("ERR etcd: this node's replica is behind etcd (watch not caught up), retry");
+  BoundWait(revision, [](Job& job) {
+    job.Fail("ERR etcd: this node's replica is behind etcd (watch not caught up), retry");
   });
 }
 

@@ -154,6 +154,8 @@ struct Job : std::enable_shared_from_this<Job> {
   bool WantsFence() const;
   void Fence();
   void OnCommitted(replication::CommitResult result);
+  // Runs `due` if `revision` is not applied here after --etcd-timeout-ms (job.cc).
+  void BoundWait(int64_t revision, void (*due)(Job&));
   void BoundAckWait(int64_t revision);
   void BoundConflictWait(int64_t revision);
   // Finishes on the connection's thread: inline when allowed, else posted.

@@ -185,6 +185,7 @@ int RunServer(const config::Config& config) {
             .max_txn_ops = config.etcd_max_txn_ops,
             .max_request_bytes = config.etcd_max_request_bytes,
             .max_in_flight = config.etcd_max_inflight_txns,
+            .linger_us = config.etcd_commit_linger_us,
             .message_record_prefix = record_prefix,
             .leased_prefix = std::string(keyspace::kSubscriptionPrefix),
             .lease = [l = pubsub_lease.get()] { return l->id(); }});
@@ -263,6 +264,8 @@ int RunServer(const config::Config& config) {
       return s->InfoLines() + line("etcd_txns", c->txns()) +
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
+             line("etcd_commit_linger_merged", c->linger_merged()) +
+             line("etcd_commit_linger_expired", c->linger_expired()) +
              b->InfoLines() +
              line("etcd_auth_refreshes", cl->auth_refreshes()) +
              line("etcd_member_silences", cl->member_silences()) + "etcd_members:" +

@@ -1,5 +1,6 @@
 // EtcdCommitter against a real etcd: one request alone, group commit of many, a conflict that
-// fails alone inside a batch, WATCH guards, and a batch refused by etcd being split.
+// fails alone inside a batch, WATCH guards, a batch refused by etcd being split, and the
+// cohort linger (GroupCommitOptions::linger_us).
 #include "replication/etcd_committer.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -219,6 +221,94 @@ TEST_F(EtcdCommitterTest, BackgroundRequestsYieldToClientRequests) {
     if (res.revision < last_client) ++before_clients;
   }
   EXPECT_LE(before_clients, 1);
+}
+
+// The cohort linger (GroupCommitOptions::linger_us). Each test first commits 40 puts at
+// once: one goes alone, the 39 that arrive while it is in flight leave in one or two batches,
+// so the batch answered last holds at least 8 client requests and arms the linger.
+class CommitterLingerTest : public EtcdCommitterTest {
+ protected:
+  std::unique_ptr<EtcdCommitter> Make(int64_t linger_us) {
+    GroupCommitOptions opts;
+    opts.max_txn_ops = 10000;
+    opts.max_request_bytes = 10 * 1024 * 1024;
+    opts.linger_us = linger_us;
+    return std::make_unique<EtcdCommitter>(*client_, prefix_, opts);
+  }
+  static std::future<CommitResult> SubmitTo(EtcdCommitter& c, CommitRequest r) {
+    auto promise = std::make_shared<std::promise<CommitResult>>();
+    auto future = promise->get_future();
+    c.Commit(std::move(r), [promise](CommitResult res) { promise->set_value(res); });
+    return future;
+  }
+  static void Burst(EtcdCommitter& c) {
+    std::vector<std::future<CommitResult>> futures;
+    for (int i = 0; i < 40; ++i) futures.push_back(SubmitTo(c, Put("b" + std::to_string(i), "v")));
+    for (auto& f : futures) ASSERT_EQ(f.get().status, Status::kCommitted);
+  }
+};
+
+constexpr int64_t kHourUs = 3600LL * 1000 * 1000;
+
+TEST_F(CommitterLingerTest, NextTxnWaitsForTheCohortAndCarriesItWhole) {
+  auto committer = Make(kHourUs);
+  Burst(*committer);
+  const int64_t txns = committer->txns();
+  // Writers come back one by one: nothing leaves until 15/16 of the cohort (>= 7) is queued.
+  std::vector<std::future<CommitResult>> futures;
+  while (futures.size() < 64) {
+    futures.push_back(SubmitTo(*committer, Put("w" + std::to_string(futures.size()), "v")));
+    if (futures.front().wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      break;
+    }
+  }
+  ASSERT_EQ(futures.front().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_GE(futures.size(), 7u);
+  std::set<int64_t> revisions;
+  for (auto& f : futures) {
+    auto res = f.get();
+    ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+    revisions.insert(res.revision);
+  }
+  EXPECT_EQ(revisions.size(), 1u) << "the cohort left in one Txn";
+  EXPECT_EQ(committer->txns(), txns + 1);
+  EXPECT_EQ(committer->linger_merged(), 1);
+  EXPECT_EQ(committer->linger_expired(), 0);
+}
+
+TEST_F(CommitterLingerTest, LingerEndsWhenItsTimeRunsOut) {
+  auto committer = Make(200 * 1000);  // 200 ms
+  Burst(*committer);
+  // A lone writer after the burst: its cohort never comes back; it leaves at the deadline.
+  auto res = SubmitTo(*committer, Put("late", "v")).get();
+  ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+  EXPECT_EQ(res.revision, ModRevision("late"));
+  EXPECT_EQ(committer->linger_expired(), 1);
+}
+
+TEST_F(CommitterLingerTest, LoneWriterNeverWaits) {
+  auto committer = Make(kHourUs);
+  // One writer at a time (redis-benchmark -c 1): batches of one arm no linger.
+  for (int i = 0; i < 20; ++i) {
+    auto f = SubmitTo(*committer, Put("solo" + std::to_string(i), "v"));
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready) << i;
+    ASSERT_EQ(f.get().status, Status::kCommitted);
+  }
+  EXPECT_EQ(committer->txns(), 20);
+  EXPECT_EQ(committer->linger_merged() + committer->linger_expired(), 0);
+}
+
+TEST_F(CommitterLingerTest, DestructorSendsWhatALingerHolds) {
+  auto committer = Make(kHourUs);
+  Burst(*committer);
+  auto f = SubmitTo(*committer, Put("held", "v"));
+  ASSERT_EQ(f.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "the linger holds it (an hour)";
+  committer.reset();  // shutting down: the held request leaves, and is answered
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  auto res = f.get();
+  ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+  EXPECT_EQ(res.revision, ModRevision("held"));
 }
 
 }  // namespace
