@@ -223,9 +223,9 @@ TEST_F(EtcdCommitterTest, BackgroundRequestsYieldToClientRequests) {
   EXPECT_LE(before_clients, 1);
 }
 
-// The cohort linger (GroupCommitOptions::linger_us). Each test first commits 40 puts at
-// once: one goes alone, the 39 that arrive while it is in flight leave in one or two batches,
-// so the batch answered last holds at least 8 client requests and arms the linger.
+// The cohort linger (GroupCommitOptions::linger_us). Each test first makes a cohort
+// (Burst): with etcd paused, one put goes alone and 20 queue behind it; on resume they leave
+// as one batch of 20, whose completion arms the linger.
 class CommitterLingerTest : public EtcdCommitterTest {
  protected:
   std::unique_ptr<EtcdCommitter> Make(int64_t linger_us) {
@@ -243,8 +243,12 @@ class CommitterLingerTest : public EtcdCommitterTest {
   }
   static void Burst(EtcdCommitter& c) {
     std::vector<std::future<CommitResult>> futures;
-    for (int i = 0; i < 40; ++i) futures.push_back(SubmitTo(c, Put("b" + std::to_string(i), "v")));
+    etcd_->Pause();
+    futures.push_back(SubmitTo(c, Put("b", "v")));  // in flight, unanswered while paused
+    for (int i = 0; i < 20; ++i) futures.push_back(SubmitTo(c, Put("b" + std::to_string(i), "v")));
+    etcd_->Resume();
     for (auto& f : futures) ASSERT_EQ(f.get().status, Status::kCommitted);
+    ASSERT_EQ(c.txns(), 2);
   }
 };
 

@@ -172,6 +172,17 @@ void EtcdProcess::Kill() { Signal(SIGKILL, std::chrono::milliseconds(10000)); }
 
 void EtcdProcess::Stop() { Signal(SIGTERM, std::chrono::milliseconds(10000)); }
 
+void EtcdProcess::Pause() {
+  if (!running()) return;
+  kill(pid_, SIGSTOP);
+  int status = 0;
+  waitpid(pid_, &status, WUNTRACED);  // returns once it has stopped
+}
+
+void EtcdProcess::Resume() {
+  if (running()) kill(pid_, SIGCONT);
+}
+
 bool EtcdProcess::Restart() {
   Stop();
   return Start();

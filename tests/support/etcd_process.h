@@ -43,6 +43,11 @@ class EtcdProcess {
   void Stop();
   /// Stop (if running) and Start again on the same ports and data directory.
   bool Restart();
+  /// SIGSTOP, returning once the process has stopped: a hung member (requests sent to it
+  /// stay unanswered until Resume). Resume before Stop, Kill or destruction.
+  void Pause();
+  /// SIGCONT after Pause.
+  void Resume();
 
   bool running() const { return pid_ > 0; }
   /// "127.0.0.1:<client port>", for ClientOptions::endpoints.
