@@ -225,9 +225,7 @@ void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
   while (in_flight_ < options_.max_in_flight && !queue_.empty()) {
     if (linger_target_ != 0) {
       if (Lingering()) return;  // the cohort is still coming back
-      (queued_clients_ >= linger_target_ ? linger_merged_ : linger_expired_)
-          .fetch_add(1, std::memory_order_relaxed);
-      linger_target_ = 0;
+      EndLinger();
     }
     Batch batch = TakeBatch();
     ++in_flight_;
@@ -235,6 +233,18 @@ void EtcdCommitter::SendReady(std::unique_lock<std::mutex>& lock) {
     Send(std::move(batch));
     lock.lock();
   }
+}
+
+void EtcdCommitter::EndLinger() {
+  if (queued_clients_ >= linger_target_) {
+    linger_merged_.fetch_add(1, std::memory_order_relaxed);
+    linger_backoff_ = 0;
+  } else {  // the writers did not come back: back off before lingering again
+    linger_expired_.fetch_add(1, std::memory_order_relaxed);
+    linger_backoff_ = std::min(std::max(1, linger_backoff_ * 2), kLingerMaxBackoff);
+    linger_skip_ = linger_backoff_;
+  }
+  linger_target_ = 0;
 }
 
 void EtcdCommitter::LingerLoop() {
@@ -247,7 +257,9 @@ void EtcdCommitter::LingerLoop() {
     } else {
       SendReady(lock);  // the linger's time ran out: what is queued leaves
       // Also when nothing was queued; not a new linger a completion started meanwhile.
-      if (std::chrono::steady_clock::now() >= linger_deadline_) linger_target_ = 0;
+      if (linger_target_ != 0 && std::chrono::steady_clock::now() >= linger_deadline_) {
+        EndLinger();
+      }
     }
   }
 }
@@ -401,8 +413,11 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
   for (const auto& p : batch) cohort += p.request.background ? 0 : 1;
   std::unique_lock lock(mu_);
   --in_flight_;
-  if (options_.linger_us > 0 && !stopping_ && in_flight_ == 0 && cohort >= kLingerMinCohort &&
-      resp.ok()) {
+  const bool eligible = options_.linger_us > 0 && !stopping_ && in_flight_ == 0 &&
+                        cohort >= kLingerMinCohort && resp.ok();
+  if (eligible && linger_skip_ > 0) {
+    --linger_skip_;  // backing off after an expired linger
+  } else if (eligible) {
     // Wait for this batch's writers to come back and leave with those already queued
     // (GroupCommitOptions::linger_us). Each blind write is two ops: cap at what one Txn holds.
     linger_target_ = std::min((cohort + queued_clients_) * 15 / 16, options_.max_txn_ops / 2);

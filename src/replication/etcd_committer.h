@@ -33,7 +33,10 @@ struct GroupCommitOptions {
   /// whichever comes first: the cohorts merge into one batch, and etcd's CPU per write falls
   /// with the batch size (bench/etcd_txn_shapes.py). A lone writer (a completed batch of
   /// fewer) never waits; housekeeping (CommitRequest::background) neither counts nor starts
-  /// one. Measured in docs/performance.md "the cohort linger".
+  /// one. Where the writers do not come back as writers (a mixed GET/SET load), lingers
+  /// expire: after an expired linger the next 1, 2, 4 ... 256 eligible cycles start none,
+  /// and a merged linger resets that backoff. Measured in docs/performance.md "the cohort
+  /// linger".
   int64_t linger_us = 0;
   /// Store key prefix of this node's message records (keyspace/messages.h): a request's
   /// CommitRequest::messages are written as the value of prefix + slot, in its Txn.
@@ -96,6 +99,8 @@ class EtcdCommitter : public Committer {
 
   /// A completed batch smaller than this (client requests) starts no linger.
   static constexpr size_t kLingerMinCohort = 8;
+  /// The longest backoff, in eligible cycles, after lingers that kept expiring.
+  static constexpr int kLingerMaxBackoff = 256;
 
  private:
   struct Pending {
@@ -113,6 +118,8 @@ class EtcdCommitter : public Committer {
   void SendReady(std::unique_lock<std::mutex>& lock);
   /// Whether the next Txn waits for its cohort (mu_ held).
   bool Lingering() const;
+  /// Ends the current linger: counts it merged or expired, and sets the backoff (mu_ held).
+  void EndLinger();
   /// The linger thread: sends what is queued when a linger's time runs out.
   void LingerLoop();
   Batch TakeBatch();
@@ -130,6 +137,8 @@ class EtcdCommitter : public Committer {
   // (0 = not lingering) or its deadline.
   size_t queued_clients_ = 0;
   size_t linger_target_ = 0;
+  int linger_backoff_ = 0;  // cycles skipped after the last expiry (0 after a merge)
+  int linger_skip_ = 0;     // eligible cycles still to skip
   std::chrono::steady_clock::time_point linger_deadline_;
   bool stopping_ = false;
   std::condition_variable linger_cv_;

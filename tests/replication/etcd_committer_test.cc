@@ -246,9 +246,10 @@ class CommitterLingerTest : public EtcdCommitterTest {
     etcd_->Pause();
     futures.push_back(SubmitTo(c, Put("b", "v")));  // in flight, unanswered while paused
     for (int i = 0; i < 20; ++i) futures.push_back(SubmitTo(c, Put("b" + std::to_string(i), "v")));
+    const int64_t txns = c.txns();
     etcd_->Resume();
     for (auto& f : futures) ASSERT_EQ(f.get().status, Status::kCommitted);
-    ASSERT_EQ(c.txns(), 2);
+    ASSERT_EQ(c.txns(), txns + 1);
   }
 };
 
@@ -288,6 +289,29 @@ TEST_F(CommitterLingerTest, LingerEndsWhenItsTimeRunsOut) {
   ASSERT_EQ(res.status, Status::kCommitted) << res.error;
   EXPECT_EQ(res.revision, ModRevision("late"));
   EXPECT_EQ(committer->linger_expired(), 1);
+}
+
+TEST_F(CommitterLingerTest, AnExpiredLingerBacksOff) {
+  auto committer = Make(200 * 1000);  // 200 ms
+  auto late = [&](const std::string& key) {
+    auto res = SubmitTo(*committer, Put(key, "v")).get();
+    ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+  };
+  Burst(*committer);
+  late("late1");  // the cohort did not come back: expired, back off one eligible cycle
+  ASSERT_EQ(committer->linger_expired(), 1);
+  Burst(*committer);  // its batch of 20 is that cycle: no linger
+  late("late2");
+  ASSERT_EQ(committer->linger_expired(), 1);
+  Burst(*committer);  // lingers again, expires again: backs off two cycles now
+  late("late3");
+  ASSERT_EQ(committer->linger_expired(), 2);
+  Burst(*committer);
+  late("late4");
+  Burst(*committer);
+  late("late5");
+  EXPECT_EQ(committer->linger_expired(), 2);
+  EXPECT_EQ(committer->linger_merged(), 0);
 }
 
 TEST_F(CommitterLingerTest, LoneWriterNeverWaits) {
