@@ -18,7 +18,6 @@ Writes bench/results/ab-<timestamp>.md/.csv. Keep an old binary with
 import argparse
 import os
 import shlex
-import subprocess
 import sys
 
 import benchlib
@@ -35,17 +34,6 @@ COMMANDS = {
 }
 
 
-def bench_rate_p50(port, clients, n, opts):
-    """(requests/s, p50 ms) of one `redis-benchmark --csv` run of the test in `opts`."""
-    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), *opts,
-            "--csv"]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=1800).stdout
-    lines = out.strip().splitlines()
-    head = [x.strip('"') for x in lines[0].split(",")]
-    row = dict(zip(head, [x.strip('"') for x in lines[1].split(",")]))
-    return float(row["rps"]), float(row["p50_latency_ms"])
-
-
 def run_side(h, binary, extra_args, commands, requests, replicated, clients):
     """{command: (requests/s, server CPU µs per request, etcd CPU µs per request or None,
     server RSS in MiB right after the run, p50 ms)} on a fresh node (standalone, or on a
@@ -59,7 +47,8 @@ def run_side(h, binary, extra_args, commands, requests, replicated, clients):
         for name in commands:
             etcd0 = benchlib.cpu_seconds([etcd.pid]) if etcd else 0
             cpu0 = benchlib.cpu_seconds([node.proc.pid])
-            rate, p50 = bench_rate_p50(node.port, clients, requests, COMMANDS[name])
+            r = benchlib.redis_benchmark_csv(node.port, clients, requests, options=COMMANDS[name])
+            rate, p50 = r["rps"], r["p50"]
             cpu = (benchlib.cpu_seconds([node.proc.pid]) - cpu0) / requests * 1e6
             etcd_cpu = ((benchlib.cpu_seconds([etcd.pid]) - etcd0) / requests * 1e6
                         if etcd else None)

@@ -269,6 +269,19 @@ def redis_benchmark(port, clients, n, *cmd, options=(), timeout=1800):
     return None
 
 
+def redis_benchmark_csv(port, clients, n, *cmd, options=(), timeout=1800):
+    """{rps, p50, p99} (ms) of the first test of `redis-benchmark -p port -c clients -n n
+    [options] --csv CMD...`."""
+    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n),
+            *options, "--csv", *cmd]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout).stdout
+    lines = out.strip().splitlines()
+    head = [h.strip('"') for h in lines[0].split(",")]
+    row = dict(zip(head, [p.strip('"') for p in lines[1].split(",")]))
+    return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
+            "p99": float(row["p99_latency_ms"])}
+
+
 def benchmark_cell(port, pids, clients, n, *cmd, options=()):
     """(requests/s, CPU µs per request of `pids`) of one redis_benchmark run."""
     cpu0 = cpu_seconds(pids)

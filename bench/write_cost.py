@@ -101,18 +101,6 @@ def etcd_put_cell(binary, endpoint, etcd_pid, clients, n):
             "etcd_us": (cpu_seconds([etcd_pid]) - e0) / n * 1e6}
 
 
-def bench_csv_full(port, clients, n, *cmd):
-    """{rps, p50, p99} of one redis-benchmark --csv run."""
-    args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", str(n), "-r",
-            "100000", "--csv", *cmd]
-    out = subprocess.run(args, capture_output=True, text=True, timeout=1800).stdout
-    lines = out.strip().splitlines()
-    head = [h.strip('"') for h in lines[0].split(",")]
-    row = dict(zip(head, [p.strip('"') for p in lines[1].split(",")]))
-    return {"rps": float(row["rps"]), "p50": float(row["p50_latency_ms"]),
-            "p99": float(row["p99_latency_ms"])}
-
-
 def lane(args, h):
     """SET -c 50 during an expiry burst of args.lane keys, against a quiet reference."""
     import time
@@ -123,7 +111,7 @@ def lane(args, h):
         c = node.client(socket_timeout=300)
         for rnd in range(args.rounds):
             print(f"round {rnd + 1}/{args.rounds}", flush=True)
-            rows["quiet"].append(bench_csv_full(node.port, 50, args.requests, "SET",
+            rows["quiet"].append(benchlib.redis_benchmark_csv(node.port, 50, args.requests, "SET",
                                                 "key:__rand_int__", "xxx"))
             at = int(time.time() * 1000) + 2000 + args.lane // 10
             pipe = c.pipeline(transaction=False)
@@ -135,7 +123,7 @@ def lane(args, h):
             while time.time() * 1000 < at:
                 time.sleep(0.005)
             t0 = time.time()
-            cell = bench_csv_full(node.port, 50, args.requests, "SET", "key:__rand_int__", "xxx")
+            cell = benchlib.redis_benchmark_csv(node.port, 50, args.requests, "SET", "key:__rand_int__", "xxx")
             while c.info("keyspace").get("db0", {}).get("expires", 0) > 0 \
                     and time.time() - t0 < 300:
                 time.sleep(0.05)
