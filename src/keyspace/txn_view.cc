@@ -199,6 +199,36 @@ void TxnView::EndCommand() {
   command_writes_.clear();
 }
 
+namespace {
+// The meta key guards its collection: every change of a collection rewrites its meta key
+// (docs/encoding.md "Collections"), so while the meta key's mod_revision is what the snapshot
+// read, none of its subkeys changed either. A compare of a subkey next to a compare of its
+// meta key from the same snapshot is redundant; dropping it keeps a command that read
+// thousands of elements (SADD, HSET of existing fields, RENAME) at one compare per key, which
+// etcd's --max-txn-ops bounds (replication/etcd_txn_fanout.h). Streams' consumer-group
+// subkeys are the documented exception (their commands do not rewrite the meta key,
+// docs/encoding.md "Streams"): their compares always stay.
+bool GuardedByMeta(std::string_view key, std::string_view meta) {
+  const char tag = key[meta.size()];
+  return tag != kStreamGroupTag && tag != kStreamPelTag && tag != kStreamConsumerTag;
+}
+
+void DropSubkeyCompares(std::vector<KeyRevision>* compares) {
+  if (compares->size() < 2) return;
+  std::vector<std::string> metas;  // copies: erase_if moves the compares' strings
+  for (const auto& c : *compares) {
+    if (IsMetaKey(c.key)) metas.push_back(c.key);
+  }
+  if (metas.empty() || metas.size() == compares->size()) return;
+  std::sort(metas.begin(), metas.end());
+  std::erase_if(*compares, [&](const KeyRevision& c) {
+    std::string_view meta = MetaKeyOf(c.key);
+    return !meta.empty() && meta.size() != c.key.size() && GuardedByMeta(c.key, meta) &&
+           std::binary_search(metas.begin(), metas.end(), meta, std::less<>());
+  });
+}
+}  // namespace
+
 CommitRequest TxnView::BuildCommit(Isolation isolation) {
   EndCommand();
   CommitRequest req;
@@ -218,6 +248,7 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       for (const auto& [key, rev] : rmw_) req.compares.push_back({key, rev});
       break;
   }
+  DropSubkeyCompares(&req.compares);
   for (auto& [start, end] : range_guards_) {
     req.range_compares.push_back({std::move(start), std::move(end), snapshot_.revision()});
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "replication/etcd_errors.h"
+#include "replication/etcd_txn_fanout.h"
 #include "replication/etcd_txn_shape.h"
 
 namespace petacore::replication {
@@ -58,9 +59,11 @@ void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
   }
 }
 
-/// Compares plus writes, and the failure branch that reads back the compared keys.
+/// Compares plus writes, and the failure branch that reads back the compared keys. `budget`:
+/// the operations etcd's --max-txn-ops check leaves this Txn (etcd_txn_fanout.h); writes
+/// beyond it are nested.
 std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, CommitRequest& req,
-                                                    bool move_values) {
+                                                    bool move_values, size_t budget) {
   const std::string& prefix = shape.prefix;
   auto txn = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& c : req.compares) {
@@ -76,15 +79,26 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
     c.number = r.revision + 1;
     txn->compare.push_back(std::move(c));
   }
-  AppendWrites(shape, req, move_values, &txn->success);
+  std::vector<Op> writes;
+  writes.reserve(req.writes.size() + 1);
+  AppendWrites(shape, req, move_values, &writes);
+  AppendFannedOut(std::move(writes), budget, txn->compare.size(), &txn->success);
   return txn;
+}
+
+/// What etcd leaves the write Txn of a request whose own Txn has `budget`: guards nest it
+/// under a Txn of their own.
+size_t WriteBudget(const CommitRequest& req, size_t budget) {
+  if (req.guards.empty()) return budget;
+  const size_t opc = std::max<size_t>(req.guards.size(), 1);
+  return budget > opc ? budget - opc : 0;
 }
 
 /// The Txn of one request: guarded requests nest their write Txn under the guards.
 std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const TxnShape& shape, CommitRequest& req,
-                                                      bool move_values) {
+                                                      bool move_values, size_t budget) {
   const std::string& prefix = shape.prefix;
-  auto inner = BuildWriteTxn(shape, req, move_values);
+  auto inner = BuildWriteTxn(shape, req, move_values, WriteBudget(req, budget));
   if (req.guards.empty()) return inner;
   auto outer = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& g : req.guards) {
@@ -92,6 +106,27 @@ std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const TxnShape& shape, Com
   }
   outer->success.push_back(Op::Nested(inner));
   return outer;
+}
+
+/// The refusal of a request whose compares leave too little of --max-txn-ops (nothing sent).
+std::string TooManyComparesReply(size_t guards, size_t compares, size_t writes,
+                                 size_t max_txn_ops) {
+  return "ERR too many keys for one etcd transaction: the command (with its WATCHed keys) "
+         "compares " + std::to_string(guards + compares) + " keys and makes " +
+         std::to_string(writes) + " writes, and etcd allows " + std::to_string(max_txn_ops) +
+         " compares per transaction (--max-txn-ops), fewer when the writes need room; "
+         "nothing was applied. Raise etcd's --max-txn-ops and PetaCore's etcd-max-txn-ops, "
+         "or touch fewer keys per command";
+}
+
+/// Whether a committed write Txn changed anything (a put, or a delete that found a key),
+/// looking into the nested Txns its writes may have been fanned out to.
+bool Changed(const etcdlink::TxnResponse& resp) {
+  for (const auto& r : resp.responses) {
+    if (r.kind == Op::Kind::kPut || r.deleted > 0) return true;
+    if (r.txn && Changed(*r.txn)) return true;
+  }
+  return false;
 }
 
 /// The result of one request from its (sub-)response; `revision` is the batch's revision.
@@ -116,10 +151,7 @@ CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& re
     // then there is nothing to wait for.
     // A request whose messages went into the batch's shared record wrote in this revision
     // too: its reply must wait until the revision is applied here.
-    bool changed = !req.messages.empty();
-    for (const auto& r : write->responses) {
-      if (r.kind == Op::Kind::kPut || r.deleted > 0) changed = true;
-    }
+    const bool changed = !req.messages.empty() || Changed(*write);
     result.revision = changed ? revision : 0;
     return result;
   }
@@ -180,6 +212,19 @@ class KeySet {
 void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
   requests_.fetch_add(1, std::memory_order_relaxed);
   CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
+  // Alone, the request has the whole budget; writes beyond a list nest (etcd_txn_fanout.h),
+  // compares cannot: a request etcd would refuse anyway fails here, naming the limit.
+  const size_t own = request.compares.size() + request.range_compares.size();
+  const size_t write_ops = request.writes.size() + (request.messages.empty() ? 0 : 1);
+  const size_t write_budget = WriteBudget(request, options_.max_txn_ops);
+  if (request.guards.size() > options_.max_txn_ops ||
+      FanOutCapacity(write_budget, own) < write_ops) {
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    CommitResult r;
+    r.error = TooManyComparesReply(request.guards.size(), own, write_ops, options_.max_txn_ops);
+    done(std::move(r));
+    return;
+  }
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),
                         request.writes.size() + 1);  // + its message record
@@ -327,11 +372,21 @@ void EtcdCommitter::Send(Batch batch) {
   if (batch.size() == 1) {
     // Alone, the values can move into the Txn: a refused single request is not re-sent.
     TxnShape shape{prefix_, options_, lease, record(0)};
-    txn = std::move(*BuildRequestTxn(shape, batch[0].request, /*move_values=*/true));
+    txn = std::move(
+        *BuildRequestTxn(shape, batch[0].request, /*move_values=*/true, options_.max_txn_ops));
   } else {
     // In a batch, values are copied: a refused batch re-sends its requests one by one.
     std::string shared_messages;
     int slot = 0;
+    // The outer list's length, as TakeBatch counted it: what etcd leaves each nested Txn.
+    size_t outer = 0;
+    bool shared_record = false;
+    for (const auto& p : batch) {
+      outer += Unconditional(p.request) ? p.request.writes.size() : 1;
+      shared_record |= Unconditional(p.request) && !p.request.messages.empty();
+    }
+    outer += shared_record ? 1 : 0;
+    const size_t nested_budget = options_.max_txn_ops > outer ? options_.max_txn_ops - outer : 0;
     for (auto& p : batch) {
       TxnShape shape{prefix_, options_, lease, {}};
       if (Unconditional(p.request)) {
@@ -344,7 +399,7 @@ void EtcdCommitter::Send(Batch batch) {
       if (!p.request.messages.empty()) shape.record_key = record(++slot);
       p.first_response = txn.success.size();
       p.responses = 1;
-      txn.success.push_back(Op::Nested(BuildRequestTxn(shape, p.request, false)));
+      txn.success.push_back(Op::Nested(BuildRequestTxn(shape, p.request, false, nested_budget)));
     }
     if (!shared_messages.empty()) {
       txn.success.push_back(Op::Put(prefix_ + record(0), std::move(shared_messages)));
@@ -357,8 +412,7 @@ void EtcdCommitter::Send(Batch batch) {
 }
 
 void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnResponse> resp) {
-  if (!resp.ok() && batch.size() > 1 &&
-      resp.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (!resp.ok() && batch.size() > 1 && RefusedForShape(resp.status())) {
     // Refused before Raft, so nothing was applied: each request goes again, alone, ahead of
     // the queue; one that etcd refuses by itself then gets its own error.
     std::unique_lock lock(mu_);

@@ -57,7 +57,10 @@ struct GroupCommitOptions {
 ///   guards:     Txn{compare: guards, success: [that Txn nested]}
 /// so a failed WATCH (outer compare) and a conflict (inner compare) are told apart, and a
 /// conflict reply carries the conflicting keys' mod_revisions (waiting for the largest to be
-/// applied locally makes the retry read fresh data).
+/// applied locally makes the retry read fresh data). Writes beyond what etcd's
+/// --max-txn-ops leaves the write Txn's list are nested in it (etcd_txn_fanout.h): still one
+/// Txn. A request whose guards and compares leave too little room for its writes is refused
+/// at Commit, before anything is sent, with an error naming --max-txn-ops.
 ///
 /// Messages (pub/sub): a request's messages ride its own Txn as a put of a record key
 /// (message_record_prefix + slot). In a batch, the requests without guards or compares (which
@@ -73,7 +76,8 @@ struct GroupCommitOptions {
 /// conflicting request fails alone, and the whole batch is one Raft entry, one fsync and one
 /// revision. Requests that write a common key never share a batch (etcd rejects a key
 /// written twice in one Txn). A batch refused as a whole for a reason that guarantees nothing
-/// was applied (INVALID_ARGUMENT: too many ops, too large, duplicate key) is split and its
+/// was applied (INVALID_ARGUMENT: too many ops, too large, duplicate key; gRPC's
+/// "received message larger than max", etcd_errors.h RefusedForShape) is split and its
 /// requests re-sent alone; any other error fails every request of the batch with
 /// "ERR etcd: <message>" and nothing is retried (the write may have been applied).
 class EtcdCommitter : public Committer {

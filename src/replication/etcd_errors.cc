@@ -20,7 +20,8 @@ std::string CommitErrorReply(const absl::Status& status) {
                    "--max-txn-ops allows; nothing of it was applied. Raise etcd's "
                    "--max-txn-ops and PetaCore's etcd-max-txn-ops, or split the work)";
   }
-  if (message.find(kEtcdTooLarge) != std::string::npos) {
+  if (message.find(kEtcdTooLarge) != std::string::npos ||
+      message.find(kGrpcTooLarge) != std::string::npos) {
     return error + " (the command's one etcd Txn is larger than the etcd cluster's "
                    "--max-request-bytes allows; nothing of it was applied. Raise etcd's "
                    "--max-request-bytes and PetaCore's etcd-max-request-bytes, or split the "
@@ -29,7 +30,7 @@ std::string CommitErrorReply(const absl::Status& status) {
   if (message.empty()) error += absl::StatusCodeToString(status.code());
   // Anything etcd did not refuse before Raft (a timeout, a lost connection, a silent member)
   // leaves the write in doubt: say so, distinct from a write that surely failed.
-  const bool refused = etcdlink::NotApplied(status) ||
+  const bool refused = etcdlink::NotApplied(status) || RefusedForShape(status) ||
                        status.code() == absl::StatusCode::kInvalidArgument ||
                        status.code() == absl::StatusCode::kPermissionDenied ||
                        status.code() == absl::StatusCode::kFailedPrecondition;
@@ -37,6 +38,16 @@ std::string CommitErrorReply(const absl::Status& status) {
     error += " (the write may or may not have been applied)";
   }
   return error;
+}
+
+}  // namespace petacore::replication
+
+namespace petacore::replication {
+
+bool RefusedForShape(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument ||
+         (status.code() == absl::StatusCode::kResourceExhausted &&
+          std::string(status.message()).find(kGrpcTooLarge) != std::string::npos);
 }
 
 }  // namespace petacore::replication

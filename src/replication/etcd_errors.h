@@ -17,6 +17,9 @@ inline constexpr std::string_view kEtcdNoSpace = "etcdserver: mvcc: database spa
 /// --max-request-bytes: the commit is refused whole.
 inline constexpr std::string_view kEtcdTooManyOps = "etcdserver: too many operations in txn request";
 inline constexpr std::string_view kEtcdTooLarge = "etcdserver: request is too large";
+/// grpc-go's refusal (RESOURCE_EXHAUSTED) of a request above etcd's receive limit
+/// (--max-request-bytes + 512 KiB), before etcd sees it: nothing of it was applied.
+inline constexpr std::string_view kGrpcTooLarge = "grpc: received message larger than max";
 
 /// The Redis error reply (without '-' and CRLF) for a commit etcd answered with `status`.
 /// NOSPACE becomes an "OOM ..." error — Redis's class for "writes refused for lack of space,
@@ -24,5 +27,10 @@ inline constexpr std::string_view kEtcdTooLarge = "etcdserver: request is too la
 /// etcd alarm and what clears it; the Txn-size limits get etcd's message and the settings
 /// that bound it; anything else is "ERR etcd: <etcd's message>".
 std::string CommitErrorReply(const absl::Status& status);
+
+/// Whether etcd (or its gRPC server) refused a request before Raft for its shape or size, so
+/// that none of it was applied: INVALID_ARGUMENT (too many ops, too large, duplicate key) or
+/// kGrpcTooLarge. EtcdCommitter then re-sends a refused batch's requests alone.
+bool RefusedForShape(const absl::Status& status);
 
 }  // namespace petacore::replication

@@ -182,6 +182,39 @@ TEST_F(TxnViewTest, SerializableComparesEveryKeyRead) {
   EXPECT_EQ(req.writes[0].value, "blind");
 }
 
+// The meta key guards its collection (docs/encoding.md): a subkey read next to its meta key
+// is not compared again, so a command reading thousands of elements stays at one compare per
+// key (etcd's --max-txn-ops bounds compares). A subkey whose meta key was not read stays.
+TEST_F(TxnViewTest, SubkeyComparesFoldIntoTheirMetaKey) {
+  const std::string h = EncodeKey(0, "h"), other = EncodeKey(0, "other");
+  const std::string f1 = SubKey(h, kHashFieldTag, "f1"), f2 = SubKey(h, kHashFieldTag, "f2");
+  const std::string g = SubKey(other, kHashFieldTag, "g");
+  const std::string x = EncodeKey(0, "x"), group = SubKey(x, kStreamGroupTag, "grp");
+  Seed({{h, "meta"}, {f1, "1"}, {f2, "2"}, {other, "meta"}, {g, "3"}, {x, "s"}, {group, "g"}});
+  for (auto isolation : {Isolation::kSerializable, Isolation::kSnapshot}) {
+    auto snap = store_.Read();
+    TxnView view(snap);
+    view.Get(h);
+    view.Get(f1);
+    view.Get(f2);
+    view.Get(SubKey(h, kHashFieldTag, "absent"));
+    view.Get(g);  // its meta key is not read
+    view.Get(x);
+    view.Get(group);  // a stream's group: consumer-group commands leave the meta key alone
+    view.Put(group, "g2");
+    view.Put(h, "meta2");
+    view.Put(f1, "x");
+    view.Put(g, "y");
+    view.EndCommand();
+    auto req = view.BuildCommit(isolation);
+    std::vector<std::pair<std::string, int64_t>> want = {{h, revs_[h]}, {g, revs_[g]}};
+    if (isolation == Isolation::kSerializable) want.emplace_back(x, revs_[x]);
+    want.emplace_back(group, revs_[group]);
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(Compares(req), want) << static_cast<int>(isolation);
+  }
+}
+
 TEST_F(TxnViewTest, SnapshotComparesEveryKeyWritten) {
   Seed({{"a", "1"}, {"b", "2"}, {"w", "3"}});
   auto snap = store_.Read();

@@ -1,0 +1,40 @@
+// src/replication/etcd_txn_fanout.h — more writes in one etcd Txn than --max-txn-ops, by
+// nesting them (issue 18 "No limit that Redis does not have").
+//
+// etcd 3.4 checks a Txn's lists against --max-txn-ops one list at a time, not summed
+// (etcdserver/api/v3rpc/key.go checkTxnRequest): a Txn's "opc" is the longest of its compare,
+// success and failure lists and must be ≤ its budget; each nested Txn in its branches gets
+// budget − opc as its own budget, the same for every sibling. So a success list of k nested
+// Txns without compares, each holding m writes, passes when k + m ≤ budget, and k × m writes
+// travel in one Txn: one Raft entry, one revision, atomic as any Txn. Nesting deeper
+// multiplies again: with etcd's default of 128, 64 × 64 = 4,096 writes at depth 1, about a
+// million at depth 3. What then bounds one command is --max-request-bytes.
+//
+// Nesting keeps the writes' order (etcd applies a branch's ops in order, nested ones where
+// they stand), and a list that passes etcd's duplicate-key check flat (checkIntervals) passes
+// it as such a tree: the check over a tree compares a subset of the pairs it compares flat.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "etcdlink/types.h"
+
+namespace petacore::replication {
+
+/// The most writes a Txn list may carry, nested as deep as needed, when the Txn holding it
+/// has `budget` operations left by its ancestors and its own compare/failure lists are
+/// `own` long (etcd's opc of that Txn is max(own, the list's length)). 0 when `own` >
+/// `budget`. Saturates at 2^40. Pure; thread-safe.
+uint64_t FanOutCapacity(size_t budget, size_t own);
+
+/// Appends `ops` to `list` (the success branch of a Txn with budget `budget` and compare /
+/// failure lists `own` long): flat when they fit, else as the fewest nested Txns without
+/// compares whose subtrees each fit what etcd leaves them, in order. Precondition:
+/// ops.size() ≤ FanOutCapacity(budget, own) (a Txn built otherwise is refused by etcd with
+/// "too many operations in txn request"). `list` must be empty.
+void AppendFannedOut(std::vector<etcdlink::Op> ops, size_t budget, size_t own,
+                     std::vector<etcdlink::Op>* list);
+
+}  // namespace petacore::replication

@@ -1,0 +1,164 @@
+"""Commands with more writes than etcd's --max-txn-ops (issue 18 "No limit that Redis does
+not have"), on an etcd with its DEFAULT limits (128 operations, 1.5 MiB per request).
+
+Writes beyond one Txn list are nested (replication/etcd_txn_fanout.h), so HSET / MSET / SADD /
+ZADD / RPUSH with thousands of arguments, RENAME / COPY / MOVE of collections of tens of
+thousands of elements, MULTI/EXEC and scripts writing thousands of keys are one Txn: replies
+and contents equal a real Redis's, and another node sees each whole or not at all. What no
+nesting fits (more compared keys than --max-txn-ops, more bytes than --max-request-bytes)
+fails with an error naming the limit, and nothing of it is applied.
+"""
+import threading
+import unittest
+
+import harness
+from test_big_values import DefaultLimitsEtcd, DefaultLimitsNode
+
+
+def fields(n, tag="f"):
+    return {f"{tag}{i}": f"v{i}" for i in range(n)}
+
+
+class BigCommands(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = DefaultLimitsEtcd()
+        cls.redis = harness.RealRedis()
+        cls.a = DefaultLimitsNode(cls.etcd)
+        cls.b = DefaultLimitsNode(cls.etcd)
+        cls.ca = cls.a.client(socket_timeout=120)
+        cls.cb = cls.b.client(socket_timeout=120)
+        cls.r = cls.redis.client(socket_timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.a, cls.b):
+            n.close()
+        cls.etcd.close()
+        cls.redis.close()
+
+    def setUp(self):
+        self.ca.flushall()
+        self.r.flushall()
+
+    def both(self, fn):
+        """fn(client) on PetaCore node A and on Redis; the replies must be equal."""
+        mine, theirs = fn(self.ca), fn(self.r)
+        self.assertEqual(mine, theirs)
+        return mine
+
+    def wait_b(self, fn, want, what):
+        harness.wait_for(lambda: fn(self.cb) == want, timeout=30, what=what)
+
+    def test_thousands_of_arguments_match_redis(self):
+        self.assertEqual(self.both(lambda c: c.hset("h", mapping=fields(200))), 200)
+        self.assertEqual(self.both(lambda c: c.hset("h", mapping=fields(300))), 100)
+        self.assertTrue(self.both(lambda c: c.mset({f"k{i}": i for i in range(200)})))
+        self.assertEqual(self.both(lambda c: c.sadd("s", *range(10000))), 10000)
+        self.assertEqual(self.both(lambda c: c.sadd("s", *range(5000, 15000))), 5000)
+        self.assertEqual(self.both(lambda c: c.zadd("z", {f"m{i}": i for i in range(10000)})),
+                         10000)
+        self.assertEqual(self.both(lambda c: c.rpush("l", *range(10000))), 10000)
+        self.assertEqual(self.both(lambda c: c.hset("big", mapping=fields(20000))), 20000)
+        self.assertEqual(self.both(lambda c: c.hdel("big", *[f"f{i}" for i in range(0, 20000, 2)])),
+                         10000)
+        # Node B holds what Redis holds.
+        self.wait_b(lambda c: c.hlen("big"), 10000, "node B to apply the HDEL")
+        self.assertEqual(self.cb.hgetall("h"), self.r.hgetall("h"))
+        self.assertEqual(self.cb.hgetall("big"), self.r.hgetall("big"))
+        self.assertEqual(self.cb.mget([f"k{i}" for i in range(200)]),
+                         self.r.mget([f"k{i}" for i in range(200)]))
+        self.assertEqual(self.cb.smembers("s"), self.r.smembers("s"))
+        self.assertEqual(self.cb.zrange("z", 0, -1, withscores=True),
+                         self.r.zrange("z", 0, -1, withscores=True))
+        self.assertEqual(self.cb.lrange("l", 0, -1), self.r.lrange("l", 0, -1))
+
+    def test_node_b_sees_a_big_write_whole_or_not_at_all(self):
+        seen = set()
+        stop = threading.Event()
+
+        def watch():
+            c = self.b.client(socket_timeout=60)
+            while not stop.is_set():
+                seen.add(c.hlen("h"))
+
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            self.assertEqual(self.ca.hset("h", mapping=fields(20000)), 20000)
+            self.wait_b(lambda c: c.hlen("h"), 20000, "node B to apply the HSET")
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(seen - {0, 20000}, set())
+
+    def test_rename_copy_move_of_big_collections(self):
+        for c in (self.ca, self.r):
+            c.hset("src", mapping=fields(20000))
+            c.zadd("zsrc", {f"m{i}": i for i in range(10000)})
+        states = set()
+        stop = threading.Event()
+
+        def watch():
+            c = self.b.client(socket_timeout=60)
+            while not stop.is_set():
+                states.add(c.exists("src", "dst"))
+
+        self.wait_b(lambda c: c.hlen("src"), 20000, "node B to apply the HSET")
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            self.assertTrue(self.both(lambda c: c.rename("src", "dst")))
+            self.wait_b(lambda c: c.exists("dst"), 1, "node B to apply the RENAME")
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(states, {1})  # never both, never neither
+        self.assertTrue(self.both(lambda c: c.copy("dst", "copy")))
+        self.assertTrue(self.both(lambda c: c.move("zsrc", 3)))
+        self.wait_b(lambda c: c.exists("copy"), 1, "node B to apply the COPY")
+        self.assertEqual(self.cb.hgetall("copy"), self.r.hgetall("copy"))
+        self.assertEqual(self.cb.hgetall("dst"), self.r.hgetall("dst"))
+        b3, r3 = self.b.client(db=3), self.redis.client(db=3)
+        self.wait_b(lambda c: b3.zcard("zsrc"), 10000, "node B to apply the MOVE")
+        self.assertEqual(b3.zrange("zsrc", 0, -1, withscores=True),
+                         r3.zrange("zsrc", 0, -1, withscores=True))
+
+    def test_exec_and_script_writing_thousands_of_keys(self):
+        def exec_many(c):
+            p = c.pipeline(transaction=True)
+            for i in range(2000):
+                p.set(f"x{i}", i)
+            p.incrby("x0", 5)
+            return p.execute()
+
+        self.both(exec_many)
+        script = "for i = 1, tonumber(ARGV[1]) do redis.call('HSET', KEYS[1], 'f' .. i, i) end " \
+                 "return redis.call('HLEN', KEYS[1])"
+        self.assertEqual(self.both(lambda c: c.eval(script, 1, "sh", 5000)), 5000)
+        self.wait_b(lambda c: c.hlen("sh"), 5000, "node B to apply the script")
+        self.assertEqual(self.cb.hgetall("sh"), self.r.hgetall("sh"))
+        self.assertEqual(self.cb.mget([f"x{i}" for i in range(2000)]),
+                         self.r.mget([f"x{i}" for i in range(2000)]))
+
+    def test_too_many_compared_keys_fail_naming_the_limit_and_change_nothing(self):
+        self.ca.mset({f"k{i}": i for i in range(200)})
+        with self.assertRaises(Exception) as e:
+            self.ca.delete(*[f"k{i}" for i in range(200)])
+        self.assertIn("--max-txn-ops", str(e.exception))
+        self.assertIn("nothing was applied", str(e.exception))
+        self.assertEqual(self.ca.exists(*[f"k{i}" for i in range(200)]), 200)
+        # A smaller DEL fits.
+        self.assertEqual(self.ca.delete(*[f"k{i}" for i in range(100)]), 100)
+
+    def test_more_bytes_than_one_request_fail_naming_the_limit(self):
+        big = {f"field:{i:06d}": "v" * 30 for i in range(60000)}  # ~5 MB of ops
+        with self.assertRaises(Exception) as e:
+            self.ca.hset("toolarge", mapping=big)
+        self.assertIn("--max-request-bytes", str(e.exception))
+        self.assertEqual(self.ca.exists("toolarge"), 0)
+        self.assertEqual(self.cb.exists("toolarge"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
