@@ -573,7 +573,8 @@ std::vector<ConfigOption> BuildTable() {
   // Large values (issue 18, keyspace/chunked_value.h): the chunk cleaner's pace.
   t.push_back(Integer("chunk-cleaner-interval-ms", &Config::chunk_cleaner_interval_ms, 10,
                       kInt64Max, 0,
-                      "time (ms) between two scans of the chunk cleaner (expiry leader only)"));
+                      "time (ms) between two rounds of the chunk cleaner and of the flush "
+                      "cleaner (expiry leader only)"));
   t.push_back(Integer("chunk-orphan-grace-ms", &Config::chunk_orphan_grace_ms, 0, kInt64Max, 0,
                       "how long (ms) an unreferenced chunked write must stay unchanged before "
                       "the cleaner deletes it"));

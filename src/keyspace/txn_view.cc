@@ -2,8 +2,10 @@
 
 #include "keyspace/access.h"
 #include "keyspace/access_sampler.h"
+#include "replication/flush_marker.h"
 
 #include <algorithm>
+#include <array>
 
 namespace petacore::keyspace {
 
@@ -21,7 +23,19 @@ bool TxnView::InDeletedRange(std::string_view key) const {
   for (const auto& [start, end] : range_deletes_) {
     if (InRange(key, start, end)) return true;
   }
+  for (const auto& [start, end] : flushed_) {
+    if (InRange(key, start, end)) return true;
+  }
   return false;
+}
+
+void TxnView::FlushDb(int db) {
+  std::string start = DbStart(db), end = DbEnd(db);
+  for (auto it = writes_.lower_bound(start); it != writes_.end() && it->first < end;) {
+    it = writes_.erase(it);
+  }
+  flushed_.emplace_back(std::move(start), std::move(end));
+  Put(replication::FlushMarkerKey(db), "");
 }
 
 namespace {
@@ -229,6 +243,18 @@ void DropSubkeyCompares(std::vector<KeyRevision>* compares) {
 }
 }  // namespace
 
+void MarkFlushedAbsent(const mvcc::Snapshot& snapshot, std::vector<KeyRevision>* keys) {
+  std::array<int64_t, kNumDatabases> below;
+  below.fill(-1);  // not looked up yet
+  for (auto& k : *keys) {
+    if (k.mod_revision != 0) continue;
+    auto db = replication::DataKeyDb(k.key);
+    if (!db) continue;
+    if (below[*db] < 0) below[*db] = replication::FlushRevision(snapshot, *db);
+    k.absent_below = below[*db];
+  }
+}
+
 CommitRequest TxnView::BuildCommit(Isolation isolation) {
   EndCommand();
   CommitRequest req;
@@ -249,6 +275,7 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       break;
   }
   DropSubkeyCompares(&req.compares);
+  MarkFlushedAbsent(snapshot_, &req.compares);
   for (auto& [start, end] : range_guards_) {
     req.range_compares.push_back({std::move(start), std::move(end), snapshot_.revision()});
   }
@@ -268,6 +295,7 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
   }
   writes_.clear();
   range_deletes_.clear();
+  flushed_.clear();
   req.messages = std::move(messages_);
   messages_.clear();
   return req;

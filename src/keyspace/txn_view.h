@@ -129,6 +129,11 @@ class TxnView {
   int notify_flags() const { return notify_flags_; }
   int64_t revision() const { return snapshot_.revision(); }
 
+  /// FLUSHDB of database `db` (0..15): from here on the view reads the database as empty
+  /// (writes buffered for it are dropped; later ones stay), and the commit puts the
+  /// database's flush marker (replication/flush_marker.h) instead of deleting its keys.
+  void FlushDb(int db);
+
   /// Ends the command that just ran: reads and writes so far are attributed to it (used by
   /// kReadCommitted, which compares only keys one command both read and wrote).
   void EndCommand();
@@ -160,6 +165,8 @@ class TxnView {
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
+  // Databases FlushDb emptied: read as deleted, committed as a marker put (not a range).
+  std::vector<std::pair<std::string, std::string>> flushed_;
   std::deque<std::string> held_;  // see Hold (a deque: elements never move)
   std::string messages_;  // framed pub/sub messages (keyspace/messages.h)
   int notify_flags_ = 0;  // keyspace::notify bits for the "expired" of PurgeExpired
@@ -168,5 +175,12 @@ class TxnView {
   std::map<std::string, int64_t, std::less<>> rmw_;
   std::vector<std::string> command_reads_, command_writes_;
 };
+
+/// Sets KeyRevision::absent_below on every "absent" (mod_revision 0) entry of `keys` that
+/// names a key of a database with a FLUSHDB marker in `snapshot`: etcd may still hold that
+/// key's version from before the flush (replication/flush_marker.h). For commit compares
+/// (BuildCommit does it) and WATCH guards.
+void MarkFlushedAbsent(const mvcc::Snapshot& snapshot,
+                       std::vector<replication::KeyRevision>* keys);
 
 }  // namespace petacore::keyspace

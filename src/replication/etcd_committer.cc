@@ -59,6 +59,20 @@ void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
   }
 }
 
+/// The etcd Compare of a KeyRevision: MOD equal, or for an absent key a database's FLUSHDB
+/// marker may have deleted logically, MOD below the marker's revision.
+Compare KeyCompare(const std::string& prefix, const KeyRevision& k) {
+  if (k.mod_revision != 0 || k.absent_below == 0) {
+    return Compare::ModEquals(prefix + k.key, k.mod_revision);
+  }
+  Compare c;
+  c.target = Compare::Target::kMod;
+  c.result = Compare::Result::kLess;
+  c.key = prefix + k.key;
+  c.number = k.absent_below;
+  return c;
+}
+
 /// Compares plus writes, and the failure branch that reads back the compared keys. `budget`:
 /// the operations etcd's --max-txn-ops check leaves this Txn (etcd_txn_fanout.h); writes
 /// beyond it are nested.
@@ -67,7 +81,7 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
   const std::string& prefix = shape.prefix;
   auto txn = std::make_shared<etcdlink::TxnRequest>();
   for (const auto& c : req.compares) {
-    txn->compare.push_back(Compare::ModEquals(prefix + c.key, c.mod_revision));
+    txn->compare.push_back(KeyCompare(prefix, c));
     txn->failure.push_back(Op::Get(prefix + c.key));
   }
   for (const auto& r : req.range_compares) {
@@ -101,9 +115,7 @@ std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const TxnShape& shape, Com
   auto inner = BuildWriteTxn(shape, req, move_values, WriteBudget(req, budget));
   if (req.guards.empty()) return inner;
   auto outer = std::make_shared<etcdlink::TxnRequest>();
-  for (const auto& g : req.guards) {
-    outer->compare.push_back(Compare::ModEquals(prefix + g.key, g.mod_revision));
-  }
+  for (const auto& g : req.guards) outer->compare.push_back(KeyCompare(prefix, g));
   outer->success.push_back(Op::Nested(inner));
   return outer;
 }

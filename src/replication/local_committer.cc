@@ -1,5 +1,7 @@
 #include "replication/local_committer.h"
 
+#include "replication/flush_marker.h"
+
 #include <set>
 #include <string>
 #include <vector>
@@ -77,6 +79,8 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
           batch.push_back({mvcc::Mutation::Kind::kPut, message_record_key_,
                            std::move(request.messages)});
         }
+        // FLUSHDB's marker deletes its database here.
+        if (HasFlushMarker(batch)) ExpandFlushMarkers(snap, &batch);
       }
     }
     if (result.status == CommitResult::Status::kError) {

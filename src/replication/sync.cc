@@ -1,5 +1,7 @@
 #include "replication/sync.h"
 
+#include "replication/flush_marker.h"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -47,6 +49,11 @@ absl::StatusOr<int64_t> Sync::Load(bool reload) {
         }
       });
   if (!revision.ok()) return revision.status();
+  // Keys a FLUSHDB marker deleted may still be in etcd (expiry::FlushCleaner removes them).
+  if (DropFlushedKeys(&batch) > 0 && reload) {
+    seen.clear();
+    for (const auto& m : batch) seen.insert(m.key);
+  }
   int64_t keys = static_cast<int64_t>(batch.size());
   if (*revision <= store_.applied_revision()) return keys;  // nothing newer than what we hold
   if (reload) {
@@ -124,6 +131,8 @@ void Sync::OnRevision(int64_t revision, std::vector<etcdlink::WatchEvent>&& even
     m.mod_revision = revision;
     batch.push_back(std::move(m));
   }
+  // A FLUSHDB deletes its database's keys here.
+  if (HasFlushMarker(batch)) ExpandFlushMarkers(store_.Read(), &batch);
   store_.Apply(revision, batch);
   etcd_revision_.store(std::max(etcd_revision_.load(), revision));
   MaybeCompact(revision);

@@ -145,8 +145,9 @@ void Job::Attempt() {
     if (!commits) return Finish();
     request = view.BuildCommit(kind == Kind::kExec ? server->config.txn_isolation
                                                    : keyspace::Isolation::kSerializable);
+    for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
+    keyspace::MarkFlushedAbsent(snap, &request.guards);  // a WATCHed key a FLUSHDB deleted
   }
-  for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
   if (session->tracking.noloop && server->tracking.active()) {  // CLIENT TRACKING NOLOOP
     std::vector<std::string> written;
     for (const auto& w : request.writes) {

@@ -23,10 +23,32 @@ absl::Status CheckStoredFormat(etcdlink::Client& client, const std::string& etcd
   std::string found;
   if (!r->responses.empty() && !r->responses[0].kvs.empty()) found = r->responses[0].kvs[0].value;
   if (found == keyspace::kStoredFormat) return absl::OkStatus();
+  if (found == keyspace::kUpgradableFormat) {
+    // Format 2 is format 3 without FLUSHDB markers: mark the data set 3, so that nodes of a
+    // build that knows only 2 (and would ignore a marker) refuse to start on it from now on.
+    etcdlink::TxnRequest up;
+    etcdlink::Compare still;
+    still.target = etcdlink::Compare::Target::kValue;
+    still.key = key;
+    still.value = std::string(keyspace::kUpgradableFormat);
+    up.compare.push_back(std::move(still));
+    up.success.push_back(etcdlink::Op::Put(key, std::string(keyspace::kStoredFormat)));
+    up.failure.push_back(etcdlink::Op::Get(key));
+    auto u = client.Txn(up);
+    if (!u.ok()) return u.status();
+    if (u->succeeded) return absl::OkStatus();
+    if (!u->responses.empty() && !u->responses[0].kvs.empty() &&
+        u->responses[0].kvs[0].value == keyspace::kStoredFormat) {
+      return absl::OkStatus();  // another node upgraded it meanwhile
+    }
+    found = u->responses.empty() || u->responses[0].kvs.empty() ? ""
+                                                               : u->responses[0].kvs[0].value;
+  }
   return absl::FailedPreconditionError(
       "etcd holds PetaCore data in stored format '" + found + "' (key '" + etcd_prefix +
       "\\xffformat'); this build reads only format '" + std::string(keyspace::kStoredFormat) +
-      "'. Refusing to start: run a PetaCore version that knows that format, or point "
+      "' (and upgrades '" + std::string(keyspace::kUpgradableFormat) +
+      "' to it). Refusing to start: run a PetaCore version that knows that format, or point "
       "--etcd-prefix elsewhere.");
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "keyspace/encoding.h"
+#include "replication/flush_marker.h"
 #include "replication/local_committer.h"
 
 namespace petacore::keyspace {
@@ -212,6 +213,41 @@ TEST_F(TxnViewTest, SubkeyComparesFoldIntoTheirMetaKey) {
     want.emplace_back(group, revs_[group]);
     std::sort(want.begin(), want.end());
     EXPECT_EQ(Compares(req), want) << static_cast<int>(isolation);
+  }
+}
+
+// FLUSHDB in a view (replication/flush_marker.h): the database reads empty at once, later
+// writes to it stay, and the commit is one marker put; absent keys of a flushed database
+// are compared as "absent or older than the marker".
+TEST_F(TxnViewTest, FlushDbIsAMarkerPutAndTheViewReadsTheDatabaseEmpty) {
+  const std::string a = EncodeKey(0, "a"), b = EncodeKey(0, "b"), other = EncodeKey(1, "o");
+  Seed({{a, EncodeString("1")}, {b, EncodeString("1")}, {other, EncodeString("1")}});
+  auto snap = store_.Read();
+  TxnView view(snap);
+  view.Put(a, EncodeString("2"));
+  view.FlushDb(0);
+  view.Put(b, EncodeString("3"));
+  EXPECT_FALSE(view.Get(a));
+  EXPECT_TRUE(view.Get(b));
+  EXPECT_TRUE(view.Get(other));
+  EXPECT_EQ(RangeAll(view, DbStart(0), DbEnd(0)).size(), 1u);
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ASSERT_EQ(req.writes.size(), 2u);  // the marker and b; no DeleteRange
+  for (const auto& w : req.writes) EXPECT_EQ(w.kind, WriteOp::Kind::kPut);
+  ASSERT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  const int64_t marker = store_.Read().Get(replication::FlushMarkerKey(0))->mod_revision;
+  EXPECT_FALSE(store_.Read().Get(a));
+  EXPECT_TRUE(store_.Read().Get(other));
+
+  auto snap2 = store_.Read();
+  TxnView after(snap2);
+  after.Get(a);      // absent in a flushed database: may be stale in etcd
+  after.Get(other);  // present: compared as is
+  after.Put(a, EncodeString("4"));
+  auto req2 = after.BuildCommit(Isolation::kSerializable);
+  ASSERT_EQ(req2.compares.size(), 2u);
+  for (const auto& c : req2.compares) {
+    EXPECT_EQ(c.absent_below, c.key == a ? marker : 0) << c.key;
   }
 }
 

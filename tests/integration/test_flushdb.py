@@ -1,0 +1,160 @@
+"""FLUSHDB as one small write (issue 18; replication/flush_marker.h), on an etcd with its
+DEFAULT limits.
+
+FLUSHDB puts one marker key per database; every node drops the database's keys when it applies
+that revision, a node loading etcd's data skips the keys older than the marker, a compare of
+an absent key accepts such a stale key, and the flush cleaner (on the expiry leader) removes
+the stale keys from etcd in the background with per-key compares, so nothing written after
+the flush is lost. Before, FLUSHDB of a million keys was one DeleteRange that kept etcd busy
+for 4 s and failed with "Deadline Exceeded".
+"""
+import threading
+import unittest
+
+import harness
+from test_big_values import (DefaultLimitsEtcd, DefaultLimitsNode, NODE_ARGS, PREFIX,
+                             etcd_count)
+
+N = 200000
+
+
+def load(client, n, tag="key"):
+    per = 5000
+    for s in range(0, n, per):
+        client.mset({f"{tag}:{i}": i for i in range(s, min(n, s + per))})
+
+
+def data_keys(etcd):
+    """Keys of Redis data in etcd: everything under the prefix but PetaCore's own (0xFF)."""
+    return etcd_count(etcd, PREFIX) - etcd_count(etcd, PREFIX.encode() + b"\xff")
+
+
+class FlushDb(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = DefaultLimitsEtcd()
+        cls.a = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
+        cls.b = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
+        cls.ca = cls.a.client(socket_timeout=120)
+        cls.cb = cls.b.client(socket_timeout=120)
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.a, cls.b):
+            n.close()
+        cls.etcd.close()
+
+    def setUp(self):
+        self.ca.flushall()
+        self.extra_subkeys = 0
+
+    def wait_cleaned(self):
+        harness.wait_for(lambda: data_keys(self.etcd) == self.ca.dbsize() +
+                         sum(self.a.client(db=d).dbsize() for d in range(1, 16)) +
+                         self.extra_subkeys, timeout=120, interval=0.2,
+                         what="the flush cleaner to remove the stale keys from etcd")
+
+    extra_subkeys = 0
+
+    def test_flushdb_of_many_keys_is_seen_whole_and_leaves_etcd(self):
+        load(self.ca, N)
+        harness.wait_for(lambda: self.cb.dbsize() == N, timeout=60, what="B to load")
+        seen = set()
+        stop = threading.Event()
+
+        def watch():
+            c = self.b.client(socket_timeout=60)
+            while not stop.is_set():
+                seen.add(c.dbsize())
+
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            self.assertTrue(self.ca.flushdb())
+            self.assertEqual(self.ca.dbsize(), 0)
+            harness.wait_for(lambda: self.cb.dbsize() == 0, timeout=30, what="B to flush")
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(seen - {N, 0}, set())
+        self.extra_subkeys = 0
+        self.wait_cleaned()
+        self.assertEqual(data_keys(self.etcd), 0)
+        self.assertGreaterEqual(int(self.ca.info("petacore")["flush_stale_keys_deleted"]) +
+                                int(self.cb.info("petacore")["flush_stale_keys_deleted"]), N)
+
+    def test_writes_after_the_flush_survive_the_cleaner(self):
+        load(self.ca, 20000)
+        self.ca.hset("h", mapping={"a": 1, "b": 2})
+        self.ca.flushdb()
+        # Stale versions of these keys may still be in etcd: the writes must commit anyway.
+        self.assertTrue(self.ca.set("key:1", "new"))
+        self.assertTrue(self.ca.set("key:2", "nx", nx=True))
+        self.assertEqual(self.ca.incr("key:3"), 1)
+        self.assertEqual(self.ca.hset("h", "z", 1), 1)
+        with self.ca.pipeline(transaction=True) as p:
+            p.watch("key:4")
+            p.multi()
+            p.set("key:4", "watched")
+            self.assertEqual(p.execute(), [True])
+        want = {b"key:1": b"new", b"key:2": b"nx", b"key:3": b"1", b"key:4": b"watched"}
+        self.extra_subkeys = 1  # h's field z
+        self.wait_cleaned()
+        for c in (self.ca, self.cb):
+            harness.wait_for(lambda: c.dbsize() == 5, timeout=30, what="the five keys")
+            self.assertEqual({k: c.get(k) for k in want}, want)
+            self.assertEqual(c.hgetall("h"), {b"z": b"1"})
+
+    def test_exec_flushdb_keeps_what_it_writes_after(self):
+        self.ca.mset({"a": 1, "b": 1})
+        with self.ca.pipeline(transaction=True) as p:
+            p.set("a", 2)
+            p.flushdb()
+            p.set("c", 3)
+            p.get("b")
+            self.assertEqual(p.execute(), [True, True, True, None])
+        for c in (self.ca, self.cb):
+            harness.wait_for(lambda: c.dbsize() == 1, timeout=30, what="one key")
+            self.assertEqual(c.mget("a", "b", "c"), [None, None, b"3"])
+
+    def test_flushall_empties_every_database(self):
+        load(self.ca, 1000)
+        d3 = self.a.client(db=3)
+        load(d3, 1000, tag="three")
+        self.assertTrue(self.ca.flushall())
+        for db in (0, 3):
+            c = self.b.client(db=db)
+            harness.wait_for(lambda: c.dbsize() == 0, timeout=30, what=f"db {db} empty on B")
+        self.extra_subkeys = 0
+        self.wait_cleaned()
+
+
+class FlushDbBeforeTheCleaner(unittest.TestCase):
+    """No expiry leader (--active-expiry no), so no cleaner: the stale keys stay in etcd."""
+
+    def test_a_node_starting_after_the_flush_loads_none_of_the_stale_keys(self):
+        etcd = DefaultLimitsEtcd()
+        nodes = []
+        try:
+            a = DefaultLimitsNode(etcd, extra_args=["--active-expiry", "no"])
+            nodes.append(a)
+            ca = a.client(socket_timeout=120)
+            load(ca, 20000)
+            ca.flushdb()
+            ca.set("after", "1")
+            self.assertEqual(data_keys(etcd), 20001)  # the stale keys are still there
+            c = DefaultLimitsNode(etcd, extra_args=["--active-expiry", "no"])
+            nodes.append(c)
+            cc = c.client()
+            self.assertEqual(cc.dbsize(), 1)
+            self.assertEqual(cc.get("after"), b"1")
+            self.assertIsNone(cc.get("key:5"))
+            self.assertEqual(cc.incr("key:5"), 1)  # compares with the stale version: passes
+        finally:
+            for n in nodes:
+                n.close()
+            etcd.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
