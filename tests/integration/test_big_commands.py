@@ -12,29 +12,25 @@ import threading
 import unittest
 
 import harness
-from test_big_values import DefaultLimitsEtcd, DefaultLimitsNode
+from test_big_values import TwoNodesOnDefaultLimits
 
 
 def fields(n, tag="f"):
     return {f"{tag}{i}": f"v{i}" for i in range(n)}
 
 
-class BigCommands(unittest.TestCase):
+class BigCommands(TwoNodesOnDefaultLimits):
+    node_args = ()
+
     @classmethod
     def setUpClass(cls):
-        cls.etcd = DefaultLimitsEtcd()
+        super().setUpClass()
         cls.redis = harness.RealRedis()
-        cls.a = DefaultLimitsNode(cls.etcd)
-        cls.b = DefaultLimitsNode(cls.etcd)
-        cls.ca = cls.a.client(socket_timeout=120)
-        cls.cb = cls.b.client(socket_timeout=120)
         cls.r = cls.redis.client(socket_timeout=120)
 
     @classmethod
     def tearDownClass(cls):
-        for n in (cls.a, cls.b):
-            n.close()
-        cls.etcd.close()
+        super().tearDownClass()
         cls.redis.close()
 
     def setUp(self):

@@ -71,12 +71,16 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
-class BigValues(unittest.TestCase):
+class TwoNodesOnDefaultLimits(unittest.TestCase):
+    """Base of the suites on one etcd with its default limits and two nodes A and B (clients
+    ca, cb), started with `node_args`."""
+    node_args = NODE_ARGS
+
     @classmethod
     def setUpClass(cls):
         cls.etcd = DefaultLimitsEtcd()
-        cls.a = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
-        cls.b = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
+        cls.a = DefaultLimitsNode(cls.etcd, extra_args=cls.node_args)
+        cls.b = DefaultLimitsNode(cls.etcd, extra_args=cls.node_args)
         cls.ca = cls.a.client(socket_timeout=120)
         cls.cb = cls.b.client(socket_timeout=120)
 
@@ -85,6 +89,9 @@ class BigValues(unittest.TestCase):
         for n in (cls.a, cls.b):
             n.close()
         cls.etcd.close()
+
+
+class BigValues(TwoNodesOnDefaultLimits):
 
     def wait_no_chunks(self):
         harness.wait_for(lambda: chunk_keys(self.etcd) == 0, timeout=30,

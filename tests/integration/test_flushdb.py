@@ -12,8 +12,8 @@ import threading
 import unittest
 
 import harness
-from test_big_values import (DefaultLimitsEtcd, DefaultLimitsNode, NODE_ARGS, PREFIX,
-                             etcd_count)
+from test_big_values import (DefaultLimitsEtcd, DefaultLimitsNode, PREFIX,
+                             TwoNodesOnDefaultLimits, etcd_count)
 
 N = 200000
 
@@ -29,20 +29,7 @@ def data_keys(etcd):
     return etcd_count(etcd, PREFIX) - etcd_count(etcd, PREFIX.encode() + b"\xff")
 
 
-class FlushDb(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = DefaultLimitsEtcd()
-        cls.a = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
-        cls.b = DefaultLimitsNode(cls.etcd, extra_args=NODE_ARGS)
-        cls.ca = cls.a.client(socket_timeout=120)
-        cls.cb = cls.b.client(socket_timeout=120)
-
-    @classmethod
-    def tearDownClass(cls):
-        for n in (cls.a, cls.b):
-            n.close()
-        cls.etcd.close()
+class FlushDb(TwoNodesOnDefaultLimits):
 
     def setUp(self):
         self.ca.flushall()
