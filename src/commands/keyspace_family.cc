@@ -82,14 +82,17 @@ bool FlushModeOk(CommandContext& ctx) {
 
 void FlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
-  // A marker, not a DeleteRange of the database (replication/flush_marker.h): O(1) in etcd.
-  ctx.txn.FlushDb(ctx.session.db);
+  // A database of more than TxnView::kTombstoneMinKeys keys goes by a range tombstone
+  // (replication/range_tombstone.h): O(1) in etcd, where a DeleteRange is O(keys).
+  ctx.txn.DeleteRange(DbStart(ctx.session.db), DbEnd(ctx.session.db));
   ctx.out.Ok();
 }
 
 void FlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
-  for (int db = 0; db < keyspace::kNumDatabases; ++db) ctx.txn.FlushDb(db);
+  for (int db = 0; db < keyspace::kNumDatabases; ++db) {
+    ctx.txn.DeleteRange(DbStart(db), DbEnd(db));  // a tombstone above kTombstoneMinKeys
+  }
   ctx.out.Ok();
 }
 

@@ -33,8 +33,8 @@ inline constexpr std::string_view kChunkPrefix = "\xff" "chunk/";
 /// Store key of the stored-format marker, and the format this build reads and writes.
 inline constexpr std::string_view kFormatKey = "\xff" "format";
 inline constexpr std::string_view kStoredFormat = "3";
-/// The older format this build upgrades in place: 2 is 3 without FLUSHDB markers
-/// (replication/flush_marker.h), so a store in format 2 reads the same in format 3.
+/// The older format this build upgrades in place: 2 is 3 without range tombstones
+/// (replication/range_tombstone.h), so a store in format 2 reads the same in format 3.
 inline constexpr std::string_view kUpgradableFormat = "2";
 /// Length of a write id: 8 bytes of wall-clock ms + 8 random bytes.
 inline constexpr size_t kWriteIdBytes = 16;

@@ -2,7 +2,7 @@
 
 #include "keyspace/access.h"
 #include "keyspace/access_sampler.h"
-#include "replication/flush_marker.h"
+#include "replication/range_tombstone.h"
 
 #include <algorithm>
 #include <array>
@@ -23,19 +23,18 @@ bool TxnView::InDeletedRange(std::string_view key) const {
   for (const auto& [start, end] : range_deletes_) {
     if (InRange(key, start, end)) return true;
   }
-  for (const auto& [start, end] : flushed_) {
+  for (const auto& [start, end] : dropped_) {
     if (InRange(key, start, end)) return true;
   }
   return false;
 }
 
-void TxnView::FlushDb(int db) {
-  std::string start = DbStart(db), end = DbEnd(db);
+void TxnView::DropRange(std::string_view start, std::string_view end) {
   for (auto it = writes_.lower_bound(start); it != writes_.end() && it->first < end;) {
     it = writes_.erase(it);
   }
-  flushed_.emplace_back(std::move(start), std::move(end));
-  Put(replication::FlushMarkerKey(db), "");
+  dropped_.emplace_back(std::string(start), std::string(end));
+  Put(replication::TombstoneKey(start), std::string(end));
 }
 
 namespace {
@@ -141,6 +140,10 @@ size_t TxnView::DeleteRange(std::string_view start, std::string_view end) {
     ++n;
     return true;
   });
+  if (n > kTombstoneMinKeys) {  // etcd would apply it as n deletes in one Raft entry
+    DropRange(start, end);
+    return n;
+  }
   // Buffered writes inside the range are dropped; the range delete covers the snapshot keys.
   // A dropped buffered delete still needs the range, even when no key is live any more.
   bool dropped = false;
@@ -249,15 +252,15 @@ void DropSubkeyCompares(std::vector<KeyRevision>* compares) {
 }
 }  // namespace
 
-void MarkFlushedAbsent(const mvcc::Snapshot& snapshot, std::vector<KeyRevision>* keys) {
-  std::array<int64_t, kNumDatabases> below;
-  below.fill(-1);  // not looked up yet
+void MarkTombstonedAbsent(const mvcc::Snapshot& snapshot, std::vector<KeyRevision>* keys) {
+  std::optional<std::vector<replication::RangeTombstone>> tombstones;  // read when needed
   for (auto& k : *keys) {
     if (k.mod_revision != 0) continue;
-    auto db = replication::DataKeyDb(k.key);
-    if (!db) continue;
-    if (below[*db] < 0) below[*db] = replication::FlushRevision(snapshot, *db);
-    k.absent_below = below[*db];
+    if (!tombstones) {
+      tombstones = replication::Tombstones(snapshot);
+      if (tombstones->empty()) return;
+    }
+    k.absent_below = replication::TombstonedBelow(*tombstones, k.key);
   }
 }
 
@@ -281,7 +284,7 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
       break;
   }
   DropSubkeyCompares(&req.compares);
-  MarkFlushedAbsent(snapshot_, &req.compares);
+  MarkTombstonedAbsent(snapshot_, &req.compares);
   for (auto& [start, end] : range_guards_) {
     req.range_compares.push_back({std::move(start), std::move(end), snapshot_.revision()});
   }
@@ -301,7 +304,7 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
   }
   writes_.clear();
   range_deletes_.clear();
-  flushed_.clear();
+  dropped_.clear();
   req.messages = std::move(messages_);
   messages_.clear();
   return req;

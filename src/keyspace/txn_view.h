@@ -60,7 +60,15 @@ class TxnView {
   /// Buffers a delete of `key` if the view holds it; returns whether it did.
   bool Delete(std::string_view key);
   /// Buffers a delete of every key in [start, end); returns how many live keys that removes.
+  /// Above kTombstoneMinKeys keys it is committed as a range tombstone (DropRange) instead of
+  /// an etcd DeleteRange, whose apply would keep etcd busy for seconds.
   size_t DeleteRange(std::string_view start, std::string_view end);
+  /// Ranges of more keys than this are deleted by a range tombstone.
+  static constexpr size_t kTombstoneMinKeys = 4096;
+  /// Deletes [start, end) by a range tombstone (replication/range_tombstone.h): from here on
+  /// the view reads the range as empty (writes buffered in it are dropped; later ones stay),
+  /// and the commit puts the tombstone instead of deleting the keys. FLUSHDB / FLUSHALL.
+  void DropRange(std::string_view start, std::string_view end);
   /// Buffers a delete of every key in [start, end) without reading the range: the delete
   /// reaches the backend even when this snapshot shows nothing there, so it also removes
   /// keys another node wrote after the snapshot. Records no read (no compare). For blind
@@ -129,11 +137,6 @@ class TxnView {
   int notify_flags() const { return notify_flags_; }
   int64_t revision() const { return snapshot_.revision(); }
 
-  /// FLUSHDB of database `db` (0..15): from here on the view reads the database as empty
-  /// (writes buffered for it are dropped; later ones stay), and the commit puts the
-  /// database's flush marker (replication/flush_marker.h) instead of deleting its keys.
-  void FlushDb(int db);
-
   /// Ends the command that just ran: reads and writes so far are attributed to it (used by
   /// kReadCommitted, which compares only keys one command both read and wrote).
   void EndCommand();
@@ -165,8 +168,8 @@ class TxnView {
   std::map<std::string, Write, std::less<>> writes_;
   std::map<std::string, Read, std::less<>> reads_;
   std::vector<std::pair<std::string, std::string>> range_deletes_;
-  // Databases FlushDb emptied: read as deleted, committed as a marker put (not a range).
-  std::vector<std::pair<std::string, std::string>> flushed_;
+  // Ranges DropRange emptied: read as deleted, committed as a tombstone put.
+  std::vector<std::pair<std::string, std::string>> dropped_;
   std::deque<std::string> held_;  // see Hold (a deque: elements never move)
   std::string messages_;  // framed pub/sub messages (keyspace/messages.h)
   int notify_flags_ = 0;  // keyspace::notify bits for the "expired" of PurgeExpired
@@ -177,10 +180,10 @@ class TxnView {
 };
 
 /// Sets KeyRevision::absent_below on every "absent" (mod_revision 0) entry of `keys` that
-/// names a key of a database with a FLUSHDB marker in `snapshot`: etcd may still hold that
-/// key's version from before the flush (replication/flush_marker.h). For commit compares
+/// names a key under a range tombstone in `snapshot`: etcd may still hold that key's version
+/// from before the tombstone (replication/range_tombstone.h). For commit compares
 /// (BuildCommit does it) and WATCH guards.
-void MarkFlushedAbsent(const mvcc::Snapshot& snapshot,
-                       std::vector<replication::KeyRevision>* keys);
+void MarkTombstonedAbsent(const mvcc::Snapshot& snapshot,
+                          std::vector<replication::KeyRevision>* keys);
 
 }  // namespace petacore::keyspace

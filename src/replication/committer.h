@@ -18,8 +18,8 @@ struct KeyRevision {
   std::string key;
   int64_t mod_revision = 0;
   /// With mod_revision 0: a key whose mod_revision is below this counts as absent too (a key
-  /// of a database a FLUSHDB marker at this revision deleted, which etcd may still hold until
-  /// the flush cleaner removes it; flush_marker.h). etcd: Compare MOD LESS absent_below.
+  /// a range tombstone at this revision deleted, which etcd may still hold until the
+  /// tombstone cleaner removes it; range_tombstone.h). etcd: Compare MOD LESS absent_below.
   int64_t absent_below = 0;
 };
 

@@ -59,8 +59,8 @@ void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
   }
 }
 
-/// The etcd Compare of a KeyRevision: MOD equal, or for an absent key a database's FLUSHDB
-/// marker may have deleted logically, MOD below the marker's revision.
+/// The etcd Compare of a KeyRevision: MOD equal, or for an absent key a range tombstone may
+/// have deleted logically, MOD below the tombstone's revision.
 Compare KeyCompare(const std::string& prefix, const KeyRevision& k) {
   if (k.mod_revision != 0 || k.absent_below == 0) {
     return Compare::ModEquals(prefix + k.key, k.mod_revision);

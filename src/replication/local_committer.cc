@@ -1,6 +1,6 @@
 #include "replication/local_committer.h"
 
-#include "replication/flush_marker.h"
+#include "replication/range_tombstone.h"
 
 #include <set>
 #include <string>
@@ -79,8 +79,14 @@ void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResu
           batch.push_back({mvcc::Mutation::Kind::kPut, message_record_key_,
                            std::move(request.messages)});
         }
-        // FLUSHDB's marker deletes its database here.
-        if (HasFlushMarker(batch)) ExpandFlushMarkers(snap, &batch);
+        // A range tombstone (FLUSHDB, DEL of a big collection) deletes its range here. With
+        // no etcd behind, nothing stale remains: the tombstone itself is not kept.
+        if (HasRangeTombstone(batch)) {
+          ExpandRangeTombstones(snap, &batch);
+          std::erase_if(batch, [](const mvcc::Mutation& m) {
+            return m.kind == mvcc::Mutation::Kind::kPut && TombstoneStart(m.key);
+          });
+        }
       }
     }
     if (result.status == CommitResult::Status::kError) {

@@ -1,6 +1,6 @@
 #include "replication/sync.h"
 
-#include "replication/flush_marker.h"
+#include "replication/range_tombstone.h"
 
 #include <spdlog/spdlog.h>
 
@@ -49,8 +49,9 @@ absl::StatusOr<int64_t> Sync::Load(bool reload) {
         }
       });
   if (!revision.ok()) return revision.status();
-  // Keys a FLUSHDB marker deleted may still be in etcd (expiry::FlushCleaner removes them).
-  if (DropFlushedKeys(&batch) > 0 && reload) {
+  // Keys a range tombstone deleted may still be in etcd (expiry::TombstoneCleaner removes
+  // them).
+  if (DropTombstonedKeys(&batch) > 0 && reload) {
     seen.clear();
     for (const auto& m : batch) seen.insert(m.key);
   }
@@ -131,8 +132,8 @@ void Sync::OnRevision(int64_t revision, std::vector<etcdlink::WatchEvent>&& even
     m.mod_revision = revision;
     batch.push_back(std::move(m));
   }
-  // A FLUSHDB deletes its database's keys here.
-  if (HasFlushMarker(batch)) ExpandFlushMarkers(store_.Read(), &batch);
+  // A range tombstone (FLUSHDB, DEL of a big collection) deletes its range's keys here.
+  if (HasRangeTombstone(batch)) ExpandRangeTombstones(store_.Read(), &batch);
   store_.Apply(revision, batch);
   etcd_revision_.store(std::max(etcd_revision_.load(), revision));
   MaybeCompact(revision);

@@ -146,7 +146,7 @@ void Job::Attempt() {
     request = view.BuildCommit(kind == Kind::kExec ? server->config.txn_isolation
                                                    : keyspace::Isolation::kSerializable);
     for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});
-    keyspace::MarkFlushedAbsent(snap, &request.guards);  // a WATCHed key a FLUSHDB deleted
+    keyspace::MarkTombstonedAbsent(snap, &request.guards);  // a WATCHed key a tombstone deleted
   }
   if (session->tracking.noloop && server->tracking.active()) {  // CLIENT TRACKING NOLOOP
     std::vector<std::string> written;

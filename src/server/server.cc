@@ -29,7 +29,7 @@
 #include "replication/etcd_committer.h"
 #include "replication/local_committer.h"
 #include "expiry/chunk_cleaner.h"
-#include "expiry/flush_cleaner.h"
+#include "expiry/tombstone_cleaner.h"
 #include "expiry/remote_access.h"
 #include "keyspace/chunked_value.h"
 #include "server/stored_format.h"
@@ -285,7 +285,7 @@ int RunServer(const config::Config& config) {
   active_expiry.Start();
   // Large values: the chunk cleaner runs on the expiry leader (expiry/chunk_cleaner.h).
   std::unique_ptr<expiry::ChunkCleaner> chunk_cleaner;
-  std::unique_ptr<expiry::FlushCleaner> flush_cleaner;
+  std::unique_ptr<expiry::TombstoneCleaner> tombstone_cleaner;
   if (!config.standalone()) {
     chunk_cleaner = std::make_unique<expiry::ChunkCleaner>(
         *state.committer, state.store,
@@ -294,16 +294,16 @@ int RunServer(const config::Config& config) {
             .grace_ms = [&state] { return state.config.chunk_orphan_grace_ms.get(); },
             .leader = [&active_expiry] { return active_expiry.active(); }});
     chunk_cleaner->Start();
-    // FLUSHDB's stale keys (replication/flush_marker.h), also on the expiry leader.
-    flush_cleaner = std::make_unique<expiry::FlushCleaner>(
+    // Range tombstones' stale keys (replication/range_tombstone.h), also on the leader.
+    tombstone_cleaner = std::make_unique<expiry::TombstoneCleaner>(
         *client, state.store,
-        expiry::FlushCleaner::Options{
+        expiry::TombstoneCleaner::Options{
             .prefix = config.etcd_prefix,
             .interval_ms = [&state] { return state.config.chunk_cleaner_interval_ms.get(); },
             .leader = [&active_expiry] { return active_expiry.active(); },
             .max_txn_ops = config.etcd_max_txn_ops});
-    flush_cleaner->Start();
-    cleaner_lines = [c = chunk_cleaner.get(), f = flush_cleaner.get()] {
+    tombstone_cleaner->Start();
+    cleaner_lines = [c = chunk_cleaner.get(), f = tombstone_cleaner.get()] {
       return c->InfoLines() + f->InfoLines();
     };
   }
@@ -453,7 +453,7 @@ int RunServer(const config::Config& config) {
   }
   for (auto& t : threads) t.Join();
   if (chunk_cleaner) chunk_cleaner->Stop();
-  if (flush_cleaner) flush_cleaner->Stop();
+  if (tombstone_cleaner) tombstone_cleaner->Stop();
   if (etcd_compactor) etcd_compactor->Stop();
   if (etcd_defragmenter) etcd_defragmenter->Stop();
   state.allocator_info = nullptr;

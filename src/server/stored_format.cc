@@ -24,7 +24,7 @@ absl::Status CheckStoredFormat(etcdlink::Client& client, const std::string& etcd
   if (!r->responses.empty() && !r->responses[0].kvs.empty()) found = r->responses[0].kvs[0].value;
   if (found == keyspace::kStoredFormat) return absl::OkStatus();
   if (found == keyspace::kUpgradableFormat) {
-    // Format 2 is format 3 without FLUSHDB markers: mark the data set 3, so that nodes of a
+    // Format 2 is format 3 without range tombstones: mark the data set 3, so that nodes of a
     // build that knows only 2 (and would ignore a marker) refuse to start on it from now on.
     etcdlink::TxnRequest up;
     etcdlink::Compare still;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "keyspace/encoding.h"
-#include "replication/flush_marker.h"
+#include "replication/range_tombstone.h"
 #include "replication/local_committer.h"
 
 namespace petacore::keyspace {
@@ -216,26 +216,27 @@ TEST_F(TxnViewTest, SubkeyComparesFoldIntoTheirMetaKey) {
   }
 }
 
-// FLUSHDB in a view (replication/flush_marker.h): the database reads empty at once, later
-// writes to it stay, and the commit is one marker put; absent keys of a flushed database
-// are compared as "absent or older than the marker".
-TEST_F(TxnViewTest, FlushDbIsAMarkerPutAndTheViewReadsTheDatabaseEmpty) {
+// FLUSHDB in a view (replication/range_tombstone.h): the database reads empty at once, later
+// writes to it stay, and the commit is one tombstone put; absent keys under a tombstone are
+// compared as "absent or older than the tombstone".
+TEST_F(TxnViewTest, DropRangeIsATombstonePutAndTheViewReadsTheRangeEmpty) {
   const std::string a = EncodeKey(0, "a"), b = EncodeKey(0, "b"), other = EncodeKey(1, "o");
   Seed({{a, EncodeString("1")}, {b, EncodeString("1")}, {other, EncodeString("1")}});
   auto snap = store_.Read();
   TxnView view(snap);
   view.Put(a, EncodeString("2"));
-  view.FlushDb(0);
+  view.DropRange(DbStart(0), DbEnd(0));
   view.Put(b, EncodeString("3"));
   EXPECT_FALSE(view.Get(a));
   EXPECT_TRUE(view.Get(b));
   EXPECT_TRUE(view.Get(other));
   EXPECT_EQ(RangeAll(view, DbStart(0), DbEnd(0)).size(), 1u);
   auto req = view.BuildCommit(Isolation::kSerializable);
-  ASSERT_EQ(req.writes.size(), 2u);  // the marker and b; no DeleteRange
+  ASSERT_EQ(req.writes.size(), 2u);  // the tombstone and b; no DeleteRange
   for (const auto& w : req.writes) EXPECT_EQ(w.kind, WriteOp::Kind::kPut);
   ASSERT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
-  const int64_t marker = store_.Read().Get(replication::FlushMarkerKey(0))->mod_revision;
+  const int64_t marker =
+      store_.Read().Get(replication::TombstoneKey(DbStart(0)))->mod_revision;
   EXPECT_FALSE(store_.Read().Get(a));
   EXPECT_TRUE(store_.Read().Get(other));
 
@@ -249,6 +250,29 @@ TEST_F(TxnViewTest, FlushDbIsAMarkerPutAndTheViewReadsTheDatabaseEmpty) {
   for (const auto& c : req2.compares) {
     EXPECT_EQ(c.absent_below, c.key == a ? marker : 0) << c.key;
   }
+}
+
+// A DeleteRange of more than kTombstoneMinKeys keys (DEL of a big collection) is committed
+// as a range tombstone: etcd would apply the range delete as that many deletes at once.
+TEST_F(TxnViewTest, BigDeleteRangeBecomesATombstone) {
+  const std::string h = EncodeKey(0, "h");
+  std::vector<std::pair<std::string, std::string>> kvs = {{h, "meta"}};
+  for (size_t i = 0; i <= TxnView::kTombstoneMinKeys; ++i) {
+    kvs.emplace_back(SubKey(h, kHashFieldTag, "f" + std::to_string(i)), "v");
+  }
+  kvs.emplace_back(EncodeKey(0, "i"), "next key");
+  Seed(kvs);
+  auto snap = store_.Read();
+  TxnView view(snap);
+  EXPECT_EQ(view.DeleteRange(h, KeyEnd(h)), TxnView::kTombstoneMinKeys + 2);
+  EXPECT_FALSE(view.Get(h));
+  auto req = view.BuildCommit(Isolation::kSerializable);
+  ASSERT_EQ(req.writes.size(), 1u);
+  EXPECT_EQ(req.writes[0].kind, WriteOp::Kind::kPut);
+  EXPECT_EQ(req.writes[0].key, replication::TombstoneKey(h));
+  EXPECT_EQ(req.writes[0].value, KeyEnd(h));
+  ASSERT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(StoreContents().size(), 1u);  // the next key (LocalCommitter keeps no tombstone)
 }
 
 TEST_F(TxnViewTest, SnapshotComparesEveryKeyWritten) {

@@ -1,13 +1,16 @@
-"""FLUSHDB as one small write (issue 18; replication/flush_marker.h), on an etcd with its
-DEFAULT limits.
+"""FLUSHDB, and DEL of a big collection, as one small write (issue 18;
+replication/range_tombstone.h), on an etcd with its DEFAULT limits.
 
-FLUSHDB puts one marker key per database; every node drops the database's keys when it applies
-that revision, a node loading etcd's data skips the keys older than the marker, a compare of
-an absent key accepts such a stale key, and the flush cleaner (on the expiry leader) removes
-the stale keys from etcd in the background with per-key compares, so nothing written after
-the flush is lost. Before, FLUSHDB of a million keys was one DeleteRange that kept etcd busy
-for 4 s and failed with "Deadline Exceeded".
+They put a range tombstone; every node drops the range's keys when it applies that revision,
+a node loading etcd's data skips the keys older than the tombstone, a compare of an absent
+key accepts such a stale key, and the tombstone cleaner (on the expiry leader) removes the
+stale keys from etcd in the background with compares, so nothing written after the tombstone
+is lost, then the tombstone. Before, FLUSHDB of a million keys, or DEL of a million-field
+hash, was one DeleteRange that kept etcd busy for 4-7 s and failed with "Deadline Exceeded".
 """
+import json
+import os
+import subprocess
 import threading
 import unittest
 
@@ -25,8 +28,15 @@ def load(client, n, tag="key"):
 
 
 def data_keys(etcd):
-    """Keys of Redis data in etcd: everything under the prefix but PetaCore's own (0xFF)."""
-    return etcd_count(etcd, PREFIX) - etcd_count(etcd, PREFIX.encode() + b"\xff")
+    """Keys of Redis data in etcd: [prefix, prefix + 0xFF), everything under the prefix but
+    PetaCore's own keys — counted by one Range (two counts could straddle a change; etcd
+    counts before it applies the limit)."""
+    env = dict(os.environ, ETCDCTL_API="3")
+    out = subprocess.run(["etcdctl", "--endpoints", etcd.endpoint, "get", PREFIX,
+                          PREFIX.encode() + b"\xff", "--keys-only", "--limit", "1",
+                          "-w", "json"],
+                         env=env, check=True, capture_output=True, timeout=30).stdout
+    return json.loads(out).get("count", 0)
 
 
 class FlushDb(TwoNodesOnDefaultLimits):
@@ -39,7 +49,7 @@ class FlushDb(TwoNodesOnDefaultLimits):
         harness.wait_for(lambda: data_keys(self.etcd) == self.ca.dbsize() +
                          sum(self.a.client(db=d).dbsize() for d in range(1, 16)) +
                          self.extra_subkeys, timeout=120, interval=0.2,
-                         what="the flush cleaner to remove the stale keys from etcd")
+                         what="the tombstone cleaner to remove the stale keys from etcd")
 
     extra_subkeys = 0
 
@@ -67,8 +77,10 @@ class FlushDb(TwoNodesOnDefaultLimits):
         self.extra_subkeys = 0
         self.wait_cleaned()
         self.assertEqual(data_keys(self.etcd), 0)
-        self.assertGreaterEqual(int(self.ca.info("petacore")["flush_stale_keys_deleted"]) +
-                                int(self.cb.info("petacore")["flush_stale_keys_deleted"]), N)
+        self.assertGreaterEqual(int(self.ca.info("petacore")["tombstone_stale_keys_deleted"]) +
+                                int(self.cb.info("petacore")["tombstone_stale_keys_deleted"]), N)
+        harness.wait_for(lambda: etcd_count(self.etcd, PREFIX.encode() + b"\xfftombstone/") == 0,
+                         timeout=30, what="the cleaner to delete the tombstone")
 
     def test_writes_after_the_flush_survive_the_cleaner(self):
         load(self.ca, 20000)
@@ -93,6 +105,7 @@ class FlushDb(TwoNodesOnDefaultLimits):
             self.assertEqual(c.hgetall("h"), {b"z": b"1"})
 
     def test_exec_flushdb_keeps_what_it_writes_after(self):
+        load(self.ca, 5000)  # above the tombstone threshold (4,096 keys)
         self.ca.mset({"a": 1, "b": 1})
         with self.ca.pipeline(transaction=True) as p:
             p.set("a", 2)
@@ -116,6 +129,39 @@ class FlushDb(TwoNodesOnDefaultLimits):
         self.wait_cleaned()
 
 
+    def test_del_of_a_big_hash_is_one_small_write_and_the_key_can_come_back(self):
+        fields = {f"f{i}": i for i in range(20000)}
+        self.ca.hset("h", mapping=fields)
+        harness.wait_for(lambda: self.cb.hlen("h") == 20000, timeout=30, what="B to load")
+        seen = set()
+        stop = threading.Event()
+
+        def watch():
+            c = self.b.client(socket_timeout=60)
+            while not stop.is_set():
+                seen.add(c.hlen("h"))
+
+        t = threading.Thread(target=watch)
+        t.start()
+        try:
+            self.assertEqual(self.ca.delete("h"), 1)
+            harness.wait_for(lambda: self.cb.exists("h") == 0, timeout=30, what="B to delete")
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(seen - {20000, 0}, set())
+        # At once, while etcd still holds the stale fields: a new hash of the same name.
+        self.assertEqual(self.ca.hset("h", "new", 1), 1)
+        self.assertEqual(self.ca.hgetall("h"), {b"new": b"1"})
+        self.extra_subkeys = 1  # h's field "new"
+        self.wait_cleaned()
+        for c in (self.ca, self.cb):
+            harness.wait_for(lambda: c.hgetall("h") == {b"new": b"1"}, timeout=30,
+                             what="the new hash alone")
+        harness.wait_for(lambda: etcd_count(self.etcd, PREFIX.encode() + b"\xfftombstone/") == 0,
+                         timeout=30, what="the cleaner to delete the tombstone")
+
+
 class FlushDbBeforeTheCleaner(unittest.TestCase):
     """No expiry leader (--active-expiry no), so no cleaner: the stale keys stay in etcd."""
 
@@ -137,6 +183,13 @@ class FlushDbBeforeTheCleaner(unittest.TestCase):
             self.assertEqual(cc.get("after"), b"1")
             self.assertIsNone(cc.get("key:5"))
             self.assertEqual(cc.incr("key:5"), 1)  # compares with the stale version: passes
+            # A big hash deleted, then created again: the new node sees the new one only.
+            ca.hset("big", mapping={f"f{i}": i for i in range(10000)})
+            self.assertEqual(ca.delete("big"), 1)
+            self.assertEqual(ca.hset("big", "z", 1), 1)
+            d = DefaultLimitsNode(etcd, extra_args=["--active-expiry", "no"])
+            nodes.append(d)
+            self.assertEqual(d.client().hgetall("big"), {b"z": b"1"})
         finally:
             for n in nodes:
                 n.close()

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
-"""FLUSHDB of a large database (issue 18; replication/flush_marker.h) on an etcd with its
-DEFAULT limits, two PetaCore nodes, next to a real redis-server in the same run.
+"""FLUSHDB of a large database and DEL of a large hash (issue 18; range tombstones,
+replication/range_tombstone.h) on an etcd with its DEFAULT limits, two PetaCore nodes, next to
+a real redis-server in the same run.
 
-Reports: FLUSHDB's reply time on node A, until node B shows DBSIZE 0, until the flush
+Reports: FLUSHDB's reply time on node A, until node B shows DBSIZE 0, until the tombstone
 cleaner has removed the stale keys from etcd, and the slowest etcd health check (a
-linearizable read) while it cleaned; then the same database deleted by one etcd DeleteRange (what
-FLUSHDB did before), with its time and the slowest probe during it; and Redis's FLUSHDB.
+linearizable read) while it cleaned; DEL of a hash of --hash-fields fields, the same way;
+then the same database deleted by one etcd DeleteRange (what FLUSHDB did before), with its
+time and the slowest health check during it; and Redis's FLUSHDB and DEL.
 
-  PETACORE_SERVER=build/bin/petacore-server /usr/bin/python3 bench/flushdb.py [--keys 1000000]
+  PETACORE_SERVER=build/bin/petacore-server /usr/bin/python3 bench/big_deletes.py \
+      [--keys 1000000] [--hash-fields 1000000]
 """
 import argparse
 import os
@@ -49,6 +52,7 @@ class Prober:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1000000)
+    ap.add_argument("--hash-fields", type=int, default=1000000)
     args = ap.parse_args()
     n = args.keys
     etcd = t.DefaultLimitsEtcd()
@@ -73,6 +77,24 @@ def main():
         print(f"PetaCore FLUSHDB: reply {t1 - t0:.3f} s, DBSIZE 0 on B +{t2 - t1:.3f} s, "
               f"stale keys gone from etcd +{t3 - t1:.1f} s, slowest etcd health check meanwhile "
               f"{worst:.3f} s")
+        t0 = time.monotonic()
+        for s in range(0, args.hash_fields, 10000):
+            ca.hset("big", mapping={f"field:{i}": i for i in range(s, s + 10000)})
+        harness.wait_for(lambda: cb.hlen("big") == args.hash_fields, timeout=600, interval=0.2)
+        print(f"built a hash of {args.hash_fields} fields in {time.monotonic() - t0:.1f} s "
+              f"(HSET of 10,000)")
+        prober = Prober(etcd)
+        t0 = time.monotonic()
+        ca.delete("big")
+        t1 = time.monotonic()
+        harness.wait_for(lambda: cb.exists("big") == 0, timeout=600, interval=0.002)
+        t2 = time.monotonic()
+        harness.wait_for(lambda: data_keys(etcd) == 0, timeout=600, interval=0.2)
+        t3 = time.monotonic()
+        worst = prober.end()
+        print(f"PetaCore DEL of the hash: reply {t1 - t0:.3f} s, gone on B +{t2 - t1:.3f} s, "
+              f"stale fields gone from etcd +{t3 - t1:.1f} s, slowest etcd health check "
+              f"meanwhile {worst:.3f} s")
         # Before: one DeleteRange of the database, straight to etcd (no PetaCore node).
         a.close()
         b.close()
@@ -96,6 +118,11 @@ def main():
         t0 = time.monotonic()
         r.flushdb()
         print(f"Redis FLUSHDB: {time.monotonic() - t0:.3f} s")
+        for s in range(0, args.hash_fields, 10000):
+            r.hset("big", mapping={f"field:{i}": i for i in range(s, s + 10000)})
+        t0 = time.monotonic()
+        r.delete("big")
+        print(f"Redis DEL of the hash: {time.monotonic() - t0:.3f} s")
     finally:
         for node in (a, b):
             node.close()

@@ -1,4 +1,4 @@
-#include "expiry/flush_cleaner.h"
+#include "expiry/tombstone_cleaner.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,9 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "keyspace/encoding.h"
 #include "replication/etcd_txn_fanout.h"
-#include "replication/flush_marker.h"
+#include "replication/range_tombstone.h"
 
 namespace petacore::expiry {
 namespace {
@@ -28,45 +27,48 @@ int64_t DeletedIn(const etcdlink::TxnResponse& resp) {
 }
 }  // namespace
 
-FlushCleaner::FlushCleaner(etcdlink::Client& client, const mvcc::Store& store, Options options)
+TombstoneCleaner::TombstoneCleaner(etcdlink::Client& client, const mvcc::Store& store,
+                                   Options options)
     : client_(client),
       store_(store),
       options_(std::move(options)),
       task_([this] { return std::max<int64_t>(10, options_.interval_ms()); }, [this] { Tick(); }) {}
 
-FlushCleaner::~FlushCleaner() { Stop(); }
+TombstoneCleaner::~TombstoneCleaner() { Stop(); }
 
-void FlushCleaner::Start() { task_.Start(); }
+void TombstoneCleaner::Start() { task_.Start(); }
 
-void FlushCleaner::Stop() { task_.Stop(); }
+void TombstoneCleaner::Stop() { task_.Stop(); }
 
-void FlushCleaner::Tick() {
-  if (options_.leader()) {
-    RunOnce();
-  } else {
-    clean_below_.fill(0);  // a new leadership checks every database again
-  }
+void TombstoneCleaner::Tick() {
+  if (options_.leader()) RunOnce();
 }
 
-int64_t FlushCleaner::RunOnce() {
-  rounds_.fetch_add(1, std::memory_order_relaxed);
-  std::array<int64_t, keyspace::kNumDatabases> markers{};
+int64_t TombstoneCleaner::RunOnce() {
+  std::vector<replication::RangeTombstone> tombstones;
   {
     mvcc::Snapshot snap = store_.Read();
-    for (int db = 0; db < keyspace::kNumDatabases; ++db) {
-      markers[db] = replication::FlushRevision(snap, db);
-    }
+    tombstones = replication::Tombstones(snap);
   }
+  tombstones_.store(static_cast<int64_t>(tombstones.size()), std::memory_order_relaxed);
   int64_t deleted = 0;
-  for (int db = 0; db < keyspace::kNumDatabases; ++db) {
-    if (markers[db] == 0 || clean_below_[db] == markers[db]) continue;
-    if (!CleanDb(db, markers[db], &deleted)) {
+  for (const auto& t : tombstones) {
+    if (!CleanRange(t.start, t.end, t.revision, &deleted)) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       break;
     }
-    clean_below_[db] = markers[db];
+    // Clean: the tombstone goes too, unless a newer one of the same range replaced it.
+    const std::string key = options_.prefix + replication::TombstoneKey(t.start);
+    etcdlink::TxnRequest txn;
+    txn.compare.push_back(etcdlink::Compare::ModEquals(key, t.revision));
+    txn.success.push_back(etcdlink::Op::Delete(key));
+    auto done = client_.Txn(txn);
+    if (!done.ok()) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      break;
+    }
+    if (done->succeeded) cleared_.fetch_add(1, std::memory_order_relaxed);
   }
-  deleted_.fetch_add(deleted, std::memory_order_relaxed);
   return deleted;
 }
 
@@ -83,21 +85,22 @@ std::string IntervalEnd(const std::string& key, size_t depth, const std::string&
 }
 }  // namespace
 
-bool FlushCleaner::CleanDb(int db, int64_t below, int64_t* deleted) {
+bool TombstoneCleaner::CleanRange(const std::string& start, const std::string& end_key,
+                                  int64_t below, int64_t* deleted) {
   // etcd 3.4 collects every revision of a Range's whole [key, range_end) before it applies
   // the limit, so paging a million keys with a fixed range_end costs O(n) per page. Instead
   // each Range covers an interval of keys sharing a prefix (of `depth` bytes of the cursor),
   // narrowed when etcd's count shows it holds many pages and widened when it held little.
   const std::string& prefix = options_.prefix;
-  const std::string db_end = prefix + keyspace::DbEnd(db);
+  const std::string range_end = prefix + end_key;
   const int64_t page = options_.page_keys;
-  std::string cursor = prefix + keyspace::DbStart(db);
+  std::string cursor = prefix + start;
   size_t depth = cursor.size() + 1;
-  while (cursor < db_end) {
-    const std::string end = IntervalEnd(cursor, depth, db_end);
+  while (cursor < range_end) {
+    const std::string end = IntervalEnd(cursor, depth, range_end);
     auto resp = client_.Range(cursor, end, page);
     if (!resp.ok()) {
-      spdlog::warn("flush cleaner: reading db {}: {}", db, resp.status().ToString());
+      spdlog::warn("tombstone cleaner: reading: {}", resp.status().ToString());
       return false;
     }
     if (resp->count > 4 * page && depth < cursor.size()) {
@@ -134,11 +137,13 @@ bool FlushCleaner::CleanDb(int db, int64_t below, int64_t* deleted) {
       txn.success.push_back(etcdlink::Op::Delete(resp->kvs.front().key, last));
       auto done = client_.Txn(txn);
       if (!done.ok()) {
-        spdlog::warn("flush cleaner: deleting from db {}: {}", db, done.status().ToString());
+        spdlog::warn("tombstone cleaner: deleting: {}", done.status().ToString());
         return false;
       }
       if (done->succeeded) {
-        *deleted += DeletedIn(*done);
+        const int64_t n = DeletedIn(*done);
+        *deleted += n;
+        deleted_.fetch_add(n, std::memory_order_relaxed);  // INFO moves page by page
         resp->kvs.clear();
       }
     }
@@ -161,10 +166,13 @@ bool FlushCleaner::CleanDb(int db, int64_t below, int64_t* deleted) {
       replication::AppendFannedOut(std::move(leaves), options_.max_txn_ops - 1, 0, &txn.success);
       auto done = client_.Txn(txn);
       if (!done.ok()) {
-        spdlog::warn("flush cleaner: deleting from db {}: {}", db, done.status().ToString());
+        spdlog::warn("tombstone cleaner: deleting: {}", done.status().ToString());
         return false;
       }
-      *deleted += DeletedIn(*done);  // a leaf whose key was rewritten meanwhile deletes nothing
+      // A leaf whose key was rewritten meanwhile deletes nothing.
+      const int64_t n = DeletedIn(*done);
+      *deleted += n;
+      deleted_.fetch_add(n, std::memory_order_relaxed);
     }
     if (resp->more) {
       cursor = last_key;
@@ -177,13 +185,14 @@ bool FlushCleaner::CleanDb(int db, int64_t below, int64_t* deleted) {
   return true;
 }
 
-std::string FlushCleaner::InfoLines() const {
+std::string TombstoneCleaner::InfoLines() const {
   auto line = [](std::string_view k, int64_t v) {
     return std::string(k) + ":" + std::to_string(v) + "\r\n";
   };
-  return line("flush_stale_keys_deleted", deleted_.load()) +
-         line("flush_cleaner_rounds", rounds_.load()) +
-         line("flush_cleaner_errors", errors_.load());
+  return line("range_tombstones", tombstones_.load()) +
+         line("tombstone_stale_keys_deleted", deleted_.load()) +
+         line("tombstones_cleared", cleared_.load()) +
+         line("tombstone_cleaner_errors", errors_.load());
 }
 
 }  // namespace petacore::expiry
