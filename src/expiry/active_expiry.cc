@@ -17,6 +17,7 @@ ActiveExpiry::ActiveExpiry(Index& index, replication::Committer& committer,
   }
   ExpirerOptions expirer_options;
   expirer_options.max_in_flight = options_.max_in_flight;
+  expirer_options.store = &store;
   // Until SetNotifyFlags: the stored cluster-wide option (config_registry.h's
   // ClusterConfigKey; config is a layer this one does not link), from this node's replica.
   notify_flags_ = [this] {

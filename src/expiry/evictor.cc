@@ -11,6 +11,7 @@
 #include "keyspace/access.h"
 #include "keyspace/encoding.h"
 #include "keyspace/messages.h"
+#include "replication/range_tombstone.h"
 
 namespace petacore::expiry {
 
@@ -238,11 +239,10 @@ size_t Evictor::EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& 
   return static_cast<size_t>(bytes);
 }
 
-void Evictor::Submit(Candidate c, size_t bytes, int notify_flags) {
+void Evictor::Submit(Candidate c, WriteOp deletion, size_t bytes, int notify_flags) {
   CommitRequest req;
   req.compares.push_back({c.meta_key, c.mod_revision});
-  req.writes.push_back(
-      {WriteOp::Kind::kDeleteRange, c.meta_key, {}, keyspace::KeyEnd(c.meta_key)});
+  req.writes.push_back(std::move(deletion));
   if (notify_flags != 0) {
     if (auto decoded = keyspace::DecodeKey(c.meta_key)) {
       keyspace::AppendKeyspaceEvent(&req.messages, notify_flags, keyspace::notify::kEvicted,
@@ -356,7 +356,10 @@ bool Evictor::Cycle() {
     }
     cannot_free_.store(false, std::memory_order_relaxed);
     size_t bytes = EstimateBytes(snap, *kv);
-    Submit(std::move(*best), bytes, notify_flags);
+    // A big collection goes by a range tombstone (replication/range_tombstone.h).
+    WriteOp deletion =
+        replication::RangeDelete(snap, best->meta_key, keyspace::KeyEnd(best->meta_key));
+    Submit(std::move(*best), std::move(deletion), bytes, notify_flags);
     freed += static_cast<int64_t>(bytes);
     // As Redis: the time limit is checked every 16 keys.
     if (++keys % 16 == 0 && time_limit_us >= 0) {

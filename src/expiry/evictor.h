@@ -112,7 +112,7 @@ class Evictor {
   bool Sample(const mvcc::Snapshot& snap, const EvictionSettings& s);
   void Consider(Candidate c);
   size_t EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& meta) const;
-  void Submit(Candidate c, size_t bytes, int notify_flags);
+  void Submit(Candidate c, replication::WriteOp deletion, size_t bytes, int notify_flags);
   int64_t PendingReleaseBytes() const;
 
   const mvcc::Store& store_;

@@ -4,6 +4,7 @@
 
 #include "keyspace/encoding.h"
 #include "keyspace/messages.h"
+#include "replication/range_tombstone.h"
 
 namespace petacore::expiry {
 
@@ -11,12 +12,15 @@ using replication::CommitRequest;
 using replication::CommitResult;
 using replication::WriteOp;
 
-CommitRequest DeleteRequest(const DueKey& key, int notify_flags) {
+CommitRequest DeleteRequest(const DueKey& key, int notify_flags,
+                            const mvcc::Snapshot* snapshot) {
   CommitRequest req;
   req.background = true;  // issue 18's priority lane: never ahead of a client write
   req.compares.push_back({key.meta_key, key.mod_revision});
-  req.writes.push_back(
-      {WriteOp::Kind::kDeleteRange, key.meta_key, {}, keyspace::KeyEnd(key.meta_key)});
+  const std::string end = keyspace::KeyEnd(key.meta_key);
+  req.writes.push_back(snapshot != nullptr
+                           ? replication::RangeDelete(*snapshot, key.meta_key, end)
+                           : WriteOp{WriteOp::Kind::kDeleteRange, key.meta_key, {}, end});
   if (notify_flags != 0) {
     if (auto decoded = keyspace::DecodeKey(key.meta_key)) {
       keyspace::AppendKeyspaceEvent(&req.messages, notify_flags, keyspace::notify::kExpired,
@@ -76,8 +80,17 @@ size_t Expirer::SubmitDue(size_t limit) {
     in_flight_ += due.size();
   }
   const int notify_flags = notify_flags_ ? notify_flags_() : 0;
-  for (auto& key : due) {
-    CommitRequest req = DeleteRequest(key, notify_flags);
+  std::vector<CommitRequest> requests;  // built first: no snapshot held while committing
+  {
+    std::optional<mvcc::Snapshot> snap;
+    if (options_.store != nullptr) snap.emplace(options_.store->Read());
+    for (const auto& key : due) {
+      requests.push_back(DeleteRequest(key, notify_flags, snap ? &*snap : nullptr));
+    }
+  }
+  for (size_t i = 0; i < due.size(); ++i) {
+    CommitRequest req = std::move(requests[i]);
+    DueKey& key = due[i];
     // LocalCommitter runs `done` before Commit returns, so mu_ must not be held here.
     committer_.Commit(std::move(req), [this, key = std::move(key)](CommitResult r) {
       switch (r.status) {

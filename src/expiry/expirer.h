@@ -31,14 +31,19 @@ namespace petacore::expiry {
 /// `notify_flags` (keyspace::notify bits of notify-keyspace-events) enabling class x, the
 /// request carries the key's "expired" keyspace notification (keyspace/messages.h), which is
 /// delivered on every node only if this delete commits: one "expired" per key cluster-wide
-/// (Redis's activeExpireCycle -> deleteExpiredKeyAndPropagate).
-replication::CommitRequest DeleteRequest(const DueKey& key, int notify_flags = 0);
+/// (Redis's activeExpireCycle -> deleteExpiredKeyAndPropagate). With `snapshot`, a key of
+/// more than replication::kTombstoneMinKeys store keys (a big collection) is deleted by a
+/// range tombstone instead (replication/range_tombstone.h RangeDelete).
+replication::CommitRequest DeleteRequest(const DueKey& key, int notify_flags = 0,
+                                         const mvcc::Snapshot* snapshot = nullptr);
 
 struct ExpirerOptions {
   std::chrono::milliseconds interval{100};  ///< pause between cycles with nothing (more) due
   /// Delete requests awaiting their commit at once. They share the committer's queue with
   /// client writes, so this bounds how far a burst of expiring keys delays those.
   size_t max_in_flight = 256;
+  /// The replica, to size the keys it deletes (DeleteRequest); null = always a DeleteRange.
+  const mvcc::Store* store = nullptr;
 };
 
 /// The active expiry loop, on its own thread. `active` says whether this node should expire

@@ -20,6 +20,7 @@
 #include "mvcc/store.h"
 #include "keyspace/messages.h"
 #include "replication/committer.h"
+#include "replication/range_tombstone.h"
 
 namespace petacore::keyspace {
 
@@ -64,7 +65,7 @@ class TxnView {
   /// an etcd DeleteRange, whose apply would keep etcd busy for seconds.
   size_t DeleteRange(std::string_view start, std::string_view end);
   /// Ranges of more keys than this are deleted by a range tombstone.
-  static constexpr size_t kTombstoneMinKeys = 4096;
+  static constexpr size_t kTombstoneMinKeys = replication::kTombstoneMinKeys;
   /// Deletes [start, end) by a range tombstone (replication/range_tombstone.h): from here on
   /// the view reads the range as empty (writes buffered in it are dropped; later ones stay),
   /// and the commit puts the tombstone instead of deleting the keys. FLUSHDB / FLUSHALL.

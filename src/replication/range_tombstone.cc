@@ -49,6 +49,16 @@ int64_t TombstonedBelow(const std::vector<RangeTombstone>& tombstones, std::stri
   return below;
 }
 
+WriteOp RangeDelete(const mvcc::Snapshot& snapshot, std::string_view start,
+                    std::string_view end) {
+  const size_t n = snapshot.Range(start, end, kTombstoneMinKeys + 1,
+                                  [](const mvcc::KeyValue&) { return true; });
+  if (n > kTombstoneMinKeys) {
+    return {WriteOp::Kind::kPut, TombstoneKey(start), std::string(end), {}};
+  }
+  return {WriteOp::Kind::kDeleteRange, std::string(start), {}, std::string(end)};
+}
+
 bool HasRangeTombstone(const std::vector<mvcc::Mutation>& batch) {
   for (const auto& m : batch) {
     if (!m.key.empty() && m.key[0] == kPrefix[0] && m.kind == mvcc::Mutation::Kind::kPut &&

@@ -27,8 +27,19 @@
 #include <vector>
 
 #include "mvcc/store.h"
+#include "replication/committer.h"
 
 namespace petacore::replication {
+
+/// Ranges of more keys than this are deleted by a range tombstone, not an etcd DeleteRange
+/// (etcd applies a DeleteRange of 4,096 keys in ~17 ms on the 2-core test machine).
+inline constexpr size_t kTombstoneMinKeys = 4096;
+
+/// The write deleting [start, end) as `snapshot` holds it: a DeleteRange, or, above
+/// kTombstoneMinKeys keys, the put of the range's tombstone. For deletes built outside a
+/// keyspace::TxnView (active expiry, eviction); reads at most kTombstoneMinKeys + 1 keys.
+WriteOp RangeDelete(const mvcc::Snapshot& snapshot, std::string_view start,
+                    std::string_view end);
 
 /// One range tombstone: keys in [start, end) below `revision` are deleted.
 struct RangeTombstone {

@@ -162,6 +162,20 @@ class FlushDb(TwoNodesOnDefaultLimits):
                          timeout=30, what="the cleaner to delete the tombstone")
 
 
+    def cleaned_by_tombstones(self):
+        return sum(int(c.info("petacore")["tombstone_stale_keys_deleted"])
+                   for c in (self.ca, self.cb))
+
+    def test_active_expiry_of_a_big_hash_is_a_tombstone_too(self):
+        self.ca.hset("ttl", mapping={f"f{i}": i for i in range(20000)})
+        before = self.cleaned_by_tombstones()
+        self.ca.pexpire("ttl", 300)  # expired by the active expiry (nothing reads it)
+        for c in (self.ca, self.cb):
+            harness.wait_for(lambda: c.exists("ttl") == 0, timeout=30, what="the expiry")
+        self.wait_cleaned()
+        self.assertGreaterEqual(self.cleaned_by_tombstones() - before, 20001)
+
+
 class FlushDbBeforeTheCleaner(unittest.TestCase):
     """No expiry leader (--active-expiry no), so no cleaner: the stale keys stay in etcd."""
 

@@ -43,6 +43,24 @@ TEST(RangeTombstone, KeysAndLookups) {
   EXPECT_EQ(TombstonedBelow(ts, Key(1, "a")), 0);
 }
 
+TEST(RangeTombstone, RangeDeleteIsATombstoneOnlyAboveTheThreshold) {
+  mvcc::Store store;
+  std::vector<mvcc::Mutation> seed;
+  for (size_t i = 0; i <= kTombstoneMinKeys; ++i) {
+    seed.push_back(Put(Key(0, "h" + std::to_string(i))));
+  }
+  seed.push_back(Put(Key(0, "small")));
+  store.Apply(1, seed);
+  auto big = RangeDelete(store.Read(), Key(0, "h"), Key(0, "i"));
+  EXPECT_EQ(big.kind, WriteOp::Kind::kPut);
+  EXPECT_EQ(big.key, TombstoneKey(Key(0, "h")));
+  EXPECT_EQ(big.value, Key(0, "i"));
+  auto small = RangeDelete(store.Read(), Key(0, "small"), Key(0, "smalm"));
+  EXPECT_EQ(small.kind, WriteOp::Kind::kDeleteRange);
+  EXPECT_EQ(small.key, Key(0, "small"));
+  EXPECT_EQ(small.range_end, Key(0, "smalm"));
+}
+
 TEST(RangeTombstone, ApplyingOneDeletesItsRangeButNotItsOwnWrites) {
   mvcc::Store store;
   std::vector<mvcc::Mutation> seed = {Put(Key(0, "a")), Put(Key(0, "b")), Put(Key(1, "other"))};
