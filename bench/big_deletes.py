@@ -49,6 +49,22 @@ class Prober:
         return self.worst
 
 
+def timed_delete(what, etcd, delete, gone_on_b):
+    """Times `delete` on node A, until `gone_on_b`, until etcd holds no data key; prints them
+    with the slowest etcd health check meanwhile."""
+    prober = Prober(etcd)
+    t0 = time.monotonic()
+    delete()
+    t1 = time.monotonic()
+    harness.wait_for(gone_on_b, timeout=600, interval=0.002)
+    t2 = time.monotonic()
+    harness.wait_for(lambda: data_keys(etcd) == 0, timeout=600, interval=0.2)
+    t3 = time.monotonic()
+    worst = prober.end()
+    print(f"PetaCore {what}: reply {t1 - t0:.3f} s, gone on B +{t2 - t1:.3f} s, stale keys "
+          f"gone from etcd +{t3 - t1:.1f} s, slowest etcd health check meanwhile {worst:.3f} s")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--keys", type=int, default=1000000)
@@ -65,36 +81,15 @@ def main():
         load(ca, n)
         harness.wait_for(lambda: cb.dbsize() == n, timeout=600, interval=0.2)
         print(f"loaded {n} keys in {time.monotonic() - t0:.1f} s (MSET of 5,000)")
-        prober = Prober(etcd)
-        t0 = time.monotonic()
-        ca.flushdb()
-        t1 = time.monotonic()
-        harness.wait_for(lambda: cb.dbsize() == 0, timeout=600, interval=0.002)
-        t2 = time.monotonic()
-        harness.wait_for(lambda: data_keys(etcd) == 0, timeout=600, interval=0.2)
-        t3 = time.monotonic()
-        worst = prober.end()
-        print(f"PetaCore FLUSHDB: reply {t1 - t0:.3f} s, DBSIZE 0 on B +{t2 - t1:.3f} s, "
-              f"stale keys gone from etcd +{t3 - t1:.1f} s, slowest etcd health check meanwhile "
-              f"{worst:.3f} s")
+        timed_delete("FLUSHDB", etcd, lambda: ca.flushdb(), lambda: cb.dbsize() == 0)
         t0 = time.monotonic()
         for s in range(0, args.hash_fields, 10000):
             ca.hset("big", mapping={f"field:{i}": i for i in range(s, s + 10000)})
         harness.wait_for(lambda: cb.hlen("big") == args.hash_fields, timeout=600, interval=0.2)
         print(f"built a hash of {args.hash_fields} fields in {time.monotonic() - t0:.1f} s "
               f"(HSET of 10,000)")
-        prober = Prober(etcd)
-        t0 = time.monotonic()
-        ca.delete("big")
-        t1 = time.monotonic()
-        harness.wait_for(lambda: cb.exists("big") == 0, timeout=600, interval=0.002)
-        t2 = time.monotonic()
-        harness.wait_for(lambda: data_keys(etcd) == 0, timeout=600, interval=0.2)
-        t3 = time.monotonic()
-        worst = prober.end()
-        print(f"PetaCore DEL of the hash: reply {t1 - t0:.3f} s, gone on B +{t2 - t1:.3f} s, "
-              f"stale fields gone from etcd +{t3 - t1:.1f} s, slowest etcd health check "
-              f"meanwhile {worst:.3f} s")
+        timed_delete("DEL of the hash", etcd, lambda: ca.delete("big"),
+                     lambda: cb.exists("big") == 0)
         # Before: one DeleteRange of the database, straight to etcd (no PetaCore node).
         a.close()
         b.close()

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import redis
@@ -148,6 +149,30 @@ class Node:
                   f"{len(lines)} warnings/errors", file=sys.stderr)
             for ln in lines[-most:]:
                 print(ln[:400], file=sys.stderr)
+
+
+class Poller:
+    """Calls fn(client) in a loop on a thread of its own while its with-block runs, `client`
+    a fresh connection made by `connect()`; `seen` holds every distinct result. For "another
+    node sees all of a write or none of it": the block does the write and waits for it."""
+
+    def __init__(self, connect, fn):
+        self.seen, self._stop = set(), threading.Event()
+        self._client, self._fn = connect(), fn
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.seen.add(self._fn(self._client))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        return False
 
 
 class RealRedis:

@@ -8,7 +8,6 @@ and contents equal a real Redis's, and another node sees each whole or not at al
 nesting fits (more compared keys than --max-txn-ops, more bytes than --max-request-bytes)
 fails with an error naming the limit, and nothing of it is applied.
 """
-import threading
 import unittest
 
 import harness
@@ -70,46 +69,22 @@ class BigCommands(TwoNodesOnDefaultLimits):
         self.assertEqual(self.cb.lrange("l", 0, -1), self.r.lrange("l", 0, -1))
 
     def test_node_b_sees_a_big_write_whole_or_not_at_all(self):
-        seen = set()
-        stop = threading.Event()
-
-        def watch():
-            c = self.b.client(socket_timeout=60)
-            while not stop.is_set():
-                seen.add(c.hlen("h"))
-
-        t = threading.Thread(target=watch)
-        t.start()
-        try:
+        with harness.Poller(lambda: self.b.client(socket_timeout=60),
+                            lambda c: c.hlen("h")) as poll:
             self.assertEqual(self.ca.hset("h", mapping=fields(20000)), 20000)
             self.wait_b(lambda c: c.hlen("h"), 20000, "node B to apply the HSET")
-        finally:
-            stop.set()
-            t.join()
-        self.assertEqual(seen - {0, 20000}, set())
+        self.assertEqual(poll.seen - {0, 20000}, set())
 
     def test_rename_copy_move_of_big_collections(self):
         for c in (self.ca, self.r):
             c.hset("src", mapping=fields(20000))
             c.zadd("zsrc", {f"m{i}": i for i in range(10000)})
-        states = set()
-        stop = threading.Event()
-
-        def watch():
-            c = self.b.client(socket_timeout=60)
-            while not stop.is_set():
-                states.add(c.exists("src", "dst"))
-
         self.wait_b(lambda c: c.hlen("src"), 20000, "node B to apply the HSET")
-        t = threading.Thread(target=watch)
-        t.start()
-        try:
+        with harness.Poller(lambda: self.b.client(socket_timeout=60),
+                            lambda c: c.exists("src", "dst")) as poll:
             self.assertTrue(self.both(lambda c: c.rename("src", "dst")))
             self.wait_b(lambda c: c.exists("dst"), 1, "node B to apply the RENAME")
-        finally:
-            stop.set()
-            t.join()
-        self.assertEqual(states, {1})  # never both, never neither
+        self.assertEqual(poll.seen, {1})  # never both, never neither
         self.assertTrue(self.both(lambda c: c.copy("dst", "copy")))
         self.assertTrue(self.both(lambda c: c.move("zsrc", 3)))
         self.wait_b(lambda c: c.exists("copy"), 1, "node B to apply the COPY")

@@ -11,7 +11,6 @@ hash, was one DeleteRange that kept etcd busy for 4-7 s and failed with "Deadlin
 import json
 import os
 import subprocess
-import threading
 import unittest
 
 import harness
@@ -56,24 +55,12 @@ class FlushDb(TwoNodesOnDefaultLimits):
     def test_flushdb_of_many_keys_is_seen_whole_and_leaves_etcd(self):
         load(self.ca, N)
         harness.wait_for(lambda: self.cb.dbsize() == N, timeout=60, what="B to load")
-        seen = set()
-        stop = threading.Event()
-
-        def watch():
-            c = self.b.client(socket_timeout=60)
-            while not stop.is_set():
-                seen.add(c.dbsize())
-
-        t = threading.Thread(target=watch)
-        t.start()
-        try:
+        with harness.Poller(lambda: self.b.client(socket_timeout=60),
+                            lambda c: c.dbsize()) as poll:
             self.assertTrue(self.ca.flushdb())
             self.assertEqual(self.ca.dbsize(), 0)
             harness.wait_for(lambda: self.cb.dbsize() == 0, timeout=30, what="B to flush")
-        finally:
-            stop.set()
-            t.join()
-        self.assertEqual(seen - {N, 0}, set())
+        self.assertEqual(poll.seen - {N, 0}, set())
         self.extra_subkeys = 0
         self.wait_cleaned()
         self.assertEqual(data_keys(self.etcd), 0)
@@ -133,23 +120,11 @@ class FlushDb(TwoNodesOnDefaultLimits):
         fields = {f"f{i}": i for i in range(20000)}
         self.ca.hset("h", mapping=fields)
         harness.wait_for(lambda: self.cb.hlen("h") == 20000, timeout=30, what="B to load")
-        seen = set()
-        stop = threading.Event()
-
-        def watch():
-            c = self.b.client(socket_timeout=60)
-            while not stop.is_set():
-                seen.add(c.hlen("h"))
-
-        t = threading.Thread(target=watch)
-        t.start()
-        try:
+        with harness.Poller(lambda: self.b.client(socket_timeout=60),
+                            lambda c: c.hlen("h")) as poll:
             self.assertEqual(self.ca.delete("h"), 1)
             harness.wait_for(lambda: self.cb.exists("h") == 0, timeout=30, what="B to delete")
-        finally:
-            stop.set()
-            t.join()
-        self.assertEqual(seen - {20000, 0}, set())
+        self.assertEqual(poll.seen - {20000, 0}, set())
         # At once, while etcd still holds the stale fields: a new hash of the same name.
         self.assertEqual(self.ca.hset("h", "new", 1), 1)
         self.assertEqual(self.ca.hgetall("h"), {b"new": b"1"})
