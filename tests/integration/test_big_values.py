@@ -262,7 +262,7 @@ class StoredFormat(unittest.TestCase):
                                            PREFIX.encode() + b"\xffformat").strip(), b"3")
         finally:
             n.close()
-        # Format 2 (no FLUSHDB markers) is upgraded in place: its data reads the same.
+        # Format 2 (no range tombstones) is upgraded in place: its data reads the same.
         self.etcd.ctl("put", PREFIX.encode() + b"\xffformat", "2")
         n = DefaultLimitsNode(self.etcd, extra_args=NODE_ARGS)
         try:
