@@ -137,7 +137,7 @@ bool Evictor::Sample(const mvcc::Snapshot& snap, const EvictionSettings& s) {
         counter = std::max(counter, remote.lfu_counter);
         c.score = 255 - static_cast<uint64_t>(std::min(counter, 255));
       } else {
-        int64_t idle = keyspace::IdleMs(rec, now);
+        int64_t idle = keyspace::RankIdleMs(rec, now);
         if (remote.idle_ms >= 0) idle = std::min(idle, remote.idle_ms);
         c.score = static_cast<uint64_t>(idle);
       }

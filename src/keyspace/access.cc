@@ -74,6 +74,7 @@ void TouchAccess(std::atomic<uint64_t>* cell, int64_t now_ms) {
     r.lfu_minutes = MinutesClock(now_ms);
   } else {
     r.last_access_s = static_cast<uint32_t>(now_ms / 1000);
+    r.last_access_frac = mvcc::AccessRecord::FracOf(now_ms);
   }
   uint64_t w = r.Pack();
   if (w != old) cell->store(w, kRelaxed);
@@ -82,6 +83,11 @@ void TouchAccess(std::atomic<uint64_t>* cell, int64_t now_ms) {
 int64_t IdleMs(const mvcc::AccessRecord& r, int64_t now_ms) {
   int64_t idle = now_ms / 1000 - static_cast<int64_t>(r.last_access_s);
   return idle > 0 ? idle * 1000 : 0;
+}
+
+int64_t RankIdleMs(const mvcc::AccessRecord& r, int64_t now_ms) {
+  const int64_t at = int64_t{r.last_access_s} * 1000 + (int64_t{r.last_access_frac} * 1000) / 256;
+  return now_ms > at ? now_ms - at : 0;
 }
 
 uint8_t LfuCounter(const mvcc::AccessRecord& r, int64_t now_ms) {
@@ -108,6 +114,7 @@ bool SetAccess(const mvcc::Snapshot& snapshot, std::string_view meta_key, int64_
     if (lru_idle_s < 0) return true;
     const int64_t at = now_ms / 1000 - lru_idle_s;
     r.last_access_s = static_cast<uint32_t>(at > 0 ? at : 0);
+    r.last_access_frac = 0;
   }
   kv->access->store(r.Pack(), kRelaxed);
   return true;

@@ -6,7 +6,7 @@
 // Per node: the record lives on this process's MVCC index node of the key's meta key; reads
 // on another node, and writes committed there, do not change it (docs/consistency.md, "Key
 // access data"). The read path takes no lock: an access is one relaxed load of the word and,
-// only when the record changes (a new second under LRU, a counter step or a new minute under
+// only when the record changes (a new 1/256 s under LRU, a counter step or a new minute under
 // LFU), one relaxed store.
 //
 // Issue 17 (eviction) samples with ReadAccess / ScanAccess and ranks with IdleMs /
@@ -39,14 +39,18 @@ void SetAccessSettings(const AccessSettings& s);
 AccessSettings GetAccessSettings();
 
 /// Records an access at `now_ms` (Unix ms) to the record word `cell`: under LRU its
-/// last-access second becomes now; under LFU Redis's updateLFU (decay by the minutes elapsed /
-/// lfu-decay-time, then LFULogIncr with lfu-log-factor, the minute stamp set to now). Stores
-/// only when the word changes. Thread-safe, lock-free.
+/// last-access time (second and 1/256 s fraction) becomes now; under LFU Redis's updateLFU
+/// (decay by the minutes elapsed / lfu-decay-time, then LFULogIncr with lfu-log-factor, the
+/// minute stamp set to now). Stores only when the word changes. Thread-safe, lock-free.
 void TouchAccess(std::atomic<uint64_t>* cell, int64_t now_ms);
 
 /// Milliseconds since the last access (Redis's estimateObjectIdleTime at 1 s resolution);
 /// 0 for a record from the future.
 int64_t IdleMs(const mvcc::AccessRecord& r, int64_t now_ms);
+/// Milliseconds since the last access at the record's 1/256 s resolution (not Redis's: see
+/// AccessRecord::last_access_frac); eviction ranks by it so that keys read a few ms ago
+/// outrank keys written earlier in the same second. 0 for a record from the future.
+int64_t RankIdleMs(const mvcc::AccessRecord& r, int64_t now_ms);
 /// The LFU counter decayed to `now_ms` without changing the record (Redis's
 /// LFUDecrAndReturn), with the current lfu-decay-time.
 uint8_t LfuCounter(const mvcc::AccessRecord& r, int64_t now_ms);

@@ -106,5 +106,26 @@ TEST(KeyAccessRecord, LruIdleAndLfuDecay) {
   keyspace::SetAccessSettings(AccessSettings{});
 }
 
+TEST(KeyAccessRecord, EvictionRanksWithinTheSecond) {
+  // Two keys touched in the same second, 300 ms apart: OBJECT IDLETIME's clock (Redis's
+  // seconds) ties them, eviction's ranking does not (AccessRecord::last_access_frac).
+  keyspace::SetAccessSettings({.lfu = false});
+  std::atomic<uint64_t> early{0}, late{0};
+  keyspace::TouchAccess(&early, 7'000'100);
+  keyspace::TouchAccess(&late, 7'000'400);
+  auto e = mvcc::AccessRecord::Unpack(early.load());
+  auto l = mvcc::AccessRecord::Unpack(late.load());
+  EXPECT_EQ(keyspace::IdleMs(e, 7'000'900), keyspace::IdleMs(l, 7'000'900));
+  EXPECT_GT(keyspace::RankIdleMs(e, 7'000'900), keyspace::RankIdleMs(l, 7'000'900));
+  // 1/256 s resolution: within 4 ms of the true idle time, never negative
+  EXPECT_NEAR(keyspace::RankIdleMs(e, 7'000'900), 800, 4);
+  EXPECT_NEAR(keyspace::RankIdleMs(l, 7'000'900), 500, 4);
+  EXPECT_EQ(keyspace::RankIdleMs(l, 7'000'000), 0);
+  // the word round-trips the fraction beside the LFU half
+  mvcc::AccessRecord f = mvcc::AccessRecord::Fresh(7'000'999);
+  EXPECT_EQ(mvcc::AccessRecord::Unpack(f.Pack()).last_access_frac, 255);
+  EXPECT_EQ(mvcc::AccessRecord::Unpack(f.Pack()).lfu_counter, mvcc::AccessRecord::kLfuInitVal);
+}
+
 }  // namespace
 }  // namespace petacore::testing

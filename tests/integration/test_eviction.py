@@ -147,12 +147,14 @@ class EvictionStandalone(unittest.TestCase):
         # 20mb, 60 MB of 1 KB keys (the issue's 100 MB scaled for the runtime budget).
         r = self.run_both(20 * MB, "allkeys-lru", 60000, 500)
         self.assertGreater(r["evicted"], 0)
-        # Both servers rank by a 1 s LRU clock, and this load writes thousands of keys per
-        # second, so most candidates tie with the hot keys: the survivors are sampling noise
-        # on both sides (Redis kept 331, 549 and 999 in three runs; PetaCore 299, 397 and
-        # 896, each below Redis's by 32-152). The margin covers that spread; a finer clock
-        # for eviction's ranking is the known way to do better (issue 17's closing note).
-        self.assertGreaterEqual(r["petacore"], r["redis"] - 250)
+        # Redis ranks by a 1 s LRU clock, and this load writes thousands of keys per second,
+        # so most of its candidates tie with the hot keys: its survivors are sampling noise
+        # (331, 549, 999, 179, 188 in five runs). PetaCore ranks eviction by the access time
+        # at 1/256 s (AccessRecord::last_access_frac): the hot set, read every 500 writes, is
+        # always fresher than the keys written before the last read. It kept 1000 of 1000 in
+        # every run since; with the 1 s clock it kept 165-896 and once failed this test's
+        # former margin (Redis - 250) on CI.
+        self.assertGreaterEqual(r["petacore"], 950)
 
     def test_allkeys_lfu(self):
         # Kept 132-170 of 1000 hot keys while the sampling cursors swept freely: they drifted
