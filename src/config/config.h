@@ -65,6 +65,11 @@ struct Config {
   /// Default read consistency of every connection (PETACORE READCONSISTENCY changes one
   /// connection's). Ignored in standalone mode, where every read is linearizable.
   Live<client::ReadConsistency> read_consistency = client::ReadConsistency::kLocal;
+  /// `write-ack committed`: a replicated write is acknowledged on etcd's Txn response instead
+  /// of once this node applied it; every later command on this node that reads first waits
+  /// for this node to apply what it acknowledged (ServerState::acked_revision), so
+  /// read-your-writes on the node holds. false = `applied` (the default).
+  Live<bool> write_ack_committed = false;
   // Client and memory limits (Redis's names and semantics; see docs/operations.md, "Limits").
   Live<int> maxclients = 10000;              ///< Redis maxclients; lowered to fit RLIMIT_NOFILE
   Live<uint64_t> client_query_buffer_limit = 1024ull * 1024 * 1024;  ///< unparsed input/client

@@ -529,6 +529,22 @@ std::vector<ConfigOption> BuildTable() {
         return "";
       },
       [](const Config& c) { return std::string(client::ReadConsistencyName(c.read_consistency)); }));
+  // Issue 18: acknowledge a write on etcd's response, fence this node's later reads on it.
+  t.push_back(Custom(
+      "write-ack", 0,
+      "replicated writes: applied (reply once this node applied the write) | committed "
+      "(reply on etcd's response; this node's later reads wait for it)",
+      [](Config* c, std::string_view text) -> std::string {
+        std::string v = Lower(text);
+        if (v == "applied" || v == "committed") {
+          c->write_ack_committed = v == "committed";
+          return "";
+        }
+        return "argument(s) must be one of the following: applied, committed";
+      },
+      [](const Config& c) -> std::string {
+        return c.write_ack_committed ? "committed" : "applied";
+      }));
   // Issue 18 (linearizable reads): etcd revision fetches in flight at once
   // (replication/read_barrier.h); 1 measured best on a 2-core machine shared with etcd.
   t.push_back(Integer("read-barrier-max-inflight", &Config::read_barrier_max_inflight, 1, 64,

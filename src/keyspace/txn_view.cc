@@ -47,6 +47,7 @@ bool IsMetaKey(std::string_view key) {
 }  // namespace
 
 std::optional<std::string_view> TxnView::SnapshotGet(std::string_view key) {
+  consulted_ = true;
   auto kv = snapshot_.Get(key);
   // Redis's lookupKey: reading a key is an access (keyspace/access.h), unless the command
   // asked not to count it (OBJECT, as Redis's LOOKUP_NOTOUCH).
@@ -105,11 +106,13 @@ void TxnView::PurgeExpired(std::string_view key) {
 }
 
 std::optional<mvcc::AccessRecord> TxnView::Access(std::string_view key) const {
+  consulted_ = true;
   return ReadAccess(snapshot_, key);
 }
 
 int64_t TxnView::ModRevision(std::string_view key) {
   if (!track_reads_) {
+    consulted_ = true;
     auto kv = snapshot_.Get(key);
     return kv ? kv->mod_revision : 0;
   }
@@ -177,6 +180,7 @@ void TxnView::DeleteRangeBlind(std::string_view start, std::string_view end) {
 void TxnView::Range(std::string_view start, std::string_view end,
                     const std::function<bool(std::string_view, std::string_view)>& fn) {
   // Merge the snapshot's keys with the write buffer, the buffer winning on equal keys.
+  consulted_ = true;
   auto wit = writes_.lower_bound(start);
   auto wend = end.empty() ? writes_.end() : writes_.lower_bound(end);
   bool go_on = true;

@@ -45,7 +45,10 @@ class TxnView {
   /// so one command (or one EXEC) sees one consistent clock.
   int64_t now_ms() const { return now_ms_; }
   /// The snapshot this view reads (its own buffered writes are not in it).
-  const mvcc::Snapshot& snapshot() const { return snapshot_; }
+  const mvcc::Snapshot& snapshot() const {
+    consulted_ = true;  // whatever the caller reads of it
+    return snapshot_;
+  }
 
   /// The stored bytes of `key` as this transaction sees them (its own writes first), or
   /// nullopt. Records the read. The view is valid until the next write to the same key.
@@ -118,6 +121,11 @@ class TxnView {
   }
 
   bool has_writes() const { return !writes_.empty() || !range_deletes_.empty(); }
+  /// Whether anything of the snapshot was read (a value, a range, a mod_revision, an access
+  /// record), tracked as a read or not. False for a blind write (SET: TouchWithoutRead and
+  /// DeleteRangeBlind only): its effect and reply do not depend on the snapshot, so it need
+  /// not wait for this node to apply earlier acknowledged writes (`write-ack committed`).
+  bool consulted_snapshot() const { return consulted_ || !range_guards_.empty(); }
 
   /// Buffers a pub/sub message (PUBLISH, SPUBLISH, a keyspace notification) to ride this
   /// view's commit: delivered on every node in the commit's revision, and only if it commits
@@ -162,6 +170,7 @@ class TxnView {
   const mvcc::Snapshot& snapshot_;
   bool track_reads_;
   bool touch_ = true;
+  mutable bool consulted_ = false;  // see consulted_snapshot()
   const void* last_touched_ = nullptr;  // the access word touched last in this command
   int64_t now_ms_;
   // Meta keys seen expired and not yet purged (usually empty).

@@ -167,37 +167,25 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
     read_only_call = read_path = spec->read_only_call(args, view);
   }
   if (read_path) {
-    // The read path: a command that cannot write runs at once on a snapshot, with no Job,
-    // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
-    bool fenced = false;  // an earlier command of this input batch took the fence
-    if (((spec->flags & commands::kReadOnly) || read_only_call) &&
-        EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
-      if (!session.read_fence.Fenced()) {
-        ExecuteLinearizableRead(*spec, session, args, out, executor,
-                                Observe(ob, session, args, out, std::move(resume)));
-        return false;
-      }
-      // The batch's fence revision was fetched after this command arrived and the store has
-      // applied it: the snapshot below is recent enough (client/read_consistency.h).
-      state_.read_barrier->CountSharedRead();
-      fenced = true;
+    // write-ack committed: this node may have acknowledged writes it has not applied yet; a
+    // read waits for them (read-your-writes on the node, as when acks wait for the apply).
+    const int64_t acked = state_.acked_revision.load(std::memory_order_acquire);
+    if (acked > state_.store.applied_revision()) {
+      state_.write_ack_fence_waits.fetch_add(1, std::memory_order_relaxed);
+      AwaitApplied(state_, executor, acked,
+                   [this, spec, &session, args, out, executor, resume = std::move(resume), ob,
+                    read_only_call](std::string error) mutable {
+                     if (!error.empty()) {
+                       resp::ReplyWriter(out, session.protocol).Error(error);
+                     } else if (!RunReadPath(*spec, session, args, out, executor, resume, ob,
+                                             read_only_call)) {
+                       return;  // went on asynchronously (a linearizable read) with `resume`
+                     }
+                     Observe(ob, session, args, out, std::move(resume))();
+                   });
+      return false;
     }
-    if (((spec->flags & commands::kReadOnly) || read_only_call) && !fenced &&
-        state_.replica_lag != nullptr &&
-        state_.replica_lag->stale()) {
-      // replica-max-lag-ms: a replica cut from etcd does not answer from old data silently.
-      state_.replica_lag->CountRefusal();
-      writer.Error(state_.replica_lag->StaleError());
-      return true;
-    }
-    mvcc::Snapshot snap = state_.store.Read();
-    keyspace::TxnView view(snap, /*track_reads=*/false);
-    const int db = session.db;  // before the handler (SELECT is not read-only, but be exact)
-    CommandContext ctx{args, view, writer, session, state_};
-    spec->handler(ctx);
-    CountKeyspaceLookups(state_, *spec, db, args, view);
-    if (state_.tracking.active()) RememberReadKeys(state_.tracking, *spec, session, args);
-    return true;
+    return RunReadPath(*spec, session, args, out, executor, resume, ob, read_only_call);
   }
   // A read-only command that runs as a Job (PFCOUNT may write its cached count back; XREAD
   // may block) is tracked like any read once it has run, as Redis's call() does for
@@ -241,6 +229,45 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   return false;
 }
 
+bool Driver::RunReadPath(const commands::CommandSpec& spec, client::Session& session,
+                         std::span<const std::string_view> args, std::string* out,
+                         const std::shared_ptr<Executor>& executor,
+                         std::function<void()>& resume, const Observation& ob,
+                         bool read_only_call) {
+  resp::ReplyWriter writer(out, session.protocol);
+  // The read path: a command that cannot write runs at once on a snapshot, with no Job,
+  // no read tracking and no commit — GET is a hash lookup and a copy into `out`.
+  bool fenced = false;  // an earlier command of this input batch took the fence
+  if (((spec.flags & commands::kReadOnly) || read_only_call) &&
+      EffectiveReadConsistency(state_, session) == client::ReadConsistency::kLinearizable) {
+    if (!session.read_fence.Fenced()) {
+      ExecuteLinearizableRead(spec, session, args, out, executor,
+                              Observe(ob, session, args, out, std::move(resume)));
+      return false;
+    }
+    // The batch's fence revision was fetched after this command arrived and the store has
+    // applied it: the snapshot below is recent enough (client/read_consistency.h).
+    state_.read_barrier->CountSharedRead();
+    fenced = true;
+  }
+  if (((spec.flags & commands::kReadOnly) || read_only_call) && !fenced &&
+      state_.replica_lag != nullptr &&
+      state_.replica_lag->stale()) {
+    // replica-max-lag-ms: a replica cut from etcd does not answer from old data silently.
+    state_.replica_lag->CountRefusal();
+    writer.Error(state_.replica_lag->StaleError());
+    return true;
+  }
+  mvcc::Snapshot snap = state_.store.Read();
+  keyspace::TxnView view(snap, /*track_reads=*/false);
+  const int db = session.db;  // before the handler (SELECT is not read-only, but be exact)
+  CommandContext ctx{args, view, writer, session, state_};
+  spec.handler(ctx);
+  CountKeyspaceLookups(state_, spec, db, args, view);
+  if (state_.tracking.active()) RememberReadKeys(state_.tracking, spec, session, args);
+  return true;
+}
+
 std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& session,
                                      std::span<const std::string_view> args, std::string* out,
                                      const std::shared_ptr<Executor>& executor) {
@@ -253,6 +280,8 @@ std::shared_ptr<Job> Driver::MakeJob(const CommandSpec& spec, client::Session& s
   job->executor = executor;
   job->start_db = session.db;
   job->kind = (spec.flags & commands::kBlocking) ? Job::Kind::kBlocking : Job::Kind::kWrite;
+  job->ack_fence = state_.acked_revision.load(std::memory_order_acquire);  // write-ack
+  job->ack_fence_first = !(spec.flags & commands::kWrite);
   // Under linearizable reads, a write command that ends up writing nothing is fenced like a
   // read (job.cc), and so is a script (EVAL, EVALSHA, FCALL: kInternalWrite, scripting) whose
   // run wrote nothing: it answers from reads that no commit re-checks.

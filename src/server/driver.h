@@ -64,6 +64,13 @@ class Driver {
   std::function<void()> Observe(const Observation& ob, client::Session& session,
                                 std::span<const std::string_view> args, std::string* out,
                                 std::function<void()> resume);
+  /// The read path of a command that cannot write: on a snapshot at once, or (linearizable
+  /// reads) after the read fence. True when the reply is complete; false when it went on
+  /// asynchronously, having moved `resume` (wrapped by Observe) into the continuation.
+  bool RunReadPath(const commands::CommandSpec& spec, client::Session& session,
+                   std::span<const std::string_view> args, std::string* out,
+                   const std::shared_ptr<Executor>& executor, std::function<void()>& resume,
+                   const Observation& ob, bool read_only_call);
   /// A read-only command under linearizable reads: waits for etcd's current revision to be
   /// applied locally (read_fence.h), then runs the handler and calls `resume`.
   void ExecuteLinearizableRead(const commands::CommandSpec& spec, client::Session& session,

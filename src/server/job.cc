@@ -1,5 +1,6 @@
 #include "server/job.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -118,6 +119,9 @@ void Job::Attempt() {
     park.block.resume_state = std::move(resume_state);
   }
   session->db = start_db;
+  if (ack_fence_first && ack_fence > server->store.applied_revision()) {
+    return AwaitAcked(ack_fence);
+  }
   replication::CommitRequest request;
   {
     mvcc::Snapshot snap = server->store.Read();
@@ -130,6 +134,14 @@ void Job::Attempt() {
       f->after_commit = nullptr;
       resp::ReplyWriter fw(&f->reply, f->session->protocol);
       f->body(*f, view, fw);
+    }
+    // write-ack committed: a snapshot below what this node had acknowledged when the command
+    // arrived may miss the client's own write. A job that read anything waits for it and
+    // runs again; a blind write (nothing read) commits at once.
+    int64_t need = ack_fence;
+    for (const auto& f : followers) need = std::max(need, f->ack_fence);
+    if (need > snap.revision() && (view.consulted_snapshot() || !guards.empty())) {
+      return AwaitAcked(need);
     }
     if (!WatchedKeysUnchanged(snap, guards)) {  // changed since WATCH, already visible
       reply.clear();
@@ -164,6 +176,14 @@ void Job::Attempt() {
   if (state == State::kCommitCall) state = State::kCommitting;
 }
 
+bool Job::NeedsApplyToReply() const {
+  if (after_commit) return true;
+  for (const auto& f : followers) {
+    if (f->after_commit) return true;
+  }
+  return false;
+}
+
 bool Job::WantsFence() const {
   if (fence != ReadFence::kNone) return true;
   for (const auto& f : followers) {
@@ -177,6 +197,17 @@ void Job::Fence() {
   state = State::kFencing;
   auto self = shared_from_this();
   AwaitReadFence(*server, executor, [self](std::string error) {
+    if (self->state != State::kFencing) return;
+    if (!error.empty()) return self->Fail(error);
+    self->Attempt();
+  });
+}
+
+void Job::AwaitAcked(int64_t revision) {
+  state = State::kFencing;
+  server->write_ack_fence_waits.fetch_add(1, std::memory_order_relaxed);
+  auto self = shared_from_this();
+  AwaitApplied(*server, executor, revision, [self](std::string error) {
     if (self->state != State::kFencing) return;
     if (!error.empty()) return self->Fail(error);
     self->Attempt();
@@ -242,6 +273,15 @@ void Job::OnCommitted(CommitResult result) {
       if (result.revision == 0) return FinishFromAnyThread();
       // The waiter outlives the reply when the bound answers first (watch stalled): then
       // Finish cancels it, and one already running only posts to the shared executor.
+      if (!server->config.standalone() && server->config.write_ack_committed &&
+          !NeedsApplyToReply()) {
+        // write-ack committed: reply on etcd's response; this node's later reads wait for
+        // the revision (ServerState::acked_revision) before they read.
+        server->NoteAckedRevision(result.revision);
+        server->observability.AddLatency(
+            "etcd-commit", (Observability::NowNs() - commit_sent_ns) / 1000000);
+        return FinishFromAnyThread();
+      }
       if (!server->config.standalone()) {
         BoundAckWait(result.revision);
         // LATENCY events of the replicated write path (docs/operations.md "Observability").

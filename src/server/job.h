@@ -83,7 +83,7 @@ struct Job : std::enable_shared_from_this<Job> {
     kRunning,      ///< the handler(s) run on a view (Attempt)
     kCommitCall,   ///< inside Committer::Commit on the connection's thread
     kCommitting,   ///< the reply waits for the committer, the store or a retry
-    kFencing,      ///< waiting for etcd's revision to be applied (linearizable reads)
+    kFencing,      ///< waiting for a revision to be applied (linearizable reads, write-ack)
     kParked,       ///< a blocking command in the BlockingRegistry (park.h)
     kFinished,     ///< the reply is delivered
   };
@@ -104,6 +104,13 @@ struct Job : std::enable_shared_from_this<Job> {
   Body body;
   Kind kind = Kind::kWrite;
   ReadFence fence = ReadFence::kNone;
+  /// `write-ack committed`: ServerState::acked_revision when the command arrived. An attempt
+  /// that read anything from a snapshot below it waits for the store to apply it and runs
+  /// again (read-your-writes on this node); a blind write commits at once.
+  int64_t ack_fence = 0;
+  /// With ack_fence: wait before running the handler, not after (a command that is not a
+  /// plain write, e.g. WATCH, may change the session as it reads, so it must not run twice).
+  bool ack_fence_first = false;
   int start_db = 0;
   /// EXEC: the WATCHed keys as they were when EXEC arrived (a queued UNWATCH must not drop
   /// them: Redis decides the abort before running the queue); etcd compares them as guards.
@@ -147,6 +154,11 @@ struct Job : std::enable_shared_from_this<Job> {
   void Finish();
   /// Replaces the reply (and the followers') with the error `error`, then Finish.
   void Fail(std::string_view error);
+  /// `write-ack committed`: waits for the store to apply `revision`, then Attempt again.
+  void AwaitAcked(int64_t revision);
+  /// Whether the reply is written only once the commit is applied here (after_commit of the
+  /// job or a follower: PUBLISH, SUBSCRIBE), so it cannot go out on etcd's response.
+  bool NeedsApplyToReply() const;
 
  private:
   // Whether the committer completed inside our own Commit call on this thread.

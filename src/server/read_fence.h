@@ -1,6 +1,7 @@
 // src/server/read_fence.h — the driver's side of a linearizable read: decide whether a
 // command needs it, and wait (without blocking a thread) until the local replica is at least
-// as new as etcd was when the command arrived.
+// as new as etcd was when the command arrived; and the same wait for a revision this node
+// acknowledged before applying it (`write-ack committed`).
 #pragma once
 
 #include <functional>
@@ -27,5 +28,14 @@ client::ReadConsistency EffectiveReadConsistency(const ServerState& state, const
 /// answers first. Precondition: state.read_barrier is set (replicated mode).
 void AwaitReadFence(ServerState& state, const std::shared_ptr<Executor>& executor,
                     std::function<void(std::string error)> then);
+
+/// Runs `then("")` on `executor` once the store applied `revision` (at once, posted, if it
+/// has), or `then(error)` if it has not within config.etcd_timeout ("ERR etcd: local replica
+/// did not reach revision R within T ms"). `then` runs at most once (exactly once while the
+/// executor is open), never inline; the store waiter is cancelled when the timeout answers
+/// first. The second half of AwaitReadFence, and the wait of `write-ack committed`
+/// (ServerState::acked_revision).
+void AwaitApplied(ServerState& state, const std::shared_ptr<Executor>& executor,
+                  int64_t revision, std::function<void(std::string error)> then);
 
 }  // namespace petacore::server

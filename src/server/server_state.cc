@@ -97,6 +97,7 @@ commands::ServerStats ServerState::Stats() {
   st.rejected_connections = rejected_connections.load();
   st.commit_retries = commit_retries.load();
   st.acks_before_visible = acks_before_visible.load();
+  st.write_ack_fence_waits = write_ack_fence_waits.load();
   st.output_limit_disconnections = output_limit_disconnections.load();
   st.store = store.stats();
   st.applied_revision = store.applied_revision();
@@ -118,8 +119,9 @@ commands::ServerStats ServerState::Stats() {
 
 void ServerState::ResetStats() {
   for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
-                        &acks_before_visible, &output_limit_disconnections, &keyspace_hits,
-                        &keyspace_misses, &net_input_bytes, &net_output_bytes, &reads_processed,
+                        &acks_before_visible, &write_ack_fence_waits,
+                        &output_limit_disconnections, &keyspace_hits, &keyspace_misses,
+                        &net_input_bytes, &net_output_bytes, &reads_processed,
                         &writes_processed}) {
     counter->store(0, std::memory_order_relaxed);
   }

@@ -82,6 +82,21 @@ struct ServerState final : commands::ServerView {
   std::atomic<int64_t> rejected_connections{0};
   /// Writes acknowledged after --etcd-timeout-ms although not yet applied here (driver.cc).
   std::atomic<int64_t> acks_before_visible{0};
+  /// `write-ack committed`: the highest revision this node acknowledged a write at before
+  /// applying it (0: none). A command that reads, arriving while the store is below it,
+  /// first waits for it (read_fence.h AwaitApplied; job.cc, driver.cc): read-your-writes on
+  /// this node, as under `applied`. Only grows (NoteAckedRevision).
+  std::atomic<int64_t> acked_revision{0};
+  /// INFO write_ack_fence_waits: commands that waited for acked_revision to be applied.
+  std::atomic<int64_t> write_ack_fence_waits{0};
+  /// Raises acked_revision to `revision` if below. Thread-safe.
+  void NoteAckedRevision(int64_t revision) {
+    int64_t cur = acked_revision.load(std::memory_order_relaxed);
+    while (cur < revision &&
+           !acked_revision.compare_exchange_weak(cur, revision, std::memory_order_release,
+                                                 std::memory_order_relaxed)) {
+    }
+  }
   /// INFO keyspace_hits / keyspace_misses: key lookups of read-only commands (driver.cc
   /// CountKeyspaceLookups, as Redis's lookupKeyRead); since start or CONFIG RESETSTAT.
   std::atomic<int64_t> keyspace_hits{0};
