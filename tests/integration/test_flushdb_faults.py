@@ -11,6 +11,7 @@ nothing is left behind; and a node started afterwards loads exactly what the oth
 import json
 import os
 import subprocess
+import time
 import unittest
 
 import cluster
@@ -21,10 +22,13 @@ N = 200000
 TOMBSTONES = PREFIX.encode() + b"\xfftombstone/"
 
 
-def ctl_count(endpoint, key, range_end=None, prefix=False):
-    """The number of etcd keys at `key` ([key, range_end) or the prefix), by one Range."""
+def ctl_count(endpoint, key, range_end=None, prefix=False, serializable=False):
+    """The number of etcd keys at `key` ([key, range_end) or the prefix), by one Range
+    (serializable: answered by the member itself, without the leader)."""
     args = ["etcdctl", "--endpoints", endpoint, "--dial-timeout", "2s", "--command-timeout",
             "20s", "get", key]
+    if serializable:
+        args.append("--consistency=s")
     if range_end is not None:
         args.append(range_end)
     args += ["--keys-only", "--limit", "1", "-w", "json"]
@@ -121,33 +125,39 @@ class KillDuringClean(Faults):
         self.assertEqual(cl.get("key:7"), b"after")
 
     def test_kill_the_sender_before_the_reply(self):
+        # The kill comes 0-50 ms after the commands were sent: before A read them, while its
+        # Txn is with etcd, or after. Each outcome must be whole.
         a, b = self.nodes
-        ca, cb = a.client(socket_timeout=120), b.client(socket_timeout=120)
-        load(ca, 20000)
-        ca.hset("big", mapping={f"f{i}": i for i in range(20000)})
-        harness.wait_for(lambda: cb.dbsize() == 20001, timeout=60, what="B to load")
+        cb = b.client(socket_timeout=120)
         # Both counts from one snapshot of B (a MULTI/EXEC reads at one revision).
         both = lambda c: tuple(c.pipeline(transaction=True).dbsize().hlen("big").execute())
-        with harness.Poller(lambda: b.client(socket_timeout=60), both) as poll:
-            # FLUSHDB and DEL sent on one connection, A killed without reading the replies:
-            # each is applied whole or not at all.
-            conn = a.client(socket_timeout=5).connection_pool.get_connection("x")
-            conn.send_command("DEL", "big")
-            conn.send_command("FLUSHDB")
-            a.kill()
-            # What A sent to etcd before it died may still be applied: B catches up first.
-            cluster.wait_converged([b], self.etcd)
-        seen = poll.seen
-        print(f"\n[flushdb faults] (dbsize, hlen) seen on B across the kill: {sorted(seen)}")
-        self.assertEqual(seen - {(20001, 20000), (20000, 0), (0, 0)}, set(),
-                         "B saw part of a DEL or a FLUSHDB")
-        dbsize, hlen = both(cb)
-        live = {(20001, 20000): 40001, (20000, 0): 20000, (0, 0): 0}[(dbsize, hlen)]
-        # B takes the expiry lease and cleans whatever the tombstones deleted.
-        self.assert_etcd_clean(self.etcd.endpoint, live=live)
-        a.start()
-        self.assertEqual(a.client().dbsize(), dbsize)
-        self.assertEqual(a.client().hlen("big"), hlen)
+        outcomes = []
+        for delay in (0, 0.005, 0.02, 0.05):
+            ca = a.client(socket_timeout=120)
+            ca.flushall()
+            load(ca, 20000)
+            ca.hset("big", mapping={f"f{i}": i for i in range(20000)})
+            harness.wait_for(lambda: both(cb) == (20001, 20000), timeout=60, what="B to load")
+            with harness.Poller(lambda: b.client(socket_timeout=60), both) as poll:
+                # DEL and FLUSHDB sent on one connection, A killed without reading the
+                # replies: each is applied whole or not at all.
+                conn = a.client(socket_timeout=5).connection_pool.get_connection("x")
+                conn.send_command("DEL", "big")
+                conn.send_command("FLUSHDB")
+                time.sleep(delay)
+                a.kill()
+                # What A sent to etcd before it died may still be applied: B catches up.
+                cluster.wait_converged([b], self.etcd)
+            self.assertEqual(poll.seen - {(20001, 20000), (20000, 0), (0, 0)}, set(),
+                             f"B saw part of a DEL or a FLUSHDB (kill after {delay} s)")
+            final = both(cb)
+            outcomes.append(final)
+            live = {(20001, 20000): 40001, (20000, 0): 20000, (0, 0): 0}[final]
+            # B (or A once back) holds the expiry lease and cleans what the tombstones deleted.
+            self.assert_etcd_clean(self.etcd.endpoint, live=live)
+            a.start()
+            self.assertEqual(both(a.client()), final)
+        print(f"\n[flushdb faults] (dbsize, hlen) on B after each kill: {outcomes}")
 
 
 class FrozenEtcdLeaderDuringClean(Faults):
@@ -166,6 +176,13 @@ class FrozenEtcdLeaderDuringClean(Faults):
         victim = self.etcd.wait_leader()
         victim.stop()  # SIGSTOP
         try:
+            # The premise: stale keys were left when etcd lost its leader (nothing is deleted
+            # until a new one is elected; a follower's serializable count shows them).
+            follower = next(m for m in self.etcd.members if m is not victim)
+            left = ctl_count(follower.endpoint, PREFIX, PREFIX.encode() + b"\xff",
+                             serializable=True)
+            print(f"\n[flushdb faults] stale keys in etcd at the freeze: {left} of {N}")
+            self.assertGreater(left, 0, "the cleaner finished before the freeze")
             self.etcd.wait_leader()  # a new leader among the two others
             # Writes after the flush, on both nodes, while the cleaner meets the freeze.
             for i, c in enumerate((ca, cb)):
