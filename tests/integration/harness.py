@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import unittest
 import time
 
 import redis
@@ -173,6 +174,31 @@ class Poller:
         self._stop.set()
         self._thread.join()
         return False
+
+
+class TwoNodes(unittest.TestCase):
+    """Base of suites on one etcd and two nodes `a` and `b`, shared by the class's tests,
+    started with `a_args` and `b_args`."""
+    a_args = ()
+    b_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.a = cls.b = None
+        try:
+            cls.a = Node(cls.etcd, extra_args=list(cls.a_args))
+            cls.b = Node(cls.etcd, extra_args=list(cls.b_args))
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for n in (cls.a, cls.b):
+            if n is not None:
+                n.close()
+        cls.etcd.close()
 
 
 class RealRedis:

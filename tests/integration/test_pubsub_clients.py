@@ -29,6 +29,7 @@ import unittest
 
 import redis
 
+import harness
 from harness import Etcd, Node, RealRedis, wait_for
 
 try:
@@ -48,24 +49,8 @@ class TwoNodes:
         return self.b.client(socket_timeout=30)
 
 
-class OnPetaCore(TwoNodes):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = cls.b = None
-        try:
-            cls.a = Node(cls.etcd)
-            cls.b = Node(cls.etcd)
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for n in (cls.a, cls.b):
-            if n is not None:
-                n.close()
-        cls.etcd.close()
+class OnPetaCore(harness.TwoNodes, TwoNodes):
+    """The tests of TwoNodes on two PetaCore nodes (harness.TwoNodes' etcd and nodes)."""
 
 
 class OnRedis(TwoNodes):

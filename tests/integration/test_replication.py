@@ -7,21 +7,12 @@ import unittest
 
 import redis
 
+import harness
 from harness import Etcd, Node, proxied_node, wait_for
 
 
-class TwoNodes(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd, extra_args=["--etcd-timeout-ms", "2000"])
-        cls.b = Node(cls.etcd, extra_args=["--etcd-timeout-ms", "2000"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
+class TwoNodes(harness.TwoNodes):
+    a_args = b_args = ["--etcd-timeout-ms", "2000"]
 
     def setUp(self):
         self.a.client().flushall()

@@ -15,7 +15,7 @@ import unittest
 
 import redis
 
-from harness import Etcd, Node, wait_for
+from harness import TwoNodes, wait_for
 
 ROUNDS = 500
 
@@ -24,18 +24,8 @@ def info_field(client, name):
     return int(client.info("stats")[name])
 
 
-class WriteAckCommitted(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.etcd = Etcd()
-        cls.a = Node(cls.etcd, extra_args=["--write-ack", "committed"])
-        cls.b = Node(cls.etcd)  # applied (the default): sees A's writes through its watch
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.a.close()
-        cls.b.close()
-        cls.etcd.close()
+class WriteAckCommitted(TwoNodes):
+    a_args = ["--write-ack", "committed"]  # b: applied (the default)
 
     def setUp(self):
         self.w, self.r = self.a.client(), self.a.client()  # two connections of node A
