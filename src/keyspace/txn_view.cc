@@ -271,6 +271,7 @@ void MarkTombstonedAbsent(const mvcc::Snapshot& snapshot, std::vector<KeyRevisio
 CommitRequest TxnView::BuildCommit(Isolation isolation) {
   EndCommand();
   CommitRequest req;
+  req.snapshot_revision = snapshot_.revision();
   switch (isolation) {
     case Isolation::kSerializable:
       for (const auto& [key, r] : reads_) req.compares.push_back({key, r.mod_revision});

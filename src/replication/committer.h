@@ -62,6 +62,10 @@ struct CommitRequest {
   /// a batch of housekeeping alone only when no client request waits (issue 18's priority
   /// lane). LocalCommitter ignores it.
   bool background = false;
+  /// The revision of the snapshot the compares were read at (0: unknown). Lets a committer
+  /// whose backend bounds the number of compares merge those of absent keys into range
+  /// compares (compare_merge.h).
+  int64_t snapshot_revision = 0;
 };
 
 struct CommitResult {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "replication/etcd_errors.h"
+#include "replication/compare_merge.h"
 #include "replication/etcd_txn_fanout.h"
 #include "replication/etcd_txn_shape.h"
 
@@ -226,9 +227,19 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
   // Alone, the request has the whole budget; writes beyond a list nest (etcd_txn_fanout.h),
   // compares cannot: a request etcd would refuse anyway fails here, naming the limit.
-  const size_t own = request.compares.size() + request.range_compares.size();
+  size_t own = request.compares.size() + request.range_compares.size();
   const size_t write_ops = request.writes.size() + (request.messages.empty() ? 0 : 1);
   const size_t write_budget = WriteBudget(request, options_.max_txn_ops);
+  if (FanOutCapacity(write_budget, own) < write_ops) {
+    // Too many compares: those of absent keys may merge into range compares
+    // (compare_merge.h), as few as leave the writes room.
+    size_t fit = std::min(own, write_budget);
+    while (fit > 0 && FanOutCapacity(write_budget, fit) < write_ops) --fit;
+    if (fit > 0 && MergeAbsentCompares(&request, fit)) {
+      compares_merged_.fetch_add(1, std::memory_order_relaxed);
+      own = request.compares.size() + request.range_compares.size();
+    }
+  }
   if (request.guards.size() > options_.max_txn_ops ||
       FanOutCapacity(write_budget, own) < write_ops) {
     errors_.fetch_add(1, std::memory_order_relaxed);

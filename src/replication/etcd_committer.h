@@ -96,6 +96,9 @@ class EtcdCommitter : public Committer {
   int64_t requests() const { return requests_.load(std::memory_order_relaxed); }
   int64_t conflicts() const { return conflicts_.load(std::memory_order_relaxed); }
   int64_t errors() const { return errors_.load(std::memory_order_relaxed); }
+  /// Requests whose absent-key compares were merged into range compares to fit
+  /// --max-txn-ops (compare_merge.h).
+  int64_t compares_merged() const { return compares_merged_.load(std::memory_order_relaxed); }
   /// Txns that waited for their cohort (linger_us) and left when it was complete, and Txns
   /// that left when the linger's time ran out.
   int64_t linger_merged() const { return linger_merged_.load(std::memory_order_relaxed); }
@@ -147,7 +150,7 @@ class EtcdCommitter : public Committer {
   bool stopping_ = false;
   std::condition_variable linger_cv_;
   std::thread linger_thread_;  // runs only when linger_us > 0
-  std::atomic<int64_t> txns_{0}, requests_{0}, conflicts_{0}, errors_{0};
+  std::atomic<int64_t> txns_{0}, requests_{0}, conflicts_{0}, errors_{0}, compares_merged_{0};
   std::atomic<int64_t> linger_merged_{0}, linger_expired_{0};
 };
 

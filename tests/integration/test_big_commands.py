@@ -6,7 +6,8 @@ ZADD / RPUSH with thousands of arguments, RENAME / COPY / MOVE of collections of
 thousands of elements, MULTI/EXEC and scripts writing thousands of keys are one Txn: replies
 and contents equal a real Redis's, and another node sees each whole or not at all. What no
 nesting fits (more compared keys than --max-txn-ops, more bytes than --max-request-bytes)
-fails with an error naming the limit, and nothing of it is applied.
+fails with an error naming the limit, and nothing of it is applied — except compares of absent
+keys, which merge into range compares (replication/compare_merge.h).
 """
 import unittest
 
@@ -121,6 +122,23 @@ class BigCommands(TwoNodesOnDefaultLimits):
         self.assertEqual(self.ca.exists(*[f"k{i}" for i in range(200)]), 200)
         # A smaller DEL fits.
         self.assertEqual(self.ca.delete(*[f"k{i}" for i in range(100)]), 100)
+
+    def test_hundreds_of_absent_keys_read_fit_as_range_compares(self):
+        # MSETNX of 300 new keys compares 300 absent keys: merged into range compares
+        # (replication/compare_merge.h), it commits where it used to be refused.
+        keys = {f"nx:{i:03d}": i for i in range(300)}
+        self.assertEqual(self.both(lambda c: c.msetnx(keys)), True)
+        self.assertEqual(self.both(lambda c: c.msetnx({"nx:999": 1, "nx:000": 2})), False)
+        self.wait_b(lambda c: c.exists(*keys), 300, "node B to apply the MSETNX")
+        # An EXEC that reads 300 absent keys, then writes.
+        def exec_reads(c):
+            with c.pipeline(transaction=True) as p:
+                p.exists(*[f"none:{i}" for i in range(300)])
+                p.set("after", "x")
+                return p.execute()
+        self.assertEqual(self.both(exec_reads), [0, True])
+        merged = int(self.ca.info("petacore")["etcd_compares_merged"])
+        self.assertGreaterEqual(merged, 2)
 
     def test_more_bytes_than_one_request_fail_naming_the_limit(self):
         big = {f"field:{i:06d}": "v" * 30 for i in range(60000)}  # ~5 MB of ops

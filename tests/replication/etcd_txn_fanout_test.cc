@@ -164,8 +164,8 @@ TEST_F(FanOutEtcdTest, CommitterFansOutWritesAndRefusesTooManyCompares) {
   EXPECT_GT(res.revision, 0);
   EXPECT_EQ(Count(), 10001);  // the writes and the message record
 
-  CommitRequest wide;
-  for (int i = 0; i < 200; ++i) wide.compares.push_back({"c" + std::to_string(i), 0});
+  CommitRequest wide;  // present keys: their compares cannot merge (compare_merge.h)
+  for (int i = 0; i < 200; ++i) wide.compares.push_back({"c" + std::to_string(i), 1});
   wide.writes.push_back({WriteOp::Kind::kPut, "after", "v", {}});
   const int64_t before = client_->Range(prefix_, "")->revision;
   auto refused = Submit(committer, std::move(wide)).get();
