@@ -168,9 +168,11 @@ bool Driver::Dispatch(client::Session& session, std::span<const std::string_view
   }
   if (read_path) {
     // write-ack committed: this node may have acknowledged writes it has not applied yet; a
-    // read waits for them (read-your-writes on the node, as when acks wait for the apply).
+    // read of the key space waits for them (read-your-writes on the node, as when acks wait
+    // for the apply). INFO, PING, CONFIG GET, CLIENT ... do not.
     const int64_t acked = state_.acked_revision.load(std::memory_order_acquire);
-    if (acked > state_.store.applied_revision()) {
+    if (acked > state_.store.applied_revision() &&
+        ((spec->flags & commands::kReadOnly) || read_only_call)) {
       state_.write_ack_fence_waits.fetch_add(1, std::memory_order_relaxed);
       AwaitApplied(state_, executor, acked,
                    [this, spec, &session, args, out, executor, resume = std::move(resume), ob,

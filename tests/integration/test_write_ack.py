@@ -11,10 +11,14 @@ previous value at round 31, pipelined readers missed their writer's last write, 
 old value; INCR still counted right (its compare retries a stale read).
 """
 import threading
+import time
 import unittest
 
 import redis
 
+import cluster
+import harness
+import tcpproxy
 from harness import TwoNodes, wait_for
 
 ROUNDS = 500
@@ -115,6 +119,66 @@ class WriteAckCommitted(TwoNodes):
         wait_for(lambda: sub.get_message(timeout=0.1) is not None, what="subscribed")
         for i in range(50):
             self.assertEqual(self.w.publish("ch", i), 1)
+
+
+
+class StalledWatch(unittest.TestCase):
+    """A node whose watch stalls while its Txns still pass (the proxy carrying the watch
+    frozen): under `write-ack committed` a write is acknowledged at once (not after
+    --etcd-timeout-ms as under `applied`), and a read that follows waits for the apply and,
+    past --etcd-timeout-ms, answers an error — never the old value."""
+
+    def test_read_after_unapplied_write_is_an_error_not_old_data(self):
+        etcd = cluster.EtcdCluster()
+        self.addCleanup(etcd.close)
+        proxies = [tcpproxy.TcpProxy([ep]) for ep in etcd.endpoints]
+        for p in proxies:
+            self.addCleanup(p.close)
+        link = type("Link", (), {"endpoint": ",".join(p.endpoint for p in proxies)})
+        # As test_faults.LinkFaults: no keepalives or health probes (a frozen proxy is then a
+        # stalled watch, not a dead member), nothing written in the background.
+        node = harness.Node(link, extra_args=[
+            "--write-ack", "committed", "--etcd-timeout-ms", "2000", "--etcd-keepalive-ms",
+            "0", "--etcd-member-timeout-ms", "0", "--active-expiry", "no",
+            "--pubsub-lease-ttl", "900"])
+        self.addCleanup(node.close)
+        c = node.client(socket_timeout=15)
+        c.set("k", "old")
+        # Idle: only the watch's link gets bytes (progress notifications).
+        for _ in range(10):
+            before = [p.bytes_down for p in proxies]
+            time.sleep(1.0)
+            streams = [p for p, b in zip(proxies, before) if p.bytes_down > b]
+            if streams and len(streams) < len(proxies):
+                break
+        self.assertTrue(streams and len(streams) < len(proxies),
+                        "the watch is on some members' links, not all")
+        for p in streams:
+            p.freeze()
+        try:
+            acked = None
+            for i in range(60):  # round robin: some Txns go through a live proxy
+                try:
+                    c.set(f"k{i}", "new")
+                    acked = i
+                    break
+                except redis.ResponseError:
+                    continue  # this one went through the frozen proxy (in doubt)
+            self.assertIsNotNone(acked, "no write went through a live proxy")
+            self.assertEqual(int(c.info("stats")["acks_before_visible"]), 0,
+                             "acknowledged on etcd's response, not after the timeout")
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        "local replica did not reach revision"):
+                c.get(f"k{acked}")
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        "local replica did not reach revision"):
+                c.incr("counter")  # a read-modify-write waits the same way
+        finally:
+            for p in streams:
+                p.thaw()
+        wait_for(lambda: c.get(f"k{acked}") == b"new", timeout=30,
+                 what="the node catches up and reads its write")
+        self.assertEqual(c.incr("counter"), 1)
 
 
 if __name__ == "__main__":
