@@ -45,6 +45,10 @@ bool Job::Inline() const {
 }
 
 void Job::Start() {
+  // write-ack committed: a job that waited for its turn on a key (fold queue, key locks) also
+  // waits for what was acknowledged meanwhile — the write it queued behind — instead of
+  // reading without it and conflicting at commit.
+  ack_fence = std::max(ack_fence, server->acked_revision.load(std::memory_order_acquire));
   if (locks != nullptr && !keys.empty()) {
     auto self = shared_from_this();
     auto retake = [self] {  // on this connection's thread, after a holder unlocked
