@@ -13,7 +13,7 @@
 
 #include "etcdlink/client.h"
 #include "replication/etcd_committer.h"
-#include "tests/support/etcd_process.h"
+#include "tests/support/etcd_suite.h"
 
 namespace petacore::replication {
 namespace {
@@ -65,24 +65,11 @@ TEST(MergeAbsentCompares, LeavesTheRequestAloneWhenItCannotOrNeedNot) {
   }
 }
 
-class CompareMergeEtcdTest : public ::testing::Test {
+class CompareMergeEtcdTest : public test::DefaultLimitsEtcdSuite {
  protected:
-  static void SetUpTestSuite() {
-    test::EtcdProcessOptions options;
-    options.max_txn_ops = 128;  // etcd's defaults, what a managed etcd has
-    options.max_request_bytes = 1536 * 1024;
-    etcd_ = new test::EtcdProcess(options);
-    ASSERT_TRUE(etcd_->Start());
-  }
-  static void TearDownTestSuite() {
-    delete etcd_;
-    etcd_ = nullptr;
-  }
   void SetUp() override {
-    client_ = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(10000)});
-    prefix_ = std::string("/m/") +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + "/";
+    client_ = NewClient(10000);
+    prefix_ = TestPrefix("/m/");
     committer_ = std::make_unique<EtcdCommitter>(*client_, prefix_, GroupCommitOptions{});
   }
   int64_t Revision() { return client_->Range(prefix_, "")->revision; }
@@ -103,7 +90,6 @@ class CompareMergeEtcdTest : public ::testing::Test {
     committer_->Commit(std::move(r), [promise](CommitResult res) { promise->set_value(res); });
     return future.get();
   }
-  static inline test::EtcdProcess* etcd_ = nullptr;
   std::unique_ptr<etcdlink::Client> client_;
   std::unique_ptr<EtcdCommitter> committer_;
   std::string prefix_;

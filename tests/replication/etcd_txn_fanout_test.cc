@@ -13,7 +13,7 @@
 
 #include "etcdlink/client.h"
 #include "replication/etcd_committer.h"
-#include "tests/support/etcd_process.h"
+#include "tests/support/etcd_suite.h"
 
 namespace petacore::replication {
 namespace {
@@ -76,31 +76,17 @@ TEST(AppendFannedOut, KeepsEveryWriteInOrderWithinTheBudget) {
   }
 }
 
-class FanOutEtcdTest : public ::testing::Test {
+class FanOutEtcdTest : public test::DefaultLimitsEtcdSuite {
  protected:
-  static void SetUpTestSuite() {
-    test::EtcdProcessOptions options;
-    options.max_txn_ops = 128;  // etcd's defaults, what a managed etcd has
-    options.max_request_bytes = 1536 * 1024;
-    etcd_ = new test::EtcdProcess(options);
-    ASSERT_TRUE(etcd_->Start());
-  }
-  static void TearDownTestSuite() {
-    delete etcd_;
-    etcd_ = nullptr;
-  }
   void SetUp() override {
-    client_ = std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(10000)});
-    prefix_ = std::string("/f/") +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + "/";
+    client_ = NewClient(10000);
+    prefix_ = TestPrefix("/f/");
   }
   int64_t Count() {
     auto r = client_->Range(prefix_, prefix_ + "\xff");
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->count : -1;
   }
-  static inline test::EtcdProcess* etcd_ = nullptr;
   std::unique_ptr<etcdlink::Client> client_;
   std::string prefix_;
 };

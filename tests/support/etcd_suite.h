@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,10 +27,10 @@ class EtcdSuite : public ::testing::Test {
     etcd_ = nullptr;
   }
 
-  /// A client of the suite's etcd with a 5 s call timeout (owned by the caller).
-  static std::unique_ptr<etcdlink::Client> NewClient() {
+  /// A client of the suite's etcd with a `timeout_ms` call timeout (owned by the caller).
+  static std::unique_ptr<etcdlink::Client> NewClient(int64_t timeout_ms = 5000) {
     return std::make_unique<etcdlink::Client>(
-        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(5000)});
+        etcdlink::ClientOptions{{etcd_->endpoint()}, std::chrono::milliseconds(timeout_ms)});
   }
 
   /// "<root><current test's name>/": a key prefix no other test of the suite uses.
@@ -38,6 +39,20 @@ class EtcdSuite : public ::testing::Test {
   }
 
   static inline EtcdProcess* etcd_ = nullptr;
+};
+
+/// EtcdSuite on an etcd with its DEFAULT request limits (--max-txn-ops 128,
+/// --max-request-bytes 1.5 MiB), what a managed or shared etcd has; the project's scripts
+/// raise both.
+class DefaultLimitsEtcdSuite : public EtcdSuite {
+ protected:
+  static void SetUpTestSuite() {
+    EtcdProcessOptions options;
+    options.max_txn_ops = 128;
+    options.max_request_bytes = 1536 * 1024;
+    etcd_ = new EtcdProcess(options);
+    ASSERT_TRUE(etcd_->Start());
+  }
 };
 
 }  // namespace petacore::test
