@@ -381,9 +381,14 @@ class DifferentialTestCase(AgainstRedisTestCase):
         gen_command(rng) on both, fails at the first differing reply (with the last commands
         and how to replay the seed), then compares the final states. Prints, per seed, the
         fraction of Redis's replies that were errors, and fails when it exceeds
-        MAX_ERROR_FRACTION (a stream of mostly errors tests little)."""
+        MAX_ERROR_FRACTION (a stream of mostly errors tests little) for a fixed seed: the
+        fraction is Redis's and the generator's alone, so the time-derived seed's is only
+        printed (one such seed once made 18.3 % errors and failed a CI run of unchanged code)."""
         where = "replicated" if getattr(self, "REPLICATED", False) else "standalone"
-        for seed in self.seeds():
+        seeds = self.seeds()
+        fixed = set(seeds) if os.environ.get(f"PETACORE_{self.FAMILY.upper()}_SEEDS") \
+            else set(self.DEFAULT_SEEDS)
+        for seed in seeds:
             with self.subTest(seed=seed):
                 replay = f"replay: PETACORE_{self.FAMILY.upper()}_SEEDS={seed}"
                 print(f"\n[test_{self.FAMILY}] {where} seed={seed} ops={self.OPS_PER_SEED} "
@@ -428,9 +433,10 @@ class DifferentialTestCase(AgainstRedisTestCase):
                 self.assertEqual(self.dump(self.pc), want_state,
                                  f"{where} seed {seed}: final key spaces differ ({replay})")
                 self.after_seed(seed, want_state)
-                self.assertLessEqual(fraction, self.MAX_ERROR_FRACTION,
-                                     f"seed {seed}: {100 * fraction:.1f}% of the replies "
-                                     f"were errors")
+                if seed in fixed:
+                    self.assertLessEqual(fraction, self.MAX_ERROR_FRACTION,
+                                         f"seed {seed}: {100 * fraction:.1f}% of the replies "
+                                         f"were errors")
 
 
 class RawAgainstRedisTestCase(AgainstRedisTestCase):
