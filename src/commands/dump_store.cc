@@ -77,8 +77,7 @@ std::optional<rdb::DumpValue> ReadDumpValue(keyspace::TxnView& txn, const std::s
       v.items = kt::SetMembers(txn, kt::ReadSet(txn, meta));
       break;
     case ValueType::kZSet:
-      kt::ReadZSet(txn, meta);  // records the meta key's read
-      v.zset = kt::ZSetSorted(txn, meta);
+      v.zset = kt::ZSetSorted(txn, kt::ReadZSet(txn, meta).elements);  // meta key read
       break;
     case ValueType::kStream:
       v.stream = ReadStreamDump(txn, meta);

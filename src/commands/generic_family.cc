@@ -20,6 +20,7 @@
 #include "commands/table.h"
 #include "keyspace/access.h"
 #include "keyspace/encoding.h"
+#include "keyspace/incarnation.h"
 
 namespace petacore::commands {
 namespace {
@@ -70,7 +71,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     if (nx) return ctx.out.Integer(0);
     DeleteKey(ctx.txn, dst);
   }
-  keyspace::types::CopyKey(ctx.txn, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true);
   DeleteKeyRange(ctx, src);
   // As Redis: the destination is deleted and added again, so it is "new" even when it existed.
   NotifyNew(ctx, ctx.args[2]);
@@ -117,7 +118,7 @@ void Move(CommandContext& ctx) {
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
   if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
-  keyspace::types::CopyKey(ctx.txn, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true);
   DeleteKeyRange(ctx, src);
   ctx.NotifyIn(db, keyspace::notify::kNew, "new", ctx.args[1]);
   ctx.Notify(kGenericEvents, "move_from", ctx.args[1]);
@@ -261,6 +262,7 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
   const size_t kHashListpackValue = static_cast<size_t>(c.hash_max_listpack_value.get());
   const size_t kZSetListpackValue = static_cast<size_t>(c.zset_max_listpack_value.get());
   const size_t kIntsetEntries = static_cast<size_t>(c.set_max_intset_entries.get());
+  const std::string kt_elements = keyspace::ElementBase(meta_key, v);  // incarnation.h
   switch (v.type) {
     case ValueType::kString: {
       int64_t n;
@@ -277,7 +279,7 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
       char tag = v.type == ValueType::kHash ? keyspace::kHashFieldTag : keyspace::kZSetMemberTag;
       size_t max_entries =
           v.type == ValueType::kHash ? kHashListpackEntries : kZSetListpackEntries;
-      ScanSubkeys(ctx.txn, meta_key, tag, [&](std::string_view elem, std::string_view value) {
+      ScanSubkeys(ctx.txn, kt_elements, tag, [&](std::string_view elem, std::string_view value) {
         size_t max_value =
             v.type == ValueType::kHash ? kHashListpackValue : kZSetListpackValue;
         bool long_value = v.type == ValueType::kHash && value.size() > max_value;
@@ -290,7 +292,7 @@ std::string_view Encoding(CommandContext& ctx, const std::string& meta_key,
     case ValueType::kSet: {
       bool intset = true;
       size_t n = 0;
-      ScanSubkeys(ctx.txn, meta_key, keyspace::kSetMemberTag,
+      ScanSubkeys(ctx.txn, kt_elements, keyspace::kSetMemberTag,
                   [&](std::string_view elem, std::string_view) {
                     int64_t i;
                     intset = ++n <= kIntsetEntries && ParseInt64(elem, &i);

@@ -69,7 +69,7 @@ void GeoPos(CommandContext& ctx) {
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     std::optional<double> score;
-    if (!key.missing()) score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[j]);
+    if (!key.missing()) score = types::ZSetScore(ctx.txn, key.elements, ctx.args[j]);
     double lon, lat;
     if (!score || !geo::DecodeScore(*score, &lon, &lat)) {
       ctx.out.NullArray();
@@ -88,7 +88,7 @@ void GeoHash(CommandContext& ctx) {
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t j = 2; j < ctx.args.size(); ++j) {
     std::optional<double> score;
-    if (!key.missing()) score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[j]);
+    if (!key.missing()) score = types::ZSetScore(ctx.txn, key.elements, ctx.args[j]);
     std::string hash = score ? geo::HashString(*score) : "";
     if (hash.empty()) {
       ctx.out.NullBulk();
@@ -109,8 +109,8 @@ void GeoDist(CommandContext& ctx) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.missing()) return ctx.out.NullBulk();
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
-  auto s1 = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[2]);
-  auto s2 = s1 ? types::ZSetScore(ctx.txn, key.meta_key, ctx.args[3]) : std::nullopt;
+  auto s1 = types::ZSetScore(ctx.txn, key.elements, ctx.args[2]);
+  auto s2 = s1 ? types::ZSetScore(ctx.txn, key.elements, ctx.args[3]) : std::nullopt;
   double xy[4];
   if (!s1 || !s2 || !geo::DecodeScore(*s1, &xy[0], &xy[1]) ||
       !geo::DecodeScore(*s2, &xy[2], &xy[3])) {

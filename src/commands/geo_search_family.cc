@@ -71,7 +71,7 @@ bool BoxOrReply(CommandContext& ctx, size_t i, geo::Shape* shape) {
 // longLatFromMember: the position of `member`; false after replying Redis's error.
 bool MemberPosOrReply(CommandContext& ctx, const types::KeyRead& key, std::string_view member,
                       geo::Shape* shape) {
-  auto score = types::ZSetScore(ctx.txn, key.meta_key, member);
+  auto score = types::ZSetScore(ctx.txn, key.elements, member);
   if (!score || !geo::DecodeScore(*score, &shape->lon, &shape->lat)) {
     ctx.out.Error("ERR could not decode requested zset member");
     return false;
@@ -82,7 +82,7 @@ bool MemberPosOrReply(CommandContext& ctx, const types::KeyRead& key, std::strin
 // geoGetPointsInRange over the whole 3x3 cover (membersOfAllNeighbors): the members inside
 // `shape`, box by box, each box in (score, member) order; with `limit` > 0 it stops once it
 // has that many.
-std::vector<geo::Point> PointsInShape(CommandContext& ctx, const std::string& meta,
+std::vector<geo::Point> PointsInShape(CommandContext& ctx, const std::string& meta,  // the elements
                                       const geo::Shape& shape, size_t limit) {
   std::vector<geo::Point> out;
   size_t prefix = keyspace::SubKeyStart(meta, keyspace::kZSetScoreTag).size();
@@ -229,7 +229,7 @@ void SearchGeneric(CommandContext& ctx, size_t src, int flags) {
   }
 
   if (count != 0 && sort == kSortNone && !any) sort = kSortAsc;
-  auto points = PointsInShape(ctx, key.meta_key, shape, any ? static_cast<size_t>(count) : 0);
+  auto points = PointsInShape(ctx, key.elements, shape, any ? static_cast<size_t>(count) : 0);
   if (points.empty() && !storekey) return ctx.out.ArrayHeader(0);
 
   size_t returned = (count == 0 || points.size() < static_cast<uint64_t>(count))

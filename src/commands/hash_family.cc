@@ -172,7 +172,7 @@ void HRandField(CommandContext& ctx) {
     if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (h.missing()) return ctx.out.NullBulk();
     int64_t size = types::HashLen(ctx.txn, h);
-    return ctx.out.Bulk(types::RandomElement(ctx.txn, h.meta_key, kFieldTag, size).first);
+    return ctx.out.Bulk(types::RandomElement(ctx.txn, h.elements, kFieldTag, size).first);
   }
   int64_t count;
   if (!ParseRandomCount(ctx, &count)) return;
@@ -191,7 +191,7 @@ void HRandField(CommandContext& ctx) {
   if (h.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (h.missing() || count == 0) return ctx.out.ArrayHeader(0);
   int64_t size = types::HashLen(ctx.txn, h);
-  auto picked = types::RandomElements(ctx.txn, h.meta_key, kFieldTag, size, count);
+  auto picked = types::RandomElements(ctx.txn, h.elements, kFieldTag, size, count);
   bool pairs = with_values && ctx.out.protocol() >= 3;  // RESP3: an array of [field, value]
   ctx.out.ArrayHeader(with_values && !pairs ? picked.size() * 2 : picked.size());
   for (const auto& [field, value] : picked) {

@@ -10,6 +10,8 @@
 #include "commands/scan_cursor.h"
 #include "commands/table.h"
 #include "keyspace/encoding.h"
+#include "keyspace/incarnation.h"
+#include "keyspace/types/key.h"
 #include "mvcc/process_memory.h"
 
 namespace petacore::commands {
@@ -42,8 +44,13 @@ void MemoryUsage(CommandContext& ctx) {
   if (!meta) return ctx.out.NullBulk();
   int64_t usage = static_cast<int64_t>(key.size() + meta->size()) + kKeyOverhead;
   int64_t elements = 0, sampled = 0, sampled_bytes = 0;
-  ctx.txn.Range(key, keyspace::KeyEnd(key), [&](std::string_view k, std::string_view v) {
-    if (k == key) return true;
+  // A collection's subkeys: in its own range, or under its incarnation (incarnation.h).
+  const std::string base = keyspace::types::ElementsOf(ctx.txn, key);
+  const std::string end = base == key ? keyspace::KeyEnd(key) : keyspace::ElementsEnd(base);
+  ctx.txn.Range(base, end, [&](std::string_view k, std::string_view v) {
+    if (k == key || k.size() < base.size() + 1) return true;
+    const auto tag = static_cast<uint8_t>(k[base.size()]);
+    if (base != key && (tag == 0x00 || tag == 0xff)) return true;  // the incarnation's markers
     if (elements++ < samples) {
       ++sampled;
       sampled_bytes += static_cast<int64_t>(k.size() + v.size()) + kElementOverhead;

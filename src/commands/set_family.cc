@@ -109,7 +109,7 @@ void SRandMember(CommandContext& ctx) {
     if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
     if (s.missing()) return ctx.out.NullBulk();
     int64_t size = types::SetCard(ctx.txn, s);
-    return ctx.out.Bulk(types::RandomElement(ctx.txn, s.meta_key, kMemberTag, size).first);
+    return ctx.out.Bulk(types::RandomElement(ctx.txn, s.elements, kMemberTag, size).first);
   }
   int64_t count;
   if (!ParseRandomCount(ctx, &count)) return;
@@ -117,7 +117,7 @@ void SRandMember(CommandContext& ctx) {
   if (s.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (s.missing() || count == 0) return ctx.out.ArrayHeader(0);
   int64_t size = types::SetCard(ctx.txn, s);
-  auto picked = types::RandomElements(ctx.txn, s.meta_key, kMemberTag, size, count);
+  auto picked = types::RandomElements(ctx.txn, s.elements, kMemberTag, size, count);
   ctx.out.ArrayHeader(picked.size());
   for (const auto& [member, unused] : picked) ctx.out.Bulk(member);
 }

@@ -222,8 +222,8 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
   } else if (type == ValueType::kSet) {
     elements = types::SetMembers(ctx.txn, types::ReadSet(ctx.txn, meta));
   } else if (type == ValueType::kZSet) {
-    types::ReadZSet(ctx.txn, meta);  // records the read of the meta key
-    for (auto& e : types::ZSetSorted(ctx.txn, meta)) elements.push_back(std::move(e.member));
+    auto z = types::ReadZSet(ctx.txn, meta);  // records the read of the meta key
+    for (auto& e : types::ZSetSorted(ctx.txn, z.elements)) elements.push_back(std::move(e.member));
   }
   int64_t n = static_cast<int64_t>(elements.size());
 

@@ -124,7 +124,7 @@ void ZScore(CommandContext& ctx) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.NullBulk();
-  auto score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[2]);
+  auto score = types::ZSetScore(ctx.txn, key.elements, ctx.args[2]);
   if (!score) return ctx.out.NullBulk();
   zset::ReplyScore(ctx, *score);
 }
@@ -135,7 +135,7 @@ void ZMScore(CommandContext& ctx) {
   ctx.out.ArrayHeader(ctx.args.size() - 2);
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     auto score =
-        key.missing() ? std::nullopt : types::ZSetScore(ctx.txn, key.meta_key, ctx.args[i]);
+        key.missing() ? std::nullopt : types::ZSetScore(ctx.txn, key.elements, ctx.args[i]);
     if (score) {
       zset::ReplyScore(ctx, *score);
     } else {
@@ -155,9 +155,9 @@ void RankGeneric(CommandContext& ctx, bool reverse) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.NullBulk();
-  auto score = types::ZSetScore(ctx.txn, key.meta_key, ctx.args[2]);
+  auto score = types::ZSetScore(ctx.txn, key.elements, ctx.args[2]);
   if (!score) return ctx.out.NullBulk();
-  auto all = types::ZSetSorted(ctx.txn, key.meta_key);
+  auto all = types::ZSetSorted(ctx.txn, key.elements);
   for (size_t i = 0; i < all.size(); ++i) {
     if (all[i].member == ctx.args[2]) {
       return ctx.out.Integer(static_cast<int64_t>(reverse ? all.size() - 1 - i : i));
@@ -307,7 +307,7 @@ void RangeGeneric(CommandContext& ctx, size_t src, bool store, RangeType type, D
     if (store) {
       types::ZSetLoadSource(ctx.txn, key.meta_key, &all);  // reads every member: compared
     } else {
-      all = types::ZSetSorted(ctx.txn, key.meta_key);
+      all = types::ZSetSorted(ctx.txn, key.elements);
     }
     result = Select(std::move(all), spec);
   }
@@ -349,7 +349,7 @@ void CountGeneric(CommandContext& ctx, RangeType type) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
-  auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
+  auto selected = Select(types::ZSetSorted(ctx.txn, key.elements), spec);
   ctx.out.Integer(static_cast<int64_t>(selected.size()));
 }
 
@@ -364,7 +364,7 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   auto key = ReadKey(ctx, ctx.args[1], ValueType::kZSet);
   if (key.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (key.missing()) return ctx.out.Integer(0);
-  auto selected = Select(types::ZSetSorted(ctx.txn, key.meta_key), spec);
+  auto selected = Select(types::ZSetSorted(ctx.txn, key.elements), spec);
   int64_t removed = types::ZSetRemoveEntries(ctx.txn, key, selected);
   if (removed > 0) {
     std::string_view event = type == RangeType::kRank    ? "zremrangebyrank"

@@ -28,7 +28,7 @@ void ZRandMember(CommandContext& ctx) {
     if (!z.ok()) return ctx.out.NullBulk();
     int64_t size = types::ZSetCard(ctx.txn, z);
     return ctx.out.Bulk(
-        types::RandomElement(ctx.txn, z.meta_key, keyspace::kZSetMemberTag, size).first);
+        types::RandomElement(ctx.txn, z.elements, keyspace::kZSetMemberTag, size).first);
   }
   int64_t count;
   if (!ParseRandomCount(ctx, &count)) return;
@@ -45,7 +45,7 @@ void ZRandMember(CommandContext& ctx) {
   if (z.wrong_type()) return ctx.out.Error(kErrWrongType);
   if (!z.ok() || count == 0) return ctx.out.ArrayHeader(0);
   int64_t size = types::ZSetCard(ctx.txn, z);
-  auto picked = types::RandomElements(ctx.txn, z.meta_key, keyspace::kZSetMemberTag, size, count);
+  auto picked = types::RandomElements(ctx.txn, z.elements, keyspace::kZSetMemberTag, size, count);
   bool nested = withscores && ctx.out.protocol() >= 3;  // RESP3: an array of [member, score]
   ctx.out.ArrayHeader(withscores && !nested ? picked.size() * 2 : picked.size());
   for (const auto& [member, score] : picked) {

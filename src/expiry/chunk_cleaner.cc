@@ -6,6 +6,7 @@
 
 #include "keyspace/chunked_value.h"
 #include "keyspace/encoding.h"
+#include "replication/range_tombstone.h"
 
 namespace petacore::expiry {
 
@@ -37,17 +38,20 @@ void ChunkCleaner::Tick() {
 size_t ChunkCleaner::RunOnce(int64_t now_ms) {
   scans_.fetch_add(1, std::memory_order_relaxed);
   std::map<std::string, Seen> ids;
+  mvcc::Snapshot snap = store_.Read();
   {
-    mvcc::Snapshot snap = store_.Read();
     const std::string prefix(keyspace::kChunkPrefix);
     const std::string claim_suffix =
         keyspace::ChunkKey("", keyspace::kClaimIndex).substr(prefix.size());
     snap.Range(prefix, keyspace::ChunkRangeEnd(), 0, [&](const mvcc::KeyValue& kv) {
-      if (kv.key.size() != prefix.size() + keyspace::kWriteIdBytes + 4) return true;
+      // Chunks and markers, and an incarnation's elements (keyspace/incarnation.h): any change
+      // under the id (a staging still writing) restarts its grace.
+      if (kv.key.size() <= prefix.size() + keyspace::kWriteIdBytes) return true;
       auto& s = ids[std::string(kv.key.substr(prefix.size(), keyspace::kWriteIdBytes))];
       s.max_mod_revision = std::max(s.max_mod_revision, kv.mod_revision);
       ++s.keys;
-      if (kv.key.substr(prefix.size() + keyspace::kWriteIdBytes) == claim_suffix) {
+      if (kv.key.size() == prefix.size() + keyspace::kWriteIdBytes + 4 &&
+          kv.key.substr(prefix.size() + keyspace::kWriteIdBytes) == claim_suffix) {
         s.claim_revision = kv.mod_revision;
       }
       return true;
@@ -61,7 +65,7 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
     // Every meta key of every database: drop the ids something references.
     snap.Range(keyspace::DbStart(0), keyspace::DbStart(keyspace::kNumDatabases), 0,
                [&](const mvcc::KeyValue& kv) {
-                 if (auto ref = keyspace::ChunkRefOf(kv.key, kv.value)) ids.erase(ref->write_id);
+                 if (auto id = keyspace::StagedIdOf(kv.key, kv.value)) ids.erase(std::string(*id));
                  return true;
                });
   }
@@ -79,8 +83,9 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
     if (now_ms - s.since_ms >= options_.grace_ms()) {
       CommitRequest req;
       req.compares.push_back({keyspace::ChunkKey(id, keyspace::kClaimIndex), s.claim_revision});
+      // An incarnation of thousands of elements goes by a range tombstone (range_tombstone.h).
       req.writes.push_back(
-          {WriteOp::Kind::kDeleteRange, keyspace::ChunkIdStart(id), {}, keyspace::ChunkIdEnd(id)});
+          replication::RangeDelete(snap, keyspace::ChunkIdStart(id), keyspace::ChunkIdEnd(id)));
       committer_.Commit(std::move(req), [deleted = deleted_](CommitResult r) {
         if (r.status == CommitResult::Status::kCommitted) {
           deleted->fetch_add(1, std::memory_order_relaxed);

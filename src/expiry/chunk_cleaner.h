@@ -1,7 +1,9 @@
-// src/expiry/chunk_cleaner.h — removes the chunks of large strings no key references any more
-// (keyspace/chunked_value.h): values overwritten or deleted (DEL is O(1): it drops the meta
-// key only), and orphans of writes whose switch never happened (a crash, a failed compare, a
-// client gone).
+// src/expiry/chunk_cleaner.h — removes the chunks of large strings and the elements of
+// collection incarnations no key references any more (keyspace/chunked_value.h,
+// keyspace/incarnation.h): values overwritten or deleted (DEL is O(1): it drops the meta key
+// only), and orphans of writes whose switch never happened (a crash, a failed compare, a
+// client gone). An id of more than replication::kTombstoneMinKeys keys goes by a range
+// tombstone, whose stale keys the tombstone cleaner removes a page at a time.
 #pragma once
 
 #include <atomic>

@@ -10,6 +10,7 @@
 
 #include "keyspace/access.h"
 #include "keyspace/encoding.h"
+#include "keyspace/incarnation.h"
 #include "keyspace/messages.h"
 #include "replication/range_tombstone.h"
 
@@ -225,7 +226,11 @@ size_t Evictor::EstimateBytes(const mvcc::Snapshot& snap, const mvcc::KeyValue& 
   constexpr size_t kMaxWalk = 256;
   std::string from(meta.key);
   from.push_back('\0');  // past the meta key itself
-  const std::string end = keyspace::KeyEnd(meta.key);
+  std::string end = keyspace::KeyEnd(meta.key);
+  if (auto v = keyspace::DecodeValue(meta.value); v && !v->incarnation.empty()) {
+    from = keyspace::IncarnationBase(v->incarnation);  // its elements (incarnation.h)
+    end = keyspace::ElementsEnd(from);
+  }
   int64_t walked_bytes = 0;
   size_t walked = snap.Range(from, end, kMaxWalk, [&](const mvcc::KeyValue& kv) {
     walked_bytes += kVersionOverhead + static_cast<int64_t>(kv.value.size());

@@ -1,6 +1,8 @@
 #include "keyspace/chunked_value.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <map>
 #include <mutex>
 #include <random>
 #include <vector>
@@ -44,6 +46,16 @@ std::string PrefixEnd(std::string prefix) {
   }
   return prefix;
 }
+// The write id of a chunk-0 key (an incarnation's or a chunked string's first marker).
+std::optional<std::string_view> ChunkZeroId(std::string_view key) {
+  if (key.size() != kChunkPrefix.size() + kWriteIdBytes + 4 ||
+      key.substr(0, kChunkPrefix.size()) != kChunkPrefix ||
+      key.substr(key.size() - 4) != std::string_view("\0\0\0\0", 4)) {
+    return std::nullopt;
+  }
+  return key.substr(kChunkPrefix.size(), kWriteIdBytes);
+}
+
 }  // namespace
 
 std::string EncodeChunkRef(const ChunkRef& ref) {
@@ -103,6 +115,19 @@ std::optional<ChunkRef> ChunkRefOf(std::string_view key, std::string_view stored
   return DecodeChunkRef(v->payload);
 }
 
+std::optional<std::string_view> StagedIdOf(std::string_view key, std::string_view stored) {
+  if (stored.size() < 2 || !(static_cast<uint8_t>(stored[1]) & 6) || !IsMeta(key)) {
+    return std::nullopt;  // neither chunked (2) nor with an incarnation (4): encoding.cc
+  }
+  auto v = DecodeValue(stored);
+  if (!v) return std::nullopt;
+  if (!v->incarnation.empty()) return v->incarnation;
+  if (!v->chunked || v->payload.size() < 1 + kWriteIdBytes || v->payload[0] != 1) {
+    return std::nullopt;
+  }
+  return v->payload.substr(1, kWriteIdBytes);  // EncodeChunkRef: version byte, then the id
+}
+
 std::optional<std::string> AssembleChunks(const mvcc::Snapshot& snapshot, const ChunkRef& ref) {
   std::string out;
   out.reserve(ref.total);
@@ -134,6 +159,11 @@ struct ChunkingCommitter::Staging {
   std::function<void(CommitResult)> done;
   std::vector<Big> bigs;
   size_t next_big = 0;
+  // The incarnations' elements (request.staged), sent before the chunks, and the revision
+  // each incarnation's chunk-0 marker was written at.
+  std::vector<WriteOp> staged;
+  size_t next_staged = 0;
+  std::map<std::string, int64_t> markers;
   uint32_t next_chunk = 0;
   int in_flight = 0;
   bool failed = false;
@@ -151,7 +181,7 @@ void ChunkingCommitter::Commit(CommitRequest request, std::function<void(CommitR
       any = true;
     }
   }
-  if (!any) return inner_.Commit(std::move(request), std::move(done));
+  if (!any && request.staged.empty()) return inner_.Commit(std::move(request), std::move(done));
 
   auto s = std::make_shared<Staging>();
   const bool large_request = total > options_.max_request_bytes / 2;
@@ -191,8 +221,17 @@ void ChunkingCommitter::Commit(CommitRequest request, std::function<void(CommitR
         static_cast<uint32_t>((b.payload.size() + options_.chunk_bytes - 1) / options_.chunk_bytes);
     s->bigs.push_back(std::move(b));
   }
-  if (s->bigs.empty()) return inner_.Commit(std::move(request), std::move(done));
+  if (s->bigs.empty() && request.staged.empty()) {
+    return inner_.Commit(std::move(request), std::move(done));
+  }
   staged_values_.fetch_add(static_cast<int64_t>(s->bigs.size()), std::memory_order_relaxed);
+  s->staged = std::move(request.staged);
+  request.staged.clear();
+  for (const auto& w : s->staged) {
+    if (auto id = ChunkZeroId(w.key)) s->markers.emplace(std::string(*id), 0);
+  }
+  staged_incarnations_.fetch_add(static_cast<int64_t>(s->markers.size()),
+                                 std::memory_order_relaxed);
   // The payload views point into the request's strings, whose buffers do not move with it.
   s->request = std::move(request);
   s->done = std::move(done);
@@ -204,6 +243,24 @@ void ChunkingCommitter::Pump(const std::shared_ptr<Staging>& s) {
   bool switch_now = false;
   {
     std::lock_guard lock(s->mu);
+    // An incarnation's elements first, a batch per commit (`where` = {SIZE_MAX, 0}).
+    while (!s->failed && s->in_flight < options_.window && s->next_staged < s->staged.size()) {
+      CommitRequest c;
+      size_t bytes = 0;
+      while (s->next_staged < s->staged.size() && c.writes.size() < options_.staged_batch_ops &&
+             (c.writes.empty() || bytes < options_.max_request_bytes / 2)) {
+        auto& w = s->staged[s->next_staged++];
+        bytes += w.key.size() + w.value.size() + 16;
+        c.writes.push_back(std::move(w));
+      }
+      to_send.push_back({std::move(c), {SIZE_MAX, 0}});
+      ++s->in_flight;
+    }
+    if (s->next_staged == s->staged.size() && !s->staged.empty()) {
+      s->staged.clear();  // all sent: their bytes are the commits' now
+      s->staged.shrink_to_fit();
+      s->next_staged = 0;
+    }
     while (!s->failed && s->in_flight < options_.window && s->next_big < s->bigs.size()) {
       auto& b = s->bigs[s->next_big];
       uint32_t idx = s->next_chunk;
@@ -225,19 +282,30 @@ void ChunkingCommitter::Pump(const std::shared_ptr<Staging>& s) {
   for (auto& item : to_send) {
     auto& req = item.first;
     const auto where = item.second;  // a plain variable: clang 14 cannot capture a binding
-    size_t bytes = req.writes[0].value.size();
-    inner_.Commit(std::move(req), [this, s, where, bytes](CommitResult r) {
+    const bool elements = where.first == SIZE_MAX;
+    size_t bytes = 0;
+    std::vector<std::string> marked;  // incarnations whose chunk-0 marker this commit writes
+    for (const auto& w : req.writes) {
+      bytes += w.value.size();
+      if (elements) {
+        if (auto id = ChunkZeroId(w.key)) marked.emplace_back(*id);
+      }
+    }
+    inner_.Commit(std::move(req), [this, s, where, bytes, elements,
+                                   marked = std::move(marked)](CommitResult r) {
       {
         std::lock_guard lock(s->mu);
         --s->in_flight;
         if (r.status != CommitResult::Status::kCommitted) {
           if (!s->failed) s->error = r.error.empty() ? "ERR chunk write failed" : r.error;
           s->failed = true;
+        } else if (elements) {
+          for (const auto& id : marked) s->markers[id] = r.revision;
         } else if (where.second == 0) {
           s->bigs[where.first].chunk0_revision = r.revision;
         }
       }
-      staged_chunks_.fetch_add(1, std::memory_order_relaxed);
+      (elements ? staged_batches_ : staged_chunks_).fetch_add(1, std::memory_order_relaxed);
       staged_bytes_.fetch_add(static_cast<int64_t>(bytes), std::memory_order_relaxed);
       Pump(s);
     });
@@ -251,6 +319,11 @@ void ChunkingCommitter::Switch(const std::shared_ptr<Staging>& s) {
     r.error = s->error;
     return s->done(std::move(r));
   }
+  // The incarnations: their elements are all there (the marker is still at the revision that
+  // wrote it), and the request's own writes put their "claimed" markers (TxnView).
+  for (const auto& [id, revision] : s->markers) {
+    s->request.compares.push_back({ChunkKey(id, 0), revision});
+  }
   for (const auto& b : s->bigs) {
     auto& w = s->request.writes[b.op];
     w.value = EncodeChunkedString(EncodeChunkRef(b.ref), b.expire_at_ms);
@@ -262,7 +335,9 @@ void ChunkingCommitter::Switch(const std::shared_ptr<Staging>& s) {
 }
 
 std::string ChunkingCommitter::InfoLines() const {
-  return "chunked_values_staged:" + std::to_string(staged_values()) +
+  return "incarnations_staged:" + std::to_string(staged_incarnations()) +
+         "\r\nincarnation_batches_staged:" + std::to_string(staged_batches()) +
+         "\r\nchunked_values_staged:" + std::to_string(staged_values()) +
          "\r\nchunks_staged:" + std::to_string(staged_chunks()) +
          "\r\nchunk_bytes_staged:" + std::to_string(staged_bytes()) + "\r\n";
 }

@@ -23,19 +23,21 @@
 #include <string>
 #include <string_view>
 
+#include "keyspace/incarnation.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 
 namespace petacore::keyspace {
 
-/// Store-key prefix of every chunk key.
-inline constexpr std::string_view kChunkPrefix = "\xff" "chunk/";
+/// Store-key prefix of every chunk key (and of every incarnation's elements: incarnation.h).
+inline constexpr std::string_view kChunkPrefix = kStagedKeyPrefix;
 /// Store key of the stored-format marker, and the format this build reads and writes.
 inline constexpr std::string_view kFormatKey = "\xff" "format";
-inline constexpr std::string_view kStoredFormat = "3";
-/// The older format this build upgrades in place: 2 is 3 without range tombstones
-/// (replication/range_tombstone.h), so a store in format 2 reads the same in format 3.
-inline constexpr std::string_view kUpgradableFormat = "2";
+inline constexpr std::string_view kStoredFormat = "4";
+/// The older formats this build upgrades in place: 3 is 4 without incarnations
+/// (incarnation.h), 2 is 3 without range tombstones (replication/range_tombstone.h), so a
+/// store in either reads the same in format 4.
+inline bool IsUpgradableFormat(std::string_view format) { return format == "2" || format == "3"; }
 /// Length of a write id: 8 bytes of wall-clock ms + 8 random bytes.
 inline constexpr size_t kWriteIdBytes = 16;
 /// Index of a write's "claimed" marker key (put by the switch; the cleaner compares it).
@@ -67,6 +69,10 @@ std::string NewWriteId();
 /// nullopt otherwise (any other value, or a subkey).
 std::optional<ChunkRef> ChunkRefOf(std::string_view key, std::string_view stored);
 
+/// The write id whose keys the stored meta value `stored` at `key` references: a chunked
+/// string's, or a collection's incarnation (incarnation.h); nullopt for any other value or key.
+std::optional<std::string_view> StagedIdOf(std::string_view key, std::string_view stored);
+
 /// The string's bytes, read from `snapshot`; nullopt when a chunk is missing or sizes do not
 /// add up (never expected: a switched reference's chunks exist at every later revision
 /// until no key references them).
@@ -76,7 +82,10 @@ std::optional<std::string> AssembleChunks(const mvcc::Snapshot& snapshot, const 
 /// and a third of the limit, so two chunks and a batch of small writes fit one Txn.
 size_t ChunkBytesFor(size_t max_request_bytes);
 
-/// The Committer decorator that stages big strings (see the file comment). Thread-safe as
+/// The Committer decorator that stages big strings (see the file comment) and the elements of
+/// new incarnations (CommitRequest::staged, keyspace/incarnation.h): those go first, in commits
+/// of at most `staged_batch_ops` writes and half the request bytes, and the request's own
+/// commit then compares each incarnation's chunk-0 marker at the revision its staging wrote. Thread-safe as
 /// the inner committer; `done` runs on whatever thread the inner committer completes on.
 /// Errors: a failed chunk commit fails the request with its error (chunks already written
 /// are orphans for the cleaner); the switch's own result is passed through unchanged.
@@ -86,6 +95,9 @@ class ChunkingCommitter : public replication::Committer {
     size_t chunk_bytes = 512 * 1024;
     size_t max_request_bytes = 1536 * 1024;
     int window = 4;  ///< chunk commits in flight per staged request
+    /// Writes per staging commit of an incarnation's elements (CommitRequest::staged); the
+    /// inner committer nests them as the etcd's --max-txn-ops needs (etcd_txn_fanout.h).
+    size_t staged_batch_ops = 4096;
   };
   /// Owns `inner`; `store` must outlive this.
   ChunkingCommitter(std::unique_ptr<replication::Committer> inner, const mvcc::Store& store,
@@ -97,6 +109,11 @@ class ChunkingCommitter : public replication::Committer {
   int64_t staged_values() const { return staged_values_.load(std::memory_order_relaxed); }
   int64_t staged_chunks() const { return staged_chunks_.load(std::memory_order_relaxed); }
   int64_t staged_bytes() const { return staged_bytes_.load(std::memory_order_relaxed); }
+  /// Incarnations staged (keyspace/incarnation.h) and the commits that carried their elements.
+  int64_t staged_incarnations() const {
+    return staged_incarnations_.load(std::memory_order_relaxed);
+  }
+  int64_t staged_batches() const { return staged_batches_.load(std::memory_order_relaxed); }
   /// "name:value\r\n" lines for INFO.
   std::string InfoLines() const;
 
@@ -110,6 +127,7 @@ class ChunkingCommitter : public replication::Committer {
   const mvcc::Store& store_;
   Options options_;
   std::atomic<int64_t> staged_values_{0}, staged_chunks_{0}, staged_bytes_{0};
+  std::atomic<int64_t> staged_incarnations_{0}, staged_batches_{0};
 };
 
 }  // namespace petacore::keyspace

@@ -7,6 +7,7 @@ namespace petacore::keyspace {
 namespace {
 constexpr uint8_t kHasExpire = 1;
 constexpr uint8_t kChunked = 2;  // payload is a chunk reference (chunked_value.h)
+constexpr uint8_t kIncarnation = 4;  // a collection's elements live under an incarnation id
 }
 
 void AppendKey(int db, std::string_view user_key, std::string* out) {
@@ -69,7 +70,8 @@ std::string DbEnd(int db) { return std::string(1, static_cast<char>(db + 1)); }
 
 std::optional<ValueView> DecodeValue(std::string_view s) {
   if (s.size() < 2) return std::nullopt;
-  ValueView v{static_cast<ValueType>(s[0]), 0, {}};
+  ValueView v{};
+  v.type = static_cast<ValueType>(s[0]);
   switch (v.type) {
     case ValueType::kString:
     case ValueType::kHash:
@@ -89,6 +91,11 @@ std::optional<ValueView> DecodeValue(std::string_view s) {
     for (int i = 0; i < 8; ++i) t = (t << 8) | static_cast<uint8_t>(s[2 + i]);
     v.expire_at_ms = static_cast<int64_t>(t);
     pos = 10;
+  }
+  if (flags & kIncarnation) {
+    if (s.size() < pos + kIncarnationIdBytes) return std::nullopt;
+    v.incarnation = s.substr(pos, kIncarnationIdBytes);
+    pos += kIncarnationIdBytes;
   }
   v.payload = s.substr(pos);
   v.chunked = (flags & kChunked) != 0;
@@ -116,6 +123,22 @@ std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire
   return out;
 }
 
+std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms,
+                        std::string_view incarnation) {
+  if (incarnation.empty()) return EncodeValue(type, payload, expire_at_ms);
+  std::string out;
+  out.reserve(payload.size() + 10 + incarnation.size());
+  out.push_back(static_cast<char>(type));
+  out.push_back(static_cast<char>(kIncarnation | (expire_at_ms != 0 ? kHasExpire : 0)));
+  auto t = static_cast<uint64_t>(expire_at_ms);
+  if (expire_at_ms != 0) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((t >> (8 * i)) & 0xff));
+  }
+  out.append(incarnation);
+  out.append(payload);
+  return out;
+}
+
 std::string EncodeChunkedString(std::string_view reference, int64_t expire_at_ms) {
   std::string out = EncodeValue(ValueType::kString, reference, expire_at_ms);
   out[1] = static_cast<char>(static_cast<uint8_t>(out[1]) | kChunked);
@@ -126,7 +149,7 @@ std::string WithExpire(std::string_view stored, int64_t expire_at_ms) {
   auto v = DecodeValue(stored);
   if (!v) return std::string(stored);
   if (v->chunked) return EncodeChunkedString(v->payload, expire_at_ms);
-  return EncodeValue(v->type, v->payload, expire_at_ms);
+  return EncodeValue(v->type, v->payload, expire_at_ms, v->incarnation);
 }
 
 int64_t NowMs() {

@@ -8,7 +8,8 @@
 // A whole database is the range [db, db + 1).
 //
 // Stored value = type (1 byte) + flags (1 byte) + [expire-at ms, 8 bytes big-endian, when
-// flags & kHasExpire] + payload. Strings: type 's', payload = the bytes.
+// flags & kHasExpire] + [incarnation id, 16 bytes, when flags & kIncarnation] + payload.
+// Strings: type 's', payload = the bytes.
 //
 // Collections keep their elements in subkeys inside the key's range:
 //   subkey = meta key + tag (1 byte) + element bytes (unescaped: the meta key is prefix-free)
@@ -19,6 +20,9 @@
 //   list:  meta + 'i' + SortableInt(index) -> element; the meta payload holds head and tail
 //   stream: meta + 'e' + ID(16) -> entry; groups, PEL and consumers under 'g', 'p', 'c'
 //          (keyspace/types/stream.h, stream_group.h)
+// A hash, set, zset or list made by a RENAME / MOVE / COPY too big for one etcd request keeps
+// its subkeys under an incarnation instead: subkey = IncarnationBase(id) + tag + element
+// (keyspace/incarnation.h); "meta key" above then reads "element base".
 // Meta payloads: hash, set and zset keep their element count in decimal; a list its head and
 // tail. The data operations of each type over a TxnView are in keyspace/types/.
 // See docs/encoding.md.
@@ -74,7 +78,13 @@ struct ValueView {
   /// A string stored in chunks (keyspace/chunked_value.h): `payload` is the chunk reference,
   /// not the bytes; types::ReadString assembles them.
   bool chunked = false;
+  /// A collection whose elements live under an incarnation (keyspace/incarnation.h) instead
+  /// of under its own meta key: the incarnation id (kIncarnationIdBytes bytes), else empty.
+  std::string_view incarnation;
 };
+/// Length of an incarnation id (the write id of keyspace/chunked_value.h: 8 bytes of
+/// wall-clock ms + 8 random bytes).
+inline constexpr size_t kIncarnationIdBytes = 16;
 /// nullopt when the bytes are not a value PetaCore wrote.
 std::optional<ValueView> DecodeValue(std::string_view stored);
 /// A string value with no expiry.
@@ -83,11 +93,15 @@ std::string EncodeString(std::string_view payload);
 std::string EncodeValue(ValueType type, std::string_view payload);
 /// A value of any type expiring at `expire_at_ms` (0 = no expiry).
 std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms);
+/// As above, for a collection whose elements live under the incarnation `incarnation`
+/// (kIncarnationIdBytes bytes; empty: under the meta key, the plain EncodeValue).
+std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire_at_ms,
+                        std::string_view incarnation);
 /// A string whose payload is a chunk reference (keyspace/chunked_value.h), with the chunked
 /// flag set; `expire_at_ms` as EncodeValue.
 std::string EncodeChunkedString(std::string_view reference, int64_t expire_at_ms);
 /// `stored` (a value PetaCore wrote) with its expire-at replaced (0 clears it); type,
-/// payload and the chunked flag are kept. Returns `stored` unchanged when it does not decode.
+/// payload, the chunked flag and an incarnation are kept. Returns `stored` unchanged when it does not decode.
 std::string WithExpire(std::string_view stored, int64_t expire_at_ms);
 
 /// Wall clock, Unix milliseconds (what expire-at values are compared against).

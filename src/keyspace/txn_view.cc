@@ -2,6 +2,8 @@
 
 #include "keyspace/access.h"
 #include "keyspace/access_sampler.h"
+#include "keyspace/chunked_value.h"
+#include "keyspace/incarnation.h"
 #include "replication/range_tombstone.h"
 
 #include <algorithm>
@@ -40,6 +42,10 @@ void TxnView::DropRange(std::string_view start, std::string_view end) {
 namespace {
 // A meta key (a Redis key, not a subkey): ends with the 0x00 0x00 terminator, checked first
 // because it rejects almost every subkey without the scan.
+bool IsUnder(std::string_view key, std::string_view prefix) {
+  return key.substr(0, prefix.size()) == prefix;
+}
+
 bool IsMetaKey(std::string_view key) {
   return key.size() >= 3 && key.back() == '\0' && key[key.size() - 2] == '\0' &&
          MetaKeyOf(key).size() == key.size();
@@ -249,6 +255,9 @@ void DropSubkeyCompares(std::vector<KeyRevision>* compares) {
   if (metas.empty() || metas.size() == compares->size()) return;
   std::sort(metas.begin(), metas.end());
   std::erase_if(*compares, [&](const KeyRevision& c) {
+    // An incarnation's elements are read only through their collection's meta key, which
+    // the commit compares (incarnation.h).
+    if (IsStagedKey(c.key)) return true;
     std::string_view meta = MetaKeyOf(c.key);
     return !meta.empty() && meta.size() != c.key.size() && GuardedByMeta(c.key, meta) &&
            std::binary_search(metas.begin(), metas.end(), meta, std::less<>());
@@ -272,6 +281,24 @@ CommitRequest TxnView::BuildCommit(Isolation isolation) {
   EndCommand();
   CommitRequest req;
   req.snapshot_revision = snapshot_.revision();
+  // New incarnations: their writes travel ahead of the Txn, uncompared (StageIncarnation).
+  for (const auto& id : staged_ids_) {
+    req.staged.push_back({WriteOp::Kind::kPut, ChunkKey(id, 0), std::string(), {}});
+    const std::string base = IncarnationBase(id);
+    const auto first = writes_.lower_bound(base);
+    auto last = first;
+    for (; last != writes_.end() && IsUnder(last->first, base); ++last) {
+      auto& w = last->second;
+      if (w.value) {
+        req.staged.push_back({WriteOp::Kind::kPut, last->first, std::move(*w.value), {}});
+      } else {
+        req.staged.push_back({WriteOp::Kind::kDelete, last->first, {}, {}});
+      }
+    }
+    writes_.erase(first, last);
+    writes_[ChunkKey(id, kClaimIndex)].value = std::string();
+  }
+  staged_ids_.clear();
   switch (isolation) {
     case Isolation::kSerializable:
       for (const auto& [key, r] : reads_) req.compares.push_back({key, r.mod_revision});

@@ -78,6 +78,13 @@ class TxnView {
   /// keys another node wrote after the snapshot. Records no read (no compare). For blind
   /// writes (a SET that replaces whatever the key held; issue 18).
   void DeleteRangeBlind(std::string_view start, std::string_view end);
+  /// Marks the incarnation `id` (keyspace/incarnation.h) as new in this view: BuildCommit
+  /// moves the view's writes under its element base out of the compared Txn into
+  /// CommitRequest::staged, led by the id's chunk-0 marker, and puts its "claimed" marker in
+  /// the Txn itself — a big string's chunks' protocol (chunked_value.h), so that the chunk
+  /// cleaner leaves a staged incarnation alone once the switch commits. Reads of the view
+  /// see the staged writes as any other buffered write.
+  void StageIncarnation(std::string id) { staged_ids_.push_back(std::move(id)); }
   /// Whether this view already read or wrote `key` (a read makes the commit compare it).
   bool Touched(std::string_view key) const {
     return reads_.find(key) != reads_.end() || writes_.find(key) != writes_.end();
@@ -187,6 +194,7 @@ class TxnView {
   // kReadCommitted: keys a single command both read and wrote.
   std::map<std::string, int64_t, std::less<>> rmw_;
   std::vector<std::string> command_reads_, command_writes_;
+  std::vector<std::string> staged_ids_;  // see StageIncarnation
 };
 
 /// Sets KeyRevision::absent_below on every "absent" (mod_revision 0) entry of `keys` that

@@ -66,7 +66,23 @@ struct CommitRequest {
   /// whose backend bounds the number of compares merge those of absent keys into range
   /// compares (compare_merge.h).
   int64_t snapshot_revision = 0;
+  /// Writes that may reach the backend before the request, each unconditionally, in as many
+  /// Txns as their size needs: the elements of a new incarnation (keyspace/incarnation.h),
+  /// under keys nothing references until `writes` commits. A staging committer
+  /// (keyspace::ChunkingCommitter) sends them first; any other committer applies them at the
+  /// head of `writes` (InlineStaged).
+  std::vector<WriteOp> staged;
 };
+
+/// Moves `request->staged` to the head of `request->writes` (a committer that stages nothing
+/// applies them in the request's own Txn; they touch keys no other write of it does).
+inline void InlineStaged(CommitRequest* request) {
+  if (request->staged.empty()) return;
+  request->staged.reserve(request->staged.size() + request->writes.size());
+  for (auto& w : request->writes) request->staged.push_back(std::move(w));
+  request->writes = std::move(request->staged);
+  request->staged.clear();
+}
 
 struct CommitResult {
   enum class Status : uint8_t { kCommitted, kGuardFailed, kConflict, kError };

@@ -224,6 +224,7 @@ class KeySet {
 
 void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
   requests_.fetch_add(1, std::memory_order_relaxed);
+  InlineStaged(&request);  // a ChunkingCommitter above sent them already (none left here)
   CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
   // Alone, the request has the whole budget; writes beyond a list nest (etcd_txn_fanout.h),
   // compares cannot: a request etcd would refuse anyway fails here, naming the limit.

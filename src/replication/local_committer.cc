@@ -62,6 +62,7 @@ std::vector<mvcc::Mutation> Mutations(const mvcc::Snapshot& snap, std::vector<Wr
 }  // namespace
 
 void LocalCommitter::Commit(CommitRequest request, std::function<void(CommitResult)> done) {
+  InlineStaged(&request);  // no request limit here: one atomic apply
   CommitResult result;
   {
     std::lock_guard lock(mu_);

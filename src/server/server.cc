@@ -287,14 +287,18 @@ int RunServer(const config::Config& config) {
   // Large values: the chunk cleaner runs on the expiry leader (expiry/chunk_cleaner.h).
   std::unique_ptr<expiry::ChunkCleaner> chunk_cleaner;
   std::unique_ptr<expiry::TombstoneCleaner> tombstone_cleaner;
-  if (!config.standalone()) {
-    chunk_cleaner = std::make_unique<expiry::ChunkCleaner>(
-        *state.committer, state.store,
-        expiry::ChunkCleaner::Options{
-            .interval_ms = [&state] { return state.config.chunk_cleaner_interval_ms.get(); },
-            .grace_ms = [&state] { return state.config.chunk_orphan_grace_ms.get(); },
-            .leader = [&active_expiry] { return active_expiry.active(); }});
-    chunk_cleaner->Start();
+  // Standalone too: a RENAME of a big collection leaves an incarnation there as well.
+  chunk_cleaner = std::make_unique<expiry::ChunkCleaner>(
+      *state.committer, state.store,
+      expiry::ChunkCleaner::Options{
+          .interval_ms = [&state] { return state.config.chunk_cleaner_interval_ms.get(); },
+          .grace_ms = [&state] { return state.config.chunk_orphan_grace_ms.get(); },
+          .leader = [&active_expiry] { return active_expiry.active(); }});
+  chunk_cleaner->Start();
+  cleaner_lines = [c = chunk_cleaner.get()] { return c->InfoLines(); };
+  if (config.standalone()) {
+    state.replication_info = [&cleaner_lines] { return cleaner_lines(); };  // INFO petacore
+  } else {
     // Range tombstones' stale keys (replication/range_tombstone.h), also on the leader.
     tombstone_cleaner = std::make_unique<expiry::TombstoneCleaner>(
         *client, state.store,

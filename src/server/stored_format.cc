@@ -23,14 +23,14 @@ absl::Status CheckStoredFormat(etcdlink::Client& client, const std::string& etcd
   std::string found;
   if (!r->responses.empty() && !r->responses[0].kvs.empty()) found = r->responses[0].kvs[0].value;
   if (found == keyspace::kStoredFormat) return absl::OkStatus();
-  if (found == keyspace::kUpgradableFormat) {
-    // Format 2 is format 3 without range tombstones: mark the data set 3, so that nodes of a
-    // build that knows only 2 (and would ignore a marker) refuse to start on it from now on.
+  if (keyspace::IsUpgradableFormat(found)) {
+    // Formats 2 and 3 are format 4 without its later additions: mark the data set 4, so that
+    // nodes of a build that knows only an older format refuse to start on it from now on.
     etcdlink::TxnRequest up;
     etcdlink::Compare still;
     still.target = etcdlink::Compare::Target::kValue;
     still.key = key;
-    still.value = std::string(keyspace::kUpgradableFormat);
+    still.value = found;
     up.compare.push_back(std::move(still));
     up.success.push_back(etcdlink::Op::Put(key, std::string(keyspace::kStoredFormat)));
     up.failure.push_back(etcdlink::Op::Get(key));
@@ -47,8 +47,8 @@ absl::Status CheckStoredFormat(etcdlink::Client& client, const std::string& etcd
   return absl::FailedPreconditionError(
       "etcd holds PetaCore data in stored format '" + found + "' (key '" + etcd_prefix +
       "\\xffformat'); this build reads only format '" + std::string(keyspace::kStoredFormat) +
-      "' (and upgrades '" + std::string(keyspace::kUpgradableFormat) +
-      "' to it). Refusing to start: run a PetaCore version that knows that format, or point "
+      "' (and upgrades '2' and '3' to it). Refusing to start: run a PetaCore version that "
+      "knows that format, or point "
       "--etcd-prefix elsewhere.");
 }
 

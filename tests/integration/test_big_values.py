@@ -259,17 +259,19 @@ class StoredFormat(unittest.TestCase):
         n = DefaultLimitsNode(self.etcd, extra_args=NODE_ARGS)
         try:
             self.assertEqual(self.etcd.ctl("get", "--print-value-only",
-                                           PREFIX.encode() + b"\xffformat").strip(), b"3")
+                                           PREFIX.encode() + b"\xffformat").strip(), b"4")
         finally:
             n.close()
-        # Format 2 (no range tombstones) is upgraded in place: its data reads the same.
-        self.etcd.ctl("put", PREFIX.encode() + b"\xffformat", "2")
-        n = DefaultLimitsNode(self.etcd, extra_args=NODE_ARGS)
-        try:
-            self.assertEqual(self.etcd.ctl("get", "--print-value-only",
-                                           PREFIX.encode() + b"\xffformat").strip(), b"3")
-        finally:
-            n.close()
+        # Formats 2 (no range tombstones) and 3 (no incarnations) are upgraded in place:
+        # their data reads the same.
+        for older in ("2", "3"):
+            self.etcd.ctl("put", PREFIX.encode() + b"\xffformat", older)
+            n = DefaultLimitsNode(self.etcd, extra_args=NODE_ARGS)
+            try:
+                self.assertEqual(self.etcd.ctl("get", "--print-value-only",
+                                               PREFIX.encode() + b"\xffformat").strip(), b"4")
+            finally:
+                n.close()
         # A node started on data of another format refuses, saying why.
         self.etcd.ctl("put", PREFIX.encode() + b"\xffformat", "99")
         p = subprocess.run([harness.SERVER, "--port", str(harness.free_port()),

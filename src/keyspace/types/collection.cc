@@ -28,13 +28,13 @@ std::vector<int64_t> DistinctPositions(int64_t size, int64_t count) {
 
 /// The elements (and values) at ascending `positions` of the collection, one pass.
 std::vector<std::pair<std::string, std::string>> AtPositions(
-    TxnView& txn, std::string_view meta_key, char tag, const std::vector<int64_t>& positions) {
+    TxnView& txn, std::string_view base, char tag, const std::vector<int64_t>& positions) {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(positions.size());
   if (positions.empty()) return out;
   int64_t index = 0;
   size_t next = 0;
-  ScanSubkeys(txn, meta_key, tag, [&](std::string_view element, std::string_view value) {
+  ScanSubkeys(txn, base, tag, [&](std::string_view element, std::string_view value) {
     while (next < positions.size() && positions[next] == index) {
       out.emplace_back(element, value);
       ++next;
@@ -60,7 +60,7 @@ int64_t Count(TxnView& txn, const KeyRead& r, char tag) {
   if (!r.ok()) return 0;
   if (auto n = ParseCount(r.value.payload)) return *n;
   int64_t n = 0;  // no count stored (an older sorted set): count it
-  ScanSubkeys(txn, r.meta_key, tag, [&](std::string_view, std::string_view) {
+  ScanSubkeys(txn, r.elements, tag, [&](std::string_view, std::string_view) {
     ++n;
     return true;
   });
@@ -73,19 +73,23 @@ void SetCount(TxnView& txn, const KeyRead& r, ValueType type, int64_t n) {
     return;
   }
   int64_t expire_at = 0;
+  std::string incarnation;  // a collection with one keeps it (keyspace/incarnation.h)
   if (r.ok()) {
     if (auto raw = txn.Get(r.meta_key)) {
       auto v = DecodeValue(*raw);
-      if (v && v->type == type) expire_at = v->expire_at_ms;
+      if (v && v->type == type) {
+        expire_at = v->expire_at_ms;
+        incarnation = v->incarnation;
+      }
     }
   }
-  txn.Put(r.meta_key, EncodeValue(type, std::to_string(n), expire_at));
+  txn.Put(r.meta_key, EncodeValue(type, std::to_string(n), expire_at, incarnation));
 }
 
 std::vector<std::pair<std::string, std::string>> AllElements(TxnView& txn,
-                                                             std::string_view meta_key, char tag) {
+                                                             std::string_view base, char tag) {
   std::vector<std::pair<std::string, std::string>> out;
-  ScanSubkeys(txn, meta_key, tag, [&](std::string_view element, std::string_view value) {
+  ScanSubkeys(txn, base, tag, [&](std::string_view element, std::string_view value) {
     out.emplace_back(element, value);
     return true;
   });
@@ -93,11 +97,11 @@ std::vector<std::pair<std::string, std::string>> AllElements(TxnView& txn,
 }
 
 std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
-                                                                std::string_view meta_key, char tag,
+                                                                std::string_view base, char tag,
                                                                 int64_t size, int64_t count) {
   std::vector<std::pair<std::string, std::string>> out;
   if (count < 0) {
-    auto all = AllElements(txn, meta_key, tag);
+    auto all = AllElements(txn, base, tag);
     if (all.empty()) return out;
     uint64_t n = 0 - static_cast<uint64_t>(count);
     std::uniform_int_distribution<size_t> pick(0, all.size() - 1);
@@ -106,20 +110,20 @@ std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
     return out;
   }
   if (count >= size) {
-    out = AllElements(txn, meta_key, tag);
+    out = AllElements(txn, base, tag);
   } else {
-    out = AtPositions(txn, meta_key, tag, DistinctPositions(size, count));
+    out = AtPositions(txn, base, tag, DistinctPositions(size, count));
   }
   std::shuffle(out.begin(), out.end(), Rng());
   return out;
 }
 
-std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key, char tag,
+std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view base, char tag,
                                                   int64_t size) {
   int64_t at = std::uniform_int_distribution<int64_t>(0, std::max<int64_t>(size, 1) - 1)(Rng());
   std::pair<std::string, std::string> out;
   int64_t index = 0;
-  ScanSubkeys(txn, meta_key, tag, [&](std::string_view element, std::string_view value) {
+  ScanSubkeys(txn, base, tag, [&](std::string_view element, std::string_view value) {
     out = {std::string(element), std::string(value)};  // the last one if the count is off
     return index++ < at;
   });

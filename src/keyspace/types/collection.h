@@ -36,20 +36,21 @@ int64_t Count(TxnView& txn, const KeyRead& r, char tag);
 /// left) when n <= 0. Call it once per changing command: it is what the rule above needs.
 void SetCount(TxnView& txn, const KeyRead& r, ValueType type, int64_t n);
 
-/// Every element (and value) of a collection, in byte order.
+/// Every element (and value) of a collection, in byte order. `base` here and below: where the
+/// collection's subkeys live (KeyRead::elements).
 std::vector<std::pair<std::string, std::string>> AllElements(TxnView& txn,
-                                                             std::string_view meta_key, char tag);
+                                                             std::string_view base, char tag);
 
 /// Random elements of a non-empty collection of `size` elements, as Redis's
 /// SRANDMEMBER/HRANDFIELD with a count: count >= 0 gives min(count, size) distinct elements,
 /// count < 0 gives -count elements that may repeat. In random order. Thread-safe (a
 /// thread-local generator).
 std::vector<std::pair<std::string, std::string>> RandomElements(TxnView& txn,
-                                                                std::string_view meta_key, char tag,
+                                                                std::string_view base, char tag,
                                                                 int64_t size, int64_t count);
 
 /// One random element (and value) of a non-empty collection of `size` elements.
-std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view meta_key, char tag,
+std::pair<std::string, std::string> RandomElement(TxnView& txn, std::string_view base, char tag,
                                                   int64_t size);
 
 }  // namespace petacore::keyspace::types

@@ -3,7 +3,7 @@
 namespace petacore::keyspace::types {
 namespace {
 std::string FieldKey(const KeyRead& h, std::string_view field) {
-  return SubKey(h.meta_key, kHashFieldTag, field);
+  return SubKey(h.elements, kHashFieldTag, field);
 }
 }  // namespace
 
@@ -48,7 +48,7 @@ int64_t HashDelete(TxnView& txn, const KeyRead& h, std::span<const std::string_v
 
 std::vector<std::pair<std::string, std::string>> HashGetAll(TxnView& txn, const KeyRead& h) {
   if (!h.ok()) return {};
-  return AllElements(txn, h.meta_key, kHashFieldTag);
+  return AllElements(txn, h.elements, kHashFieldTag);
 }
 
 }  // namespace petacore::keyspace::types

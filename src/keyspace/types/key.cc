@@ -3,21 +3,36 @@
 #include <utility>
 #include <vector>
 
+#include "keyspace/chunked_value.h"
+#include "keyspace/incarnation.h"
+
 namespace petacore::keyspace::types {
 
 KeyRead ReadKey(TxnView& txn, std::string meta_key, ValueType type) {
   KeyRead r;
   r.meta_key = std::move(meta_key);
   auto raw = txn.Get(r.meta_key);
-  if (!raw) return r;
+  if (!raw) {
+    r.elements = r.meta_key;
+    return r;
+  }
   auto v = DecodeValue(*raw);
   if (!v || v->type != type) {
     r.state = KeyRead::State::kWrongType;
+    r.elements = r.meta_key;
     return r;
   }
   r.state = KeyRead::State::kOk;
   r.value = *v;
+  r.elements = ElementBase(r.meta_key, *v);
   return r;
+}
+
+std::string ElementsOf(TxnView& txn, std::string_view meta_key) {
+  if (auto raw = txn.Get(meta_key)) {
+    if (auto v = DecodeValue(*raw)) return ElementBase(meta_key, *v);
+  }
+  return std::string(meta_key);
 }
 
 std::optional<ValueType> KeyType(TxnView& txn, std::string_view meta_key) {
@@ -36,21 +51,21 @@ bool DeleteKey(TxnView& txn, const std::string& meta_key) {
   return true;
 }
 
-void ScanSubkeys(TxnView& txn, std::string_view meta_key, char tag,
+void ScanSubkeys(TxnView& txn, std::string_view base, char tag,
                  const std::function<bool(std::string_view, std::string_view)>& fn) {
-  ScanSubkeysAfter(txn, meta_key, tag, std::nullopt, fn);
+  ScanSubkeysAfter(txn, base, tag, std::nullopt, fn);
 }
 
-void ScanSubkeysAfter(TxnView& txn, std::string_view meta_key, char tag,
+void ScanSubkeysAfter(TxnView& txn, std::string_view base, char tag,
                       const std::optional<std::string>& after,
                       const std::function<bool(std::string_view, std::string_view)>& fn) {
-  std::string start = SubKeyStart(meta_key, tag);
+  std::string start = SubKeyStart(base, tag);
   size_t skip = start.size();
   if (after) {
     start.append(*after);
     start.push_back('\0');  // the first subkey after it
   }
-  txn.Range(start, SubKeyEnd(meta_key, tag), [&](std::string_view key, std::string_view value) {
+  txn.Range(start, SubKeyEnd(base, tag), [&](std::string_view key, std::string_view value) {
     return fn(key.substr(skip), value);
   });
 }
@@ -75,7 +90,15 @@ int64_t CurrentExpireAt(TxnView& txn, std::string_view meta_key) {
 
 void WriteMeta(TxnView& txn, const std::string& meta_key, ValueType type,
                std::string_view payload) {
-  txn.Put(meta_key, EncodeValue(type, payload, CurrentExpireAt(txn, meta_key)));
+  int64_t expire_at = 0;
+  std::string incarnation;
+  if (auto raw = txn.Get(meta_key)) {  // an expired key reads as absent
+    if (auto v = DecodeValue(*raw)) {
+      expire_at = v->expire_at_ms;
+      if (v->type == type) incarnation = v->incarnation;
+    }
+  }
+  txn.Put(meta_key, EncodeValue(type, payload, expire_at, incarnation));
 }
 
 std::optional<int64_t> ReadExpireAt(TxnView& txn, std::string_view meta_key) {
@@ -110,14 +133,53 @@ std::vector<std::pair<std::string, std::string>> CollectRange(TxnView& txn, std:
 }
 }  // namespace
 
-void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta) {
-  auto kvs = CollectRange(txn, src_meta, KeyEnd(src_meta));
-  txn.GuardRange(src_meta, KeyEnd(src_meta));  // an element added meanwhile re-runs us
-  for (auto& [key, value] : kvs) {
-    txn.Get(key);
-    std::string dst = dst_meta;
-    dst.append(key, src_meta.size());
-    txn.Put(dst, std::move(value));
+void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta, bool move) {
+  auto raw = txn.Get(src_meta);  // recorded: the commit compares the source
+  if (!raw) return;
+  auto v = DecodeValue(*raw);
+  if (!v) return;
+  if (!v->incarnation.empty() && move) {  // the destination takes the elements over
+    txn.Put(dst_meta, std::string(*raw));
+    return;
+  }
+  const ValueType type = v->type;
+  const int64_t expire_at = v->expire_at_ms;
+  const std::string payload(v->payload);
+  const bool chunked = v->chunked;
+  const std::string stored(*raw);
+  // The source's subkeys as (bytes after the element base, value). Markers of an incarnation
+  // (its chunk-0 and claimed keys: a 0x00 or 0xFF where subkeys have their tag) are not ours.
+  std::vector<std::pair<std::string, std::string>> subkeys;
+  std::string src_base = ElementBase(src_meta, *v);
+  const bool own_range = v->incarnation.empty();
+  const std::string src_end = own_range ? KeyEnd(src_meta) : ChunkIdEnd(v->incarnation);
+  txn.Range(src_base, src_end, [&](std::string_view key, std::string_view value) {
+    if (key.size() <= src_base.size()) return true;  // the meta key itself
+    const auto tag = static_cast<uint8_t>(key[src_base.size()]);
+    if (tag == 0x00 || tag == 0xff) return true;
+    subkeys.emplace_back(key.substr(src_base.size()), value);
+    return true;
+  });
+  if (own_range) txn.GuardRange(src_meta, src_end);  // an element added meanwhile re-runs us
+  const bool stage = subkeys.size() > kIncarnationMinSubkeys &&
+                     (type == ValueType::kHash || type == ValueType::kSet ||
+                      type == ValueType::kZSet || type == ValueType::kList);
+  std::string dst_base = dst_meta;
+  if (stage) {
+    std::string id = NewWriteId();
+    dst_base = IncarnationBase(id);
+    txn.Put(dst_meta, EncodeValue(type, payload, expire_at, id));
+    txn.StageIncarnation(std::move(id));
+  } else if (chunked || v->incarnation.empty()) {
+    txn.Put(dst_meta, stored);  // a string (its chunk reference too), or a plain collection
+  } else {
+    txn.Put(dst_meta, EncodeValue(type, payload, expire_at));  // into its own range
+  }
+  for (auto& [suffix, value] : subkeys) {
+    std::string key = dst_base;
+    key.append(suffix);
+    if (own_range && !stage) txn.Get(src_base + suffix);  // stream groups are compared alone
+    txn.Put(key, std::move(value));
   }
 }
 

@@ -22,6 +22,10 @@ struct KeyRead {
   enum class State { kMissing, kOk, kWrongType };
   State state = State::kMissing;
   std::string meta_key;  ///< store key of the Redis key
+  /// Where its subkeys live (the `base` of SubKey, ScanSubkeys, ...): the meta key, or, for a
+  /// collection with an incarnation (keyspace/incarnation.h), its element base. A missing
+  /// key's is its meta key: a collection created by the command lives under its own key.
+  std::string elements;
   ValueView value;       ///< kOk: type, expire-at and payload (views into the TxnView)
   bool missing() const { return state == State::kMissing; }
   bool ok() const { return state == State::kOk; }
@@ -37,18 +41,26 @@ KeyRead ReadKey(TxnView& txn, std::string meta_key, ValueType type);
 std::optional<ValueType> KeyType(TxnView& txn, std::string_view meta_key);
 
 /// Deletes the key at `meta_key` whatever its type: the meta key and, for collections, every
-/// subkey (one DeleteRange). Returns whether it existed.
+/// subkey in its own range (one DeleteRange). A collection with an incarnation loses its meta
+/// key only; its elements, referenced by no key, are the chunk cleaner's. Returns whether it
+/// existed.
 bool DeleteKey(TxnView& txn, const std::string& meta_key);
 
-/// Visits the subkeys of `meta_key` with `tag` in byte order: fn(element, value) until false.
+/// Where the subkeys of the key at `meta_key` live as the view sees it (KeyRead::elements):
+/// its incarnation's element base for a collection that has one, else `meta_key`. Records the
+/// read of the meta key.
+std::string ElementsOf(TxnView& txn, std::string_view meta_key);
+
+/// Visits the subkeys under the element base `base` (KeyRead::elements) with `tag` in byte
+/// order: fn(element, value) until false.
 /// Served from the view (snapshot plus own writes); not recorded as reads — the meta key's
 /// compare guards the collection as a whole (see the rule in collection.h).
-void ScanSubkeys(TxnView& txn, std::string_view meta_key, char tag,
+void ScanSubkeys(TxnView& txn, std::string_view base, char tag,
                  const std::function<bool(std::string_view element, std::string_view value)>& fn);
 
 /// As ScanSubkeys, starting after the element `after` (from the first one when nullopt).
 void ScanSubkeysAfter(
-    TxnView& txn, std::string_view meta_key, char tag, const std::optional<std::string>& after,
+    TxnView& txn, std::string_view base, char tag, const std::optional<std::string>& after,
     const std::function<bool(std::string_view element, std::string_view value)>& fn);
 
 /// Whether the subkey `key` is live in the view, without recording a read.
@@ -57,8 +69,8 @@ bool HasSubkey(TxnView& txn, std::string_view key);
 /// The expire-at (Unix ms, 0 = none) of the live key at `meta_key`; 0 when absent or expired.
 int64_t CurrentExpireAt(TxnView& txn, std::string_view meta_key);
 
-/// Sets the meta key of a collection to `payload` (type `type`), keeping the expire-at of the
-/// key it rewrites (none for a new key, or after DeleteKey).
+/// Sets the meta key of a collection to `payload` (type `type`), keeping the expire-at and the
+/// incarnation of the key of that type it rewrites (none for a new key, or after DeleteKey).
 void WriteMeta(TxnView& txn, const std::string& meta_key, ValueType type,
                std::string_view payload = {});
 
@@ -73,10 +85,16 @@ std::optional<int64_t> ReadExpireAt(TxnView& txn, std::string_view meta_key);
 bool SetExpireAt(TxnView& txn, const std::string& meta_key, int64_t expire_at_ms);
 
 /// Copies the whole Redis key at `src_meta` (meta key and subkeys, TTL included) to
-/// `dst_meta`, whose range must be empty in the view (deleted before). Each source key is
-/// read, so the commit compares it, and the source range is guarded, so an element added
-/// meanwhile re-runs the command (RENAME, COPY, MOVE).
-void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta);
+/// `dst_meta`, whose range must be empty in the view (deleted before). The source's meta key
+/// is read, so the commit compares it (its elements with it: the meta key rule); a source
+/// in its own range has that range guarded, so an element added meanwhile re-runs the command.
+/// How the elements travel (keyspace/incarnation.h): with `move` (RENAME, MOVE: the caller
+/// deletes the source next), a source with an incarnation lends it to the destination, which
+/// copies nothing; otherwise a hash, set, zset or list of more than kIncarnationMinSubkeys
+/// subkeys is copied into a new incarnation staged before the commit (TxnView::Stage); the
+/// rest (strings, streams, small collections) key by key into the destination's own range.
+void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta,
+             bool move = false);
 
 /// Swaps the contents of databases `a` and `b` (SWAPDB): every store key of both is read
 /// (compared), both ranges guarded and rewritten. Refuses (returns false, writes nothing)

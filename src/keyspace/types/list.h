@@ -31,6 +31,7 @@ class ListHandle {
   ListHandle(TxnView& txn, std::string meta_key) : txn_(txn) {
     KeyRead r = ReadKey(txn, std::move(meta_key), ValueType::kList);
     meta_ = std::move(r.meta_key);
+    base_ = std::move(r.elements);
     wrong_type_ = r.wrong_type();
     exists_ = r.ok();
     if (exists_ && r.value.payload.size() == 16) {
@@ -42,12 +43,14 @@ class ListHandle {
   bool wrong_type() const { return wrong_type_; }
   bool exists() const { return exists_; }
   const std::string& meta_key() const { return meta_; }
+  /// Where the elements live (KeyRead::elements).
+  const std::string& elements() const { return base_; }
   int64_t head() const { return head_; }
   int64_t tail() const { return tail_; }
   int64_t size() const { return tail_ - head_; }
 
   std::string SubKeyAt(int64_t abs_index) const {
-    return SubKey(meta_, kListItemTag, SortableInt(abs_index));
+    return SubKey(base_, kListItemTag, SortableInt(abs_index));
   }
 
   /// Elements at list positions [from, to) (0-based, clamped by the caller), in order.
@@ -140,6 +143,7 @@ class ListHandle {
     if (size() == 0) {
       if (exists_) DeleteKey(txn_, meta_);
       exists_ = false;
+      base_ = meta_;  // a list made again lives in its own range
       head_ = tail_ = 0;
       return;
     }
@@ -164,6 +168,7 @@ class ListHandle {
 
   TxnView& txn_;
   std::string meta_;
+  std::string base_;
   bool wrong_type_ = false;
   bool exists_ = false;
   bool dirty_ = false;

@@ -4,22 +4,22 @@
 
 namespace petacore::keyspace::types {
 namespace {
-std::string MemberKey(std::string_view meta_key, std::string_view member) {
-  return SubKey(meta_key, kSetMemberTag, member);
+std::string MemberKey(std::string_view base, std::string_view member) {
+  return SubKey(base, kSetMemberTag, member);
 }
 }  // namespace
 
 int64_t SetCard(TxnView& txn, const KeyRead& s) { return Count(txn, s, kSetMemberTag); }
 
 bool SetIsMember(TxnView& txn, const KeyRead& s, std::string_view member) {
-  return s.ok() && txn.Get(MemberKey(s.meta_key, member)).has_value();
+  return s.ok() && txn.Get(MemberKey(s.elements, member)).has_value();
 }
 
 std::vector<std::string> SetMembers(TxnView& txn, const KeyRead& s) {
   std::vector<std::string> out;
   if (!s.ok()) return out;
   out.reserve(static_cast<size_t>(SetCard(txn, s)));
-  ScanSubkeys(txn, s.meta_key, kSetMemberTag, [&](std::string_view member, std::string_view) {
+  ScanSubkeys(txn, s.elements, kSetMemberTag, [&](std::string_view member, std::string_view) {
     out.emplace_back(member);
     return true;
   });
@@ -30,7 +30,7 @@ int64_t SetAdd(TxnView& txn, const KeyRead& s, std::span<const std::string_view>
   int64_t n = SetCard(txn, s);
   int64_t added = 0;
   for (auto member : members) {
-    std::string key = MemberKey(s.meta_key, member);
+    std::string key = MemberKey(s.elements, member);
     if (txn.Get(key)) continue;
     txn.Put(key, std::string());
     ++added;
@@ -44,7 +44,7 @@ int64_t SetRemove(TxnView& txn, const KeyRead& s, std::span<const std::string_vi
   int64_t n = SetCard(txn, s);
   int64_t removed = 0;
   for (auto member : members) {
-    if (txn.Delete(MemberKey(s.meta_key, member))) ++removed;
+    if (txn.Delete(MemberKey(s.elements, member))) ++removed;
   }
   if (removed > 0) SetCount(txn, s, ValueType::kSet, n - removed);
   return removed;
@@ -57,13 +57,13 @@ std::vector<std::string> SetPop(TxnView& txn, const KeyRead& s, int64_t count) {
   if (count >= size) {
     popped = SetMembers(txn, s);
   } else {
-    for (auto& [member, unused] : RandomElements(txn, s.meta_key, kSetMemberTag, size, count)) {
+    for (auto& [member, unused] : RandomElements(txn, s.elements, kSetMemberTag, size, count)) {
       popped.push_back(std::move(member));
     }
   }
   int64_t removed = 0;
   for (const auto& m : popped) {
-    if (txn.Delete(MemberKey(s.meta_key, m))) ++removed;
+    if (txn.Delete(MemberKey(s.elements, m))) ++removed;
   }
   SetCount(txn, s, ValueType::kSet, size - removed);
   return popped;
@@ -73,9 +73,9 @@ bool SetMove(TxnView& txn, const KeyRead& src, const KeyRead& dst, std::string_v
   if (!src.ok()) return false;
   if (src.meta_key == dst.meta_key) return SetIsMember(txn, src, member);
   int64_t src_n = SetCard(txn, src), dst_n = SetCard(txn, dst);
-  if (!txn.Delete(MemberKey(src.meta_key, member))) return false;
+  if (!txn.Delete(MemberKey(src.elements, member))) return false;
   SetCount(txn, src, ValueType::kSet, src_n - 1);
-  std::string key = MemberKey(dst.meta_key, member);
+  std::string key = MemberKey(dst.elements, member);
   if (!txn.Get(key)) {
     txn.Put(key, std::string());
     SetCount(txn, dst, ValueType::kSet, dst_n + 1);
@@ -93,11 +93,11 @@ std::vector<std::string> SetInter(TxnView& txn, std::vector<KeyRead> sets, int64
   std::stable_sort(by_size.begin(), by_size.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   const KeyRead& smallest = sets[by_size[0].second];
-  ScanSubkeys(txn, smallest.meta_key, kSetMemberTag,
+  ScanSubkeys(txn, smallest.elements, kSetMemberTag,
               [&](std::string_view member, std::string_view) {
                 for (const auto& s : sets) {
                   if (s.meta_key == smallest.meta_key) continue;
-                  if (!HasSubkey(txn, MemberKey(s.meta_key, member))) return true;
+                  if (!HasSubkey(txn, MemberKey(s.elements, member))) return true;
                 }
                 out.emplace_back(member);
                 return limit == 0 || static_cast<int64_t>(out.size()) < limit;
@@ -120,11 +120,11 @@ std::vector<std::string> SetUnion(TxnView& txn, const std::vector<KeyRead>& sets
 std::vector<std::string> SetDiff(TxnView& txn, const std::vector<KeyRead>& sets) {
   std::vector<std::string> out;
   if (sets.empty() || !sets[0].ok()) return out;
-  ScanSubkeys(txn, sets[0].meta_key, kSetMemberTag, [&](std::string_view member, std::string_view) {
+  ScanSubkeys(txn, sets[0].elements, kSetMemberTag, [&](std::string_view member, std::string_view) {
     for (size_t i = 1; i < sets.size(); ++i) {
       if (!sets[i].ok()) continue;
       if (sets[i].meta_key == sets[0].meta_key) return true;
-      if (HasSubkey(txn, MemberKey(sets[i].meta_key, member))) return true;
+      if (HasSubkey(txn, MemberKey(sets[i].elements, member))) return true;
     }
     out.emplace_back(member);
     return true;

@@ -29,9 +29,9 @@ void WriteScore(TxnView& txn, std::string_view meta, std::string_view member,
 
 int64_t ZSetCard(TxnView& txn, const KeyRead& z) { return Count(txn, z, kZSetMemberTag); }
 
-std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view meta_key) {
+std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view base) {
   std::vector<ZEntry> out;
-  ScanSubkeys(txn, meta_key, kZSetScoreTag, [&](std::string_view elem, std::string_view) {
+  ScanSubkeys(txn, base, kZSetScoreTag, [&](std::string_view elem, std::string_view) {
     if (elem.size() >= 8) {
       out.push_back({std::string(elem.substr(8)), DecodeSortableDouble(elem.substr(0, 8))});
     }
@@ -40,8 +40,8 @@ std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view meta_key) {
   return out;
 }
 
-std::optional<double> ZSetScore(TxnView& txn, std::string_view meta_key, std::string_view member) {
-  auto v = txn.Get(MemberKey(meta_key, member));
+std::optional<double> ZSetScore(TxnView& txn, std::string_view base, std::string_view member) {
+  auto v = txn.Get(MemberKey(base, member));
   if (!v || v->size() != 8) return std::nullopt;
   return DecodeSortableDouble(*v);
 }
@@ -54,7 +54,7 @@ ZAddResult ZSetAdd(TxnView& txn, const KeyRead& z, ZAddFlags f, std::span<const 
   for (size_t j = 0; j < members.size() && j < scores.size(); ++j) {
     std::string_view member = members[j];
     double score = scores[j];
-    auto cur = ZSetScore(txn, z.meta_key, member);  // sees this command's own adds
+    auto cur = ZSetScore(txn, z.elements, member);  // sees this command's own adds
     if (cur) {
       if (f.nx) continue;
       if (f.incr) {
@@ -68,12 +68,12 @@ ZAddResult ZSetAdd(TxnView& txn, const KeyRead& z, ZAddFlags f, std::span<const 
       ++r.processed;
       r.last_score = score;
       if (score != *cur) {
-        WriteScore(txn, z.meta_key, member, cur, score);
+        WriteScore(txn, z.elements, member, cur, score);
         ++r.updated;
       }
     } else {
       if (f.xx) continue;
-      WriteScore(txn, z.meta_key, member, std::nullopt, score);
+      WriteScore(txn, z.elements, member, std::nullopt, score);
       ++r.added;
       ++r.processed;
       r.last_score = score;
@@ -88,10 +88,10 @@ int64_t ZSetRemoveEntries(TxnView& txn, const KeyRead& z, const std::vector<ZEnt
   int64_t card = ZSetCard(txn, z);
   int64_t removed = 0;
   for (const auto& e : entries) {
-    auto cur = ZSetScore(txn, z.meta_key, e.member);
+    auto cur = ZSetScore(txn, z.elements, e.member);
     if (!cur) continue;
-    txn.Delete(IndexKey(z.meta_key, *cur, e.member));
-    txn.Delete(MemberKey(z.meta_key, e.member));
+    txn.Delete(IndexKey(z.elements, *cur, e.member));
+    txn.Delete(MemberKey(z.elements, e.member));
     ++removed;
   }
   if (removed > 0) SetCount(txn, z, ValueType::kZSet, card - removed);
@@ -107,7 +107,7 @@ int64_t ZSetRemove(TxnView& txn, const KeyRead& z, std::span<const std::string> 
 
 std::vector<ZEntry> ZSetPop(TxnView& txn, const KeyRead& z, bool max, int64_t count) {
   if (!z.ok() || count <= 0) return {};
-  auto all = ZSetSorted(txn, z.meta_key);
+  auto all = ZSetSorted(txn, z.elements);
   size_t n = std::min(all.size(), static_cast<size_t>(count));
   std::vector<ZEntry> taken;
   taken.reserve(n);
@@ -126,19 +126,20 @@ void ZSetStore(TxnView& txn, const std::string& dst_meta, const std::vector<ZEnt
 bool ZSetLoadSource(TxnView& txn, const std::string& meta_key, std::vector<ZEntry>* out) {
   auto type = KeyType(txn, meta_key);
   if (!type) return true;
+  const std::string base = ElementsOf(txn, meta_key);
   if (*type == ValueType::kZSet) {
-    *out = ZSetSorted(txn, meta_key);
-    for (const auto& e : *out) txn.Get(MemberKey(meta_key, e.member));
+    *out = ZSetSorted(txn, base);
+    for (const auto& e : *out) txn.Get(MemberKey(base, e.member));
     return true;
   }
   if (*type != ValueType::kSet) return false;
   std::vector<std::string> members;
-  ScanSubkeys(txn, meta_key, kSetMemberTag, [&](std::string_view m, std::string_view) {
+  ScanSubkeys(txn, base, kSetMemberTag, [&](std::string_view m, std::string_view) {
     members.emplace_back(m);
     return true;
   });
   for (auto& m : members) {
-    txn.Get(SubKey(meta_key, kSetMemberTag, m));
+    txn.Get(SubKey(base, kSetMemberTag, m));
     out->push_back({std::move(m), 1.0});
   }
   return true;

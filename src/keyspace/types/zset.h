@@ -36,10 +36,12 @@ inline KeyRead ReadZSet(TxnView& txn, std::string meta_key) {
 int64_t ZSetCard(TxnView& txn, const KeyRead& z);
 
 /// Every member in (score, member) order, from the score index (not recorded as reads).
-std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view meta_key);
+/// `base`: where the set's subkeys live (KeyRead::elements, or ElementsOf).
+std::vector<ZEntry> ZSetSorted(TxnView& txn, std::string_view base);
 
 /// The score of `member` (recorded read: the commit compares it); nullopt when absent.
-std::optional<double> ZSetScore(TxnView& txn, std::string_view meta_key, std::string_view member);
+/// `base` as ZSetSorted.
+std::optional<double> ZSetScore(TxnView& txn, std::string_view base, std::string_view member);
 
 /// ZADD's flags (Redis 7.0 semantics; the caller has rejected the incompatible combinations).
 struct ZAddFlags {
