@@ -6,9 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "commands/context.h"
 #include "commands/table.h"
+#include "keyspace/encoding.h"
+#include "keyspace/incarnation.h"
 
 namespace petacore::commands {
 namespace {
@@ -21,25 +25,45 @@ using Digest = std::array<unsigned char, 20>;  // SHA1
 /// (up to SHA1 collisions) they hold the same keys and values, whatever the order they were
 /// written in. The digest is over PetaCore's stored rows (docs/encoding.md), so it is not
 /// equal to Redis's digest of the same data. Internal keys (first byte 0xFF) are left out,
-/// so an empty Redis key space gives zeros as in Redis. Reads one snapshot: O(rows).
+/// so an empty Redis key space gives zeros as in Redis — except the elements of a collection
+/// with an incarnation, folded in as if under its meta key. Reads one snapshot: O(rows).
 std::string KeySpaceDigest(keyspace::TxnView& view) {
   Digest total{};
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  view.Range("", "", [&](std::string_view key, std::string_view value) {
-    if (!key.empty() && static_cast<unsigned char>(key[0]) == 0xFF) return true;
+  auto fold = [&](std::string_view key, std::string_view suffix, std::string_view value) {
     EVP_DigestInit_ex(sha.get(), EVP_sha1(), nullptr);
-    const auto n = static_cast<uint32_t>(key.size());
+    const auto n = static_cast<uint32_t>(key.size() + suffix.size());
     const unsigned char len[4] = {
         static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
         static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
     EVP_DigestUpdate(sha.get(), len, sizeof(len));
     EVP_DigestUpdate(sha.get(), key.data(), key.size());
+    EVP_DigestUpdate(sha.get(), suffix.data(), suffix.size());
     EVP_DigestUpdate(sha.get(), value.data(), value.size());
     Digest d;
     EVP_DigestFinal_ex(sha.get(), d.data(), nullptr);
     for (size_t i = 0; i < d.size(); ++i) total[i] ^= d[i];
+  };
+  // Collections with an incarnation (keyspace/incarnation.h): their elements count as if they
+  // sat under the meta key, so the digest does not depend on where they live.
+  std::vector<std::pair<std::string, std::string>> moved;  // meta key, element base
+  view.Range("", "", [&](std::string_view key, std::string_view value) {
+    if (!key.empty() && static_cast<unsigned char>(key[0]) == 0xFF) return true;
+    fold(key, {}, value);
+    if (auto v = keyspace::DecodeValue(value); v && !v->incarnation.empty() &&
+                                               keyspace::MetaKeyOf(key).size() == key.size()) {
+      moved.emplace_back(key, keyspace::ElementBase(key, *v));
+    }
     return true;
   });
+  for (const auto& [meta, base] : moved) {
+    const std::string end = keyspace::ElementsEnd(base);
+    view.Range(base, end, [&](std::string_view key, std::string_view value) {
+      const auto tag = key.size() > base.size() ? static_cast<uint8_t>(key[base.size()]) : 0;
+      if (tag != 0x00 && tag != 0xff) fold(meta, key.substr(base.size()), value);  // not a marker
+      return true;
+    });
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(2 * total.size());

@@ -82,7 +82,8 @@ bool MemberPosOrReply(CommandContext& ctx, const types::KeyRead& key, std::strin
 // geoGetPointsInRange over the whole 3x3 cover (membersOfAllNeighbors): the members inside
 // `shape`, box by box, each box in (score, member) order; with `limit` > 0 it stops once it
 // has that many.
-std::vector<geo::Point> PointsInShape(CommandContext& ctx, const std::string& meta,  // the elements
+// `meta`: where the set's subkeys live (KeyRead::elements).
+std::vector<geo::Point> PointsInShape(CommandContext& ctx, const std::string& meta,
                                       const geo::Shape& shape, size_t limit) {
   std::vector<geo::Point> out;
   size_t prefix = keyspace::SubKeyStart(meta, keyspace::kZSetScoreTag).size();

@@ -178,7 +178,8 @@ void ScanCollection(CommandContext& ctx, keyspace::ValueType type, char tag,
   bool more = false;
   std::string last;
   keyspace::types::ScanSubkeysAfter(
-      ctx.txn, r.elements, tag, after, [&](std::string_view element, std::string_view value) {
+      ctx.txn, r.elements, tag, after,
+      [&](std::string_view element, std::string_view value) {
         if (visited == opt.count) {
           more = true;
           return false;

@@ -65,7 +65,9 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
     // Every meta key of every database: drop the ids something references.
     snap.Range(keyspace::DbStart(0), keyspace::DbStart(keyspace::kNumDatabases), 0,
                [&](const mvcc::KeyValue& kv) {
-                 if (auto id = keyspace::StagedIdOf(kv.key, kv.value)) ids.erase(std::string(*id));
+                 if (auto id = keyspace::StagedIdOf(kv.key, kv.value)) {
+                   ids.erase(std::string(*id));
+                 }
                  return true;
                });
   }

@@ -85,8 +85,9 @@ size_t ChunkBytesFor(size_t max_request_bytes);
 /// The Committer decorator that stages big strings (see the file comment) and the elements of
 /// new incarnations (CommitRequest::staged, keyspace/incarnation.h): those go first, in commits
 /// of at most `staged_batch_ops` writes and half the request bytes, and the request's own
-/// commit then compares each incarnation's chunk-0 marker at the revision its staging wrote. Thread-safe as
-/// the inner committer; `done` runs on whatever thread the inner committer completes on.
+/// commit then compares each incarnation's chunk-0 marker at the revision its staging wrote.
+/// Thread-safe as the inner committer; `done` runs on whatever thread the inner committer
+/// completes on.
 /// Errors: a failed chunk commit fails the request with its error (chunks already written
 /// are orphans for the cleaner); the switch's own result is passed through unchanged.
 class ChunkingCommitter : public replication::Committer {

@@ -101,7 +101,8 @@ std::string EncodeValue(ValueType type, std::string_view payload, int64_t expire
 /// flag set; `expire_at_ms` as EncodeValue.
 std::string EncodeChunkedString(std::string_view reference, int64_t expire_at_ms);
 /// `stored` (a value PetaCore wrote) with its expire-at replaced (0 clears it); type,
-/// payload, the chunked flag and an incarnation are kept. Returns `stored` unchanged when it does not decode.
+/// payload, the chunked flag and an incarnation are kept. Returns `stored` unchanged when it
+/// does not decode.
 std::string WithExpire(std::string_view stored, int64_t expire_at_ms);
 
 /// Wall clock, Unix milliseconds (what expire-at values are compared against).

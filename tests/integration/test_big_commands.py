@@ -12,36 +12,15 @@ keys, which merge into range compares (replication/compare_merge.h).
 import unittest
 
 import harness
-from test_big_values import TwoNodesOnDefaultLimits
+from test_big_values import TwoNodesAndRedis
 
 
 def fields(n, tag="f"):
     return {f"{tag}{i}": f"v{i}" for i in range(n)}
 
 
-class BigCommands(TwoNodesOnDefaultLimits):
+class BigCommands(TwoNodesAndRedis):
     node_args = ()
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.redis = harness.RealRedis()
-        cls.r = cls.redis.client(socket_timeout=120)
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.redis.close()
-
-    def setUp(self):
-        self.ca.flushall()
-        self.r.flushall()
-
-    def both(self, fn):
-        """fn(client) on PetaCore node A and on Redis; the replies must be equal."""
-        mine, theirs = fn(self.ca), fn(self.r)
-        self.assertEqual(mine, theirs)
-        return mine
 
     def wait_b(self, fn, want, what):
         harness.wait_for(lambda: fn(self.cb) == want, timeout=30, what=what)
