@@ -4,8 +4,10 @@
 // A Redis key owns the store range [meta, KeyEnd(meta)) (its meta key and, for collections,
 // every subkey), so moving a key anywhere is: copy each store key of that range to the new
 // meta key's prefix and delete the old range, all in the one Txn the command is
-// (keyspace::types::CopyKey, which compares every copied key and guards the source range;
-// SWAPDB is keyspace::types::SwapDatabases).
+// (keyspace::types::CopyKey, which compares the source and guards its range; SWAPDB is
+// keyspace::types::SwapDatabases). A collection of more than incarnation-min-subkeys
+// subkeys goes through an incarnation instead, and one that has an incarnation moves by its
+// meta key alone (keyspace/incarnation.h).
 #include <cstdint>
 #include <random>
 #include <string>
@@ -58,6 +60,11 @@ bool ParseDbIndex(CommandContext& ctx, std::string_view arg, int* db) {
   return true;
 }
 
+// Above this many subkeys a moved or copied collection goes through an incarnation.
+size_t IncarnationMinSubkeys(CommandContext& ctx) {
+  return static_cast<size_t>(ctx.server.Options().incarnation_min_subkeys.get());
+}
+
 void DeleteKeyRange(CommandContext& ctx, const std::string& meta_key) {
   ctx.txn.DeleteRange(meta_key, KeyEnd(meta_key));
 }
@@ -71,7 +78,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     if (nx) return ctx.out.Integer(0);
     DeleteKey(ctx.txn, dst);
   }
-  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true);
+  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true, IncarnationMinSubkeys(ctx));
   DeleteKeyRange(ctx, src);
   // As Redis: the destination is deleted and added again, so it is "new" even when it existed.
   NotifyNew(ctx, ctx.args[2]);
@@ -104,7 +111,7 @@ void Copy(CommandContext& ctx) {
     if (!replace) return ctx.out.Integer(0);
     DeleteKey(ctx.txn, dst);
   }
-  keyspace::types::CopyKey(ctx.txn, src, dst);
+  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/false, IncarnationMinSubkeys(ctx));
   ctx.NotifyIn(db, keyspace::notify::kNew, "new", ctx.args[2]);
   ctx.NotifyIn(db, kGenericEvents, "copy_to", ctx.args[2]);
   ctx.out.Integer(1);
@@ -118,7 +125,7 @@ void Move(CommandContext& ctx) {
   std::string src = ctx.Key(ctx.args[1]);
   std::string dst = keyspace::EncodeKey(db, ctx.args[1]);
   if (!KeyType(ctx.txn, src) || KeyType(ctx.txn, dst)) return ctx.out.Integer(0);
-  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true);
+  keyspace::types::CopyKey(ctx.txn, src, dst, /*move=*/true, IncarnationMinSubkeys(ctx));
   DeleteKeyRange(ctx, src);
   ctx.NotifyIn(db, keyspace::notify::kNew, "new", ctx.args[1]);
   ctx.Notify(kGenericEvents, "move_from", ctx.args[1]);

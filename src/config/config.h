@@ -113,6 +113,9 @@ struct Config {
   // Large values (keyspace/chunked_value.h, expiry/chunk_cleaner.h).
   Live<int64_t> chunk_cleaner_interval_ms = 5000;  ///< between two cleaner scans (ms)
   Live<int64_t> chunk_orphan_grace_ms = 60000;     ///< unreferenced + unchanged before delete
+  /// RENAME / MOVE / COPY of a collection of more subkeys than this go through an
+  /// incarnation (keyspace/incarnation.h); 0 makes every such move use one (tests).
+  Live<int64_t> incarnation_min_subkeys = 4096;
   /// server/allocator_trim.h: time between two allocator purges (ms); 0 = never, the default
   /// (jemalloc purges by itself; docs/operations.md "Returning free heap to the system").
   Live<int64_t> allocator_trim_interval_ms = 0;

@@ -594,6 +594,10 @@ std::vector<ConfigOption> BuildTable() {
   t.push_back(Integer("chunk-orphan-grace-ms", &Config::chunk_orphan_grace_ms, 0, kInt64Max, 0,
                       "how long (ms) an unreferenced chunked write must stay unchanged before "
                       "the cleaner deletes it"));
+  t.push_back(Integer("incarnation-min-subkeys", &Config::incarnation_min_subkeys, 0, kInt64Max,
+                      0,
+                      "RENAME, MOVE and COPY of a hash, set, sorted set or list of more subkeys "
+                      "than this stage it into an incarnation (keyspace/incarnation.h)"));
   t.push_back(Integer("allocator-trim-interval-ms", &Config::allocator_trim_interval_ms, 0,
                       kInt64Max, 0,
                       "time (ms) between two forced returns of the allocator's free pages to "

@@ -196,26 +196,23 @@ bool Job::WantsFence() const {
   return false;
 }
 
-void Job::Fence() {
-  fence = ReadFence::kDone;
+std::function<void(std::string)> Job::AttemptAfterFence() {
   state = State::kFencing;
-  auto self = shared_from_this();
-  AwaitReadFence(*server, executor, [self](std::string error) {
+  return [self = shared_from_this()](std::string error) {
     if (self->state != State::kFencing) return;
     if (!error.empty()) return self->Fail(error);
     self->Attempt();
-  });
+  };
+}
+
+void Job::Fence() {
+  fence = ReadFence::kDone;
+  AwaitReadFence(*server, executor, AttemptAfterFence());
 }
 
 void Job::AwaitAcked(int64_t revision) {
-  state = State::kFencing;
   server->write_ack_fence_waits.fetch_add(1, std::memory_order_relaxed);
-  auto self = shared_from_this();
-  AwaitApplied(*server, executor, revision, [self](std::string error) {
-    if (self->state != State::kFencing) return;
-    if (!error.empty()) return self->Fail(error);
-    self->Attempt();
-  });
+  AwaitApplied(*server, executor, revision, AttemptAfterFence());
 }
 
 void Job::FinishFromAnyThread() {
@@ -275,8 +272,6 @@ void Job::OnCommitted(CommitResult result) {
       committed = true;  // read on the connection's thread after the hop (Finish)
       commit_revision = result.revision;
       if (result.revision == 0) return FinishFromAnyThread();
-      // The waiter outlives the reply when the bound answers first (watch stalled): then
-      // Finish cancels it, and one already running only posts to the shared executor.
       if (!server->config.standalone() && server->config.write_ack_committed &&
           !NeedsApplyToReply()) {
         // write-ack committed: reply on etcd's response; this node's later reads wait for
@@ -291,6 +286,8 @@ void Job::OnCommitted(CommitResult result) {
         // LATENCY events of the replicated write path (docs/operations.md "Observability").
         const int64_t committed_ns = Observability::NowNs();
         server->observability.AddLatency("etcd-commit", (committed_ns - commit_sent_ns) / 1000000);
+        // The waiter outlives the reply when the bound answers first (watch stalled): then
+        // Finish cancels it, and one already running only posts to the shared executor.
         waits.Add(server->store, result.revision, [self, committed_ns] {
           self->server->observability.AddLatency(
               "etcd-apply-lag", (Observability::NowNs() - committed_ns) / 1000000);

@@ -165,6 +165,9 @@ struct Job : std::enable_shared_from_this<Job> {
   bool Inline() const;
   bool WantsFence() const;
   void Fence();
+  // Enters kFencing; the callback, given to a wait, runs the job again (or fails it with the
+  // wait's error) unless the job left kFencing meanwhile.
+  std::function<void(std::string)> AttemptAfterFence();
   void OnCommitted(replication::CommitResult result);
   // Runs `due` if `revision` is not applied here after --etcd-timeout-ms (job.cc).
   void BoundWait(int64_t revision, void (*due)(Job&));

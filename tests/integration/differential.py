@@ -564,6 +564,53 @@ class ReplicatedNode:
             peer.close()
 
 
+class IncarnationNode(ReplicatedNode):
+    """ReplicatedNode whose nodes move every collection RENAMEd, MOVEd or COPYd into an
+    incarnation (--incarnation-min-subkeys 0: src/keyspace/incarnation.h), and whose random
+    runs now and then move a key there and back — RENAME k TMP, RENAME TMP k, or COPY k TMP,
+    RENAME TMP k (each compared with Redis) — so the family's commands then run on collections
+    whose elements live in an incarnation."""
+
+    NODE_ARGS = ("--incarnation-min-subkeys", "0")
+    MOVE_PROBABILITY = 0.04
+    TMP = b"\x00incarnation-tmp"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        cls.node = Node(cls.etcd, extra_args=cls.NODE_ARGS)
+        cls.peer = Node(cls.etcd, extra_args=cls.NODE_ARGS)
+        cls.redis = RealRedis()
+
+    def before_command(self, rng):
+        super().before_command(rng)
+        if rng.random() >= self.MOVE_PROBABILITY:
+            return
+        key = rng.choice(self.random_keys())
+        first = [b"COPY", key, self.TMP] if rng.random() < 0.5 else [b"RENAME", key, self.TMP]
+        for args in (first, [b"RENAME", self.TMP, key]):
+            got, want = self.run_both(args)
+            self.assertEqual(got, want, f"moving {key!r} into an incarnation: {args!r}")
+        self.run_both([b"DEL", self.TMP])  # when the first step failed
+
+    def after_seed(self, seed, want_state):
+        super().after_seed(seed, want_state)
+        info = self.node.client().info("petacore")
+        print(f"[test_{self.FAMILY}] incarnations staged: {info['incarnations_staged']}",
+              file=sys.stderr)
+        self.assertGreater(info["incarnations_staged"], 0, "no move made an incarnation")
+
+
+def incarnations(cls):
+    """A copy of the DifferentialTestCase subclass `cls` on IncarnationNode: its random run
+    only, its collections moved into incarnations as it goes."""
+    attrs = {name: None for name in dir(cls)
+             if name.startswith("test_") and name != "test_random_sequences"}
+    attrs["__doc__"] = f"{cls.__name__}'s random run on collections in incarnations."
+    attrs["__module__"] = cls.__module__
+    return type(cls.__name__ + "Incarnations", (IncarnationNode, cls), attrs)
+
+
 def replicated(cls):
     """A copy of the DifferentialTestCase subclass `cls` against a replicated node
     (ReplicatedNode) that runs only its test_random_sequences."""

@@ -12,7 +12,8 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
-                          full_scan, pairs, scan_options, vary_arity, vary_case, replicated)
+                          full_scan, incarnations, pairs, scan_options, vary_arity, vary_case,
+                          replicated)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240612, 2, 99, 31337]
@@ -208,6 +209,8 @@ class HashDifferential(DifferentialTestCase):
 
 # One seed against a node on etcd (and its peer converging).
 HashDifferentialReplicated = replicated(HashDifferential)
+# The same run on collections moved into incarnations (keyspace/incarnation.h).
+HashDifferentialIncarnations = incarnations(HashDifferential)
 
 
 class HashReplicated(ReplicatedTestCase):

@@ -12,8 +12,8 @@ import threading
 import time
 import unittest
 
-from differential import (DifferentialTestCase, ReplicatedTestCase, raw_client, replicated,
-                          vary_arity)
+from differential import (DifferentialTestCase, ReplicatedTestCase, incarnations, raw_client,
+                          replicated, vary_arity)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240611, 3, 99]
@@ -208,6 +208,8 @@ class ListDifferential(DifferentialTestCase):
 
 # One seed against a node on etcd (and its peer converging).
 ListDifferentialReplicated = replicated(ListDifferential)
+# The same run on collections moved into incarnations (keyspace/incarnation.h).
+ListDifferentialIncarnations = incarnations(ListDifferential)
 
 
 class ListReplicated(ReplicatedTestCase):

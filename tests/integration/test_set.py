@@ -14,7 +14,8 @@ import threading
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, call, compare_full_scans,
-                          full_scan, scan_options, vary_arity, vary_case, replicated)
+                          full_scan, incarnations, scan_options, vary_arity, vary_case,
+                          replicated)
 from harness import wait_for
 
 DEFAULT_SEEDS = [20240613, 3, 77, 4242]
@@ -171,6 +172,8 @@ class SetDifferential(DifferentialTestCase):
 
 # One seed against a node on etcd (and its peer converging).
 SetDifferentialReplicated = replicated(SetDifferential)
+# The same run on collections moved into incarnations (keyspace/incarnation.h).
+SetDifferentialIncarnations = incarnations(SetDifferential)
 
 
 class SetReplicated(ReplicatedTestCase):

@@ -14,7 +14,7 @@ import time
 import unittest
 
 from differential import (DifferentialTestCase, ReplicatedTestCase, compare_full_scans, full_scan,
-                          replicated)
+                          incarnations, replicated)
 from differential import pairs as member_score_pairs
 from harness import wait_for
 
@@ -299,6 +299,8 @@ class ZSetDifferential(DifferentialTestCase):
 
 # One seed against a node on etcd (and its peer converging).
 ZSetDifferentialReplicated = replicated(ZSetDifferential)
+# The same run on collections moved into incarnations (keyspace/incarnation.h).
+ZSetDifferentialIncarnations = incarnations(ZSetDifferential)
 
 
 class ZSetReplicated(ReplicatedTestCase):

@@ -133,7 +133,8 @@ std::vector<std::pair<std::string, std::string>> CollectRange(TxnView& txn, std:
 }
 }  // namespace
 
-void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta, bool move) {
+void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta, bool move,
+             size_t min_subkeys) {
   auto raw = txn.Get(src_meta);  // recorded: the commit compares the source
   if (!raw) return;
   auto v = DecodeValue(*raw);
@@ -161,7 +162,7 @@ void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_m
     return true;
   });
   if (own_range) txn.GuardRange(src_meta, src_end);  // an element added meanwhile re-runs us
-  const bool stage = subkeys.size() > kIncarnationMinSubkeys &&
+  const bool stage = subkeys.size() > min_subkeys &&
                      (type == ValueType::kHash || type == ValueType::kSet ||
                       type == ValueType::kZSet || type == ValueType::kList);
   std::string dst_base = dst_meta;

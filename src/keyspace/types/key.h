@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "keyspace/encoding.h"
+#include "keyspace/incarnation.h"
 #include "keyspace/txn_view.h"
 
 namespace petacore::keyspace::types {
@@ -91,10 +92,11 @@ bool SetExpireAt(TxnView& txn, const std::string& meta_key, int64_t expire_at_ms
 /// How the elements travel (keyspace/incarnation.h): with `move` (RENAME, MOVE: the caller
 /// deletes the source next), a source with an incarnation lends it to the destination, which
 /// copies nothing; otherwise a hash, set, zset or list of more than kIncarnationMinSubkeys
-/// subkeys is copied into a new incarnation staged before the commit (TxnView::Stage); the
+/// subkeys (`min_subkeys`: the incarnation-min-subkeys option) is copied into a new
+/// incarnation staged before the commit (TxnView::StageIncarnation); the
 /// rest (strings, streams, small collections) key by key into the destination's own range.
 void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_meta,
-             bool move = false);
+             bool move = false, size_t min_subkeys = kIncarnationMinSubkeys);
 
 /// Swaps the contents of databases `a` and `b` (SWAPDB): every store key of both is read
 /// (compared), both ranges guarded and rewritten. Refuses (returns false, writes nothing)
