@@ -88,13 +88,14 @@ TEST(IncarnationEncoding, MetaValueKeepsItsIncarnationThroughExpiryRewrites) {
   EXPECT_EQ(v->incarnation, id);
   EXPECT_EQ(v->payload, "12");
   EXPECT_EQ(v->expire_at_ms, 0);
-  auto expiring = keyspace::DecodeValue(keyspace::WithExpire(stored, 777));
+  const std::string expiring_stored = keyspace::WithExpire(stored, 777);  // the views' bytes
+  auto expiring = keyspace::DecodeValue(expiring_stored);
   ASSERT_TRUE(expiring);
   EXPECT_EQ(expiring->incarnation, id);
   EXPECT_EQ(expiring->expire_at_ms, 777);
   EXPECT_EQ(expiring->payload, "12");
-  auto persisted =
-      keyspace::DecodeValue(keyspace::WithExpire(keyspace::WithExpire(stored, 777), 0));
+  const std::string persisted_stored = keyspace::WithExpire(expiring_stored, 0);
+  auto persisted = keyspace::DecodeValue(persisted_stored);
   ASSERT_TRUE(persisted);
   EXPECT_EQ(persisted->incarnation, id);
   // Without one, the plain encoding; a truncated id is not a value.
