@@ -29,6 +29,8 @@ COMMANDS = {
     "GET": ["-r", "100000", "-t", "get"],
     "INCR": ["-r", "100000", "-t", "incr"],
     "HSET": ["-r", "100000", "-t", "hset"],
+    "SADD": ["-r", "100000", "-t", "sadd"],
+    "ZADD": ["-r", "100000", "-t", "zadd"],
     "LPUSH": ["-t", "lpush"],
     "LRANGE_100": ["-t", "lrange_100"],
 }
