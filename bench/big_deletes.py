@@ -71,11 +71,7 @@ def main():
     ap.add_argument("--hash-fields", type=int, default=1000000)
     args = ap.parse_args()
     n = args.keys
-    etcd = t.DefaultLimitsEtcd()
-    redis_server = harness.RealRedis()
-    a = t.DefaultLimitsNode(etcd, extra_args=t.NODE_ARGS)
-    b = t.DefaultLimitsNode(etcd, extra_args=t.NODE_ARGS)
-    try:
+    with t.default_limits_pair_and_redis() as (etcd, a, b, redis_server):
         ca, cb = a.client(socket_timeout=600), b.client(socket_timeout=600)
         t0 = time.monotonic()
         load(ca, n)
@@ -118,11 +114,6 @@ def main():
         t0 = time.monotonic()
         r.delete("big")
         print(f"Redis DEL of the hash: {time.monotonic() - t0:.3f} s")
-    finally:
-        for node in (a, b):
-            node.close()
-        etcd.close()
-        redis_server.close()
 
 
 if __name__ == "__main__":

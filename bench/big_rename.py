@@ -47,11 +47,7 @@ def main():
     ap.add_argument("--fields", type=int, default=1000000)
     args = ap.parse_args()
     n = args.fields
-    etcd = t.DefaultLimitsEtcd()
-    redis_server = harness.RealRedis()
-    a = t.DefaultLimitsNode(etcd, extra_args=t.NODE_ARGS)
-    b = t.DefaultLimitsNode(etcd, extra_args=t.NODE_ARGS)
-    try:
+    with t.default_limits_pair_and_redis() as (etcd, a, b, redis_server):
         ca, cb = a.client(socket_timeout=600), b.client(socket_timeout=600)
         t0 = time.monotonic()
         build(ca, n)
@@ -88,11 +84,6 @@ def main():
             t0 = time.monotonic()
             op()
             print(f"Redis {what}: {time.monotonic() - t0:.3f} s")
-    finally:
-        for node in (a, b):
-            node.close()
-        etcd.close()
-        redis_server.close()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ COPY / DEL work on it; the chunk cleaner removes chunks no key references; a kil
 writing node mid-SET leaves nothing visible and, once the cleaner ran, no chunk keys; a
 stored-format marker naming an unknown format makes a node refuse to start.
 """
+import contextlib
 import hashlib
 import json
 import os
@@ -52,6 +53,23 @@ class DefaultLimitsNode(harness.Node):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         harness.wait_for(lambda: self.client().ping(), what=f"petacore on {self.port}")
+
+
+@contextlib.contextmanager
+def default_limits_pair_and_redis():
+    """For bench scripts: an etcd with its default limits, two nodes A and B on it (NODE_ARGS)
+    and a real Redis; yields (etcd, a, b, redis_server) and stops them all."""
+    etcd = DefaultLimitsEtcd()
+    redis_server = harness.RealRedis()
+    a = DefaultLimitsNode(etcd, extra_args=NODE_ARGS)
+    b = DefaultLimitsNode(etcd, extra_args=NODE_ARGS)
+    try:
+        yield etcd, a, b, redis_server
+    finally:
+        for node in (a, b):
+            node.close()
+        etcd.close()
+        redis_server.close()
 
 
 def etcd_count(etcd, key, prefix=True):
