@@ -56,7 +56,9 @@ std::string KeySpaceDigest(keyspace::TxnView& view) {
     }
     return true;
   });
-  for (const auto& [meta, base] : moved) {
+  for (const auto& m : moved) {
+    const std::string& meta = m.first;  // not bindings: clang 14 cannot capture those
+    const std::string& base = m.second;
     const std::string end = keyspace::ElementsEnd(base);
     view.Range(base, end, [&](std::string_view key, std::string_view value) {
       const auto tag = key.size() > base.size() ? static_cast<uint8_t>(key[base.size()]) : 0;
