@@ -107,6 +107,7 @@ void ToProto(const Op& op, etcdserverpb::RequestOp* out) {
       range->set_key(op.key.data(), op.key.size());
       if (!op.range_end.empty()) range->set_range_end(op.range_end.data(), op.range_end.size());
       range->set_limit(op.limit);
+      range->set_revision(op.revision);
       break;
     }
     case Op::Kind::kPut: {

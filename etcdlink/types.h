@@ -55,6 +55,7 @@ struct Op {
   std::string value;                ///< Put
   int64_t lease = 0;                ///< Put
   int64_t limit = 0;                ///< Range
+  int64_t revision = 0;             ///< Range: read at this revision (0 = the newest)
   std::shared_ptr<TxnRequest> txn;  ///< kTxn
 
   static Op Put(std::string key, std::string value, int64_t lease = 0) {

@@ -1,8 +1,10 @@
 #include "replication/etcd_committer.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <set>
+#include <string_view>
 
 #include "replication/etcd_errors.h"
 #include "replication/compare_merge.h"
@@ -29,7 +31,14 @@ struct TxnShape {
   const GroupCommitOptions& options;
   int64_t lease = 0;
   std::string record_key;
+  /// The request's compares do not fit one Txn list: they travel as a CheckTree
+  /// (etcd_txn_fanout.h), and a failing one makes etcd refuse the whole Txn.
+  bool checked = false;
 };
+
+/// A key under the prefix that no Txn writes: the Range a check leaf's failure branch reads at
+/// a future revision, which etcd refuses (CheckTree).
+constexpr std::string_view kCheckProbeKey = "\xff" "check-probe";
 
 /// Appends the request's writes (and its own message record, if any) to `ops`.
 void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
@@ -74,17 +83,11 @@ Compare KeyCompare(const std::string& prefix, const KeyRevision& k) {
   return c;
 }
 
-/// Compares plus writes, and the failure branch that reads back the compared keys. `budget`:
-/// the operations etcd's --max-txn-ops check leaves this Txn (etcd_txn_fanout.h); writes
-/// beyond it are nested.
-std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, CommitRequest& req,
-                                                    bool move_values, size_t budget) {
-  const std::string& prefix = shape.prefix;
-  auto txn = std::make_shared<etcdlink::TxnRequest>();
-  for (const auto& c : req.compares) {
-    txn->compare.push_back(KeyCompare(prefix, c));
-    txn->failure.push_back(Op::Get(prefix + c.key));
-  }
+/// The etcd compares of a request: its keys' and its ranges'.
+std::vector<Compare> EtcdCompares(const std::string& prefix, const CommitRequest& req) {
+  std::vector<Compare> out;
+  out.reserve(req.compares.size() + req.range_compares.size());
+  for (const auto& c : req.compares) out.push_back(KeyCompare(prefix, c));
   for (const auto& r : req.range_compares) {
     Compare c;
     c.target = Compare::Target::kMod;
@@ -92,11 +95,34 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
     c.key = prefix + r.key;
     c.range_end = prefix + r.range_end;
     c.number = r.revision + 1;
-    txn->compare.push_back(std::move(c));
+    out.push_back(std::move(c));
   }
+  return out;
+}
+
+/// Compares plus writes, and the failure branch that reads back the compared keys. `budget`:
+/// the operations etcd's --max-txn-ops check leaves this Txn (etcd_txn_fanout.h); writes
+/// beyond it are nested. A checked request (TxnShape::checked) has no compares of its own:
+/// Txn{success: [CheckTree(compares), Txn{success: writes}]}, each child with budget − 2.
+std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, CommitRequest& req,
+                                                    bool move_values, size_t budget) {
+  const std::string& prefix = shape.prefix;
+  auto txn = std::make_shared<etcdlink::TxnRequest>();
   std::vector<Op> writes;
   writes.reserve(req.writes.size() + 1);
   AppendWrites(shape, req, move_values, &writes);
+  if (shape.checked) {
+    const size_t child_budget = budget > 2 ? budget - 2 : 0;
+    Op probe = Op::Get(prefix + std::string(kCheckProbeKey));
+    probe.revision = std::numeric_limits<int64_t>::max();
+    txn->success.push_back(Op::Nested(CheckTree(EtcdCompares(prefix, req), child_budget, probe)));
+    auto write = std::make_shared<etcdlink::TxnRequest>();
+    AppendFannedOut(std::move(writes), child_budget, 0, &write->success);
+    txn->success.push_back(Op::Nested(std::move(write)));
+    return txn;
+  }
+  txn->compare = EtcdCompares(prefix, req);
+  for (const auto& c : req.compares) txn->failure.push_back(Op::Get(prefix + c.key));
   AppendFannedOut(std::move(writes), budget, txn->compare.size(), &txn->success);
   return txn;
 }
@@ -241,14 +267,20 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
       own = request.compares.size() + request.range_compares.size();
     }
   }
+  // Still too many: the compares go into a CheckTree (etcd_txn_fanout.h), where any failing
+  // one makes etcd refuse the whole Txn; the request then travels alone.
+  const size_t checked_budget = write_budget > 2 ? write_budget - 2 : 0;
+  const bool checked = FanOutCapacity(write_budget, own) < write_ops && own > 0 &&
+                       FanOutCapacity(checked_budget, 0) >= std::max(own, write_ops);
   if (request.guards.size() > options_.max_txn_ops ||
-      FanOutCapacity(write_budget, own) < write_ops) {
+      (!checked && FanOutCapacity(write_budget, own) < write_ops)) {
     errors_.fetch_add(1, std::memory_order_relaxed);
     CommitResult r;
     r.error = TooManyComparesReply(request.guards.size(), own, write_ops, options_.max_txn_ops);
     done(std::move(r));
     return;
   }
+  if (checked) compares_checked_.fetch_add(1, std::memory_order_relaxed);
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),
                         request.writes.size() + 1);  // + its message record
@@ -262,6 +294,8 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   for (const auto& g : request.guards) p.bytes += kOpOverheadBytes + g.key.size();
   p.request = std::move(request);
   p.done = std::move(done);
+  p.checked = checked;
+  p.solo = checked;  // a failing check refuses its whole Txn: it must not take others along
   std::unique_lock lock(mu_);
   if (!p.request.background) ++queued_clients_;
   queue_.push_back(std::move(p));
@@ -395,7 +429,7 @@ void EtcdCommitter::Send(Batch batch) {
   auto record = [this](int slot) { return options_.message_record_prefix + std::to_string(slot); };
   if (batch.size() == 1) {
     // Alone, the values can move into the Txn: a refused single request is not re-sent.
-    TxnShape shape{prefix_, options_, lease, record(0)};
+    TxnShape shape{prefix_, options_, lease, record(0), batch[0].checked};
     txn = std::move(
         *BuildRequestTxn(shape, batch[0].request, /*move_values=*/true, options_.max_txn_ops));
   } else {
@@ -450,7 +484,16 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
     if (in_flight_ == 0) idle_.notify_all();
     return;
   }
-  if (!resp.ok()) {
+  if (!resp.ok() && batch.size() == 1 && batch[0].checked && FailedCheck(resp.status())) {
+    // One of its checks failed (CheckTree): a conflict, nothing applied. The conflicting
+    // change's revision is not known.
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
+    CommitResult r;
+    r.status = CommitResult::Status::kConflict;
+    r.exact = false;
+    r.revision = 0;
+    batch[0].done(std::move(r));
+  } else if (!resp.ok()) {
     errors_.fetch_add(static_cast<int64_t>(batch.size()), std::memory_order_relaxed);
     std::string error = CommitErrorReply(resp.status());
     for (auto& p : batch) {

@@ -99,6 +99,9 @@ class EtcdCommitter : public Committer {
   /// Requests whose absent-key compares were merged into range compares to fit
   /// --max-txn-ops (compare_merge.h).
   int64_t compares_merged() const { return compares_merged_.load(std::memory_order_relaxed); }
+  /// Requests whose compares, even merged, did not fit one Txn list and went as a CheckTree
+  /// (etcd_txn_fanout.h), each in a Txn of its own.
+  int64_t compares_checked() const { return compares_checked_.load(std::memory_order_relaxed); }
   /// Txns that waited for their cohort (linger_us) and left when it was complete, and Txns
   /// that left when the linger's time ran out.
   int64_t linger_merged() const { return linger_merged_.load(std::memory_order_relaxed); }
@@ -115,7 +118,8 @@ class EtcdCommitter : public Committer {
     std::function<void(CommitResult)> done;
     size_t max_list = 0;  // longest of compares / writes / failure reads
     size_t bytes = 0;     // approximate serialized size
-    bool solo = false;    // must travel alone (after its batch was refused)
+    bool solo = false;    // must travel alone (after its batch was refused, or checked)
+    bool checked = false;  // its compares travel as a CheckTree (TxnShape::checked)
     // In a batch: an unconditional request's writes go flat into the outer success list,
     // answered by responses [first_response, first_response + responses) there.
     size_t first_response = 0, responses = 0;
@@ -151,6 +155,7 @@ class EtcdCommitter : public Committer {
   std::condition_variable linger_cv_;
   std::thread linger_thread_;  // runs only when linger_us > 0
   std::atomic<int64_t> txns_{0}, requests_{0}, conflicts_{0}, errors_{0}, compares_merged_{0};
+  std::atomic<int64_t> compares_checked_{0};
   std::atomic<int64_t> linger_merged_{0}, linger_expired_{0};
 };
 

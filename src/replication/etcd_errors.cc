@@ -50,4 +50,9 @@ bool RefusedForShape(const absl::Status& status) {
           std::string(status.message()).find(kGrpcTooLarge) != std::string::npos);
 }
 
+bool FailedCheck(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kOutOfRange &&
+         std::string(status.message()).find(kEtcdFutureRevision) != std::string::npos;
+}
+
 }  // namespace petacore::replication

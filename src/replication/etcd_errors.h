@@ -33,4 +33,12 @@ std::string CommitErrorReply(const absl::Status& status);
 /// kGrpcTooLarge. EtcdCommitter then re-sends a refused batch's requests alone.
 bool RefusedForShape(const absl::Status& status);
 
+/// etcd's refusal of a Range at a revision it has not reached (OUT_OF_RANGE): what a failed
+/// compare of a CheckTree (etcd_txn_fanout.h) makes etcd answer for the whole Txn.
+inline constexpr std::string_view kEtcdFutureRevision =
+    "mvcc: required revision is a future revision";
+
+/// Whether `status` is that refusal: the Txn was not applied because a check failed.
+bool FailedCheck(const absl::Status& status);
+
 }  // namespace petacore::replication

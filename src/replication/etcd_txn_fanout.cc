@@ -82,4 +82,27 @@ void AppendFannedOut(std::vector<etcdlink::Op> ops, size_t budget, size_t own,
   }
 }
 
+std::shared_ptr<etcdlink::TxnRequest> CheckTree(std::vector<etcdlink::Compare> compares,
+                                                size_t budget, const etcdlink::Op& on_failure) {
+  auto txn = std::make_shared<etcdlink::TxnRequest>();
+  const size_t n = compares.size();
+  const size_t k = n <= budget ? 0 : Fan(n, budget, 0);
+  if (k == 0) {  // a leaf (or beyond capacity: etcd then refuses it as too many ops)
+    txn->compare = std::move(compares);
+    txn->failure.push_back(on_failure);
+    return txn;
+  }
+  const size_t child_budget = budget > k ? budget - k : 0;
+  size_t at = 0;
+  for (size_t i = 0; i < k && at < n; ++i) {
+    const size_t take = (n - at + (k - i) - 1) / (k - i);
+    std::vector<etcdlink::Compare> part(std::make_move_iterator(compares.begin() + at),
+                                        std::make_move_iterator(compares.begin() + at + take));
+    at += take;
+    txn->success.push_back(etcdlink::Op::Nested(CheckTree(std::move(part), child_budget,
+                                                          on_failure)));
+  }
+  return txn;
+}
+
 }  // namespace petacore::replication

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "etcdlink/types.h"
@@ -36,5 +37,20 @@ uint64_t FanOutCapacity(size_t budget, size_t own);
 /// "too many operations in txn request"). `list` must be empty.
 void AppendFannedOut(std::vector<etcdlink::Op> ops, size_t budget, size_t own,
                      std::vector<etcdlink::Op>* list);
+
+/// More compares than one Txn list holds, all of which must hold or the whole Txn is refused:
+/// a "check" Txn for a Txn list whose budget is `budget`. Compares cannot simply be nested —
+/// a nested Txn whose compares fail takes its own failure branch while the Txn around it
+/// commits — but etcd 3.4 checks the ops of the branches its compares select before it
+/// applies anything (applierV3backend.Txn: compareToPath, then checkRequests), and refuses
+/// the whole Txn when one is invalid. So each leaf is Txn{compare: ≤ its budget of
+/// `compares`, failure: [`on_failure`]} with `on_failure` an op that check refuses (a Range
+/// at a future revision: OUT_OF_RANGE "mvcc: required revision is a future revision"); leaves
+/// hang under Txns without compares as writes do in AppendFannedOut. A failing compare
+/// anywhere in the tree makes etcd answer the whole Txn with that error, nothing applied and
+/// no revision made. Holds up to FanOutCapacity(budget, 0) compares; precondition: `compares`
+/// is not empty and budget ≥ 1. The result is owned by the caller.
+std::shared_ptr<etcdlink::TxnRequest> CheckTree(std::vector<etcdlink::Compare> compares,
+                                                size_t budget, const etcdlink::Op& on_failure);
 
 }  // namespace petacore::replication

@@ -266,6 +266,7 @@ int RunServer(const config::Config& config) {
              line("etcd_commit_requests", c->requests()) +
              line("etcd_commit_conflicts", c->conflicts()) + line("etcd_commit_errors", c->errors()) +
              line("etcd_compares_merged", c->compares_merged()) +
+             line("etcd_compares_checked", c->compares_checked()) +
              line("etcd_commit_linger_merged", c->linger_merged()) +
              line("etcd_commit_linger_expired", c->linger_expired()) +
              b->InfoLines() +

@@ -5,10 +5,13 @@ Writes beyond one Txn list are nested (replication/etcd_txn_fanout.h), so HSET /
 ZADD / RPUSH with thousands of arguments, RENAME / COPY / MOVE of collections of tens of
 thousands of elements, MULTI/EXEC and scripts writing thousands of keys are one Txn: replies
 and contents equal a real Redis's, and another node sees each whole or not at all. What no
-nesting fits (more compared keys than --max-txn-ops, more bytes than --max-request-bytes)
-fails with an error naming the limit, and nothing of it is applied — except compares of absent
-keys, which merge into range compares (replication/compare_merge.h).
+nesting fits fails with an error naming the limit, and nothing of it is applied: more bytes
+than --max-request-bytes, more WATCHed keys than --max-txn-ops. Compares of absent keys merge
+into range compares (replication/compare_merge.h); more compares of present keys than one Txn
+list holds travel as a check tree whose failure refuses the whole Txn
+(replication/etcd_txn_fanout.h CheckTree).
 """
+import threading
 import unittest
 
 import harness
@@ -92,15 +95,57 @@ class BigCommands(TwoNodesAndRedis):
         self.assertEqual(self.cb.mget([f"x{i}" for i in range(2000)]),
                          self.r.mget([f"x{i}" for i in range(2000)]))
 
-    def test_too_many_compared_keys_fail_naming_the_limit_and_change_nothing(self):
+    def test_hundreds_of_present_keys_compared_commit_whole(self):
+        # DEL of 200 existing keys compares 200 keys: more than one Txn list holds, so the
+        # compares travel as a check tree (etcd_txn_fanout.h CheckTree), one Txn.
+        self.both(lambda c: c.mset({f"k{i}": i for i in range(300)}))
+        self.assertEqual(self.both(lambda c: c.delete(*[f"k{i}" for i in range(200)])), 200)
+        self.wait_b(lambda c: c.exists(*[f"k{i}" for i in range(300)]), 100, "node B's DEL")
+        self.assertGreaterEqual(int(self.ca.info("petacore")["etcd_compares_checked"]), 1)
+        self.assertEqual(self.ca.mget([f"k{i}" for i in range(300)]),
+                         self.r.mget([f"k{i}" for i in range(300)]))
+
+    def test_checked_compares_lose_no_concurrent_update(self):
+        # A script reading 200 counters and writing each + 1 (GET then SET: its writes
+        # depend on its reads, so every read key is compared), while node B INCRs one of
+        # them: a compare that did not hold must make the script run again on fresh data,
+        # or B's INCRs would be lost under the script's SETs.
+        self.ca.mset({f"a{i}": 0 for i in range(200)})
+        self.wait_b(lambda c: c.get("a199"), b"0", "node B to see the counters")
+        bump = ("for i = 0, 199 do local k = 'a' .. i "
+                "redis.call('SET', k, tonumber(redis.call('GET', k)) + 1) end return 1")
+        runs, incrs = 15, 300
+        done = threading.Event()
+
+        def incr_on_b():
+            for _ in range(incrs):
+                self.cb.incr("a5")
+            done.set()
+
+        t = threading.Thread(target=incr_on_b)
+        t.start()
+        for _ in range(runs):
+            self.assertEqual(self.ca.eval(bump, 0), 1)
+        t.join(timeout=120)
+        self.assertTrue(done.is_set())
+        self.wait_b(lambda c: int(c.get("a5")), runs + incrs, "node B to apply everything")
+        self.assertEqual(int(self.ca.get("a5")), runs + incrs)
+        self.assertEqual(int(self.ca.get("a0")), runs)
+        self.assertEqual(int(self.cb.get("a199")), runs)
+
+    def test_too_many_watched_keys_fail_naming_the_limit_and_change_nothing(self):
+        # WATCHed keys stay in the outer compare (their failure is a nil EXEC, not a retry):
+        # more than --max-txn-ops of them is refused before anything is sent.
         self.ca.mset({f"k{i}": i for i in range(200)})
+        pipe = self.ca.pipeline(transaction=True)
+        pipe.watch(*[f"k{i}" for i in range(200)])
+        pipe.multi()
+        pipe.set("after", 1)
         with self.assertRaises(Exception) as e:
-            self.ca.delete(*[f"k{i}" for i in range(200)])
+            pipe.execute()
         self.assertIn("--max-txn-ops", str(e.exception))
         self.assertIn("nothing was applied", str(e.exception))
-        self.assertEqual(self.ca.exists(*[f"k{i}" for i in range(200)]), 200)
-        # A smaller DEL fits.
-        self.assertEqual(self.ca.delete(*[f"k{i}" for i in range(100)]), 100)
+        self.assertEqual(self.ca.exists("after"), 0)
 
     def test_hundreds_of_absent_keys_read_fit_as_range_compares(self):
         # MSETNX of 300 new keys compares 300 absent keys: merged into range compares

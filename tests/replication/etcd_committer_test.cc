@@ -157,6 +157,80 @@ TEST_F(EtcdCommitterTest, RangeCompareCatchesAnInsertionIntoTheRange) {
 }
 
 
+// More compares of present keys than one Txn list holds (here a committer told etcd allows 16
+// operations per list): they travel as a CheckTree (etcd_txn_fanout.h). The request commits
+// whole when every key is as read; a change to any one of them — also a delete, which a range
+// compare cannot see — refuses the whole Txn and comes back as a conflict, nothing applied.
+class CheckedComparesTest : public EtcdCommitterTest {
+ protected:
+  void SetUp() override {
+    EtcdCommitterTest::SetUp();
+    GroupCommitOptions opts;
+    opts.max_txn_ops = 16;
+    committer_ = std::make_unique<EtcdCommitter>(*client_, prefix_, opts);
+    for (int i = 0; i < kKeys; ++i) {
+      ASSERT_TRUE(client_->Put(prefix_ + Key(i), "v").ok());
+      revisions_.push_back(ModRevision(Key(i)));
+    }
+  }
+  static std::string Key(int i) { return "c/" + std::to_string(i); }
+  /// DEL of every key, compared at the revisions read in SetUp.
+  CommitRequest DeleteAll() {
+    CommitRequest r;
+    for (int i = 0; i < kKeys; ++i) {
+      r.compares.push_back({Key(i), revisions_[i]});
+      r.writes.push_back({WriteOp::Kind::kDelete, Key(i), {}, {}});
+    }
+    return r;
+  }
+  int Present() {
+    auto all = client_->Range(prefix_ + "c/", prefix_ + "c0");
+    EXPECT_TRUE(all.ok());
+    return static_cast<int>(all->kvs.size());
+  }
+  static constexpr int kKeys = 60;
+  std::vector<int64_t> revisions_;
+};
+
+TEST_F(CheckedComparesTest, AllKeysAsReadCommitsInOneTxn) {
+  auto res = Submit(DeleteAll()).get();
+  ASSERT_EQ(res.status, Status::kCommitted) << res.error;
+  EXPECT_GT(res.revision, 0);
+  EXPECT_EQ(Present(), 0);
+  EXPECT_EQ(committer_->compares_checked(), 1);
+  EXPECT_EQ(committer_->txns(), 1);
+}
+
+TEST_F(CheckedComparesTest, OneChangedKeyRefusesTheWholeTxn) {
+  ASSERT_TRUE(client_->Put(prefix_ + Key(37), "changed").ok());
+  auto res = Submit(DeleteAll()).get();
+  EXPECT_EQ(res.status, Status::kConflict) << res.error;
+  EXPECT_FALSE(res.exact);
+  EXPECT_EQ(Present(), kKeys);
+}
+
+TEST_F(CheckedComparesTest, OneDeletedKeyRefusesTheWholeTxn) {
+  ASSERT_TRUE(client_->Delete(prefix_ + Key(0), "").ok());
+  auto res = Submit(DeleteAll()).get();
+  EXPECT_EQ(res.status, Status::kConflict) << res.error;
+  EXPECT_EQ(Present(), kKeys - 1);
+}
+
+TEST_F(CheckedComparesTest, GuardsStayOutsideAndFailAsGuards) {
+  ASSERT_TRUE(client_->Put(prefix_ + "w", "0").ok());
+  const int64_t w = ModRevision("w");
+  CommitRequest ok = DeleteAll();
+  ok.guards.push_back({"w", w});
+  ASSERT_TRUE(client_->Put(prefix_ + "w", "changed").ok());
+  EXPECT_EQ(Submit(std::move(ok)).get().status, Status::kGuardFailed);
+  EXPECT_EQ(Present(), kKeys);
+  CommitRequest fresh = DeleteAll();
+  fresh.guards.push_back({"w", ModRevision("w")});
+  auto res = Submit(std::move(fresh)).get();
+  EXPECT_EQ(res.status, Status::kCommitted) << res.error;
+  EXPECT_EQ(Present(), 0);
+}
+
 // A CommitRequest may range-delete keys it also writes (committer.h); etcd alone refuses that
 // ("duplicate key given in txn request"), so the committer cuts the range around them.
 TEST_F(EtcdCommitterTest, RangeDeleteAroundItsOwnWritesCommitsInOneTxn) {

@@ -135,7 +135,7 @@ std::future<CommitResult> Submit(EtcdCommitter& committer, CommitRequest r) {
   return future;
 }
 
-TEST_F(FanOutEtcdTest, CommitterFansOutWritesAndRefusesTooManyCompares) {
+TEST_F(FanOutEtcdTest, CommitterFansOutWritesAndChecksTooManyCompares) {
   GroupCommitOptions opts;  // etcd's defaults: 128 ops, 1.5 MiB
   EtcdCommitter committer(*client_, prefix_, opts);
   CommitRequest big;
@@ -150,16 +150,49 @@ TEST_F(FanOutEtcdTest, CommitterFansOutWritesAndRefusesTooManyCompares) {
   EXPECT_GT(res.revision, 0);
   EXPECT_EQ(Count(), 10001);  // the writes and the message record
 
-  CommitRequest wide;  // present keys: their compares cannot merge (compare_merge.h)
+  // 200 compares of present keys (theirs cannot merge, compare_merge.h) travel as a
+  // CheckTree; these keys are not at the compared revision, so etcd refuses the Txn whole:
+  // a conflict, nothing applied, no revision made.
+  CommitRequest wide;
   for (int i = 0; i < 200; ++i) wide.compares.push_back({"c" + std::to_string(i), 1});
   wide.writes.push_back({WriteOp::Kind::kPut, "after", "v", {}});
   const int64_t before = client_->Range(prefix_, "")->revision;
-  auto refused = Submit(committer, std::move(wide)).get();
+  auto conflict = Submit(committer, std::move(wide)).get();
+  EXPECT_EQ(conflict.status, CommitResult::Status::kConflict) << conflict.error;
+  EXPECT_EQ(committer.compares_checked(), 1);
+  EXPECT_EQ(client_->Range(prefix_, "")->revision, before);
+  EXPECT_EQ(Count(), 10001);
+
+  // The same keys present and as read: it commits whole, in one revision.
+  CommitRequest fill;
+  for (int i = 0; i < 200; ++i) {
+    fill.writes.push_back({WriteOp::Kind::kPut, "c" + std::to_string(i), "v", {}});
+  }
+  auto filled = Submit(committer, std::move(fill)).get();
+  ASSERT_EQ(filled.status, CommitResult::Status::kCommitted) << filled.error;
+  CommitRequest as_read;
+  for (int i = 0; i < 200; ++i) {
+    as_read.compares.push_back({"c" + std::to_string(i), filled.revision});
+    as_read.writes.push_back({WriteOp::Kind::kDelete, "c" + std::to_string(i), {}, {}});
+  }
+  as_read.writes.push_back({WriteOp::Kind::kPut, "after", "v", {}});
+  auto committed = Submit(committer, std::move(as_read)).get();
+  ASSERT_EQ(committed.status, CommitResult::Status::kCommitted) << committed.error;
+  EXPECT_EQ(committed.revision, filled.revision + 1);
+  EXPECT_EQ(committer.compares_checked(), 2);
+  EXPECT_EQ(Count(), 10002);  // the c keys gone, "after" there
+  const int64_t settled = committed.revision;
+
+  // WATCH guards cannot: more than --max-txn-ops of them is refused before anything is sent.
+  CommitRequest watched;
+  for (int i = 0; i < 200; ++i) watched.guards.push_back({"g" + std::to_string(i), 0});
+  watched.writes.push_back({WriteOp::Kind::kPut, "after", "v", {}});
+  auto refused = Submit(committer, std::move(watched)).get();
   EXPECT_EQ(refused.status, CommitResult::Status::kError);
   EXPECT_NE(refused.error.find("--max-txn-ops"), std::string::npos) << refused.error;
   EXPECT_NE(refused.error.find("nothing was applied"), std::string::npos) << refused.error;
-  EXPECT_EQ(client_->Range(prefix_, "")->revision, before);  // nothing was sent
-  EXPECT_EQ(Count(), 10001);
+  EXPECT_EQ(client_->Range(prefix_, "")->revision, settled);
+  EXPECT_EQ(Count(), 10002);
 }
 
 }  // namespace
