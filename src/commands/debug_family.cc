@@ -61,8 +61,9 @@ std::string KeySpaceDigest(keyspace::TxnView& view) {
     const std::string& base = m.second;
     const std::string end = keyspace::ElementsEnd(base);
     view.Range(base, end, [&](std::string_view key, std::string_view value) {
-      const auto tag = key.size() > base.size() ? static_cast<uint8_t>(key[base.size()]) : 0;
-      if (tag != 0x00 && tag != 0xff) fold(meta, key.substr(base.size()), value);  // not a marker
+      if (key.size() > base.size() && !keyspace::IsIncarnationMarker(key, base.size())) {
+        fold(meta, key.substr(base.size()), value);
+      }
       return true;
     });
   }

@@ -30,6 +30,7 @@ namespace {
 using keyspace::DbEnd;
 using keyspace::DbStart;
 using keyspace::KeyEnd;
+using keyspace::PrefixEnd;
 using keyspace::ValueType;
 using keyspace::types::DeleteKey;
 using keyspace::types::KeyType;
@@ -163,13 +164,6 @@ std::string FirstKey(CommandContext& ctx, std::string_view start, std::string_vi
   return first;
 }
 
-/// The smallest string above every string that has `prefix` as a prefix. `prefix` starts with
-/// a db byte (< 0xff), so it always exists.
-std::string PrefixEnd(std::string prefix) {
-  while (static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
-  return prefix;
-}
 
 std::mt19937_64& Rng() {
   thread_local std::mt19937_64 rng{std::random_device{}()};

@@ -49,8 +49,7 @@ void MemoryUsage(CommandContext& ctx) {
   const std::string end = base == key ? keyspace::KeyEnd(key) : keyspace::ElementsEnd(base);
   ctx.txn.Range(base, end, [&](std::string_view k, std::string_view v) {
     if (k == key || k.size() < base.size() + 1) return true;
-    const auto tag = static_cast<uint8_t>(k[base.size()]);
-    if (base != key && (tag == 0x00 || tag == 0xff)) return true;  // the incarnation's markers
+    if (base != key && keyspace::IsIncarnationMarker(k, base.size())) return true;
     if (elements++ < samples) {
       ++sampled;
       sampled_bytes += static_cast<int64_t>(k.size() + v.size()) + kElementOverhead;

@@ -35,17 +35,6 @@ bool IsMeta(std::string_view key) {
   return !key.empty() && static_cast<uint8_t>(key[0]) < kNumDatabases &&
          MetaKeyOf(key).size() == key.size();
 }
-// "\xff"-free successor of every key starting with `prefix`.
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    if (static_cast<uint8_t>(prefix.back()) != 0xff) {
-      prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return prefix;
-}
 // The write id of a chunk-0 key (an incarnation's or a chunked string's first marker).
 std::optional<std::string_view> ChunkZeroId(std::string_view key) {
   if (key.size() != kChunkPrefix.size() + kWriteIdBytes + 4 ||
@@ -69,10 +58,17 @@ std::string EncodeChunkRef(const ChunkRef& ref) {
   return out;
 }
 
-std::optional<ChunkRef> DecodeChunkRef(std::string_view p) {
+// The write id inside a reference EncodeChunkRef wrote (a view into `p`); nullopt otherwise.
+std::optional<std::string_view> ChunkRefId(std::string_view p) {
   if (p.size() != kRefBytes || p[0] != kRefVersion) return std::nullopt;
+  return p.substr(1, kWriteIdBytes);
+}
+
+std::optional<ChunkRef> DecodeChunkRef(std::string_view p) {
+  auto id = ChunkRefId(p);
+  if (!id) return std::nullopt;
   ChunkRef r;
-  r.write_id = std::string(p.substr(1, kWriteIdBytes));
+  r.write_id = std::string(*id);
   size_t pos = 1 + kWriteIdBytes;
   r.total = GetBE(p, pos, 8);
   r.chunk_bytes = static_cast<uint32_t>(GetBE(p, pos + 8, 4));
@@ -122,10 +118,8 @@ std::optional<std::string_view> StagedIdOf(std::string_view key, std::string_vie
   auto v = DecodeValue(stored);
   if (!v) return std::nullopt;
   if (!v->incarnation.empty()) return v->incarnation;
-  if (!v->chunked || v->payload.size() < 1 + kWriteIdBytes || v->payload[0] != 1) {
-    return std::nullopt;
-  }
-  return v->payload.substr(1, kWriteIdBytes);  // EncodeChunkRef: version byte, then the id
+  if (!v->chunked) return std::nullopt;
+  return ChunkRefId(v->payload);
 }
 
 std::optional<std::string> AssembleChunks(const mvcc::Snapshot& snapshot, const ChunkRef& ref) {

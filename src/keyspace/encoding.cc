@@ -202,6 +202,13 @@ std::string SubKeyEnd(std::string_view meta_key, char tag) {
   return SubKey(meta_key, static_cast<char>(tag + 1), {});
 }
 
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
 std::string KeyEnd(std::string_view meta_key) {
   // A meta key ends with the terminator 0x00 0x00; every key it prefixes sorts below the same
   // bytes with the last one raised to 0x01.

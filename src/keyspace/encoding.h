@@ -145,6 +145,10 @@ std::string SubKeyEnd(std::string_view meta_key, char tag);
 /// End of the whole range of a key: [meta_key, KeyEnd(meta_key)) holds the meta key and every
 /// subkey of it, and nothing else (the encoding is prefix-free).
 std::string KeyEnd(std::string_view meta_key);
+/// The smallest string above every string that starts with `prefix` (raise the last byte that
+/// is not 0xFF, dropping those after it; "" — unbounded — when every byte is 0xFF), as etcd's
+/// clientv3.GetPrefixRangeEnd. Pure.
+std::string PrefixEnd(std::string_view prefix);
 
 /// 8 bytes whose byte order is the numeric order of doubles (-inf < ... < -0 = 0 < ... < +inf):
 /// flip every bit of a negative double, set the sign bit of a positive one, big-endian.

@@ -50,13 +50,17 @@ inline std::string ElementBase(std::string_view meta_key, const ValueView& v) {
   return IncarnationBase(v.incarnation);
 }
 
-/// End of the range holding every key under the element base `base` (its prefix end: the
+/// End of the range holding every key under the element base `base` (its PrefixEnd: the
 /// meta key's KeyEnd for a collection in its own range).
-inline std::string ElementsEnd(std::string_view base) {
-  std::string end(base);
-  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
-  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
-  return end;
+inline std::string ElementsEnd(std::string_view base) { return PrefixEnd(base); }
+
+/// Whether `key`, a key of [base, ElementsEnd(base)) other than `base` itself, is one of an
+/// incarnation's markers (its chunk-0 key, its claim marker: 0x00 or 0xFF where an element
+/// has its type tag) rather than an element. Collections in their own range have no such key.
+inline bool IsIncarnationMarker(std::string_view key, size_t base_size) {
+  if (key.size() <= base_size) return false;
+  const auto tag = static_cast<uint8_t>(key[base_size]);
+  return tag == 0x00 || tag == 0xff;
 }
 
 /// Collections of more subkeys than this are moved or copied through a staged incarnation

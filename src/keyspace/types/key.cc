@@ -148,16 +148,15 @@ void CopyKey(TxnView& txn, const std::string& src_meta, const std::string& dst_m
   const std::string payload(v->payload);
   const bool chunked = v->chunked;
   const std::string stored(*raw);
-  // The source's subkeys as (bytes after the element base, value). Markers of an incarnation
-  // (its chunk-0 and claimed keys: a 0x00 or 0xFF where subkeys have their tag) are not ours.
+  // The source's subkeys as (bytes after the element base, value); an incarnation's markers
+  // are not elements.
   std::vector<std::pair<std::string, std::string>> subkeys;
   std::string src_base = ElementBase(src_meta, *v);
   const bool own_range = v->incarnation.empty();
   const std::string src_end = own_range ? KeyEnd(src_meta) : ChunkIdEnd(v->incarnation);
   txn.Range(src_base, src_end, [&](std::string_view key, std::string_view value) {
     if (key.size() <= src_base.size()) return true;  // the meta key itself
-    const auto tag = static_cast<uint8_t>(key[src_base.size()]);
-    if (tag == 0x00 || tag == 0xff) return true;
+    if (IsIncarnationMarker(key, src_base.size())) return true;
     subkeys.emplace_back(key.substr(src_base.size()), value);
     return true;
   });

@@ -16,19 +16,6 @@ std::string GroupPrefix(std::string_view meta_key, char tag, std::string_view gr
   return k;
 }
 
-// The end of the range of keys starting with `prefix` (prefix + 0xff... would not do for
-// arbitrary bytes: raise the last byte that is not 0xff, dropping what follows).
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    auto c = static_cast<uint8_t>(prefix.back());
-    if (c != 0xff) {
-      prefix.back() = static_cast<char>(c + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return prefix;
-}
 
 std::string PendingKey(std::string_view meta_key, std::string_view group, StreamId id) {
   std::string k = GroupPrefix(meta_key, kStreamPelTag, group);
