@@ -235,6 +235,43 @@ class InterruptedRename(FreshTwoNodes):
         self.assertEqual(cb.hget("dst", "field:199999"), b"value:199999")
 
 
+class SourceChangedDuringStaging(FreshTwoNodes):
+    """A write to the source from another node while its RENAME stages the incarnation: the
+    switch's compare of the source's meta key fails, the RENAME runs again on fresh data and
+    stages anew, and the result is the serial one (the HSET, then the RENAME). The abandoned
+    staging's elements leave etcd with the cleaner."""
+
+    def test_hset_on_b_mid_staging(self):
+        ca = self.a.client(socket_timeout=120)
+        n = 200000  # ~49 batches of 4,096 elements
+        for start in range(0, n, 5000):
+            ca.hset("src", mapping={f"field:{i}": f"value:{i}" for i in range(start, start + 5000)})
+        cb = self.b.client(socket_timeout=120)
+        harness.wait_for(lambda: cb.hlen("src") == n, timeout=60, what="B to load the hash")
+        conn = self.a.client(socket_timeout=120).connection_pool.get_connection("RENAME")
+        conn.send_command("RENAME", "src", "dst")
+
+        def batches():
+            return int(ca.info("petacore").get("incarnation_batches_staged", 0))
+        harness.wait_for(lambda: batches() >= 2, timeout=60, interval=0.005,
+                         what="A to stage part of the incarnation")
+        self.assertEqual(cb.hset("src", "extra", "1"), 1)
+        # The HSET committed before A's staging ended, so before its switch was sent.
+        self.assertLess(batches(), 40, "A's staging ended before the HSET committed")
+        self.assertEqual(conn.read_response(), b"OK")
+        self.assertEqual(staged(ca), 2)  # the first staging abandoned, a second one switched
+        harness.wait_for(lambda: cb.exists("src", "dst") == 1 and cb.hlen("dst") == n + 1,
+                         timeout=60, what="B to apply the RENAME")
+        for c in (ca, cb):
+            self.assertEqual(c.exists("src"), 0)
+            self.assertEqual(c.hlen("dst"), n + 1)
+            self.assertEqual(c.hget("dst", "extra"), b"1")
+            self.assertEqual(c.hget("dst", "field:199999"), b"value:199999")
+        self.assertEqual(cb.delete("dst"), 1)
+        harness.wait_for(lambda: chunk_keys(self.etcd) == 0, timeout=90,
+                         what="the cleaner to remove both incarnations")
+
+
 class Standalone(unittest.TestCase):
     """Without etcd the same layout: the move is one local apply, the cleaner runs too."""
 
