@@ -592,8 +592,8 @@ std::vector<ConfigOption> BuildTable() {
                       "time (ms) between two rounds of the chunk cleaner and of the flush "
                       "cleaner (expiry leader only)"));
   t.push_back(Integer("chunk-orphan-grace-ms", &Config::chunk_orphan_grace_ms, 0, kInt64Max, 0,
-                      "how long (ms) an unreferenced chunked write must stay unchanged before "
-                      "the cleaner deletes it"));
+                      "how long (ms) an unreferenced chunked write that was never switched in "
+                      "(an orphan) must stay unchanged before the cleaner deletes it"));
   t.push_back(Integer("incarnation-min-subkeys", &Config::incarnation_min_subkeys, 0, kInt64Max,
                       0,
                       "RENAME, MOVE and COPY of a hash, set, sorted set or list of more subkeys "

@@ -82,7 +82,12 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
     } else {
       s.since_ms = now_ms;
     }
-    if (now_ms - s.since_ms >= options_.grace_ms()) {
+    // A claimed id was switched in once (its claim marker rides the switch) and is referenced
+    // no more: nothing can reference it again — a command that would (COPY of a chunked
+    // string, RENAME of an incarnation) compares a meta key that referenced it, and puts the
+    // claim marker the delete compares — so it goes at once. An unclaimed one may still be
+    // staging, or be an orphan: it waits out the grace.
+    if (s.claim_revision != 0 || now_ms - s.since_ms >= options_.grace_ms()) {
       CommitRequest req;
       req.compares.push_back({keyspace::ChunkKey(id, keyspace::kClaimIndex), s.claim_revision});
       // An incarnation of thousands of elements goes by a range tombstone (range_tombstone.h).

@@ -21,11 +21,13 @@ namespace petacore::expiry {
 
 /// A background thread that, every interval, on the node that holds the expiry leadership
 /// only, scans this node's replica: the write ids under the chunk prefix, and the chunk
-/// references of every meta key. A write id that no meta key references and whose keys did
-/// not change for `grace_ms` (measured on this node's clock, so writers' clocks do not
-/// matter and a write still staging is left alone) is deleted with one range delete whose
-/// commit compares the write's "claimed" marker as the scan saw it: a switch that commits
-/// after the scan makes the delete fail instead of losing the value it just published.
+/// references of every meta key. A write id that no meta key references is deleted with one
+/// range delete whose commit compares the write's "claimed" marker as the scan saw it (a
+/// switch or COPY that commits after the scan makes the delete fail instead of losing the
+/// value it just published): at once when the marker exists (the id was switched in, then
+/// overwritten, deleted, expired or evicted), and otherwise once its keys did not change for
+/// `grace_ms` (an orphan of a crash or a failed switch; measured on this node's clock, so
+/// writers' clocks do not matter and a write still staging is left alone).
 /// Thread-safe; `committer` and `store` must outlive it.
 class ChunkCleaner {
  public:

@@ -204,11 +204,12 @@ TEST_F(IncarnationTest, CleanerKeepsReferencedAndRemovesUnreferencedIncarnations
                                {.interval_ms = [] { return 100; },
                                 .grace_ms = [] { return 1000; },
                                 .leader = [] { return true; }});
-  EXPECT_EQ(cleaner.RunOnce(10000), 0u);
-  stage(1);
-  EXPECT_EQ(cleaner.RunOnce(11000), 1u);  // `dropped` only: `staging` changed meanwhile
-  EXPECT_EQ(KeysUnder(dropped), 0u);      // (a range tombstone, expanded by LocalCommitter)
+  // `dropped` was switched in (claimed) and is referenced no more: it goes at the first scan.
+  EXPECT_EQ(cleaner.RunOnce(10000), 1u);
+  EXPECT_EQ(KeysUnder(dropped), 0u);  // (a range tombstone, expanded by LocalCommitter)
   EXPECT_EQ(KeysUnder(kept), 4502u);
+  stage(1);
+  EXPECT_EQ(cleaner.RunOnce(11000), 0u);  // `staging` changed meanwhile: its grace restarts
   EXPECT_EQ(KeysUnder(staging), 2u);
   EXPECT_EQ(cleaner.RunOnce(12000), 1u);  // unchanged for the grace now
   EXPECT_EQ(KeysUnder(staging), 0u);
