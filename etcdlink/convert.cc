@@ -115,6 +115,7 @@ void ToProto(const Op& op, etcdserverpb::RequestOp* out) {
       put->set_key(op.key.data(), op.key.size());
       put->set_value(op.value.data(), op.value.size());
       put->set_lease(op.lease);
+      if (op.ignore_value) put->set_ignore_value(true);
       break;
     }
     case Op::Kind::kDeleteRange: {

@@ -54,6 +54,7 @@ struct Op {
   std::string range_end;            ///< Range / DeleteRange: empty = just `key`
   std::string value;                ///< Put
   int64_t lease = 0;                ///< Put
+  bool ignore_value = false;        ///< Put: keep the key's value (etcd refuses it if absent)
   int64_t limit = 0;                ///< Range
   int64_t revision = 0;             ///< Range: read at this revision (0 = the newest)
   std::shared_ptr<TxnRequest> txn;  ///< kTxn

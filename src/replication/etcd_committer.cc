@@ -34,11 +34,16 @@ struct TxnShape {
   /// The request's compares do not fit one Txn list: they travel as a CheckTree
   /// (etcd_txn_fanout.h), and a failing one makes etcd refuse the whole Txn.
   bool checked = false;
+  /// The request's WATCHed keys do not fit the outer compare list: a CheckTree of their own.
+  bool guards_checked = false;
 };
 
 /// A key under the prefix that no Txn writes: the Range a check leaf's failure branch reads at
 /// a future revision, which etcd refuses (CheckTree).
 constexpr std::string_view kCheckProbeKey = "\xff" "check-probe";
+/// Keys under the prefix that no Txn writes: a guard CheckTree's leaf i puts kGuardProbeKey + i
+/// with ignore_value, which etcd refuses for an absent key (BuildRequestTxn).
+constexpr std::string_view kGuardProbeKey = "\xff" "guard-probe/";
 
 /// Appends the request's writes (and its own message record, if any) to `ops`.
 void AppendWrites(const TxnShape& shape, CommitRequest& req, bool move_values,
@@ -115,7 +120,8 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
     const size_t child_budget = budget > 2 ? budget - 2 : 0;
     Op probe = Op::Get(prefix + std::string(kCheckProbeKey));
     probe.revision = std::numeric_limits<int64_t>::max();
-    txn->success.push_back(Op::Nested(CheckTree(EtcdCompares(prefix, req), child_budget, probe)));
+    txn->success.push_back(Op::Nested(
+        CheckTree(EtcdCompares(prefix, req), child_budget, [&probe](size_t) { return probe; })));
     auto write = std::make_shared<etcdlink::TxnRequest>();
     AppendFannedOut(std::move(writes), child_budget, 0, &write->success);
     txn->success.push_back(Op::Nested(std::move(write)));
@@ -128,20 +134,38 @@ std::shared_ptr<etcdlink::TxnRequest> BuildWriteTxn(const TxnShape& shape, Commi
 }
 
 /// What etcd leaves the write Txn of a request whose own Txn has `budget`: guards nest it
-/// under a Txn of their own.
-size_t WriteBudget(const CommitRequest& req, size_t budget) {
+/// under a Txn of their own, whose list is the guards or, `guards_checked`, [their CheckTree,
+/// the write Txn].
+size_t WriteBudget(const CommitRequest& req, bool guards_checked, size_t budget) {
   if (req.guards.empty()) return budget;
-  const size_t opc = std::max<size_t>(req.guards.size(), 1);
+  const size_t opc = guards_checked ? 2 : std::max<size_t>(req.guards.size(), 1);
   return budget > opc ? budget - opc : 0;
 }
 
-/// The Txn of one request: guarded requests nest their write Txn under the guards.
+/// The Txn of one request: guarded requests nest their write Txn under the guards, or, when
+/// TxnShape::guards_checked, beside a CheckTree of the guards whose leaves fail with a Put
+/// (ignore_value) of an absent probe key: etcd checks Puts before Ranges, so a failed guard is
+/// told apart from a failed compare even when both fail.
 std::shared_ptr<etcdlink::TxnRequest> BuildRequestTxn(const TxnShape& shape, CommitRequest& req,
                                                       bool move_values, size_t budget) {
   const std::string& prefix = shape.prefix;
-  auto inner = BuildWriteTxn(shape, req, move_values, WriteBudget(req, budget));
+  const size_t write_budget = WriteBudget(req, shape.guards_checked, budget);
+  auto inner = BuildWriteTxn(shape, req, move_values, write_budget);
   if (req.guards.empty()) return inner;
   auto outer = std::make_shared<etcdlink::TxnRequest>();
+  if (shape.guards_checked) {
+    std::vector<Compare> guards;
+    guards.reserve(req.guards.size());
+    for (const auto& g : req.guards) guards.push_back(KeyCompare(prefix, g));
+    const std::string probe = prefix + std::string(kGuardProbeKey);
+    outer->success.push_back(Op::Nested(CheckTree(std::move(guards), write_budget, [&](size_t i) {
+      Op put = Op::Put(probe + std::to_string(i), {});
+      put.ignore_value = true;
+      return put;
+    })));
+    outer->success.push_back(Op::Nested(inner));
+    return outer;
+  }
   for (const auto& g : req.guards) outer->compare.push_back(KeyCompare(prefix, g));
   outer->success.push_back(Op::Nested(inner));
   return outer;
@@ -169,8 +193,8 @@ bool Changed(const etcdlink::TxnResponse& resp) {
 }
 
 /// The result of one request from its (sub-)response; `revision` is the batch's revision.
-CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& resp,
-                       int64_t revision) {
+CommitResult Interpret(const CommitRequest& req, bool guards_checked,
+                       const etcdlink::TxnResponse& resp, int64_t revision) {
   CommitResult result;
   const etcdlink::TxnResponse* write = &resp;
   if (!req.guards.empty()) {
@@ -178,11 +202,12 @@ CommitResult Interpret(const CommitRequest& req, const etcdlink::TxnResponse& re
       result.status = CommitResult::Status::kGuardFailed;
       return result;
     }
-    if (resp.responses.empty() || !resp.responses[0].txn) {
+    const size_t at = guards_checked ? 1 : 0;  // after the guards' CheckTree
+    if (resp.responses.size() <= at || !resp.responses[at].txn) {
       result.error = "ERR etcd: malformed nested Txn response";
       return result;
     }
-    write = resp.responses[0].txn.get();
+    write = resp.responses[at].txn.get();
   }
   if (write->succeeded) {
     result.status = CommitResult::Status::kCommitted;
@@ -252,35 +277,45 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   requests_.fetch_add(1, std::memory_order_relaxed);
   InlineStaged(&request);  // a ChunkingCommitter above sent them already (none left here)
   CutRangeDeletesAroundKeys(&request.writes);  // etcd: no key written twice in one Txn
-  // Alone, the request has the whole budget; writes beyond a list nest (etcd_txn_fanout.h),
-  // compares cannot: a request etcd would refuse anyway fails here, naming the limit.
-  size_t own = request.compares.size() + request.range_compares.size();
+  // Alone, the request has the whole budget; writes beyond a list nest (etcd_txn_fanout.h).
+  // Compares cannot nest as such: those of absent keys may merge into range compares
+  // (compare_merge.h), and what still does not fit goes into a CheckTree, whose one failing
+  // compare makes etcd refuse the whole Txn (the request then travels alone). WATCHed keys
+  // are the outer compare, or a CheckTree of their own when they leave too little room.
   const size_t write_ops = request.writes.size() + (request.messages.empty() ? 0 : 1);
-  const size_t write_budget = WriteBudget(request, options_.max_txn_ops);
-  if (FanOutCapacity(write_budget, own) < write_ops) {
-    // Too many compares: those of absent keys may merge into range compares
-    // (compare_merge.h), as few as leave the writes room.
+  bool checked = false;
+  auto fits = [&](size_t write_budget) {
+    size_t own = request.compares.size() + request.range_compares.size();
+    if (FanOutCapacity(write_budget, own) >= write_ops) return true;
     size_t fit = std::min(own, write_budget);
     while (fit > 0 && FanOutCapacity(write_budget, fit) < write_ops) --fit;
     if (fit > 0 && MergeAbsentCompares(&request, fit)) {
       compares_merged_.fetch_add(1, std::memory_order_relaxed);
       own = request.compares.size() + request.range_compares.size();
+      if (FanOutCapacity(write_budget, own) >= write_ops) return true;
+    }
+    const size_t checked_budget = write_budget > 2 ? write_budget - 2 : 0;
+    checked = own > 0 && FanOutCapacity(checked_budget, 0) >= std::max(own, write_ops);
+    return checked;
+  };
+  const size_t tree_budget = options_.max_txn_ops > 2 ? options_.max_txn_ops - 2 : 0;
+  bool guards_checked = false;
+  if (request.guards.size() > options_.max_txn_ops ||
+      !fits(WriteBudget(request, false, options_.max_txn_ops))) {
+    guards_checked = !request.guards.empty() &&
+                     FanOutCapacity(tree_budget, 0) >= request.guards.size() &&
+                     fits(WriteBudget(request, true, options_.max_txn_ops));
+    if (!guards_checked) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      CommitResult r;
+      r.error = TooManyComparesReply(request.guards.size(),
+                                     request.compares.size() + request.range_compares.size(),
+                                     write_ops, options_.max_txn_ops);
+      done(std::move(r));
+      return;
     }
   }
-  // Still too many: the compares go into a CheckTree (etcd_txn_fanout.h), where any failing
-  // one makes etcd refuse the whole Txn; the request then travels alone.
-  const size_t checked_budget = write_budget > 2 ? write_budget - 2 : 0;
-  const bool checked = FanOutCapacity(write_budget, own) < write_ops && own > 0 &&
-                       FanOutCapacity(checked_budget, 0) >= std::max(own, write_ops);
-  if (request.guards.size() > options_.max_txn_ops ||
-      (!checked && FanOutCapacity(write_budget, own) < write_ops)) {
-    errors_.fetch_add(1, std::memory_order_relaxed);
-    CommitResult r;
-    r.error = TooManyComparesReply(request.guards.size(), own, write_ops, options_.max_txn_ops);
-    done(std::move(r));
-    return;
-  }
-  if (checked) compares_checked_.fetch_add(1, std::memory_order_relaxed);
+  if (checked || guards_checked) compares_checked_.fetch_add(1, std::memory_order_relaxed);
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),
                         request.writes.size() + 1);  // + its message record
@@ -295,7 +330,9 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   p.request = std::move(request);
   p.done = std::move(done);
   p.checked = checked;
-  p.solo = checked;  // a failing check refuses its whole Txn: it must not take others along
+  p.guards_checked = guards_checked;
+  // A failing check refuses its whole Txn: it must not take others along.
+  p.solo = checked || guards_checked;
   std::unique_lock lock(mu_);
   if (!p.request.background) ++queued_clients_;
   queue_.push_back(std::move(p));
@@ -429,7 +466,8 @@ void EtcdCommitter::Send(Batch batch) {
   auto record = [this](int slot) { return options_.message_record_prefix + std::to_string(slot); };
   if (batch.size() == 1) {
     // Alone, the values can move into the Txn: a refused single request is not re-sent.
-    TxnShape shape{prefix_, options_, lease, record(0), batch[0].checked};
+    TxnShape shape{prefix_, options_, lease, record(0), batch[0].checked,
+                   batch[0].guards_checked};
     txn = std::move(
         *BuildRequestTxn(shape, batch[0].request, /*move_values=*/true, options_.max_txn_ops));
   } else {
@@ -484,7 +522,14 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
     if (in_flight_ == 0) idle_.notify_all();
     return;
   }
-  if (!resp.ok() && batch.size() == 1 && batch[0].checked && FailedCheck(resp.status())) {
+  if (!resp.ok() && batch.size() == 1 && batch[0].guards_checked &&
+      FailedGuardCheck(resp.status())) {
+    // One of its WATCHed keys changed (the guards' CheckTree): a nil EXEC, nothing applied.
+    CommitResult r;
+    r.status = CommitResult::Status::kGuardFailed;
+    batch[0].done(std::move(r));
+  } else if (!resp.ok() && batch.size() == 1 && (batch[0].checked || batch[0].guards_checked) &&
+             FailedCheck(resp.status())) {
     // One of its checks failed (CheckTree): a conflict, nothing applied. The conflicting
     // change's revision is not known.
     conflicts_.fetch_add(1, std::memory_order_relaxed);
@@ -503,7 +548,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
       p.done(std::move(r));
     }
   } else if (batch.size() == 1) {
-    CommitResult r = Interpret(batch[0].request, *resp, resp->revision);
+    CommitResult r = Interpret(batch[0].request, batch[0].guards_checked, *resp, resp->revision);
     if (r.status == CommitResult::Status::kConflict) conflicts_.fetch_add(1);
     batch[0].done(std::move(r));
   } else {
@@ -522,7 +567,7 @@ void EtcdCommitter::OnBatchDone(Batch batch, absl::StatusOr<etcdlink::TxnRespons
         r.revision = changed ? resp->revision : 0;
       } else if (!Unconditional(p.request) && at < resp->responses.size() &&
                  resp->responses[at].txn) {
-        r = Interpret(p.request, *resp->responses[at].txn, resp->revision);
+        r = Interpret(p.request, p.guards_checked, *resp->responses[at].txn, resp->revision);
       } else {
         r.error = "ERR etcd: malformed batched Txn response";
       }

@@ -99,8 +99,8 @@ class EtcdCommitter : public Committer {
   /// Requests whose absent-key compares were merged into range compares to fit
   /// --max-txn-ops (compare_merge.h).
   int64_t compares_merged() const { return compares_merged_.load(std::memory_order_relaxed); }
-  /// Requests whose compares, even merged, did not fit one Txn list and went as a CheckTree
-  /// (etcd_txn_fanout.h), each in a Txn of its own.
+  /// Requests whose compares, even merged, or whose WATCHed keys did not fit one Txn list and
+  /// went as a CheckTree (etcd_txn_fanout.h), each in a Txn of its own.
   int64_t compares_checked() const { return compares_checked_.load(std::memory_order_relaxed); }
   /// Txns that waited for their cohort (linger_us) and left when it was complete, and Txns
   /// that left when the linger's time ran out.
@@ -120,6 +120,7 @@ class EtcdCommitter : public Committer {
     size_t bytes = 0;     // approximate serialized size
     bool solo = false;    // must travel alone (after its batch was refused, or checked)
     bool checked = false;  // its compares travel as a CheckTree (TxnShape::checked)
+    bool guards_checked = false;  // and its guards (TxnShape::guards_checked)
     // In a batch: an unconditional request's writes go flat into the outer success list,
     // answered by responses [first_response, first_response + responses) there.
     size_t first_response = 0, responses = 0;

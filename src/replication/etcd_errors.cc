@@ -55,4 +55,9 @@ bool FailedCheck(const absl::Status& status) {
          std::string(status.message()).find(kEtcdFutureRevision) != std::string::npos;
 }
 
+bool FailedGuardCheck(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInvalidArgument &&
+         std::string(status.message()).find(kEtcdKeyNotFound) != std::string::npos;
+}
+
 }  // namespace petacore::replication

@@ -41,4 +41,11 @@ inline constexpr std::string_view kEtcdFutureRevision =
 /// Whether `status` is that refusal: the Txn was not applied because a check failed.
 bool FailedCheck(const absl::Status& status);
 
+/// etcd's refusal of a Put with ignore_value of an absent key (INVALID_ARGUMENT): what a failed
+/// guard of a guards' CheckTree makes etcd answer for the whole Txn.
+inline constexpr std::string_view kEtcdKeyNotFound = "etcdserver: key not found";
+
+/// Whether `status` is that refusal: the Txn was not applied because a WATCHed key changed.
+bool FailedGuardCheck(const absl::Status& status);
+
 }  // namespace petacore::replication

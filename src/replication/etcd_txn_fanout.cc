@@ -82,14 +82,17 @@ void AppendFannedOut(std::vector<etcdlink::Op> ops, size_t budget, size_t own,
   }
 }
 
-std::shared_ptr<etcdlink::TxnRequest> CheckTree(std::vector<etcdlink::Compare> compares,
-                                                size_t budget, const etcdlink::Op& on_failure) {
+namespace {
+
+std::shared_ptr<etcdlink::TxnRequest> CheckSubtree(
+    std::vector<etcdlink::Compare> compares, size_t budget,
+    const std::function<etcdlink::Op(size_t)>& on_failure, size_t* leaves) {
   auto txn = std::make_shared<etcdlink::TxnRequest>();
   const size_t n = compares.size();
   const size_t k = n <= budget ? 0 : Fan(n, budget, 0);
   if (k == 0) {  // a leaf (or beyond capacity: etcd then refuses it as too many ops)
     txn->compare = std::move(compares);
-    txn->failure.push_back(on_failure);
+    txn->failure.push_back(on_failure((*leaves)++));
     return txn;
   }
   const size_t child_budget = budget > k ? budget - k : 0;
@@ -99,10 +102,19 @@ std::shared_ptr<etcdlink::TxnRequest> CheckTree(std::vector<etcdlink::Compare> c
     std::vector<etcdlink::Compare> part(std::make_move_iterator(compares.begin() + at),
                                         std::make_move_iterator(compares.begin() + at + take));
     at += take;
-    txn->success.push_back(etcdlink::Op::Nested(CheckTree(std::move(part), child_budget,
-                                                          on_failure)));
+    txn->success.push_back(etcdlink::Op::Nested(
+        CheckSubtree(std::move(part), child_budget, on_failure, leaves)));
   }
   return txn;
+}
+
+}  // namespace
+
+std::shared_ptr<etcdlink::TxnRequest> CheckTree(
+    std::vector<etcdlink::Compare> compares, size_t budget,
+    const std::function<etcdlink::Op(size_t leaf)>& on_failure) {
+  size_t leaves = 0;
+  return CheckSubtree(std::move(compares), budget, on_failure, &leaves);
 }
 
 }  // namespace petacore::replication

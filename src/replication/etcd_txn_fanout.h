@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -44,13 +45,18 @@ void AppendFannedOut(std::vector<etcdlink::Op> ops, size_t budget, size_t own,
 /// commits — but etcd 3.4 checks the ops of the branches its compares select before it
 /// applies anything (applierV3backend.Txn: compareToPath, then checkRequests), and refuses
 /// the whole Txn when one is invalid. So each leaf is Txn{compare: ≤ its budget of
-/// `compares`, failure: [`on_failure`]} with `on_failure` an op that check refuses (a Range
-/// at a future revision: OUT_OF_RANGE "mvcc: required revision is a future revision"); leaves
+/// `compares`, failure: [on_failure(i)]} for leaf i = 0, 1, ..., with on_failure an op that
+/// check refuses: a Range at a future revision (OUT_OF_RANGE "mvcc: required revision is a
+/// future revision", checked after every Put), or a Put with ignore_value of an absent key
+/// (INVALID_ARGUMENT "key not found", checked first — so a tree of such leaves wins over a
+/// tree of Range leaves in the same Txn). Puts must name a distinct key per leaf: etcd's
+/// duplicate-key check refuses one key put in the failure branches of two siblings. Leaves
 /// hang under Txns without compares as writes do in AppendFannedOut. A failing compare
 /// anywhere in the tree makes etcd answer the whole Txn with that error, nothing applied and
 /// no revision made. Holds up to FanOutCapacity(budget, 0) compares; precondition: `compares`
 /// is not empty and budget ≥ 1. The result is owned by the caller.
-std::shared_ptr<etcdlink::TxnRequest> CheckTree(std::vector<etcdlink::Compare> compares,
-                                                size_t budget, const etcdlink::Op& on_failure);
+std::shared_ptr<etcdlink::TxnRequest> CheckTree(
+    std::vector<etcdlink::Compare> compares, size_t budget,
+    const std::function<etcdlink::Op(size_t leaf)>& on_failure);
 
 }  // namespace petacore::replication

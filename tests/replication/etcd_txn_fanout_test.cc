@@ -183,16 +183,30 @@ TEST_F(FanOutEtcdTest, CommitterFansOutWritesAndChecksTooManyCompares) {
   EXPECT_EQ(Count(), 10002);  // the c keys gone, "after" there
   const int64_t settled = committed.revision;
 
-  // WATCH guards cannot: more than --max-txn-ops of them is refused before anything is sent.
+  // 200 WATCHed keys (more than one list holds) go as a CheckTree of their own, whose leaves
+  // fail with a Put (ignore_value) of an absent key: a changed one is told apart from a
+  // conflict — also when a compare fails too (etcd checks Puts first).
+  auto guarded = [&](int64_t guard_revision, int64_t compare_revision) {
+    CommitRequest r;
+    for (int i = 0; i < 200; ++i) r.guards.push_back({"g" + std::to_string(i), guard_revision});
+    r.compares.push_back({"after", compare_revision});
+    r.writes.push_back({WriteOp::Kind::kPut, "after", "w", {}});
+    return Submit(committer, std::move(r)).get();
+  };
   CommitRequest watched;
-  for (int i = 0; i < 200; ++i) watched.guards.push_back({"g" + std::to_string(i), 0});
-  watched.writes.push_back({WriteOp::Kind::kPut, "after", "v", {}});
-  auto refused = Submit(committer, std::move(watched)).get();
-  EXPECT_EQ(refused.status, CommitResult::Status::kError);
-  EXPECT_NE(refused.error.find("--max-txn-ops"), std::string::npos) << refused.error;
-  EXPECT_NE(refused.error.find("nothing was applied"), std::string::npos) << refused.error;
-  EXPECT_EQ(client_->Range(prefix_, "")->revision, settled);
-  EXPECT_EQ(Count(), 10002);
+  for (int i = 0; i < 200; ++i) {
+    watched.writes.push_back({WriteOp::Kind::kPut, "g" + std::to_string(i), "v", {}});
+  }
+  const auto put_guards = Submit(committer, std::move(watched)).get();
+  ASSERT_EQ(put_guards.status, CommitResult::Status::kCommitted) << put_guards.error;
+  const int64_t g = put_guards.revision;
+  EXPECT_EQ(guarded(g - 1, settled).status, CommitResult::Status::kGuardFailed);
+  EXPECT_EQ(guarded(g - 1, settled - 1).status, CommitResult::Status::kGuardFailed);
+  EXPECT_EQ(guarded(g, settled - 1).status, CommitResult::Status::kConflict);
+  EXPECT_EQ(client_->Range(prefix_, "")->revision, g);  // none of the three applied
+  const auto ok = guarded(g, settled);
+  ASSERT_EQ(ok.status, CommitResult::Status::kCommitted) << ok.error;
+  EXPECT_EQ(ok.revision, g + 1);
 }
 
 }  // namespace
