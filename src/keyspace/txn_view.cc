@@ -175,6 +175,12 @@ void TxnView::TouchWithoutRead(std::string_view key) {
   }
 }
 
+std::optional<std::string_view> TxnView::Peek(std::string_view key) const {
+  auto kv = snapshot_.Get(key);
+  if (!kv) return std::nullopt;
+  return kv->value;
+}
+
 void TxnView::DeleteRangeBlind(std::string_view start, std::string_view end) {
   for (auto it = writes_.lower_bound(start); it != writes_.end();) {
     if (!end.empty() && it->first >= end) break;

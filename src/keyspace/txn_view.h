@@ -85,6 +85,12 @@ class TxnView {
   /// cleaner leaves a staged incarnation alone once the switch commits. Reads of the view
   /// see the staged writes as any other buffered write.
   void StageIncarnation(std::string id) { staged_ids_.push_back(std::move(id)); }
+  /// The stored bytes of `key` in the snapshot, without recording a read or consulting the
+  /// snapshot (consulted_snapshot() stays as it was): a hint for choosing between two paths
+  /// that are both correct whatever the key holds at commit (a blind SET over what this node
+  /// sees as a collection takes the read path, whose delete may become a range tombstone).
+  /// The view is valid as long as the snapshot.
+  std::optional<std::string_view> Peek(std::string_view key) const;
   /// Whether this view already read or wrote `key` (a read makes the commit compare it).
   bool Touched(std::string_view key) const {
     return reads_.find(key) != reads_.end() || writes_.find(key) != writes_.end();

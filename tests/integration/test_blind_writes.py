@@ -9,7 +9,7 @@ import unittest
 import redis
 
 from differential import ReplicatedTestCase
-from harness import wait_for
+from harness import Etcd, Node, wait_for
 
 PREFIX = "/petacore/"
 
@@ -132,6 +132,46 @@ class BlindWrites(ReplicatedTestCase):
         self.a.client().set(key, "end")
         self.assertEqual(self.converged(key), (b"string", b"end"))
         self.assertEqual(self.etcd_keys_of(key), 1)
+
+
+
+class SetOverABigCollection(unittest.TestCase):
+    """A SET over what the node sees as a collection of thousands of elements takes the read
+    path: its subkeys go by a range tombstone (replication/range_tombstone.h), not by a blind
+    etcd DeleteRange that etcd would apply key by key in the SET's Txn. The cleaners are slowed
+    down so the tombstone is still in etcd when the test looks."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Etcd()
+        args = ["--chunk-cleaner-interval-ms", "600000"]
+        cls.a = Node(cls.etcd, extra_args=args)
+        cls.b = Node(cls.etcd, extra_args=args)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.a.close()
+        cls.b.close()
+        cls.etcd.close()
+
+    def tombstones(self):
+        out = self.etcd.ctl("get", "--prefix", PREFIX.encode() + b"\xfftombstone/", "--keys-only")
+        return [line for line in out.split(b"\n") if line.strip()]
+
+    def test_set_over_a_big_hash(self):
+        a, b = self.a.client(), self.b.client()
+        for start in range(0, 6000, 2000):
+            a.hset("big", mapping={f"f{i}": i for i in range(start, start + 2000)})
+        wait_for(lambda: b.hlen("big") == 6000, what="B to see the hash")
+        self.assertEqual(self.tombstones(), [])
+        self.assertTrue(a.set("big", "now a string"))
+        self.assertEqual(len(self.tombstones()), 1)
+        wait_for(lambda: b.get("big") == b"now a string", what="B to see the SET")
+        # A small collection's subkeys are deleted in the SET's own Txn: no tombstone.
+        a.hset("small", mapping={f"f{i}": i for i in range(50)})
+        self.assertTrue(a.set("small", "s"))
+        self.assertEqual(len(self.tombstones()), 1)
+        self.assertEqual(b.get("big"), b"now a string")
 
 
 if __name__ == "__main__":

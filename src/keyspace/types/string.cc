@@ -42,7 +42,13 @@ bool WriteStringExpire(TxnView& txn, const std::string& store_key, std::string_v
   // joins a group-commit batch as flat ops. Whatever the key held (a collection from any
   // node, an expired value) is gone in the same revision; etcd serializes this write with a
   // concurrent HSET, whose own compare on the meta key then fails and re-runs it.
-  if (txn.notify_flags() == 0 && !txn.Touched(store_key)) {
+  // Not over what this node sees as a collection: there the read path below deletes its
+  // subkeys by a range tombstone when they are many (TxnView::DeleteRange), where a blind
+  // DeleteRange would make etcd delete them one by one in this Txn (seconds for a million).
+  const auto seen = txn.Peek(store_key);
+  const bool collection_seen =
+      seen && !seen->empty() && static_cast<ValueType>((*seen)[0]) != ValueType::kString;
+  if (txn.notify_flags() == 0 && !txn.Touched(store_key) && !collection_seen) {
     txn.TouchWithoutRead(store_key);  // as Redis's setKey -> lookupKeyWrite
     txn.DeleteRangeBlind(store_key, KeyEnd(store_key));
     txn.Put(store_key, EncodeValue(ValueType::kString, value, expire_at_ms));
