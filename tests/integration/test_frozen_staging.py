@@ -1,7 +1,8 @@
-"""An etcd member frozen (SIGSTOP) while a node stages a big write (issue 18: "nothing
-half-applied is ever visible"): a 24 MB SET (its chunks, keyspace/chunked_value.h) with the
-leader frozen, a RENAME of a 30,000-field hash (its incarnation, keyspace/incarnation.h) with
-a follower frozen. Three members, two nodes; node A writes, node B reads throughout.
+"""An etcd member frozen (SIGSTOP) or killed while a node stages a big write (issue 18:
+"nothing half-applied is ever visible"): a 24 MB SET (its chunks, keyspace/chunked_value.h)
+with the leader frozen, then with the leader killed (and restarted), a RENAME of a
+30,000-field hash (its incarnation, keyspace/incarnation.h) with a follower frozen. Three
+members, two nodes; node A writes, node B reads throughout.
 
 The write ends OK, in doubt ("may or may not have been applied") or refused before Raft —
 nothing else, and within the clients' timeout (the member's detection ends what waited for
@@ -69,33 +70,38 @@ class FrozenDuringStaging(unittest.TestCase):
     def staged(self, field):
         return int(self.a.info("petacore").get(field, 0))
 
-    def freeze_while(self, victim, start, field, seen_on_b):
-        """Starts the write, freezes `victim` once node A staged part of it, polls node B
-        with seen_on_b (which must hold every time) until the write ended, then thaws."""
+    def fault_while(self, fault, recover, start, field, seen_on_b):
+        """Starts the write, injects `fault` once node A staged part of it, polls node B with
+        seen_on_b (which must hold every time) until the write ended, then `recover`s."""
         before = self.staged(field)
         outcome = Outcome(start)
         wait_for(lambda: self.staged(field) > before or outcome.result is not None,
                  timeout=60, interval=0.005, what="node A to stage part of the write")
-        victim.stop()
+        fault()
         try:
             while outcome.result is None:
                 self.assertTrue(seen_on_b(), "node B saw a half-applied write")
             result = outcome.wait()
         finally:
-            victim.cont()
+            recover()
         self.assertIn(result, ("ok", "in doubt", "refused"))
         print(f"{self.id()}: the write ended {result!r}", file=sys.stderr)
-        wait_for(lambda: self.etcd.healthy(), timeout=30, what="cluster healthy again")
+        wait_for(lambda: self.etcd.healthy(), timeout=60, what="cluster healthy again")
         cluster.wait_converged(self.nodes, self.etcd)
         return result
 
-    def test_leader_frozen_during_a_chunked_set(self):
+    def freeze_while(self, victim, start, field, seen_on_b):
+        return self.fault_while(victim.stop, victim.cont, start, field, seen_on_b)
+
+    def big_set(self, fault, recover):
+        """SET of 24 MB over a small value under the fault; then the value on both nodes,
+        and no chunk left in etcd once it is deleted."""
         old, new = b"old value", os.urandom(24 * 1024 * 1024)
         digests = {hashlib.sha256(old).digest(), hashlib.sha256(new).digest()}
         self.a.set("big", old)
         wait_for(lambda: self.b.get("big") == old, what="B to see the old value")
-        result = self.freeze_while(
-            self.etcd.wait_leader(), lambda: self.a.set("big", new), "chunks_staged",
+        result = self.fault_while(
+            fault, recover, lambda: self.a.set("big", new), "chunks_staged",
             lambda: hashlib.sha256(self.b.get("big")).digest() in digests)
         for c in (self.a, self.b):
             got = c.get("big")
@@ -108,6 +114,14 @@ class FrozenDuringStaging(unittest.TestCase):
         self.a.delete("big")
         wait_for(lambda: chunk_keys(self.etcd) == 0, timeout=90,
                  what="the chunk cleaner to remove every chunk")
+
+    def test_leader_frozen_during_a_chunked_set(self):
+        leader = self.etcd.wait_leader()
+        self.big_set(leader.stop, leader.cont)
+
+    def test_leader_killed_during_a_chunked_set(self):
+        leader = self.etcd.wait_leader()
+        self.big_set(leader.kill, leader.restart)
 
     def test_follower_frozen_during_a_big_rename(self):
         n = 30000
