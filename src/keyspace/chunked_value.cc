@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "keyspace/encoding.h"
+#include "replication/etcd_errors.h"
 
 namespace petacore::keyspace {
 
@@ -307,10 +308,10 @@ void ChunkingCommitter::Pump(const std::shared_ptr<Staging>& s) {
 }
 
 void ChunkingCommitter::Switch(const std::shared_ptr<Staging>& s) {
-  if (s->failed) {
+  if (s->failed) {  // the switch is never sent: nothing of the command is applied
     CommitResult r;
     r.status = CommitResult::Status::kError;
-    r.error = s->error;
+    r.error = replication::StagingFailedReply(s->error);
     return s->done(std::move(r));
   }
   // The incarnations: their elements are all there (the marker is still at the revision that

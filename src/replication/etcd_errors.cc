@@ -40,6 +40,26 @@ std::string CommitErrorReply(const absl::Status& status) {
   return error;
 }
 
+std::string StagingFailedReply(const std::string& staging_error) {
+  std::string cause = staging_error;
+  for (std::string_view prefix : {"ERR etcd: ", "ERR "}) {
+    if (cause.starts_with(prefix)) {
+      cause.erase(0, prefix.size());
+      break;
+    }
+  }
+  // Cut the in-doubt wording (CommitErrorReply's suffix, or etcdlink's "...; the request was
+  // sent to it and may or may not have been applied") with what introduces it.
+  if (const size_t doubt = cause.find("may or may not have been applied");
+      doubt != std::string::npos) {
+    const size_t cut = cause.find_last_of(";(", doubt);
+    cause.erase(cut == std::string::npos ? doubt : cut);
+    while (!cause.empty() && cause.back() == ' ') cause.pop_back();
+  }
+  return "ERR etcd: a commit staging this command's large value or collection failed (" +
+         cause + "); the command's own commit was never sent, so nothing was applied: retry";
+}
+
 }  // namespace petacore::replication
 
 namespace petacore::replication {

@@ -28,6 +28,13 @@ inline constexpr std::string_view kGrpcTooLarge = "grpc: received message larger
 /// that bound it; anything else is "ERR etcd: <etcd's message>".
 std::string CommitErrorReply(const absl::Status& status);
 
+/// The error reply of a command whose staging (the chunks of a big value, the elements of a
+/// new incarnation: keyspace/chunked_value.h) failed with `staging_error` (a reply as
+/// CommitErrorReply gives): the command's own commit was never sent, so whatever the failed
+/// staging commit did, nothing the command meant is applied — the reply says so and drops the
+/// staging commit's "may or may not have been applied", which is about invisible keys only.
+std::string StagingFailedReply(const std::string& staging_error);
+
 /// Whether etcd (or its gRPC server) refused a request before Raft for its shape or size, so
 /// that none of it was applied: INVALID_ARGUMENT (too many ops, too large, duplicate key) or
 /// kGrpcTooLarge. EtcdCommitter then re-sends a refused batch's requests alone.

@@ -24,7 +24,9 @@ from harness import wait_for
 from test_big_values import chunk_keys
 
 IN_DOUBT = "may or may not have been applied"
-REFUSED = ("etcdserver: no leader", "etcdserver: not capable", "etcdserver: too many requests")
+# Refused before Raft, or a staging commit failed so the command's own was never sent.
+REFUSED = ("etcdserver: no leader", "etcdserver: not capable", "etcdserver: too many requests",
+           "nothing was applied")
 NODE_ARGS = ["--etcd-timeout-ms", "60000", "--chunk-cleaner-interval-ms", "200",
              "--chunk-orphan-grace-ms", "1000", "--expiry-lease-ttl", "2"]
 
