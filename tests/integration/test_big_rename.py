@@ -259,7 +259,10 @@ class SourceChangedDuringStaging(FreshTwoNodes):
         # The HSET committed before A's staging ended, so before its switch was sent.
         self.assertLess(batches(), 40, "A's staging ended before the HSET committed")
         self.assertEqual(conn.read_response(), b"OK")
-        self.assertEqual(staged(ca), 2)  # the first staging abandoned, a second one switched
+        # The first staging abandoned, a later one switched. Two as a rule; three when the
+        # rerun came before node A applied B's HSET (a range compare's conflict names no
+        # revision to wait for, so the rerun only pauses; seen under ASan).
+        self.assertGreaterEqual(staged(ca), 2)
         harness.wait_for(lambda: cb.exists("src", "dst") == 1 and cb.hlen("dst") == n + 1,
                          timeout=60, what="B to apply the RENAME")
         for c in (ca, cb):
