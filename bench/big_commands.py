@@ -3,7 +3,8 @@
 request), two PetaCore nodes, next to a real redis-server in the same run (issue 18, "No limit
 that Redis does not have"; replication/etcd_txn_fanout.h).
 
-For each command: its time on node A, the time until node B shows the result, and Redis's
+The compares of the DEL, the EVAL and the WATCH rows do not fit one Txn list: they travel as
+a check tree (etcd_txn_fanout.h CheckTree). For each command: its time on node A, the time until node B shows the result, and Redis's
 time for the same command. Medians of --rounds rounds (each round starts from empty dbs).
 
   PETACORE_SERVER=build/bin/petacore-server /usr/bin/python3 bench/big_commands.py [--rounds 3]
@@ -22,6 +23,15 @@ import test_big_values as t  # noqa: E402
 N = 20000
 
 
+def watched_exec(c):
+    """WATCH of 1,000 existing keys, then MULTI INCR after EXEC."""
+    with c.pipeline(transaction=True) as pipe:
+        pipe.watch(*[f"k{i}" for i in range(4000, 5000)])
+        pipe.multi()
+        pipe.incr("after")
+        return pipe.execute()
+
+
 def steps():
     """(name, setup, command, visible-on-B check) — setup and command take a client."""
     fields = {f"f{i}": f"v{i}" for i in range(N)}
@@ -30,6 +40,13 @@ def steps():
          lambda c: c.hlen("h") == N),
         ("MSET 5000 keys", None, lambda c: c.mset({f"k{i}": i for i in range(5000)}),
          lambda c: c.exists("k4999") == 1),
+        ("DEL 2000 existing keys", None, lambda c: c.delete(*[f"k{i}" for i in range(2000)]),
+         lambda c: c.exists("k0", "k1999") == 0),
+        ("GET+SET of 2000 keys (EVAL)", None,
+         lambda c: c.eval("for i = 2000, 3999 do local k = 'k' .. i "
+                          "redis.call('SET', k, tonumber(redis.call('GET', k)) + 1) end", 0),
+         lambda c: c.get("k3999") == b"4000"),
+        ("EXEC after WATCH 1000 keys", None, watched_exec, lambda c: c.get("after") == b"1"),
         ("SADD 10000 members", None, lambda c: c.sadd("s", *range(10000)),
          lambda c: c.scard("s") == 10000),
         ("ZADD 10000 members", None, lambda c: c.zadd("z", {f"m{i}": i for i in range(10000)}),
