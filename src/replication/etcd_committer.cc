@@ -283,14 +283,14 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
   // compare makes etcd refuse the whole Txn (the request then travels alone). WATCHed keys
   // are the outer compare, or a CheckTree of their own when they leave too little room.
   const size_t write_ops = request.writes.size() + (request.messages.empty() ? 0 : 1);
-  bool checked = false;
+  bool checked = false, merged = false;
   auto fits = [&](size_t write_budget) {
     size_t own = request.compares.size() + request.range_compares.size();
     if (FanOutCapacity(write_budget, own) >= write_ops) return true;
     size_t fit = std::min(own, write_budget);
     while (fit > 0 && FanOutCapacity(write_budget, fit) < write_ops) --fit;
     if (fit > 0 && MergeAbsentCompares(&request, fit)) {
-      compares_merged_.fetch_add(1, std::memory_order_relaxed);
+      merged = true;  // counted once below, though a second plan may merge further
       own = request.compares.size() + request.range_compares.size();
       if (FanOutCapacity(write_budget, own) >= write_ops) return true;
     }
@@ -315,6 +315,7 @@ void EtcdCommitter::Commit(CommitRequest request, std::function<void(CommitResul
       return;
     }
   }
+  if (merged) compares_merged_.fetch_add(1, std::memory_order_relaxed);
   if (checked || guards_checked) compares_checked_.fetch_add(1, std::memory_order_relaxed);
   Pending p;
   p.max_list = std::max(request.compares.size() + request.range_compares.size(),

@@ -34,8 +34,8 @@ std::string CommitErrorReply(const absl::Status& status) {
                        status.code() == absl::StatusCode::kInvalidArgument ||
                        status.code() == absl::StatusCode::kPermissionDenied ||
                        status.code() == absl::StatusCode::kFailedPrecondition;
-  if (!refused && message.find("may or may not have been applied") == std::string::npos) {
-    error += " (the write may or may not have been applied)";
+  if (!refused && message.find(kInDoubt) == std::string::npos) {
+    error += " (the write " + std::string(kInDoubt) + ")";
   }
   return error;
 }
@@ -50,7 +50,7 @@ std::string StagingFailedReply(const std::string& staging_error) {
   }
   // Cut the in-doubt wording (CommitErrorReply's suffix, or etcdlink's "...; the request was
   // sent to it and may or may not have been applied") with what introduces it.
-  if (const size_t doubt = cause.find("may or may not have been applied");
+  if (const size_t doubt = cause.find(kInDoubt);
       doubt != std::string::npos) {
     const size_t cut = cause.find_last_of(";(", doubt);
     cause.erase(cut == std::string::npos ? doubt : cut);

@@ -21,6 +21,10 @@ inline constexpr std::string_view kEtcdTooLarge = "etcdserver: request is too la
 /// (--max-request-bytes + 512 KiB), before etcd sees it: nothing of it was applied.
 inline constexpr std::string_view kGrpcTooLarge = "grpc: received message larger than max";
 
+/// The words every in-doubt error carries (CommitErrorReply's suffix, etcdlink's silent-member
+/// error): the write may or may not have been applied (docs/consistency.md "In doubt").
+inline constexpr std::string_view kInDoubt = "may or may not have been applied";
+
 /// The Redis error reply (without '-' and CRLF) for a commit etcd answered with `status`.
 /// NOSPACE becomes an "OOM ..." error — Redis's class for "writes refused for lack of space,
 /// reads go on", which is what happens: reads are served by the local replica — naming the
