@@ -302,6 +302,16 @@ TEST_F(EtcdCommitterTest, BackgroundRequestsYieldToClientRequests) {
 // as one batch of 20, whose completion arms the linger.
 class CommitterLingerTest : public EtcdCommitterTest {
  protected:
+  void SetUp() override {
+    EtcdCommitterTest::SetUp();
+    // Burst pauses etcd with a Txn in flight; under ASan the pause can outlast the member
+    // health probes' 1 s, which would end that Txn as in doubt. No probes here: the pause
+    // only delays it.
+    etcdlink::ClientOptions options{{etcd_->endpoint()}, std::chrono::milliseconds(5000)};
+    options.member_timeout = std::chrono::milliseconds(0);
+    committer_.reset();
+    client_ = std::make_unique<etcdlink::Client>(options);
+  }
   std::unique_ptr<EtcdCommitter> Make(int64_t linger_us) {
     GroupCommitOptions opts;
     opts.max_txn_ops = 10000;
@@ -332,6 +342,7 @@ constexpr int64_t kHourUs = 3600LL * 1000 * 1000;
 TEST_F(CommitterLingerTest, NextTxnWaitsForTheCohortAndCarriesItWhole) {
   auto committer = Make(kHourUs);
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   const int64_t txns = committer->txns();
   // Writers come back one by one: nothing leaves until 15/16 of the cohort (>= 7) is queued.
   std::vector<std::future<CommitResult>> futures;
@@ -358,6 +369,7 @@ TEST_F(CommitterLingerTest, NextTxnWaitsForTheCohortAndCarriesItWhole) {
 TEST_F(CommitterLingerTest, LingerEndsWhenItsTimeRunsOut) {
   auto committer = Make(200 * 1000);  // 200 ms
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   // A lone writer after the burst: its cohort never comes back; it leaves at the deadline.
   auto res = SubmitTo(*committer, Put("late", "v")).get();
   ASSERT_EQ(res.status, Status::kCommitted) << res.error;
@@ -372,17 +384,22 @@ TEST_F(CommitterLingerTest, AnExpiredLingerBacksOff) {
     ASSERT_EQ(res.status, Status::kCommitted) << res.error;
   };
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   late("late1");  // the cohort did not come back: expired, back off one eligible cycle
   ASSERT_EQ(committer->linger_expired(), 1);
   Burst(*committer);  // its batch of 20 is that cycle: no linger
+  ASSERT_FALSE(HasFatalFailure());
   late("late2");
   ASSERT_EQ(committer->linger_expired(), 1);
   Burst(*committer);  // lingers again, expires again: backs off two cycles now
+  ASSERT_FALSE(HasFatalFailure());
   late("late3");
   ASSERT_EQ(committer->linger_expired(), 2);
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   late("late4");
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   late("late5");
   EXPECT_EQ(committer->linger_expired(), 2);
   EXPECT_EQ(committer->linger_merged(), 0);
@@ -403,6 +420,7 @@ TEST_F(CommitterLingerTest, LoneWriterNeverWaits) {
 TEST_F(CommitterLingerTest, DestructorSendsWhatALingerHolds) {
   auto committer = Make(kHourUs);
   Burst(*committer);
+  ASSERT_FALSE(HasFatalFailure());
   auto f = SubmitTo(*committer, Put("held", "v"));
   ASSERT_EQ(f.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
       << "the linger holds it (an hour)";
