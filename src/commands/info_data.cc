@@ -159,6 +159,7 @@ void Stats(CommandContext& ctx, std::string& s) {
   }
   // PetaCore's own.
   Field(s, "commit_retries", st.commit_retries);
+  Field(s, "commit_conflict_revision_fetches", st.conflict_revision_fetches);
   Field(s, "acks_before_visible", st.acks_before_visible);
   Field(s, "write_ack_fence_waits", st.write_ack_fence_waits);
   Field(s, "client_output_buffer_limit_disconnections", st.output_limit_disconnections);

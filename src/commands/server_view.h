@@ -30,6 +30,7 @@ struct ServerStats {
   int64_t total_commands = 0;        ///< idem
   int64_t rejected_connections = 0;  ///< idem (maxclients)
   int64_t commit_retries = 0;        ///< idem (conflicting commits run again)
+  int64_t conflict_revision_fetches = 0;  ///< idem (retries that asked etcd its revision)
   int64_t acks_before_visible = 0;   ///< idem (acked after --etcd-timeout-ms, not yet applied)
   int64_t write_ack_fence_waits = 0;  ///< idem (commands that waited, `write-ack committed`)
   int64_t output_limit_disconnections = 0;  ///< idem (client-output-buffer-limit, as Redis 7.2)

@@ -90,8 +90,11 @@ struct CommitResult {
   /// kCommitted: the revision the write produced. kConflict: a revision that, once applied
   /// locally, shows the conflicting change (so a retry reads fresh data); 0 when unknown.
   int64_t revision = 0;
-  /// kConflict: false when `revision` is only an upper guess (a compared key was deleted, so
-  /// its delete revision is unknown): the caller should not wait for it unboundedly.
+  /// kConflict: false when `revision` is not the conflicting change's own revision but etcd's
+  /// whole revision when it refused the Txn (a compared key was deleted, or a range compare
+  /// failed, and neither shows the change's revision): newer than needed, still enough —
+  /// waiting for it applies the change too. With `revision` 0 (a check tree's refusal, an
+  /// error with no header) the caller has to ask etcd for its revision (job.cc).
   bool exact = true;
   std::string error;  ///< kError: a Redis error text, e.g. "ERR etcd: ..."
 };

@@ -1,6 +1,7 @@
 #include "server/job.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <utility>
 
@@ -261,6 +262,20 @@ void Job::BoundConflictWait(int64_t revision) {
 
 // Runs on whatever thread the committer completes on: reads only what does not change while
 // kCommitting, and hops back to the connection's thread (or finishes inline: Inline()).
+void Job::RetryWhenAppliedOrSoon(int64_t revision) {
+  auto self = shared_from_this();
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  auto retry = [self, once] {
+    if (once->exchange(true) || self->finished()) return;
+    self->Attempt();
+  };
+  // A waiter left behind when the pause wins is cancelled by Finish (ApplyWaits::Close).
+  if (revision > 0) {
+    waits.Add(server->store, revision, [self, retry] { self->executor->Post(retry); });
+  }
+  executor->PostAfter(kUnknownRevisionWait, retry);
+}
+
 void Job::OnCommitted(CommitResult result) {
   auto self = shared_from_this();
   if (noted_own_writes != 0 && result.status != CommitResult::Status::kCommitted) {
@@ -317,15 +332,27 @@ void Job::OnCommitted(CommitResult result) {
     });
     return;
   }
-  auto retry = [self] {
-    if (!self->finished()) self->Attempt();  // not after BoundConflictWait answered
-  };
   if (result.exact) {
+    // The conflicting key's own mod_revision: inside the prefix, so the watch delivers it.
+    auto retry = [self] {
+      if (!self->finished()) self->Attempt();  // not after BoundConflictWait answered
+    };
     BoundConflictWait(result.revision);
     waits.Add(server->store, result.revision, [self, retry] { self->executor->Post(retry); });
+  } else if (result.revision > 0 || server->read_barrier == nullptr) {
+    // etcd's revision when it refused (the change is in it), or nothing to ask.
+    RetryWhenAppliedOrSoon(result.revision);
   } else {
-    // The conflicting change's revision is unknown (a delete): retry after a short pause.
-    executor->PostAfter(kUnknownRevisionWait, retry);
+    // A check tree's refusal names no revision (committer.h): ask etcd for its revision now —
+    // the change that failed the check is in it, since the refusal came back before the
+    // question left — and retry once this node applied it.
+    server->conflict_revision_fetches.fetch_add(1, std::memory_order_relaxed);
+    server->read_barrier->Await([self](replication::ReadBarrier::Result revision) {
+      const int64_t r = revision.ok() ? *revision : 0;  // an error: only the pause
+      self->executor->Post([self, r] {
+        if (!self->finished()) self->RetryWhenAppliedOrSoon(r);
+      });
+    });
   }
 }
 

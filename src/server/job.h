@@ -173,6 +173,11 @@ struct Job : std::enable_shared_from_this<Job> {
   void BoundWait(int64_t revision, void (*due)(Job&));
   void BoundAckWait(int64_t revision);
   void BoundConflictWait(int64_t revision);
+  // After a conflict whose own revision etcd did not name: runs Attempt again once this node
+  // applied `revision` (etcd's revision at or after the refusal; 0: unknown) or after
+  // kUnknownRevisionWait, whichever comes first — a revision made outside --etcd-prefix may
+  // reach the replica only with the watch's next progress notification (consistency.md).
+  void RetryWhenAppliedOrSoon(int64_t revision);
   // Finishes on the connection's thread: inline when allowed, else posted.
   void FinishFromAnyThread();
 };

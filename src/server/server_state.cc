@@ -96,6 +96,7 @@ commands::ServerStats ServerState::Stats() {
   st.total_commands = total_commands.load();
   st.rejected_connections = rejected_connections.load();
   st.commit_retries = commit_retries.load();
+  st.conflict_revision_fetches = conflict_revision_fetches.load();
   st.acks_before_visible = acks_before_visible.load();
   st.write_ack_fence_waits = write_ack_fence_waits.load();
   st.output_limit_disconnections = output_limit_disconnections.load();
@@ -118,7 +119,8 @@ commands::ServerStats ServerState::Stats() {
 }
 
 void ServerState::ResetStats() {
-  for (auto* counter : {&total_commands, &total_connections, &commit_retries, &rejected_connections,
+  for (auto* counter : {&total_commands, &total_connections, &commit_retries,
+                        &conflict_revision_fetches, &rejected_connections,
                         &acks_before_visible, &write_ack_fence_waits,
                         &output_limit_disconnections, &keyspace_hits, &keyspace_misses,
                         &net_input_bytes, &net_output_bytes, &reads_processed,

@@ -79,6 +79,9 @@ struct ServerState final : commands::ServerView {
   std::atomic<int64_t> total_connections{0};
   std::atomic<int64_t> total_commands{0};
   std::atomic<int64_t> commit_retries{0};
+  /// INFO commit_conflict_revision_fetches: conflicts etcd refused without naming a revision
+  /// (a check tree), after which the retry asked etcd for its revision (job.cc).
+  std::atomic<int64_t> conflict_revision_fetches{0};
   std::atomic<int64_t> rejected_connections{0};
   /// Writes acknowledged after --etcd-timeout-ms although not yet applied here (driver.cc).
   std::atomic<int64_t> acks_before_visible{0};

@@ -135,6 +135,45 @@ class BigCommands(TwoNodesAndRedis):
         self.assertEqual(int(self.ca.get("a0")), runs)
         self.assertEqual(int(self.cb.get("a199")), runs)
 
+    def test_checked_compare_failure_retries_on_the_change(self):
+        # A check tree's refusal names no revision: the retry first asks etcd for its
+        # revision and waits until this node applied it, so the second run reads the change.
+        # Node B changes a counter while node A's script — it read the 200 counters, then
+        # spins — is known to be running (node A answers BUSY past busy-reply-threshold).
+        self.ca.mset({f"a{i}": 0 for i in range(200)})
+        self.wait_b(lambda c: c.get("a199"), b"0", "node B to see the counters")
+        before = int(self.ca.info("stats")["commit_conflict_revision_fetches"])
+        bump_slowly = (
+            "for i = 0, 199 do local k = 'a' .. i "
+            "redis.call('SET', k, tonumber(redis.call('GET', k)) + 1) end "
+            "local t = redis.call('TIME') local until_us = t[1] * 1000000 + t[2] + 1000000 "
+            "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] >= until_us "
+            "return 1")
+        self.ca.config_set("busy-reply-threshold", 50)
+        try:
+            reply = []
+            t = threading.Thread(target=lambda: reply.append(self.ca.eval(bump_slowly, 0)))
+            t.start()
+            probe = self.a.client(socket_timeout=60)
+
+            def busy():
+                try:
+                    probe.ping()
+                    return False
+                except redis.exceptions.ResponseError as e:
+                    return str(e).startswith("BUSY")
+            harness.wait_for(busy, timeout=30, what="node A's script to be running")
+            self.assertEqual(self.cb.incr("a5"), 1)
+            t.join(timeout=120)
+            self.assertEqual(reply, [1])
+        finally:
+            self.ca.config_set("busy-reply-threshold", 5000)
+        self.assertGreaterEqual(
+            int(self.ca.info("stats")["commit_conflict_revision_fetches"]), before + 1)
+        self.assertEqual(int(self.ca.get("a5")), 2)  # B's INCR, then the script's re-run
+        self.assertEqual(int(self.ca.get("a0")), 1)
+        self.wait_b(lambda c: c.get("a5"), b"2", "node B to apply the script")
+
     def test_hundreds_of_watched_keys(self):
         # WATCHed keys beyond one Txn list go as a check tree of their own, whose failure is
         # told apart from a conflict: a nil EXEC when node B changed one of them.

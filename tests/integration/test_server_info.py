@@ -20,7 +20,7 @@ NOT_MINE = {"Commandstats", "Errorstats", "Latencystats"}
 PETACORE_FIELDS = {
     "Server": {"petacore_version", "petacore_threads"},
     "Memory": {"mvcc_versions", "mvcc_index_keys", "mvcc_live_keys"},
-    "Stats": {"commit_retries", "acks_before_visible", "write_ack_fence_waits",
+    "Stats": {"commit_retries", "commit_conflict_revision_fetches", "acks_before_visible", "write_ack_fence_waits",
               "client_output_buffer_limit_disconnections"},
 }
 # Redis fields PetaCore does not have: none.
