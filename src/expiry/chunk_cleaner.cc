@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 
 #include "keyspace/chunked_value.h"
 #include "keyspace/encoding.h"
@@ -15,9 +14,10 @@ using replication::CommitResult;
 using replication::WriteOp;
 
 ChunkCleaner::ChunkCleaner(replication::Committer& committer, const mvcc::Store& store,
-                           Options options)
+                           keyspace::ChunkReferences& references, Options options)
     : committer_(committer),
       store_(store),
+      references_(references),
       options_(std::move(options)),
       task_([this] { return std::max<int64_t>(10, options_.interval_ms()); }, [this] { Tick(); }) {}
 
@@ -37,62 +37,34 @@ void ChunkCleaner::Tick() {
 
 size_t ChunkCleaner::RunOnce(int64_t now_ms) {
   scans_.fetch_add(1, std::memory_order_relaxed);
-  std::map<std::string, Seen> ids;
+  // The unreferenced ids as of one applied batch; the snapshot read next is at least as new
+  // (the index is fed after each batch is published), which only decides the deletes' shape
+  // and whether an id's keys are all gone.
+  std::vector<keyspace::ChunkReferences::Unreferenced> ids = references_.UnreferencedIds();
   mvcc::Snapshot snap = store_.Read();
-  {
-    const std::string prefix(keyspace::kChunkPrefix);
-    const std::string claim_suffix =
-        keyspace::ChunkKey("", keyspace::kClaimIndex).substr(prefix.size());
-    snap.Range(prefix, keyspace::ChunkRangeEnd(), 0, [&](const mvcc::KeyValue& kv) {
-      // Chunks and markers, and an incarnation's elements (keyspace/incarnation.h): any change
-      // under the id (a staging still writing) restarts its grace.
-      if (kv.key.size() <= prefix.size() + keyspace::kWriteIdBytes) return true;
-      auto& s = ids[std::string(kv.key.substr(prefix.size(), keyspace::kWriteIdBytes))];
-      s.max_mod_revision = std::max(s.max_mod_revision, kv.mod_revision);
-      ++s.keys;
-      if (kv.key.size() == prefix.size() + keyspace::kWriteIdBytes + 4 &&
-          kv.key.substr(prefix.size() + keyspace::kWriteIdBytes) == claim_suffix) {
-        s.claim_revision = kv.mod_revision;
-      }
-      return true;
-    });
-    ids_.store(static_cast<int64_t>(ids.size()), std::memory_order_relaxed);
-    if (ids.empty()) {
-      seen_.clear();
-      unreferenced_.store(0, std::memory_order_relaxed);
-      return 0;
-    }
-    // Every meta key of every database: drop the ids something references.
-    snap.Range(keyspace::DbStart(0), keyspace::DbStart(keyspace::kNumDatabases), 0,
-               [&](const mvcc::KeyValue& kv) {
-                 if (auto id = keyspace::StagedIdOf(kv.key, kv.value)) {
-                   ids.erase(std::string(*id));
-                 }
-                 return true;
-               });
-  }
-  unreferenced_.store(static_cast<int64_t>(ids.size()), std::memory_order_relaxed);
   std::map<std::string, Seen> next;
-  size_t sent = 0;
-  for (auto& [id, s] : ids) {
-    auto it = seen_.find(id);
-    if (it != seen_.end() && it->second.max_mod_revision == s.max_mod_revision &&
-        it->second.keys == s.keys) {
+  size_t sent = 0, unreferenced = 0;
+  for (auto& u : ids) {
+    if (references_.ForgetIfGone(u.id, snap)) continue;  // deleted already
+    ++unreferenced;
+    Seen s{.last_change = u.last_change, .claim_revision = u.claim_revision, .since_ms = now_ms};
+    auto it = seen_.find(u.id);
+    if (it != seen_.end() && it->second.last_change == s.last_change) {
       s.since_ms = it->second.since_ms;
-    } else {
-      s.since_ms = now_ms;
     }
     // A claimed id was switched in once (its claim marker rides the switch) and is referenced
     // no more: nothing can reference it again — a command that would (COPY of a chunked
     // string, RENAME of an incarnation) compares a meta key that referenced it, and puts the
     // claim marker the delete compares — so it goes at once. An unclaimed one may still be
-    // staging, or be an orphan: it waits out the grace.
+    // staging, or be an orphan: it waits out the grace. Either way the delete compares the
+    // claim marker as the index had it together with "no reference", so a switch committed
+    // since makes the delete fail.
     if (s.claim_revision != 0 || now_ms - s.since_ms >= options_.grace_ms()) {
       CommitRequest req;
-      req.compares.push_back({keyspace::ChunkKey(id, keyspace::kClaimIndex), s.claim_revision});
+      req.compares.push_back({keyspace::ChunkKey(u.id, keyspace::kClaimIndex), s.claim_revision});
       // An incarnation of thousands of elements goes by a range tombstone (range_tombstone.h).
-      req.writes.push_back(
-          replication::RangeDelete(snap, keyspace::ChunkIdStart(id), keyspace::ChunkIdEnd(id)));
+      req.writes.push_back(replication::RangeDelete(snap, keyspace::ChunkIdStart(u.id),
+                                                    keyspace::ChunkIdEnd(u.id)));
       committer_.Commit(std::move(req), [deleted = deleted_](CommitResult r) {
         if (r.status == CommitResult::Status::kCommitted) {
           deleted->fetch_add(1, std::memory_order_relaxed);
@@ -101,8 +73,10 @@ size_t ChunkCleaner::RunOnce(int64_t now_ms) {
       ++sent;
       continue;  // seen again next round only if the delete did not happen
     }
-    next.emplace(id, s);
+    next.emplace(u.id, s);
   }
+  ids_.store(static_cast<int64_t>(references_.ids()), std::memory_order_relaxed);
+  unreferenced_.store(static_cast<int64_t>(unreferenced), std::memory_order_relaxed);
   seen_ = std::move(next);
   return sent;
 }

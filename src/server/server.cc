@@ -290,7 +290,7 @@ int RunServer(const config::Config& config) {
   std::unique_ptr<expiry::TombstoneCleaner> tombstone_cleaner;
   // Standalone too: a RENAME of a big collection leaves an incarnation there as well.
   chunk_cleaner = std::make_unique<expiry::ChunkCleaner>(
-      *state.committer, state.store,
+      *state.committer, state.store, state.chunk_references,
       expiry::ChunkCleaner::Options{
           .interval_ms = [&state] { return state.config.chunk_cleaner_interval_ms.get(); },
           .grace_ms = [&state] { return state.config.chunk_orphan_grace_ms.get(); },

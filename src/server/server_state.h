@@ -18,6 +18,7 @@
 #include "config/config_registry.h"
 #include "expiry/evictor.h"
 #include "expiry/index.h"
+#include "keyspace/chunk_references.h"
 #include "mvcc/store.h"
 #include "replication/committer.h"
 #include "replication/read_barrier.h"
@@ -49,6 +50,9 @@ struct ServerState final : commands::ServerView {
   config::ClusterConfig cluster_config{&config, &config_mu};  // store observer: cluster-wide options
   BlockingRegistry blocking;   // store observer: wakes parked blocking commands
   expiry::Index expiry_index;  // store observer: keys with a TTL, for active expiry
+  /// Store observer: the write ids under the chunk prefix and the meta keys referencing
+  /// them, for the chunk cleaner (expiry/chunk_cleaner.h).
+  keyspace::ChunkReferences chunk_references;
   auth::Registry acl;          // store observer: the ACL users
   TrackingTable tracking{&config};  // store observer: CLIENT TRACKING's invalidations
   PubSubHub pubsub{NewProcessId()};  // store observer: subscriptions and message delivery

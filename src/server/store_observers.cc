@@ -53,6 +53,7 @@ void SubscribeStoreObservers(ServerState& state) {
       }
     }
     state.expiry_index.Observe(revision, batch);
+    state.chunk_references.Observe(revision, batch);
     if (state.tracking.active()) {
       bool flush = (state.reloading && state.reloading()) || EmptiesADatabase(state.store, batch);
       state.tracking.OnApplied(batch, flush);

@@ -13,7 +13,9 @@ namespace petacore::server {
 ///   1. cluster-wide configuration (ClusterConfig: CONFIG SET of cluster-wide options);
 ///   2. ACL users (auth::Registry), then the disconnection of the clients of deleted users,
 ///      as Redis does on ACL DELUSER;
-///   3. the expiry index (expiry::Index: keys with a TTL, for active expiry);
+///   3. the expiry index (expiry::Index: keys with a TTL, for active expiry), then the chunk
+///      references (keyspace::ChunkReferences: write ids and the meta keys referencing them,
+///      for the chunk cleaner);
 ///   4. client-side caching's tracking table (TrackingTable: CLIENT TRACKING invalidations,
 ///      posted to the tracking connections; a batch that empties a database, or replication's
 ///      reload after compaction, is a flush: a null invalidation);

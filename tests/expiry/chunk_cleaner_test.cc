@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
 
+#include "keyspace/chunk_references.h"
 #include "keyspace/chunked_value.h"
 #include "keyspace/encoding.h"
 #include "keyspace/txn_view.h"
@@ -23,6 +25,12 @@ using replication::WriteOp;
 
 class ChunkedValueTest : public ::testing::Test {
  protected:
+  // The chunk cleaner's index sees every batch, as the server's store observer feeds it.
+  ChunkedValueTest() {
+    store_.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
+      references_.Observe(revision, batch);
+    });
+  }
   CommitResult Commit(replication::Committer& c, CommitRequest req) {
     CommitResult out;
     c.Commit(std::move(req), [&](CommitResult r) { out = std::move(r); });
@@ -38,6 +46,7 @@ class ChunkedValueTest : public ::testing::Test {
     return snap.Count(keyspace::kChunkPrefix, keyspace::ChunkRangeEnd());
   }
 
+  keyspace::ChunkReferences references_;
   mvcc::Store store_;
   keyspace::ChunkingCommitter chunking_{
       std::make_unique<replication::LocalCommitter>(store_), store_,
@@ -97,7 +106,7 @@ TEST_F(ChunkedValueTest, CleanerRemovesOrphansAfterTheGraceAndDroppedValuesAtOnc
   std::string orphan = keyspace::NewWriteId();
   ASSERT_EQ(Put(keyspace::ChunkKey(orphan, 0), "zzz").status, CommitResult::Status::kCommitted);
   int64_t grace = 1000;
-  expiry::ChunkCleaner cleaner(chunking_, store_,
+  expiry::ChunkCleaner cleaner(chunking_, store_, references_,
                                {.interval_ms = [] { return 100; },
                                 .grace_ms = [&] { return grace; },
                                 .leader = [] { return true; }});
@@ -113,6 +122,46 @@ TEST_F(ChunkedValueTest, CleanerRemovesOrphansAfterTheGraceAndDroppedValuesAtOnc
   auto snap = store_.Read();
   keyspace::TxnView view(snap);
   EXPECT_EQ(keyspace::types::ReadString(view, key_).value, value);
+}
+
+// The cleaner's index follows the references through what moves or drops a meta key — a
+// rename (delete + put in one batch), EXPIRE's rewrite, an overwrite, a delete — and forgets
+// an id once its keys are gone, so a round costs O(write ids), not O(keys).
+TEST_F(ChunkedValueTest, IndexFollowsReferencesAndForgetsDeletedIds) {
+  std::string value(2500, 'x');
+  ASSERT_EQ(Put(key_, keyspace::EncodeString(value)).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(references_.ids(), 1u);
+  EXPECT_EQ(references_.referencing_keys(), 1u);
+  EXPECT_TRUE(references_.UnreferencedIds().empty());
+  const std::string stored(store_.Read().Get(key_)->value);
+  const std::string renamed = keyspace::EncodeKey(0, "renamed");
+  CommitRequest rename;
+  rename.writes.push_back({WriteOp::Kind::kDelete, key_, {}, {}});
+  rename.writes.push_back({WriteOp::Kind::kPut, renamed, stored, {}});
+  ASSERT_EQ(Commit(chunking_, std::move(rename)).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(references_.referencing_keys(), 1u);
+  EXPECT_TRUE(references_.UnreferencedIds().empty());
+  ASSERT_EQ(Put(renamed, keyspace::WithExpire(stored, 1LL << 50)).status,
+            CommitResult::Status::kCommitted);
+  EXPECT_TRUE(references_.UnreferencedIds().empty());
+  // Dropped: unreferenced, claimed, so the first round deletes it, the next forgets it.
+  CommitRequest del;
+  del.writes.push_back({WriteOp::Kind::kDelete, renamed, {}, {}});
+  ASSERT_EQ(Commit(chunking_, std::move(del)).status, CommitResult::Status::kCommitted);
+  auto unreferenced = references_.UnreferencedIds();
+  ASSERT_EQ(unreferenced.size(), 1u);
+  EXPECT_NE(unreferenced[0].claim_revision, 0);
+  EXPECT_EQ(references_.referencing_keys(), 0u);
+  expiry::ChunkCleaner cleaner(chunking_, store_, references_,
+                               {.interval_ms = [] { return 100; },
+                                .grace_ms = [] { return 1000; },
+                                .leader = [] { return true; }});
+  EXPECT_EQ(cleaner.RunOnce(10000), 1u);
+  EXPECT_EQ(ChunkKeys(), 0u);
+  EXPECT_EQ(references_.ids(), 1u);  // known until a round sees its keys gone
+  EXPECT_EQ(cleaner.RunOnce(10100), 0u);
+  EXPECT_EQ(references_.ids(), 0u);
+  EXPECT_NE(cleaner.InfoLines().find("chunk_ids:0\r\n"), std::string::npos);
 }
 
 TEST_F(ChunkedValueTest, CleanerDeleteFailsWhenTheSwitchCameAfterItsScan) {

@@ -28,6 +28,12 @@ namespace types = keyspace::types;
 
 class IncarnationTest : public ::testing::Test {
  protected:
+  // The chunk cleaner's index sees every batch, as the server's store observer feeds it.
+  IncarnationTest() {
+    store_.SetApplyObserver([this](int64_t revision, std::span<const mvcc::Mutation> batch) {
+      references_.Observe(revision, batch);
+    });
+  }
   CommitResult Commit(CommitRequest req) {
     CommitResult out;
     chunking_.Commit(std::move(req), [&](CommitResult r) { out = std::move(r); });
@@ -70,6 +76,7 @@ class IncarnationTest : public ::testing::Test {
     return store_.Read().Count(keyspace::ChunkIdStart(id), keyspace::ChunkIdEnd(id));
   }
 
+  keyspace::ChunkReferences references_;
   mvcc::Store store_;
   keyspace::ChunkingCommitter chunking_{
       std::make_unique<replication::LocalCommitter>(store_), store_,
@@ -200,7 +207,7 @@ TEST_F(IncarnationTest, CleanerKeepsReferencedAndRemovesUnreferencedIncarnations
     ASSERT_EQ(Commit(std::move(req)).status, CommitResult::Status::kCommitted);
   };
   stage(0);
-  expiry::ChunkCleaner cleaner(chunking_, store_,
+  expiry::ChunkCleaner cleaner(chunking_, store_, references_,
                                {.interval_ms = [] { return 100; },
                                 .grace_ms = [] { return 1000; },
                                 .leader = [] { return true; }});
