@@ -292,3 +292,51 @@ def benchmark_cell(port, pids, clients, n, *cmd, options=()):
 def fmt(x, spec=",.0f"):
     """`x` formatted with `spec`, "" for None (a cell that was not measured)."""
     return "" if x is None else format(x, spec)
+
+
+def ab_rounds(args, run, report):
+    """Runs `run(binary)` for binaries args.a and args.b, args.rounds times, alternating which
+    goes first (so drift on a shared machine hits both sides alike); `report(round, side,
+    result)` is called after each. Returns {"a": [results], "b": [results]}."""
+    results = {"a": [], "b": []}
+    for r in range(args.rounds):
+        for side in (("a", "b") if r % 2 == 0 else ("b", "a")):
+            res = run(os.path.abspath(getattr(args, side)))
+            results[side].append(res)
+            report(r + 1, side, res)
+    return results
+
+
+def ab_parser(rounds=2):
+    """An argument parser with --a (binary before), --b (binary after) and --rounds, for the
+    scripts that run two petacore-server binaries side by side (ab_rounds)."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--a", required=True, help="petacore-server binary A (before)")
+    ap.add_argument("--b", required=True, help="petacore-server binary B (after)")
+    ap.add_argument("--rounds", type=int, default=rounds)
+    return ap
+
+
+class EtcdAndNode:
+    """A fresh one-member etcd and one replicated node of `binary` (tests/integration's
+    harness), both stopped on exit: `with EtcdAndNode(binary) as (etcd, node): ...`."""
+
+    def __init__(self, binary):
+        self.h = harness()
+        self.h.SERVER = binary
+        self.etcd = self.node = None
+
+    def __enter__(self):
+        self.etcd = self.h.Etcd()
+        try:
+            self.node = self.h.Node(self.etcd)
+        except BaseException:
+            self.etcd.close()
+            raise
+        return self.etcd, self.node
+
+    def __exit__(self, *exc):
+        self.node.close()
+        self.etcd.close()
+        return False

@@ -13,7 +13,6 @@ cleaner's plus the watch's progress notifications and timers (the same for both 
   /usr/bin/python3 bench/chunk_cleaner_cost.py --a OLD_BINARY --b NEW_BINARY [--rounds 2]
       [--keys 300000] [--interval-ms 100] [--seconds 10]
 """
-import argparse
 import datetime
 import os
 import statistics
@@ -21,43 +20,35 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
-import harness  # noqa: E402
 
 
 def one_round(binary, keys, interval_ms, seconds):
     """(CPU ms per cleaner round, CPU % of one core, rounds counted)."""
-    harness.SERVER = binary
-    etcd = harness.Etcd()
-    node = None
-    try:
-        node = harness.Node(etcd)
+    with benchlib.EtcdAndNode(binary) as (_, node):
         c = node.client(socket_timeout=120)
         for s in range(0, keys, 1000):
             c.mset({f"key:{i}": "v" * 20 for i in range(s, min(keys, s + 1000))})
         c.set("big", os.urandom(3 * 1024 * 1024))
         c.config_set("chunk-cleaner-interval-ms", interval_ms)
-        time.sleep(2)  # the load's compactions and the first rounds settle
-        scans0 = int(c.info("petacore")["chunk_cleaner_scans"])
+        # Measure once rounds come at the new interval (the node leads expiry, and the round
+        # that was waiting out the old interval has run).
+        scans = lambda: int(c.info("petacore")["chunk_cleaner_scans"])  # noqa: E731
+        first = scans()
+        benchlib.harness().wait_for(lambda: scans() >= first + 3, timeout=60,
+                                    what="cleaner rounds at the new interval")
+        scans0 = scans()
         cpu0 = benchlib.cpu_seconds([node.proc.pid])
         time.sleep(seconds)
         cpu1 = benchlib.cpu_seconds([node.proc.pid])
-        scans = int(c.info("petacore")["chunk_cleaner_scans"]) - scans0
+        rounds = scans() - scans0
         assert c.dbsize() == keys + 1
-        return (cpu1 - cpu0) * 1000 / max(1, scans), (cpu1 - cpu0) * 100 / seconds, scans
-    finally:
-        if node:
-            node.close()
-        etcd.close()
+        return (cpu1 - cpu0) * 1000 / max(1, rounds), (cpu1 - cpu0) * 100 / seconds, rounds
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--a", required=True)
-    ap.add_argument("--b", required=True)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap = benchlib.ab_parser()
     ap.add_argument("--keys", type=int, default=300000)
     ap.add_argument("--interval-ms", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=10)
@@ -67,17 +58,14 @@ def main():
              f"--interval-ms {args.interval_ms} --seconds {args.seconds}",
              f"a: {args.a}", f"b: {args.b}"]
     print("\n".join(lines), flush=True)
-    results = {"a": [], "b": []}
-    for r in range(args.rounds):
-        order = ("a", "b") if r % 2 == 0 else ("b", "a")
-        for side in order:
-            res = one_round(os.path.abspath(getattr(args, side)), args.keys, args.interval_ms,
-                            args.seconds)
-            results[side].append(res)
-            line = (f"round {r + 1} {side}: {res[0]:.2f} CPU ms per cleaner round, "
-                    f"{res[1]:.1f}% of a core idle, {res[2]} rounds")
-            print(line, flush=True)
-            lines.append(line)
+    def report(r, side, res):
+        line = (f"round {r} {side}: {res[0]:.2f} CPU ms per cleaner round, "
+                f"{res[1]:.1f}% of a core idle, {res[2]} rounds")
+        print(line, flush=True)
+        lines.append(line)
+
+    results = benchlib.ab_rounds(
+        args, lambda binary: one_round(binary, args.keys, args.interval_ms, args.seconds), report)
     for side in ("a", "b"):
         line = (f"{side}: median {statistics.median(x[0] for x in results[side]):.2f} CPU ms "
                 f"per round, {statistics.median(x[1] for x in results[side]):.1f}% of a core")

@@ -11,7 +11,6 @@ chunk or element key, and the node's INFO used_memory before the DEL and after t
   /usr/bin/python3 bench/dropped_values.py --a OLD_BINARY --b NEW_BINARY [--rounds 2]
       [--fields 20000]
 """
-import argparse
 import os
 import statistics
 import sys
@@ -19,17 +18,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, HERE)
+import benchlib  # noqa: E402
 import harness  # noqa: E402
 import test_big_values as t  # noqa: E402
 
 
 def one_round(binary, fields):
     """(seconds until etcd is clean, used_memory before the DEL, used_memory after)."""
-    harness.SERVER = binary
-    etcd = harness.Etcd()
-    node = None
-    try:
-        node = harness.Node(etcd)
+    with benchlib.EtcdAndNode(binary) as (etcd, node):
         c = node.client(socket_timeout=120)
         for s in range(0, fields, 5000):
             c.hset("h", mapping={f"field:{i}": f"value:{i}" for i in range(s, min(fields, s + 5000))})
@@ -42,27 +39,18 @@ def one_round(binary, fields):
                          what="etcd to hold no chunk or element key")
         seconds = time.monotonic() - t0
         return seconds, before, int(c.info("memory")["used_memory"])
-    finally:
-        if node:
-            node.close()
-        etcd.close()
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--a", required=True)
-    ap.add_argument("--b", required=True)
-    ap.add_argument("--rounds", type=int, default=2)
+    ap = benchlib.ab_parser()
     ap.add_argument("--fields", type=int, default=20000)
     args = ap.parse_args()
-    results = {"a": [], "b": []}
-    for r in range(args.rounds):
-        order = ("a", "b") if r % 2 == 0 else ("b", "a")
-        for side in order:
-            res = one_round(os.path.abspath(getattr(args, side)), args.fields)
-            results[side].append(res)
-            print(f"round {r + 1} {side}: etcd clean {res[0]:.1f} s after the DEL, used_memory "
-                  f"{res[1] / 2**20:.1f} -> {res[2] / 2**20:.1f} MiB", flush=True)
+
+    def report(r, side, res):
+        print(f"round {r} {side}: etcd clean {res[0]:.1f} s after the DEL, used_memory "
+              f"{res[1] / 2**20:.1f} -> {res[2] / 2**20:.1f} MiB", flush=True)
+
+    results = benchlib.ab_rounds(args, lambda binary: one_round(binary, args.fields), report)
     for side in ("a", "b"):
         secs = [x[0] for x in results[side]]
         print(f"{side} ({getattr(args, side)}): median {statistics.median(secs):.1f} s "
