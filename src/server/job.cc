@@ -260,8 +260,6 @@ void Job::BoundConflictWait(int64_t revision) {
   });
 }
 
-// Runs on whatever thread the committer completes on: reads only what does not change while
-// kCommitting, and hops back to the connection's thread (or finishes inline: Inline()).
 void Job::RetryWhenAppliedOrSoon(int64_t revision) {
   auto self = shared_from_this();
   auto once = std::make_shared<std::atomic<bool>>(false);
@@ -276,6 +274,8 @@ void Job::RetryWhenAppliedOrSoon(int64_t revision) {
   executor->PostAfter(kUnknownRevisionWait, retry);
 }
 
+// Runs on whatever thread the committer completes on: reads only what does not change while
+// kCommitting, and hops back to the connection's thread (or finishes inline: Inline()).
 void Job::OnCommitted(CommitResult result) {
   auto self = shared_from_this();
   if (noted_own_writes != 0 && result.status != CommitResult::Status::kCommitted) {
