@@ -35,6 +35,7 @@ def watched_exec(c):
 def steps():
     """(name, setup, command, visible-on-B check) — setup and command take a client."""
     fields = {f"f{i}": f"v{i}" for i in range(N)}
+    big_fields = {f"field:{i:06d}": "v" * 30 for i in range(60000)}
     return [
         ("HSET 20000 fields", None, lambda c: c.hset("h", mapping=fields),
          lambda c: c.hlen("h") == N),
@@ -53,6 +54,12 @@ def steps():
          lambda c: c.zcard("z") == 10000),
         ("RPUSH 10000 elements", None, lambda c: c.rpush("l", *range(10000)),
          lambda c: c.llen("l") == 10000),
+        # More element bytes than one request (1.5 MiB): staged into a new incarnation
+        # (keyspace/txn_view.h StageLargeCollections).
+        ("HSET 60000 fields (2.5 MB)", None, lambda c: c.hset("hb", mapping=big_fields),
+         lambda c: c.hlen("hb") == 60000),
+        ("SADD 200000 members (4 MB)", None, lambda c: c.sadd("sb", *range(200000)),
+         lambda c: c.scard("sb") == 200000),
         ("RENAME 20000-field hash", None, lambda c: c.rename("h", "h2"),
          lambda c: c.exists("h2") == 1),
         ("COPY 20000-field hash", None, lambda c: c.copy("h2", "h3"),

@@ -85,6 +85,19 @@ class TxnView {
   /// cleaner leaves a staged incarnation alone once the switch commits. Reads of the view
   /// see the staged writes as any other buffered write.
   void StageIncarnation(std::string id) { staged_ids_.push_back(std::move(id)); }
+  /// Moves the collections this view writes most into new incarnations, largest first, until
+  /// the bytes of its buffered puts outside staged incarnations are at most `budget_bytes`
+  /// or no collection with at least `min_bytes` of buffered element puts is left: each such
+  /// hash, set, sorted set or list (one whose meta key this view puts, as every change does:
+  /// incarnation.h) gets a fresh incarnation holding its elements as the view leaves them
+  /// (snapshot + buffered writes, read through the view), its old elements are deleted (its
+  /// own range: a range delete or tombstone; an old incarnation: left to the chunk cleaner),
+  /// and its meta key is put with the new id (StageIncarnation): the elements then travel
+  /// ahead of the Txn, and the Txn is small. So a single command (HSET, SADD, ZADD, RPUSH,
+  /// a script, an EXEC) writing more element bytes than one etcd request holds commits whole
+  /// (issue 18). Costs O(elements of each moved collection). Returns how many moved
+  /// (txn_view_stage.cc).
+  size_t StageLargeCollections(size_t budget_bytes, size_t min_bytes);
   /// The stored bytes of `key` in the snapshot, without recording a read or consulting the
   /// snapshot (consulted_snapshot() stays as it was): a hint for choosing between two paths
   /// that are both correct whatever the key holds at commit (a blind SET over what this node
@@ -176,6 +189,7 @@ class TxnView {
     int64_t mod_revision;
   };
   bool InDeletedRange(std::string_view key) const;
+  bool MoveToNewIncarnation(const std::string& meta_key);
   std::optional<std::string_view> SnapshotGet(std::string_view key);
 
   void PurgeExpired(std::string_view key);

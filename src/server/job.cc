@@ -15,6 +15,9 @@ namespace {
 using replication::CommitResult;
 
 constexpr std::chrono::milliseconds kUnknownRevisionWait{100};
+/// A collection whose element writes in one command are below this stays in the Txn even
+/// when the command is too large (many small collections are not helped by staging).
+constexpr size_t kStageMinBytes = 64 * 1024;
 
 }  // namespace
 
@@ -160,6 +163,12 @@ void Job::Attempt() {
     const bool commits = view.has_writes() || view.has_messages();
     if (!commits && fence != ReadFence::kDone && WantsFence()) return Fence();
     if (!commits) return Finish();
+    if (!server->config.standalone()) {
+      // Element writes beyond one etcd request: the largest collections move into new
+      // incarnations staged ahead of the Txn (txn_view.h), so the Txn fits. Half the request
+      // leaves room for the rest of the command's writes and its compares.
+      view.StageLargeCollections(server->config.etcd_max_request_bytes / 2, kStageMinBytes);
+    }
     request = view.BuildCommit(kind == Kind::kExec ? server->config.txn_isolation
                                                    : keyspace::Isolation::kSerializable);
     for (const auto& [key, rev] : guards) request.guards.push_back({key, rev});

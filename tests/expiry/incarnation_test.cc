@@ -5,6 +5,8 @@
 // referenced incarnations and removes unreferenced ones, however many elements they hold.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <string>
 #include <vector>
 
@@ -184,6 +186,54 @@ TEST_F(IncarnationTest, MovingAnIncarnationMovesTheMetaKeyOnly) {
   EXPECT_TRUE(IncarnationOf(dst_).empty());
   EXPECT_EQ(GetAll(dst_), GetAll(again));
   EXPECT_EQ(GetAll(dst_).size(), 100u);
+}
+
+// A command writing more element bytes than the budget (one etcd request's share) moves the
+// collection into a new incarnation staged ahead of its Txn: a new key, a key in its own
+// range (whose old elements go with a range delete), and a key already in an incarnation.
+TEST_F(IncarnationTest, OversizedElementWritesMoveIntoANewIncarnation) {
+  auto hset = [&](const std::string& meta, int from, int count, size_t budget,
+                  CommitRequest* built) {
+    return Run(
+        [&](keyspace::TxnView& v) {
+          std::vector<std::string> args;
+          for (int i = from; i < from + count; ++i) {
+            args.push_back("f" + std::to_string(i));
+            args.push_back("v" + std::to_string(i));
+          }
+          std::vector<std::string_view> views(args.begin(), args.end());
+          types::HashSet(v, types::ReadHash(v, meta), views);
+          EXPECT_EQ(v.StageLargeCollections(budget, 1024), budget < 10000 ? 1u : 0u);
+        },
+        built);
+  };
+  // Within the budget: nothing moves.
+  CommitRequest built;
+  ASSERT_EQ(hset(src_, 0, 100, 1 << 20, &built).status, CommitResult::Status::kCommitted);
+  EXPECT_TRUE(built.staged.empty());
+  EXPECT_TRUE(IncarnationOf(src_).empty());
+  // Over it: the 100 elements there and the 3,000 new ones are staged; the Txn keeps the meta
+  // key, the claimed marker and the delete of the old range.
+  ASSERT_EQ(hset(src_, 100, 3000, 4096, &built).status, CommitResult::Status::kCommitted);
+  EXPECT_EQ(built.staged.size(), 3101u);  // elements + the chunk-0 marker
+  EXPECT_LE(built.writes.size(), 3u);
+  const std::string first = IncarnationOf(src_);
+  ASSERT_EQ(first.size(), keyspace::kIncarnationIdBytes);
+  EXPECT_EQ(GetAll(src_).size(), 3100u);
+  EXPECT_EQ(store_.Read().Count(src_, keyspace::KeyEnd(src_)), 1u);  // the meta key only
+  // Already in an incarnation: a second one holds old and new; the first is left to the
+  // chunk cleaner.
+  ASSERT_EQ(hset(src_, 3100, 2000, 4096, &built).status, CommitResult::Status::kCommitted);
+  const std::string second = IncarnationOf(src_);
+  ASSERT_EQ(second.size(), keyspace::kIncarnationIdBytes);
+  EXPECT_NE(second, first);
+  auto all = GetAll(src_);
+  ASSERT_EQ(all.size(), 5100u);
+  std::map<std::string, std::string> fields(all.begin(), all.end());
+  EXPECT_EQ(fields["f0"], "v0");
+  EXPECT_EQ(fields["f5099"], "v5099");
+  EXPECT_EQ(KeysUnder(second), 5102u);
+  EXPECT_EQ(KeysUnder(first), 3102u);
 }
 
 TEST_F(IncarnationTest, CleanerKeepsReferencedAndRemovesUnreferencedIncarnations) {
